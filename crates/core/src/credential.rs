@@ -1,0 +1,273 @@
+//! The Verifiable Credentials Data Model 2.0 shape (VC 2.0 §4): what a credential must have
+//! before Hallmark signs it ([`UnsignedCredential`]) and what the `parse` check reads
+//! ([`Shape`]).
+
+use serde_json::{Map, Value};
+
+use crate::did::is_absolute_url;
+use crate::json;
+use crate::report::{Competency, ErrorCode, Party, Summary};
+
+/// The VC 2.0 base context, which must come first (VC 2.0 §4.3).
+pub const CREDENTIALS_V2: &str = "https://www.w3.org/ns/credentials/v2";
+
+/// Context URLs Hallmark knows (pinned copies ship with the JSON-LD processing). A credential
+/// naming another context URL is refused: its terms could mean anything.
+pub const KNOWN_CONTEXTS: &[&str] = &[
+    CREDENTIALS_V2,
+    "https://www.w3.org/ns/credentials/examples/v2",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context.json",
+    "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
+    "https://w3id.org/security/data-integrity/v2",
+    "https://w3id.org/security/multikey/v1",
+    "https://www.w3.org/ns/did/v1",
+    "https://www.w3.org/ns/cid/v1",
+];
+
+/// Why a credential was refused for signing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CredentialError {
+    /// Not JSON, duplicate keys, excessive nesting or an unsafe integer.
+    #[error(transparent)]
+    Json(#[from] json::JsonError),
+    /// Not the VC 2.0 shape.
+    #[error("not a VC 2.0 credential: {0}")]
+    Shape(String),
+}
+
+/// A credential that has the VC 2.0 shape and can be signed. Built only by
+/// [`UnsignedCredential::try_from`], so signing never sees a half-formed document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnsignedCredential(Map<String, Value>);
+
+impl TryFrom<Value> for UnsignedCredential {
+    type Error = CredentialError;
+
+    /// # Errors
+    /// [`CredentialError::Shape`] naming the first problem (see [`Shape`]);
+    /// [`CredentialError::Json`] for integers beyond ±(2^53−1).
+    fn try_from(value: Value) -> Result<Self, CredentialError> {
+        let Value::Object(map) = value else {
+            return Err(CredentialError::Shape("not a JSON object".into()));
+        };
+        json::check_object_integers(&map)?;
+        if let Some((_, problem)) = Shape::read(&map).problem {
+            return Err(CredentialError::Shape(problem));
+        }
+        Ok(Self(map))
+    }
+}
+
+impl UnsignedCredential {
+    /// Parses JSON text (duplicate keys refused) into a credential.
+    ///
+    /// # Errors
+    /// As [`TryFrom<Value>`], plus [`CredentialError::Json`] for bad JSON.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, CredentialError> {
+        Self::try_from(json::parse(bytes)?)
+    }
+
+    /// The credential's members.
+    pub fn as_map(&self) -> &Map<String, Value> {
+        &self.0
+    }
+
+    /// The credential's members, owned.
+    pub fn into_map(self) -> Map<String, Value> {
+        self.0
+    }
+}
+
+/// What the `parse` check reads from a credential: the VC 2.0 shape and the values later
+/// checks use.
+#[derive(Debug, Clone)]
+pub struct Shape<'a> {
+    /// The first problem found, with its code; `None` when the shape is right.
+    pub problem: Option<(ErrorCode, String)>,
+    /// The issuer's id: `issuer` as a string, or `issuer.id`.
+    pub issuer_id: Option<&'a str>,
+    /// `validFrom`.
+    pub valid_from: Option<&'a Value>,
+    /// `validUntil`.
+    pub valid_until: Option<&'a Value>,
+    /// The names of the two properties above, for messages.
+    pub validity_names: (&'static str, &'static str),
+    document: &'a Map<String, Value>,
+}
+
+impl<'a> Shape<'a> {
+    /// Reads a credential's shape (VC 2.0 §4.3 contexts, §4.4 id, §4.5 type, §4.7 issuer,
+    /// §4.8 credentialSubject, §4.9 validity period, §4.10 status).
+    pub fn read(document: &'a Map<String, Value>) -> Self {
+        let issuer_id = match document.get("issuer") {
+            Some(Value::String(s)) => Some(s.as_str()),
+            Some(Value::Object(o)) => o.get("id").and_then(Value::as_str),
+            _ => None,
+        };
+        let mut shape = Self {
+            problem: None,
+            issuer_id,
+            valid_from: document.get("validFrom"),
+            valid_until: document.get("validUntil"),
+            validity_names: ("validFrom", "validUntil"),
+            document,
+        };
+        shape.problem = shape.find_problem().err();
+        shape
+    }
+
+    fn find_problem(&self) -> Result<(), (ErrorCode, String)> {
+        let d = self.document;
+        let malformed = |m: String| (ErrorCode::MalformedValueError, m);
+        // §4.3 @context: an ordered set, v2 first, every URL known.
+        let contexts: &[Value] = match d.get("@context") {
+            Some(Value::Array(items)) => items,
+            Some(one @ Value::String(_)) => std::slice::from_ref(one),
+            Some(_) => return Err(malformed("@context must be a URL or an array".into())),
+            None => return Err(malformed("@context is missing".into())),
+        };
+        if contexts.first().and_then(Value::as_str) != Some(CREDENTIALS_V2) {
+            return Err(malformed(format!(
+                "the first @context must be {CREDENTIALS_V2}"
+            )));
+        }
+        for c in contexts {
+            match c {
+                Value::String(url) if !KNOWN_CONTEXTS.contains(&url.as_str()) => {
+                    return Err(malformed(format!(
+                        "unknown @context {url:?}: Hallmark only processes the contexts it ships"
+                    )))
+                }
+                Value::String(_) | Value::Object(_) => {}
+                _ => return Err(malformed("@context items must be URLs or objects".into())),
+            }
+        }
+        // §4.4 id.
+        if let Some(id) = d.get("id") {
+            if !id.as_str().is_some_and(is_absolute_url) {
+                return Err(malformed("id must be an absolute URL".into()));
+            }
+        }
+        // §4.5 type.
+        let types = as_strings(d.get("type"));
+        if !types.contains(&"VerifiableCredential") {
+            return Err(malformed(
+                "type must include \"VerifiableCredential\"".into(),
+            ));
+        }
+        // §4.7 issuer.
+        match d.get("issuer") {
+            None => return Err(malformed("issuer is missing".into())),
+            Some(Value::String(_) | Value::Object(_)) => {}
+            Some(_) => {
+                return Err(malformed(
+                    "issuer must be a URL or an object with an id".into(),
+                ))
+            }
+        }
+        if !self.issuer_id.is_some_and(is_absolute_url) {
+            return Err(malformed("the issuer's id must be an absolute URL".into()));
+        }
+        // §4.8 credentialSubject.
+        match d.get("credentialSubject") {
+            Some(Value::Object(s)) if !s.is_empty() => {}
+            Some(Value::Array(items))
+                if !items.is_empty()
+                    && items
+                        .iter()
+                        .all(|i| i.as_object().is_some_and(|o| !o.is_empty())) => {}
+            None => return Err(malformed("credentialSubject is missing".into())),
+            Some(_) => {
+                return Err(malformed(
+                    "credentialSubject must be an object or a non-empty array of objects".into(),
+                ))
+            }
+        }
+        // §4.10 credentialStatus.
+        if let Some(status) = d.get("credentialStatus") {
+            let entries: &[Value] = match status {
+                Value::Array(items) => items,
+                other => std::slice::from_ref(other),
+            };
+            if entries.is_empty() || !entries.iter().all(|e| e.get("type").is_some()) {
+                return Err(malformed(
+                    "each credentialStatus entry must be an object with a type".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// What the credential says, for display (issuer, subject, tier, competencies, validity).
+    pub fn summary(&self) -> Summary {
+        let d = self.document;
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+        let subject = match d.get("credentialSubject") {
+            Some(Value::Array(items)) => items.first(),
+            other => other,
+        };
+        let achievement = subject.and_then(|s| s.get("achievement"));
+        let competencies = achievement
+            .and_then(|a| a.get("alignment"))
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|a| {
+                        Some(Competency {
+                            code: text(a.get("targetCode")),
+                            name: text(a.get("targetName"))?,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let subject_name = subject.and_then(|s| {
+            text(s.get("name")).or_else(|| {
+                let ids: &[Value] = match s.get("identifier") {
+                    Some(Value::Array(items)) => items,
+                    Some(one) => std::slice::from_ref(one),
+                    None => &[],
+                };
+                ids.iter()
+                    .find(|i| {
+                        i.get("identityType").and_then(Value::as_str) == Some("name")
+                            && i.get("hashed") == Some(&Value::Bool(false))
+                    })
+                    .and_then(|i| text(i.get("identityHash")))
+            })
+        });
+        Summary {
+            id: text(d.get("id")),
+            name: text(d.get("name")),
+            issuer: Party {
+                id: self.issuer_id.map(str::to_owned),
+                name: d.get("issuer").and_then(|i| text(i.get("name"))),
+            },
+            subject: Party {
+                id: subject.and_then(|s| text(s.get("id"))),
+                name: subject_name,
+            },
+            role: subject.and_then(|s| text(s.get("role"))),
+            tier: achievement.map(|a| Party {
+                id: text(a.get("id")),
+                name: text(a.get("name")),
+            }),
+            competencies,
+            valid_from: text(self.valid_from),
+            valid_until: text(self.valid_until),
+        }
+    }
+}
+
+fn as_strings(value: Option<&Value>) -> Vec<&str> {
+    match value {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,108 @@
+//! Instants as VC 2.0 writes them: XML Schema 1.1 `dateTimeStamp` (VC 2.0 §4.9, XMLSCHEMA11-2
+//! §3.4.28), i.e. `YYYY-MM-DDThh:mm:ss(.s+)?` followed by `Z` or `±hh:mm`. Comparisons are
+//! made on the UTC instant, never on the text.
+
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, UtcOffset};
+
+/// Why a date-time string was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text:?} is not an XML Schema dateTimeStamp (like 2026-01-31T12:00:00Z): {reason}")]
+pub struct DateTimeError {
+    /// The text given.
+    pub text: String,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+/// Parses a `dateTimeStamp`. The time zone is required; `24:00:00` and years outside
+/// 0000–9999 are refused.
+///
+/// # Errors
+/// [`DateTimeError`] naming the text and the problem.
+pub fn parse(text: &str) -> Result<OffsetDateTime, DateTimeError> {
+    let err = |reason| DateTimeError {
+        text: text.to_owned(),
+        reason,
+    };
+    let b = text.as_bytes();
+    // Shape checks that RFC 3339 parsers are lenient about (lowercase t/z, space separator).
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
+        return Err(err("expected YYYY-MM-DDThh:mm:ss with an uppercase T"));
+    }
+    let zone = &text[19..].trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
+    if !(*zone == "Z" || (zone.len() == 6 && (zone.starts_with('+') || zone.starts_with('-')))) {
+        return Err(err("a time zone (Z or ±hh:mm) is required"));
+    }
+    if text[19..].starts_with('.') && text[20..].starts_with(|c: char| !c.is_ascii_digit()) {
+        return Err(err("fractional seconds need digits"));
+    }
+    let parsed =
+        OffsetDateTime::parse(text, &Rfc3339).map_err(|_| err("not a valid date and time"))?;
+    if parsed.offset().whole_hours().abs() > 14 {
+        return Err(err("time zone offset beyond ±14:00"));
+    }
+    Ok(parsed.to_offset(UtcOffset::UTC))
+}
+
+/// Formats an instant as `YYYY-MM-DDThh:mm:ssZ` (UTC, whole seconds).
+pub fn format(instant: OffsetDateTime) -> String {
+    let t = instant.to_offset(UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn offsets_become_utc() {
+        assert_eq!(
+            parse("2026-01-01T01:00:00+02:00").unwrap(),
+            datetime!(2025-12-31 23:00 UTC)
+        );
+        assert_eq!(
+            parse("2026-01-01T00:00:00.5Z").unwrap(),
+            datetime!(2026-01-01 00:00:00.5 UTC)
+        );
+        assert_eq!(
+            parse("2025-06-30T20:00:00-05:30").unwrap(),
+            datetime!(2025-07-01 01:30 UTC)
+        );
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_date_time_stamp() {
+        for bad in [
+            "2026-01-01",
+            "2026-01-01T00:00:00",
+            "2026-01-01t00:00:00z",
+            "2026-01-01 00:00:00Z",
+            "2026-02-30T00:00:00Z",
+            "2026-01-01T25:00:00Z",
+            "2026-01-01T00:00:00.Z",
+            "2026-01-01T00:00:00+0200",
+            "next tuesday",
+            "",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn formats_utc_seconds() {
+        assert_eq!(
+            format(datetime!(2026-03-04 05:06:07.9 +01:00)),
+            "2026-03-04T04:06:07Z"
+        );
+    }
+}

@@ -1,0 +1,277 @@
+//! Strict JSON input: RFC 8259 text parsed into a [`serde_json::Value`] while refusing what a
+//! plain parser would silently accept and a signature would then disagree about.
+//!
+//! * Duplicate object keys are an error (RFC 8785 §3.1 requires unique property names, and two
+//!   parsers keeping different duplicates would see two different signed documents).
+//! * Nesting deeper than [`MAX_DEPTH`] is an error, so hostile input cannot exhaust the stack.
+//! * [`check_integer_range`] refuses integers JCS cannot carry exactly (RFC 8785 §3.2.2.3:
+//!   numbers are IEEE 754 doubles, so integers beyond ±(2^53−1) would change when re-read).
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+
+/// The deepest nesting of arrays and objects accepted (serde_json's own recursion limit is 128).
+pub const MAX_DEPTH: usize = 64;
+
+/// The largest integer magnitude an IEEE 754 double carries exactly: 2^53 − 1.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// Why a JSON text was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum JsonError {
+    /// Not JSON text at all, or a JSON value with trailing data.
+    #[error("not valid JSON: {0}")]
+    Syntax(String),
+    /// The same property name appears twice in one object.
+    #[error("duplicate key {key:?} in one JSON object")]
+    DuplicateKey {
+        /// The repeated property name.
+        key: String,
+    },
+    /// Arrays and objects nest deeper than [`MAX_DEPTH`].
+    #[error("JSON nests deeper than {MAX_DEPTH} levels")]
+    TooDeep,
+    /// An integer outside ±(2^53−1), which RFC 8785 cannot carry exactly.
+    #[error(
+        "integer {value} at {path} is outside ±(2^53−1) and would not survive canonicalization"
+    )]
+    UnsafeInteger {
+        /// The number as written.
+        value: String,
+        /// A JSON Pointer (RFC 6901) to it.
+        path: String,
+    },
+}
+
+/// Parses JSON text, refusing duplicate keys and excessive nesting.
+///
+/// # Errors
+/// [`JsonError::Syntax`] for text that is not one JSON value, [`JsonError::DuplicateKey`] and
+/// [`JsonError::TooDeep`] as described in the module docs.
+pub fn parse(bytes: &[u8]) -> Result<Value, JsonError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = StrictSeed { depth: 0 }
+        .deserialize(&mut de)
+        .map_err(classify)?;
+    de.end().map_err(classify)?;
+    Ok(value)
+}
+
+/// Refuses integers outside ±(2^53−1) anywhere in `value` (RFC 8785 §3.2.2.3).
+///
+/// # Errors
+/// [`JsonError::UnsafeInteger`] naming the first offending number and its JSON Pointer.
+pub fn check_integer_range(value: &Value) -> Result<(), JsonError> {
+    walk_integers(value, &mut String::new())
+}
+
+/// [`check_integer_range`] for the members of an object.
+///
+/// # Errors
+/// As [`check_integer_range`].
+pub fn check_object_integers(object: &Map<String, Value>) -> Result<(), JsonError> {
+    let mut path = String::new();
+    for (key, item) in object {
+        path.clear();
+        path.push('/');
+        path.push_str(&key.replace('~', "~0").replace('/', "~1"));
+        walk_integers(item, &mut path)?;
+    }
+    Ok(())
+}
+
+fn walk_integers(value: &Value, path: &mut String) -> Result<(), JsonError> {
+    match value {
+        Value::Number(n) => {
+            let unsafe_int = match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => u > MAX_SAFE_INTEGER,
+                (None, Some(i)) => i.unsigned_abs() > MAX_SAFE_INTEGER,
+                // A double: integral ones this large were written as huge integers (or
+                // exponents), which the parser has already rounded.
+                (None, None) => n
+                    .as_f64()
+                    .is_some_and(|f| f.fract() == 0.0 && f.abs() > MAX_SAFE_INTEGER as f64),
+            };
+            if unsafe_int {
+                return Err(JsonError::UnsafeInteger {
+                    value: n.to_string(),
+                    path: if path.is_empty() {
+                        "/".into()
+                    } else {
+                        path.clone()
+                    },
+                });
+            }
+            Ok(())
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = path.len();
+                path.push('/');
+                path.push_str(&i.to_string());
+                walk_integers(item, path)?;
+                path.truncate(len);
+            }
+            Ok(())
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                let len = path.len();
+                path.push('/');
+                path.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                walk_integers(item, path)?;
+                path.truncate(len);
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+const DUPLICATE_MARK: &str = "\u{0}duplicate key:";
+const DEPTH_MARK: &str = "\u{0}too deep";
+
+fn classify(e: serde_json::Error) -> JsonError {
+    let text = e.to_string();
+    if let Some(rest) = text.strip_prefix(DUPLICATE_MARK) {
+        // serde_json appends " at line L column C"; keep only the key.
+        let key = rest.rsplit_once(" at line ").map_or(rest, |(k, _)| k);
+        JsonError::DuplicateKey {
+            key: key.to_owned(),
+        }
+    } else if text.starts_with(DEPTH_MARK) || text.starts_with("recursion limit exceeded") {
+        JsonError::TooDeep
+    } else {
+        JsonError::Syntax(text)
+    }
+}
+
+struct StrictSeed {
+    depth: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for StrictSeed {
+    type Value = Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrictSeed {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let depth = self.enter::<A::Error>()?;
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element_seed(StrictSeed { depth })? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let depth = self.enter::<A::Error>()?;
+        let mut map = Map::new();
+        while let Some(key) = access.next_key::<String>()? {
+            if map.contains_key(&key) {
+                return Err(de::Error::custom(format_args!("{DUPLICATE_MARK}{key}")));
+            }
+            let value = access.next_value_seed(StrictSeed { depth })?;
+            map.insert(key, value);
+        }
+        Ok(Value::Object(map))
+    }
+}
+
+impl StrictSeed {
+    fn enter<E: de::Error>(&self) -> Result<usize, E> {
+        if self.depth >= MAX_DEPTH {
+            Err(E::custom(DEPTH_MARK))
+        } else {
+            Ok(self.depth + 1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_ordinary_json() {
+        let v = parse(br#"{"b":1,"a":[true,null,"x",1.5]}"#).unwrap();
+        assert_eq!(v, serde_json::json!({"a": [true, null, "x", 1.5], "b": 1}));
+    }
+
+    #[test]
+    fn refuses_duplicate_keys_at_any_depth() {
+        assert_eq!(
+            parse(br#"{"a":1,"a":2}"#),
+            Err(JsonError::DuplicateKey { key: "a".into() })
+        );
+        assert_eq!(
+            parse(br#"{"x":{"proof":1,"y":[{"id":1,"id":1}]}}"#),
+            Err(JsonError::DuplicateKey { key: "id".into() })
+        );
+    }
+
+    #[test]
+    fn refuses_deep_nesting_and_trailing_data() {
+        let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+        assert_eq!(parse(deep.as_bytes()), Err(JsonError::TooDeep));
+        let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+        assert!(parse(ok.as_bytes()).is_ok());
+        assert!(matches!(parse(b"{} {}"), Err(JsonError::Syntax(_))));
+        assert!(matches!(parse(b"not json"), Err(JsonError::Syntax(_))));
+    }
+
+    #[test]
+    fn integer_range_is_that_of_a_double() {
+        let ok = parse(b"[9007199254740991, -9007199254740991, 1.5e-7, 0.5]").unwrap();
+        assert_eq!(check_integer_range(&ok), Ok(()));
+        let big = parse(br#"{"a":{"b/c":[1, 9007199254740992]}}"#).unwrap();
+        assert_eq!(
+            check_integer_range(&big),
+            Err(JsonError::UnsafeInteger {
+                value: "9007199254740992".into(),
+                path: "/a/b~1c/1".into()
+            })
+        );
+        let neg = parse(b"-9007199254740992").unwrap();
+        assert!(check_integer_range(&neg).is_err());
+        // Beyond u64 the parser already rounded to a double: refused too.
+        let huge = parse(b"123456789012345678901234567890").unwrap();
+        assert!(check_integer_range(&huge).is_err());
+        assert!(check_integer_range(&parse(b"1e300").unwrap()).is_err());
+    }
+}

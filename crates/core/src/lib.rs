@@ -1,0 +1,42 @@
+//! Hallmark's credential engine: the W3C Verifiable Credentials Data Model 2.0, Data Integrity
+//! proofs with the EdDSA cryptosuites, Ed25519 Multikeys and `did:key`, Open Badges 3.0
+//! partner badges, and the verification pipeline that every front end shares.
+//!
+//! It does no I/O: callers bring bytes and already-fetched documents, and get a [`Report`]
+//! back. It builds for `wasm32-unknown-unknown`, so a browser can verify on its own.
+//!
+//! ```
+//! use hallmark_core::{badge, keys::SecretKey, did::Did, proof, verify::{Offline, Verifier}};
+//! use time::macros::datetime;
+//!
+//! // An issuer key (use real randomness), a badge, a proof…
+//! let key = SecretKey::from_seed(&[42; 32]);
+//! let issuer = Did::key(&key.public_key());
+//! let unsigned = badge::example(&issuer).build().unwrap();
+//! let options = proof::ProofOptions::did_key(&key.public_key(),
+//!     proof::Cryptosuite::EddsaJcs2022, Some(datetime!(2026-01-15 09:00 UTC)));
+//! let signed = proof::sign(unsigned.into_map(), &options, &key).unwrap();
+//!
+//! // …and its verification.
+//! let report = Verifier::new(datetime!(2026-06-01 00:00 UTC))
+//!     .verify_value(&serde_json::Value::Object(signed), &Offline);
+//! assert!(report.verified, "{report:?}");
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod badge;
+pub mod credential;
+pub mod datetime;
+pub mod did;
+pub mod jcs;
+pub mod json;
+pub mod keys;
+pub mod multibase;
+pub mod proof;
+pub mod report;
+pub mod trust;
+pub mod verify;
+
+pub use report::{Check, CheckId, ErrorCode, Outcome, Report};
+pub use verify::Verifier;

@@ -1,0 +1,265 @@
+//! The verification report (DESIGN §3): one entry per check, in a fixed order, each with an
+//! outcome, an error code from the specs and a detail for people. Every front end renders
+//! this same value; its JSON form is part of the CLI and HTTP contracts.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// A check of the pipeline, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum CheckId {
+    /// JSON, no duplicate keys, VC 2.0 shape, known contexts.
+    Parse,
+    /// Every proof verifies.
+    Proof,
+    /// The verification method belongs to the issuer, for `assertionMethod`.
+    Issuer,
+    /// The issuer is in the verifier's trust list.
+    Trust,
+    /// `validFrom` ≤ now ≤ `validUntil`.
+    Validity,
+    /// Revocation and suspension status.
+    Status,
+}
+
+impl CheckId {
+    /// Every check, in pipeline order.
+    pub const ALL: [CheckId; 6] = [
+        Self::Parse,
+        Self::Proof,
+        Self::Issuer,
+        Self::Trust,
+        Self::Validity,
+        Self::Status,
+    ];
+
+    /// The check's id as written in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Parse => "parse",
+            Self::Proof => "proof",
+            Self::Issuer => "issuer",
+            Self::Trust => "trust",
+            Self::Validity => "validity",
+            Self::Status => "status",
+        }
+    }
+}
+
+impl fmt::Display for CheckId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a check concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Checked and fine.
+    Passed,
+    /// Checked and wrong: the credential is not verified.
+    Failed,
+    /// Could not be decided (e.g. a document could not be fetched): not verified either.
+    Unknown,
+    /// Fine, with a caveat worth reading (e.g. no trust list configured).
+    Warning,
+    /// Not run (not asked for, or not applicable).
+    Skipped,
+}
+
+impl Outcome {
+    /// The outcome as written in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Passed => "passed",
+            Self::Failed => "failed",
+            Self::Unknown => "unknown",
+            Self::Warning => "warning",
+            Self::Skipped => "skipped",
+        }
+    }
+}
+
+/// Error codes of VC Data Model 2.0 §7.1, VC Data Integrity 1.0 §2.3 and Bitstring Status
+/// List 1.0 §3.6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The input is not well-formed.
+    ParsingError,
+    /// A value does not have the form its property requires.
+    MalformedValueError,
+    /// A value is outside its allowed range (including an expired credential).
+    RangeError,
+    /// A proof did not verify.
+    ProofVerificationError,
+    /// A proof could not be transformed (canonicalized).
+    ProofTransformationError,
+    /// JSON-LD processing would drop data.
+    DataLossDetectionError,
+    /// The verification method could not be used.
+    InvalidVerificationMethod,
+    /// The verification method is not authorized for the proof purpose.
+    InvalidRelationshipForVerificationMethod,
+    /// A status list could not be retrieved.
+    StatusRetrievalError,
+    /// A status list did not verify.
+    StatusVerificationError,
+    /// A status list is shorter than the minimum.
+    StatusListLengthError,
+}
+
+impl ErrorCode {
+    /// The code as written in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ParsingError => "PARSING_ERROR",
+            Self::MalformedValueError => "MALFORMED_VALUE_ERROR",
+            Self::RangeError => "RANGE_ERROR",
+            Self::ProofVerificationError => "PROOF_VERIFICATION_ERROR",
+            Self::ProofTransformationError => "PROOF_TRANSFORMATION_ERROR",
+            Self::DataLossDetectionError => "DATA_LOSS_DETECTION_ERROR",
+            Self::InvalidVerificationMethod => "INVALID_VERIFICATION_METHOD",
+            Self::InvalidRelationshipForVerificationMethod => {
+                "INVALID_RELATIONSHIP_FOR_VERIFICATION_METHOD"
+            }
+            Self::StatusRetrievalError => "STATUS_RETRIEVAL_ERROR",
+            Self::StatusVerificationError => "STATUS_VERIFICATION_ERROR",
+            Self::StatusListLengthError => "STATUS_LIST_LENGTH_ERROR",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One check's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// Which check.
+    pub check: CheckId,
+    /// What it concluded.
+    pub outcome: Outcome,
+    /// The spec's error code when the outcome is `failed` or `unknown`.
+    pub code: Option<ErrorCode>,
+    /// A sentence for people: what was checked, or what is wrong and what to do.
+    pub detail: String,
+}
+
+impl Check {
+    pub(crate) fn new(
+        check: CheckId,
+        outcome: Outcome,
+        code: Option<ErrorCode>,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            check,
+            outcome,
+            code,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// What a badge says, for display beside the verdict.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// The credential `id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The credential `name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The issuer's id and name.
+    pub issuer: Party,
+    /// The subject (the partner): id and display name.
+    pub subject: Party,
+    /// The certified role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// The tier (the achievement): id and name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<Party>,
+    /// The competencies (alignments): code and name.
+    pub competencies: Vec<Competency>,
+    /// `validFrom` as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<String>,
+    /// `validUntil` as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
+}
+
+/// An id with an optional display name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Party {
+    /// The identifier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// A competency named by an alignment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Competency {
+    /// `targetCode`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// `targetName`.
+    pub name: String,
+}
+
+/// The result of verifying one credential: `verified` is true only when no check failed or
+/// stayed unknown (DESIGN §3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// True only when every check passed, warned or was skipped.
+    pub verified: bool,
+    /// Every check, in pipeline order.
+    pub checks: Vec<Check>,
+    /// What the credential says, when it could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<Summary>,
+}
+
+impl Report {
+    pub(crate) fn from_checks(checks: Vec<Check>, summary: Option<Summary>) -> Self {
+        let verified = checks
+            .iter()
+            .all(|c| !matches!(c.outcome, Outcome::Failed | Outcome::Unknown));
+        Self {
+            verified,
+            checks,
+            summary,
+        }
+    }
+
+    /// The result of one check.
+    pub fn check(&self, id: CheckId) -> Option<&Check> {
+        self.checks.iter().find(|c| c.check == id)
+    }
+
+    /// The first check that failed or stayed unknown.
+    pub fn first_problem(&self) -> Option<&Check> {
+        self.checks
+            .iter()
+            .find(|c| matches!(c.outcome, Outcome::Failed | Outcome::Unknown))
+    }
+
+    /// The report as one JSON object.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}

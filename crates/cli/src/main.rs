@@ -1,1 +1,72 @@
-fn main() {}
+//! `hallmark`: keys, signing, partner badges and verification from the command line
+//! (DESIGN §4).
+//!
+//! Exit status is a contract: 0 verified (or the command succeeded), 1 not verified, 2 the
+//! command could not run (usage, unreadable input). Human-readable reports go to stderr,
+//! machine output (JSON, signed credentials) to stdout.
+
+#![forbid(unsafe_code)]
+
+mod error;
+mod issue;
+mod keygen;
+mod render;
+mod sign;
+mod verify;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::CliError;
+
+/// Hallmark: signed partner badges (W3C Verifiable Credentials, Open Badges 3.0) and their
+/// verification.
+#[derive(Debug, Parser)]
+#[command(name = "hallmark", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a new Ed25519 issuer key file (mode 0600) and print its did:key.
+    Keygen(keygen::Args),
+    /// Sign a VC 2.0 credential with a Data Integrity proof and print it.
+    Sign(sign::Args),
+    /// Build and sign a partner badge (an Open Badges 3.0 credential) offline.
+    Issue(issue::Args),
+    /// Verify badges: proof, issuer, trust, validity and status, one report per input.
+    Verify(verify::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Keygen(args) => keygen::run(args),
+        Command::Sign(args) => sign::run(args),
+        Command::Issue(args) => issue::run(args),
+        Command::Verify(args) => verify::run(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(CliError::BrokenPipe) => ExitCode::SUCCESS,
+        Err(e) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {e}");
+            if let Some(hint) = e.hint() {
+                let _ = writeln!(stderr, "hint: {hint}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

@@ -50,6 +50,22 @@ fn jcs(c: &mut Criterion) {
             )
         })
     });
+    let parsed = hallmark_core::json::parse(&bytes).expect("parses");
+    group.bench_function(
+        "verify parsed badge (pipeline from a parsed document)",
+        |b| {
+            b.iter(|| {
+                assert!(
+                    verifier
+                        .verify_value(std::hint::black_box(&parsed), &Offline)
+                        .verified
+                )
+            })
+        },
+    );
+    group.bench_function("parse badge (strict JSON only)", |b| {
+        b.iter(|| hallmark_core::json::parse(std::hint::black_box(&bytes)).expect("parses"))
+    });
     group.bench_function("sign badge", |b| {
         b.iter(|| {
             proof::sign(

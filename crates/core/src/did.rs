@@ -92,6 +92,32 @@ impl fmt::Debug for Did {
     }
 }
 
+/// The URL of a `did:web` DID document (did:web method spec §3.2 Read): `did:web:host` →
+/// `https://host/.well-known/did.json`; `did:web:host:a:b` → `https://host/a/b/did.json`; a
+/// percent-encoded port (`host%3A8443`) is decoded.
+///
+/// # Errors
+/// [`DidError::Syntax`] when `did` is not a `did:web` with a host.
+pub fn did_web_url(did: &Did) -> Result<String, DidError> {
+    let bad = || DidError::Syntax(did.to_string());
+    let rest = did.as_str().strip_prefix("did:web:").ok_or_else(bad)?;
+    let mut parts = rest.split(':');
+    let host = parts.next().filter(|h| !h.is_empty()).ok_or_else(bad)?;
+    let host = host.replace("%3A", ":").replace("%3a", ":");
+    if host.contains('%') || host.contains('/') {
+        return Err(bad());
+    }
+    let path: Vec<&str> = parts.collect();
+    if path.iter().any(|p| p.is_empty() || *p == "." || *p == "..") {
+        return Err(bad());
+    }
+    Ok(if path.is_empty() {
+        format!("https://{host}/.well-known/did.json")
+    } else {
+        format!("https://{host}/{}/did.json", path.join("/"))
+    })
+}
+
 /// The id of a verification method: an absolute URL, normally `<controller>#<fragment>`.
 ///
 /// A bare `did:key:X` means `did:key:X#X` (the Bitstring Status List spec's examples use it).
@@ -407,6 +433,25 @@ mod tests {
         ] {
             assert!(Did::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn did_web_urls() {
+        let url = |d: &str| did_web_url(&Did::parse(d).unwrap());
+        assert_eq!(
+            url("did:web:agency.example").unwrap(),
+            "https://agency.example/.well-known/did.json"
+        );
+        assert_eq!(
+            url("did:web:w3c-ccg.github.io:user:alice").unwrap(),
+            "https://w3c-ccg.github.io/user/alice/did.json"
+        );
+        assert_eq!(
+            url("did:web:example.com%3A3000").unwrap(),
+            "https://example.com:3000/.well-known/did.json"
+        );
+        assert!(url("did:key:z6Mk").is_err());
+        assert!(url("did:web:a.example:..:x").is_err());
     }
 
     #[test]

@@ -11,6 +11,24 @@ use std::cmp::Ordering;
 
 use serde_json::{Map, Number, Value};
 
+/// Where canonical bytes go: a buffer, or straight into a hash.
+pub trait Sink {
+    /// Appends bytes.
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl Sink for sha2::Sha256 {
+    fn put(&mut self, bytes: &[u8]) {
+        sha2::Digest::update(self, bytes);
+    }
+}
+
 /// RFC 8785 bytes of `value`.
 pub fn to_vec(value: &Value) -> Vec<u8> {
     let mut out = Vec::with_capacity(1024);
@@ -18,14 +36,14 @@ pub fn to_vec(value: &Value) -> Vec<u8> {
     out
 }
 
-/// RFC 8785 bytes of an object, leaving out the top-level member named `without` and, when
-/// `context` is given, writing it in place of the object's own `@context`.
-pub fn object_to_vec(
+/// Writes the RFC 8785 form of an object, leaving out the top-level member named `without`
+/// and, when `context` is given, writing it in place of the object's own `@context`.
+pub fn write_object(
+    out: &mut impl Sink,
     object: &Map<String, Value>,
     without: Option<&str>,
     context: Option<&Value>,
-) -> Vec<u8> {
-    let mut out = Vec::with_capacity(4096);
+) {
     let context_entry = context.map(|c| ("@context", c));
     let mut members: Vec<(&str, &Value)> = object
         .iter()
@@ -33,26 +51,36 @@ pub fn object_to_vec(
         .map(|(k, v)| (k.as_str(), v))
         .chain(context_entry)
         .collect();
-    write_members(&mut out, &mut members);
+    write_members(out, &mut members);
+}
+
+/// [`write_object`] into a new buffer.
+pub fn object_to_vec(
+    object: &Map<String, Value>,
+    without: Option<&str>,
+    context: Option<&Value>,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4096);
+    write_object(&mut out, object, without, context);
     out
 }
 
-fn write_value(out: &mut Vec<u8>, value: &Value) {
+fn write_value(out: &mut impl Sink, value: &Value) {
     match value {
-        Value::Null => out.extend_from_slice(b"null"),
-        Value::Bool(true) => out.extend_from_slice(b"true"),
-        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Null => out.put(b"null"),
+        Value::Bool(true) => out.put(b"true"),
+        Value::Bool(false) => out.put(b"false"),
         Value::Number(n) => write_number(out, n),
         Value::String(s) => write_string(out, s),
         Value::Array(items) => {
-            out.push(b'[');
+            out.put(b"[");
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(b',');
+                    out.put(b",");
                 }
                 write_value(out, item);
             }
-            out.push(b']');
+            out.put(b"]");
         }
         Value::Object(map) => {
             let mut members: Vec<(&str, &Value)> =
@@ -62,7 +90,7 @@ fn write_value(out: &mut Vec<u8>, value: &Value) {
     }
 }
 
-fn write_members(out: &mut Vec<u8>, members: &mut [(&str, &Value)]) {
+fn write_members(out: &mut impl Sink, members: &mut [(&str, &Value)]) {
     // serde_json's map iterates in UTF-8 byte (code point) order, which equals UTF-16 order
     // unless names mix supplementary characters with U+E000–U+FFFF; sort only then.
     let sorted = members
@@ -71,16 +99,16 @@ fn write_members(out: &mut Vec<u8>, members: &mut [(&str, &Value)]) {
     if !sorted {
         members.sort_by(|a, b| utf16_cmp(a.0, b.0));
     }
-    out.push(b'{');
+    out.put(b"{");
     for (i, (name, value)) in members.iter().enumerate() {
         if i > 0 {
-            out.push(b',');
+            out.put(b",");
         }
         write_string(out, name);
-        out.push(b':');
+        out.put(b":");
         write_value(out, value);
     }
-    out.push(b'}');
+    out.put(b"}");
 }
 
 /// Compares two strings by UTF-16 code units (RFC 8785 §3.2.3).
@@ -92,60 +120,58 @@ fn utf16_cmp(a: &str, b: &str) -> Ordering {
     }
 }
 
-fn write_number(out: &mut Vec<u8>, n: &Number) {
+fn write_number(out: &mut impl Sink, n: &Number) {
     const SAFE: u64 = crate::json::MAX_SAFE_INTEGER;
     if let Some(u) = n.as_u64().filter(|u| *u <= SAFE) {
-        out.extend_from_slice(itoa::Buffer::new().format(u).as_bytes());
+        out.put(itoa::Buffer::new().format(u).as_bytes());
     } else if let Some(i) = n.as_i64().filter(|i| i.unsigned_abs() <= SAFE) {
-        out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
+        out.put(itoa::Buffer::new().format(i).as_bytes());
     } else {
         // Everything else is an IEEE 754 double in ECMAScript (serde_json numbers are finite).
         let f = n.as_f64().unwrap_or(0.0);
         if f == 0.0 {
-            out.push(b'0'); // -0 prints as 0
+            out.put(b"0"); // -0 prints as 0
         } else {
-            out.extend_from_slice(ryu_js::Buffer::new().format_finite(f).as_bytes());
+            out.put(ryu_js::Buffer::new().format_finite(f).as_bytes());
         }
     }
 }
 
 /// A JSON string as `JSON.stringify` writes it: `"` and `\` escaped, U+0000–U+001F as the
 /// short escapes `\b \t \n \f \r` or `\u00xx` (lowercase hex), everything else as is.
-fn write_string(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
+fn write_string(out: &mut impl Sink, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.put(b"\"");
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0x00..=0x1f => {
-                out.extend_from_slice(&bytes[start..i]);
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.extend_from_slice(&[
-                    b'\\',
-                    b'u',
-                    b'0',
-                    b'0',
-                    HEX[usize::from(b >> 4)],
-                    HEX[usize::from(b & 0xf)],
-                ]);
-                start = i + 1;
-                continue;
-            }
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[start..i]);
-        out.extend_from_slice(escape);
+    while let Some(offset) = bytes[start..]
+        .iter()
+        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+    {
+        let i = start + offset;
+        out.put(&bytes[start..i]);
+        let b = bytes[i];
+        match b {
+            b'"' => out.put(b"\\\""),
+            b'\\' => out.put(b"\\\\"),
+            b'\n' => out.put(b"\\n"),
+            b'\r' => out.put(b"\\r"),
+            b'\t' => out.put(b"\\t"),
+            0x08 => out.put(b"\\b"),
+            0x0c => out.put(b"\\f"),
+            _ => out.put(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xf)],
+            ]),
+        }
         start = i + 1;
     }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
+    out.put(&bytes[start..]);
+    out.put(b"\"");
 }
 
 #[cfg(test)]

@@ -411,14 +411,11 @@ fn verify_one(
             if !is_prefix(pc, doc_context) {
                 return Err(invalid(ProofError::ContextMismatch));
             }
-            let unsecured = jcs::object_to_vec(document, Some("proof"), Some(pc));
-            hash[32..].copy_from_slice(&Sha256::digest(unsecured));
+            hash[32..].copy_from_slice(&jcs_hash(document, Some("proof"), Some(pc)));
             Some(pc)
         }
         _ => {
-            let dh = *doc_hash.get_or_insert_with(|| {
-                Sha256::digest(jcs::object_to_vec(document, Some("proof"), None)).into()
-            });
+            let dh = *doc_hash.get_or_insert_with(|| jcs_hash(document, Some("proof"), None));
             hash[32..].copy_from_slice(&dh);
             doc_context
         }
@@ -426,10 +423,10 @@ fn verify_one(
     // The proof configuration: the proof without proofValue, with the document's @context
     // (VC-DI-EdDSA §3.3.5).
     let config = match config_context {
-        Some(c) => jcs::object_to_vec(proof, Some("proofValue"), Some(c)),
-        None => jcs::object_to_vec(&without_context(proof), Some("proofValue"), None),
+        Some(c) => jcs_hash(proof, Some("proofValue"), Some(c)),
+        None => jcs_hash(&without_context(proof), Some("proofValue"), None),
     };
-    hash[..32].copy_from_slice(&Sha256::digest(config));
+    hash[..32].copy_from_slice(&config);
     let _ = suite;
     let key = keys(&vm).map_err(ProofFailure::Key)?;
     if key.verify_strict(&hash, &signature) {
@@ -439,6 +436,17 @@ fn verify_one(
             verification_method: vm.to_string(),
         }))
     }
+}
+
+/// SHA-256 of the JCS form of an object (see [`jcs::write_object`]), hashed as it is written.
+fn jcs_hash(
+    object: &Map<String, Value>,
+    without: Option<&str>,
+    context: Option<&Value>,
+) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    jcs::write_object(&mut hasher, object, without, context);
+    hasher.finalize().into()
 }
 
 fn without_context(proof: &Map<String, Value>) -> Map<String, Value> {

@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 /// One trusted issuer.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TrustedIssuer {
     /// The issuer's id: a DID or an https URL, compared exactly.
     pub id: String,
@@ -36,8 +37,49 @@ impl TrustList {
         self.issuers.iter().find(|i| i.id == id)
     }
 
+    /// Reads a trust list file: `{"issuers": [{"id": "did:web:…", "name": "…"}, …]}`.
+    ///
+    /// # Errors
+    /// [`crate::json::JsonError`] rendered as text, or a message naming the missing field.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, String> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct File {
+            issuers: Vec<TrustedIssuer>,
+        }
+        let value = crate::json::parse(bytes).map_err(|e| e.to_string())?;
+        let file: File = serde_json::from_value(value)
+            .map_err(|e| format!("expected {{\"issuers\": [{{\"id\": …, \"name\": …}}]}}: {e}"))?;
+        let mut list = Self::new();
+        for issuer in file.issuers {
+            list.add(issuer);
+        }
+        Ok(list)
+    }
+
     /// The trusted issuers.
     pub fn issuers(&self) -> &[TrustedIssuer] {
         &self.issuers
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_trust_file() {
+        let list = TrustList::from_json(
+            br#"{"issuers": [{"id": "did:web:acme.example", "name": "Acme"}, {"id": "did:key:z6Mk"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            list.find("did:web:acme.example").unwrap().name.as_deref(),
+            Some("Acme")
+        );
+        assert!(list.find("did:key:z6Mk").is_some());
+        assert!(list.find("did:web:other.example").is_none());
+        assert!(TrustList::from_json(br#"{"issuers": [{"name": "no id"}]}"#).is_err());
+        assert!(TrustList::from_json(br#"["did:web:acme.example"]"#).is_err());
     }
 }

@@ -1,0 +1,124 @@
+//! Errors of the `hallmark` command, each with a hint saying what to do; all exit with 2.
+
+use std::path::PathBuf;
+
+/// Why a command could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A key file exists where a new one would go.
+    #[error("{0} already exists; not overwriting a key")]
+    KeyExists(PathBuf),
+    /// A key file is not valid.
+    #[error("key file {path}: {source}")]
+    Key {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: hallmark_core::keys::KeyError,
+    },
+    /// A credential to sign is not acceptable.
+    #[error("cannot sign {input}: {source}")]
+    Credential {
+        /// The input's name.
+        input: String,
+        /// Why.
+        source: hallmark_core::credential::CredentialError,
+    },
+    /// A badge could not be built.
+    #[error("cannot build the badge: {0}")]
+    Badge(#[from] hallmark_core::badge::BadgeError),
+    /// A proof could not be made.
+    #[error("cannot sign: {0}")]
+    Proof(#[from] hallmark_core::proof::ProofError),
+    /// A flag's value is wrong.
+    #[error("{flag}: {message}")]
+    Usage {
+        /// The flag.
+        flag: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// A trust list file is not valid.
+    #[error("trust list {path}: {message}")]
+    TrustFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// stdout was closed (e.g. piped into `head`): not an error.
+    #[error("broken pipe")]
+    BrokenPipe,
+    /// Writing to stdout failed.
+    #[error("cannot write output: {0}")]
+    Output(std::io::Error),
+}
+
+impl CliError {
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            Self::Read { .. } => "check the path; use - to read standard input".into(),
+            Self::Write { .. } => "check that the folder exists and is writable".into(),
+            Self::KeyExists(path) => format!(
+                "choose another --out, or remove {} first if you really mean to replace that key",
+                path.display()
+            ),
+            Self::Key { .. } => {
+                "a key file is the JSON written by `hallmark keygen` (publicKeyMultibase z6Mk…, secretKeyMultibase z3u2…)".into()
+            }
+            Self::Credential { .. } => {
+                "the input must be one JSON object with @context starting https://www.w3.org/ns/credentials/v2, a type including VerifiableCredential, an issuer and a credentialSubject".into()
+            }
+            Self::Badge(_) => "see `hallmark issue --help` for the fields a badge needs".into(),
+            Self::Usage { flag, .. } => format!("see `hallmark --help` for {flag}"),
+            Self::TrustFile { .. } => {
+                r#"a trust list file is {"issuers": [{"id": "did:web:agency.example", "name": "Agency"}]}"#.into()
+            }
+            Self::Proof(_) | Self::BrokenPipe | Self::Output(_) => return None,
+        })
+    }
+}
+
+/// Maps a stdout write error, treating a closed pipe as a quiet stop.
+pub fn output(e: std::io::Error) -> CliError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        CliError::BrokenPipe
+    } else {
+        CliError::Output(e)
+    }
+}
+
+/// Reads a file, or standard input for `-`.
+///
+/// # Errors
+/// [`CliError::Read`].
+pub fn read_input(path: &str) -> Result<Vec<u8>, CliError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let result = if path == "-" {
+        std::io::stdin().lock().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::read(path).map(|b| bytes = b)
+    };
+    result.map(|()| bytes).map_err(|source| CliError::Read {
+        path: PathBuf::from(path),
+        source,
+    })
+}

@@ -1,0 +1,73 @@
+//! The human rendering of a verification report: one line per check, then the verdict.
+
+use std::fmt::Write;
+
+use hallmark_core::report::{Outcome, Report};
+
+/// Renders `report` for people, headed by the input's name.
+pub fn human(input: &str, report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{input}");
+    if let Some(s) = &report.summary {
+        let name = |p: &hallmark_core::report::Party| match (&p.name, &p.id) {
+            (Some(n), Some(i)) => format!("{n} ({i})"),
+            (Some(n), None) => n.clone(),
+            (None, Some(i)) => i.clone(),
+            (None, None) => "?".into(),
+        };
+        if let Some(badge) = &s.name {
+            let _ = writeln!(out, "  badge:        {badge}");
+        }
+        let _ = writeln!(out, "  issuer:       {}", name(&s.issuer));
+        let _ = writeln!(out, "  subject:      {}", name(&s.subject));
+        if let Some(tier) = &s.tier {
+            let role = s
+                .role
+                .as_deref()
+                .map(|r| format!(", role {r}"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  tier:         {}{role}", name(tier));
+        }
+        if !s.competencies.is_empty() {
+            let list: Vec<String> = s
+                .competencies
+                .iter()
+                .map(|c| match &c.code {
+                    Some(code) => format!("{} [{code}]", c.name),
+                    None => c.name.clone(),
+                })
+                .collect();
+            let _ = writeln!(out, "  competencies: {}", list.join("; "));
+        }
+        if s.valid_from.is_some() || s.valid_until.is_some() {
+            let _ = writeln!(
+                out,
+                "  valid:        {} → {}",
+                s.valid_from.as_deref().unwrap_or("(no start)"),
+                s.valid_until.as_deref().unwrap_or("(no expiry)")
+            );
+        }
+    }
+    for check in &report.checks {
+        let mark = match check.outcome {
+            Outcome::Passed => "ok  ",
+            Outcome::Failed => "FAIL",
+            Outcome::Unknown => "??  ",
+            Outcome::Warning => "warn",
+            Outcome::Skipped => "skip",
+        };
+        let code = check.code.map(|c| format!("{c}: ")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  [{mark}] {:<9}{code}{}",
+            check.check.as_str(),
+            check.detail
+        );
+    }
+    let verdict = match report.first_problem() {
+        None => "VERIFIED".to_owned(),
+        Some(c) => format!("NOT VERIFIED ({} {})", c.check, c.outcome.as_str()),
+    };
+    let _ = writeln!(out, "  verdict: {verdict}");
+    out
+}

@@ -1,1 +1,471 @@
+//! End-to-end tests of the `hallmark` binary: the CLI contract of DESIGN §4 (flags, output
+//! streams, exit codes 0/1/2), the W3C vectors and the verification vectors.
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn hallmark(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hallmark"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("hallmark runs")
+}
+
+fn hallmark_stdin(args: &[&str], stdin: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hallmark"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hallmark runs");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hallmark-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn w3c(name: &str) -> String {
+    root()
+        .join("tests/vectors/w3c/vc-di-eddsa")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn example_key() -> String {
+    root()
+        .join("keys.example/issuer.json")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The checks of a `--json` report line as `check=outcome[:CODE]`.
+fn checks(line: &Value) -> Vec<String> {
+    line["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| match c["code"].as_str() {
+            Some(code) => format!(
+                "{}={}:{code}",
+                c["check"].as_str().unwrap(),
+                c["outcome"].as_str().unwrap()
+            ),
+            None => format!(
+                "{}={}",
+                c["check"].as_str().unwrap(),
+                c["outcome"].as_str().unwrap()
+            ),
+        })
+        .collect()
+}
+
+#[test]
+fn sign_reproduces_the_w3c_jcs_vector_byte_for_byte() {
+    let out = hallmark(&[
+        "sign",
+        "--key",
+        &w3c("keyPair.json"),
+        "--cryptosuite",
+        "eddsa-jcs-2022",
+        "--created",
+        "2023-02-24T23:36:38Z",
+        &w3c("unsigned.json"),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let signed: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let expected = std::fs::read_to_string(w3c("eddsa-jcs-2022/sigBTC58JCS.txt")).unwrap();
+    assert_eq!(signed["proof"]["proofValue"], expected.trim());
+    // And from standard input.
+    let unsigned = std::fs::read(w3c("unsigned.json")).unwrap();
+    let piped = hallmark_stdin(
+        &[
+            "sign",
+            "--key",
+            &w3c("keyPair.json"),
+            "--created",
+            "2023-02-24T23:36:38Z",
+            "-",
+        ],
+        &unsigned,
+    );
+    assert_eq!(stdout(&piped), stdout(&out));
+}
+
+#[test]
+fn w3c_signed_vector_passes_proof_fails_issuer_and_exits_1() {
+    let out = hallmark(&["verify", "--json", &w3c("eddsa-jcs-2022/signedJCS.json")]);
+    assert_eq!(code(&out), 1);
+    let line: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(line["verified"], false);
+    let c = checks(&line);
+    assert!(c.contains(&"proof=passed".to_owned()), "{c:?}");
+    assert!(
+        c.contains(&"issuer=failed:INVALID_VERIFICATION_METHOD".to_owned()),
+        "{c:?}"
+    );
+}
+
+#[test]
+fn keygen_writes_a_private_key_file_once() {
+    let dir = temp_dir("keygen");
+    let path = dir.join("issuer.json");
+    let out = hallmark(&["keygen", "--out", path.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let did = stdout(&out).trim().to_owned();
+    assert!(did.starts_with("did:key:z6Mk"), "{did}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let key: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(key["type"], "Multikey");
+    assert_eq!(
+        format!("did:key:{}", key["publicKeyMultibase"].as_str().unwrap()),
+        did
+    );
+    assert!(key["secretKeyMultibase"]
+        .as_str()
+        .unwrap()
+        .starts_with("z3u2"));
+    // The secret is never printed.
+    let secret = key["secretKeyMultibase"].as_str().unwrap();
+    assert!(!stdout(&out).contains(secret) && !stderr(&out).contains(secret));
+    // A second keygen to the same path refuses and keeps the first key.
+    let before = std::fs::read(&path).unwrap();
+    let again = hallmark(&["keygen", "--out", path.to_str().unwrap()]);
+    assert_eq!(code(&again), 2);
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+    assert!(stderr(&again).contains("hint:"));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+fn issue_badge(dir: &Path) -> PathBuf {
+    let out = hallmark(&[
+        "issue",
+        "--key",
+        &example_key(),
+        "--issuer-name",
+        "Acme Cloud Partner Program",
+        "--issuer-url",
+        "https://acme.example",
+        "--base-url",
+        "https://acme.example",
+        "--partner-id",
+        "https://northwind.example",
+        "--partner-name",
+        "Northwind Consulting",
+        "--role",
+        "solutions",
+        "--tier",
+        "gold",
+        "--tier-name",
+        "Gold Partner",
+        "--tier-description",
+        "Designs and delivers complex Acme Cloud solutions.",
+        "--criteria",
+        "Exam ≥ 80%, Proficient demo, three references.",
+        "--competency",
+        "CLOUD-ARCH=Cloud solution architecture",
+        "--competency",
+        "DATA-MIG=Data migration at scale",
+        "--framework",
+        "Acme Competencies 2026",
+        "--exam-score",
+        "87",
+        "--exam-minimum",
+        "80",
+        "--demo-level",
+        "Advanced",
+        "--demo-minimum",
+        "Proficient",
+        "--evidence",
+        "Contoso migration|40 TB moved with zero downtime|Customer reference",
+        "--valid-from",
+        "2026-01-15T00:00:00Z",
+        "--valid-until",
+        "2027-01-15T00:00:00Z",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let path = dir.join("badge.json");
+    std::fs::write(&path, &out.stdout).unwrap();
+    path
+}
+
+#[test]
+fn issued_badge_verifies_tampered_fails_garbage_is_unreadable() {
+    let dir = temp_dir("issue");
+    let badge = issue_badge(&dir);
+    let value: Value = serde_json::from_slice(&std::fs::read(&badge).unwrap()).unwrap();
+    assert_eq!(value["name"], "Gold Partner — Solutions");
+    assert_eq!(
+        value["credentialSubject"]["achievement"]["alignment"][0]["targetCode"],
+        "CLOUD-ARCH"
+    );
+    assert_eq!(value["credentialSubject"]["result"][0]["value"], "87");
+
+    // Verified: every check printed, exit 0.
+    let out = hallmark(&[
+        "verify",
+        "--at",
+        "2026-06-01T00:00:00Z",
+        badge.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let human = stderr(&out);
+    for check in ["parse", "proof", "issuer", "trust", "validity", "status"] {
+        assert!(
+            human.lines().any(|l| l.contains(&format!("] {check} "))),
+            "{check} missing in\n{human}"
+        );
+    }
+    assert!(human.contains("verdict: VERIFIED"), "{human}");
+    assert!(human.contains("Northwind Consulting"), "{human}");
+    assert!(stdout(&out).is_empty(), "human output goes to stderr");
+
+    // Tampered: exit 1, the proof check names the failure.
+    let tampered = std::fs::read_to_string(&badge)
+        .unwrap()
+        .replace("\"87\"", "\"97\"");
+    let tampered_path = dir.join("tampered.json");
+    std::fs::write(&tampered_path, tampered).unwrap();
+    let out = hallmark(&[
+        "verify",
+        "--json",
+        "--at",
+        "2026-06-01T00:00:00Z",
+        tampered_path.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 1);
+    let line: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert!(checks(&line).contains(&"proof=failed:PROOF_VERIFICATION_ERROR".to_owned()));
+
+    // Not JSON: exit 2.
+    let garbage = dir.join("garbage.json");
+    std::fs::write(&garbage, "<html>not a badge</html>").unwrap();
+    let out = hallmark(&["verify", garbage.to_str().unwrap()]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("PARSING_ERROR"), "{}", stderr(&out));
+
+    // A missing file: exit 2 with a hint.
+    let out = hallmark(&["verify", dir.join("nope.json").to_str().unwrap()]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("hint:"));
+
+    // Several inputs: JSON Lines, worst exit wins.
+    let out = hallmark(&[
+        "verify",
+        "--json",
+        "--at",
+        "2026-06-01T00:00:00Z",
+        badge.to_str().unwrap(),
+        tampered_path.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 1);
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["verified"], true);
+    assert_eq!(lines[0]["summary"]["tier"]["name"], "Gold Partner");
+    assert_eq!(lines[0]["summary"]["competencies"][1]["code"], "DATA-MIG");
+    assert_eq!(lines[1]["verified"], false);
+}
+
+#[test]
+fn at_and_trust_decide_validity_and_trust() {
+    let dir = temp_dir("trust");
+    let badge = issue_badge(&dir);
+    let badge = badge.to_str().unwrap();
+    let issuer = String::from_utf8(
+        hallmark(&["keygen", "--out", dir.join("k.json").to_str().unwrap()]).stdout,
+    )
+    .unwrap();
+    let example_did = {
+        let v: Value = serde_json::from_slice(&std::fs::read(example_key()).unwrap()).unwrap();
+        format!("did:key:{}", v["publicKeyMultibase"].as_str().unwrap())
+    };
+
+    // Expired at --at.
+    let out = hallmark(&["verify", "--json", "--at", "2027-02-01T00:00:00Z", badge]);
+    assert_eq!(code(&out), 1);
+    let line: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert!(checks(&line).contains(&"validity=failed:RANGE_ERROR".to_owned()));
+
+    // Trusted by DID: passes; another issuer trusted instead: fails with a hint.
+    let out = hallmark(&[
+        "verify",
+        "--json",
+        "--at",
+        "2026-06-01T00:00:00Z",
+        "--trust",
+        &example_did,
+        badge,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let out = hallmark(&[
+        "verify",
+        "--at",
+        "2026-06-01T00:00:00Z",
+        "--trust",
+        issuer.trim(),
+        badge,
+    ]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("not in the trust list; add it with --trust"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Trusted by a trust list file.
+    let list = dir.join("trust.json");
+    std::fs::write(
+        &list,
+        format!(r#"{{"issuers": [{{"id": "{example_did}", "name": "Acme"}}]}}"#),
+    )
+    .unwrap();
+    let out = hallmark(&[
+        "verify",
+        "--json",
+        "--at",
+        "2026-06-01T00:00:00Z",
+        "--trust",
+        list.to_str().unwrap(),
+        badge,
+    ]);
+    assert_eq!(code(&out), 0);
+    let line: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert!(line["checks"][3]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("Acme"));
+
+    // A malformed trust list is a usage error.
+    std::fs::write(&list, "[]").unwrap();
+    let out = hallmark(&["verify", "--trust", list.to_str().unwrap(), badge]);
+    assert_eq!(code(&out), 2);
+}
+
+#[test]
+fn every_verification_vector_through_the_cli() {
+    let dir = root().join("tests/vectors/verify");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("txt") {
+            continue;
+        }
+        let text = std::fs::read(&path).unwrap();
+        let (mut at, mut trust, mut expect, mut exit) =
+            (String::new(), Vec::new(), String::new(), 0);
+        let mut body = &text[..];
+        while body.starts_with(b"# ") {
+            let end = body.iter().position(|b| *b == b'\n').unwrap();
+            let line = std::str::from_utf8(&body[2..end]).unwrap();
+            match line.split_once(": ") {
+                Some(("at", x)) => at = x.to_owned(),
+                Some(("trust", x)) => trust.push(x.to_owned()),
+                Some(("expect", x)) => expect = x.to_owned(),
+                Some(("exit", x)) => exit = x.parse().unwrap(),
+                _ => {}
+            }
+            body = &body[end + 1..];
+        }
+        let mut args = vec!["verify".to_owned(), "--json".into(), "--at".into(), at];
+        for t in trust {
+            args.push("--trust".into());
+            args.push(t);
+        }
+        args.push("-".into());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = hallmark_stdin(&args, body);
+        assert_eq!(code(&out), exit, "{}: {}", path.display(), stderr(&out));
+        let line: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+        let got = format!("verified={} {}", line["verified"], checks(&line).join(" "));
+        assert_eq!(got, expect, "{}", path.display());
+        seen += 1;
+    }
+    assert!(seen >= 20);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(code(&hallmark(&["verify"])), 2);
+    assert_eq!(
+        code(&hallmark(&["verify", "--at", "yesterday", "x.json"])),
+        2
+    );
+    assert_eq!(code(&hallmark(&["frobnicate"])), 2);
+    assert_eq!(code(&hallmark(&["--help"])), 0);
+    let out = hallmark(&[
+        "sign",
+        "--key",
+        &example_key(),
+        "--cryptosuite",
+        "rsa-2048",
+        "-",
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("rsa-2048"));
+    // A credential that is not VC 2.0 is refused with the reason and a hint.
+    let out = hallmark_stdin(
+        &["sign", "--key", &example_key(), "-"],
+        br#"{"hello": "world"}"#,
+    );
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("@context"), "{}", stderr(&out));
+    // An integer beyond 2^53 is refused at signing.
+    let big = std::fs::read_to_string(w3c("unsigned.json"))
+        .unwrap()
+        .replace("\"The School of Examples\"", "12345678901234567890");
+    let out = hallmark_stdin(&["sign", "--key", &example_key(), "-"], big.as_bytes());
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("12345678901234567890"),
+        "{}",
+        stderr(&out)
+    );
+    // A duplicate key is refused at signing.
+    let dup = std::fs::read_to_string(w3c("unsigned.json"))
+        .unwrap()
+        .replacen("\"name\"", "\"name\": \"x\", \"name\"", 1);
+    let out = hallmark_stdin(&["sign", "--key", &example_key(), "-"], dup.as_bytes());
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("duplicate key"), "{}", stderr(&out));
+}

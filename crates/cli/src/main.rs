@@ -37,7 +37,7 @@ enum Command {
     /// Sign a VC 2.0 credential with a Data Integrity proof and print it.
     Sign(sign::Args),
     /// Build and sign a partner badge (an Open Badges 3.0 credential) offline.
-    Issue(issue::Args),
+    Issue(Box<issue::Args>),
     /// Verify badges: proof, issuer, trust, validity and status, one report per input.
     Verify(verify::Args),
 }
@@ -54,7 +54,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Keygen(args) => keygen::run(args),
         Command::Sign(args) => sign::run(args),
-        Command::Issue(args) => issue::run(args),
+        Command::Issue(args) => issue::run(*args),
         Command::Verify(args) => verify::run(args),
     };
     match result {

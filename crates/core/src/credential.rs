@@ -68,7 +68,9 @@ impl UnsignedCredential {
     /// # Errors
     /// As [`TryFrom<Value>`], plus [`CredentialError::Json`] for bad JSON.
     pub fn from_json(bytes: &[u8]) -> Result<Self, CredentialError> {
-        Self::try_from(json::parse(bytes)?)
+        let value = json::parse(bytes)?;
+        json::check_integer_literals(bytes)?;
+        Self::try_from(value)
     }
 
     /// The credential's members.

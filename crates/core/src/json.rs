@@ -89,11 +89,9 @@ fn walk_integers(value: &Value, path: &mut String) -> Result<(), JsonError> {
             let unsafe_int = match (n.as_u64(), n.as_i64()) {
                 (Some(u), _) => u > MAX_SAFE_INTEGER,
                 (None, Some(i)) => i.unsigned_abs() > MAX_SAFE_INTEGER,
-                // A double: integral ones this large were written as huge integers (or
-                // exponents), which the parser has already rounded.
-                (None, None) => n
-                    .as_f64()
-                    .is_some_and(|f| f.fract() == 0.0 && f.abs() > MAX_SAFE_INTEGER as f64),
+                // A double (written with a fraction or exponent, or an integer literal beyond
+                // 64 bits, which only [`check_integer_literals`] can tell apart).
+                (None, None) => false,
             };
             if unsafe_int {
                 return Err(JsonError::UnsafeInteger {
@@ -129,6 +127,53 @@ fn walk_integers(value: &Value, path: &mut String) -> Result<(), JsonError> {
         }
         _ => Ok(()),
     }
+}
+
+/// Refuses integer literals (no fraction, no exponent) beyond ±(2^53−1) in JSON text,
+/// including those too long for 64 bits, which a parser silently turns into doubles.
+/// `1E30` is a double as written and passes.
+///
+/// # Errors
+/// [`JsonError::UnsafeInteger`] naming the literal; its path is its byte offset.
+pub fn check_integer_literals(bytes: &[u8]) -> Result<(), JsonError> {
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                // Skip the string, escapes included.
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                i += 1;
+                while i < bytes.len()
+                    && matches!(bytes[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
+                {
+                    i += 1;
+                }
+                let literal = &bytes[start..i];
+                let integral = !literal.iter().any(|b| matches!(b, b'.' | b'e' | b'E'));
+                let digits = literal.strip_prefix(b"-").unwrap_or(literal);
+                let too_big = digits.len() > 16
+                    || std::str::from_utf8(digits)
+                        .ok()
+                        .and_then(|d| d.parse::<u64>().ok())
+                        .is_some_and(|v| v > MAX_SAFE_INTEGER);
+                if integral && too_big {
+                    return Err(JsonError::UnsafeInteger {
+                        value: String::from_utf8_lossy(literal).into_owned(),
+                        path: format!("byte {start}"),
+                    });
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(())
 }
 
 const DUPLICATE_MARK: &str = "\u{0}duplicate key:";
@@ -269,9 +314,17 @@ mod tests {
         );
         let neg = parse(b"-9007199254740992").unwrap();
         assert!(check_integer_range(&neg).is_err());
-        // Beyond u64 the parser already rounded to a double: refused too.
-        let huge = parse(b"123456789012345678901234567890").unwrap();
-        assert!(check_integer_range(&huge).is_err());
-        assert!(check_integer_range(&parse(b"1e300").unwrap()).is_err());
+        // Beyond u64 the parser already rounded to a double: only the text tells.
+        assert!(check_integer_literals(b"[1, 123456789012345678901234567890]").is_err());
+        assert!(check_integer_literals(b"{\"a\": -9007199254740992}").is_err());
+        assert_eq!(
+            check_integer_literals(b"[9007199254740991, 1E30, 4.50, -0.5e-3]"),
+            Ok(())
+        );
+        assert_eq!(
+            check_integer_literals(br#"{"s": "12345678901234567890 \" 99999999999999999999"}"#),
+            Ok(())
+        );
+        assert_eq!(check_integer_range(&parse(b"1e300").unwrap()), Ok(()));
     }
 }

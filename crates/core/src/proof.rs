@@ -356,13 +356,13 @@ fn verify_one(
     let proof_type = text("type")?;
     let vm_text = text("verificationMethod")?;
     let purpose = text("proofPurpose")?;
-    if proof_type != DATA_INTEGRITY_PROOF {
-        return Err(invalid(ProofError::UnsupportedType(proof_type.to_owned())));
-    }
-    let suite: Cryptosuite = text("cryptosuite")?.parse().map_err(invalid)?;
     let vm = VerificationMethodId::parse(vm_text)
         .map_err(|_| invalid(ProofError::InvalidVerificationMethod(vm_text.to_owned())))?;
     *vm_out = Some(vm.clone());
+    if proof_type != DATA_INTEGRITY_PROOF {
+        return Err(invalid(ProofError::UnsupportedType(proof_type.to_owned())));
+    }
+    let _suite: Cryptosuite = text("cryptosuite")?.parse().map_err(invalid)?;
     // VC-DI §4.3 step 4.
     if purpose != expected_purpose.as_str() {
         return Err(invalid(ProofError::WrongPurpose {
@@ -427,7 +427,6 @@ fn verify_one(
         None => jcs_hash(&without_context(proof), Some("proofValue"), None),
     };
     hash[..32].copy_from_slice(&config);
-    let _ = suite;
     let key = keys(&vm).map_err(ProofFailure::Key)?;
     if key.verify_strict(&hash, &signature) {
         Ok(())

@@ -62,6 +62,12 @@ pub enum CliError {
         /// What is wrong.
         message: String,
     },
+    /// A status list is not usable.
+    #[error("status list: {0}")]
+    StatusList(String),
+    /// A URL input could not be fetched.
+    #[error("{0}")]
+    Fetch(String),
     /// stdout was closed (e.g. piped into `head`): not an error.
     #[error("broken pipe")]
     BrokenPipe,
@@ -91,6 +97,8 @@ impl CliError {
             Self::TrustFile { .. } => {
                 r#"a trust list file is {"issuers": [{"id": "did:web:agency.example", "name": "Agency"}]}"#.into()
             }
+            Self::StatusList(_) => "see `hallmark status-list --help`".into(),
+            Self::Fetch(_) => "only https URLs on public addresses are fetched; save the badge and pass the file instead".into(),
             Self::Proof(_) | Self::BrokenPipe | Self::Output(_) => return None,
         })
     }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use hallmark_core::badge::{self, PartnerBadge};
 use hallmark_core::did::{Did, Relationship, VerificationMethodId};
 use hallmark_core::proof::{self, Cryptosuite, ProofOptions};
+use hallmark_core::status::{StatusEntry, StatusPurpose};
 use time::{Duration, OffsetDateTime};
 
 use crate::error::CliError;
@@ -91,6 +92,18 @@ pub struct Args {
     /// Validity in days from --valid-from, when --valid-until is not given.
     #[arg(long, default_value_t = 365)]
     valid_for_days: u16,
+    /// The revocation list's URL (statusListCredential); needs --status-index.
+    #[arg(long, requires = "status_index")]
+    status_list: Option<String>,
+    /// The badge's index in the revocation list.
+    #[arg(long, requires = "status_list")]
+    status_index: Option<u64>,
+    /// The suspension list's URL; needs --suspension-index.
+    #[arg(long, requires = "suspension_index")]
+    suspension_list: Option<String>,
+    /// The badge's index in the suspension list.
+    #[arg(long, requires = "suspension_list")]
+    suspension_index: Option<u64>,
     /// The badge's UUID (default: a random one).
     #[arg(long)]
     id: Option<String>,
@@ -201,7 +214,30 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         evidence,
         valid_from,
         valid_until,
-        credential_status: Vec::new(),
+        credential_status: [
+            (
+                StatusPurpose::Revocation,
+                args.status_list.zip(args.status_index),
+            ),
+            (
+                StatusPurpose::Suspension,
+                args.suspension_list.zip(args.suspension_index),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(purpose, entry)| {
+            entry.map(|(list_url, index)| {
+                StatusEntry {
+                    purpose,
+                    index,
+                    list_url,
+                    status_size: 1,
+                    messages: Vec::new(),
+                }
+                .to_json()
+            })
+        })
+        .collect(),
     };
     let unsigned = spec.build()?;
     let options = ProofOptions {

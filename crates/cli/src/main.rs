@@ -12,6 +12,7 @@ mod issue;
 mod keygen;
 mod render;
 mod sign;
+mod status_list;
 mod verify;
 
 use std::io::Write;
@@ -40,6 +41,9 @@ enum Command {
     Issue(Box<issue::Args>),
     /// Verify badges: proof, issuer, trust, validity and status, one report per input.
     Verify(verify::Args),
+    /// Create, change and inspect Bitstring Status List credentials (revocation, suspension).
+    #[command(subcommand)]
+    StatusList(status_list::Command),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => sign::run(args),
         Command::Issue(args) => issue::run(*args),
         Command::Verify(args) => verify::run(args),
+        Command::StatusList(command) => status_list::run(command),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,15 +1,14 @@
 //! `hallmark verify`: runs the verification pipeline over files, standard input or URLs and
 //! reports every check (DESIGN §3, §4).
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use hallmark_core::did::{did_web_url, ControllerDocument, Did};
+use hallmark_core::did::Did;
 use hallmark_core::json::{self, JsonError};
 use hallmark_core::trust::{TrustList, TrustedIssuer};
-use hallmark_core::verify::{ResolveError, Resources, Verifier};
+use hallmark_core::verify::Verifier;
+use hallmark_fetch::{FetchPolicy, Fetcher};
 use time::{Duration, OffsetDateTime};
 
 use crate::error::{output, read_input, CliError};
@@ -36,6 +35,10 @@ pub struct Args {
     /// Fetch nothing: what cannot be resolved locally stays unknown.
     #[arg(long)]
     offline: bool,
+    /// Fetch https://HOST:PORT/… over plain HTTP and allow its loopback or private address.
+    /// For tests and local development only. Repeat for more.
+    #[arg(long, value_name = "HOST:PORT")]
+    insecure_host: Vec<String>,
     /// Tolerated clock skew on validFrom and validUntil, in seconds.
     #[arg(long, default_value_t = 300)]
     clock_skew: u32,
@@ -57,15 +60,19 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     if !args.trust.is_empty() {
         verifier = verifier.trust(trust_list(&args.trust)?);
     }
-    let resources = LocalResources::new(&args.resolve, args.offline)?;
+    let fetcher = fetcher(&args)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Output)?;
     let mut worst = 0u8;
     let mut stdout = std::io::stdout().lock();
     for input in &args.inputs {
         let bytes = if input.starts_with("https://") || input.starts_with("http://") {
-            resources.url(input).map_err(|e| CliError::Read {
-                path: PathBuf::from(input),
-                source: std::io::Error::other(e.detail),
-            })
+            runtime
+                .block_on(fetcher.get(input))
+                .map(|b| b.to_vec())
+                .map_err(|e| CliError::Fetch(e.to_string()))
         } else {
             read_input(input)
         };
@@ -75,7 +82,9 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                 worst = 2;
                 if args.json {
                     let line = serde_json::json!({"input": input, "verified": false, "error": e.to_string()});
-                    writeln!(stdout, "{line}").map_err(output)?;
+                    if writeln!(stdout, "{line}").is_err() {
+                        return Ok(worst);
+                    }
                 }
                 eprintln!("error: {e}");
                 if let Some(hint) = e.hint() {
@@ -85,9 +94,12 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             }
         };
         let (report, unreadable) = match json::parse(&bytes) {
-            Ok(value) => (verifier.verify_value(&value, &resources), false),
+            Ok(value) => (
+                runtime.block_on(hallmark_fetch::verify(&verifier, &value, &fetcher)),
+                false,
+            ),
             Err(e) => (
-                verifier.verify_bytes(&bytes, &resources),
+                verifier.verify_bytes(&bytes, &hallmark_core::verify::Offline),
                 matches!(e, JsonError::Syntax(_)),
             ),
         };
@@ -103,13 +115,42 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             if let Some(map) = value.as_object_mut() {
                 map.insert("input".into(), input.as_str().into());
             }
-            writeln!(stdout, "{value}").map_err(output)?;
+            // A closed pipe ends the output, not the verdict: the exit code still says it.
+            if let Err(e) = writeln!(stdout, "{value}") {
+                return match output(e) {
+                    CliError::BrokenPipe => Ok(worst),
+                    other => Err(other),
+                };
+            }
         } else {
             eprint!("{}", render::human(input, &report));
         }
     }
-    stdout.flush().map_err(output)?;
-    Ok(worst)
+    match stdout.flush() {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Output(e)),
+        _ => Ok(worst),
+    }
+}
+
+fn fetcher(args: &Args) -> Result<Fetcher, CliError> {
+    let policy = FetchPolicy {
+        insecure_hosts: args.insecure_host.clone(),
+        offline: args.offline,
+        ..FetchPolicy::default()
+    };
+    let mut fetcher = Fetcher::new(policy).map_err(|e| CliError::Fetch(e.to_string()))?;
+    for entry in &args.resolve {
+        let (url, file) = entry.split_once('=').ok_or_else(|| CliError::Usage {
+            flag: "--resolve",
+            message: format!("{entry:?} is not URL=FILE"),
+        })?;
+        let bytes = std::fs::read(file).map_err(|source| CliError::Read {
+            path: PathBuf::from(file),
+            source,
+        })?;
+        fetcher = fetcher.with_local(url, bytes);
+    }
+    Ok(fetcher)
 }
 
 fn trust_list(entries: &[String]) -> Result<TrustList, CliError> {
@@ -143,82 +184,4 @@ fn trust_list(entries: &[String]) -> Result<TrustList, CliError> {
         }
     }
     Ok(list)
-}
-
-/// Documents from `--resolve` files; nothing is fetched yet.
-struct LocalResources {
-    files: HashMap<String, PathBuf>,
-    offline: bool,
-}
-
-impl LocalResources {
-    fn new(resolve: &[String], offline: bool) -> Result<Self, CliError> {
-        let mut files = HashMap::new();
-        for entry in resolve {
-            let (url, file) = entry.split_once('=').ok_or_else(|| CliError::Usage {
-                flag: "--resolve",
-                message: format!("{entry:?} is not URL=FILE"),
-            })?;
-            files.insert(url.to_owned(), PathBuf::from(file));
-        }
-        Ok(Self { files, offline })
-    }
-
-    /// The bytes at `url`, from a `--resolve` file.
-    fn url(&self, url: &str) -> Result<Vec<u8>, ResolveError> {
-        match self.files.get(url) {
-            Some(path) => std::fs::read(path).map_err(|e| ResolveError {
-                undecided: true,
-                detail: format!("{url}: cannot read {} given by --resolve: {e}", path.display()),
-            }),
-            None if self.offline => Err(ResolveError {
-                undecided: true,
-                detail: format!("{url} was not fetched (--offline); supply it with --resolve {url}=FILE"),
-            }),
-            None => Err(ResolveError {
-                undecided: true,
-                detail: format!("{url} could not be fetched: this build fetches nothing; supply it with --resolve {url}=FILE"),
-            }),
-        }
-    }
-}
-
-impl Resources for LocalResources {
-    fn controller_document(&self, id: &str) -> Result<Arc<ControllerDocument>, ResolveError> {
-        let url = if id.starts_with("did:web:") {
-            let did = Did::parse(id).map_err(|e| ResolveError {
-                undecided: false,
-                detail: e.to_string(),
-            })?;
-            did_web_url(&did).map_err(|e| ResolveError {
-                undecided: false,
-                detail: e.to_string(),
-            })?
-        } else if id.starts_with("https://") || id.starts_with("http://") {
-            id.to_owned()
-        } else {
-            return Err(ResolveError {
-                undecided: false,
-                detail: format!(
-                    "{id}: Hallmark resolves did:key, did:web and https identifiers only"
-                ),
-            });
-        };
-        let bytes = self.url(&url)?;
-        let value = json::parse(&bytes).map_err(|e| ResolveError {
-            undecided: false,
-            detail: format!("{url}: {e}"),
-        })?;
-        let doc = ControllerDocument::from_json(&value).map_err(|e| ResolveError {
-            undecided: false,
-            detail: format!("{url}: {e}"),
-        })?;
-        if doc.id != id {
-            return Err(ResolveError {
-                undecided: false,
-                detail: format!("{url} describes {}, not {id}", doc.id),
-            });
-        }
-        Ok(Arc::new(doc))
-    }
 }

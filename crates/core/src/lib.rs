@@ -35,6 +35,7 @@ pub mod keys;
 pub mod multibase;
 pub mod proof;
 pub mod report;
+pub mod status;
 pub mod trust;
 pub mod verify;
 

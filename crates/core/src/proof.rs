@@ -66,6 +66,9 @@ pub enum ProofError {
     /// `proof` is neither an object nor an array of objects, or is absent.
     #[error("{0}")]
     Malformed(String),
+    /// The document has no `proof` at all.
+    #[error("the credential has no proof: it is not signed")]
+    NoProof,
     /// A required proof property is missing (VC-DI §4.3 step 3).
     #[error("the proof has no {0}")]
     Missing(&'static str),
@@ -280,7 +283,7 @@ impl fmt::Display for ProofFailure {
 /// `proof`; `keys` supplies the public key of each verification method.
 ///
 /// # Errors
-/// [`ProofError::Missing`] when there is no `proof`, [`ProofError::Malformed`] when it is not an
+/// [`ProofError::NoProof`] when there is no `proof`, [`ProofError::Malformed`] when it is not an
 /// object or a non-empty array of objects.
 pub fn verify(
     document: &Map<String, Value>,
@@ -289,7 +292,7 @@ pub fn verify(
     keys: &mut dyn FnMut(&VerificationMethodId) -> Result<PublicKey, KeyLookupError>,
 ) -> Result<Vec<ProofResult>, ProofError> {
     let proofs: Vec<&Map<String, Value>> = match document.get("proof") {
-        None => return Err(ProofError::Missing("proof")),
+        None => return Err(ProofError::NoProof),
         Some(Value::Object(p)) => vec![p],
         Some(Value::Array(set)) if !set.is_empty() => set
             .iter()

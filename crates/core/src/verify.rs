@@ -1,10 +1,12 @@
 //! The verification pipeline (DESIGN §3): `parse`, `proof`, `issuer`, `trust`, `validity`,
 //! `status`, in that order, producing one [`Report`].
 //!
-//! The pipeline does no I/O. Documents it cannot derive itself (a `did:web` DID document, an
-//! issuer profile) come from a [`Resources`] implementation that the caller filled by
-//! fetching, from a cache, or not at all ([`Offline`]); what is missing makes a check
-//! `unknown`, never `passed`.
+//! The pipeline does no I/O. What it cannot derive itself (a `did:web` DID document, an
+//! issuer profile, a status list credential) it asks of a [`Resources`] implementation,
+//! which the caller filled by fetching, from a cache, or not at all ([`Offline`]); what is
+//! missing makes a check `unknown`, never `passed`. Parsed documents and verified, decoded
+//! status lists are cached in the [`Verifier`], keyed by URL and by the identity of the bytes
+//! the resources returned, so a cached list costs a hash lookup and a bit test.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -14,14 +16,15 @@ use time::{Duration, OffsetDateTime};
 
 use crate::credential::{self, Shape};
 use crate::datetime;
-use crate::did::{ControllerDocument, Did, Relationship, VerificationMethodId};
+use crate::did::{did_web_url, ControllerDocument, Did, Relationship, VerificationMethodId};
 use crate::json;
 use crate::keys::PublicKey;
 use crate::proof::{self, KeyLookupError, ProofFailure, ProofResult};
 use crate::report::{Check, CheckId, ErrorCode, Outcome, Report};
+use crate::status::{StatusEntry, StatusList, StatusPurpose, DEFAULT_MAX_DECODED_BYTES};
 use crate::trust::TrustList;
 
-/// Why a document could not be supplied.
+/// Why a resource could not be had.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolveError {
     /// True when it could not be had at all (unreachable, offline): the check is `unknown`.
@@ -31,14 +34,25 @@ pub struct ResolveError {
     pub detail: String,
 }
 
-/// Already-fetched documents the pipeline may ask for.
+impl ResolveError {
+    fn wrong(detail: impl Into<String>) -> Self {
+        Self {
+            undecided: false,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Already-fetched documents the pipeline may ask for, by URL: DID documents
+/// (`https://host/.well-known/did.json` for `did:web:host`), issuer profiles, and status list
+/// credentials.
 pub trait Resources {
-    /// The controller document (DID document, CID 1.0 document or issuer profile) whose id
-    /// is `id` (a DID or URL without fragment). `did:key` never reaches here.
+    /// The bytes at `url`. Return the same `Arc` for as long as the bytes are fresh: the
+    /// verifier reuses what it derived from them until the `Arc` changes.
     ///
     /// # Errors
-    /// [`ResolveError`] when it is not available or not valid.
-    fn controller_document(&self, id: &str) -> Result<Arc<ControllerDocument>, ResolveError>;
+    /// [`ResolveError`] when it is not available.
+    fn fetch(&self, url: &str) -> Result<Arc<[u8]>, ResolveError>;
 }
 
 /// Resources that have nothing: every lookup is undecided.
@@ -46,10 +60,10 @@ pub trait Resources {
 pub struct Offline;
 
 impl Resources for Offline {
-    fn controller_document(&self, id: &str) -> Result<Arc<ControllerDocument>, ResolveError> {
+    fn fetch(&self, url: &str) -> Result<Arc<[u8]>, ResolveError> {
         Err(ResolveError {
             undecided: true,
-            detail: format!("{id} could not be resolved: nothing is fetched offline"),
+            detail: format!("{url} was not fetched: nothing is fetched offline"),
         })
     }
 }
@@ -68,36 +82,119 @@ pub struct Verifier {
     now: OffsetDateTime,
     clock_skew: Duration,
     trust: Option<TrustList>,
-    did_keys: DidKeyCache,
+    max_list_bytes: usize,
+    caches: Caches,
 }
 
-/// Resolved `did:key` documents, shared by clones of a [`Verifier`]: decoding a key and
-/// decompressing its curve point costs about as much as a tenth of a verification.
+/// What a verifier derived from documents, shared by its clones.
 #[derive(Debug, Clone, Default)]
-struct DidKeyCache(Arc<Mutex<HashMap<String, Arc<ControllerDocument>>>>);
+struct Caches {
+    /// `did:key` documents: decoding the key and decompressing its point costs about a tenth
+    /// of a verification.
+    did_keys: Arc<Mutex<HashMap<String, Arc<ControllerDocument>>>>,
+    /// Controller documents by URL, with the bytes they were read from.
+    documents:
+        Arc<Mutex<HashMap<String, (Arc<[u8]>, Result<Arc<ControllerDocument>, ResolveError>)>>>,
+    /// Verified, decoded status lists by URL, with the bytes they were read from.
+    lists: Arc<Mutex<HashMap<String, (Arc<[u8]>, Result<Arc<StatusList>, ListProblem>)>>>,
+}
 
-impl DidKeyCache {
-    /// Entries kept before the cache starts over.
-    const CAPACITY: usize = 4096;
+/// Entries a cache keeps before it starts over.
+const CACHE_CAPACITY: usize = 4096;
 
-    fn resolve(&self, id: &str) -> Result<Arc<ControllerDocument>, ResolveError> {
-        if let Some(doc) = self.0.lock().ok().and_then(|m| m.get(id).cloned()) {
+fn cache_get<T: Clone>(
+    cache: &Mutex<HashMap<String, (Arc<[u8]>, T)>>,
+    url: &str,
+    bytes: &Arc<[u8]>,
+) -> Option<T> {
+    let map = cache.lock().ok()?;
+    let (seen, value) = map.get(url)?;
+    Arc::ptr_eq(seen, bytes).then(|| value.clone())
+}
+
+fn cache_put<T>(
+    cache: &Mutex<HashMap<String, (Arc<[u8]>, T)>>,
+    url: &str,
+    bytes: Arc<[u8]>,
+    value: T,
+) {
+    if let Ok(mut map) = cache.lock() {
+        if map.len() >= CACHE_CAPACITY {
+            map.clear();
+        }
+        map.insert(url.to_owned(), (bytes, value));
+    }
+}
+
+/// Why a status list could not be used: the `status` check's outcome, code and detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ListProblem {
+    outcome: Outcome,
+    /// `None` for a status (revoked, suspended) rather than an error.
+    code: Option<ErrorCode>,
+    detail: String,
+}
+
+impl Caches {
+    fn did_key(&self, id: &str) -> Result<Arc<ControllerDocument>, ResolveError> {
+        if let Some(doc) = self.did_keys.lock().ok().and_then(|m| m.get(id).cloned()) {
             return Ok(doc);
         }
         let doc = Did::parse(id)
             .and_then(|did| ControllerDocument::did_key(&did))
             .map(Arc::new)
-            .map_err(|e| ResolveError {
-                undecided: false,
-                detail: e.to_string(),
-            })?;
-        if let Ok(mut map) = self.0.lock() {
-            if map.len() >= Self::CAPACITY {
+            .map_err(|e| ResolveError::wrong(e.to_string()))?;
+        if let Ok(mut map) = self.did_keys.lock() {
+            if map.len() >= CACHE_CAPACITY {
                 map.clear();
             }
             map.insert(id.to_owned(), doc.clone());
         }
         Ok(doc)
+    }
+
+    /// A controller document: `did:key` derived, `did:web` and https ids fetched (DID Core
+    /// §7.1 resolution; did:web §3.2; CID 1.0 §3.1 retrieval).
+    fn document(
+        &self,
+        id: &str,
+        resources: &dyn Resources,
+    ) -> Result<Arc<ControllerDocument>, ResolveError> {
+        if id.starts_with("did:key:") {
+            return self.did_key(id);
+        }
+        let url = if id.starts_with("did:web:") {
+            let did = Did::parse(id).map_err(|e| ResolveError::wrong(e.to_string()))?;
+            did_web_url(&did).map_err(|e| ResolveError::wrong(e.to_string()))?
+        } else if id.starts_with("https://") || id.starts_with("http://") {
+            id.to_owned()
+        } else {
+            return Err(ResolveError::wrong(format!(
+                "{id}: Hallmark resolves did:key, did:web and https identifiers only"
+            )));
+        };
+        let bytes = resources.fetch(&url)?;
+        if let Some(found) = cache_get(&self.documents, &url, &bytes) {
+            return found;
+        }
+        let found = json::parse(&bytes)
+            .map_err(|e| ResolveError::wrong(format!("{url}: {e}")))
+            .and_then(|value| {
+                ControllerDocument::from_json(&value)
+                    .map_err(|e| ResolveError::wrong(format!("{url}: {e}")))
+            })
+            .and_then(|doc| {
+                if doc.id == id {
+                    Ok(Arc::new(doc))
+                } else {
+                    Err(ResolveError::wrong(format!(
+                        "{url} describes {}, not {id}",
+                        doc.id
+                    )))
+                }
+            });
+        cache_put(&self.documents, &url, bytes, found.clone());
+        found
     }
 }
 
@@ -112,7 +209,8 @@ impl Verifier {
             now,
             clock_skew: DEFAULT_CLOCK_SKEW,
             trust: None,
-            did_keys: DidKeyCache::default(),
+            max_list_bytes: DEFAULT_MAX_DECODED_BYTES,
+            caches: Caches::default(),
         }
     }
 
@@ -134,6 +232,13 @@ impl Verifier {
     #[must_use]
     pub fn trust(mut self, list: TrustList) -> Self {
         self.trust = Some(list);
+        self
+    }
+
+    /// Sets the cap on a decompressed status list, bytes.
+    #[must_use]
+    pub fn max_status_list_bytes(mut self, max: usize) -> Self {
+        self.max_list_bytes = max;
         self
     }
 
@@ -174,7 +279,7 @@ impl Verifier {
             }
         });
 
-        let mut documents = DocumentCache::new(resources, &self.did_keys);
+        let mut documents = DocumentCache::new(resources, &self.caches);
         let proofs = proof::verify(
             document,
             Relationship::AssertionMethod,
@@ -185,8 +290,210 @@ impl Verifier {
         checks.push(issuer_check(&shape, &proofs, &mut documents));
         checks.push(self.trust_check(&shape));
         checks.push(self.validity_check(&shape));
-        checks.push(status_check(document));
+        checks.push(self.status_check(document, &mut documents));
         Report::from_checks(checks, Some(shape.summary()))
+    }
+
+    /// The `status` check (Bitstring Status List §3.2): every entry is checked, and a set bit
+    /// in any revocation or suspension entry fails the check whatever the order of entries.
+    fn status_check(
+        &self,
+        document: &Map<String, Value>,
+        documents: &mut DocumentCache<'_>,
+    ) -> Check {
+        let id = CheckId::Status;
+        let entries = StatusEntry::read_all(document);
+        if entries.is_empty() {
+            return Check::new(
+                id,
+                Outcome::Skipped,
+                None,
+                "the credential has no credentialStatus",
+            );
+        }
+        let mut failed: Option<Check> = None;
+        let mut unknown: Option<Check> = None;
+        let mut fine = Vec::new();
+        for entry in entries {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    failed.get_or_insert(Check::new(
+                        id,
+                        Outcome::Failed,
+                        Some(e.code()),
+                        e.to_string(),
+                    ));
+                    continue;
+                }
+            };
+            match self.entry_status(&entry, documents) {
+                Ok(note) => fine.push(note),
+                Err(problem) => {
+                    let check = Check::new(id, problem.outcome, problem.code, problem.detail);
+                    match problem.outcome {
+                        Outcome::Unknown => {
+                            unknown.get_or_insert(check);
+                        }
+                        _ => {
+                            failed.get_or_insert(check);
+                        }
+                    }
+                }
+            }
+        }
+        failed
+            .or(unknown)
+            .unwrap_or_else(|| Check::new(id, Outcome::Passed, None, fine.join("; ")))
+    }
+
+    /// One entry's status: `Ok` with a note when it does not invalidate the credential.
+    fn entry_status(
+        &self,
+        entry: &StatusEntry,
+        documents: &mut DocumentCache<'_>,
+    ) -> Result<String, ListProblem> {
+        let purpose = entry.purpose.as_str();
+        let list = self.status_list(&entry.list_url, documents)?;
+        let verification = |detail: String| ListProblem {
+            outcome: Outcome::Failed,
+            code: Some(ErrorCode::StatusVerificationError),
+            detail,
+        };
+        if !list.purposes.iter().any(|p| p == purpose) {
+            return Err(verification(format!(
+                "the {purpose} entry points at {}, a list for {}",
+                entry.list_url,
+                list.purposes.join(", ")
+            )));
+        }
+        if list
+            .valid_from
+            .is_some_and(|f| self.now + self.clock_skew < f)
+        {
+            return Err(verification(format!(
+                "the status list {} is not valid yet",
+                entry.list_url
+            )));
+        }
+        if list
+            .valid_until
+            .is_some_and(|u| self.now - self.clock_skew > u)
+        {
+            return Err(verification(format!(
+                "the status list {} has expired",
+                entry.list_url
+            )));
+        }
+        let problem = |e: crate::status::StatusListError| ListProblem {
+            outcome: Outcome::Failed,
+            code: Some(e.code()),
+            detail: format!("{}: {e}", entry.list_url),
+        };
+        list.bitstring
+            .check_length(entry.status_size)
+            .map_err(problem)?;
+        let value = list
+            .bitstring
+            .get(entry.index, entry.status_size)
+            .map_err(problem)?;
+        let at = format!("index {} of {}", entry.index, entry.list_url);
+        match (entry.purpose, value) {
+            (StatusPurpose::Revocation, 0) => Ok(format!("not revoked ({at})")),
+            (StatusPurpose::Suspension, 0) => Ok(format!("not suspended ({at})")),
+            (StatusPurpose::Revocation, _) => Err(ListProblem {
+                outcome: Outcome::Failed,
+                code: None,
+                detail: format!("REVOKED: the revocation bit is set at {at}"),
+            }),
+            (StatusPurpose::Suspension, _) => Err(ListProblem {
+                outcome: Outcome::Failed,
+                code: None,
+                detail: format!("SUSPENDED: the suspension bit is set at {at}"),
+            }),
+            (_, value) => {
+                let message = entry
+                    .messages
+                    .iter()
+                    .find(|(v, _)| *v == value)
+                    .map_or_else(|| format!("status 0x{value:x}"), |(_, m)| m.clone());
+                Ok(format!("{purpose}: {message} ({at})"))
+            }
+        }
+    }
+
+    /// A status list credential, verified (proof, issuer binding) and decoded, from the cache
+    /// while its bytes are unchanged.
+    fn status_list(
+        &self,
+        url: &str,
+        documents: &mut DocumentCache<'_>,
+    ) -> Result<Arc<StatusList>, ListProblem> {
+        let bytes = documents.resources.fetch(url).map_err(|e| ListProblem {
+            outcome: if e.undecided {
+                Outcome::Unknown
+            } else {
+                Outcome::Failed
+            },
+            code: Some(ErrorCode::StatusRetrievalError),
+            detail: format!("the status list could not be retrieved: {}", e.detail),
+        })?;
+        if let Some(found) = cache_get(&self.caches.lists, url, &bytes) {
+            return found;
+        }
+        let found = self.read_status_list(url, &bytes, documents);
+        // An undecided result (a key that could not be fetched) is not kept.
+        if !matches!(&found, Err(p) if p.outcome == Outcome::Unknown) {
+            cache_put(&self.caches.lists, url, bytes, found.clone());
+        }
+        found
+    }
+
+    fn read_status_list(
+        &self,
+        url: &str,
+        bytes: &[u8],
+        documents: &mut DocumentCache<'_>,
+    ) -> Result<Arc<StatusList>, ListProblem> {
+        let failed = |code, detail: String| ListProblem {
+            outcome: Outcome::Failed,
+            code: Some(code),
+            detail,
+        };
+        let value = json::parse(bytes).map_err(|e| {
+            failed(
+                ErrorCode::StatusRetrievalError,
+                format!("the status list at {url} is not valid JSON: {e}"),
+            )
+        })?;
+        let list = value.as_object().ok_or_else(|| {
+            failed(
+                ErrorCode::StatusRetrievalError,
+                format!("the status list at {url} is not a JSON object"),
+            )
+        })?;
+        // Its own proof and issuer binding; its issuer may differ from the credential's.
+        let proofs = proof::verify(list, Relationship::AssertionMethod, self.now, &mut |vm| {
+            documents.key(vm)
+        });
+        for check in [
+            proof_check(&proofs),
+            issuer_check(&Shape::read(list), &proofs, documents),
+        ] {
+            if check.outcome != Outcome::Passed {
+                return Err(ListProblem {
+                    outcome: check.outcome,
+                    code: Some(ErrorCode::StatusVerificationError),
+                    detail: format!(
+                        "the status list at {url} does not verify ({} check): {}",
+                        check.check, check.detail
+                    ),
+                });
+            }
+        }
+        StatusList::read(list, self.max_list_bytes)
+            .map(Arc::new)
+            .map_err(|e| failed(ErrorCode::StatusVerificationError, format!("{url}: {e}")))
     }
 
     fn trust_check(&self, shape: &Shape<'_>) -> Check {
@@ -445,27 +752,18 @@ fn issuer_check(
     first_problem.unwrap_or_else(|| Check::new(id, Outcome::Failed, None, "no proof"))
 }
 
-fn status_check(document: &Map<String, Value>) -> Check {
-    let detail = if document.contains_key("credentialStatus") {
-        "not checked: this version of Hallmark does not read status lists yet"
-    } else {
-        "the credential has no credentialStatus"
-    };
-    Check::new(CheckId::Status, Outcome::Skipped, None, detail)
-}
-
 /// Controller documents looked up during one verification, each at most once.
 struct DocumentCache<'r> {
     resources: &'r dyn Resources,
-    did_keys: &'r DidKeyCache,
+    caches: &'r Caches,
     seen: Vec<(String, Result<Arc<ControllerDocument>, ResolveError>)>,
 }
 
 impl<'r> DocumentCache<'r> {
-    fn new(resources: &'r dyn Resources, did_keys: &'r DidKeyCache) -> Self {
+    fn new(resources: &'r dyn Resources, caches: &'r Caches) -> Self {
         Self {
             resources,
-            did_keys,
+            caches,
             seen: Vec::new(),
         }
     }
@@ -474,11 +772,7 @@ impl<'r> DocumentCache<'r> {
         if let Some((_, found)) = self.seen.iter().find(|(k, _)| k == id) {
             return found.clone();
         }
-        let found = if id.starts_with("did:key:") {
-            self.did_keys.resolve(id)
-        } else {
-            self.resources.controller_document(id)
-        };
+        let found = self.caches.document(id, self.resources);
         self.seen.push((id.to_owned(), found.clone()));
         found
     }

@@ -1,0 +1,685 @@
+//! Bitstring Status List v1.0: the bitstring codec (§2.1, §3.1), status list credentials
+//! (§2.2), credential status entries (§2.1) and the status of one entry (§3.2).
+//!
+//! Index 0 is the most significant bit of byte 0. An entry of `statusSize` bits at index `i`
+//! occupies bits `i × statusSize … (i + 1) × statusSize − 1`, read most significant first.
+//! The published form is `u` + base64url (no padding) of the GZIP-compressed bytes.
+
+use std::io::Read;
+
+use base64::engine::{general_purpose::GeneralPurpose, DecodePaddingMode, GeneralPurposeConfig};
+use base64::Engine;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use serde_json::{json, Map, Value};
+use time::OffsetDateTime;
+
+use crate::credential::{UnsignedCredential, CREDENTIALS_V2};
+use crate::datetime;
+use crate::report::ErrorCode;
+
+/// The minimum number of entries a list must have (§2.1, herd privacy).
+pub const MIN_ENTRIES: usize = 131_072;
+
+/// The default cap on a decompressed list: 16 MiB (over a billion one-bit entries). Larger
+/// inflation is treated as a GZIP bomb.
+pub const DEFAULT_MAX_DECODED_BYTES: usize = 16 << 20;
+
+const BASE64URL: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Why a status list or entry was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StatusListError {
+    /// `encodedList` is not `u` + base64url.
+    #[error("encodedList is not multibase base64url ('u…'): {0}")]
+    Encoding(String),
+    /// The GZIP data is corrupt.
+    #[error("encodedList is not valid GZIP: {0}")]
+    Gzip(String),
+    /// It inflates beyond the cap.
+    #[error("encodedList inflates beyond {max} bytes; refusing it as a GZIP bomb")]
+    TooLarge {
+        /// The cap, bytes.
+        max: usize,
+    },
+    /// Fewer entries than [`MIN_ENTRIES`] (§3.2 step 9).
+    #[error("the status list has {entries} entries of {status_size} bit(s); at least {MIN_ENTRIES} are required")]
+    TooShort {
+        /// Entries in the list.
+        entries: usize,
+        /// Bits per entry.
+        status_size: u8,
+    },
+    /// An index beyond the list (§3.2 step 10).
+    #[error("statusListIndex {index} is beyond the list's {entries} entries")]
+    OutOfRange {
+        /// The index.
+        index: u64,
+        /// Entries in the list.
+        entries: usize,
+    },
+    /// `statusSize` outside 1–8.
+    #[error("statusSize {0} is not supported (1 to 8 bits)")]
+    StatusSize(u64),
+    /// A status list entry or list credential missing a field or with a wrong one.
+    #[error("{0}")]
+    Malformed(String),
+}
+
+impl StatusListError {
+    /// The error code the `status` check reports (Bitstring Status List §3.6).
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::TooShort { .. } => ErrorCode::StatusListLengthError,
+            Self::OutOfRange { .. } => ErrorCode::RangeError,
+            Self::Encoding(_) | Self::Gzip(_) | Self::TooLarge { .. } => {
+                ErrorCode::StatusRetrievalError
+            }
+            Self::StatusSize(_) | Self::Malformed(_) => ErrorCode::MalformedValueError,
+        }
+    }
+}
+
+/// A status purpose (§2.1 `statusPurpose`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StatusPurpose {
+    /// Permanently revoked when set.
+    Revocation,
+    /// Temporarily suspended when set; clearing reinstates.
+    Suspension,
+    /// A status message (`statusSize` > 1 and `statusMessage`).
+    Message,
+    /// Refresh the credential.
+    Refresh,
+}
+
+impl StatusPurpose {
+    /// Parses a `statusPurpose` value.
+    ///
+    /// # Errors
+    /// [`StatusListError::Malformed`] for other values.
+    pub fn parse(text: &str) -> Result<Self, StatusListError> {
+        match text {
+            "revocation" => Ok(Self::Revocation),
+            "suspension" => Ok(Self::Suspension),
+            "message" => Ok(Self::Message),
+            "refresh" => Ok(Self::Refresh),
+            other => Err(StatusListError::Malformed(format!(
+                "unknown statusPurpose {other:?}"
+            ))),
+        }
+    }
+
+    /// The `statusPurpose` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Revocation => "revocation",
+            Self::Suspension => "suspension",
+            Self::Message => "message",
+            Self::Refresh => "refresh",
+        }
+    }
+}
+
+/// A decoded bitstring.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bitstring {
+    bytes: Vec<u8>,
+}
+
+impl Bitstring {
+    /// An all-zero bitstring of `entries` entries of `status_size` bits, rounded up to whole
+    /// bytes.
+    ///
+    /// # Errors
+    /// [`StatusListError::TooShort`] below [`MIN_ENTRIES`], [`StatusListError::StatusSize`].
+    pub fn new(entries: usize, status_size: u8) -> Result<Self, StatusListError> {
+        check_size(u64::from(status_size))?;
+        if entries < MIN_ENTRIES {
+            return Err(StatusListError::TooShort {
+                entries,
+                status_size,
+            });
+        }
+        Ok(Self {
+            bytes: vec![0; (entries * usize::from(status_size)).div_ceil(8)],
+        })
+    }
+
+    /// Decodes `encodedList` (§3.1 Bitstring Expansion), refusing more than `max_bytes` once
+    /// inflated. Length is not checked here; see [`Bitstring::entries`].
+    ///
+    /// # Errors
+    /// [`StatusListError::Encoding`], [`StatusListError::Gzip`], [`StatusListError::TooLarge`].
+    pub fn decode(encoded: &str, max_bytes: usize) -> Result<Self, StatusListError> {
+        let body = encoded
+            .strip_prefix('u')
+            .ok_or_else(|| StatusListError::Encoding("missing the 'u' prefix".into()))?;
+        let compressed = BASE64URL
+            .decode(body)
+            .map_err(|e| StatusListError::Encoding(e.to_string()))?;
+        let mut bytes = Vec::new();
+        GzDecoder::new(compressed.as_slice())
+            .take(max_bytes as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| StatusListError::Gzip(e.to_string()))?;
+        if bytes.len() > max_bytes {
+            return Err(StatusListError::TooLarge { max: max_bytes });
+        }
+        Ok(Self { bytes })
+    }
+
+    /// Encodes as `encodedList` (§3.1 Bitstring Generation): GZIP, base64url, `u` prefix.
+    pub fn encode(&self) -> String {
+        use std::io::Write;
+        let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::best());
+        // Writing to a Vec cannot fail.
+        let _ = gz.write_all(&self.bytes);
+        let compressed = gz.finish().unwrap_or_default();
+        let mut out = String::with_capacity(1 + compressed.len() * 4 / 3 + 4);
+        out.push('u');
+        BASE64URL.encode_string(compressed, &mut out);
+        out
+    }
+
+    /// The number of bits.
+    pub fn len_bits(&self) -> usize {
+        self.bytes.len() * 8
+    }
+
+    /// The number of entries of `status_size` bits.
+    pub fn entries(&self, status_size: u8) -> usize {
+        self.len_bits() / usize::from(status_size.max(1))
+    }
+
+    /// Checks the list is long enough for entries of `status_size` bits (§3.2 step 9).
+    ///
+    /// # Errors
+    /// [`StatusListError::TooShort`].
+    pub fn check_length(&self, status_size: u8) -> Result<(), StatusListError> {
+        let entries = self.entries(status_size);
+        if entries < MIN_ENTRIES {
+            Err(StatusListError::TooShort {
+                entries,
+                status_size,
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The value of entry `index` (§3.2 steps 10–11).
+    ///
+    /// # Errors
+    /// [`StatusListError::OutOfRange`], [`StatusListError::StatusSize`].
+    pub fn get(&self, index: u64, status_size: u8) -> Result<u8, StatusListError> {
+        check_size(u64::from(status_size))?;
+        let entries = self.entries(status_size);
+        if index >= entries as u64 {
+            return Err(StatusListError::OutOfRange { index, entries });
+        }
+        let first = index as usize * usize::from(status_size);
+        let mut value = 0u8;
+        for bit in first..first + usize::from(status_size) {
+            let set = self.bytes[bit / 8] & (0x80 >> (bit % 8)) != 0;
+            value = (value << 1) | u8::from(set);
+        }
+        Ok(value)
+    }
+
+    /// Sets entry `index` to `value` (its low `status_size` bits).
+    ///
+    /// # Errors
+    /// [`StatusListError::OutOfRange`], [`StatusListError::StatusSize`], or a value that does
+    /// not fit ([`StatusListError::Malformed`]).
+    pub fn set(&mut self, index: u64, status_size: u8, value: u8) -> Result<(), StatusListError> {
+        check_size(u64::from(status_size))?;
+        if status_size < 8 && value >> status_size != 0 {
+            return Err(StatusListError::Malformed(format!(
+                "status {value} does not fit in {status_size} bit(s)"
+            )));
+        }
+        let entries = self.entries(status_size);
+        if index >= entries as u64 {
+            return Err(StatusListError::OutOfRange { index, entries });
+        }
+        let first = index as usize * usize::from(status_size);
+        for i in 0..usize::from(status_size) {
+            let bit = first + i;
+            let on = value >> (usize::from(status_size) - 1 - i) & 1 == 1;
+            let mask = 0x80 >> (bit % 8);
+            if on {
+                self.bytes[bit / 8] |= mask;
+            } else {
+                self.bytes[bit / 8] &= !mask;
+            }
+        }
+        Ok(())
+    }
+
+    /// Indexes of the entries whose value is not zero.
+    pub fn set_indexes(&self, status_size: u8) -> Vec<u64> {
+        let size = status_size.max(1);
+        (0..self.entries(size) as u64)
+            .filter(|i| {
+                // Skip whole zero bytes quickly.
+                let bit = *i as usize * usize::from(size);
+                self.bytes[bit / 8] != 0 && self.get(*i, size).unwrap_or(0) != 0
+            })
+            .collect()
+    }
+}
+
+fn check_size(size: u64) -> Result<(), StatusListError> {
+    if (1..=8).contains(&size) {
+        Ok(())
+    } else {
+        Err(StatusListError::StatusSize(size))
+    }
+}
+
+/// A `BitstringStatusListEntry` (§2.1), read from a credential's `credentialStatus`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusEntry {
+    /// `statusPurpose`.
+    pub purpose: StatusPurpose,
+    /// `statusListIndex`, parsed from its base-10 string.
+    pub index: u64,
+    /// `statusListCredential`: where the list credential is.
+    pub list_url: String,
+    /// `statusSize` (default 1).
+    pub status_size: u8,
+    /// `statusMessage`: (status value, message), when given.
+    pub messages: Vec<(u8, String)>,
+}
+
+impl StatusEntry {
+    /// Reads every entry of a credential's `credentialStatus` (an object or an array).
+    /// Entries of other types are returned as errors naming the type.
+    pub fn read_all(credential: &Map<String, Value>) -> Vec<Result<StatusEntry, StatusListError>> {
+        match credential.get("credentialStatus") {
+            None => Vec::new(),
+            Some(Value::Array(items)) => items.iter().map(Self::read).collect(),
+            Some(one) => vec![Self::read(one)],
+        }
+    }
+
+    /// Reads one entry.
+    ///
+    /// # Errors
+    /// [`StatusListError::Malformed`] naming the missing or wrong field.
+    pub fn read(value: &Value) -> Result<StatusEntry, StatusListError> {
+        let bad = |m: String| StatusListError::Malformed(m);
+        let obj = value
+            .as_object()
+            .ok_or_else(|| bad("a credentialStatus entry is not an object".into()))?;
+        let text = |name: &str| obj.get(name).and_then(Value::as_str);
+        match obj.get("type") {
+            Some(Value::String(t)) if t == "BitstringStatusListEntry" => {}
+            other => {
+                return Err(bad(format!(
+                    "credentialStatus type {} is not BitstringStatusListEntry",
+                    other.map_or_else(|| "(none)".to_owned(), Value::to_string)
+                )))
+            }
+        }
+        let purpose = StatusPurpose::parse(
+            text("statusPurpose")
+                .ok_or_else(|| bad("the status entry has no statusPurpose".into()))?,
+        )?;
+        let index_text = text("statusListIndex")
+            .ok_or_else(|| bad("statusListIndex must be a string".into()))?;
+        let index = if !index_text.is_empty()
+            && index_text.bytes().all(|b| b.is_ascii_digit())
+            && (index_text == "0" || !index_text.starts_with('0'))
+        {
+            index_text
+                .parse::<u64>()
+                .map_err(|_| bad(format!("statusListIndex {index_text:?} is too large")))?
+        } else {
+            return Err(bad(format!(
+                "statusListIndex {index_text:?} is not a base-10 integer"
+            )));
+        };
+        let list_url = text("statusListCredential")
+            .ok_or_else(|| bad("the status entry has no statusListCredential".into()))?;
+        if !crate::did::is_absolute_url(list_url) {
+            return Err(bad(format!(
+                "statusListCredential {list_url:?} is not a URL"
+            )));
+        }
+        let status_size = match obj.get("statusSize") {
+            None => 1,
+            Some(v) => {
+                let n = v
+                    .as_u64()
+                    .ok_or_else(|| bad("statusSize must be a positive integer".into()))?;
+                check_size(n)?;
+                n as u8
+            }
+        };
+        let mut messages = Vec::new();
+        if let Some(list) = obj.get("statusMessage").and_then(Value::as_array) {
+            for m in list {
+                let status = m.get("status").and_then(Value::as_str).unwrap_or_default();
+                let value =
+                    u8::from_str_radix(status.trim_start_matches("0x"), 16).map_err(|_| {
+                        bad(format!(
+                            "statusMessage status {status:?} is not hexadecimal"
+                        ))
+                    })?;
+                messages.push((
+                    value,
+                    m.get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                ));
+            }
+        }
+        if status_size > 1 && messages.is_empty() {
+            return Err(bad("statusSize above 1 requires statusMessage".into()));
+        }
+        Ok(StatusEntry {
+            purpose,
+            index,
+            list_url: list_url.to_owned(),
+            status_size,
+            messages,
+        })
+    }
+
+    /// The entry as JSON (DESIGN §2), for issuance: `id` is `{list_url}#{index}`.
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({
+            "id": format!("{}#{}", self.list_url, self.index),
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": self.purpose.as_str(),
+            "statusListIndex": self.index.to_string(),
+            "statusListCredential": self.list_url,
+        });
+        if self.status_size > 1 {
+            v["statusSize"] = self.status_size.into();
+            v["statusMessage"] = self
+                .messages
+                .iter()
+                .map(|(s, m)| json!({"status": format!("0x{s:x}"), "message": m}))
+                .collect();
+        }
+        v
+    }
+}
+
+/// A status list credential's content, read after its proof and issuer were checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusList {
+    /// The list credential's `id`, if any.
+    pub id: Option<String>,
+    /// Its issuer.
+    pub issuer: String,
+    /// `credentialSubject.statusPurpose` (one or several).
+    pub purposes: Vec<String>,
+    /// The decoded bitstring.
+    pub bitstring: Bitstring,
+    /// `validFrom`, `validUntil`.
+    pub valid_from: Option<OffsetDateTime>,
+    /// See `valid_from`.
+    pub valid_until: Option<OffsetDateTime>,
+    /// `credentialSubject.ttl`, milliseconds.
+    pub ttl_ms: Option<u64>,
+}
+
+impl StatusList {
+    /// Reads a `BitstringStatusListCredential` (§2.2); the caller has verified its proof.
+    ///
+    /// # Errors
+    /// [`StatusListError`] for a wrong type, missing fields or an undecodable list.
+    pub fn read(
+        credential: &Map<String, Value>,
+        max_bytes: usize,
+    ) -> Result<Self, StatusListError> {
+        let bad = |m: &str| StatusListError::Malformed(format!("status list credential: {m}"));
+        let types: Vec<&str> = match credential.get("type") {
+            Some(Value::Array(t)) => t.iter().filter_map(Value::as_str).collect(),
+            Some(Value::String(t)) => vec![t.as_str()],
+            _ => Vec::new(),
+        };
+        if !types.contains(&"BitstringStatusListCredential") {
+            return Err(bad("type does not include BitstringStatusListCredential"));
+        }
+        let subject = credential
+            .get("credentialSubject")
+            .and_then(Value::as_object)
+            .ok_or_else(|| bad("credentialSubject must be one object"))?;
+        if subject.get("type").and_then(Value::as_str) != Some("BitstringStatusList") {
+            return Err(bad("credentialSubject.type is not BitstringStatusList"));
+        }
+        let purposes: Vec<String> = match subject.get("statusPurpose") {
+            Some(Value::String(p)) => vec![p.clone()],
+            Some(Value::Array(ps)) => ps
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            _ => return Err(bad("credentialSubject.statusPurpose is missing")),
+        };
+        let encoded = subject
+            .get("encodedList")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("credentialSubject.encodedList is missing"))?;
+        let time = |name: &str| -> Result<Option<OffsetDateTime>, StatusListError> {
+            match credential.get(name).and_then(Value::as_str) {
+                None => Ok(None),
+                Some(t) => datetime::parse(t).map(Some).map_err(|e| {
+                    StatusListError::Malformed(format!("status list credential {name}: {e}"))
+                }),
+            }
+        };
+        let issuer = match credential.get("issuer") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Object(o)) => o
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            _ => String::new(),
+        };
+        Ok(Self {
+            id: credential
+                .get("id")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            issuer,
+            purposes,
+            bitstring: Bitstring::decode(encoded, max_bytes)?,
+            valid_from: time("validFrom")?,
+            valid_until: time("validUntil")?,
+            ttl_ms: subject.get("ttl").and_then(Value::as_u64),
+        })
+    }
+}
+
+/// What to put in a new status list credential (§2.2).
+#[derive(Debug, Clone)]
+pub struct StatusListSpec {
+    /// The list credential's URL (its `id`, and where it is published).
+    pub url: String,
+    /// The issuer's id.
+    pub issuer: String,
+    /// The purpose.
+    pub purpose: StatusPurpose,
+    /// `validFrom`.
+    pub valid_from: OffsetDateTime,
+    /// `validUntil`, if the list should expire.
+    pub valid_until: Option<OffsetDateTime>,
+    /// `ttl` in milliseconds: how long verifiers may cache it.
+    pub ttl_ms: Option<u64>,
+}
+
+impl StatusListSpec {
+    /// The unsigned `BitstringStatusListCredential` carrying `bitstring`.
+    ///
+    /// # Errors
+    /// [`StatusListError::Malformed`] when the URL or issuer is not an absolute URL.
+    pub fn build(&self, bitstring: &Bitstring) -> Result<UnsignedCredential, StatusListError> {
+        let mut subject = json!({
+            "id": format!("{}#list", self.url),
+            "type": "BitstringStatusList",
+            "statusPurpose": self.purpose.as_str(),
+            "encodedList": bitstring.encode(),
+        });
+        if let Some(ttl) = self.ttl_ms {
+            subject["ttl"] = ttl.into();
+        }
+        let mut c = json!({
+            "@context": [CREDENTIALS_V2],
+            "id": self.url,
+            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+            "issuer": self.issuer,
+            "validFrom": datetime::format(self.valid_from),
+            "credentialSubject": subject,
+        });
+        if let Some(until) = self.valid_until {
+            c["validUntil"] = datetime::format(until).into();
+        }
+        UnsignedCredential::try_from(c).map_err(|e| StatusListError::Malformed(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bit_order_is_most_significant_first() {
+        let mut b = Bitstring::new(MIN_ENTRIES, 1).unwrap();
+        assert_eq!(b.len_bits(), 131_072);
+        for i in [0, 1, 7, 8, 94_567, 131_071] {
+            b.set(i, 1, 1).unwrap();
+        }
+        assert_eq!(b.bytes[0], 0xc1);
+        assert_eq!(b.bytes[1], 0x80);
+        assert_eq!(b.bytes[11_820], 0x01);
+        assert_eq!(b.bytes[16_383], 0x01);
+        assert_eq!(b.set_indexes(1), [0, 1, 7, 8, 94_567, 131_071]);
+        b.set(7, 1, 0).unwrap();
+        assert_eq!(b.get(7, 1), Ok(0));
+        assert_eq!(
+            b.get(131_072, 1),
+            Err(StatusListError::OutOfRange {
+                index: 131_072,
+                entries: 131_072
+            })
+        );
+    }
+
+    #[test]
+    fn multi_bit_entries() {
+        let mut b = Bitstring::new(MIN_ENTRIES, 2).unwrap();
+        assert_eq!(b.len_bits(), 262_144);
+        b.set(5, 2, 2).unwrap();
+        b.set(94_567, 2, 3).unwrap();
+        assert_eq!(b.get(5, 2), Ok(2));
+        assert_eq!(b.get(94_567, 2), Ok(3));
+        assert_eq!(b.get(6, 2), Ok(0));
+        assert!(b.set(1, 2, 4).is_err());
+        // Bits 10 and 11 hold entry 5 = 0b10.
+        assert_eq!(b.get(10, 1), Ok(1));
+        assert_eq!(b.get(11, 1), Ok(0));
+    }
+
+    #[test]
+    fn round_trip_on_random_indexes() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut b = Bitstring::new(MIN_ENTRIES, 1).unwrap();
+        let mut expected = std::collections::BTreeSet::new();
+        for _ in 0..500 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let i = seed % MIN_ENTRIES as u64;
+            b.set(i, 1, 1).unwrap();
+            expected.insert(i);
+        }
+        let encoded = b.encode();
+        assert!(encoded.starts_with("uH4sI"), "{}", &encoded[..10]);
+        let decoded = Bitstring::decode(&encoded, DEFAULT_MAX_DECODED_BYTES).unwrap();
+        assert_eq!(decoded, b);
+        assert_eq!(
+            decoded.set_indexes(1),
+            expected.into_iter().collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn gzip_bomb_is_an_error_not_an_allocation() {
+        // 64 MiB of zeros compresses to about 64 KB.
+        let big = Bitstring {
+            bytes: vec![0; 64 << 20],
+        };
+        let encoded = big.encode();
+        assert!(encoded.len() < 200_000);
+        assert_eq!(
+            Bitstring::decode(&encoded, DEFAULT_MAX_DECODED_BYTES),
+            Err(StatusListError::TooLarge {
+                max: DEFAULT_MAX_DECODED_BYTES
+            })
+        );
+    }
+
+    #[test]
+    fn bad_encodings_are_named() {
+        assert!(matches!(
+            Bitstring::decode("H4sI", 1000),
+            Err(StatusListError::Encoding(_))
+        ));
+        assert!(matches!(
+            Bitstring::decode("u!!!", 1000),
+            Err(StatusListError::Encoding(_))
+        ));
+        assert!(matches!(
+            Bitstring::decode("uAAAA", 1000),
+            Err(StatusListError::Gzip(_))
+        ));
+        assert!(Bitstring::new(100_000, 1).is_err());
+    }
+
+    #[test]
+    fn entries_are_read_strictly() {
+        let entry = |index: &str| {
+            StatusEntry::read(&json!({
+                "id": "https://a.example/status/1#5", "type": "BitstringStatusListEntry",
+                "statusPurpose": "revocation", "statusListIndex": index,
+                "statusListCredential": "https://a.example/status/1"
+            }))
+        };
+        assert_eq!(entry("94567").unwrap().index, 94_567);
+        assert_eq!(entry("0").unwrap().index, 0);
+        for bad in [
+            "",
+            "-1",
+            "1.5",
+            "0x10",
+            "007",
+            " 5",
+            "99999999999999999999999",
+        ] {
+            assert!(entry(bad).is_err(), "{bad:?}");
+        }
+        let message = StatusEntry::read(&json!({
+            "type": "BitstringStatusListEntry", "statusPurpose": "message", "statusListIndex": "3",
+            "statusListCredential": "https://a.example/status/m", "statusSize": 2,
+            "statusMessage": [{"status": "0x0", "message": "pending"}, {"status": "0x1", "message": "accepted"}]
+        }))
+        .unwrap();
+        assert_eq!(message.messages[1], (1, "accepted".to_owned()));
+        assert_eq!(StatusEntry::read(&message.to_json()).unwrap(), message);
+    }
+}

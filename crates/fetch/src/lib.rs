@@ -1,0 +1,383 @@
+//! Fetching for verification: DID documents (`did:web`), issuer profiles and Bitstring Status
+//! List credentials, over HTTPS, with an SSRF guard and a bounded cache.
+//!
+//! The core pipeline does no I/O; [`verify`] runs it, fetches what it asked for and could not
+//! have, and runs it again, until nothing new is needed (at most a few rounds: a badge's
+//! status list may be signed by a `did:web` key).
+//!
+//! By default the [`Fetcher`] sends requests only over `https`, never to loopback, private,
+//! link-local, shared or otherwise internal addresses (checked on IP literals and on every
+//! address a host name resolves to, redirects included), follows at most 3 redirects, reads
+//! at most 1 MiB, and gives up after 10 seconds. Responses are cached for the shortest of the
+//! HTTP `Cache-Control` max-age, a status list's own `ttl`, and the configured maximum age,
+//! so a revocation is seen within that bound.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod guard;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hallmark_core::report::Report;
+use hallmark_core::verify::{ResolveError, Resources, Verifier};
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use serde_json::Value;
+
+pub use guard::{is_internal, Guard};
+
+/// Why a fetch failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchError {
+    /// The URL is refused by policy (scheme, internal address).
+    #[error("refused to fetch {url}: {reason}")]
+    Refused {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// Fetching is off (`--offline`) and no local copy was given.
+    #[error("{url} was not fetched (offline); supply it with --resolve {url}=FILE")]
+    Offline {
+        /// The URL.
+        url: String,
+    },
+    /// The request failed (DNS, connection, TLS, timeout, too many redirects).
+    #[error("could not fetch {url}: {reason}")]
+    Unreachable {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The server answered with a non-success status.
+    #[error("{url} answered HTTP {status}")]
+    Status {
+        /// The URL.
+        url: String,
+        /// The HTTP status code.
+        status: u16,
+    },
+    /// The body exceeds the size limit.
+    #[error("{url} is larger than {max} bytes")]
+    TooLarge {
+        /// The URL.
+        url: String,
+        /// The limit, bytes.
+        max: usize,
+    },
+}
+
+/// What the fetcher may do.
+#[derive(Debug, Clone)]
+pub struct FetchPolicy {
+    /// Whole-request timeout.
+    pub timeout: Duration,
+    /// Redirects followed at most.
+    pub max_redirects: usize,
+    /// Largest body read, bytes.
+    pub max_bytes: usize,
+    /// The longest a response is cached, whatever the server says.
+    pub max_age: Duration,
+    /// Hosts (`host:port`) reached over plain HTTP, even on loopback or private addresses:
+    /// for tests and local development only. `https://HOST:PORT/…` is fetched as
+    /// `http://HOST:PORT/…`.
+    pub insecure_hosts: Vec<String>,
+    /// Fetch nothing (only local copies).
+    pub offline: bool,
+}
+
+impl Default for FetchPolicy {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(10),
+            max_redirects: 3,
+            max_bytes: 1 << 20,
+            max_age: Duration::from_secs(300),
+            insecure_hosts: Vec::new(),
+            offline: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Cached {
+    bytes: Arc<[u8]>,
+    expires: Instant,
+}
+
+/// Fetches URLs under a [`FetchPolicy`], with local copies (`--resolve`) and a cache.
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    policy: Arc<FetchPolicy>,
+    local: Arc<HashMap<String, Arc<[u8]>>>,
+    cache: Arc<Mutex<HashMap<String, Cached>>>,
+}
+
+impl Fetcher {
+    /// A fetcher with this policy.
+    ///
+    /// # Errors
+    /// [`FetchError::Unreachable`] when the HTTP client cannot be built (no TLS roots).
+    pub fn new(policy: FetchPolicy) -> Result<Self, FetchError> {
+        // One process-wide rustls provider; installing twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let guard = Guard::new(&policy.insecure_hosts);
+        let redirect_guard = guard.clone();
+        let max_redirects = policy.max_redirects;
+        let client = reqwest::Client::builder()
+            .timeout(policy.timeout)
+            .connect_timeout(policy.timeout)
+            .user_agent(concat!("hallmark/", env!("CARGO_PKG_VERSION")))
+            .dns_resolver(Arc::new(GuardedResolver(guard)))
+            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                if attempt.previous().len() > max_redirects {
+                    return attempt.error(format!("more than {max_redirects} redirects"));
+                }
+                match redirect_guard.check_url(attempt.url().as_str()) {
+                    Ok(()) => attempt.follow(),
+                    Err(reason) => attempt.error(reason),
+                }
+            }))
+            .build()
+            .map_err(|e| FetchError::Unreachable {
+                url: String::new(),
+                reason: format!("cannot build the HTTP client: {e}"),
+            })?;
+        Ok(Self {
+            client,
+            policy: Arc::new(policy),
+            local: Arc::new(HashMap::new()),
+            cache: Arc::new(Mutex::new(HashMap::new())),
+        })
+    }
+
+    /// Serves `bytes` whenever `url` is asked for, without fetching (`--resolve URL=FILE`).
+    #[must_use]
+    pub fn with_local(mut self, url: impl Into<String>, bytes: Vec<u8>) -> Self {
+        Arc::make_mut(&mut self.local).insert(url.into(), bytes.into());
+        self
+    }
+
+    /// The bytes at `url`: a local copy, a fresh cached response, or a new fetch.
+    ///
+    /// # Errors
+    /// [`FetchError`] naming the URL and what went wrong.
+    pub async fn get(&self, url: &str) -> Result<Arc<[u8]>, FetchError> {
+        if let Some(bytes) = self.local.get(url) {
+            return Ok(bytes.clone());
+        }
+        if self.policy.offline {
+            return Err(FetchError::Offline {
+                url: url.to_owned(),
+            });
+        }
+        if let Some(hit) = self.cache.lock().ok().and_then(|c| c.get(url).cloned()) {
+            if hit.expires > Instant::now() {
+                return Ok(hit.bytes);
+            }
+        }
+        let guard = Guard::new(&self.policy.insecure_hosts);
+        let target = guard.rewrite(url).map_err(|reason| FetchError::Refused {
+            url: url.to_owned(),
+            reason,
+        })?;
+        let unreachable = |e: reqwest::Error| FetchError::Unreachable {
+            url: url.to_owned(),
+            reason: error_chain(&e),
+        };
+        let mut response = self
+            .client
+            .get(&target)
+            .header(
+                "accept",
+                "application/json, application/ld+json, application/vc+ld+json, application/vc",
+            )
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(FetchError::Status {
+                url: url.to_owned(),
+                status: status.as_u16(),
+            });
+        }
+        let max = self.policy.max_bytes;
+        let too_large = || FetchError::TooLarge {
+            url: url.to_owned(),
+            max,
+        };
+        if response.content_length().is_some_and(|n| n > max as u64) {
+            return Err(too_large());
+        }
+        let header_age = cache_control_max_age(response.headers());
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+            if body.len() + chunk.len() > max {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let bytes: Arc<[u8]> = body.into();
+        let age = [Some(self.policy.max_age), header_age, list_ttl(&bytes)]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or_default();
+        if !age.is_zero() {
+            if let Ok(mut cache) = self.cache.lock() {
+                if cache.len() >= 4096 {
+                    cache.clear();
+                }
+                cache.insert(
+                    url.to_owned(),
+                    Cached {
+                        bytes: bytes.clone(),
+                        expires: Instant::now() + age,
+                    },
+                );
+            }
+        }
+        Ok(bytes)
+    }
+}
+
+/// `Cache-Control`: `no-store`/`no-cache` mean zero, `max-age=N` means N seconds.
+fn cache_control_max_age(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::CACHE_CONTROL)?.to_str().ok()?;
+    let mut age = None;
+    for directive in value.split(',').map(str::trim) {
+        let lower = directive.to_ascii_lowercase();
+        if lower == "no-store" || lower == "no-cache" {
+            return Some(Duration::ZERO);
+        }
+        if let Some(n) = lower.strip_prefix("max-age=") {
+            age = n
+                .trim_matches('"')
+                .parse::<u64>()
+                .ok()
+                .map(Duration::from_secs);
+        }
+    }
+    age
+}
+
+/// A status list credential's `credentialSubject.ttl` (milliseconds, Bitstring Status List
+/// §2.2), when the bytes are one.
+fn list_ttl(bytes: &[u8]) -> Option<Duration> {
+    let value: Value = serde_json::from_slice(bytes).ok()?;
+    value
+        .get("credentialSubject")?
+        .get("ttl")?
+        .as_u64()
+        .map(Duration::from_millis)
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let next = s.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = s.source();
+    }
+    text
+}
+
+/// Resolves host names, refusing any whose addresses include an internal one.
+struct GuardedResolver(Guard);
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let guard = self.0.clone();
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if addrs.is_empty() {
+                return Err(format!("{host} has no addresses").into());
+            }
+            for addr in &addrs {
+                guard.check_resolved(&host, addr.ip())?;
+            }
+            let addrs: Addrs = Box::new(addrs.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
+/// What one verification run had fetched, as the core's [`Resources`]; records what it was
+/// asked for and did not have.
+struct Snapshot {
+    found: HashMap<String, Result<Arc<[u8]>, FetchError>>,
+    missing: Mutex<Vec<String>>,
+}
+
+impl Resources for Snapshot {
+    fn fetch(&self, url: &str) -> Result<Arc<[u8]>, ResolveError> {
+        match self.found.get(url) {
+            Some(Ok(bytes)) => Ok(bytes.clone()),
+            Some(Err(e)) => Err(ResolveError {
+                // Refused and unreachable are both "could not tell".
+                undecided: true,
+                detail: e.to_string(),
+            }),
+            None => {
+                if let Ok(mut m) = self.missing.lock() {
+                    m.push(url.to_owned());
+                }
+                Err(ResolveError {
+                    undecided: true,
+                    detail: format!("{url} was not fetched"),
+                })
+            }
+        }
+    }
+}
+
+/// Rounds of fetching in [`verify`]: the credential's documents, then the status lists', then
+/// theirs.
+const MAX_ROUNDS: usize = 4;
+
+/// Verifies a parsed credential, fetching what the pipeline needs with `fetcher`.
+pub async fn verify(verifier: &Verifier, credential: &Value, fetcher: &Fetcher) -> Report {
+    let mut snapshot = Snapshot {
+        found: HashMap::new(),
+        missing: Mutex::new(Vec::new()),
+    };
+    let mut report = verifier.verify_value(credential, &snapshot);
+    for _ in 0..MAX_ROUNDS {
+        let missing: Vec<String> =
+            std::mem::take(&mut *snapshot.missing.lock().unwrap_or_else(|p| p.into_inner()));
+        let new: Vec<String> = missing
+            .into_iter()
+            .filter(|u| !snapshot.found.contains_key(u))
+            .collect();
+        if new.is_empty() {
+            break;
+        }
+        for url in new {
+            let result = fetcher.get(&url).await;
+            snapshot.found.insert(url, result);
+        }
+        report = verifier.verify_value(credential, &snapshot);
+    }
+    report
+}
+
+/// Fetches one URL as bytes for the CLI's `verify https://…` inputs.
+///
+/// # Errors
+/// As [`Fetcher::get`].
+pub async fn fetch_input(fetcher: &Fetcher, url: &str) -> Result<Arc<[u8]>, FetchError> {
+    fetcher.get(url).await
+}

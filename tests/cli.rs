@@ -394,6 +394,7 @@ fn every_verification_vector_through_the_cli() {
         let text = std::fs::read(&path).unwrap();
         let (mut at, mut trust, mut expect, mut exit) =
             (String::new(), Vec::new(), String::new(), 0);
+        let mut resolve = Vec::new();
         let mut body = &text[..];
         while body.starts_with(b"# ") {
             let end = body.iter().position(|b| *b == b'\n').unwrap();
@@ -401,6 +402,10 @@ fn every_verification_vector_through_the_cli() {
             match line.split_once(": ") {
                 Some(("at", x)) => at = x.to_owned(),
                 Some(("trust", x)) => trust.push(x.to_owned()),
+                Some(("resolve", x)) => {
+                    let (url, file) = x.split_once('=').unwrap();
+                    resolve.push(format!("{url}={}", dir.join(file).display()));
+                }
                 Some(("expect", x)) => expect = x.to_owned(),
                 Some(("exit", x)) => exit = x.parse().unwrap(),
                 _ => {}
@@ -411,6 +416,12 @@ fn every_verification_vector_through_the_cli() {
         for t in trust {
             args.push("--trust".into());
             args.push(t);
+        }
+        // Nothing is fetched: what the vector does not supply stays unknown.
+        args.push("--offline".into());
+        for r in resolve {
+            args.push("--resolve".into());
+            args.push(r);
         }
         args.push("-".into());
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -468,4 +479,194 @@ fn usage_errors_exit_2() {
     let out = hallmark_stdin(&["sign", "--key", &example_key(), "-"], dup.as_bytes());
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("duplicate key"), "{}", stderr(&out));
+}
+
+fn status_list(args: &[&str]) {
+    let out = hallmark(&[&["status-list"], args].concat());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+fn issue_with_status(dir: &Path, revocation: &str, suspension: &str) -> PathBuf {
+    let out = hallmark(&[
+        "issue",
+        "--key",
+        &example_key(),
+        "--issuer-name",
+        "Acme",
+        "--base-url",
+        "https://acme.example",
+        "--partner-id",
+        "https://northwind.example",
+        "--partner-name",
+        "Northwind",
+        "--role",
+        "sales",
+        "--tier",
+        "silver",
+        "--tier-name",
+        "Silver Partner",
+        "--tier-description",
+        "Sells Acme Cloud.",
+        "--criteria",
+        "Exam score of at least 70%.",
+        "--valid-from",
+        "2026-01-15T00:00:00Z",
+        "--valid-until",
+        "2027-01-15T00:00:00Z",
+        "--status-list",
+        revocation,
+        "--status-index",
+        "94567",
+        "--suspension-list",
+        suspension,
+        "--suspension-index",
+        "12",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let path = dir.join("badge.json");
+    std::fs::write(&path, &out.stdout).unwrap();
+    path
+}
+
+#[test]
+fn revoked_is_exit_1_suspended_then_reinstated_is_exit_0() {
+    let dir = temp_dir("status");
+    let rev = dir.join("rev.json");
+    let sus = dir.join("sus.json");
+    let (rev_s, sus_s) = (rev.to_str().unwrap(), sus.to_str().unwrap());
+    status_list(&[
+        "create",
+        "--key",
+        &example_key(),
+        "--url",
+        "https://acme.example/status/1",
+        "--valid-from",
+        "2026-01-01T00:00:00Z",
+        "--out",
+        rev_s,
+    ]);
+    status_list(&[
+        "create",
+        "--key",
+        &example_key(),
+        "--url",
+        "https://acme.example/status/2",
+        "--purpose",
+        "suspension",
+        "--valid-from",
+        "2026-01-01T00:00:00Z",
+        "--out",
+        sus_s,
+    ]);
+    let badge = issue_with_status(
+        &dir,
+        "https://acme.example/status/1",
+        "https://acme.example/status/2",
+    );
+    let resolve1 = format!("https://acme.example/status/1={rev_s}");
+    let resolve2 = format!("https://acme.example/status/2={sus_s}");
+    let verify = || {
+        let out = hallmark(&[
+            "verify",
+            "--json",
+            "--offline",
+            "--at",
+            "2026-06-01T00:00:00Z",
+            "--resolve",
+            &resolve1,
+            "--resolve",
+            &resolve2,
+            badge.to_str().unwrap(),
+        ]);
+        let line: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+        (code(&out), line["checks"][5].clone())
+    };
+    let (exit, status) = verify();
+    assert_eq!(exit, 0, "{status}");
+    assert_eq!(status["outcome"], "passed");
+
+    status_list(&["set", "--key", &example_key(), sus_s, "12"]);
+    let (exit, status) = verify();
+    assert_eq!(exit, 1);
+    assert_eq!(status["outcome"], "failed");
+    assert!(
+        status["detail"].as_str().unwrap().starts_with("SUSPENDED"),
+        "{status}"
+    );
+
+    status_list(&["clear", "--key", &example_key(), sus_s, "12"]);
+    let (exit, status) = verify();
+    assert_eq!(exit, 0, "{status}");
+
+    status_list(&["set", "--key", &example_key(), rev_s, "94567"]);
+    let (exit, status) = verify();
+    assert_eq!(exit, 1);
+    assert!(
+        status["detail"].as_str().unwrap().starts_with("REVOKED"),
+        "{status}"
+    );
+
+    // show lists what is set.
+    let out = hallmark(&["status-list", "show", "--json", rev_s]);
+    let shown: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(shown["set"], serde_json::json!([94567]));
+    assert_eq!(shown["entries"], 131072);
+    assert_eq!(shown["statusPurpose"], serde_json::json!(["revocation"]));
+
+    // Out of range is refused when setting, and the file is unchanged.
+    let before = std::fs::read(&rev).unwrap();
+    let out = hallmark(&[
+        "status-list",
+        "set",
+        "--key",
+        &example_key(),
+        rev_s,
+        "131072",
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("beyond"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&rev).unwrap(), before);
+}
+
+#[test]
+fn unreachable_list_is_unknown_and_exit_1() {
+    let dir = temp_dir("unreachable");
+    // A port nobody listens on, allowed over plain HTTP for the test.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("https://127.0.0.1:{port}/status/1");
+    let badge = issue_with_status(&dir, &url, &url);
+    let host = format!("127.0.0.1:{port}");
+    let out = hallmark(&[
+        "verify",
+        "--json",
+        "--insecure-host",
+        &host,
+        "--at",
+        "2026-06-01T00:00:00Z",
+        badge.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 1);
+    let line: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(line["checks"][5]["outcome"], "unknown", "{line}");
+    assert_eq!(line["checks"][5]["code"], "STATUS_RETRIEVAL_ERROR");
+    // Without the allowance, the loopback address is refused outright: unknown too.
+    let out = hallmark(&[
+        "verify",
+        "--json",
+        "--at",
+        "2026-06-01T00:00:00Z",
+        badge.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 1);
+    let line: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert!(
+        line["checks"][5]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("internal address"),
+        "{line}"
+    );
 }

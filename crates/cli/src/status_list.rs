@@ -54,6 +54,9 @@ pub struct CreateArgs {
     /// The proof's verificationMethod (default: the key's did:key method).
     #[arg(long)]
     verification_method: Option<String>,
+    /// validFrom of the list, RFC 3339 (default: now).
+    #[arg(long, value_parser = parse_time)]
+    valid_from: Option<OffsetDateTime>,
     /// validUntil of the list, RFC 3339.
     #[arg(long, value_parser = parse_time)]
     valid_until: Option<OffsetDateTime>,
@@ -138,7 +141,7 @@ fn create(args: CreateArgs) -> Result<u8, CliError> {
         url: args.url,
         issuer,
         purpose: args.purpose,
-        valid_from: now_seconds(),
+        valid_from: args.valid_from.unwrap_or_else(now_seconds),
         valid_until: args.valid_until,
         ttl_ms: args.ttl_ms,
     };

@@ -86,6 +86,9 @@ pub struct Verifier {
     caches: Caches,
 }
 
+/// A cache of what was derived from fetched bytes: URL → (those bytes, the result).
+type ByUrl<T> = Mutex<HashMap<String, (Arc<[u8]>, T)>>;
+
 /// What a verifier derived from documents, shared by its clones.
 #[derive(Debug, Clone, Default)]
 struct Caches {
@@ -93,31 +96,21 @@ struct Caches {
     /// of a verification.
     did_keys: Arc<Mutex<HashMap<String, Arc<ControllerDocument>>>>,
     /// Controller documents by URL, with the bytes they were read from.
-    documents:
-        Arc<Mutex<HashMap<String, (Arc<[u8]>, Result<Arc<ControllerDocument>, ResolveError>)>>>,
+    documents: Arc<ByUrl<Result<Arc<ControllerDocument>, ResolveError>>>,
     /// Verified, decoded status lists by URL, with the bytes they were read from.
-    lists: Arc<Mutex<HashMap<String, (Arc<[u8]>, Result<Arc<StatusList>, ListProblem>)>>>,
+    lists: Arc<ByUrl<Result<Arc<StatusList>, ListProblem>>>,
 }
 
 /// Entries a cache keeps before it starts over.
 const CACHE_CAPACITY: usize = 4096;
 
-fn cache_get<T: Clone>(
-    cache: &Mutex<HashMap<String, (Arc<[u8]>, T)>>,
-    url: &str,
-    bytes: &Arc<[u8]>,
-) -> Option<T> {
+fn cache_get<T: Clone>(cache: &ByUrl<T>, url: &str, bytes: &Arc<[u8]>) -> Option<T> {
     let map = cache.lock().ok()?;
     let (seen, value) = map.get(url)?;
     Arc::ptr_eq(seen, bytes).then(|| value.clone())
 }
 
-fn cache_put<T>(
-    cache: &Mutex<HashMap<String, (Arc<[u8]>, T)>>,
-    url: &str,
-    bytes: Arc<[u8]>,
-    value: T,
-) {
+fn cache_put<T>(cache: &ByUrl<T>, url: &str, bytes: Arc<[u8]>, value: T) {
     if let Ok(mut map) = cache.lock() {
         if map.len() >= CACHE_CAPACITY {
             map.clear();

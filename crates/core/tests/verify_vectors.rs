@@ -8,12 +8,14 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use hallmark_core::badge;
-use hallmark_core::did::{Did, Relationship, VerificationMethodId};
+use hallmark_core::did::{Did, Relationship};
 use hallmark_core::keys::KeyFile;
 use hallmark_core::multibase::Multibase;
 use hallmark_core::proof::{self, Cryptosuite, ProofOptions};
+use hallmark_core::status::{Bitstring, StatusEntry, StatusListSpec, StatusPurpose, MIN_ENTRIES};
 use hallmark_core::trust::{TrustList, TrustedIssuer};
-use hallmark_core::verify::{Offline, Verifier};
+use hallmark_core::verify::Verifier;
+use hallmark_core::verify::{ResolveError, Resources};
 use serde_json::{json, Map, Value};
 use time::macros::datetime;
 
@@ -30,6 +32,8 @@ struct Vector {
     about: String,
     at: String,
     trust: Vec<String>,
+    /// `URL=FILE`, FILE relative to the vectors folder.
+    resolve: Vec<String>,
     expect: String,
     exit: u8,
     body: Vec<u8>,
@@ -40,6 +44,9 @@ impl Vector {
         let mut out = format!("# {}\n# at: {}\n", self.about, self.at);
         for t in &self.trust {
             out.push_str(&format!("# trust: {t}\n"));
+        }
+        for r in &self.resolve {
+            out.push_str(&format!("# resolve: {r}\n"));
         }
         out.push_str(&format!(
             "# expect: {}\n# exit: {}\n",
@@ -55,6 +62,7 @@ impl Vector {
             about: String::new(),
             at: String::new(),
             trust: vec![],
+            resolve: vec![],
             expect: String::new(),
             exit: 0,
             body: vec![],
@@ -69,6 +77,7 @@ impl Vector {
             match line.split_once(": ") {
                 Some(("at", x)) => v.at = x.into(),
                 Some(("trust", x)) => v.trust.push(x.into()),
+                Some(("resolve", x)) => v.resolve.push(x.into()),
                 Some(("expect", x)) => v.expect = x.into(),
                 Some(("exit", x)) => v.exit = x.parse().expect("exit is a number"),
                 _ => v.about = line.into(),
@@ -125,7 +134,10 @@ fn expect(changes: &[(&str, &str)]) -> String {
     .join(" ")
 }
 
-fn generate() -> BTreeMap<&'static str, Vector> {
+/// Files the vectors refer to (status lists), by path relative to the vectors folder.
+type FileMap = BTreeMap<String, Vec<u8>>;
+
+fn generate() -> (BTreeMap<&'static str, Vector>, FileMap) {
     let key = example_key();
     let did = Did::key(&key.public_key());
     let unsigned = badge::example(&did).build().unwrap().into_map();
@@ -151,6 +163,7 @@ fn generate() -> BTreeMap<&'static str, Vector> {
                 about: about.into(),
                 at: at.into(),
                 trust: trust.iter().map(|s| s.to_string()).collect(),
+                resolve: vec![],
                 expect,
                 exit,
                 body,
@@ -435,14 +448,301 @@ fn generate() -> BTreeMap<&'static str, Vector> {
         pretty(&ctx),
     );
 
-    let _ = VerificationMethodId::parse(&format!("{did_s}#x"));
-    out
+    let mut files = FileMap::new();
+    status_vectors(&key, &unsigned, &mut out, &mut files);
+    (out, files)
+}
+
+const STATUS_BASE: &str = "https://acme.example/status";
+
+/// A signed status list credential with `set` entries set, and its URL and file name.
+fn list(
+    name: &str,
+    purpose: StatusPurpose,
+    entries: usize,
+    set: &[u64],
+    signer: &KeyFile,
+    issuer: &str,
+    files: &mut FileMap,
+) -> (String, String) {
+    let url = format!("{STATUS_BASE}/{name}");
+    let spec = StatusListSpec {
+        url: url.clone(),
+        issuer: issuer.to_owned(),
+        purpose,
+        valid_from: datetime!(2026-01-01 00:00 UTC),
+        valid_until: None,
+        ttl_ms: Some(300_000),
+    };
+    let bits = if entries >= MIN_ENTRIES {
+        let mut b = Bitstring::new(entries, 1).unwrap();
+        for i in set {
+            b.set(*i, 1, 1).unwrap();
+        }
+        b
+    } else {
+        // Below the minimum Hallmark will not build one: take the 100,000-bit list from the
+        // digitalbazaar vectors.
+        Bitstring::decode(
+            "uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQsvoAAAAAAAAAAAAAAAAP4GcwM92tQwAAA",
+            1 << 20,
+        )
+        .unwrap()
+    };
+    let signed = sign_with(
+        spec.build(&bits).unwrap().into_map(),
+        signer,
+        Relationship::AssertionMethod,
+    );
+    let file = format!("lists/{name}.json");
+    files.insert(file.clone(), pretty(&signed));
+    (url.clone(), format!("{url}={file}"))
+}
+
+fn entry(purpose: StatusPurpose, url: &str, index: u64) -> Value {
+    StatusEntry {
+        purpose,
+        index,
+        list_url: url.to_owned(),
+        status_size: 1,
+        messages: vec![],
+    }
+    .to_json()
+}
+
+fn status_vectors(
+    key: &KeyFile,
+    unsigned: &Map<String, Value>,
+    out: &mut BTreeMap<&'static str, Vector>,
+    files: &mut FileMap,
+) {
+    let issuer = Did::key(&key.public_key()).to_string();
+    let other_key = KeyFile::new(hallmark_core::keys::SecretKey::from_seed(&[5; 32]));
+    let other = Did::key(&other_key.public_key()).to_string();
+    let (rev_clear, r1) = list(
+        "revocation-clear",
+        StatusPurpose::Revocation,
+        MIN_ENTRIES,
+        &[],
+        key,
+        &issuer,
+        files,
+    );
+    let (sus_clear, r2) = list(
+        "suspension-clear",
+        StatusPurpose::Suspension,
+        MIN_ENTRIES,
+        &[],
+        key,
+        &issuer,
+        files,
+    );
+    let (rev_set, r3) = list(
+        "revocation-94567-set",
+        StatusPurpose::Revocation,
+        MIN_ENTRIES,
+        &[94_567],
+        key,
+        &issuer,
+        files,
+    );
+    let (sus_set, r4) = list(
+        "suspension-12-set",
+        StatusPurpose::Suspension,
+        MIN_ENTRIES,
+        &[12],
+        key,
+        &issuer,
+        files,
+    );
+    let (short, r5) = list(
+        "revocation-100000-bits",
+        StatusPurpose::Revocation,
+        100_000,
+        &[],
+        key,
+        &issuer,
+        files,
+    );
+    let (by_other, r6) = list(
+        "revocation-by-another-issuer",
+        StatusPurpose::Revocation,
+        MIN_ENTRIES,
+        &[],
+        &other_key,
+        &other,
+        files,
+    );
+    let (wrong_signer, r7) = list(
+        "revocation-wrong-signer",
+        StatusPurpose::Revocation,
+        MIN_ENTRIES,
+        &[],
+        &other_key,
+        &issuer,
+        files,
+    );
+    // A list whose encodedList was swapped after signing (bit 94567 set without re-signing).
+    let tampered_url = format!("{STATUS_BASE}/revocation-tampered");
+    let mut tampered: Map<String, Value> =
+        serde_json::from_slice(&files["lists/revocation-clear.json"]).unwrap();
+    let set_list: Map<String, Value> =
+        serde_json::from_slice(&files["lists/revocation-94567-set.json"]).unwrap();
+    tampered["credentialSubject"]["encodedList"] =
+        set_list["credentialSubject"]["encodedList"].clone();
+    files.insert("lists/revocation-tampered.json".into(), pretty(&tampered));
+    let r8 = format!("{tampered_url}=lists/revocation-tampered.json");
+
+    let badge = |status: Value| {
+        let mut b = unsigned.clone();
+        b.insert("credentialStatus".into(), status);
+        pretty(&sign_with(b, key, Relationship::AssertionMethod))
+    };
+    let mut add = |name: &'static str,
+                   about: &str,
+                   resolve: &[&String],
+                   changes: &[(&str, &str)],
+                   body: Vec<u8>| {
+        let expect = expect(changes);
+        let exit = if expect.starts_with("verified=true") {
+            0
+        } else {
+            1
+        };
+        out.insert(
+            name,
+            Vector {
+                about: about.into(),
+                at: AT.into(),
+                trust: vec![],
+                resolve: resolve.iter().map(|s| s.to_string()).collect(),
+                expect,
+                exit,
+                body,
+            },
+        );
+    };
+    let both = |rev: &str, rev_i: u64, sus: &str, sus_i: u64| {
+        json!([
+            entry(StatusPurpose::Revocation, rev, rev_i),
+            entry(StatusPurpose::Suspension, sus, sus_i)
+        ])
+    };
+
+    add(
+        "status-clear",
+        "Revocation and suspension entries, both lists clear.",
+        &[&r1, &r2],
+        &[("status", "passed")],
+        badge(both(&rev_clear, 94_567, &sus_clear, 12)),
+    );
+    add(
+        "status-revoked",
+        "The revocation bit is set.",
+        &[&r3, &r2],
+        &[("status", "failed")],
+        badge(both(&rev_set, 94_567, &sus_clear, 12)),
+    );
+    add(
+        "status-suspended",
+        "The suspension bit is set; the suspension entry comes second.",
+        &[&r1, &r4],
+        &[("status", "failed")],
+        badge(both(&rev_clear, 94_567, &sus_set, 12)),
+    );
+    add(
+        "status-suspended-listed-first",
+        "The suspension bit is set; the suspension entry comes first.",
+        &[&r1, &r4],
+        &[("status", "failed")],
+        badge(json!([
+            entry(StatusPurpose::Suspension, &sus_set, 12),
+            entry(StatusPurpose::Revocation, &rev_clear, 94_567)
+        ])),
+    );
+    add(
+        "status-revoked-other-list-unreachable",
+        "Revoked, while the suspension list cannot be had: revoked wins over unknown.",
+        &[&r3],
+        &[("status", "failed")],
+        badge(both(&rev_set, 94_567, &sus_clear, 12)),
+    );
+    add(
+        "status-list-unreachable",
+        "The status list cannot be had: the status is unknown, so the badge is not verified.",
+        &[],
+        &[("status", "unknown:STATUS_RETRIEVAL_ERROR")],
+        badge(entry(StatusPurpose::Revocation, &rev_clear, 94_567)),
+    );
+    add(
+        "status-list-tampered",
+        "The list's encodedList was changed after signing.",
+        &[&r8],
+        &[("status", "failed:STATUS_VERIFICATION_ERROR")],
+        badge(entry(StatusPurpose::Revocation, &tampered_url, 5)),
+    );
+    add(
+        "status-index-out-of-range",
+        "statusListIndex 131072 in a list of 131,072 entries.",
+        &[&r1],
+        &[("status", "failed:RANGE_ERROR")],
+        badge(entry(StatusPurpose::Revocation, &rev_clear, 131_072)),
+    );
+    add(
+        "status-list-too-short",
+        "A list of 100,000 bits, under the 131,072 minimum.",
+        &[&r5],
+        &[("status", "failed:STATUS_LIST_LENGTH_ERROR")],
+        badge(entry(StatusPurpose::Revocation, &short, 5)),
+    );
+    add(
+        "status-purpose-mismatch",
+        "A revocation entry pointing at a suspension list.",
+        &[&r2],
+        &[("status", "failed:STATUS_VERIFICATION_ERROR")],
+        badge(entry(StatusPurpose::Revocation, &sus_clear, 5)),
+    );
+    add(
+        "status-list-by-another-issuer",
+        "The list is issued and signed by another issuer: allowed, its own proof checks out.",
+        &[&r6],
+        &[("status", "passed")],
+        badge(entry(StatusPurpose::Revocation, &by_other, 5)),
+    );
+    add(
+        "status-list-wrong-signer",
+        "The list names the badge's issuer but is signed by another key.",
+        &[&r7],
+        &[("status", "failed:STATUS_VERIFICATION_ERROR")],
+        badge(entry(StatusPurpose::Revocation, &wrong_signer, 5)),
+    );
+    let mut bad_index = entry(StatusPurpose::Revocation, &rev_clear, 5);
+    bad_index["statusListIndex"] = "five".into();
+    add(
+        "status-malformed-index",
+        "statusListIndex is not a base-10 integer.",
+        &[&r1],
+        &[("status", "failed:MALFORMED_VALUE_ERROR")],
+        badge(bad_index),
+    );
 }
 
 fn tampered_signature(value: &Value) -> Value {
     let mut sig = Multibase::decode_base58btc(value.as_str().unwrap()).unwrap();
     sig[5] ^= 1;
     Multibase::encode_base58btc(&sig).as_str().into()
+}
+
+/// `--resolve` files as resources.
+struct Files(std::collections::HashMap<String, std::sync::Arc<[u8]>>);
+
+impl Resources for Files {
+    fn fetch(&self, url: &str) -> Result<std::sync::Arc<[u8]>, ResolveError> {
+        self.0.get(url).cloned().ok_or_else(|| ResolveError {
+            undecided: true,
+            detail: format!("{url} is not among the vector's resolve files"),
+        })
+    }
 }
 
 #[test]
@@ -452,7 +752,17 @@ fn committed_vectors_are_current() {
     if update {
         std::fs::create_dir_all(&dir).unwrap();
     }
-    for (name, vector) in generate() {
+    let (vectors, files) = generate();
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        if update {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &bytes).unwrap();
+        } else {
+            assert!(std::fs::read(&path).ok() == Some(bytes), "{} is stale: run UPDATE_VECTORS=1 cargo test -p hallmark-core --test verify_vectors", path.display());
+        }
+    }
+    for (name, vector) in vectors {
         let path = dir.join(format!("{name}.txt"));
         let bytes = vector.render();
         if update {
@@ -486,7 +796,19 @@ fn every_vector_meets_its_expectation() {
             }
             verifier = verifier.trust(list);
         }
-        let report = verifier.verify_bytes(&v.body, &Offline);
+        let files = Files(
+            v.resolve
+                .iter()
+                .map(|r| {
+                    let (url, file) = r.split_once('=').unwrap();
+                    (
+                        url.to_owned(),
+                        std::fs::read(vectors_dir().join(file)).unwrap().into(),
+                    )
+                })
+                .collect(),
+        );
+        let report = verifier.verify_bytes(&v.body, &files);
         let mut got = vec![format!("verified={}", report.verified)];
         for c in &report.checks {
             got.push(match c.code {

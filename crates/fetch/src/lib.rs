@@ -17,7 +17,7 @@
 mod guard;
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -89,6 +89,9 @@ pub struct FetchPolicy {
     pub insecure_hosts: Vec<String>,
     /// Fetch nothing (only local copies).
     pub offline: bool,
+    /// Fixed addresses for host names, consulted before DNS (like /etc/hosts). The guard
+    /// still checks them.
+    pub static_hosts: HashMap<String, Vec<IpAddr>>,
 }
 
 impl Default for FetchPolicy {
@@ -100,6 +103,7 @@ impl Default for FetchPolicy {
             max_age: Duration::from_secs(300),
             insecure_hosts: Vec::new(),
             offline: false,
+            static_hosts: HashMap::new(),
         }
     }
 }
@@ -134,7 +138,10 @@ impl Fetcher {
             .timeout(policy.timeout)
             .connect_timeout(policy.timeout)
             .user_agent(concat!("hallmark/", env!("CARGO_PKG_VERSION")))
-            .dns_resolver(Arc::new(GuardedResolver(guard)))
+            .dns_resolver(Arc::new(GuardedResolver {
+                guard,
+                static_hosts: policy.static_hosts.clone(),
+            }))
             .redirect(reqwest::redirect::Policy::custom(move |attempt| {
                 if attempt.previous().len() > max_redirects {
                     return attempt.error(format!("more than {max_redirects} redirects"));
@@ -294,15 +301,24 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// Resolves host names, refusing any whose addresses include an internal one.
-struct GuardedResolver(Guard);
+struct GuardedResolver {
+    guard: Guard,
+    static_hosts: HashMap<String, Vec<IpAddr>>,
+}
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let guard = self.0.clone();
+        let guard = self.guard.clone();
+        let fixed = self
+            .static_hosts
+            .get(&name.as_str().to_ascii_lowercase())
+            .cloned();
         Box::pin(async move {
             let host = name.as_str().to_owned();
-            let addrs: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let addrs: Vec<SocketAddr> = match fixed {
+                Some(ips) => ips.into_iter().map(|ip| SocketAddr::new(ip, 0)).collect(),
+                None => tokio::net::lookup_host((host.as_str(), 0)).await?.collect(),
+            };
             if addrs.is_empty() {
                 return Err(format!("{host} has no addresses").into());
             }

@@ -3,6 +3,11 @@
 //! 64-byte message for comparison (the target: full verify ≤ 1.5× bare).
 
 use criterion::{criterion_group, criterion_main, Criterion};
+
+// The allocator the hallmark binaries use.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use hallmark_core::badge;
 use hallmark_core::did::Did;
 use hallmark_core::keys::SecretKey;

@@ -143,6 +143,14 @@ fn write_string(out: &mut impl Sink, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.put(b"\"");
     let bytes = s.as_bytes();
+    // Most strings need no escape; this test has no early exit, so it vectorizes.
+    if !bytes.iter().fold(false, |acc, &b| {
+        acc | (b < 0x20) | (b == b'"') | (b == b'\\')
+    }) {
+        out.put(bytes);
+        out.put(b"\"");
+        return;
+    }
     let mut start = 0;
     while let Some(offset) = bytes[start..]
         .iter()

@@ -52,7 +52,10 @@ pub enum JsonError {
 /// [`JsonError::Syntax`] for text that is not one JSON value, [`JsonError::DuplicateKey`] and
 /// [`JsonError::TooDeep`] as described in the module docs.
 pub fn parse(bytes: &[u8]) -> Result<Value, JsonError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // Validating UTF-8 once up front is faster than string by string.
+    let text =
+        std::str::from_utf8(bytes).map_err(|e| JsonError::Syntax(format!("not UTF-8: {e}")))?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let value = StrictSeed { depth: 0 }
         .deserialize(&mut de)
         .map_err(classify)?;
@@ -248,11 +251,18 @@ impl<'de> Visitor<'de> for StrictSeed {
         let depth = self.enter::<A::Error>()?;
         let mut map = Map::new();
         while let Some(key) = access.next_key::<String>()? {
-            if map.contains_key(&key) {
-                return Err(de::Error::custom(format_args!("{DUPLICATE_MARK}{key}")));
-            }
             let value = access.next_value_seed(StrictSeed { depth })?;
-            map.insert(key, value);
+            match map.entry(key) {
+                serde_json::map::Entry::Vacant(slot) => {
+                    slot.insert(value);
+                }
+                serde_json::map::Entry::Occupied(taken) => {
+                    return Err(de::Error::custom(format_args!(
+                        "{DUPLICATE_MARK}{}",
+                        taken.key()
+                    )));
+                }
+            }
         }
         Ok(Value::Object(map))
     }

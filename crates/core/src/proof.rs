@@ -446,8 +446,11 @@ fn jcs_hash(
     without: Option<&str>,
     context: Option<&Value>,
 ) -> [u8; 32] {
+    // Buffered, then hashed once: many small hash updates cost more than the copy.
+    let mut buffer = Vec::with_capacity(4096);
+    jcs::write_object(&mut buffer, object, without, context);
     let mut hasher = Sha256::new();
-    jcs::write_object(&mut hasher, object, without, context);
+    hasher.update(&buffer);
     hasher.finalize().into()
 }
 

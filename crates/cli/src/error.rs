@@ -68,6 +68,9 @@ pub enum CliError {
     /// A URL input could not be fetched.
     #[error("{0}")]
     Fetch(String),
+    /// The issuer service could not start or run.
+    #[error("{0}")]
+    Serve(String),
     /// stdout was closed (e.g. piped into `head`): not an error.
     #[error("broken pipe")]
     BrokenPipe,
@@ -97,6 +100,7 @@ impl CliError {
             Self::TrustFile { .. } => {
                 r#"a trust list file is {"issuers": [{"id": "did:web:agency.example", "name": "Agency"}]}"#.into()
             }
+            Self::Serve(_) => "check the configuration file named above; `hallmark serve --demo` creates a working one".into(),
             Self::StatusList(_) => "see `hallmark status-list --help`".into(),
             Self::Fetch(_) => "only https URLs on public addresses are fetched; save the badge and pass the file instead".into(),
             Self::Proof(_) | Self::BrokenPipe | Self::Output(_) => return None,

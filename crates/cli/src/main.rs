@@ -11,6 +11,7 @@ mod error;
 mod issue;
 mod keygen;
 mod render;
+mod serve;
 mod sign;
 mod status_list;
 mod verify;
@@ -48,6 +49,11 @@ enum Command {
     /// Create, change and inspect Bitstring Status List credentials (revocation, suspension).
     #[command(subcommand)]
     StatusList(status_list::Command),
+    /// Run the issuer service: program, approvals, issuance, revocation, did:web.
+    Serve(serve::Args),
+    /// Manage admin API tokens.
+    #[command(subcommand)]
+    Token(serve::TokenCommand),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +71,8 @@ fn main() -> ExitCode {
         Command::Issue(args) => issue::run(*args),
         Command::Verify(args) => verify::run(args),
         Command::StatusList(command) => status_list::run(command),
+        Command::Serve(args) => serve::run(args),
+        Command::Token(command) => serve::token(command),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -153,6 +153,16 @@ impl Bitstring {
         })
     }
 
+    /// A bitstring from its raw bytes (as stored), index 0 the top bit of byte 0.
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        Self { bytes }
+    }
+
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
     /// Decodes `encodedList` (§3.1 Bitstring Expansion), refusing more than `max_bytes` once
     /// inflated. Length is not checked here; see [`Bitstring::entries`].
     ///

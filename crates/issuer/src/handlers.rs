@@ -1,0 +1,804 @@
+//! Request handlers. Admin handlers take an [`Admin`] (a valid bearer token); bodies come
+//! through [`ApiJson`], so malformed JSON is a 400 problem, a wrong shape a 422, an oversized
+//! body a 413 — never a 500.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use hallmark_core::badge::{self, PartnerBadge};
+use hallmark_core::credential::UnsignedCredential;
+use hallmark_core::datetime;
+use hallmark_core::proof::Cryptosuite;
+use hallmark_core::status::{Bitstring, StatusEntry, StatusPurpose};
+use hallmark_store::{Approval, AuditEntry, CredentialRow, Partner, StatusChange, StoreError};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use subtle::ConstantTimeEq;
+use time::Duration;
+
+use crate::problem::Problem;
+use crate::program::Claim;
+use crate::{now, token_hash, uuid_v4, AppState};
+
+/// A JSON body whose rejections are problem details.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(body_problem(&rejection)),
+        }
+    }
+}
+
+fn body_problem(rejection: &JsonRejection) -> Problem {
+    let status = rejection.status();
+    let (slug, title) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ("too-large", "Request body too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported-media-type",
+            "Expected Content-Type: application/json",
+        ),
+        StatusCode::UNPROCESSABLE_ENTITY => ("invalid", "Invalid request"),
+        _ => ("malformed-json", "Malformed JSON"),
+    };
+    Problem::new(status, slug, title, rejection.body_text())
+}
+
+/// The caller of an admin endpoint: the name of a valid token.
+pub struct Admin(pub String);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        authenticate(&parts.headers, state).await
+    }
+}
+
+async fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Admin, Problem> {
+    let hint = "send Authorization: Bearer <token>; create one with `hallmark token create`";
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| Problem::unauthorized(format!("no token: {hint}")))?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| Problem::unauthorized(format!("malformed Authorization header: {hint}")))?;
+    let hash = token_hash(token);
+    let row = state.store().token_by_hash(&hash).await?;
+    match row {
+        // The lookup is by hash; compare again in constant time all the same.
+        Some(row) if bool::from(row.hash.as_bytes().ct_eq(hash.as_bytes())) => Ok(Admin(row.name)),
+        _ => Err(Problem::unauthorized(format!(
+            "unknown or revoked token: {hint}"
+        ))),
+    }
+}
+
+fn audit(actor: &str, action: &str, subject: &str, detail: Value) -> AuditEntry {
+    AuditEntry {
+        at: now().unix_timestamp(),
+        actor: actor.to_owned(),
+        action: action.to_owned(),
+        subject: subject.to_owned(),
+        detail,
+    }
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+pub async fn health() -> &'static str {
+    "ok"
+}
+
+pub async fn not_found() -> Problem {
+    Problem::not_found("no such endpoint; the API is under /api/v1, badges under /credentials/{id}, status lists under /status/{list}")
+}
+
+pub async fn program(_: Admin, State(state): State<AppState>) -> Json<Value> {
+    Json(serde_json::to_value(state.program()).unwrap_or_default())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPartner {
+    name: String,
+    url: String,
+}
+
+pub async fn create_partner(
+    Admin(actor): Admin,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<NewPartner>,
+) -> Result<Response, Problem> {
+    let name = body.name.trim();
+    if name.is_empty() || name.len() > 200 {
+        return Err(Problem::invalid("name must be 1 to 200 characters"));
+    }
+    if !hallmark_core::did::is_absolute_url(&body.url) || body.url.len() > 500 {
+        return Err(Problem::invalid(format!(
+            "url {:?} must be the partner's absolute URL (https://…) or DID",
+            body.url
+        )));
+    }
+    let partner = Partner {
+        id: uuid_v4().map_err(|e| Problem::internal("randomness", &e))?,
+        name: name.to_owned(),
+        url: body.url,
+        created_at: now().unix_timestamp(),
+    };
+    state
+        .store()
+        .create_partner(
+            &partner,
+            &audit(
+                &actor,
+                "partner.create",
+                &partner.id,
+                json!({"name": partner.name}),
+            ),
+        )
+        .await?;
+    Ok(json_response(StatusCode::CREATED, &json!(partner)))
+}
+
+pub async fn partners(_: Admin, State(state): State<AppState>) -> Result<Json<Value>, Problem> {
+    Ok(Json(json!(state.store().partners().await?)))
+}
+
+pub async fn partner(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let partner = state
+        .store()
+        .partner(&id)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no partner {id}")))?;
+    Ok(Json(json!(partner)))
+}
+
+#[derive(Deserialize, serde::Serialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default = "default_genre")]
+    genre: String,
+    /// Checked with the customer.
+    #[serde(default)]
+    validated: bool,
+    /// May appear in the badge.
+    #[serde(default)]
+    public: bool,
+}
+
+fn default_genre() -> String {
+    "Customer reference".into()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewApproval {
+    partner_id: String,
+    tier: String,
+    role: String,
+    #[serde(default)]
+    competencies: Vec<String>,
+    exam_score: Option<u8>,
+    demo_level: Option<String>,
+    #[serde(default)]
+    references: Vec<Reference>,
+    approver: String,
+    /// RFC 3339; default now.
+    approved_at: Option<String>,
+}
+
+/// Records an approval and issues its badge, in one transaction.
+pub async fn approve(
+    Admin(actor): Admin,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<NewApproval>,
+) -> Result<Response, Problem> {
+    let program = state.program();
+    let partner = state
+        .store()
+        .partner(&body.partner_id)
+        .await?
+        .ok_or_else(|| {
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown-partner",
+                "Unknown partner",
+                format!(
+                    "no partner {}; create it with POST /api/v1/partners",
+                    body.partner_id
+                ),
+            )
+        })?;
+    if body.approver.trim().is_empty() {
+        return Err(Problem::invalid("approver must name who approved"));
+    }
+    let approved_at = match &body.approved_at {
+        None => now(),
+        Some(t) => datetime::parse(t).map_err(|e| Problem::invalid(format!("approved_at: {e}")))?,
+    };
+    let claim = Claim {
+        tier: &body.tier,
+        role: &body.role,
+        competencies: &body.competencies,
+        exam_score: body.exam_score,
+        demo_level: body.demo_level.as_deref(),
+        validated_references: body.references.iter().filter(|r| r.validated).count(),
+    };
+    let shortfalls = program.shortfalls(&claim);
+    if let Some(first) = shortfalls.first() {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "requirements-not-met",
+            "The approval does not meet the tier's requirements",
+            first.detail.clone(),
+        )
+        .with("shortfalls", json!(shortfalls)));
+    }
+    let tier = program
+        .tier(&body.tier)
+        .ok_or_else(|| Problem::invalid("unknown tier"))?;
+    let approval = Approval {
+        id: uuid_v4().map_err(|e| Problem::internal("randomness", &e))?,
+        partner_id: partner.id.clone(),
+        tier: tier.id.clone(),
+        role: body.role.clone(),
+        record: json!({
+            "competencies": body.competencies, "exam_score": body.exam_score, "demo_level": body.demo_level,
+            "references": body.references, "approver": body.approver,
+        }),
+        approved_at: approved_at.unix_timestamp(),
+        created_at: now().unix_timestamp(),
+    };
+    let valid_until = approved_at + Duration::days(i64::from(tier.validity_days));
+    let spec = |uuid: &str, status: Vec<Value>| PartnerBadge {
+        base_url: state.config().base_url.clone(),
+        credential_uuid: uuid.to_owned(),
+        issuer: badge::Issuer {
+            id: state.keys().issuer().to_owned(),
+            name: state.config().issuer_name.clone(),
+            url: state.config().issuer_url.clone(),
+        },
+        partner: badge::Partner {
+            id: partner.url.clone(),
+            name: partner.name.clone(),
+        },
+        role: body.role.clone(),
+        tier: badge::Tier {
+            slug: tier.id.clone(),
+            name: tier.name.clone(),
+            description: tier.description.clone(),
+            criteria: tier.criteria(program),
+        },
+        competencies: body
+            .competencies
+            .iter()
+            .filter_map(|code| program.competency(code))
+            .map(|c| badge::Competency {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                url: None,
+                framework: Some(
+                    c.framework
+                        .clone()
+                        .unwrap_or_else(|| program.framework.clone()),
+                ),
+            })
+            .collect(),
+        exam: tier
+            .min_exam_score
+            .zip(body.exam_score)
+            .map(|(required, score)| badge::Exam { score, required }),
+        demo: tier
+            .min_demo_level
+            .clone()
+            .zip(body.demo_level.clone())
+            .map(|(required, achieved)| badge::Demo {
+                levels: program.rubric.clone(),
+                required,
+                achieved,
+            }),
+        evidence: body
+            .references
+            .iter()
+            .filter(|r| r.public && r.validated)
+            .map(|r| badge::Evidence {
+                name: r.name.clone(),
+                description: r.description.clone(),
+                genre: r.genre.clone(),
+            })
+            .collect(),
+        valid_from: approved_at,
+        valid_until,
+        credential_status: status,
+    };
+    let (row, document) = issue_with_status(&state, &actor, Some(&approval), |uuid, status| {
+        let unsigned = spec(uuid, status)
+            .build()
+            .map_err(|e| Problem::invalid(e.to_string()))?;
+        Ok(unsigned.into_map())
+    })
+    .await?;
+    let url = state.credential_url(&row.id);
+    let mut response = json_response(
+        StatusCode::CREATED,
+        &json!({"approval": approval, "credential": {"id": url, "uuid": row.id, "document": document}}),
+    );
+    if let Ok(location) = HeaderValue::from_str(&url) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// Allocates random, unused status indexes, builds the credential with them, signs it and
+/// commits it with its audit entry; retries with new indexes if one was taken meanwhile.
+async fn issue_with_status(
+    state: &AppState,
+    actor: &str,
+    approval: Option<&Approval>,
+    build: impl Fn(&str, Vec<Value>) -> Result<Map<String, Value>, Problem>,
+) -> Result<(CredentialRow, Value), Problem> {
+    issue_with(
+        state,
+        actor,
+        approval,
+        true,
+        state.program().suspension,
+        state.config().cryptosuite,
+        build,
+    )
+    .await
+}
+
+async fn issue_with(
+    state: &AppState,
+    actor: &str,
+    approval: Option<&Approval>,
+    revocation: bool,
+    suspension: bool,
+    cryptosuite: Cryptosuite,
+    build: impl Fn(&str, Vec<Value>) -> Result<Map<String, Value>, Problem>,
+) -> Result<(CredentialRow, Value), Problem> {
+    let internal = |e: &dyn std::fmt::Display| Problem::internal("issuance", e);
+    for _ in 0..32 {
+        let uuid = uuid_v4().map_err(|e| internal(&e))?;
+        let mut entries = Vec::new();
+        let mut rev = None;
+        let mut sus = None;
+        for (wanted, purpose) in [
+            (revocation, StatusPurpose::Revocation),
+            (suspension, StatusPurpose::Suspension),
+        ] {
+            if !wanted {
+                continue;
+            }
+            let list = state
+                .current_list(purpose)
+                .await
+                .map_err(|e| internal(&e))?;
+            let index = random_index().map_err(|e| internal(&e))?;
+            entries.push(
+                StatusEntry {
+                    purpose,
+                    index,
+                    list_url: state.list_url(&list),
+                    status_size: 1,
+                    messages: vec![],
+                }
+                .to_json(),
+            );
+            let slot = Some((list, index as i64));
+            if purpose == StatusPurpose::Revocation {
+                rev = slot;
+            } else {
+                sus = slot;
+            }
+        }
+        let unsigned = build(&uuid, entries)?;
+        let valid_until = unsigned
+            .get("validUntil")
+            .and_then(Value::as_str)
+            .and_then(|t| datetime::parse(t).ok())
+            .map(|t| t.unix_timestamp());
+        let signed = state
+            .sign(unsigned, cryptosuite)
+            .map_err(|e| Problem::invalid(format!("cannot sign: {e}")))?;
+        let document = Value::Object(signed);
+        let row = CredentialRow {
+            id: uuid.clone(),
+            approval_id: approval.map(|a| a.id.clone()),
+            partner_id: approval.map(|a| a.partner_id.clone()),
+            tier: approval.map(|a| a.tier.clone()),
+            role: approval.map(|a| a.role.clone()),
+            revocation: rev,
+            suspension: sus,
+            document: document.to_string(),
+            issued_at: now().unix_timestamp(),
+            valid_until,
+            revoked_at: None,
+            revocation_reason: None,
+            suspended: false,
+        };
+        let entry = audit(
+            actor,
+            "credential.issue",
+            &uuid,
+            json!({"approval": approval.map(|a| &a.id), "tier": row.tier, "partner": row.partner_id}),
+        );
+        match state.store().record_issuance(approval, &row, &entry).await {
+            Ok(()) => return Ok((row, document)),
+            // A status index taken concurrently: draw again.
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        "No free status index",
+        "could not find a free status index; try again",
+    ))
+}
+
+fn random_index() -> Result<u64, String> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no system randomness: {e}"))?;
+    Ok(u64::from_le_bytes(bytes) % hallmark_core::status::MIN_ENTRIES as u64)
+}
+
+#[derive(Deserialize)]
+pub struct Limit {
+    limit: Option<i64>,
+}
+
+pub async fn credentials(
+    _: Admin,
+    State(state): State<AppState>,
+    Query(q): Query<Limit>,
+) -> Result<Json<Value>, Problem> {
+    let rows = state
+        .store()
+        .credentials(q.limit.unwrap_or(100).clamp(1, 1000))
+        .await?;
+    Ok(Json(json!(rows
+        .iter()
+        .map(|r| admin_view(&state, r))
+        .collect::<Vec<_>>())))
+}
+
+fn admin_view(state: &AppState, row: &CredentialRow) -> Value {
+    json!({
+        "id": state.credential_url(&row.id), "uuid": row.id, "approval": row.approval_id, "partner": row.partner_id,
+        "tier": row.tier, "role": row.role, "issuedAt": row.issued_at, "validUntil": row.valid_until,
+        "revokedAt": row.revoked_at, "revocationReason": row.revocation_reason, "suspended": row.suspended,
+        "revocation": row.revocation.as_ref().map(|(l, i)| json!({"list": state.list_url(l), "index": i})),
+        "suspension": row.suspension.as_ref().map(|(l, i)| json!({"list": state.list_url(l), "index": i})),
+    })
+}
+
+pub async fn credential_admin(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let row = state
+        .store()
+        .credential(&id)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no credential {id}")))?;
+    Ok(Json(admin_view(&state, &row)))
+}
+
+pub async fn credential_public(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let row = state
+        .store()
+        .credential(&id)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no credential {id}")))?;
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        row.document,
+    )
+        .into_response())
+}
+
+pub async fn status_list(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let row = state
+        .store()
+        .status_list(&id)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no status list {id}")))?;
+    let cache = format!("public, max-age={}", state.config().status_ttl_seconds);
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (header::CACHE_CONTROL, cache),
+        ],
+        row.document,
+    )
+        .into_response())
+}
+
+pub async fn did_document(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
+    state.keys().did_document().map(Json).ok_or_else(|| {
+        Problem::not_found(format!(
+            "the issuer is {}, not a did:web: there is no DID document to serve",
+            state.keys().issuer()
+        ))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reason {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn revoke(
+    Admin(actor): Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Reason>,
+) -> Result<Response, Problem> {
+    if body.reason.trim().is_empty() {
+        return Err(Problem::invalid(
+            "a reason is required (it is kept privately)",
+        ));
+    }
+    change(
+        &state,
+        &actor,
+        &id,
+        StatusChange::Revoke {
+            reason: body.reason,
+        },
+    )
+    .await
+}
+
+pub async fn suspend(
+    Admin(actor): Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    change(&state, &actor, &id, StatusChange::Suspend).await
+}
+
+pub async fn reinstate(
+    Admin(actor): Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    change(&state, &actor, &id, StatusChange::Reinstate).await
+}
+
+async fn change(
+    state: &AppState,
+    actor: &str,
+    id: &str,
+    change: StatusChange,
+) -> Result<Response, Problem> {
+    let row = state
+        .store()
+        .credential(id)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no credential {id}")))?;
+    let conflict =
+        |detail: &str| Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail);
+    if row.revoked_at.is_some() {
+        return Err(conflict("the credential is revoked; revocation is final"));
+    }
+    let (purpose, slot, value, action) = match &change {
+        StatusChange::Revoke { .. } => (
+            StatusPurpose::Revocation,
+            row.revocation.clone(),
+            1,
+            "credential.revoke",
+        ),
+        StatusChange::Suspend if row.suspended => {
+            return Err(conflict("the credential is already suspended"))
+        }
+        StatusChange::Suspend => (
+            StatusPurpose::Suspension,
+            row.suspension.clone(),
+            1,
+            "credential.suspend",
+        ),
+        StatusChange::Reinstate if !row.suspended => {
+            return Err(conflict("the credential is not suspended"))
+        }
+        StatusChange::Reinstate => (
+            StatusPurpose::Suspension,
+            row.suspension.clone(),
+            0,
+            "credential.reinstate",
+        ),
+    };
+    let (list, index) = slot.ok_or_else(|| {
+        Problem::invalid(format!("the credential has no {} entry", purpose.as_str()))
+    })?;
+    let entry = audit(actor, action, id, json!({"list": list, "index": index}));
+    let signer = state.clone();
+    let list_id = list.clone();
+    state
+        .store()
+        .change_status(
+            id,
+            &list,
+            &change,
+            now().unix_timestamp(),
+            move |bits| {
+                let mut bits = Bitstring::from_bytes(bits);
+                bits.set(index as u64, 1, value)
+                    .map_err(|e| e.to_string())?;
+                let document = signer.sign_list(&list_id, purpose, &bits)?;
+                Ok((bits.as_bytes().to_vec(), document))
+            },
+            &entry,
+        )
+        .await?;
+    let row = state
+        .store()
+        .credential(id)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no credential {id}")))?;
+    Ok(json_response(StatusCode::OK, &admin_view(state, &row)))
+}
+
+pub async fn audit_log(
+    _: Admin,
+    State(state): State<AppState>,
+    Query(q): Query<Limit>,
+) -> Result<Json<Value>, Problem> {
+    Ok(Json(json!(
+        state
+            .store()
+            .audit_log(q.limit.unwrap_or(100).clamp(1, 1000))
+            .await?
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct IssueRequest {
+    credential: Value,
+    #[serde(default)]
+    options: IssueOptions,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct IssueOptions {
+    cryptosuite: Option<String>,
+    credential_status: Option<Value>,
+}
+
+/// VC API `POST /credentials/issue`: signs the given credential as this issuer.
+pub async fn vc_issue(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<IssueRequest>,
+) -> Result<Response, Problem> {
+    let actor = if state.config().open_issue_endpoint {
+        "vc-api".to_owned()
+    } else {
+        authenticate(&headers, &state).await?.0
+    };
+    let Value::Object(mut credential) = body.credential else {
+        return Err(Problem::invalid("credential must be a JSON object"));
+    };
+    let issuer = state.keys().issuer().to_owned();
+    match credential.get_mut("issuer") {
+        None => {
+            credential.insert("issuer".into(), issuer.clone().into());
+        }
+        Some(Value::String(id)) if *id == issuer => {}
+        Some(Value::Object(profile))
+            if profile.get("id").and_then(Value::as_str) == Some(issuer.as_str()) => {}
+        Some(other) => {
+            return Err(Problem::invalid(format!(
+                "this service issues as {issuer}, not {other}"
+            )));
+        }
+    }
+    let cryptosuite = match &body.options.cryptosuite {
+        None => state.config().cryptosuite,
+        Some(s) => s
+            .parse::<Cryptosuite>()
+            .map_err(|e| Problem::invalid(e.to_string()))?,
+    };
+    let (mut revocation, mut suspension) = (false, false);
+    if let Some(requested) = &body.options.credential_status {
+        let list: Vec<&Value> = match requested {
+            Value::Array(items) => items.iter().collect(),
+            one => vec![one],
+        };
+        for s in list {
+            match s
+                .get("statusPurpose")
+                .and_then(Value::as_str)
+                .unwrap_or("revocation")
+            {
+                "revocation" => revocation = true,
+                "suspension" => suspension = true,
+                other => {
+                    return Err(Problem::invalid(format!(
+                        "statusPurpose {other:?} is not offered (revocation, suspension)"
+                    )))
+                }
+            }
+        }
+    }
+    if credential.contains_key("credentialStatus") && (revocation || suspension) {
+        return Err(Problem::invalid(
+            "the credential already has credentialStatus; leave options.credentialStatus out",
+        ));
+    }
+    // Check the shape before allocating anything.
+    UnsignedCredential::try_from(Value::Object(credential.clone()))
+        .map_err(|e| Problem::invalid(e.to_string()))?;
+    let (_, document) = issue_with(
+        &state,
+        &actor,
+        None,
+        revocation,
+        suspension,
+        cryptosuite,
+        |_, entries| {
+            let mut c = credential.clone();
+            match entries.len() {
+                0 => {}
+                1 => {
+                    c.insert("credentialStatus".into(), entries[0].clone());
+                }
+                _ => {
+                    c.insert("credentialStatus".into(), entries.into());
+                }
+            }
+            UnsignedCredential::try_from(Value::Object(c))
+                .map(UnsignedCredential::into_map)
+                .map_err(|e| Problem::invalid(e.to_string()))
+        },
+    )
+    .await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({"verifiableCredential": document}),
+    ))
+}

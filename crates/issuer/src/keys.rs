@@ -1,0 +1,121 @@
+//! The issuer's keys: `issuer.json` in the keys folder signs; `retired/*.json` are keys that
+//! no longer sign but stay in the did:web document so the badges they signed still verify.
+//! Keys are never logged: [`IssuerKeys`] prints only public material.
+
+use std::path::Path;
+
+use hallmark_core::did::{Did, VerificationMethodId};
+use hallmark_core::keys::{KeyFile, PublicKey};
+use serde_json::{json, Value};
+
+/// Why the keys could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("keys: {0}")]
+pub struct KeysError(pub String);
+
+/// The issuer's signing key and identifiers.
+pub struct IssuerKeys {
+    current: KeyFile,
+    retired: Vec<PublicKey>,
+    issuer: String,
+}
+
+impl std::fmt::Debug for IssuerKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuerKeys")
+            .field("issuer", &self.issuer)
+            .field("public", &self.current.public_key().to_multibase())
+            .field("retired", &self.retired.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl IssuerKeys {
+    /// Loads `dir/issuer.json` and `dir/retired/*.json`. The issuer is `issuer_id`, or the
+    /// current key's `did:key`.
+    ///
+    /// # Errors
+    /// [`KeysError`] naming the file.
+    pub fn load(dir: &Path, issuer_id: Option<&str>) -> Result<Self, KeysError> {
+        let read = |path: &Path| -> Result<KeyFile, KeysError> {
+            let bytes = std::fs::read(path)
+                .map_err(|e| KeysError(format!("cannot read {}: {e}", path.display())))?;
+            KeyFile::from_json(&bytes).map_err(|e| KeysError(format!("{}: {e}", path.display())))
+        };
+        let current = read(&dir.join("issuer.json"))?;
+        let mut retired = Vec::new();
+        if let Ok(entries) = std::fs::read_dir(dir.join("retired")) {
+            let mut paths: Vec<_> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect();
+            paths.sort();
+            for path in paths {
+                retired.push(read(&path)?.public_key());
+            }
+        }
+        let key_did = Did::key(&current.public_key()).to_string();
+        let issuer = issuer_id.map_or(key_did.clone(), str::to_owned);
+        if issuer.starts_with("did:key:") && issuer != key_did {
+            return Err(KeysError(format!(
+                "issuer_id {issuer} is a did:key, but issuer.json holds {key_did}"
+            )));
+        }
+        Ok(Self {
+            current,
+            retired,
+            issuer,
+        })
+    }
+
+    /// The issuer DID.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The signing key file.
+    pub fn key(&self) -> &KeyFile {
+        &self.current
+    }
+
+    /// The verification method of a key: `did:key:X#X`, or `{did:web}#{publicKeyMultibase}`.
+    pub fn method_id(&self, key: &PublicKey) -> VerificationMethodId {
+        let id = format!(
+            "{}#{}",
+            if self.issuer.starts_with("did:key:") {
+                Did::key(key).to_string()
+            } else {
+                self.issuer.clone()
+            },
+            key.to_multibase()
+        );
+        VerificationMethodId::parse(&id)
+            .unwrap_or_else(|_| unreachable!("a DID URL with a fragment is an absolute URL"))
+    }
+
+    /// The current signing method.
+    pub fn current_method(&self) -> VerificationMethodId {
+        self.method_id(&self.current.public_key())
+    }
+
+    /// The did:web DID document (did:web §3.2): current and retired keys as Multikeys, all in
+    /// `assertionMethod`; `None` for a did:key issuer.
+    pub fn did_document(&self) -> Option<Value> {
+        if !self.issuer.starts_with("did:web:") {
+            return None;
+        }
+        let keys = std::iter::once(self.current.public_key()).chain(self.retired.iter().copied());
+        let methods: Vec<Value> = keys
+            .map(|k| json!({"id": self.method_id(&k).as_str(), "type": "Multikey", "controller": self.issuer, "publicKeyMultibase": k.to_multibase().as_str()}))
+            .collect();
+        let ids: Vec<Value> = methods.iter().map(|m| m["id"].clone()).collect();
+        Some(json!({
+            "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+            "id": self.issuer,
+            "verificationMethod": methods,
+            "assertionMethod": ids,
+            "authentication": ids,
+        }))
+    }
+}

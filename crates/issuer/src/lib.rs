@@ -1,0 +1,341 @@
+//! The issuer service behind `hallmark serve` (DESIGN §5): the partner program, partners and
+//! approvals, issuance of Open Badges 3.0 partner badges, revocation and suspension with
+//! Bitstring Status Lists, the `did:web` document, and the VC API issue endpoint.
+//!
+//! State lives in a [`hallmark_store::Store`] (SQLite by default, PostgreSQL by URL); a badge
+//! and its audit entry are committed before the response is sent, and a status change
+//! re-signs its list in the same transaction, so the list served next already shows it.
+//!
+//! [`router`] builds the whole HTTP API, so tests drive it without a socket.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod config;
+pub mod demo;
+mod handlers;
+pub mod keys;
+pub mod problem;
+pub mod program;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use hallmark_core::status::{Bitstring, StatusListSpec, StatusPurpose, MIN_ENTRIES};
+use hallmark_store::{AuditEntry, StatusListRow, Store, TokenRow};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use tower_http::timeout::TimeoutLayer;
+
+pub use config::{Config, ConfigError, Overrides};
+pub use keys::IssuerKeys;
+pub use program::Program;
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The program file.
+    #[error("{path}: {message}")]
+    Program {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The keys.
+    #[error(transparent)]
+    Keys(#[from] keys::KeysError),
+    /// The database.
+    #[error(transparent)]
+    Store(#[from] hallmark_store::StoreError),
+    /// Signing a status list failed.
+    #[error("cannot sign the status list: {0}")]
+    Sign(String),
+}
+
+/// Everything a request handler needs, shared.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    program: Program,
+    keys: IssuerKeys,
+    store: Store,
+}
+
+impl AppState {
+    /// Opens the service's state: reads the program and keys, connects to the database,
+    /// migrates it, and makes sure the current status lists exist.
+    ///
+    /// # Errors
+    /// [`StartError`] naming what could not be loaded.
+    pub async fn open(config: Config) -> Result<Self, StartError> {
+        let text = std::fs::read_to_string(&config.program).map_err(|e| StartError::Program {
+            path: config.program.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let program = Program::from_toml(&text).map_err(|e| StartError::Program {
+            path: config.program.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let keys = IssuerKeys::load(&config.keys_dir, config.issuer_id.as_deref())?;
+        let store = Store::connect(&config.database_url).await?;
+        store.migrate().await?;
+        let state = Self {
+            inner: Arc::new(Inner {
+                config,
+                program,
+                keys,
+                store,
+            }),
+        };
+        state.current_list(StatusPurpose::Revocation).await?;
+        if state.inner.program.suspension {
+            state.current_list(StatusPurpose::Suspension).await?;
+        }
+        Ok(state)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The program.
+    pub fn program(&self) -> &Program {
+        &self.inner.program
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The keys.
+    pub fn keys(&self) -> &IssuerKeys {
+        &self.inner.keys
+    }
+
+    /// The public URL of a status list.
+    pub fn list_url(&self, id: &str) -> String {
+        format!("{}/status/{id}", self.inner.config.base_url)
+    }
+
+    /// The public URL of a credential.
+    pub fn credential_url(&self, id: &str) -> String {
+        format!("{}/credentials/{id}", self.inner.config.base_url)
+    }
+
+    /// The list new badges get entries in for `purpose`: the newest one while it is less
+    /// than half used (so a random free index is found quickly), else a new one.
+    ///
+    /// # Errors
+    /// A database or signing error.
+    pub async fn current_list(&self, purpose: StatusPurpose) -> Result<String, StartError> {
+        let store = &self.inner.store;
+        let mut n = 1;
+        loop {
+            let id = format!("{}-{n}", purpose.as_str());
+            match store.status_list(&id).await? {
+                None => {
+                    self.create_list(&id, purpose).await?;
+                    return Ok(id);
+                }
+                Some(row) if store.entries_used(&id).await? < row.entries / 2 => return Ok(id),
+                Some(_) => n += 1,
+            }
+        }
+    }
+
+    async fn create_list(&self, id: &str, purpose: StatusPurpose) -> Result<(), StartError> {
+        let bits = Bitstring::new(MIN_ENTRIES, 1).map_err(|e| StartError::Sign(e.to_string()))?;
+        let document = self
+            .sign_list(id, purpose, &bits)
+            .map_err(StartError::Sign)?;
+        let now = now();
+        self.inner
+            .store
+            .ensure_status_list(&StatusListRow {
+                id: id.to_owned(),
+                purpose: purpose.as_str().to_owned(),
+                entries: MIN_ENTRIES as i64,
+                bits: bits.as_bytes().to_vec(),
+                document,
+                updated_at: now.unix_timestamp(),
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// The signed status list credential for `bits`, as JSON text.
+    fn sign_list(
+        &self,
+        id: &str,
+        purpose: StatusPurpose,
+        bits: &Bitstring,
+    ) -> Result<String, String> {
+        let spec = StatusListSpec {
+            url: self.list_url(id),
+            issuer: self.inner.keys.issuer().to_owned(),
+            purpose,
+            valid_from: now(),
+            valid_until: None,
+            ttl_ms: Some(self.inner.config.status_ttl_seconds * 1000),
+        };
+        let unsigned = spec.build(bits).map_err(|e| e.to_string())?;
+        let signed = self.sign(unsigned.into_map(), self.inner.config.cryptosuite)?;
+        serde_json::to_string(&signed).map_err(|e| e.to_string())
+    }
+
+    /// Signs a credential with the issuer's current key.
+    fn sign(
+        &self,
+        credential: serde_json::Map<String, serde_json::Value>,
+        cryptosuite: hallmark_core::proof::Cryptosuite,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+        let options = hallmark_core::proof::ProofOptions {
+            cryptosuite,
+            verification_method: self.inner.keys.current_method(),
+            proof_purpose: hallmark_core::did::Relationship::AssertionMethod,
+            created: Some(now()),
+        };
+        hallmark_core::proof::sign(credential, &options, self.inner.keys.key().secret_key())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The current time, whole seconds.
+fn now() -> OffsetDateTime {
+    let t = OffsetDateTime::now_utc();
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
+/// Hex SHA-256 of an API token: what the database stores.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Creates an API token named `name`; returns it (shown once; only its hash is stored).
+///
+/// # Errors
+/// A database error, or no system randomness.
+pub async fn create_token(store: &Store, name: &str) -> Result<String, hallmark_store::StoreError> {
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret)
+        .map_err(|e| hallmark_store::StoreError::Refused(format!("no system randomness: {e}")))?;
+    let token = format!(
+        "hm_{}",
+        secret
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let id = uuid_v4().map_err(hallmark_store::StoreError::Refused)?;
+    let at = now().unix_timestamp();
+    store
+        .create_token(
+            &TokenRow {
+                id: id.clone(),
+                name: name.to_owned(),
+                hash: token_hash(&token),
+                created_at: at,
+                revoked_at: None,
+            },
+            &AuditEntry {
+                at,
+                actor: "cli".into(),
+                action: "token.create".into(),
+                subject: id,
+                detail: serde_json::json!({"name": name}),
+            },
+        )
+        .await?;
+    Ok(token)
+}
+
+/// A random UUID.
+fn uuid_v4() -> Result<String, String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no system randomness: {e}"))?;
+    Ok(uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string())
+}
+
+/// The whole HTTP API (DESIGN §5): admin under `/api/v1` (bearer tokens), public read-only
+/// documents, and the VC API `POST /credentials/issue`. Bodies are limited to the configured
+/// size and requests to 10 seconds.
+pub fn router(state: AppState) -> Router {
+    let limit = state.inner.config.max_body_bytes;
+    Router::new()
+        .route("/api/v1/program", get(handlers::program))
+        .route(
+            "/api/v1/partners",
+            get(handlers::partners).post(handlers::create_partner),
+        )
+        .route("/api/v1/partners/{id}", get(handlers::partner))
+        .route("/api/v1/approvals", post(handlers::approve))
+        .route("/api/v1/credentials", get(handlers::credentials))
+        .route("/api/v1/credentials/{id}", get(handlers::credential_admin))
+        .route("/api/v1/credentials/{id}/revoke", post(handlers::revoke))
+        .route("/api/v1/credentials/{id}/suspend", post(handlers::suspend))
+        .route(
+            "/api/v1/credentials/{id}/reinstate",
+            post(handlers::reinstate),
+        )
+        .route("/api/v1/audit", get(handlers::audit_log))
+        .route("/credentials/issue", post(handlers::vc_issue))
+        .route("/credentials/{id}", get(handlers::credential_public))
+        .route("/status/{id}", get(handlers::status_list))
+        .route("/.well-known/did.json", get(handlers::did_document))
+        .route("/healthz", get(handlers::health))
+        .fallback(handlers::not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(10),
+        ))
+        .with_state(state)
+}
+
+/// Serves the API on `listener` until Ctrl-C (or SIGTERM).
+///
+/// # Errors
+/// An I/O error of the listener.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown())
+        .await
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,381 @@
+//! The partner program (roles, competencies, tiers and their requirements), loaded from TOML,
+//! and the check of an approval against its tier's requirements.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+/// The demo program written by `hallmark serve --demo`: three roles, four tiers, a dozen
+/// competencies.
+pub const DEMO_PROGRAM: &str = include_str!("demo_program.toml");
+
+/// Why a program file was refused.
+#[derive(Debug, thiserror::Error)]
+#[error("program: {0}")]
+pub struct ProgramError(pub String);
+
+/// A role partners are certified for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    /// Slug (`sales`, `solutions`, `delivery`).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// What it covers.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A competency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Competency {
+    /// Code, e.g. `CLOUD-ARCH`.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// What it means.
+    #[serde(default)]
+    pub description: String,
+    /// Its framework (default: the program's).
+    #[serde(default)]
+    pub framework: Option<String>,
+}
+
+/// A tier and its requirements.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tier {
+    /// Slug (`gold`).
+    pub id: String,
+    /// Display name (`Gold Partner`).
+    pub name: String,
+    /// Rank: higher is better.
+    pub rank: u32,
+    /// What the tier means.
+    pub description: String,
+    /// Competencies an approval must include.
+    #[serde(default)]
+    pub required_competencies: Vec<String>,
+    /// Minimum exam score, percent.
+    #[serde(default)]
+    pub min_exam_score: Option<u8>,
+    /// Minimum live-demo rubric level.
+    #[serde(default)]
+    pub min_demo_level: Option<String>,
+    /// Validated references required.
+    #[serde(default)]
+    pub required_references: usize,
+    /// How long a badge is valid, days (the renewal cadence).
+    pub validity_days: u32,
+    /// Benefits, for people.
+    #[serde(default)]
+    pub benefits: Vec<String>,
+}
+
+impl Tier {
+    /// The requirements in words (the badge's `criteria.narrative`).
+    pub fn criteria(&self, program: &Program) -> String {
+        let mut parts = Vec::new();
+        if let Some(min) = self.min_exam_score {
+            parts.push(format!("an exam score of at least {min}%"));
+        }
+        if let Some(level) = &self.min_demo_level {
+            parts.push(format!("a live demo rated {level} or better"));
+        }
+        if self.required_references > 0 {
+            parts.push(format!(
+                "{} validated customer reference(s)",
+                self.required_references
+            ));
+        }
+        if !self.required_competencies.is_empty() {
+            let names: Vec<String> = self
+                .required_competencies
+                .iter()
+                .map(|c| {
+                    program
+                        .competency(c)
+                        .map_or_else(|| c.clone(), |c| c.name.clone())
+                })
+                .collect();
+            parts.push(format!("the competencies {}", names.join(", ")));
+        }
+        if parts.is_empty() {
+            "Approved by the program.".into()
+        } else {
+            format!(
+                "Requires {}; renewed every {} days.",
+                parts.join(", "),
+                self.validity_days
+            )
+        }
+    }
+}
+
+/// A partner program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Program {
+    /// The program's name.
+    pub name: String,
+    /// The default competency framework's name.
+    pub framework: String,
+    /// Whether badges carry a suspension entry too.
+    #[serde(default)]
+    pub suspension: bool,
+    /// Live-demo rubric levels, lowest first.
+    pub rubric: Vec<String>,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// Competencies.
+    pub competencies: Vec<Competency>,
+    /// Tiers.
+    pub tiers: Vec<Tier>,
+}
+
+/// One unmet requirement of an approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Shortfall {
+    /// Which requirement: `tier`, `role`, `competency`, `required_competency`, `exam_score`,
+    /// `demo_level`, `references`.
+    pub requirement: &'static str,
+    /// What is missing, for people.
+    pub detail: String,
+}
+
+/// What an approval claims, to check against a tier.
+#[derive(Debug, Clone)]
+pub struct Claim<'a> {
+    /// Tier slug.
+    pub tier: &'a str,
+    /// Role slug.
+    pub role: &'a str,
+    /// Competency codes.
+    pub competencies: &'a [String],
+    /// Exam score, percent.
+    pub exam_score: Option<u8>,
+    /// Demo level.
+    pub demo_level: Option<&'a str>,
+    /// Validated references.
+    pub validated_references: usize,
+}
+
+impl Program {
+    /// Parses and checks a program (every code and level a tier names exists, ids are
+    /// unique).
+    ///
+    /// # Errors
+    /// [`ProgramError`] naming the problem.
+    pub fn from_toml(text: &str) -> Result<Self, ProgramError> {
+        let program: Self = toml::from_str(text).map_err(|e| ProgramError(e.to_string()))?;
+        let mut seen = HashSet::new();
+        for id in program
+            .roles
+            .iter()
+            .map(|r| &r.id)
+            .chain(program.tiers.iter().map(|t| &t.id))
+            .chain(program.competencies.iter().map(|c| &c.code))
+        {
+            if !seen.insert(id.clone()) {
+                return Err(ProgramError(format!("{id:?} is defined twice")));
+            }
+        }
+        for tier in &program.tiers {
+            for code in &tier.required_competencies {
+                if program.competency(code).is_none() {
+                    return Err(ProgramError(format!(
+                        "tier {:?} requires unknown competency {code:?}",
+                        tier.id
+                    )));
+                }
+            }
+            if let Some(level) = &tier.min_demo_level {
+                if !program.rubric.contains(level) {
+                    return Err(ProgramError(format!(
+                        "tier {:?} requires unknown demo level {level:?}",
+                        tier.id
+                    )));
+                }
+            }
+            if tier.min_exam_score.is_some_and(|s| s > 100) {
+                return Err(ProgramError(format!(
+                    "tier {:?}: min_exam_score above 100",
+                    tier.id
+                )));
+            }
+            if tier.validity_days == 0 {
+                return Err(ProgramError(format!(
+                    "tier {:?}: validity_days must be positive",
+                    tier.id
+                )));
+            }
+        }
+        Ok(program)
+    }
+
+    /// A tier by slug.
+    pub fn tier(&self, id: &str) -> Option<&Tier> {
+        self.tiers.iter().find(|t| t.id == id)
+    }
+
+    /// A competency by code.
+    pub fn competency(&self, code: &str) -> Option<&Competency> {
+        self.competencies.iter().find(|c| c.code == code)
+    }
+
+    /// Every requirement the claim does not meet; empty when it qualifies.
+    pub fn shortfalls(&self, claim: &Claim<'_>) -> Vec<Shortfall> {
+        let mut out = Vec::new();
+        let Some(tier) = self.tier(claim.tier) else {
+            let known: Vec<&str> = self.tiers.iter().map(|t| t.id.as_str()).collect();
+            out.push(Shortfall {
+                requirement: "tier",
+                detail: format!(
+                    "unknown tier {:?}; the program's tiers are {}",
+                    claim.tier,
+                    known.join(", ")
+                ),
+            });
+            return out;
+        };
+        if !self.roles.iter().any(|r| r.id == claim.role) {
+            let known: Vec<&str> = self.roles.iter().map(|r| r.id.as_str()).collect();
+            out.push(Shortfall {
+                requirement: "role",
+                detail: format!(
+                    "unknown role {:?}; the program's roles are {}",
+                    claim.role,
+                    known.join(", ")
+                ),
+            });
+        }
+        for code in claim.competencies {
+            if self.competency(code).is_none() {
+                out.push(Shortfall {
+                    requirement: "competency",
+                    detail: format!("unknown competency {code:?}"),
+                });
+            }
+        }
+        for code in &tier.required_competencies {
+            if !claim.competencies.contains(code) {
+                let name = self
+                    .competency(code)
+                    .map_or(code.as_str(), |c| c.name.as_str());
+                out.push(Shortfall {
+                    requirement: "required_competency",
+                    detail: format!("{} requires the competency {code} ({name})", tier.name),
+                });
+            }
+        }
+        if let Some(min) = tier.min_exam_score {
+            match claim.exam_score {
+                None => out.push(Shortfall {
+                    requirement: "exam_score",
+                    detail: format!("{} requires an exam score (minimum {min}%)", tier.name),
+                }),
+                Some(s) if s > 100 => out.push(Shortfall {
+                    requirement: "exam_score",
+                    detail: format!("exam score {s} is not a percentage"),
+                }),
+                Some(s) if s < min => out.push(Shortfall {
+                    requirement: "exam_score",
+                    detail: format!("exam score {s}% is below {}'s minimum of {min}%", tier.name),
+                }),
+                Some(_) => {}
+            }
+        }
+        if let Some(min) = &tier.min_demo_level {
+            let rank = |l: &str| self.rubric.iter().position(|r| r == l);
+            match claim.demo_level {
+                None => out.push(Shortfall {
+                    requirement: "demo_level",
+                    detail: format!("{} requires a live demo rated {min} or better", tier.name),
+                }),
+                Some(l) => match (rank(l), rank(min)) {
+                    (None, _) => out.push(Shortfall {
+                        requirement: "demo_level",
+                        detail: format!(
+                            "unknown demo level {l:?}; the rubric is {}",
+                            self.rubric.join(", ")
+                        ),
+                    }),
+                    (Some(got), Some(need)) if got < need => out.push(Shortfall {
+                        requirement: "demo_level",
+                        detail: format!("demo level {l} is below {}'s minimum of {min}", tier.name),
+                    }),
+                    _ => {}
+                },
+            }
+        }
+        if claim.validated_references < tier.required_references {
+            out.push(Shortfall {
+                requirement: "references",
+                detail: format!(
+                    "{} requires {} validated reference(s), got {}",
+                    tier.name, tier.required_references, claim.validated_references
+                ),
+            });
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_program_is_realistic_and_valid() {
+        let p = Program::from_toml(DEMO_PROGRAM).unwrap();
+        assert_eq!(p.roles.len(), 3);
+        assert_eq!(p.tiers.len(), 4);
+        assert!(p.competencies.len() >= 12);
+        assert!(p.suspension);
+    }
+
+    #[test]
+    fn shortfalls_name_each_requirement() {
+        let p = Program::from_toml(DEMO_PROGRAM).unwrap();
+        let gold = p.tier("gold").unwrap().clone();
+        let mut competencies = gold.required_competencies.clone();
+        let claim = |competencies: &'_ [String], score, level, refs| Claim {
+            tier: "gold",
+            role: "solutions",
+            competencies,
+            exam_score: score,
+            demo_level: level,
+            validated_references: refs,
+        };
+        assert_eq!(
+            p.shortfalls(&claim(&competencies, Some(95), Some("Expert"), 5)),
+            vec![]
+        );
+        let low = p.shortfalls(&claim(&competencies, Some(50), Some("Expert"), 5));
+        assert_eq!(low.len(), 1);
+        assert_eq!(low[0].requirement, "exam_score");
+        assert!(low[0].detail.contains("50%"), "{}", low[0].detail);
+        let missing = competencies.pop().unwrap();
+        let gap = p.shortfalls(&claim(&competencies, Some(95), Some("Expert"), 5));
+        assert_eq!(gap[0].requirement, "required_competency");
+        assert!(gap[0].detail.contains(&missing));
+        let unknown = p.shortfalls(&Claim {
+            tier: "diamond",
+            ..claim(&competencies, None, None, 0)
+        });
+        assert_eq!(unknown[0].requirement, "tier");
+    }
+
+    #[test]
+    fn bad_programs_are_refused() {
+        let bad = DEMO_PROGRAM.replacen(
+            "required_competencies = [\"",
+            "required_competencies = [\"NOPE\", \"",
+            1,
+        );
+        assert!(Program::from_toml(&bad).unwrap_err().0.contains("NOPE"));
+        assert!(Program::from_toml("name = 1").is_err());
+    }
+}

@@ -107,8 +107,9 @@ pub struct Args {
     /// The badge's UUID (default: a random one).
     #[arg(long)]
     id: Option<String>,
-    /// The cryptosuite.
-    #[arg(long, default_value = "eddsa-jcs-2022", value_parser = parse_suite)]
+    /// The cryptosuite: eddsa-rdfc-2022 (JSON-LD + RDFC-1.0, what Open Badges 3.0 validators
+    /// and wallets expect) or eddsa-jcs-2022 (JCS, no JSON-LD).
+    #[arg(long, default_value = "eddsa-rdfc-2022", value_parser = parse_suite)]
     cryptosuite: Cryptosuite,
     /// The proof's created time (default: now).
     #[arg(long, value_parser = parse_time)]

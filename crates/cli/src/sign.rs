@@ -17,7 +17,8 @@ pub struct Args {
     /// The issuer's key file.
     #[arg(long)]
     key: PathBuf,
-    /// The cryptosuite.
+    /// The cryptosuite: eddsa-jcs-2022 (JCS, the default: any VC 2.0 credential) or
+    /// eddsa-rdfc-2022 (JSON-LD + RDFC-1.0; every term must be defined by a pinned context).
     #[arg(long, default_value = "eddsa-jcs-2022", value_parser = parse_suite)]
     cryptosuite: Cryptosuite,
     /// The proof's verificationMethod (default: the key's did:key, did:key:z…#z…).

@@ -31,6 +31,7 @@ pub mod datetime;
 pub mod did;
 pub mod jcs;
 pub mod json;
+pub mod jsonld;
 pub mod keys;
 pub mod multibase;
 pub mod proof;

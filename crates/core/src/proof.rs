@@ -1,9 +1,16 @@
-//! Data Integrity proofs (VC Data Integrity 1.0 §4) with the `eddsa-jcs-2022` cryptosuite
-//! (VC-DI-EdDSA 1.0 §3.3): creating a `DataIntegrityProof` and verifying one proof or a
-//! proof set.
+//! Data Integrity proofs (VC Data Integrity 1.0 §4) with the EdDSA cryptosuites of
+//! VC-DI-EdDSA 1.0: `eddsa-rdfc-2022` (§3.2) and `eddsa-jcs-2022` (§3.3). Creating a
+//! `DataIntegrityProof` and verifying one proof or a proof set share everything (proof
+//! sets, purpose, `created`/`expires`, key lookup); only the transformation and hashing differ:
 //!
-//! The hash that is signed is `SHA-256(JCS(proofConfig)) ‖ SHA-256(JCS(document))`, where
-//! `proofConfig` is the proof without `proofValue` and with the document's `@context`.
+//! * `eddsa-jcs-2022`: `SHA-256(JCS(proofConfig)) ‖ SHA-256(JCS(document))`, where
+//!   `proofConfig` is the proof without `proofValue` and with the document's `@context`, which
+//!   the stored proof keeps (§3.3.1).
+//! * `eddsa-rdfc-2022`: `SHA-256(RDFC(proofConfig)) ‖ SHA-256(RDFC(document))`, where RDFC is
+//!   the canonical N-Quads of RDFC-1.0, final newline included (see [`crate::jsonld`]), and
+//!   `proofConfig` again takes the document's `@context`, which the stored proof does **not**
+//!   keep (§3.2.1, §3.2.5). A term no context defines is a DATA_LOSS_DETECTION_ERROR, both
+//!   when signing and when verifying.
 
 use std::fmt;
 use std::str::FromStr;
@@ -15,6 +22,7 @@ use time::OffsetDateTime;
 use crate::datetime;
 use crate::did::{Relationship, VerificationMethodId};
 use crate::jcs;
+use crate::jsonld::{self, JsonLdError, Limits};
 use crate::keys::{PublicKey, SecretKey};
 use crate::multibase::Multibase;
 use crate::report::ErrorCode;
@@ -26,6 +34,9 @@ pub const DATA_INTEGRITY_PROOF: &str = "DataIntegrityProof";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Cryptosuite {
+    /// `eddsa-rdfc-2022`: JSON-LD and RDF Dataset Canonicalization (VC-DI-EdDSA §3.2); what
+    /// Open Badges 3.0 conformance requires, and the default for badges (DESIGN §2).
+    EddsaRdfc2022,
     /// `eddsa-jcs-2022`: JSON Canonicalization Scheme, no JSON-LD (VC-DI-EdDSA §3.3).
     EddsaJcs2022,
 }
@@ -34,6 +45,7 @@ impl Cryptosuite {
     /// The `cryptosuite` value.
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::EddsaRdfc2022 => "eddsa-rdfc-2022",
             Self::EddsaJcs2022 => "eddsa-jcs-2022",
         }
     }
@@ -44,6 +56,7 @@ impl FromStr for Cryptosuite {
 
     fn from_str(s: &str) -> Result<Self, ProofError> {
         match s {
+            "eddsa-rdfc-2022" => Ok(Self::EddsaRdfc2022),
             "eddsa-jcs-2022" => Ok(Self::EddsaJcs2022),
             other => Err(ProofError::UnsupportedCryptosuite(other.to_owned())),
         }
@@ -76,7 +89,7 @@ pub enum ProofError {
     #[error("proof type {0:?} is not DataIntegrityProof")]
     UnsupportedType(String),
     /// The `cryptosuite` is not one Hallmark implements.
-    #[error("cryptosuite {0:?} is not supported (supported: eddsa-jcs-2022)")]
+    #[error("cryptosuite {0:?} is not supported (supported: eddsa-rdfc-2022, eddsa-jcs-2022)")]
     UnsupportedCryptosuite(String),
     /// The `proofPurpose` is not the one the verifier expects (VC-DI §4.3 step 4).
     #[error("proofPurpose is {found:?}, expected {expected:?}")]
@@ -112,6 +125,10 @@ pub enum ProofError {
     /// The document could not be canonicalized (RFC 8785).
     #[error("canonicalization failed: {0}")]
     Transformation(String),
+    /// JSON-LD processing or RDFC-1.0 canonicalization failed (VC-DI-EdDSA §3.2.3): data loss,
+    /// a relative IRI, a context that is not pinned, or a limit.
+    #[error("{0}")]
+    JsonLd(#[from] JsonLdError),
     /// The signature does not verify with the key (`verify_strict`).
     #[error("the signature does not verify with {verification_method}")]
     BadSignature {
@@ -125,6 +142,7 @@ impl ProofError {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::Transformation(_) | Self::NotAnObject => ErrorCode::ProofTransformationError,
+            Self::JsonLd(e) => e.code(),
             Self::InvalidVerificationMethod(_) => ErrorCode::InvalidVerificationMethod,
             _ => ErrorCode::ProofVerificationError,
         }
@@ -163,12 +181,13 @@ impl ProofOptions {
     }
 }
 
-/// Adds an `eddsa-jcs-2022` proof to `document` (VC-DI-EdDSA §3.3.1). An existing `proof`
-/// becomes a proof set that the new proof does not cover.
+/// Adds an `eddsa-rdfc-2022` (VC-DI-EdDSA §3.2.1) or `eddsa-jcs-2022` (§3.3.1) proof to
+/// `document`. An existing `proof` becomes a proof set that the new proof does not cover.
 ///
 /// # Errors
 /// [`ProofError::NotAnObject`]; [`ProofError::Transformation`] when the document has integers
-/// beyond ±(2^53−1) or cannot be canonicalized.
+/// beyond ±(2^53−1) or cannot be canonicalized; for `eddsa-rdfc-2022`, [`ProofError::JsonLd`]
+/// when a term is undefined (data loss), an IRI is relative, or a limit is exceeded.
 pub fn sign(
     mut document: Map<String, Value>,
     options: &ProofOptions,
@@ -188,10 +207,26 @@ pub fn sign(
         options.verification_method.as_str().into(),
     );
     proof.insert("proofPurpose".into(), options.proof_purpose.as_str().into());
-    if let Some(context) = document.get("@context") {
-        proof.insert("@context".into(), context.clone());
-    }
-    let hash = hash_data(&document, &proof);
+    let hash = match options.cryptosuite {
+        Cryptosuite::EddsaJcs2022 => {
+            if let Some(context) = document.get("@context") {
+                proof.insert("@context".into(), context.clone());
+            }
+            hash_data(&document, &proof)
+        }
+        Cryptosuite::EddsaRdfc2022 => {
+            let limits = Limits::default();
+            let mut hash = [0u8; 64];
+            hash[32..].copy_from_slice(&rdfc_hash(&document, Some("proof"), None, &limits)?);
+            hash[..32].copy_from_slice(&rdfc_hash(
+                &proof,
+                Some("proofValue"),
+                document.get("@context"),
+                &limits,
+            )?);
+            hash
+        }
+    };
     let signature = key.sign(&hash);
     proof.insert(
         "proofValue".into(),
@@ -278,9 +313,22 @@ impl fmt::Display for ProofFailure {
     }
 }
 
+/// `SHA-256` of the canonical N-Quads of an object, final newline included (VC-DI-EdDSA
+/// §3.2.3 transformation, §3.2.4 hashing).
+fn rdfc_hash(
+    object: &Map<String, Value>,
+    without: Option<&str>,
+    context: Option<&Value>,
+    limits: &Limits,
+) -> Result<[u8; 32], ProofError> {
+    let nquads = jsonld::canonical_nquads(object, without, context, limits)?;
+    Ok(Sha256::digest(nquads.as_bytes()).into())
+}
+
 /// Verifies every proof of a secured document: one `proof` object or a proof set (VC-DI §4.3,
-/// §2.1.1; VC-DI-EdDSA §3.3.2). Each proof is checked against the document without any
-/// `proof`; `keys` supplies the public key of each verification method.
+/// §2.1.1; VC-DI-EdDSA §3.2.2, §3.3.2). Each proof is checked against the document without any
+/// `proof`; `keys` supplies the public key of each verification method. JSON-LD processing for
+/// `eddsa-rdfc-2022` runs within the default [`Limits`].
 ///
 /// # Errors
 /// [`ProofError::NoProof`] when there is no `proof`, [`ProofError::Malformed`] when it is not an
@@ -289,6 +337,20 @@ pub fn verify(
     document: &Map<String, Value>,
     expected_purpose: Relationship,
     now: OffsetDateTime,
+    keys: &mut dyn FnMut(&VerificationMethodId) -> Result<PublicKey, KeyLookupError>,
+) -> Result<Vec<ProofResult>, ProofError> {
+    verify_with_limits(document, expected_purpose, now, &Limits::default(), keys)
+}
+
+/// [`verify`] with caller-chosen [`Limits`] for JSON-LD processing.
+///
+/// # Errors
+/// As [`verify`].
+pub fn verify_with_limits(
+    document: &Map<String, Value>,
+    expected_purpose: Relationship,
+    now: OffsetDateTime,
+    limits: &Limits,
     keys: &mut dyn FnMut(&VerificationMethodId) -> Result<PublicKey, KeyLookupError>,
 ) -> Result<Vec<ProofResult>, ProofError> {
     let proofs: Vec<&Map<String, Value>> = match document.get("proof") {
@@ -308,8 +370,13 @@ pub fn verify(
             ))
         }
     };
-    // The document hash is the same for every proof that copies the document's @context.
-    let mut doc_hash: Option<[u8; 32]> = None;
+    // The document hash is the same for every proof of a suite that uses the document's
+    // own @context.
+    let mut doc_hashes = DocHashes {
+        jcs: None,
+        rdfc: None,
+        limits,
+    };
     let results = proofs
         .into_iter()
         .map(|proof| {
@@ -320,7 +387,7 @@ pub fn verify(
                 expected_purpose,
                 now,
                 keys,
-                &mut doc_hash,
+                &mut doc_hashes,
                 &mut vm,
             );
             ProofResult {
@@ -342,7 +409,7 @@ fn verify_one(
     expected_purpose: Relationship,
     now: OffsetDateTime,
     keys: &mut dyn FnMut(&VerificationMethodId) -> Result<PublicKey, KeyLookupError>,
-    doc_hash: &mut Option<[u8; 32]>,
+    doc_hashes: &mut DocHashes<'_>,
     vm_out: &mut Option<VerificationMethodId>,
 ) -> Result<(), ProofFailure> {
     let invalid = ProofFailure::Invalid;
@@ -365,7 +432,7 @@ fn verify_one(
     if proof_type != DATA_INTEGRITY_PROOF {
         return Err(invalid(ProofError::UnsupportedType(proof_type.to_owned())));
     }
-    let _suite: Cryptosuite = text("cryptosuite")?.parse().map_err(invalid)?;
+    let suite: Cryptosuite = text("cryptosuite")?.parse().map_err(invalid)?;
     // VC-DI §4.3 step 4.
     if purpose != expected_purpose.as_str() {
         return Err(invalid(ProofError::WrongPurpose {
@@ -404,32 +471,65 @@ fn verify_one(
             )))
         })?;
 
-    // VC-DI-EdDSA §3.3.2 step 4: the proof's @context must be a prefix of the document's,
-    // and then stands in for it.
+    // VC-DI-EdDSA §3.2.2 / §3.3.2 step 4: the proof's @context must be a prefix of the
+    // document's, and then stands in for it.
     let doc_context = document.get("@context");
     let proof_context = proof.get("@context");
     let mut hash = [0u8; 64];
-    let config_context = match proof_context {
+    let own_context = match proof_context {
         Some(pc) if Some(pc) != doc_context => {
             if !is_prefix(pc, doc_context) {
                 return Err(invalid(ProofError::ContextMismatch));
             }
-            hash[32..].copy_from_slice(&jcs_hash(document, Some("proof"), Some(pc)));
-            Some(pc)
+            false
         }
-        _ => {
-            let dh = *doc_hash.get_or_insert_with(|| jcs_hash(document, Some("proof"), None));
+        _ => true,
+    };
+    let config_context = if own_context {
+        doc_context
+    } else {
+        proof_context
+    };
+    match suite {
+        Cryptosuite::EddsaJcs2022 => {
+            let dh = if own_context {
+                *doc_hashes
+                    .jcs
+                    .get_or_insert_with(|| jcs_hash(document, Some("proof"), None))
+            } else {
+                jcs_hash(document, Some("proof"), proof_context)
+            };
             hash[32..].copy_from_slice(&dh);
-            doc_context
+            // The proof configuration: the proof without proofValue, with the document's
+            // @context (VC-DI-EdDSA §3.3.5).
+            let config = match config_context {
+                Some(c) => jcs_hash(proof, Some("proofValue"), Some(c)),
+                None => jcs_hash(&without_context(proof), Some("proofValue"), None),
+            };
+            hash[..32].copy_from_slice(&config);
         }
-    };
-    // The proof configuration: the proof without proofValue, with the document's @context
-    // (VC-DI-EdDSA §3.3.5).
-    let config = match config_context {
-        Some(c) => jcs_hash(proof, Some("proofValue"), Some(c)),
-        None => jcs_hash(&without_context(proof), Some("proofValue"), None),
-    };
-    hash[..32].copy_from_slice(&config);
+        Cryptosuite::EddsaRdfc2022 => {
+            let limits = doc_hashes.limits;
+            let dh = if own_context {
+                doc_hashes
+                    .rdfc
+                    .get_or_insert_with(|| rdfc_hash(document, Some("proof"), None, limits))
+                    .clone()
+            } else {
+                rdfc_hash(document, Some("proof"), proof_context, limits)
+            }
+            .map_err(invalid)?;
+            hash[32..].copy_from_slice(&dh);
+            // The proof configuration with the document's @context (VC-DI-EdDSA §3.2.5); a
+            // document without one leaves the proof's terms undefined, which is data loss.
+            let config = match config_context {
+                Some(c) => rdfc_hash(proof, Some("proofValue"), Some(c), limits),
+                None => rdfc_hash(&without_context(proof), Some("proofValue"), None, limits),
+            }
+            .map_err(invalid)?;
+            hash[..32].copy_from_slice(&config);
+        }
+    }
     let key = keys(&vm).map_err(ProofFailure::Key)?;
     if key.verify_strict(&hash, &signature) {
         Ok(())
@@ -438,6 +538,13 @@ fn verify_one(
             verification_method: vm.to_string(),
         }))
     }
+}
+
+/// Document hashes computed once for every proof of a set that uses the document's @context.
+struct DocHashes<'l> {
+    jcs: Option<[u8; 32]>,
+    rdfc: Option<Result<[u8; 32], ProofError>>,
+    limits: &'l Limits,
 }
 
 /// SHA-256 of the JCS form of an object (see [`jcs::write_object`]), hashed as it is written.

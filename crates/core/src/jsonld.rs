@@ -1,0 +1,653 @@
+//! JSON-LD processing for `eddsa-rdfc-2022` (VC-DI-EdDSA §3.2): a JSON-LD document is turned
+//! into an RDF dataset (JSON-LD 1.1 API §8.1 *Deserialize JSON-LD to RDF*, by the `oxjsonld`
+//! crate) and canonicalized with RDF Dataset Canonicalization (RDFC-1.0, by `oxrdf`'s
+//! `rdfc-10`), giving canonical N-Quads that end with a newline.
+//!
+//! # Only pinned contexts, never the network
+//! The document loader serves the contexts in [`PINNED`], copies shipped inside the binary
+//! (`crates/core/contexts/`, each with its source and SHA-256), and refuses every other URL
+//! ([`JsonLdError::ContextNotPinned`]). VC-DI 1.0 §2.4.1 allows such local copies.
+//!
+//! # Data loss is an error
+//! A JSON-LD processor silently drops a term or type that no context defines, so two documents
+//! that differ in such a term would share one signature. VC-DI-EdDSA §3.2 requires an error
+//! instead (DATA_LOSS_DETECTION_ERROR). Hallmark expands every document with a sentinel
+//! `@vocab` placed *before* the document's own contexts: a term any context defines keeps its
+//! meaning (a context's own `@vocab`, like that of `credentials/examples/v2`, still wins), and
+//! an undefined one expands to an IRI under [`UNDEFINED_TERM_VOCAB`], which
+//! [`canonical_nquads`] reports as [`JsonLdError::UndefinedTerm`]. Relative IRIs (an `id` that
+//! is not an absolute URL) are caught the same way through a sentinel base IRI
+//! ([`JsonLdError::RelativeIri`]). When neither sentinel appears, the dataset is exactly the one
+//! expansion without them yields, so the canonical form is unchanged.
+//!
+//! # Limits against hostile input
+//! [`Limits`] caps the serialized size, the nesting depth and the number of blank nodes, and
+//! bounds the canonicalization work. RDFC-1.0 is exponential in the worst case (RDFC-1.0 §4.8.2
+//! and "Dataset Poisoning"): the permutations tried by *Hash N-Degree Quads* grow with the
+//! factorial of the number of blank nodes that share a first-degree hash. The core has no clock
+//! on `wasm32-unknown-unknown`, and `oxrdf`'s canonicalization cannot be interrupted once
+//! started, so the time budget is an abstract **work budget**: before canonicalizing,
+//! [`canonical_nquads`] groups blank nodes by their first-degree hash input (RDFC-1.0 §4.7.3)
+//! and estimates the work as `Σ k!` over groups of size `k > 1`, times the number of blank
+//! nodes in such groups. A document whose estimate exceeds [`Limits::max_work`] is refused
+//! ([`JsonLdError::WorkBudgetExceeded`]) without spending that work. Documents whose blank
+//! nodes all have distinct first-degree hashes, which includes every Hallmark badge, cost no
+//! N-degree work at all.
+
+use std::collections::HashMap;
+use std::error::Error as StdError;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+
+use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
+use oxrdf::dataset::{CanonicalizationAlgorithm, CanonicalizationHashAlgorithm};
+use oxrdf::{BlankNode, Dataset, GraphNameRef, NamedOrBlankNodeRef, Quad, QuadRef, TermRef};
+use serde_json::{Map, Value};
+
+use crate::jcs;
+use crate::report::ErrorCode;
+
+/// A JSON-LD context shipped inside Hallmark.
+#[derive(Debug, Clone, Copy)]
+pub struct PinnedContext {
+    /// The context URL documents name.
+    pub url: &'static str,
+    /// The file under `crates/core/contexts/`.
+    pub file: &'static str,
+    /// SHA-256 of the file, hex.
+    pub sha256: &'static str,
+    /// The file's bytes.
+    pub bytes: &'static [u8],
+}
+
+macro_rules! pinned {
+    ($url:expr, $file:expr, $sha:expr) => {
+        PinnedContext {
+            url: $url,
+            file: $file,
+            sha256: $sha,
+            bytes: include_bytes!(concat!("../contexts/", $file)),
+        }
+    };
+}
+
+/// The contexts the document loader serves; see `crates/core/contexts/README.md` for sources.
+pub const PINNED: &[PinnedContext] = &[
+    pinned!(
+        "https://www.w3.org/ns/credentials/v2",
+        "credentials-v2.jsonld",
+        "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734"
+    ),
+    pinned!(
+        "https://www.w3.org/ns/credentials/examples/v2",
+        "credentials-examples-v2.jsonld",
+        "57393fbc69d6efb9b9b5dc9cb6b9880b0944360abfe2eaf459c9e58cf2279d7c"
+    ),
+    pinned!(
+        "https://www.w3.org/2018/credentials/v1",
+        "credentials-v1.jsonld",
+        "ab4ddd9a531758807a79a5b450510d61ae8d147eab966cc9a200c07095b0cdcc"
+    ),
+    pinned!(
+        "https://www.w3.org/ns/credentials/status/v1",
+        "credentials-status-v1.jsonld",
+        "fda5add353231e6a6884a46b12e6c75464281900cb348284d9c360f62381d9f7"
+    ),
+    pinned!(
+        "https://w3id.org/security/data-integrity/v2",
+        "data-integrity-v2.jsonld",
+        "67f21e6e33a6c14e5ccfd2fc7865f7474fb71a04af7e94136cb399dfac8ae8f4"
+    ),
+    pinned!(
+        "https://w3id.org/security/multikey/v1",
+        "multikey-v1.jsonld",
+        "ba2c182de2d92f7e47184bcca8fcf0beaee6d3986c527bf664c195bbc7c58597"
+    ),
+    pinned!(
+        "https://www.w3.org/ns/cid/v1",
+        "cid-v1.jsonld",
+        "ea216ecc1cb02cd39b693dba2250141e270ba0bf95890be107dd9a9e8e43de85"
+    ),
+    pinned!(
+        "https://www.w3.org/ns/did/v1",
+        "did-v1.jsonld",
+        "4f3eae5568c9c5f036a082088f9e192019ee06faa78973c87ff91d5421b88dad"
+    ),
+    pinned!(
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        "ob-v3p0-context-3.0.3.json",
+        "ef2fa9c7846dce233cc166b43639027278be4ee44f00bb1d45c75de2dd0cd761"
+    ),
+    pinned!(
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json",
+        "ob-v3p0-context-3.0.2.json",
+        "00666ad080ba407687ed1846b7f5e7495f5019042b202a727de47c48a1755c53"
+    ),
+    pinned!(
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json",
+        "ob-v3p0-context-3.0.1.json",
+        "d582f3564282fb3b709136d28412e78e70b678b4dbc2f0221f67d84932748355"
+    ),
+    pinned!(
+        "https://purl.imsglobal.org/spec/ob/v3p0/context.json",
+        "ob-v3p0-context.json",
+        "b077fa134d909d92c1dcd1c153f2af1b244aeb415967fdc1467d7fc5dd48ac10"
+    ),
+    pinned!(
+        "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
+        "ob-v3p0-extensions.json",
+        "146f85aa16effd7ca1da8056eb443f53ce1eca8a34186cb062832c0a97d889c3"
+    ),
+];
+
+/// The pinned context for `url`, if Hallmark ships one.
+pub fn pinned(url: &str) -> Option<&'static PinnedContext> {
+    PINNED.iter().find(|c| c.url == url)
+}
+
+/// The `@vocab` that undefined terms expand under, which marks them as data loss.
+pub const UNDEFINED_TERM_VOCAB: &str = "urn:hallmark:undefined-term:";
+
+/// The base IRI relative IRIs resolve against, which marks them as not absolute.
+pub const RELATIVE_IRI_BASE: &str = "https://relative-iri.hallmark.invalid/";
+
+/// Caps on what one JSON-LD document may cost. The defaults are far above any badge (a
+/// Hallmark badge is ~3 KB, 7 levels deep, ~15 blank nodes, no N-degree work).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// The largest document, bytes (as serialized for processing).
+    pub max_document_bytes: usize,
+    /// The deepest nesting of arrays and objects.
+    pub max_depth: usize,
+    /// The most blank nodes in the dataset.
+    pub max_blank_nodes: usize,
+    /// The canonicalization work budget, in estimated N-degree hash steps (see the module
+    /// docs): a clock-free stand-in for a time budget.
+    pub max_work: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_document_bytes: 256 * 1024,
+            max_depth: 32,
+            max_blank_nodes: 1024,
+            max_work: 100_000,
+        }
+    }
+}
+
+impl Limits {
+    /// Sets [`Limits::max_document_bytes`].
+    #[must_use]
+    pub fn max_document_bytes(mut self, max: usize) -> Self {
+        self.max_document_bytes = max;
+        self
+    }
+
+    /// Sets [`Limits::max_depth`].
+    #[must_use]
+    pub fn max_depth(mut self, max: usize) -> Self {
+        self.max_depth = max;
+        self
+    }
+
+    /// Sets [`Limits::max_blank_nodes`].
+    #[must_use]
+    pub fn max_blank_nodes(mut self, max: usize) -> Self {
+        self.max_blank_nodes = max;
+        self
+    }
+
+    /// Sets [`Limits::max_work`].
+    #[must_use]
+    pub fn max_work(mut self, max: u64) -> Self {
+        self.max_work = max;
+        self
+    }
+}
+
+/// Why a document could not be turned into canonical N-Quads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum JsonLdError {
+    /// A term or type that no context defines would be dropped (VC-DI-EdDSA §3.2.1 data loss).
+    #[error("{term:?} is not defined by any of the document's contexts: JSON-LD would drop it, so a signature could not protect it")]
+    UndefinedTerm {
+        /// The undefined term, as written.
+        term: String,
+    },
+    /// An IRI (an `id`, or a value typed `@id`) that is not absolute.
+    #[error("{iri:?} is not an absolute URL")]
+    RelativeIri {
+        /// The relative reference, as written.
+        iri: String,
+    },
+    /// A context URL that Hallmark does not ship; nothing is fetched.
+    #[error("the JSON-LD context {url} is not one Hallmark ships, and contexts are never fetched")]
+    ContextNotPinned {
+        /// The URL asked for.
+        url: String,
+    },
+    /// The document is larger than [`Limits::max_document_bytes`].
+    #[error("the document is {size} bytes, over the {max}-byte limit for JSON-LD processing")]
+    TooLarge {
+        /// Its size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The document nests deeper than [`Limits::max_depth`].
+    #[error("the document nests deeper than {max} levels")]
+    TooDeep {
+        /// The limit.
+        max: usize,
+    },
+    /// The dataset has more blank nodes than [`Limits::max_blank_nodes`].
+    #[error("the document makes {count} blank nodes, over the limit of {max}")]
+    TooManyBlankNodes {
+        /// How many.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Canonicalizing would cost more than [`Limits::max_work`].
+    #[error("canonicalizing the document would take about {estimate} hash steps, over the work budget of {budget} (blank nodes that cannot be told apart)")]
+    WorkBudgetExceeded {
+        /// The estimate (saturating).
+        estimate: u64,
+        /// The budget.
+        budget: u64,
+    },
+    /// Not valid JSON-LD (JSON-LD 1.1 API error, e.g. `invalid @id value`).
+    #[error("not valid JSON-LD: {0}")]
+    Invalid(String),
+}
+
+impl JsonLdError {
+    /// The VC-DI error code this maps to (VC-DI §2.3 Processing Errors).
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::UndefinedTerm { .. } => ErrorCode::DataLossDetectionError,
+            Self::RelativeIri { .. } => ErrorCode::MalformedValueError,
+            _ => ErrorCode::ProofTransformationError,
+        }
+    }
+}
+
+/// The canonical N-Quads (RDFC-1.0, every line ending in `\n`) of `object`, leaving out the
+/// top-level member `without` and, when `context` is given, using it as the `@context`.
+///
+/// # Errors
+/// [`JsonLdError`]: undefined terms (data loss), relative IRIs, contexts that are not pinned,
+/// invalid JSON-LD, and the [`Limits`].
+pub fn canonical_nquads(
+    object: &Map<String, Value>,
+    without: Option<&str>,
+    context: Option<&Value>,
+    limits: &Limits,
+) -> Result<String, JsonLdError> {
+    let depth = object
+        .iter()
+        .filter(|(k, _)| Some(k.as_str()) != without)
+        .map(|(_, v)| depth(v))
+        .max()
+        .unwrap_or(0)
+        + 1;
+    if depth > limits.max_depth {
+        return Err(JsonLdError::TooDeep {
+            max: limits.max_depth,
+        });
+    }
+    // The sentinel @vocab first, then the document's contexts (see the module docs).
+    let own = context.or_else(|| object.get("@context"));
+    let mut contexts = vec![serde_json::json!({ "@vocab": UNDEFINED_TERM_VOCAB })];
+    match own {
+        Some(Value::Array(items)) => contexts.extend(items.iter().cloned()),
+        Some(Value::Null) | None => {}
+        Some(one) => contexts.push(one.clone()),
+    }
+    let contexts = Value::Array(contexts);
+    let mut text = Vec::with_capacity(4096);
+    jcs::write_object(&mut text, object, without, Some(&contexts));
+    if text.len() > limits.max_document_bytes {
+        return Err(JsonLdError::TooLarge {
+            size: text.len(),
+            max: limits.max_document_bytes,
+        });
+    }
+    let quads = to_rdf(&text)?;
+    check_sentinels(&quads)?;
+    let blank_nodes = blank_node_quads(&quads);
+    if blank_nodes.len() > limits.max_blank_nodes {
+        return Err(JsonLdError::TooManyBlankNodes {
+            count: blank_nodes.len(),
+            max: limits.max_blank_nodes,
+        });
+    }
+    let estimate = work_estimate(&quads, &blank_nodes);
+    if estimate > limits.max_work {
+        return Err(JsonLdError::WorkBudgetExceeded {
+            estimate,
+            budget: limits.max_work,
+        });
+    }
+    let mut dataset: Dataset = quads.into_iter().collect();
+    dataset.canonicalize(CanonicalizationAlgorithm::Rdfc10 {
+        hash_algorithm: CanonicalizationHashAlgorithm::Sha256,
+    });
+    let mut lines: Vec<String> = dataset.iter().map(|q| format!("{q} .\n")).collect();
+    lines.sort_unstable();
+    Ok(lines.concat())
+}
+
+/// JSON-LD to RDF with the pinned loader and the sentinel base IRI.
+fn to_rdf(text: &[u8]) -> Result<Vec<Quad>, JsonLdError> {
+    let refused: Arc<Mutex<Option<String>>> = Arc::default();
+    let refused_in_loader = Arc::clone(&refused);
+    let parser = JsonLdParser::new()
+        .with_base_iri(RELATIVE_IRI_BASE)
+        .map_err(|e| JsonLdError::Invalid(e.to_string()))?
+        .for_slice(text)
+        .with_load_document_callback(move |url, _| match pinned(url) {
+            Some(c) => Ok(JsonLdRemoteDocument {
+                document: c.bytes.to_vec(),
+                document_url: c.url.to_owned(),
+            }),
+            None => {
+                if let Ok(mut slot) = refused_in_loader.lock() {
+                    slot.get_or_insert_with(|| url.to_owned());
+                }
+                Err(Box::<dyn StdError + Send + Sync>::from(format!(
+                    "{url} is not a pinned context"
+                )))
+            }
+        });
+    let mut quads = Vec::with_capacity(128);
+    for quad in parser {
+        match quad {
+            Ok(q) => quads.push(q),
+            Err(e) => {
+                if let Some(url) = refused.lock().ok().and_then(|mut s| s.take()) {
+                    return Err(JsonLdError::ContextNotPinned { url });
+                }
+                return Err(JsonLdError::Invalid(e.to_string()));
+            }
+        }
+    }
+    if let Some(url) = refused.lock().ok().and_then(|mut s| s.take()) {
+        return Err(JsonLdError::ContextNotPinned { url });
+    }
+    Ok(quads)
+}
+
+/// Refuses quads that hold a sentinel IRI: an undefined term or a relative IRI.
+fn check_sentinels(quads: &[Quad]) -> Result<(), JsonLdError> {
+    let check = |iri: &str| -> Result<(), JsonLdError> {
+        if let Some(term) = iri.strip_prefix(UNDEFINED_TERM_VOCAB) {
+            return Err(JsonLdError::UndefinedTerm {
+                term: term.to_owned(),
+            });
+        }
+        if let Some(rest) = iri.strip_prefix(RELATIVE_IRI_BASE) {
+            return Err(JsonLdError::RelativeIri {
+                iri: rest.to_owned(),
+            });
+        }
+        Ok(())
+    };
+    for q in quads {
+        if let oxrdf::NamedOrBlankNode::NamedNode(n) = &q.subject {
+            check(n.as_str())?;
+        }
+        check(q.predicate.as_str())?;
+        match &q.object {
+            oxrdf::Term::NamedNode(n) => check(n.as_str())?,
+            oxrdf::Term::Literal(l) => check(l.datatype().as_str())?,
+            _ => {}
+        }
+        if let oxrdf::GraphName::NamedNode(n) = &q.graph_name {
+            check(n.as_str())?;
+        }
+    }
+    Ok(())
+}
+
+/// Each blank node with the indexes of the quads it appears in (RDFC-1.0 §4.4.3 step 2).
+fn blank_node_quads(quads: &[Quad]) -> HashMap<&BlankNode, Vec<usize>> {
+    let mut map: HashMap<&BlankNode, Vec<usize>> = HashMap::new();
+    for (i, q) in quads.iter().enumerate() {
+        if let oxrdf::NamedOrBlankNode::BlankNode(b) = &q.subject {
+            map.entry(b).or_default().push(i);
+        }
+        if let oxrdf::Term::BlankNode(b) = &q.object {
+            map.entry(b).or_default().push(i);
+        }
+        if let oxrdf::GraphName::BlankNode(b) = &q.graph_name {
+            map.entry(b).or_default().push(i);
+        }
+    }
+    for list in map.values_mut() {
+        list.dedup();
+    }
+    map
+}
+
+/// The work estimate of the module docs: blank nodes grouped by their first-degree hash input
+/// (RDFC-1.0 §4.7.3: their quads with themselves as `_:a` and other blank nodes as `_:z`).
+fn work_estimate(quads: &[Quad], blank_nodes: &HashMap<&BlankNode, Vec<usize>>) -> u64 {
+    let mut groups: HashMap<String, u64> = HashMap::with_capacity(blank_nodes.len());
+    for (me, indexes) in blank_nodes {
+        let mut lines: Vec<String> = indexes
+            .iter()
+            .map(|&i| first_degree_line(quads[i].as_ref(), me))
+            .collect();
+        lines.sort_unstable();
+        *groups.entry(lines.concat()).or_default() += 1;
+    }
+    let shared: u64 = groups.values().filter(|&&k| k > 1).sum();
+    groups
+        .values()
+        .filter(|&&k| k > 1)
+        .map(|&k| (2..=k).fold(1u64, u64::saturating_mul))
+        .fold(0u64, u64::saturating_add)
+        .saturating_mul(shared)
+}
+
+fn first_degree_line(q: QuadRef<'_>, me: &BlankNode) -> String {
+    let bnode = |b: oxrdf::BlankNodeRef<'_>| if b == me.as_ref() { "_:a" } else { "_:z" };
+    let mut line = String::with_capacity(128);
+    let _ = match q.subject {
+        NamedOrBlankNodeRef::BlankNode(b) => write!(line, "{} ", bnode(b)),
+        other => write!(line, "{other} "),
+    };
+    let _ = write!(line, "{} ", q.predicate);
+    let _ = match q.object {
+        TermRef::BlankNode(b) => write!(line, "{}", bnode(b)),
+        other => write!(line, "{other}"),
+    };
+    let _ = match q.graph_name {
+        GraphNameRef::BlankNode(b) => write!(line, " {}", bnode(b)),
+        GraphNameRef::NamedNode(n) => write!(line, " {n}"),
+        GraphNameRef::DefaultGraph => Ok(()),
+    };
+    line.push_str(" .\n");
+    line
+}
+
+fn depth(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use sha2::{Digest, Sha256};
+
+    fn object(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn pinned_files_match_their_sha256() {
+        for c in PINNED {
+            let hex: String = Sha256::digest(c.bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(hex, c.sha256, "{}", c.file);
+            assert!(crate::json::parse(c.bytes).is_ok(), "{}", c.file);
+        }
+    }
+
+    #[test]
+    fn known_contexts_are_all_pinned() {
+        for url in crate::credential::KNOWN_CONTEXTS {
+            assert!(pinned(url).is_some(), "{url}");
+        }
+    }
+
+    #[test]
+    fn defined_terms_canonicalize() {
+        let doc = object(json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "id": "urn:uuid:1",
+            "type": ["VerifiableCredential"],
+            "issuer": "did:example:1",
+            "credentialSubject": {"name": "A \"quoted\"\nname"}
+        }));
+        let nq = canonical_nquads(&doc, None, None, &Limits::default()).unwrap();
+        assert!(nq.ends_with(" .\n"), "{nq}");
+        assert!(
+            nq.contains("_:c14n0 <https://schema.org/name> \"A \\\"quoted\\\"\\nname\" .\n"),
+            "{nq}"
+        );
+        assert!(!nq.contains("hallmark"), "{nq}");
+    }
+
+    #[test]
+    fn undefined_terms_and_types_are_data_loss() {
+        let base = json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential"],
+            "issuer": "did:example:1",
+            "credentialSubject": {"id": "did:example:2"}
+        });
+        let mut term = base.clone();
+        term["credentialSubject"]["favouriteColour"] = "blue".into();
+        let e = canonical_nquads(&object(term), None, None, &Limits::default()).unwrap_err();
+        assert_eq!(
+            e,
+            JsonLdError::UndefinedTerm {
+                term: "favouriteColour".into()
+            }
+        );
+        assert_eq!(e.code(), ErrorCode::DataLossDetectionError);
+        let mut ty = base.clone();
+        ty["credentialSubject"]["type"] = "Wizard".into();
+        let e = canonical_nquads(&object(ty), None, None, &Limits::default()).unwrap_err();
+        assert_eq!(
+            e,
+            JsonLdError::UndefinedTerm {
+                term: "Wizard".into()
+            }
+        );
+        let mut id = base;
+        id["credentialSubject"]["id"] = "partner-7".into();
+        let e = canonical_nquads(&object(id), None, None, &Limits::default()).unwrap_err();
+        assert_eq!(
+            e,
+            JsonLdError::RelativeIri {
+                iri: "partner-7".into()
+            }
+        );
+        assert_eq!(e.code(), ErrorCode::MalformedValueError);
+    }
+
+    #[test]
+    fn a_context_vocab_still_defines_terms() {
+        let doc = object(json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+            "type": ["VerifiableCredential", "AlumniCredential"],
+            "credentialSubject": {"alumniOf": "x"}
+        }));
+        let nq = canonical_nquads(&doc, None, None, &Limits::default()).unwrap();
+        assert!(
+            nq.contains("<https://www.w3.org/ns/credentials/examples#alumniOf>"),
+            "{nq}"
+        );
+    }
+
+    #[test]
+    fn other_contexts_are_never_loaded() {
+        let doc = object(json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2", "https://evil.example/context.jsonld"],
+            "type": ["VerifiableCredential"]
+        }));
+        assert_eq!(
+            canonical_nquads(&doc, None, None, &Limits::default()),
+            Err(JsonLdError::ContextNotPinned {
+                url: "https://evil.example/context.jsonld".into()
+            })
+        );
+    }
+
+    #[test]
+    fn limits_refuse_hostile_documents() {
+        let doc = object(json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential"],
+            "description": "x".repeat(2000)
+        }));
+        assert!(matches!(
+            canonical_nquads(
+                &doc,
+                None,
+                None,
+                &Limits::default().max_document_bytes(1000)
+            ),
+            Err(JsonLdError::TooLarge { max: 1000, .. })
+        ));
+        let mut deep = json!("leaf");
+        for _ in 0..40 {
+            deep = json!({ "credentialSubject": deep });
+        }
+        let deep = object(
+            json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "credentialSubject": deep}),
+        );
+        assert_eq!(
+            canonical_nquads(&deep, None, None, &Limits::default()),
+            Err(JsonLdError::TooDeep { max: 32 })
+        );
+        // Ten blank nodes that cannot be told apart: a poisoned dataset.
+        let twins: Vec<Value> = (0..10).map(|_| json!({"name": "twin"})).collect();
+        let poison = object(json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": "VerifiableCredential",
+            "credentialSubject": twins
+        }));
+        let r = canonical_nquads(&poison, None, None, &Limits::default());
+        assert!(
+            matches!(r, Err(JsonLdError::WorkBudgetExceeded { .. })),
+            "{r:?}"
+        );
+        assert!(matches!(
+            canonical_nquads(&poison, None, None, &Limits::default().max_blank_nodes(5)),
+            Err(JsonLdError::TooManyBlankNodes { count: 11, max: 5 })
+        ));
+        // A few twins are fine.
+        let twins: Vec<Value> = (0..3).map(|_| json!({"name": "twin"})).collect();
+        let few = object(json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": "VerifiableCredential",
+            "credentialSubject": twins
+        }));
+        assert!(canonical_nquads(&few, None, None, &Limits::default()).is_ok());
+    }
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every Hallmark test on a fresh Debian machine with the Rust toolchain: installs what
-# the tests need, then formatting, lints, the core's wasm32 build, and the whole test suite.
+# Runs every Hallmark test on a fresh Debian machine with the Rust toolchain: installs and
+# starts what the tests need (the wasm32 target, PostgreSQL), then formatting, lints, the
+# core's wasm32 build, and the whole test suite (the store's tests on SQLite and PostgreSQL).
 # Usage: scripts/test.sh      (from anywhere; CI calls it through .ci/run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,26 @@ step "toolchain: the wasm32-unknown-unknown target for the core crate"
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
+
+step "PostgreSQL from Debian's packages, started, with a hallmark role (the store's tests run on it)"
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+if [ -z "$(pg_lsclusters -h 2>/dev/null)" ]; then
+  as_root pg_createcluster "$(ls /usr/lib/postgresql | sort -V | tail -n 1)" main >/dev/null
+fi
+read -r pg_version pg_cluster pg_port _ < <(pg_lsclusters -h | head -n 1)
+as_root pg_ctlcluster "$pg_version" "$pg_cluster" start 2>/dev/null || true
+for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p "$pg_port" && break; sleep 1; done
+pg_isready -h 127.0.0.1 -p "$pg_port"
+as_psql() { as_root su postgres -c "psql -p $pg_port -tAc \"$1\""; }
+[ "$(as_psql "SELECT 1 FROM pg_roles WHERE rolname = 'hallmark'")" = 1 ] ||
+  as_psql "CREATE ROLE hallmark LOGIN SUPERUSER PASSWORD 'hallmark'" >/dev/null
+[ "$(as_psql "SELECT 1 FROM pg_database WHERE datname = 'hallmark'")" = 1 ] ||
+  as_psql "CREATE DATABASE hallmark OWNER hallmark" >/dev/null
+export HALLMARK_TEST_POSTGRES_URL="postgres://hallmark:hallmark@127.0.0.1:$pg_port/hallmark"
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

@@ -341,14 +341,21 @@ mod tests {
         let p = Program::from_toml(DEMO_PROGRAM).unwrap();
         let gold = p.tier("gold").unwrap().clone();
         let mut competencies = gold.required_competencies.clone();
-        let claim = |competencies: &'_ [String], score, level, refs| Claim {
-            tier: "gold",
-            role: "solutions",
-            competencies,
-            exam_score: score,
-            demo_level: level,
-            validated_references: refs,
-        };
+        fn claim<'a>(
+            competencies: &'a [String],
+            score: Option<u8>,
+            level: Option<&'a str>,
+            refs: usize,
+        ) -> Claim<'a> {
+            Claim {
+                tier: "gold",
+                role: "solutions",
+                competencies,
+                exam_score: score,
+                demo_level: level,
+                validated_references: refs,
+            }
+        }
         assert_eq!(
             p.shortfalls(&claim(&competencies, Some(95), Some("Expert"), 5)),
             vec![]

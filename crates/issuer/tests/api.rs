@@ -1,0 +1,665 @@
+//! The issuer API driven through `router()` (no socket), on SQLite and on PostgreSQL: the
+//! same scenarios run on both. PostgreSQL runs use a fresh database per test on the server
+//! named by HALLMARK_TEST_POSTGRES_URL (scripts/test.sh starts one); without it they are
+//! skipped locally and fail under CI.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use hallmark_core::keys::{KeyFile, SecretKey};
+use hallmark_core::verify::{ResolveError, Resources, Verifier};
+use hallmark_core::{CheckId, Outcome, Report};
+use hallmark_issuer::{router, AppState, Config, Overrides};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+struct Harness {
+    state: AppState,
+    token: String,
+    _dir: PathBuf,
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let mut r = [0u8; 8];
+    getrandom::fill(&mut r).unwrap();
+    let dir = std::env::temp_dir().join(format!(
+        "hallmark-api-{tag}-{}",
+        r.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ));
+    std::fs::create_dir_all(dir.join("keys")).unwrap();
+    dir
+}
+
+/// A fresh PostgreSQL database, or None when no server is configured (outside CI).
+async fn postgres_url() -> Option<String> {
+    let Ok(admin) = std::env::var("HALLMARK_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "HALLMARK_TEST_POSTGRES_URL must be set under CI"
+        );
+        eprintln!("skipping the PostgreSQL run: HALLMARK_TEST_POSTGRES_URL is not set");
+        return None;
+    };
+    let mut r = [0u8; 6];
+    getrandom::fill(&mut r).unwrap();
+    let name = format!(
+        "hallmark_test_{}",
+        r.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    let store = hallmark_store::Store::connect(&admin)
+        .await
+        .expect("PostgreSQL is reachable");
+    let hallmark_store::Store::Postgres(pool) = &store else {
+        unreachable!()
+    };
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(pool)
+        .await
+        .unwrap();
+    store.close().await;
+    let base = admin.rsplit_once('/').unwrap().0;
+    Some(format!("{base}/{name}"))
+}
+
+async fn harness(backend: Backend, issuer_id: Option<&str>, extra: &str) -> Option<Harness> {
+    let dir = temp_dir(&format!("{backend:?}"));
+    let key = KeyFile::new(SecretKey::from_seed(&[11; 32]));
+    std::fs::write(dir.join("keys/issuer.json"), key.to_json().expose()).unwrap();
+    std::fs::write(
+        dir.join("program.toml"),
+        hallmark_issuer::program::DEMO_PROGRAM,
+    )
+    .unwrap();
+    let database_url = match backend {
+        Backend::Sqlite => "sqlite:hallmark.db".to_owned(),
+        Backend::Postgres => postgres_url().await?,
+    };
+    let issuer = issuer_id
+        .map(|i| format!("issuer_id = \"{i}\"\n"))
+        .unwrap_or_default();
+    std::fs::write(
+        dir.join("config.toml"),
+        format!("{issuer}issuer_name = \"Acme\"\nbase_url = \"https://partners.acme.example\"\ndatabase_url = \"{database_url}\"\n{extra}"),
+    )
+    .unwrap();
+    let config = Config::load(&dir.join("config.toml"), &Overrides::default()).unwrap();
+    let state = AppState::open(config).await.unwrap();
+    let token = hallmark_issuer::create_token(state.store(), "test-admin")
+        .await
+        .unwrap();
+    Some(Harness {
+        state,
+        token,
+        _dir: dir,
+    })
+}
+
+struct Reply {
+    status: StatusCode,
+    content_type: String,
+    body: Value,
+}
+
+impl Harness {
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+        content_type: &str,
+    ) -> Reply {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        if body.is_some() {
+            req = req.header("content-type", content_type);
+        }
+        let req = req.body(body.map_or_else(Body::empty, Body::from)).unwrap();
+        let res = router(self.state.clone()).oneshot(req).await.unwrap();
+        let status = res.status();
+        let content_type = res
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 22)
+            .await
+            .unwrap();
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        Reply {
+            status,
+            content_type,
+            body,
+        }
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Reply {
+        self.send(
+            "POST",
+            path,
+            Some(&self.token),
+            Some(body.to_string().into_bytes()),
+            "application/json",
+        )
+        .await
+    }
+
+    async fn get(&self, path: &str) -> Reply {
+        self.send("GET", path, Some(&self.token), None, "").await
+    }
+
+    async fn partner(&self, name: &str) -> String {
+        let r = self
+            .post(
+                "/api/v1/partners",
+                json!({"name": name, "url": "https://northwind.example"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.body["id"].as_str().unwrap().to_owned()
+    }
+
+    fn gold(&self, partner: &str) -> Value {
+        json!({
+            "partner_id": partner, "tier": "gold", "role": "solutions",
+            "competencies": ["CLOUD-FUND", "CLOUD-ARCH", "SEC-IAM", "DATA-MIG"],
+            "exam_score": 87, "demo_level": "Advanced", "approver": "Jane Approver",
+            "approved_at": approved_at(),
+            "references": [
+                {"name": "Contoso", "description": "Migration", "validated": true, "public": true},
+                {"name": "Fabrikam", "validated": true, "public": true},
+                {"name": "Secret bank", "validated": true, "public": false}
+            ]
+        })
+    }
+
+    /// Verifies a badge as a verifier would, fetching status lists and the DID document from
+    /// the service.
+    async fn verify(&self, badge: &Value) -> Report {
+        let mut docs = HashMap::new();
+        for path in [
+            "/status/revocation-1",
+            "/status/suspension-1",
+            "/.well-known/did.json",
+        ] {
+            let r = self.send("GET", path, None, None, "").await;
+            if r.status == StatusCode::OK {
+                let url = if path.starts_with("/.well-known") {
+                    "https://partners.acme.example/.well-known/did.json".to_owned()
+                } else {
+                    format!("https://partners.acme.example{path}")
+                };
+                docs.insert(url, Arc::<[u8]>::from(r.body.to_string().into_bytes()));
+            }
+        }
+        Verifier::new(time::OffsetDateTime::now_utc()).verify_value(badge, &Served(docs))
+    }
+}
+
+/// Thirty days ago: badges are valid now, whenever the tests run.
+fn approved_at() -> String {
+    hallmark_core::datetime::format(time::OffsetDateTime::now_utc() - time::Duration::days(30))
+}
+
+struct Served(HashMap<String, Arc<[u8]>>);
+
+impl Resources for Served {
+    fn fetch(&self, url: &str) -> Result<Arc<[u8]>, ResolveError> {
+        self.0.get(url).cloned().ok_or_else(|| ResolveError {
+            undecided: true,
+            detail: format!("{url} not served"),
+        })
+    }
+}
+
+fn status(report: &Report) -> (Outcome, String) {
+    let c = report.check(CheckId::Status).unwrap();
+    (c.outcome, c.detail.clone())
+}
+
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(super::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(super::Backend::Postgres).await
+            }
+        }
+    };
+}
+
+on_both!(approval_issues_a_badge_that_verifies_and_revocation_shows_at_once);
+async fn approval_issues_a_badge_that_verifies_and_revocation_shows_at_once(backend: Backend) {
+    let Some(h) = harness(backend, None, "").await else {
+        return;
+    };
+    let html = "<script>alert('x')</script> & Sons \"Ltd\"";
+    let partner = h.partner(html).await;
+    let r = h.post("/api/v1/approvals", h.gold(&partner)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let uuid = r.body["credential"]["uuid"].as_str().unwrap().to_owned();
+    let badge = r.body["credential"]["document"].clone();
+    assert_eq!(
+        badge["credentialSubject"]["identifier"][0]["identityHash"], html,
+        "the name is kept as text"
+    );
+    assert_eq!(
+        badge["credentialSubject"]["achievement"]["id"],
+        "https://partners.acme.example/program/tiers/gold"
+    );
+    let from = hallmark_core::datetime::parse(badge["validFrom"].as_str().unwrap()).unwrap();
+    let until = hallmark_core::datetime::parse(badge["validUntil"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        until - from,
+        time::Duration::days(365),
+        "Gold's validity period"
+    );
+    // Only validated, public references become evidence.
+    assert_eq!(badge["evidence"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        badge["credentialStatus"].as_array().unwrap().len(),
+        2,
+        "revocation and suspension"
+    );
+
+    // Committed before the response: the public endpoint serves the same document.
+    let public = h
+        .send("GET", &format!("/credentials/{uuid}"), None, None, "")
+        .await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert_eq!(public.body, badge);
+    let report = h.verify(&badge).await;
+    assert!(report.verified, "{:#?}", report.checks);
+
+    // Revoke: the list served next shows it.
+    let r = h
+        .post(
+            &format!("/api/v1/credentials/{uuid}/revoke"),
+            json!({"reason": "contract ended"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["revocationReason"], "contract ended");
+    let report = h.verify(&badge).await;
+    assert!(!report.verified);
+    let (outcome, detail) = status(&report);
+    assert_eq!(outcome, Outcome::Failed);
+    assert!(detail.starts_with("REVOKED"), "{detail}");
+    // The reason is private: not in the list, not in the badge.
+    let list = h.send("GET", "/status/revocation-1", None, None, "").await;
+    assert!(!list.body.to_string().contains("contract ended"));
+    // Irreversible.
+    let again = h
+        .post(
+            &format!("/api/v1/credentials/{uuid}/revoke"),
+            json!({"reason": "again"}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let reinstate = h
+        .post(&format!("/api/v1/credentials/{uuid}/reinstate"), json!({}))
+        .await;
+    assert_eq!(reinstate.status, StatusCode::CONFLICT);
+
+    // Every change is in the audit log, by token name.
+    let audit = h.get("/api/v1/audit").await;
+    let actions: Vec<&str> = audit
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for a in [
+        "token.create",
+        "partner.create",
+        "credential.issue",
+        "credential.revoke",
+    ] {
+        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+    assert!(audit
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["actor"] == "test-admin"));
+}
+
+on_both!(suspension_then_reinstatement);
+async fn suspension_then_reinstatement(backend: Backend) {
+    let Some(h) = harness(backend, None, "").await else {
+        return;
+    };
+    let partner = h.partner("Northwind").await;
+    let r = h.post("/api/v1/approvals", h.gold(&partner)).await;
+    let uuid = r.body["credential"]["uuid"].as_str().unwrap().to_owned();
+    let badge = r.body["credential"]["document"].clone();
+    assert_eq!(
+        h.post(&format!("/api/v1/credentials/{uuid}/suspend"), json!({}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let (outcome, detail) = status(&h.verify(&badge).await);
+    assert_eq!(outcome, Outcome::Failed);
+    assert!(detail.starts_with("SUSPENDED"), "{detail}");
+    assert_eq!(
+        h.post(&format!("/api/v1/credentials/{uuid}/suspend"), json!({}))
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        h.post(&format!("/api/v1/credentials/{uuid}/reinstate"), json!({}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert!(h.verify(&badge).await.verified);
+}
+
+on_both!(shortfalls_are_422_naming_the_requirement);
+async fn shortfalls_are_422_naming_the_requirement(backend: Backend) {
+    let Some(h) = harness(backend, None, "").await else {
+        return;
+    };
+    let partner = h.partner("Northwind").await;
+    let mut low = h.gold(&partner);
+    low["exam_score"] = json!(72);
+    let r = h.post("/api/v1/approvals", low).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.content_type, "application/problem+json");
+    assert_eq!(r.body["shortfalls"][0]["requirement"], "exam_score");
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("72% is below Gold Partner's minimum of 80%"),
+        "{}",
+        r.body
+    );
+
+    let mut gap = h.gold(&partner);
+    gap["competencies"] = json!(["CLOUD-FUND", "CLOUD-ARCH", "SEC-IAM"]);
+    let r = h.post("/api/v1/approvals", gap).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.body["shortfalls"][0]["requirement"],
+        "required_competency"
+    );
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("DATA-MIG"),
+        "{}",
+        r.body
+    );
+
+    let mut few = h.gold(&partner);
+    few["references"] =
+        json!([{"name": "Only one", "validated": true}, {"name": "Unchecked", "validated": false}]);
+    let r = h.post("/api/v1/approvals", few).await;
+    assert_eq!(r.body["shortfalls"][0]["requirement"], "references");
+
+    // Nothing was issued.
+    assert_eq!(h.get("/api/v1/credentials").await.body, json!([]));
+}
+
+on_both!(bad_input_is_4xx_problem_json_never_500);
+async fn bad_input_is_4xx_problem_json_never_500(backend: Backend) {
+    let Some(h) = harness(backend, None, "max_body_bytes = 4096\n").await else {
+        return;
+    };
+    let partner = h.partner("Northwind").await;
+    let problem = |r: &Reply, status: StatusCode| {
+        assert_eq!(r.status, status, "{}", r.body);
+        assert_eq!(r.content_type, "application/problem+json", "{}", r.body);
+        assert!(
+            r.body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{}",
+            r.body
+        );
+    };
+    let malformed = h
+        .send(
+            "POST",
+            "/api/v1/approvals",
+            Some(&h.token),
+            Some(b"{\"tier\": ".to_vec()),
+            "application/json",
+        )
+        .await;
+    problem(&malformed, StatusCode::BAD_REQUEST);
+    let mut unknown = h.gold(&partner);
+    unknown["tier"] = json!("diamond");
+    let r = h.post("/api/v1/approvals", unknown).await;
+    problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("unknown tier \"diamond\""),
+        "{}",
+        r.body
+    );
+    let big = json!({"name": "x".repeat(10_000), "url": "https://a.example"});
+    problem(
+        &h.post("/api/v1/partners", big).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+    );
+    problem(
+        &h.send(
+            "POST",
+            "/api/v1/partners",
+            None,
+            Some(b"{}".to_vec()),
+            "application/json",
+        )
+        .await,
+        StatusCode::UNAUTHORIZED,
+    );
+    problem(
+        &h.send(
+            "POST",
+            "/api/v1/partners",
+            Some("hm_wrong"),
+            Some(b"{}".to_vec()),
+            "application/json",
+        )
+        .await,
+        StatusCode::UNAUTHORIZED,
+    );
+    problem(
+        &h.send("GET", "/api/v1/partners", Some("hm_wrong"), None, "")
+            .await,
+        StatusCode::UNAUTHORIZED,
+    );
+    problem(
+        &h.send(
+            "POST",
+            "/api/v1/partners",
+            Some(&h.token),
+            Some(b"name=x".to_vec()),
+            "text/plain",
+        )
+        .await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+    );
+    problem(
+        &h.post("/api/v1/partners", json!({"name": "x"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+    problem(
+        &h.post("/api/v1/partners", json!({"name": "x", "url": "not a url"}))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+    let mut nobody = h.gold(&partner);
+    nobody["partner_id"] = json!("00000000-0000-0000-0000-000000000000");
+    problem(
+        &h.post("/api/v1/approvals", nobody).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+    problem(
+        &h.send("GET", "/credentials/nope", None, None, "").await,
+        StatusCode::NOT_FOUND,
+    );
+    problem(
+        &h.send("GET", "/status/nope", None, None, "").await,
+        StatusCode::NOT_FOUND,
+    );
+    problem(
+        &h.send("GET", "/no/such/path", None, None, "").await,
+        StatusCode::NOT_FOUND,
+    );
+    problem(
+        &h.post("/api/v1/credentials/nope/revoke", json!({"reason": "x"}))
+            .await,
+        StatusCode::NOT_FOUND,
+    );
+    // Public endpoints are read-only.
+    assert_eq!(
+        h.send(
+            "POST",
+            "/status/revocation-1",
+            None,
+            Some(b"{}".to_vec()),
+            "application/json"
+        )
+        .await
+        .status,
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+}
+
+on_both!(vc_api_issue_honours_options_and_tokens);
+async fn vc_api_issue_honours_options_and_tokens(backend: Backend) {
+    let Some(h) = harness(backend, None, "").await else {
+        return;
+    };
+    let issuer = h.state.keys().issuer().to_owned();
+    let credential = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential", "ExampleCredential"],
+        "issuer": issuer,
+        "validFrom": approved_at(),
+        "credentialSubject": {"id": "did:example:alice", "name": "Alice"}
+    });
+    let body = json!({"credential": credential, "options": {"credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}}});
+    let anonymous = h
+        .send(
+            "POST",
+            "/credentials/issue",
+            None,
+            Some(body.to_string().into_bytes()),
+            "application/json",
+        )
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let r = h.post("/credentials/issue", body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let vc = r.body["verifiableCredential"].clone();
+    assert_eq!(vc["credentialStatus"]["statusPurpose"], "revocation");
+    assert_eq!(vc["proof"]["cryptosuite"], "eddsa-jcs-2022");
+    assert!(h.verify(&vc).await.verified);
+    let r = h
+        .post(
+            "/credentials/issue",
+            json!({"credential": credential, "options": {"cryptosuite": "bogus-2099"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut other = credential.clone();
+    other["issuer"] = json!("did:example:someone-else");
+    assert_eq!(
+        h.post("/credentials/issue", json!({"credential": other}))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // With the endpoint opened by configuration, no token is needed.
+    let Some(open) = harness(backend, None, "open_issue_endpoint = true\n").await else {
+        return;
+    };
+    let body = json!({"credential": credential.clone()});
+    let mut c = body.clone();
+    c["credential"]["issuer"] = json!(open.state.keys().issuer());
+    let r = open
+        .send(
+            "POST",
+            "/credentials/issue",
+            None,
+            Some(c.to_string().into_bytes()),
+            "application/json",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}
+
+on_both!(did_web_document_and_concurrent_issuance);
+async fn did_web_document_and_concurrent_issuance(backend: Backend) {
+    let Some(h) = harness(backend, Some("did:web:partners.acme.example"), "").await else {
+        return;
+    };
+    let doc = h.send("GET", "/.well-known/did.json", None, None, "").await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert_eq!(doc.body["id"], "did:web:partners.acme.example");
+    let vm = doc.body["assertionMethod"][0].as_str().unwrap().to_owned();
+    assert!(vm.starts_with("did:web:partners.acme.example#z6Mk"), "{vm}");
+    let partner = h.partner("Northwind").await;
+    // Twelve approvals at once: every badge gets its own status index.
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let h2 = Harness {
+            state: h.state.clone(),
+            token: h.token.clone(),
+            _dir: PathBuf::new(),
+        };
+        let body = h.gold(&partner);
+        tasks.push(tokio::spawn(async move {
+            h2.post("/api/v1/approvals", body).await
+        }));
+    }
+    let mut indexes = std::collections::HashSet::new();
+    let mut badge = Value::Null;
+    for t in tasks {
+        let r = t.await.unwrap();
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        badge = r.body["credential"]["document"].clone();
+        let entry = &badge["credentialStatus"][0];
+        assert!(
+            indexes.insert(entry["statusListIndex"].as_str().unwrap().to_owned()),
+            "index reused"
+        );
+    }
+    assert_eq!(badge["proof"]["verificationMethod"], vm);
+    let report = h.verify(&badge).await;
+    assert!(report.verified, "{:#?}", report.checks);
+
+    // A did:key issuer has no DID document to serve.
+    let Some(k) = harness(backend, None, "").await else {
+        return;
+    };
+    assert_eq!(
+        k.send("GET", "/.well-known/did.json", None, None, "")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -159,7 +159,12 @@ pub async fn create_partner(
             ),
         )
         .await?;
-    Ok(json_response(StatusCode::CREATED, &json!(partner)))
+    let mut response = json_response(StatusCode::CREATED, &json!(partner));
+    let location = format!("{}/api/v1/partners/{}", state.config().base_url, partner.id);
+    if let Ok(location) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
 }
 
 pub async fn partners(_: Admin, State(state): State<AppState>) -> Result<Json<Value>, Problem> {

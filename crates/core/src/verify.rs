@@ -228,6 +228,25 @@ impl Verifier {
         self
     }
 
+    /// Verifies the proofs of any secured document for `purpose` (e.g. a holder's
+    /// presentation, [`Relationship::Authentication`]) and, when `controller` is given, that a
+    /// proof's method belongs to it for that purpose. Returns the `proof` check and the
+    /// binding check (reported under the `issuer` id). Challenge and domain are the caller's
+    /// to compare: they are signed, so a verified proof carries the values it was made with.
+    pub fn verify_proofs(
+        &self,
+        document: &Map<String, Value>,
+        purpose: Relationship,
+        controller: Option<&str>,
+        resources: &dyn Resources,
+    ) -> (Check, Option<Check>) {
+        let mut documents = DocumentCache::new(resources, &self.caches);
+        let proofs = proof::verify(document, purpose, self.now, &mut |vm| documents.key(vm));
+        let binding = controller
+            .map(|c| binding_check(Some(c), "the holder", purpose, &proofs, &mut documents));
+        (proof_check(&proofs), binding)
+    }
+
     /// Sets the cap on a decompressed status list, bytes.
     #[must_use]
     pub fn max_status_list_bytes(mut self, max: usize) -> Self {
@@ -672,13 +691,31 @@ fn issuer_check(
     proofs: &Result<Vec<ProofResult>, proof::ProofError>,
     documents: &mut DocumentCache<'_>,
 ) -> Check {
+    binding_check(
+        shape.issuer_id,
+        "the issuer",
+        Relationship::AssertionMethod,
+        proofs,
+        documents,
+    )
+}
+
+/// That one proof's verification method is `controller`'s, listed under `relationship`
+/// (VC-DI §4.3 Retrieve Verification Method; VC 2.0 §4.7 issuer; §4.13 holder).
+fn binding_check(
+    controller: Option<&str>,
+    role: &str,
+    relationship: Relationship,
+    proofs: &Result<Vec<ProofResult>, proof::ProofError>,
+    documents: &mut DocumentCache<'_>,
+) -> Check {
     let id = CheckId::Issuer;
-    let Some(issuer) = shape.issuer_id else {
+    let Some(issuer) = controller else {
         return Check::new(
             id,
             Outcome::Failed,
             Some(ErrorCode::MalformedValueError),
-            "the credential names no issuer",
+            format!("the document names no {}", role.trim_start_matches("the ")),
         );
     };
     let methods: Vec<&VerificationMethodId> = match proofs {
@@ -704,7 +741,11 @@ fn issuer_check(
         let problem = match documents.document(vm.controller_document_id()) {
             Err(e) => Check::new(
                 id,
-                if e.undecided { Outcome::Unknown } else { Outcome::Failed },
+                if e.undecided {
+                    Outcome::Unknown
+                } else {
+                    Outcome::Failed
+                },
                 Some(ErrorCode::InvalidVerificationMethod),
                 e.detail,
             ),
@@ -720,22 +761,32 @@ fn issuer_check(
                     Outcome::Failed,
                     Some(ErrorCode::InvalidVerificationMethod),
                     format!(
-                        "signed with {vm}, controlled by {}, which is not the issuer {issuer}",
-                        if method.controller.is_empty() { "nobody named" } else { &method.controller }
+                        "signed with {vm}, controlled by {}, which is not {role} {issuer}",
+                        if method.controller.is_empty() {
+                            "nobody named"
+                        } else {
+                            &method.controller
+                        }
                     ),
                 ),
-                Some(_) if !doc.has_relationship(vm.as_str(), Relationship::AssertionMethod) => Check::new(
+                Some(_) if !doc.has_relationship(vm.as_str(), relationship) => Check::new(
                     id,
                     Outcome::Failed,
                     Some(ErrorCode::InvalidRelationshipForVerificationMethod),
-                    format!("{vm} is not listed under assertionMethod by {issuer}, so it may not issue credentials"),
+                    format!(
+                        "{vm} is not listed under {} by {issuer}",
+                        relationship.as_str()
+                    ),
                 ),
                 Some(_) => {
                     return Check::new(
                         id,
                         Outcome::Passed,
                         None,
-                        format!("{vm} is an assertionMethod of the issuer {issuer}"),
+                        format!(
+                            "{vm} is an {} method of {role} {issuer}",
+                            relationship.as_str()
+                        ),
                     )
                 }
             },

@@ -366,28 +366,30 @@ const MAX_ROUNDS: usize = 4;
 
 /// Verifies a parsed credential, fetching what the pipeline needs with `fetcher`.
 pub async fn verify(verifier: &Verifier, credential: &Value, fetcher: &Fetcher) -> Report {
+    with_fetched(fetcher, |resources| verifier.verify_value(credential, resources)).await
+}
+
+/// Runs `work` (which does no I/O) with what it asks `fetcher` for: runs it, fetches the
+/// URLs it asked for and did not have, and runs it again, until it needs nothing new.
+pub async fn with_fetched<T>(fetcher: &Fetcher, work: impl Fn(&dyn Resources) -> T) -> T {
     let mut snapshot = Snapshot {
         found: HashMap::new(),
         missing: Mutex::new(Vec::new()),
     };
-    let mut report = verifier.verify_value(credential, &snapshot);
+    let mut result = work(&snapshot);
     for _ in 0..MAX_ROUNDS {
-        let missing: Vec<String> =
-            std::mem::take(&mut *snapshot.missing.lock().unwrap_or_else(|p| p.into_inner()));
-        let new: Vec<String> = missing
-            .into_iter()
-            .filter(|u| !snapshot.found.contains_key(u))
-            .collect();
+        let missing: Vec<String> = std::mem::take(&mut *snapshot.missing.lock().unwrap_or_else(|p| p.into_inner()));
+        let new: Vec<String> = missing.into_iter().filter(|u| !snapshot.found.contains_key(u)).collect();
         if new.is_empty() {
             break;
         }
         for url in new {
-            let result = fetcher.get(&url).await;
-            snapshot.found.insert(url, result);
+            let fetched = fetcher.get(&url).await;
+            snapshot.found.insert(url, fetched);
         }
-        report = verifier.verify_value(credential, &snapshot);
+        result = work(&snapshot);
     }
-    report
+    result
 }
 
 /// Fetches one URL as bytes for the CLI's `verify https://…` inputs.

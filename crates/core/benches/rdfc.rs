@@ -1,0 +1,89 @@
+//! eddsa-rdfc-2022 on a ~3 KB partner badge: signing, the full verification pipeline from
+//! bytes, the proof check alone, and the canonicalization (JSON-LD to RDF and RDFC-1.0) alone.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+
+// The allocator the hallmark binaries use.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use hallmark_core::badge;
+use hallmark_core::did::{Did, Relationship};
+use hallmark_core::jsonld::{self, Limits};
+use hallmark_core::keys::SecretKey;
+use hallmark_core::proof::{self, Cryptosuite, ProofOptions};
+use hallmark_core::trust::{TrustList, TrustedIssuer};
+use hallmark_core::verify::{Offline, Verifier};
+use time::macros::datetime;
+
+fn rdfc(c: &mut Criterion) {
+    let key = SecretKey::from_seed(&[9; 32]);
+    let issuer = Did::key(&key.public_key());
+    let unsigned = badge::example(&issuer)
+        .build()
+        .expect("example badge builds");
+    let options = ProofOptions::did_key(
+        &key.public_key(),
+        Cryptosuite::EddsaRdfc2022,
+        Some(datetime!(2026-01-15 09:00 UTC)),
+    );
+    let signed = proof::sign(unsigned.clone().into_map(), &options, &key).expect("signs");
+    let bytes = serde_json::to_vec(&signed).expect("serializes");
+    let mut trust = TrustList::new();
+    trust.add(TrustedIssuer {
+        id: issuer.to_string(),
+        name: Some("Acme".into()),
+    });
+    let verifier = Verifier::new(datetime!(2026-06-01 00:00 UTC)).trust(trust);
+    assert!(verifier.verify_bytes(&bytes, &Offline).verified);
+    eprintln!("signed badge: {} bytes", bytes.len());
+
+    let mut group = c.benchmark_group("eddsa-rdfc-2022");
+    group.bench_function("verify badge (full pipeline from bytes)", |b| {
+        b.iter(|| {
+            assert!(
+                verifier
+                    .verify_bytes(std::hint::black_box(&bytes), &Offline)
+                    .verified
+            )
+        })
+    });
+    let public = key.public_key();
+    group.bench_function("proof check only (parsed badge)", |b| {
+        b.iter(|| {
+            let results = proof::verify(
+                std::hint::black_box(&signed),
+                Relationship::AssertionMethod,
+                datetime!(2026-06-01 00:00 UTC),
+                &mut |_| Ok(public.clone()),
+            )
+            .expect("has a proof");
+            assert!(results[0].outcome.is_ok());
+        })
+    });
+    group.bench_function("canonical N-Quads of the badge (JSON-LD + RDFC-1.0)", |b| {
+        b.iter(|| {
+            jsonld::canonical_nquads(
+                std::hint::black_box(unsigned.as_map()),
+                None,
+                None,
+                &Limits::default(),
+            )
+            .expect("canonicalizes")
+        })
+    });
+    group.bench_function("sign badge", |b| {
+        b.iter(|| {
+            proof::sign(
+                std::hint::black_box(unsigned.clone().into_map()),
+                &options,
+                &key,
+            )
+            .expect("signs")
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, rdfc);
+criterion_main!(benches);

@@ -55,7 +55,7 @@ fn rdfc(c: &mut Criterion) {
                 std::hint::black_box(&signed),
                 Relationship::AssertionMethod,
                 datetime!(2026-06-01 00:00 UTC),
-                &mut |_| Ok(public.clone()),
+                &mut |_| Ok(public),
             )
             .expect("has a proof");
             assert!(results[0].outcome.is_ok());

@@ -1,0 +1,402 @@
+//! Open Badges 3.0: the 1EdTech `eddsa-rdfc-2022` vector byte for byte (its key is an https
+//! issuer profile, served here from tests/vectors/ob3/1edtech-eddsa-rdfc-2022/issuer-profile.json),
+//! and the 1EdTech validator's fixtures with the verdicts Hallmark's checks must give.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use hallmark_core::did::{Relationship, VerificationMethodId};
+use hallmark_core::jsonld::{self, Limits};
+use hallmark_core::keys::SecretKey;
+use hallmark_core::proof::{self, Cryptosuite, ProofOptions};
+use hallmark_core::verify::{ResolveError, Resources, Verifier};
+use hallmark_core::{json, CheckId, ErrorCode, Outcome};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/ob3")
+}
+
+fn read(name: &str) -> Vec<u8> {
+    std::fs::read(dir().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn text(name: &str) -> String {
+    String::from_utf8(read(name)).unwrap()
+}
+
+fn object(name: &str) -> Map<String, Value> {
+    json::parse(&read(name))
+        .unwrap()
+        .as_object()
+        .unwrap()
+        .clone()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+const V: &str = "1edtech-eddsa-rdfc-2022";
+
+/// Files served for URLs, like `hallmark verify --resolve URL=FILE`.
+struct Files(HashMap<&'static str, Arc<[u8]>>);
+
+impl Resources for Files {
+    fn fetch(&self, url: &str) -> Result<Arc<[u8]>, ResolveError> {
+        self.0.get(url).cloned().ok_or_else(|| ResolveError {
+            undecided: true,
+            detail: format!("{url} is not served in this test"),
+        })
+    }
+}
+
+fn issuer_profile() -> Files {
+    Files(HashMap::from([(
+        "https://example.edu/issuers/565049",
+        Arc::from(read(&format!("{V}/issuer-profile.json"))),
+    )]))
+}
+
+fn vector_key() -> SecretKey {
+    let key: Value = serde_json::from_slice(&read(&format!("{V}/keyPair.json"))).unwrap();
+    let private = key["privateKeyHex"].as_str().unwrap();
+    let seed: Vec<u8> = (0..32)
+        .map(|i| u8::from_str_radix(&private[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    SecretKey::from_seed(&seed.try_into().unwrap())
+}
+
+#[test]
+fn ob3_vector_intermediates_and_proof_value_reproduce() {
+    let unsigned = object(&format!("{V}/credential-unsigned.json"));
+    let canon = jsonld::canonical_nquads(&unsigned, None, None, &Limits::default()).unwrap();
+    assert_eq!(canon, text(&format!("{V}/document-canon.txt")));
+    let doc_hash = Sha256::digest(canon.as_bytes());
+    assert_eq!(
+        hex(&doc_hash),
+        text(&format!("{V}/document-hash.txt")).trim()
+    );
+    let options = object(&format!("{V}/proof-options.json"));
+    let proof_canon =
+        jsonld::canonical_nquads(&options, None, unsigned.get("@context"), &Limits::default())
+            .unwrap();
+    assert_eq!(proof_canon, text(&format!("{V}/proof-canon.txt")));
+    let proof_hash = Sha256::digest(proof_canon.as_bytes());
+    assert_eq!(
+        hex(&proof_hash),
+        text(&format!("{V}/proof-hash.txt")).trim()
+    );
+    let combined = [proof_hash.as_slice(), doc_hash.as_slice()].concat();
+    assert_eq!(
+        hex(&combined),
+        text(&format!("{V}/combined-hash.txt")).trim()
+    );
+    let key = vector_key();
+    assert_eq!(
+        hex(&key.sign(&combined)),
+        text(&format!("{V}/signature-hex.txt")).trim()
+    );
+
+    let signed = proof::sign(
+        unsigned,
+        &ProofOptions {
+            cryptosuite: Cryptosuite::EddsaRdfc2022,
+            verification_method: VerificationMethodId::parse(
+                options["verificationMethod"].as_str().unwrap(),
+            )
+            .unwrap(),
+            proof_purpose: Relationship::AssertionMethod,
+            created: Some(hallmark_core::datetime::parse("2010-01-01T19:23:24Z").unwrap()),
+        },
+        &key,
+    )
+    .unwrap();
+    assert_eq!(
+        signed["proof"]["proofValue"],
+        text(&format!("{V}/proof-value.txt")).trim()
+    );
+    assert_eq!(
+        Value::Object(signed),
+        Value::Object(object(&format!("{V}/credential-signed.json")))
+    );
+}
+
+#[test]
+fn ob3_vector_verifies_with_its_issuer_profile() {
+    let at = hallmark_core::datetime::parse("2026-01-01T00:00:00Z").unwrap();
+    let bytes = read(&format!("{V}/credential-signed.json"));
+    let report = Verifier::new(at).verify_bytes(&bytes, &issuer_profile());
+    assert!(report.verified, "{report:#?}");
+    assert_eq!(
+        report.check(CheckId::Issuer).unwrap().outcome,
+        Outcome::Passed
+    );
+    // Without the profile the key cannot be had: unknown, not verified.
+    let report = Verifier::new(at).verify_bytes(&bytes, &Files(HashMap::new()));
+    assert_eq!(
+        report.check(CheckId::Proof).unwrap().outcome,
+        Outcome::Unknown
+    );
+    assert!(!report.verified);
+}
+
+#[test]
+fn ob3_vector_tampered_or_with_an_undefined_term_fails() {
+    let at = hallmark_core::datetime::parse("2026-01-01T00:00:00Z").unwrap();
+    let signed = object(&format!("{V}/credential-signed.json"));
+    let mut tampered = signed.clone();
+    tampered["name"] = "Leadership Badge".into();
+    let report = Verifier::new(at).verify_value(&Value::Object(tampered), &issuer_profile());
+    let proof = report.check(CheckId::Proof).unwrap();
+    assert_eq!(proof.outcome, Outcome::Failed);
+    assert_eq!(proof.code, Some(ErrorCode::ProofVerificationError));
+    // A term no context defines, added after signing, is data loss, not a quiet pass.
+    let mut extra = signed.clone();
+    extra["credentialSubject"]["favouriteColour"] = "blue".into();
+    let report = Verifier::new(at).verify_value(&Value::Object(extra), &issuer_profile());
+    let proof = report.check(CheckId::Proof).unwrap();
+    assert_eq!(proof.outcome, Outcome::Failed, "{proof:?}");
+    assert_eq!(proof.code, Some(ErrorCode::DataLossDetectionError));
+    assert!(proof.detail.contains("favouriteColour"), "{}", proof.detail);
+    // An undefined type too.
+    let mut ty = signed;
+    ty["type"] = serde_json::json!(["VerifiableCredential", "OpenBadgeCredential", "GoldStar"]);
+    let report = Verifier::new(at).verify_value(&Value::Object(ty), &issuer_profile());
+    assert_eq!(
+        report.check(CheckId::Proof).unwrap().code,
+        Some(ErrorCode::DataLossDetectionError)
+    );
+}
+
+/// What a verifier that resolved every issuer profile would be served: for each proof's
+/// `https://…#z6Mk…` verification method, a profile listing that key under assertionMethod
+/// (the 1EdTech validator reads the key from the fragment), and the fixtures' status list.
+fn validator_resources(documents: &[Value]) -> Files {
+    let mut files = HashMap::new();
+    files.insert(
+        "https://raw.githubusercontent.com/1EdTech/digital-credentials-public-validator/refs/heads/main/inspector-vc/src/test/resources/ob30/bit-string-list/testlist",
+        Arc::from(read("1edtech-validator/bit-string-list/testlist")),
+    );
+    let mut keys: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for doc in documents {
+        let proofs = match doc.get("proof") {
+            Some(Value::Array(p)) => p.clone(),
+            Some(p) => vec![p.clone()],
+            None => vec![],
+        };
+        for p in proofs {
+            let Some(vm) = p.get("verificationMethod").and_then(Value::as_str) else {
+                continue;
+            };
+            if let Some((url, key)) = vm.split_once('#') {
+                if url.starts_with("https://") {
+                    keys.entry(url.to_owned())
+                        .or_default()
+                        .push((vm.to_owned(), key.to_owned()));
+                }
+            }
+        }
+    }
+    for (url, methods) in keys {
+        let profile = serde_json::json!({
+            "id": url,
+            "type": ["Profile"],
+            "verificationMethod": methods.iter().map(|(vm, key)| serde_json::json!({
+                "id": vm, "type": "Multikey", "controller": url, "publicKeyMultibase": key
+            })).collect::<Vec<_>>(),
+            "assertionMethod": methods.iter().map(|(vm, _)| vm.clone()).collect::<Vec<_>>(),
+        });
+        files.insert(
+            Box::leak(url.into_boxed_str()) as &'static str,
+            Arc::from(serde_json::to_vec(&profile).unwrap()),
+        );
+    }
+    Files(files)
+}
+
+#[test]
+fn onedtech_validator_fixtures_get_hallmarks_verdicts() {
+    use Outcome::{Failed, Passed};
+    // (fixture, proof check, verified, the 1EdTech validator's verdict, why they differ)
+    let table: &[(&str, Outcome, Option<ErrorCode>, bool)] = &[
+        ("simple.json", Passed, None, true),
+        ("simple-context-alias.json", Passed, None, true),
+        ("simple-context-version.json", Passed, None, true),
+        ("simple-did-web-method.json", Passed, None, true),
+        ("endorsement-valid.json", Passed, None, true),
+        // KNOWN DIVERGENCE: five identical embedded endorsement proofs (blank-node named
+        // graphs that only N-degree hashing tells apart) get other canonical labels from
+        // oxrdf 0.3.5's RDFC-1.0 than from jsonld.js / PyLD (same quads, different c14n
+        // numbering), so the signature, valid elsewhere, fails here.
+        (
+            "complete.json",
+            Failed,
+            Some(ErrorCode::ProofVerificationError),
+            false,
+        ),
+        ("bit-string-list/testlist", Passed, None, true),
+        // Blank nodes (Address without id) canonicalize; revoked (index 23 set upstream).
+        (
+            "bit-string-list/credential-status-revoked-blank-nodes.json",
+            Passed,
+            None,
+            false,
+        ),
+        (
+            "bit-string-list/credential-status-revoked.json",
+            Passed,
+            None,
+            false,
+        ),
+        // Signed by a did:key that the issuer (a urn:uuid) does not name: Hallmark's issuer
+        // binding refuses it, where the 1EdTech validator accepts.
+        ("simple-did-key-method.json", Passed, None, false),
+        ("simple-err-expired.json", Passed, None, false),
+        ("simple-err-issued.json", Passed, None, false),
+        (
+            "simple-err-proof-value.json",
+            Failed,
+            Some(ErrorCode::ProofVerificationError),
+            false,
+        ),
+        (
+            "simple-err-proof-method.json",
+            Failed,
+            Some(ErrorCode::InvalidVerificationMethod),
+            false,
+        ),
+        (
+            "simple-err-proof-method-no-scheme.json",
+            Failed,
+            Some(ErrorCode::InvalidVerificationMethod),
+            false,
+        ),
+        (
+            "simple-err-proof-method-unknown-did-method.json",
+            Failed,
+            Some(ErrorCode::InvalidVerificationMethod),
+            false,
+        ),
+        (
+            "simple-err-proof-method-unknown-scheme.json",
+            Failed,
+            Some(ErrorCode::InvalidVerificationMethod),
+            false,
+        ),
+        // Types that no context defines: data loss (signed under a draft context's @vocab).
+        (
+            "simple-err-context.json",
+            Failed,
+            Some(ErrorCode::DataLossDetectionError),
+            false,
+        ),
+        (
+            "simple-err-type.json",
+            Failed,
+            Some(ErrorCode::DataLossDetectionError),
+            false,
+        ),
+        (
+            "simple-err-credential-subject-type.json",
+            Failed,
+            Some(ErrorCode::DataLossDetectionError),
+            false,
+        ),
+        (
+            "simple-err-credential-subject-identifier-type.json",
+            Failed,
+            Some(ErrorCode::DataLossDetectionError),
+            false,
+        ),
+        (
+            "simple-err-credential-subject-profile-type.json",
+            Failed,
+            Some(ErrorCode::DataLossDetectionError),
+            false,
+        ),
+        (
+            "simple-err-credential-subject-result-type.json",
+            Failed,
+            Some(ErrorCode::DataLossDetectionError),
+            false,
+        ),
+        (
+            "simple-err-credential-subject-achievement-result-description-type.json",
+            Failed,
+            Some(ErrorCode::DataLossDetectionError),
+            false,
+        ),
+        (
+            "simple-err-evidence-type.json",
+            Failed,
+            Some(ErrorCode::DataLossDetectionError),
+            false,
+        ),
+        (
+            "simple-err-issuer-type.json",
+            Failed,
+            Some(ErrorCode::DataLossDetectionError),
+            false,
+        ),
+        (
+            "simple-err-issuer-parentorg-type.json",
+            Failed,
+            Some(ErrorCode::DataLossDetectionError),
+            false,
+        ),
+        (
+            "simple-err-issuer-otheridentifier-type.json",
+            Failed,
+            Some(ErrorCode::DataLossDetectionError),
+            false,
+        ),
+        // A proof set with an entry of an unknown type: Hallmark requires every proof to verify.
+        (
+            "simple-multiple-proofs.json",
+            Failed,
+            Some(ErrorCode::ProofVerificationError),
+            false,
+        ),
+        // The legacy cryptosuite name eddsa-2022 is not implemented.
+        (
+            "simple-eddsa-2022.json",
+            Failed,
+            Some(ErrorCode::ProofVerificationError),
+            false,
+        ),
+        // Ed25519Signature2020 is not implemented.
+        (
+            "simple_v1.json",
+            Failed,
+            Some(ErrorCode::ProofVerificationError),
+            false,
+        ),
+        (
+            "simple-noproof.json",
+            Failed,
+            Some(ErrorCode::ProofVerificationError),
+            false,
+        ),
+    ];
+    let at = hallmark_core::datetime::parse("2026-01-01T00:00:00Z").unwrap();
+    let documents: Vec<Value> = table
+        .iter()
+        .map(|(f, ..)| json::parse(&read(&format!("1edtech-validator/{f}"))).unwrap())
+        .collect();
+    let resources = validator_resources(&documents);
+    let mut wrong = Vec::new();
+    for ((file, proof, code, verified), doc) in table.iter().zip(&documents) {
+        let report = Verifier::new(at).verify_value(doc, &resources);
+        let check = report.check(CheckId::Proof).unwrap();
+        if check.outcome != *proof || check.code != *code || report.verified != *verified {
+            wrong.push(format!(
+                "{file}: proof {:?} {:?} ({}), verified {}",
+                check.outcome, check.code, check.detail, report.verified
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

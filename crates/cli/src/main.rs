@@ -51,6 +51,9 @@ enum Command {
     StatusList(status_list::Command),
     /// Run the issuer service: program, approvals, issuance, revocation, did:web.
     Serve(serve::Args),
+    /// The standalone verifier service (VC API verify endpoints, trust list, fetching).
+    #[command(subcommand)]
+    Verifier(serve::VerifierCommand),
     /// Manage admin API tokens.
     #[command(subcommand)]
     Token(serve::TokenCommand),
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::StatusList(command) => status_list::run(command),
         Command::Serve(args) => serve::run(args),
         Command::Token(command) => serve::token(command),
+        Command::Verifier(command) => serve::verifier(command),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -149,3 +149,76 @@ pub fn token(command: TokenCommand) -> Result<u8, CliError> {
         Ok(0)
     })
 }
+
+/// `hallmark verifier` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum VerifierCommand {
+    /// Run the verifier: POST /credentials/verify, /presentations/verify and /verify.
+    Serve {
+        /// The configuration file (TOML; optional).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The address to listen on (default 127.0.0.1:8090).
+        #[arg(long)]
+        listen: Option<String>,
+        /// A trusted issuer: a DID, an https issuer URL, or a trust list file (reloaded when
+        /// it changes). Repeat for more.
+        #[arg(long, value_name = "DID|URL|FILE")]
+        trust: Vec<String>,
+        /// Fetch https://HOST:PORT/… over plain HTTP, even on loopback (tests only).
+        #[arg(long, value_name = "HOST:PORT")]
+        insecure_host: Vec<String>,
+    },
+}
+
+/// Runs `hallmark verifier serve` until Ctrl-C.
+///
+/// # Errors
+/// [`CliError::Serve`] for configuration problems or an address in use.
+pub fn verifier(command: VerifierCommand) -> Result<u8, CliError> {
+    let VerifierCommand::Serve {
+        config,
+        listen,
+        trust,
+        insecure_host,
+    } = command;
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HALLMARK_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let mut config = match &config {
+        Some(path) => hallmark_verifier::VerifierConfig::load(path).map_err(serve_error)?,
+        None => hallmark_verifier::VerifierConfig::default(),
+    };
+    if let Some(l) = listen {
+        config.listen = l.parse().map_err(|e| CliError::Usage {
+            flag: "--listen",
+            message: format!("{l:?}: {e}"),
+        })?;
+    }
+    for t in trust {
+        if t.starts_with("did:") || t.starts_with("https://") || t.starts_with("http://") {
+            config.trust.push(t);
+        } else {
+            config.trust_files.push(PathBuf::from(t));
+        }
+    }
+    config.insecure_hosts.extend(insecure_host);
+    let state = hallmark_verifier::VerifierState::new(config).map_err(CliError::Serve)?;
+    runtime()?.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(state.config().listen)
+            .await
+            .map_err(|e| {
+                CliError::Serve(format!("cannot listen on {}: {e}", state.config().listen))
+            })?;
+        let addr = listener.local_addr().map_err(serve_error)?;
+        tracing::info!("verifier listening on http://{addr}");
+        hallmark_verifier::serve(state, listener)
+            .await
+            .map_err(serve_error)?;
+        Ok(0)
+    })
+}

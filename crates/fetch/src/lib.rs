@@ -171,6 +171,16 @@ impl Fetcher {
         self
     }
 
+    /// The bytes at `url` if they are at hand without a request: a local copy or a fresh
+    /// cached response.
+    pub fn cached(&self, url: &str) -> Option<Arc<[u8]>> {
+        if let Some(bytes) = self.local.get(url) {
+            return Some(bytes.clone());
+        }
+        let hit = self.cache.lock().ok()?.get(url).cloned()?;
+        (hit.expires > Instant::now()).then_some(hit.bytes)
+    }
+
     /// The bytes at `url`: a local copy, a fresh cached response, or a new fetch.
     ///
     /// # Errors
@@ -333,13 +343,18 @@ impl Resolve for GuardedResolver {
 
 /// What one verification run had fetched, as the core's [`Resources`]; records what it was
 /// asked for and did not have.
-struct Snapshot {
+struct Snapshot<'f> {
+    fetcher: &'f Fetcher,
     found: HashMap<String, Result<Arc<[u8]>, FetchError>>,
     missing: Mutex<Vec<String>>,
 }
 
-impl Resources for Snapshot {
+impl Resources for Snapshot<'_> {
     fn fetch(&self, url: &str) -> Result<Arc<[u8]>, ResolveError> {
+        // What the fetcher holds fresh is used at once: a warm verifier runs the pipeline once.
+        if let Some(bytes) = self.fetcher.cached(url) {
+            return Ok(bytes);
+        }
         match self.found.get(url) {
             Some(Ok(bytes)) => Ok(bytes.clone()),
             Some(Err(e)) => Err(ResolveError {
@@ -366,20 +381,28 @@ const MAX_ROUNDS: usize = 4;
 
 /// Verifies a parsed credential, fetching what the pipeline needs with `fetcher`.
 pub async fn verify(verifier: &Verifier, credential: &Value, fetcher: &Fetcher) -> Report {
-    with_fetched(fetcher, |resources| verifier.verify_value(credential, resources)).await
+    with_fetched(fetcher, |resources| {
+        verifier.verify_value(credential, resources)
+    })
+    .await
 }
 
 /// Runs `work` (which does no I/O) with what it asks `fetcher` for: runs it, fetches the
 /// URLs it asked for and did not have, and runs it again, until it needs nothing new.
 pub async fn with_fetched<T>(fetcher: &Fetcher, work: impl Fn(&dyn Resources) -> T) -> T {
     let mut snapshot = Snapshot {
+        fetcher,
         found: HashMap::new(),
         missing: Mutex::new(Vec::new()),
     };
     let mut result = work(&snapshot);
     for _ in 0..MAX_ROUNDS {
-        let missing: Vec<String> = std::mem::take(&mut *snapshot.missing.lock().unwrap_or_else(|p| p.into_inner()));
-        let new: Vec<String> = missing.into_iter().filter(|u| !snapshot.found.contains_key(u)).collect();
+        let missing: Vec<String> =
+            std::mem::take(&mut *snapshot.missing.lock().unwrap_or_else(|p| p.into_inner()));
+        let new: Vec<String> = missing
+            .into_iter()
+            .filter(|u| !snapshot.found.contains_key(u))
+            .collect();
         if new.is_empty() {
             break;
         }

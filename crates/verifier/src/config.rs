@@ -1,0 +1,137 @@
+//! The verifier's configuration: an optional TOML file, then `--trust` and `--listen` flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Why the configuration was refused; names the key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not TOML, or unknown or mistyped keys.
+    #[error("{path}: {message}")]
+    Toml {
+        /// The file.
+        path: PathBuf,
+        /// What the parser said (names the key and line).
+        message: String,
+    },
+    /// A key with a value that cannot be used.
+    #[error("configuration key `{key}`: {message}")]
+    Invalid {
+        /// The key.
+        key: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct File {
+    listen: Option<String>,
+    #[serde(default)]
+    trust_files: Vec<PathBuf>,
+    #[serde(default)]
+    trust: Vec<String>,
+    clock_skew_seconds: Option<u64>,
+    cache_max_age_seconds: Option<u64>,
+    max_body_bytes: Option<usize>,
+    max_concurrency: Option<usize>,
+    rate_limit_per_second: Option<u64>,
+    rate_limit_burst: Option<u32>,
+    fetch_timeout_seconds: Option<u64>,
+    #[serde(default)]
+    insecure_hosts: Vec<String>,
+}
+
+/// The verifier's settings.
+#[derive(Debug, Clone)]
+pub struct VerifierConfig {
+    /// Where to listen (default 127.0.0.1:8090).
+    pub listen: SocketAddr,
+    /// Trust list files (`{"issuers": [{"id", "name"}]}`), reloaded when they change.
+    pub trust_files: Vec<PathBuf>,
+    /// Trusted issuer ids given inline.
+    pub trust: Vec<String>,
+    /// Tolerated clock skew on validity periods.
+    pub clock_skew: Duration,
+    /// The longest a fetched DID document or status list is cached.
+    pub cache_max_age: Duration,
+    /// The largest request body, bytes.
+    pub max_body_bytes: usize,
+    /// Requests handled at once; more are refused with 503 rather than queued.
+    pub max_concurrency: usize,
+    /// Requests per second per client address (0: no limit).
+    pub rate_limit_per_second: u64,
+    /// Burst allowance per client.
+    pub rate_limit_burst: u32,
+    /// Timeout of one fetch.
+    pub fetch_timeout: Duration,
+    /// `host:port` fetched over plain HTTP even on loopback (tests only).
+    pub insecure_hosts: Vec<String>,
+}
+
+impl Default for VerifierConfig {
+    fn default() -> Self {
+        Self::from_file(File::default(), Path::new("."))
+            .unwrap_or_else(|_| unreachable!("the defaults are valid"))
+    }
+}
+
+impl VerifierConfig {
+    /// Reads `path` (relative trust files are taken from its folder).
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the file or key.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let file: File = toml::from_str(&text).map_err(|e| ConfigError::Toml {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        Self::from_file(file, path.parent().unwrap_or(Path::new(".")))
+    }
+
+    fn from_file(file: File, dir: &Path) -> Result<Self, ConfigError> {
+        let listen_text = file.listen.unwrap_or_else(|| "127.0.0.1:8090".into());
+        let listen = listen_text.parse().map_err(|e| ConfigError::Invalid {
+            key: "listen",
+            message: format!("{listen_text:?}: {e}"),
+        })?;
+        for id in &file.trust {
+            if !(id.starts_with("did:") || id.starts_with("https://")) {
+                return Err(ConfigError::Invalid {
+                    key: "trust",
+                    message: format!("{id:?} is neither a DID nor an https URL"),
+                });
+            }
+        }
+        Ok(Self {
+            listen,
+            trust_files: file.trust_files.into_iter().map(|p| dir.join(p)).collect(),
+            trust: file.trust,
+            clock_skew: Duration::from_secs(file.clock_skew_seconds.unwrap_or(300)),
+            cache_max_age: Duration::from_secs(file.cache_max_age_seconds.unwrap_or(300)),
+            max_body_bytes: file.max_body_bytes.unwrap_or(256 * 1024).max(1024),
+            max_concurrency: file.max_concurrency.unwrap_or(512).max(1),
+            rate_limit_per_second: file.rate_limit_per_second.unwrap_or(0),
+            rate_limit_burst: file.rate_limit_burst.unwrap_or(100).max(1),
+            fetch_timeout: Duration::from_secs(file.fetch_timeout_seconds.unwrap_or(10).max(1)),
+            insecure_hosts: file.insecure_hosts,
+        })
+    }
+}

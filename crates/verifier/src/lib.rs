@@ -1,0 +1,668 @@
+//! The standalone verifier behind `hallmark verifier serve` (DESIGN §6): the VC API
+//! `POST /credentials/verify` and `POST /presentations/verify`, and `POST /verify` for the
+//! verify page (posted JSON, an uploaded file, or a URL). It has no issuer database: it
+//! trusts the issuers in its trust list and fetches DID documents and status lists itself,
+//! through the SSRF-guarded, caching fetcher.
+//!
+//! Responses: `200` with the report when verified, `422` with the report when not (never 415
+//! or 500 for a credential that fails), `400` for a request that is not JSON or lacks the
+//! credential; errors are `application/problem+json`. Limits: body size, JSON depth (the
+//! core's strict parser), a concurrency cap that sheds load with `503`, an optional per-client
+//! rate limit (`429`), and a 10 s timeout per request.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod config;
+mod trust;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use hallmark_core::did::Relationship;
+use hallmark_core::json::{self, JsonError};
+use hallmark_core::report::{Check, CheckId, Outcome, Report};
+use hallmark_core::verify::{Resources, Verifier};
+use hallmark_fetch::{FetchPolicy, Fetcher};
+use serde_json::{json, Map, Value};
+use time::OffsetDateTime;
+use tower::ServiceBuilder;
+use tower_governor::governor::GovernorConfigBuilder;
+use tower_governor::key_extractor::KeyExtractor;
+use tower_governor::{GovernorError, GovernorLayer};
+
+pub use config::{ConfigError, VerifierConfig};
+pub use trust::TrustStore;
+
+/// The verifier's shared state: a core [`Verifier`] (whose caches hold parsed DID documents
+/// and verified, decoded status lists), the fetcher (with its HTTP cache) and the trust list.
+#[derive(Clone, Debug)]
+pub struct VerifierState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: VerifierConfig,
+    verifier: Verifier,
+    fetcher: Fetcher,
+    trust: TrustStore,
+}
+
+impl VerifierState {
+    /// Builds the state from the configuration.
+    ///
+    /// # Errors
+    /// A trust file that cannot be read, or an HTTP client that cannot be built.
+    pub fn new(config: VerifierConfig) -> Result<Self, String> {
+        let trust = TrustStore::new(config.trust_files.clone(), config.trust.clone())?;
+        let policy = FetchPolicy {
+            timeout: config.fetch_timeout,
+            max_age: config.cache_max_age,
+            insecure_hosts: config.insecure_hosts.clone(),
+            ..FetchPolicy::default()
+        };
+        let fetcher = Fetcher::new(policy).map_err(|e| e.to_string())?;
+        let skew =
+            time::Duration::try_from(config.clock_skew).unwrap_or(time::Duration::minutes(5));
+        let verifier = Verifier::new(OffsetDateTime::now_utc()).clock_skew(skew);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                verifier,
+                fetcher,
+                trust,
+            }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &VerifierConfig {
+        &self.inner.config
+    }
+
+    /// A verifier for this instant with the current trust list (sharing the caches).
+    fn verifier(&self) -> Verifier {
+        let v = self.inner.verifier.clone().at(OffsetDateTime::now_utc());
+        match self.inner.trust.current() {
+            Some(list) => v.trust((*list).clone()),
+            None => v,
+        }
+    }
+}
+
+/// The HTTP API: `/credentials/verify`, `/presentations/verify`, `/verify`, `/healthz`.
+pub fn router(state: VerifierState) -> Router {
+    let config = state.config().clone();
+    let mut app = Router::new()
+        .route("/credentials/verify", post(verify_credential))
+        .route("/presentations/verify", post(verify_presentation))
+        .route("/verify", post(verify_page))
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(|| async {
+            problem(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not found",
+                "POST /credentials/verify, /presentations/verify or /verify".into(),
+            )
+        })
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .with_state(state);
+    if config.rate_limit_per_second > 0 {
+        let mut builder = GovernorConfigBuilder::default().key_extractor(ClientKey);
+        builder
+            .per_nanosecond((1_000_000_000 / config.rate_limit_per_second).max(1))
+            .burst_size(config.rate_limit_burst);
+        if let Some(governor) = builder.finish() {
+            app = app.layer(GovernorLayer::new(governor));
+        }
+    }
+    app.layer(
+        ServiceBuilder::new()
+            .layer(axum::error_handling::HandleErrorLayer::new(
+                |_: tower::BoxError| async {
+                    problem(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "overloaded",
+                        "Overloaded",
+                        "too many requests in flight; retry shortly".into(),
+                    )
+                },
+            ))
+            .load_shed()
+            .concurrency_limit(config.max_concurrency)
+            .timeout(Duration::from_secs(10)),
+    )
+}
+
+/// Serves until Ctrl-C; client addresses feed the rate limiter.
+///
+/// # Errors
+/// An I/O error of the listener.
+pub async fn serve(state: VerifierState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// Rate-limit key: the client's address, or one shared key when there is none (in-process
+/// tests).
+#[derive(Clone, Copy, Debug)]
+struct ClientKey;
+
+impl KeyExtractor for ClientKey {
+    type Key = IpAddr;
+
+    fn extract<T>(&self, req: &axum::http::Request<T>) -> Result<IpAddr, GovernorError> {
+        Ok(req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip()))
+    }
+}
+
+fn problem(status: StatusCode, slug: &str, title: &str, detail: String) -> Response {
+    let body = json!({"type": format!("urn:hallmark:problem:{slug}"), "title": title, "status": status.as_u16(), "detail": detail});
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        )],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// A request body parsed strictly. Not JSON is a 400; duplicate keys inside are the
+/// credential's `parse` failure, reported as a failed verification.
+enum Body {
+    Json(Value),
+    Duplicate(JsonError),
+}
+
+fn strict_body(bytes: &[u8]) -> Result<Body, Response> {
+    match json::parse(bytes) {
+        Ok(v) => Ok(Body::Json(v)),
+        Err(e @ JsonError::DuplicateKey { .. }) => Ok(Body::Duplicate(e)),
+        Err(e) => Err(problem(
+            StatusCode::BAD_REQUEST,
+            "malformed-json",
+            "Malformed JSON",
+            format!("PARSING_ERROR: {e}"),
+        )),
+    }
+}
+
+/// Which checks a request asked for (`options.checks`); `None` is all.
+fn requested_checks(options: Option<&Value>) -> Result<Option<Vec<CheckId>>, Response> {
+    let Some(list) = options.and_then(|o| o.get("checks")) else {
+        return Ok(None);
+    };
+    let Some(items) = list.as_array() else {
+        return Err(problem(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "Invalid options",
+            "options.checks must be an array".into(),
+        ));
+    };
+    let mut out = vec![CheckId::Parse];
+    for item in items {
+        let id =
+            match item.as_str().unwrap_or_default() {
+                "proof" => CheckId::Proof,
+                "issuer" => CheckId::Issuer,
+                "trust" => CheckId::Trust,
+                "validity" | "expiration" | "validFrom" | "validUntil" => CheckId::Validity,
+                "status" | "credentialStatus" => CheckId::Status,
+                "parse" => CheckId::Parse,
+                other => return Err(problem(
+                    StatusCode::BAD_REQUEST,
+                    "invalid",
+                    "Invalid options",
+                    format!(
+                        "unknown check {other:?}; known: proof, issuer, trust, validity, status"
+                    ),
+                )),
+            };
+        out.push(id);
+    }
+    Ok(Some(out))
+}
+
+/// Keeps only the requested checks; the others are reported `skipped`.
+fn restrict(mut report: Report, only: Option<&[CheckId]>) -> Report {
+    if let Some(only) = only {
+        for check in &mut report.checks {
+            if !only.contains(&check.check) && check.outcome != Outcome::Skipped {
+                check.outcome = Outcome::Skipped;
+                check.code = None;
+                check.detail = format!("not requested (options.checks); {}", check.detail);
+            }
+        }
+        report.verified = report
+            .checks
+            .iter()
+            .all(|c| !matches!(c.outcome, Outcome::Failed | Outcome::Unknown));
+    }
+    report
+}
+
+fn duplicate_report(e: &JsonError) -> Report {
+    Verifier::new(OffsetDateTime::now_utc()).verify_bytes(
+        format!("{{\"x\": {}}}", e).as_bytes(),
+        &hallmark_core::verify::Offline,
+    )
+}
+
+fn problem_details(checks: &[Value]) -> Vec<Value> {
+    checks
+        .iter()
+        .filter(|c| matches!(c["outcome"].as_str(), Some("failed" | "unknown")))
+        .map(|c| {
+            let title = c["code"].as_str().map_or_else(
+                || {
+                    format!(
+                        "{} {}",
+                        c["check"].as_str().unwrap_or(""),
+                        c["outcome"].as_str().unwrap_or("")
+                    )
+                },
+                str::to_owned,
+            );
+            let kind = c["code"].as_str().map_or_else(
+                || format!("urn:hallmark:check:{}", c["check"].as_str().unwrap_or("")),
+                |code| format!("https://www.w3.org/TR/vc-data-model#{code}"),
+            );
+            json!({"type": kind, "title": title, "detail": c["detail"], "check": c["check"]})
+        })
+        .collect()
+}
+
+fn answer(report_json: Value, verified: bool) -> Response {
+    let mut body = report_json;
+    let details = problem_details(body["checks"].as_array().map(Vec::as_slice).unwrap_or(&[]));
+    body["problemDetails"] = details.into();
+    let status = if verified {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn check_credential(
+    state: &VerifierState,
+    credential: &Value,
+    only: Option<&[CheckId]>,
+) -> Report {
+    let verifier = state.verifier();
+    restrict(
+        hallmark_fetch::verify(&verifier, credential, &state.inner.fetcher).await,
+        only,
+    )
+}
+
+/// `POST /credentials/verify` `{verifiableCredential, options}`.
+async fn verify_credential(State(state): State<VerifierState>, body: Bytes) -> Response {
+    let value = match strict_body(&body) {
+        Ok(Body::Json(v)) => v,
+        Ok(Body::Duplicate(e)) => {
+            let report = duplicate_report(&e);
+            return answer(report.to_json(), false);
+        }
+        Err(r) => return r,
+    };
+    let Some(credential) = value.get("verifiableCredential") else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "Invalid request",
+            "the body must be {\"verifiableCredential\": {…}, \"options\": {…}}".into(),
+        );
+    };
+    let only = match requested_checks(value.get("options")) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let report = check_credential(&state, credential, only.as_deref()).await;
+    answer(report.to_json(), report.verified)
+}
+
+/// `POST /presentations/verify` `{verifiablePresentation, options: {challenge, domain}}`.
+async fn verify_presentation(State(state): State<VerifierState>, body: Bytes) -> Response {
+    let value = match strict_body(&body) {
+        Ok(Body::Json(v)) => v,
+        Ok(Body::Duplicate(e)) => {
+            let report = duplicate_report(&e);
+            return answer(json!({"verified": false, "checks": report.checks}), false);
+        }
+        Err(r) => return r,
+    };
+    let Some(Value::Object(vp)) = value.get("verifiablePresentation") else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "Invalid request",
+            "the body must be {\"verifiablePresentation\": {…}, \"options\": {…}}".into(),
+        );
+    };
+    let options = value.get("options");
+    let only = match requested_checks(options) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let challenge = options
+        .and_then(|o| o.get("challenge"))
+        .and_then(Value::as_str);
+    let domain = options.and_then(|o| o.get("domain"));
+    let verifier = state.verifier();
+    let mut checks = presentation_shape(vp);
+    let holder = match vp.get("holder") {
+        Some(Value::String(h)) => Some(h.clone()),
+        Some(Value::Object(h)) => h.get("id").and_then(Value::as_str).map(str::to_owned),
+        _ => None,
+    };
+    if vp.contains_key("proof") {
+        let (proof, binding) =
+            hallmark_fetch::with_fetched(&state.inner.fetcher, |resources: &dyn Resources| {
+                verifier.verify_proofs(
+                    vp,
+                    Relationship::Authentication,
+                    holder.as_deref(),
+                    resources,
+                )
+            })
+            .await;
+        checks.push(serde_json::to_value(&proof).unwrap_or_default());
+        if let Some(b) = binding {
+            let mut b = serde_json::to_value(&b).unwrap_or_default();
+            b["check"] = "holder".into();
+            checks.push(b);
+        }
+        checks.push(challenge_domain(vp, challenge, domain));
+    } else if challenge.is_some() || domain.is_some() {
+        checks.push(json!({"check": "proof", "outcome": "failed", "code": "PROOF_VERIFICATION_ERROR", "detail": "a challenge or domain was given, but the presentation is not signed"}));
+    } else {
+        checks.push(json!({"check": "proof", "outcome": "skipped", "code": null, "detail": "the presentation has no proof (an unsigned presentation)"}));
+    }
+    let credentials: Vec<Value> = match vp.get("verifiableCredential") {
+        None => Vec::new(),
+        Some(Value::Array(items)) => items.clone(),
+        Some(one) => vec![one.clone()],
+    };
+    let mut reports = Vec::new();
+    for c in &credentials {
+        let report = check_credential(&state, c, only.as_deref()).await;
+        reports.push(report);
+    }
+    let presentation_ok = checks
+        .iter()
+        .all(|c| !matches!(c["outcome"].as_str(), Some("failed" | "unknown")));
+    let verified = presentation_ok && reports.iter().all(|r| r.verified);
+    let mut all_checks = checks.clone();
+    for (i, r) in reports.iter().enumerate() {
+        for c in &r.checks {
+            let mut c = serde_json::to_value(c).unwrap_or_default();
+            c["credential"] = i.into();
+            all_checks.push(c);
+        }
+    }
+    let details = problem_details(&all_checks);
+    let body = json!({
+        "verified": verified,
+        "checks": checks,
+        "credentialResults": reports.iter().map(Report::to_json).collect::<Vec<_>>(),
+        "problemDetails": details,
+    });
+    let status = if verified {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// The presentation's shape (VC 2.0 §4.13): contexts and type.
+fn presentation_shape(vp: &Map<String, Value>) -> Vec<Value> {
+    let first = match vp.get("@context") {
+        Some(Value::Array(c)) => c.first().and_then(Value::as_str),
+        Some(Value::String(c)) => Some(c.as_str()),
+        _ => None,
+    };
+    let types: Vec<&str> = match vp.get("type") {
+        Some(Value::Array(t)) => t.iter().filter_map(Value::as_str).collect(),
+        Some(Value::String(t)) => vec![t.as_str()],
+        _ => vec![],
+    };
+    let problem = if !matches!(
+        first,
+        Some("https://www.w3.org/ns/credentials/v2" | "https://www.w3.org/2018/credentials/v1")
+    ) {
+        Some("the presentation's first @context must be https://www.w3.org/ns/credentials/v2")
+    } else if !types.contains(&"VerifiablePresentation") {
+        Some("the presentation's type must include VerifiablePresentation")
+    } else {
+        None
+    };
+    vec![match problem {
+        None => {
+            json!({"check": "parse", "outcome": "passed", "code": null, "detail": "a VC 2.0 presentation"})
+        }
+        Some(d) => {
+            json!({"check": "parse", "outcome": "failed", "code": "MALFORMED_VALUE_ERROR", "detail": d})
+        }
+    }]
+}
+
+/// VC-DI §4.3 steps 5–6: the proof's `domain` and `challenge` must be the ones expected.
+fn challenge_domain(
+    vp: &Map<String, Value>,
+    challenge: Option<&str>,
+    domain: Option<&Value>,
+) -> Value {
+    let proofs: Vec<&Value> = match vp.get("proof") {
+        Some(Value::Array(p)) => p.iter().collect(),
+        Some(p) => vec![p],
+        None => vec![],
+    };
+    for p in &proofs {
+        if let Some(expected) = challenge {
+            if p.get("challenge").and_then(Value::as_str) != Some(expected) {
+                return json!({"check": "challenge", "outcome": "failed", "code": "INVALID_CHALLENGE_ERROR", "detail": format!("the proof's challenge is not {expected:?}")});
+            }
+        }
+        if let Some(expected) = domain {
+            let wanted: Vec<&str> = match expected {
+                Value::Array(d) => d.iter().filter_map(Value::as_str).collect(),
+                Value::String(d) => vec![d.as_str()],
+                _ => vec![],
+            };
+            let got: Vec<&str> = match p.get("domain") {
+                Some(Value::Array(d)) => d.iter().filter_map(Value::as_str).collect(),
+                Some(Value::String(d)) => vec![d.as_str()],
+                _ => vec![],
+            };
+            let (mut a, mut b) = (wanted.clone(), got);
+            a.sort_unstable();
+            b.sort_unstable();
+            if a != b {
+                return json!({"check": "challenge", "outcome": "failed", "code": "INVALID_DOMAIN_ERROR", "detail": format!("the proof's domain is not {}", wanted.join(", "))});
+            }
+        }
+    }
+    let detail = match (challenge, domain) {
+        (None, None) => "no challenge or domain was asked for".to_owned(),
+        _ => "the proof carries the expected challenge and domain".to_owned(),
+    };
+    json!({"check": "challenge", "outcome": "passed", "code": null, "detail": detail})
+}
+
+/// `POST /verify`: what the verify page sends — a credential as JSON, `{"url": …}`, a
+/// multipart upload (`file`, or `url`), or a form (`url=` or `credential=`).
+async fn verify_page(State(state): State<VerifierState>, request: Request) -> Response {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let input: Result<Input, Response> = if content_type.starts_with("multipart/form-data") {
+        match Multipart::from_request(request, &()).await {
+            Ok(mut multipart) => read_multipart(&mut multipart).await,
+            Err(e) => Err(problem(
+                e.status(),
+                "invalid",
+                "Invalid upload",
+                e.body_text(),
+            )),
+        }
+    } else {
+        match Bytes::from_request(request, &()).await {
+            Err(e) => Err(problem(
+                e.status(),
+                "invalid",
+                "Invalid body",
+                e.body_text(),
+            )),
+            Ok(bytes) if content_type.starts_with("application/x-www-form-urlencoded") => {
+                read_form(&bytes)
+            }
+            Ok(bytes) => match strict_body(&bytes) {
+                Ok(Body::Json(Value::Object(m)))
+                    if m.len() == 1 && m.get("url").is_some_and(Value::is_string) =>
+                {
+                    Ok(Input::Url(m["url"].as_str().unwrap_or_default().to_owned()))
+                }
+                Ok(Body::Json(Value::Object(mut m))) if m.contains_key("verifiableCredential") => {
+                    Ok(Input::Bytes(
+                        m.remove("verifiableCredential")
+                            .unwrap_or_default()
+                            .to_string()
+                            .into_bytes(),
+                    ))
+                }
+                Ok(Body::Json(_) | Body::Duplicate(_)) => Ok(Input::Bytes(bytes.to_vec())),
+                Err(r) => Err(r),
+            },
+        }
+    };
+    let bytes = match input {
+        Err(r) => return r,
+        Ok(Input::Bytes(b)) => b,
+        Ok(Input::Url(url)) => match state.inner.fetcher.get(&url).await {
+            Ok(b) => b.to_vec(),
+            Err(e) => {
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    "unfetchable",
+                    "The badge could not be fetched",
+                    e.to_string(),
+                )
+            }
+        },
+    };
+    let report = match json::parse(&bytes) {
+        Ok(value) => check_credential(&state, &value, None).await,
+        Err(_) => state
+            .verifier()
+            .verify_bytes(&bytes, &hallmark_core::verify::Offline),
+    };
+    answer(report.to_json(), report.verified)
+}
+
+enum Input {
+    Bytes(Vec<u8>),
+    Url(String),
+}
+
+async fn read_multipart(multipart: &mut Multipart) -> Result<Input, Response> {
+    let bad =
+        |detail: String| problem(StatusCode::BAD_REQUEST, "invalid", "Invalid upload", detail);
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| bad(e.body_text()))?
+    {
+        match field.name() {
+            Some("file" | "credential") => {
+                return Ok(Input::Bytes(
+                    field
+                        .bytes()
+                        .await
+                        .map_err(|e| bad(e.body_text()))?
+                        .to_vec(),
+                ))
+            }
+            Some("url") => {
+                return Ok(Input::Url(
+                    field
+                        .text()
+                        .await
+                        .map_err(|e| bad(e.body_text()))?
+                        .trim()
+                        .to_owned(),
+                ))
+            }
+            _ => {}
+        }
+    }
+    Err(bad(
+        "the upload has no `file`, `credential` or `url` field".into()
+    ))
+}
+
+fn read_form(bytes: &[u8]) -> Result<Input, Response> {
+    let form: Vec<(String, String)> = serde_urlencoded_pairs(bytes);
+    for (k, v) in form {
+        match k.as_str() {
+            "url" => return Ok(Input::Url(v.trim().to_owned())),
+            "credential" => return Ok(Input::Bytes(v.into_bytes())),
+            _ => {}
+        }
+    }
+    Err(problem(
+        StatusCode::BAD_REQUEST,
+        "invalid",
+        "Invalid form",
+        "the form has no `url` or `credential` field".into(),
+    ))
+}
+
+fn serde_urlencoded_pairs(bytes: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(bytes).into_owned().collect()
+}
+
+/// Check results as JSON, for callers that build their own responses.
+pub fn check_json(check: &Check) -> Value {
+    serde_json::to_value(check).unwrap_or_default()
+}

@@ -1,0 +1,111 @@
+//! The trust list, reloaded from its files when they change (checked at most once a second),
+//! so an operator edits it without a restart. A file that fails to parse keeps the previous
+//! list and is logged.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use hallmark_core::trust::{TrustList, TrustedIssuer};
+
+/// Trusted issuers from inline ids and reloadable files.
+#[derive(Debug)]
+pub struct TrustStore {
+    files: Vec<PathBuf>,
+    inline: Vec<String>,
+    loaded: RwLock<Loaded>,
+}
+
+#[derive(Debug)]
+struct Loaded {
+    list: Option<Arc<TrustList>>,
+    mtimes: Vec<Option<SystemTime>>,
+    checked: Instant,
+}
+
+impl TrustStore {
+    /// A store over these files and inline ids.
+    ///
+    /// # Errors
+    /// A file that cannot be read or parsed at start.
+    pub fn new(files: Vec<PathBuf>, inline: Vec<String>) -> Result<Self, String> {
+        let (list, mtimes) = load(&files, &inline)?;
+        Ok(Self {
+            files,
+            inline,
+            loaded: RwLock::new(Loaded {
+                list,
+                mtimes,
+                checked: Instant::now(),
+            }),
+        })
+    }
+
+    /// The current list; `None` when no trust list is configured (the `trust` check warns).
+    pub fn current(&self) -> Option<Arc<TrustList>> {
+        let stale = self
+            .loaded
+            .read()
+            .map(|l| l.checked.elapsed() > Duration::from_secs(1))
+            .unwrap_or(false);
+        if stale && !self.files.is_empty() {
+            self.refresh();
+        }
+        self.loaded.read().ok().and_then(|l| l.list.clone())
+    }
+
+    fn refresh(&self) {
+        let mtimes: Vec<Option<SystemTime>> = self
+            .files
+            .iter()
+            .map(|f| std::fs::metadata(f).and_then(|m| m.modified()).ok())
+            .collect();
+        let Ok(mut loaded) = self.loaded.write() else {
+            return;
+        };
+        loaded.checked = Instant::now();
+        if mtimes == loaded.mtimes {
+            return;
+        }
+        match load(&self.files, &self.inline) {
+            Ok((list, mtimes)) => {
+                tracing::info!(
+                    "trust list reloaded: {} issuer(s)",
+                    list.as_ref().map_or(0, |l| l.issuers().len())
+                );
+                loaded.list = list;
+                loaded.mtimes = mtimes;
+            }
+            Err(e) => {
+                tracing::warn!("trust list not reloaded, keeping the previous one: {e}");
+                loaded.mtimes = mtimes;
+            }
+        }
+    }
+}
+
+type LoadResult = Result<(Option<Arc<TrustList>>, Vec<Option<SystemTime>>), String>;
+
+fn load(files: &[PathBuf], inline: &[String]) -> LoadResult {
+    if files.is_empty() && inline.is_empty() {
+        return Ok((None, Vec::new()));
+    }
+    let mut list = TrustList::new();
+    for id in inline {
+        list.add(TrustedIssuer {
+            id: id.clone(),
+            name: None,
+        });
+    }
+    let mut mtimes = Vec::new();
+    for file in files {
+        let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        mtimes.push(std::fs::metadata(file).and_then(|m| m.modified()).ok());
+        let parsed =
+            TrustList::from_json(&bytes).map_err(|e| format!("{}: {e}", file.display()))?;
+        for issuer in parsed.issuers() {
+            list.add(issuer.clone());
+        }
+    }
+    Ok((Some(Arc::new(list)), mtimes))
+}

@@ -115,10 +115,10 @@ pub fn router(state: VerifierState) -> Router {
         })
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state);
-    if config.rate_limit_per_second > 0 {
+    if let Some(interval) = 1_000_000_000u64.checked_div(config.rate_limit_per_second) {
         let mut builder = GovernorConfigBuilder::default().key_extractor(ClientKey);
         builder
-            .per_nanosecond((1_000_000_000 / config.rate_limit_per_second).max(1))
+            .per_nanosecond(interval.max(1))
             .burst_size(config.rate_limit_burst);
         if let Some(governor) = builder.finish() {
             app = app.layer(GovernorLayer::new(governor));
@@ -173,6 +173,13 @@ impl KeyExtractor for ClientKey {
     }
 }
 
+/// An early answer (a problem response), boxed to keep `Result`s small.
+type Rejection = Box<Response>;
+
+fn reject(status: StatusCode, slug: &str, title: &str, detail: String) -> Rejection {
+    Box::new(problem(status, slug, title, detail))
+}
+
 fn problem(status: StatusCode, slug: &str, title: &str, detail: String) -> Response {
     let body = json!({"type": format!("urn:hallmark:problem:{slug}"), "title": title, "status": status.as_u16(), "detail": detail});
     (
@@ -193,11 +200,11 @@ enum Body {
     Duplicate(JsonError),
 }
 
-fn strict_body(bytes: &[u8]) -> Result<Body, Response> {
+fn strict_body(bytes: &[u8]) -> Result<Body, Rejection> {
     match json::parse(bytes) {
         Ok(v) => Ok(Body::Json(v)),
         Err(e @ JsonError::DuplicateKey { .. }) => Ok(Body::Duplicate(e)),
-        Err(e) => Err(problem(
+        Err(e) => Err(reject(
             StatusCode::BAD_REQUEST,
             "malformed-json",
             "Malformed JSON",
@@ -207,12 +214,12 @@ fn strict_body(bytes: &[u8]) -> Result<Body, Response> {
 }
 
 /// Which checks a request asked for (`options.checks`); `None` is all.
-fn requested_checks(options: Option<&Value>) -> Result<Option<Vec<CheckId>>, Response> {
+fn requested_checks(options: Option<&Value>) -> Result<Option<Vec<CheckId>>, Rejection> {
     let Some(list) = options.and_then(|o| o.get("checks")) else {
         return Ok(None);
     };
     let Some(items) = list.as_array() else {
-        return Err(problem(
+        return Err(reject(
             StatusCode::BAD_REQUEST,
             "invalid",
             "Invalid options",
@@ -221,23 +228,24 @@ fn requested_checks(options: Option<&Value>) -> Result<Option<Vec<CheckId>>, Res
     };
     let mut out = vec![CheckId::Parse];
     for item in items {
-        let id =
-            match item.as_str().unwrap_or_default() {
-                "proof" => CheckId::Proof,
-                "issuer" => CheckId::Issuer,
-                "trust" => CheckId::Trust,
-                "validity" | "expiration" | "validFrom" | "validUntil" => CheckId::Validity,
-                "status" | "credentialStatus" => CheckId::Status,
-                "parse" => CheckId::Parse,
-                other => return Err(problem(
+        let id = match item.as_str().unwrap_or_default() {
+            "proof" => CheckId::Proof,
+            "issuer" => CheckId::Issuer,
+            "trust" => CheckId::Trust,
+            "validity" | "expiration" | "validFrom" | "validUntil" => CheckId::Validity,
+            "status" | "credentialStatus" => CheckId::Status,
+            "parse" => CheckId::Parse,
+            other => {
+                return Err(reject(
                     StatusCode::BAD_REQUEST,
                     "invalid",
                     "Invalid options",
                     format!(
                         "unknown check {other:?}; known: proof, issuer, trust, validity, status"
                     ),
-                )),
-            };
+                ))
+            }
+        };
         out.push(id);
     }
     Ok(Some(out))
@@ -332,7 +340,7 @@ async fn verify_credential(State(state): State<VerifierState>, body: Bytes) -> R
             let report = duplicate_report(&e);
             return answer(report.to_json(), false);
         }
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Some(credential) = value.get("verifiableCredential") else {
         return problem(
@@ -344,7 +352,7 @@ async fn verify_credential(State(state): State<VerifierState>, body: Bytes) -> R
     };
     let only = match requested_checks(value.get("options")) {
         Ok(o) => o,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let report = check_credential(&state, credential, only.as_deref()).await;
     answer(report.to_json(), report.verified)
@@ -358,7 +366,7 @@ async fn verify_presentation(State(state): State<VerifierState>, body: Bytes) ->
             let report = duplicate_report(&e);
             return answer(json!({"verified": false, "checks": report.checks}), false);
         }
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Some(Value::Object(vp)) = value.get("verifiablePresentation") else {
         return problem(
@@ -371,7 +379,7 @@ async fn verify_presentation(State(state): State<VerifierState>, body: Bytes) ->
     let options = value.get("options");
     let only = match requested_checks(options) {
         Ok(o) => o,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let challenge = options
         .and_then(|o| o.get("challenge"))
@@ -536,10 +544,10 @@ async fn verify_page(State(state): State<VerifierState>, request: Request) -> Re
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let input: Result<Input, Response> = if content_type.starts_with("multipart/form-data") {
+    let input: Result<Input, Rejection> = if content_type.starts_with("multipart/form-data") {
         match Multipart::from_request(request, &()).await {
             Ok(mut multipart) => read_multipart(&mut multipart).await,
-            Err(e) => Err(problem(
+            Err(e) => Err(reject(
                 e.status(),
                 "invalid",
                 "Invalid upload",
@@ -548,12 +556,7 @@ async fn verify_page(State(state): State<VerifierState>, request: Request) -> Re
         }
     } else {
         match Bytes::from_request(request, &()).await {
-            Err(e) => Err(problem(
-                e.status(),
-                "invalid",
-                "Invalid body",
-                e.body_text(),
-            )),
+            Err(e) => Err(reject(e.status(), "invalid", "Invalid body", e.body_text())),
             Ok(bytes) if content_type.starts_with("application/x-www-form-urlencoded") => {
                 read_form(&bytes)
             }
@@ -577,7 +580,7 @@ async fn verify_page(State(state): State<VerifierState>, request: Request) -> Re
         }
     };
     let bytes = match input {
-        Err(r) => return r,
+        Err(r) => return *r,
         Ok(Input::Bytes(b)) => b,
         Ok(Input::Url(url)) => match state.inner.fetcher.get(&url).await {
             Ok(b) => b.to_vec(),
@@ -605,9 +608,8 @@ enum Input {
     Url(String),
 }
 
-async fn read_multipart(multipart: &mut Multipart) -> Result<Input, Response> {
-    let bad =
-        |detail: String| problem(StatusCode::BAD_REQUEST, "invalid", "Invalid upload", detail);
+async fn read_multipart(multipart: &mut Multipart) -> Result<Input, Rejection> {
+    let bad = |detail: String| reject(StatusCode::BAD_REQUEST, "invalid", "Invalid upload", detail);
     while let Some(field) = multipart
         .next_field()
         .await
@@ -641,7 +643,7 @@ async fn read_multipart(multipart: &mut Multipart) -> Result<Input, Response> {
     ))
 }
 
-fn read_form(bytes: &[u8]) -> Result<Input, Response> {
+fn read_form(bytes: &[u8]) -> Result<Input, Rejection> {
     let form: Vec<(String, String)> = serde_urlencoded_pairs(bytes);
     for (k, v) in form {
         match k.as_str() {
@@ -650,7 +652,7 @@ fn read_form(bytes: &[u8]) -> Result<Input, Response> {
             _ => {}
         }
     }
-    Err(problem(
+    Err(reject(
         StatusCode::BAD_REQUEST,
         "invalid",
         "Invalid form",

@@ -1,6 +1,8 @@
 //! The Verifiable Credentials Data Model 2.0 shape (VC 2.0 §4): what a credential must have
 //! before Hallmark signs it ([`UnsignedCredential`]) and what the `parse` check reads
-//! ([`Shape`]).
+//! ([`Shape`]). Credentials of the Data Model 1.1 (VC 1.1 §4: the
+//! `https://www.w3.org/2018/credentials/v1` context, `issuanceDate` / `expirationDate`) are
+//! read for verification, since many badges in circulation are 1.1; Hallmark signs 2.0 only.
 
 use serde_json::{Map, Value};
 
@@ -11,11 +13,26 @@ use crate::report::{Competency, ErrorCode, Party, Summary};
 /// The VC 2.0 base context, which must come first (VC 2.0 §4.3).
 pub const CREDENTIALS_V2: &str = "https://www.w3.org/ns/credentials/v2";
 
+/// The VC 1.1 base context, first in a 1.1 credential (VC 1.1 §4.1).
+pub const CREDENTIALS_V1: &str = "https://www.w3.org/2018/credentials/v1";
+
+/// Which Verifiable Credentials Data Model a credential follows, by its first `@context`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DataModel {
+    /// VC Data Model 2.0 (`validFrom` / `validUntil`).
+    V2,
+    /// VC Data Model 1.1 (`issuanceDate` / `expirationDate`), verified but never issued.
+    V1_1,
+}
+
 /// Context URLs Hallmark knows (pinned copies ship with the JSON-LD processing). A credential
 /// naming another context URL is refused: its terms could mean anything.
 pub const KNOWN_CONTEXTS: &[&str] = &[
     CREDENTIALS_V2,
+    CREDENTIALS_V1,
     "https://www.w3.org/ns/credentials/examples/v2",
+    "https://www.w3.org/ns/credentials/status/v1",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json",
@@ -55,8 +72,14 @@ impl TryFrom<Value> for UnsignedCredential {
             return Err(CredentialError::Shape("not a JSON object".into()));
         };
         json::check_object_integers(&map)?;
-        if let Some((_, problem)) = Shape::read(&map).problem {
+        let shape = Shape::read(&map);
+        if let Some((_, problem)) = shape.problem {
             return Err(CredentialError::Shape(problem));
+        }
+        if shape.data_model != DataModel::V2 {
+            return Err(CredentialError::Shape(format!(
+                "Hallmark signs VC 2.0 credentials only: the first @context must be {CREDENTIALS_V2}"
+            )));
         }
         Ok(Self(map))
     }
@@ -98,13 +121,31 @@ pub struct Shape<'a> {
     pub valid_until: Option<&'a Value>,
     /// The names of the two properties above, for messages.
     pub validity_names: (&'static str, &'static str),
+    /// The data model, by the first `@context` (2.0 when it is neither base context).
+    pub data_model: DataModel,
     document: &'a Map<String, Value>,
 }
 
 impl<'a> Shape<'a> {
     /// Reads a credential's shape (VC 2.0 §4.3 contexts, §4.4 id, §4.5 type, §4.7 issuer,
-    /// §4.8 credentialSubject, §4.9 validity period, §4.10 status).
+    /// §4.8 credentialSubject, §4.9 validity period, §4.10 status; for a VC 1.1 credential,
+    /// VC 1.1 §4.1 contexts and §4.6 `issuanceDate` / §4.7 `expirationDate` in place of the
+    /// validity period).
     pub fn read(document: &'a Map<String, Value>) -> Self {
+        let first_context = match document.get("@context") {
+            Some(Value::Array(items)) => items.first().and_then(Value::as_str),
+            Some(Value::String(s)) => Some(s.as_str()),
+            _ => None,
+        };
+        let data_model = if first_context == Some(CREDENTIALS_V1) {
+            DataModel::V1_1
+        } else {
+            DataModel::V2
+        };
+        let (from_name, until_name) = match data_model {
+            DataModel::V1_1 => ("issuanceDate", "expirationDate"),
+            DataModel::V2 => ("validFrom", "validUntil"),
+        };
         let issuer_id = match document.get("issuer") {
             Some(Value::String(s)) => Some(s.as_str()),
             Some(Value::Object(o)) => o.get("id").and_then(Value::as_str),
@@ -113,9 +154,10 @@ impl<'a> Shape<'a> {
         let mut shape = Self {
             problem: None,
             issuer_id,
-            valid_from: document.get("validFrom"),
-            valid_until: document.get("validUntil"),
-            validity_names: ("validFrom", "validUntil"),
+            valid_from: document.get(from_name),
+            valid_until: document.get(until_name),
+            validity_names: (from_name, until_name),
+            data_model,
             document,
         };
         shape.problem = shape.find_problem().err();
@@ -132,10 +174,22 @@ impl<'a> Shape<'a> {
             Some(_) => return Err(malformed("@context must be a URL or an array".into())),
             None => return Err(malformed("@context is missing".into())),
         };
-        if contexts.first().and_then(Value::as_str) != Some(CREDENTIALS_V2) {
+        let base = match self.data_model {
+            DataModel::V2 => CREDENTIALS_V2,
+            DataModel::V1_1 => CREDENTIALS_V1,
+        };
+        if contexts.first().and_then(Value::as_str) != Some(base) {
             return Err(malformed(format!(
-                "the first @context must be {CREDENTIALS_V2}"
+                "the first @context must be {CREDENTIALS_V2} (or {CREDENTIALS_V1} for VC 1.1)"
             )));
+        }
+        if contexts.iter().skip(1).any(|c| {
+            c.as_str()
+                .is_some_and(|u| u == CREDENTIALS_V2 || u == CREDENTIALS_V1)
+        }) {
+            return Err(malformed(
+                "a base context may appear only first in @context".into(),
+            ));
         }
         for c in contexts {
             match c {
@@ -188,6 +242,12 @@ impl<'a> Shape<'a> {
                     "credentialSubject must be an object or a non-empty array of objects".into(),
                 ))
             }
+        }
+        // VC 1.1 §4.6: issuanceDate is required.
+        if self.data_model == DataModel::V1_1 && self.valid_from.is_none() {
+            return Err(malformed(
+                "a VC 1.1 credential needs an issuanceDate".into(),
+            ));
         }
         // §4.10 credentialStatus.
         if let Some(status) = d.get("credentialStatus") {

@@ -284,7 +284,12 @@ impl Verifier {
                 CheckId::Parse,
                 Outcome::Passed,
                 None,
-                "JSON without duplicate keys; a VC 2.0 credential with known contexts",
+                match shape.data_model {
+                    credential::DataModel::V1_1 => {
+                        "JSON without duplicate keys; a VC 1.1 credential with known contexts"
+                    }
+                    _ => "JSON without duplicate keys; a VC 2.0 credential with known contexts",
+                },
             ),
             Some((code, detail)) => {
                 Check::new(CheckId::Parse, Outcome::Failed, Some(*code), detail.clone())

@@ -25,6 +25,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use governor::clock::QuantaInstant;
+use governor::middleware::NoOpMiddleware;
 use hallmark_core::did::Relationship;
 use hallmark_core::json::{self, JsonError};
 use hallmark_core::report::{Check, CheckId, Outcome, Report};
@@ -33,7 +35,7 @@ use hallmark_fetch::{FetchPolicy, Fetcher};
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 use tower::ServiceBuilder;
-use tower_governor::governor::GovernorConfigBuilder;
+use tower_governor::governor::{GovernorConfig, GovernorConfigBuilder};
 use tower_governor::key_extractor::KeyExtractor;
 use tower_governor::{GovernorError, GovernorLayer};
 
@@ -53,6 +55,8 @@ struct Inner {
     verifier: Verifier,
     fetcher: Fetcher,
     trust: TrustStore,
+    /// The rate limiter, shared by every router built from this state.
+    governor: Option<Arc<GovernorConfig<ClientKey, NoOpMiddleware<QuantaInstant>>>>,
 }
 
 impl VerifierState {
@@ -72,12 +76,22 @@ impl VerifierState {
         let skew =
             time::Duration::try_from(config.clock_skew).unwrap_or(time::Duration::minutes(5));
         let verifier = Verifier::new(OffsetDateTime::now_utc()).clock_skew(skew);
+        let governor = 1_000_000_000u64
+            .checked_div(config.rate_limit_per_second)
+            .and_then(|interval| {
+                let mut builder = GovernorConfigBuilder::default().key_extractor(ClientKey);
+                builder
+                    .per_nanosecond(interval.max(1))
+                    .burst_size(config.rate_limit_burst);
+                builder.finish().map(Arc::new)
+            });
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 verifier,
                 fetcher,
                 trust,
+                governor,
             }),
         })
     }
@@ -100,6 +114,7 @@ impl VerifierState {
 /// The HTTP API: `/credentials/verify`, `/presentations/verify`, `/verify`, `/healthz`.
 pub fn router(state: VerifierState) -> Router {
     let config = state.config().clone();
+    let governor = state.inner.governor.clone();
     let mut app = Router::new()
         .route("/credentials/verify", post(verify_credential))
         .route("/presentations/verify", post(verify_presentation))
@@ -115,14 +130,8 @@ pub fn router(state: VerifierState) -> Router {
         })
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state);
-    if let Some(interval) = 1_000_000_000u64.checked_div(config.rate_limit_per_second) {
-        let mut builder = GovernorConfigBuilder::default().key_extractor(ClientKey);
-        builder
-            .per_nanosecond(interval.max(1))
-            .burst_size(config.rate_limit_burst);
-        if let Some(governor) = builder.finish() {
-            app = app.layer(GovernorLayer::new(governor));
-        }
+    if let Some(governor) = &governor {
+        app = app.layer(GovernorLayer::new(governor.clone()));
     }
     app.layer(
         ServiceBuilder::new()

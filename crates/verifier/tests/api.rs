@@ -1,0 +1,597 @@
+//! The verifier's HTTP behaviour, as the W3C suites and real clients exercise it: status codes
+//! (200 verified, 422 not, 400 malformed; never 415 or 500 for a failed credential), problem
+//! details, `options.checks`, presentations with challenge and domain, trust list reloads,
+//! the page API (JSON, upload, URL), limits, and status lists fetched from a real issuer on
+//! 127.0.0.1 with revocation seen within the cache bound.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use hallmark_core::badge;
+use hallmark_core::did::{Did, Relationship};
+use hallmark_core::keys::{KeyFile, SecretKey};
+use hallmark_core::proof::{self, Cryptosuite, ProofOptions};
+use hallmark_verifier::{router, VerifierConfig, VerifierState};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn key() -> KeyFile {
+    KeyFile::from_json(&std::fs::read(root().join("keys.example/issuer.json")).unwrap()).unwrap()
+}
+
+/// A signed example badge valid now (no status entry).
+fn badge(purpose: Relationship) -> Value {
+    let key = key();
+    let mut b = badge::example(&Did::key(&key.public_key()));
+    b.valid_from = time::OffsetDateTime::now_utc() - time::Duration::days(10);
+    b.valid_until = time::OffsetDateTime::now_utc() + time::Duration::days(300);
+    let mut options = ProofOptions::did_key(&key.public_key(), Cryptosuite::EddsaJcs2022, None);
+    options.proof_purpose = purpose;
+    Value::Object(proof::sign(b.build().unwrap().into_map(), &options, key.secret_key()).unwrap())
+}
+
+struct Reply {
+    status: StatusCode,
+    content_type: String,
+    body: Value,
+}
+
+async fn send(state: &VerifierState, path: &str, content_type: &str, body: Vec<u8>) -> Reply {
+    let req = Request::post(path)
+        .header("content-type", content_type)
+        .body(Body::from(body))
+        .unwrap();
+    let res = router(state.clone()).oneshot(req).await.unwrap();
+    let status = res.status();
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 22)
+        .await
+        .unwrap();
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    Reply {
+        status,
+        content_type,
+        body,
+    }
+}
+
+async fn verify(state: &VerifierState, body: Value) -> Reply {
+    send(
+        state,
+        "/credentials/verify",
+        "application/json",
+        body.to_string().into_bytes(),
+    )
+    .await
+}
+
+fn state(config: VerifierConfig) -> VerifierState {
+    VerifierState::new(config).unwrap()
+}
+
+fn outcome(reply: &Reply, check: &str) -> String {
+    let c = reply.body["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == check)
+        .unwrap();
+    match c["code"].as_str() {
+        Some(code) => format!("{}:{code}", c["outcome"].as_str().unwrap()),
+        None => c["outcome"].as_str().unwrap().to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn verified_is_200_not_verified_is_422_with_problem_details() {
+    let s = state(VerifierConfig::default());
+    let good = badge(Relationship::AssertionMethod);
+    let r = verify(&s, json!({"verifiableCredential": good})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["verified"], true);
+    assert_eq!(r.body["problemDetails"], json!([]));
+    assert_eq!(outcome(&r, "trust"), "warning");
+
+    let mut tampered = good.clone();
+    tampered["credentialSubject"]["achievement"]["name"] = json!("Platinum Partner");
+    let r = verify(&s, json!({"verifiableCredential": tampered})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["verified"], false);
+    assert_eq!(
+        r.body["problemDetails"][0]["title"],
+        "PROOF_VERIFICATION_ERROR"
+    );
+    assert_eq!(
+        r.body["problemDetails"][0]["type"],
+        "https://www.w3.org/TR/vc-data-model#PROOF_VERIFICATION_ERROR"
+    );
+    assert_eq!(r.body["problemDetails"][0]["check"], "proof");
+}
+
+#[tokio::test]
+async fn options_checks_proof_alone_for_the_w3c_vectors() {
+    let s = state(VerifierConfig::default());
+    let vector: Value = serde_json::from_slice(
+        &std::fs::read(root().join("tests/vectors/w3c/vc-di-eddsa/eddsa-jcs-2022/signedJCS.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    // Its issuer does not control the signing key: not verified as a whole…
+    let r = verify(&s, json!({"verifiableCredential": vector})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(outcome(&r, "issuer"), "failed:INVALID_VERIFICATION_METHOD");
+    // …but its proof verifies, which is what the suites ask.
+    let r = verify(
+        &s,
+        json!({"verifiableCredential": vector, "options": {"checks": ["proof"]}}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(outcome(&r, "proof"), "passed");
+    assert_eq!(outcome(&r, "issuer"), "skipped");
+    let mut tampered = vector.clone();
+    tampered["name"] = json!("Tampered");
+    let r = verify(
+        &s,
+        json!({"verifiableCredential": tampered, "options": {"checks": ["proof"]}}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = verify(
+        &s,
+        json!({"verifiableCredential": vector, "options": {"checks": ["telepathy"]}}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn malformed_requests_are_400_and_bad_credentials_never_415_or_500() {
+    let s = state(VerifierConfig {
+        max_body_bytes: 16 * 1024,
+        ..VerifierConfig::default()
+    });
+    let r = send(
+        &s,
+        "/credentials/verify",
+        "application/json",
+        b"{\"verifiableCredential\": ".to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.content_type, "application/problem+json");
+    assert!(r.body["detail"].as_str().unwrap().contains("PARSING_ERROR"));
+    let r = send(
+        &s,
+        "/credentials/verify",
+        "application/json",
+        b"{\"credential\": {}}".to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // A credential with a duplicate key is a failed verification, not a malformed request.
+    let text = json!({"verifiableCredential": badge(Relationship::AssertionMethod)})
+        .to_string()
+        .replacen("\"name\":", "\"name\": \"x\", \"name\":", 1);
+    let r = send(
+        &s,
+        "/credentials/verify",
+        "application/json",
+        text.into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(outcome(&r, "parse"), "failed:PARSING_ERROR");
+    // Any content type is read as JSON: no 415.
+    let body = json!({"verifiableCredential": badge(Relationship::AssertionMethod)}).to_string();
+    let r = send(&s, "/credentials/verify", "text/plain", body.into_bytes()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    // Garbage inside a well-formed request: 422 with the parse check failed.
+    for garbage in [
+        json!("not a credential"),
+        json!(42),
+        json!({"@context": 7}),
+        json!([]),
+    ] {
+        let r = verify(&s, json!({"verifiableCredential": garbage})).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{garbage}: {}",
+            r.body
+        );
+    }
+    // Deep nesting is refused by the strict parser, not the stack.
+    let deep = format!(
+        "{{\"verifiableCredential\": {}{}}}",
+        "[".repeat(100_000 / 100),
+        "]".repeat(100_000 / 100)
+    );
+    let r = send(
+        &s,
+        "/credentials/verify",
+        "application/json",
+        deep.into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // Oversized bodies.
+    let big = json!({"verifiableCredential": {"x": "y".repeat(20_000)}}).to_string();
+    let r = send(
+        &s,
+        "/credentials/verify",
+        "application/json",
+        big.into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn presentations_check_holder_challenge_and_domain() {
+    let s = state(VerifierConfig::default());
+    let key = key();
+    let holder = Did::key(&key.public_key()).to_string();
+    let vp = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": holder,
+        "verifiableCredential": [badge(Relationship::AssertionMethod)]
+    });
+    let mut options = ProofOptions::did_key(&key.public_key(), Cryptosuite::EddsaJcs2022, None);
+    options.proof_purpose = Relationship::Authentication;
+    let signed = Value::Object(
+        proof::sign(vp.as_object().unwrap().clone(), &options, key.secret_key()).unwrap(),
+    );
+    let present = |vp: Value, options: Value| {
+        let s = s.clone();
+        async move {
+            send(
+                &s,
+                "/presentations/verify",
+                "application/json",
+                json!({"verifiablePresentation": vp, "options": options})
+                    .to_string()
+                    .into_bytes(),
+            )
+            .await
+        }
+    };
+    let r = present(signed.clone(), json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["credentialResults"][0]["verified"], true);
+    assert!(
+        r.body["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["check"] == "holder" && c["outcome"] == "passed"),
+        "{}",
+        r.body
+    );
+    // A challenge the proof does not carry.
+    let r = present(signed.clone(), json!({"challenge": "abc123"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body["problemDetails"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["title"] == "INVALID_CHALLENGE_ERROR"),
+        "{}",
+        r.body
+    );
+    let r = present(signed.clone(), json!({"domain": "verifier.example"})).await;
+    assert!(
+        r.body["problemDetails"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["title"] == "INVALID_DOMAIN_ERROR"),
+        "{}",
+        r.body
+    );
+    // A presentation signed for assertionMethod is not an authentication.
+    let mut assertion = options.clone();
+    assertion.proof_purpose = Relationship::AssertionMethod;
+    let wrong = Value::Object(
+        proof::sign(
+            vp.as_object().unwrap().clone(),
+            &assertion,
+            key.secret_key(),
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        present(wrong, json!({})).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // A holder who did not sign it.
+    let mut other = vp.clone();
+    other["holder"] = json!(Did::key(&SecretKey::from_seed(&[4; 32]).public_key()).to_string());
+    let forged = Value::Object(
+        proof::sign(
+            other.as_object().unwrap().clone(),
+            &options,
+            key.secret_key(),
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        present(forged, json!({})).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // A tampered embedded credential fails the presentation.
+    let mut inner = signed.clone();
+    inner["verifiableCredential"][0]["name"] = json!("x");
+    assert_eq!(
+        present(inner, json!({})).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // Unsigned presentations are judged by their credentials, unless a challenge was asked.
+    assert_eq!(present(vp.clone(), json!({})).await.status, StatusCode::OK);
+    assert_eq!(
+        present(vp, json!({"challenge": "x"})).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
+
+#[tokio::test]
+async fn trust_list_file_reloads_without_restart() {
+    let dir = std::env::temp_dir().join(format!("hallmark-verifier-trust-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("trust.json");
+    let issuer = Did::key(&key().public_key()).to_string();
+    std::fs::write(
+        &file,
+        format!(r#"{{"issuers": [{{"id": "{issuer}", "name": "Acme"}}]}}"#),
+    )
+    .unwrap();
+    let s = state(VerifierConfig {
+        trust_files: vec![file.clone()],
+        ..VerifierConfig::default()
+    });
+    let body = json!({"verifiableCredential": badge(Relationship::AssertionMethod)});
+    let r = verify(&s, body.clone()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body["checks"][3]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("Acme"));
+    // The operator removes the issuer; within a second or so the verifier stops trusting it.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    std::fs::write(
+        &file,
+        r#"{"issuers": [{"id": "did:web:someone-else.example"}]}"#,
+    )
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let r = verify(&s, body.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(outcome(&r, "trust"), "failed");
+    // A broken edit keeps the previous list.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    std::fs::write(&file, "{ not json").unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(outcome(&verify(&s, body).await, "trust"), "failed");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn rate_limit_answers_429() {
+    let s = state(VerifierConfig {
+        rate_limit_per_second: 1,
+        rate_limit_burst: 2,
+        ..VerifierConfig::default()
+    });
+    let body = json!({"verifiableCredential": badge(Relationship::AssertionMethod)});
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(verify(&s, body.clone()).await.status);
+    }
+    assert_eq!(statuses[..2], [StatusCode::OK, StatusCode::OK]);
+    assert_eq!(statuses[3], StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// An issuer on 127.0.0.1 with a token, for status tests.
+async fn issuer() -> (u16, String, hallmark_issuer::AppState) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dir = std::env::temp_dir().join(format!(
+        "hallmark-verifier-issuer-{}-{port}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(dir.join("keys")).unwrap();
+    std::fs::copy(
+        root().join("keys.example/issuer.json"),
+        dir.join("keys/issuer.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("program.toml"),
+        hallmark_issuer::program::DEMO_PROGRAM,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        format!("issuer_name = \"Acme\"\nbase_url = \"http://127.0.0.1:{port}\"\nstatus_ttl_seconds = 1\n"),
+    )
+    .unwrap();
+    let config = hallmark_issuer::Config::load(
+        &dir.join("config.toml"),
+        &hallmark_issuer::Overrides::default(),
+    )
+    .unwrap();
+    let state = hallmark_issuer::AppState::open(config).await.unwrap();
+    let token = hallmark_issuer::create_token(state.store(), "t")
+        .await
+        .unwrap();
+    tokio::spawn(hallmark_issuer::serve(state.clone(), listener));
+    (port, token, state)
+}
+
+async fn issuer_call(port: u16, token: &str, path: &str, body: Value) -> Value {
+    let state = ();
+    let _ = state;
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-type: application/json\r\nauthorization: Bearer {token}\r\ncontent-length: {}\r\n\r\n{body}",
+        body.to_string().len()
+    );
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).await.unwrap();
+    serde_json::from_str(out.split_once("\r\n\r\n").unwrap().1).unwrap()
+}
+
+#[tokio::test]
+async fn status_lists_are_fetched_cached_and_revocation_shows_within_the_bound() {
+    let (port, token, _issuer) = issuer().await;
+    let partner = issuer_call(
+        port,
+        &token,
+        "/api/v1/partners",
+        json!({"name": "Northwind", "url": "https://northwind.example"}),
+    )
+    .await;
+    let issued = issuer_call(port, &token, "/api/v1/approvals", json!({
+        "partner_id": partner["id"], "tier": "registered", "role": "sales", "competencies": ["CLOUD-FUND"], "approver": "T"
+    }))
+    .await;
+    let badge = issued["credential"]["document"].clone();
+    let uuid = issued["credential"]["uuid"].as_str().unwrap().to_owned();
+    let bound = Duration::from_secs(2);
+    let s = state(VerifierConfig {
+        insecure_hosts: vec![format!("127.0.0.1:{port}")],
+        cache_max_age: bound,
+        ..VerifierConfig::default()
+    });
+    let r = verify(&s, json!({"verifiableCredential": badge})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(outcome(&r, "status"), "passed");
+
+    // The page API: by URL (fetched with the guarded fetcher), by upload, by form, by JSON.
+    let url = issued["credential"]["id"].as_str().unwrap();
+    let r = send(
+        &s,
+        "/verify",
+        "application/json",
+        json!({"url": url}).to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let boundary = "XyZ";
+    let upload = format!("--{boundary}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"badge.json\"\r\ncontent-type: application/json\r\n\r\n{badge}\r\n--{boundary}--\r\n");
+    let r = send(
+        &s,
+        "/verify",
+        &format!("multipart/form-data; boundary={boundary}"),
+        upload.into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let form = format!("url={}", url.replace(':', "%3A").replace('/', "%2F"));
+    assert_eq!(
+        send(
+            &s,
+            "/verify",
+            "application/x-www-form-urlencoded",
+            form.into_bytes()
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(
+            &s,
+            "/verify",
+            "application/json",
+            badge.to_string().into_bytes()
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    // A URL on an internal address is refused by default.
+    let plain = state(VerifierConfig::default());
+    let r = send(
+        &plain,
+        "/verify",
+        "application/json",
+        json!({"url": url}).to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("refused to fetch"),
+        "{}",
+        r.body
+    );
+    let https = url.replace("http://", "https://");
+    let r = send(
+        &plain,
+        "/verify",
+        "application/json",
+        json!({"url": https}).to_string().into_bytes(),
+    )
+    .await;
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("127.0.0.1 is an internal address"),
+        "{}",
+        r.body
+    );
+
+    // Revoke; the verifier's cached list expires within the bound.
+    issuer_call(
+        port,
+        &token,
+        &format!("/api/v1/credentials/{uuid}/revoke"),
+        json!({"reason": "test"}),
+    )
+    .await;
+    let started = Instant::now();
+    loop {
+        let r = verify(&s, json!({"verifiableCredential": badge})).await;
+        if r.status == StatusCode::UNPROCESSABLE_ENTITY {
+            assert!(
+                r.body["checks"][5]["detail"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("REVOKED"),
+                "{}",
+                r.body
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < bound + Duration::from_secs(2),
+            "revocation not seen within the cache bound"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!(
+        "revocation seen after {:?} (bound {bound:?})",
+        started.elapsed()
+    );
+}

@@ -442,8 +442,6 @@ async fn issuer() -> (u16, String, hallmark_issuer::AppState) {
 }
 
 async fn issuer_call(port: u16, token: &str, path: &str, body: Value) -> Value {
-    let state = ();
-    let _ = state;
     let req = format!(
         "POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-type: application/json\r\nauthorization: Bearer {token}\r\ncontent-length: {}\r\n\r\n{body}",
         body.to_string().len()

@@ -34,6 +34,8 @@ pub mod json;
 pub mod jsonld;
 pub mod keys;
 pub mod multibase;
+#[cfg(feature = "ob3-schema")]
+pub mod ob3_schema;
 pub mod proof;
 pub mod report;
 pub mod status;

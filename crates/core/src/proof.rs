@@ -245,6 +245,19 @@ pub fn sign(
     Ok(document)
 }
 
+/// Writes a single `proof` object as a proof set of one (`[proof]`), as the Open Badges 3.0
+/// JSON Schema requires; VC-DI §2.1 allows either form and the signature covers neither, so
+/// no proof changes. A document without `proof`, or whose `proof` is already an array, is left
+/// as it is.
+pub fn into_proof_set(document: &mut Map<String, Value>) {
+    if let Some(proof) = document.get_mut("proof") {
+        if proof.is_object() {
+            let one = proof.take();
+            *proof = Value::Array(vec![one]);
+        }
+    }
+}
+
 /// `SHA-256(JCS(proofConfig)) ‖ SHA-256(JCS(unsecuredDocument))` (VC-DI-EdDSA §3.3.4).
 /// `proof_config` may still hold `proofValue`; it is left out of the hash.
 fn hash_data(unsecured: &Map<String, Value>, proof_config: &Map<String, Value>) -> [u8; 64] {

@@ -44,6 +44,17 @@ pub enum TokenCommand {
     },
 }
 
+/// Logs to stderr; `HALLMARK_LOG` sets the filter (default `info`).
+fn init_logging() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HALLMARK_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -60,13 +71,7 @@ fn serve_error(e: impl std::fmt::Display) -> CliError {
 /// # Errors
 /// [`CliError::Serve`] naming the configuration problem, database or address.
 pub fn run(args: Args) -> Result<u8, CliError> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("HALLMARK_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    init_logging();
     let listen = args
         .listen
         .clone()
@@ -182,13 +187,7 @@ pub fn verifier(command: VerifierCommand) -> Result<u8, CliError> {
         trust,
         insecure_host,
     } = command;
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("HALLMARK_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    init_logging();
     let mut config = match &config {
         Some(path) => hallmark_verifier::VerifierConfig::load(path).map_err(serve_error)?,
         None => hallmark_verifier::VerifierConfig::default(),

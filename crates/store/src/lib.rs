@@ -200,6 +200,21 @@ macro_rules! with_pool {
     };
 }
 
+/// Appends `$entry` to the audit log inside transaction `$tx`.
+macro_rules! audit {
+    ($tx:ident, $sqlite:ident, $entry:expr) => {{
+        let e: &AuditEntry = $entry;
+        sqlx::query(&sql($sqlite, "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)"))
+            .bind(e.at)
+            .bind(&e.actor)
+            .bind(&e.action)
+            .bind(&e.subject)
+            .bind(e.detail.to_string())
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+
 /// The statement for the dialect: `$n` placeholders become `?n` on SQLite, and a trailing
 /// ` FOR UPDATE` is dropped there (SQLite locks the whole database on write).
 fn sql(sqlite: bool, text: &str) -> String {
@@ -314,9 +329,7 @@ impl Store {
             sqlx::query(&sql(sqlite, "INSERT INTO partners (id, name, url, created_at) VALUES ($1, $2, $3, $4)"))
                 .bind(&partner.id).bind(&partner.name).bind(&partner.url).bind(partner.created_at)
                 .execute(&mut *tx).await?;
-            sqlx::query(&sql(sqlite, "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)"))
-                .bind(audit.at).bind(&audit.actor).bind(&audit.action).bind(&audit.subject).bind(audit.detail.to_string())
-                .execute(&mut *tx).await?;
+            audit!(tx, sqlite, audit);
             tx.commit().await?;
             Ok(())
         })
@@ -378,9 +391,7 @@ impl Store {
                 .bind(c.suspension.as_ref().map(|r| r.0.clone())).bind(c.suspension.as_ref().map(|r| r.1))
                 .bind(&c.document).bind(c.issued_at).bind(c.valid_until).bind(c.revoked_at).bind(&c.revocation_reason).bind(c.suspended)
                 .execute(&mut *tx).await?;
-            sqlx::query(&sql(sqlite, "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)"))
-                .bind(audit.at).bind(&audit.actor).bind(&audit.action).bind(&audit.subject).bind(audit.detail.to_string())
-                .execute(&mut *tx).await?;
+            audit!(tx, sqlite, audit);
             tx.commit().await?;
             Ok(())
         })
@@ -495,9 +506,7 @@ impl Store {
             if updated.rows_affected() != 1 {
                 return Err(StoreError::NotFound(format!("credential {credential_id}")));
             }
-            sqlx::query(&sql(sqlite, "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)"))
-                .bind(audit.at).bind(&audit.actor).bind(&audit.action).bind(&audit.subject).bind(audit.detail.to_string())
-                .execute(&mut *tx).await?;
+            audit!(tx, sqlite, audit);
             tx.commit().await?;
             Ok(())
         })
@@ -535,9 +544,7 @@ impl Store {
             sqlx::query(&sql(sqlite, "INSERT INTO tokens (id, name, hash, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5)"))
                 .bind(&token.id).bind(&token.name).bind(&token.hash).bind(token.created_at).bind(token.revoked_at)
                 .execute(&mut *tx).await?;
-            sqlx::query(&sql(sqlite, "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)"))
-                .bind(audit.at).bind(&audit.actor).bind(&audit.action).bind(&audit.subject).bind(audit.detail.to_string())
-                .execute(&mut *tx).await?;
+            audit!(tx, sqlite, audit);
             tx.commit().await?;
             Ok(())
         })

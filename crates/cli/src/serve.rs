@@ -173,6 +173,12 @@ pub enum VerifierCommand {
         /// Fetch https://HOST:PORT/… over plain HTTP, even on loopback (tests only).
         #[arg(long, value_name = "HOST:PORT")]
         insecure_host: Vec<String>,
+        /// Allow HOST:PORT on loopback or private addresses, still over verified https.
+        #[arg(long, value_name = "HOST:PORT")]
+        private_host: Vec<String>,
+        /// Trust this PEM root certificate too when fetching (e.g. a test CA).
+        #[arg(long, value_name = "FILE")]
+        ca_cert: Vec<PathBuf>,
     },
 }
 
@@ -186,6 +192,8 @@ pub fn verifier(command: VerifierCommand) -> Result<u8, CliError> {
         listen,
         trust,
         insecure_host,
+        private_host,
+        ca_cert,
     } = command;
     init_logging();
     let mut config = match &config {
@@ -206,6 +214,8 @@ pub fn verifier(command: VerifierCommand) -> Result<u8, CliError> {
         }
     }
     config.insecure_hosts.extend(insecure_host);
+    config.private_hosts.extend(private_host);
+    config.ca_certs.extend(ca_cert);
     let state = hallmark_verifier::VerifierState::new(config).map_err(CliError::Serve)?;
     runtime()?.block_on(async move {
         let listener = tokio::net::TcpListener::bind(state.config().listen)

@@ -87,6 +87,11 @@ pub struct FetchPolicy {
     /// for tests and local development only. `https://HOST:PORT/…` is fetched as
     /// `http://HOST:PORT/…`.
     pub insecure_hosts: Vec<String>,
+    /// Hosts (`host:port`) allowed on loopback or private addresses, still over https with a
+    /// verified certificate (e.g. an issuer behind a TLS proxy on the same machine).
+    pub private_hosts: Vec<String>,
+    /// Extra trusted root certificates (PEM), besides the system's: e.g. a test CA.
+    pub extra_roots_pem: Vec<Vec<u8>>,
     /// Fetch nothing (only local copies).
     pub offline: bool,
     /// Fixed addresses for host names, consulted before DNS (like /etc/hosts). The guard
@@ -102,6 +107,8 @@ impl Default for FetchPolicy {
             max_bytes: 1 << 20,
             max_age: Duration::from_secs(300),
             insecure_hosts: Vec::new(),
+            private_hosts: Vec::new(),
+            extra_roots_pem: Vec::new(),
             offline: false,
             static_hosts: HashMap::new(),
         }
@@ -131,13 +138,23 @@ impl Fetcher {
     pub fn new(policy: FetchPolicy) -> Result<Self, FetchError> {
         // One process-wide rustls provider; installing twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let guard = Guard::new(&policy.insecure_hosts);
+        let guard = Guard::new(&policy.insecure_hosts).with_private(&policy.private_hosts);
         let redirect_guard = guard.clone();
+        let mut roots = Vec::new();
+        for pem in &policy.extra_roots_pem {
+            roots.extend(reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                FetchError::Unreachable {
+                    url: String::new(),
+                    reason: format!("an extra root certificate is not PEM: {e}"),
+                }
+            })?);
+        }
         let max_redirects = policy.max_redirects;
         let client = reqwest::Client::builder()
             .timeout(policy.timeout)
             .connect_timeout(policy.timeout)
             .user_agent(concat!("hallmark/", env!("CARGO_PKG_VERSION")))
+            .tls_certs_merge(roots)
             .dns_resolver(Arc::new(GuardedResolver {
                 guard,
                 static_hosts: policy.static_hosts.clone(),
@@ -199,7 +216,8 @@ impl Fetcher {
                 return Ok(hit.bytes);
             }
         }
-        let guard = Guard::new(&self.policy.insecure_hosts);
+        let guard =
+            Guard::new(&self.policy.insecure_hosts).with_private(&self.policy.private_hosts);
         let target = guard.rewrite(url).map_err(|reason| FetchError::Refused {
             url: url.to_owned(),
             reason,

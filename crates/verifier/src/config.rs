@@ -53,6 +53,10 @@ struct File {
     fetch_timeout_seconds: Option<u64>,
     #[serde(default)]
     insecure_hosts: Vec<String>,
+    #[serde(default)]
+    private_hosts: Vec<String>,
+    #[serde(default)]
+    ca_certs: Vec<PathBuf>,
 }
 
 /// The verifier's settings.
@@ -80,6 +84,10 @@ pub struct VerifierConfig {
     pub fetch_timeout: Duration,
     /// `host:port` fetched over plain HTTP even on loopback (tests only).
     pub insecure_hosts: Vec<String>,
+    /// `host:port` fetched on loopback or private addresses, over verified https.
+    pub private_hosts: Vec<String>,
+    /// Extra root certificates (PEM files) trusted for fetching.
+    pub ca_certs: Vec<PathBuf>,
 }
 
 impl Default for VerifierConfig {
@@ -132,6 +140,8 @@ impl VerifierConfig {
             rate_limit_burst: file.rate_limit_burst.unwrap_or(100).max(1),
             fetch_timeout: Duration::from_secs(file.fetch_timeout_seconds.unwrap_or(10).max(1)),
             insecure_hosts: file.insecure_hosts,
+            private_hosts: file.private_hosts,
+            ca_certs: file.ca_certs.into_iter().map(|p| dir.join(p)).collect(),
         })
     }
 }

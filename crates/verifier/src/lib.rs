@@ -70,6 +70,12 @@ impl VerifierState {
             timeout: config.fetch_timeout,
             max_age: config.cache_max_age,
             insecure_hosts: config.insecure_hosts.clone(),
+            private_hosts: config.private_hosts.clone(),
+            extra_roots_pem: config
+                .ca_certs
+                .iter()
+                .map(|p| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display())))
+                .collect::<Result<_, _>>()?,
             ..FetchPolicy::default()
         };
         let fetcher = Fetcher::new(policy).map_err(|e| e.to_string())?;

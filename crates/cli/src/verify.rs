@@ -39,6 +39,12 @@ pub struct Args {
     /// For tests and local development only. Repeat for more.
     #[arg(long, value_name = "HOST:PORT")]
     insecure_host: Vec<String>,
+    /// Allow HOST:PORT on loopback or private addresses, still over verified https.
+    #[arg(long, value_name = "HOST:PORT")]
+    private_host: Vec<String>,
+    /// Trust this PEM root certificate too when fetching (e.g. a test CA).
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Vec<PathBuf>,
     /// Tolerated clock skew on validFrom and validUntil, in seconds.
     #[arg(long, default_value_t = 300)]
     clock_skew: u32,
@@ -133,8 +139,17 @@ pub fn run(args: Args) -> Result<u8, CliError> {
 }
 
 fn fetcher(args: &Args) -> Result<Fetcher, CliError> {
+    let mut extra_roots_pem = Vec::new();
+    for path in &args.ca_cert {
+        extra_roots_pem.push(std::fs::read(path).map_err(|source| CliError::Read {
+            path: path.clone(),
+            source,
+        })?);
+    }
     let policy = FetchPolicy {
         insecure_hosts: args.insecure_host.clone(),
+        private_hosts: args.private_host.clone(),
+        extra_roots_pem,
         offline: args.offline,
         ..FetchPolicy::default()
     };

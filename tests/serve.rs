@@ -19,21 +19,38 @@ fn hallmark() -> Command {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A minimal HTTP/1.1 client: one request per connection.
-fn http(port: u16, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> (u16, Value) {
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> (u16, Value) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
     let body = body.map(Value::to_string).unwrap_or_default();
-    let auth = token.map(|t| format!("authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let auth = token
+        .map(|t| format!("authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     write!(stream, "{method} {path} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\nconnection: close\r\ncontent-type: application/json\r\n{auth}content-length: {}\r\n\r\n{body}", body.len()).unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
     let (_, body) = response.split_once("\r\n\r\n").unwrap();
-    (status, serde_json::from_str(body).unwrap_or(Value::String(body.to_owned())))
+    (
+        status,
+        serde_json::from_str(body).unwrap_or(Value::String(body.to_owned())),
+    )
 }
 
 struct Server {
@@ -53,23 +70,40 @@ impl Drop for Server {
 
 fn postgres_database() -> Option<String> {
     let Ok(admin) = std::env::var("HALLMARK_TEST_POSTGRES_URL") else {
-        assert!(std::env::var_os("CI").is_none(), "HALLMARK_TEST_POSTGRES_URL must be set under CI");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "HALLMARK_TEST_POSTGRES_URL must be set under CI"
+        );
         eprintln!("skipping the PostgreSQL run: HALLMARK_TEST_POSTGRES_URL is not set");
         return None;
     };
     let name = format!("hallmark_e2e_{}_{}", std::process::id(), free_port());
-    let status = Command::new("psql").args([admin.as_str(), "-qc", &format!("CREATE DATABASE {name}")]).status().expect("psql runs");
+    let status = Command::new("psql")
+        .args([admin.as_str(), "-qc", &format!("CREATE DATABASE {name}")])
+        .status()
+        .expect("psql runs");
     assert!(status.success());
     Some(format!("{}/{name}", admin.rsplit_once('/').unwrap().0))
 }
 
 fn start(database_url: &str, tag: &str) -> Server {
     let port = free_port();
-    let dir = std::env::temp_dir().join(format!("hallmark-serve-{tag}-{}-{port}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "hallmark-serve-{tag}-{}-{port}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("keys")).unwrap();
-    std::fs::copy(root().join("keys.example/issuer.json"), dir.join("keys/issuer.json")).unwrap();
-    std::fs::copy(root().join("crates/issuer/src/demo_program.toml"), dir.join("program.toml")).unwrap();
+    std::fs::copy(
+        root().join("keys.example/issuer.json"),
+        dir.join("keys/issuer.json"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("crates/issuer/src/demo_program.toml"),
+        dir.join("program.toml"),
+    )
+    .unwrap();
     std::fs::write(
         dir.join("config.toml"),
         format!(
@@ -78,8 +112,22 @@ fn start(database_url: &str, tag: &str) -> Server {
     )
     .unwrap();
     let config = dir.join("config.toml");
-    let out = hallmark().args(["token", "create", "--config", config.to_str().unwrap(), "--name", "e2e"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = hallmark()
+        .args([
+            "token",
+            "create",
+            "--config",
+            config.to_str().unwrap(),
+            "--name",
+            "e2e",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     let mut child = hallmark()
         .args(["serve", "--config", config.to_str().unwrap()])
@@ -98,22 +146,39 @@ fn start(database_url: &str, tag: &str) -> Server {
             }
         }
     });
-    let line = rx.recv_timeout(Duration::from_secs(60)).expect("the server logs its address");
+    let line = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the server logs its address");
     assert!(line.contains(&format!("http://127.0.0.1:{port}")), "{line}");
-    Server { child, port, token, dir }
+    Server {
+        child,
+        port,
+        token,
+        dir,
+    }
 }
 
 fn verify(server: &Server, url: &str) -> (i32, Value) {
     let host = format!("127.0.0.1:{}", server.port);
-    let out = hallmark().args(["verify", "--json", "--insecure-host", &host, url]).output().unwrap();
-    let line: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let out = hallmark()
+        .args(["verify", "--json", "--insecure-host", &host, url])
+        .output()
+        .unwrap();
+    let line: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code().unwrap(), line)
 }
 
 fn round_trip(database_url: &str, tag: &str) {
     let server = start(database_url, tag);
     let (port, token) = (server.port, Some(server.token.as_str()));
-    let (status, partner) = http(port, "POST", "/api/v1/partners", token, Some(&json!({"name": "Northwind", "url": "https://northwind.example"})));
+    let (status, partner) = http(
+        port,
+        "POST",
+        "/api/v1/partners",
+        token,
+        Some(&json!({"name": "Northwind", "url": "https://northwind.example"})),
+    );
     assert_eq!(status, 201, "{partner}");
     let approval = json!({
         "partner_id": partner["id"], "tier": "silver", "role": "delivery",
@@ -130,21 +195,49 @@ fn round_trip(database_url: &str, tag: &str) {
     let (code, report) = verify(&server, &url);
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["summary"]["tier"]["name"], "Silver Partner");
-    assert!(report["checks"][2]["detail"].as_str().unwrap().contains(&format!("did:web:127.0.0.1%3A{port}")), "{report}");
+    assert!(
+        report["checks"][2]["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("did:web:127.0.0.1%3A{port}")),
+        "{report}"
+    );
 
     // Revoked: the next verification fails, with no wait.
-    let (status, _) = http(port, "POST", &format!("/api/v1/credentials/{uuid}/revoke"), token, Some(&json!({"reason": "left the program"})));
+    let (status, _) = http(
+        port,
+        "POST",
+        &format!("/api/v1/credentials/{uuid}/revoke"),
+        token,
+        Some(&json!({"reason": "left the program"})),
+    );
     assert_eq!(status, 200);
     let started = Instant::now();
     let (code, report) = verify(&server, &url);
     assert_eq!(code, 1, "{report}");
     assert_eq!(report["checks"][5]["outcome"], "failed");
-    assert!(report["checks"][5]["detail"].as_str().unwrap().starts_with("REVOKED"), "{report}");
-    eprintln!("{tag}: revocation seen by a fresh verifier {:?} after the change", started.elapsed());
+    assert!(
+        report["checks"][5]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("REVOKED"),
+        "{report}"
+    );
+    eprintln!(
+        "{tag}: revocation seen by a fresh verifier {:?} after the change",
+        started.elapsed()
+    );
 
     // Without the loopback allowance the verifier refuses to fetch from 127.0.0.1.
-    let out = hallmark().args(["verify", "--json", &url]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "the input URL itself is refused");
+    let out = hallmark()
+        .args(["verify", "--json", &url])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the input URL itself is refused"
+    );
     let _ = Path::new(&server.dir);
 }
 
@@ -167,7 +260,14 @@ fn demo_starts_with_a_verifiable_badge() {
     let _ = std::fs::remove_dir_all(&dir);
     let listen = format!("127.0.0.1:{port}");
     let mut child = hallmark()
-        .args(["serve", "--demo", "--data", dir.to_str().unwrap(), "--listen", &listen])
+        .args([
+            "serve",
+            "--demo",
+            "--data",
+            dir.to_str().unwrap(),
+            "--listen",
+            &listen,
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -187,15 +287,30 @@ fn demo_starts_with_a_verifiable_badge() {
     let (status, list) = http(port, "GET", "/api/v1/credentials", Some(&token), None);
     assert_eq!(status, 200);
     let url = list[0]["id"].as_str().unwrap().to_owned();
-    let out = hallmark().args(["verify", "--json", "--insecure-host", &listen, &url]).output().unwrap();
+    let out = hallmark()
+        .args(["verify", "--json", "--insecure-host", &listen, &url])
+        .output()
+        .unwrap();
     let _ = child.kill();
     let _ = child.wait();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     // The key file is private.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(dir.join("keys/issuer.json")).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(dir.join("keys/issuer.json"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o600
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

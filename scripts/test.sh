@@ -42,5 +42,12 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "the core crate builds for wasm32-unknown-unknown (no I/O, no tokio)"
 cargo build -p hallmark-core --target wasm32-unknown-unknown --locked
 
+# --- issue 4: interoperability with the JS ecosystem (Node 20, npm registry) ---------------
+step "interop: Hallmark badges vs @digitalbazaar/vc and verifier-core, and theirs vs hallmark (tests/interop)"
+(cd tests/interop && npm ci --no-audit --no-fund)
+cargo build -p hallmark --locked
+bash tests/interop/run.sh
+# --- end of the interop step --------------------------------------------------------------
+
 step "cargo test (unit, vectors, end-to-end)"
 cargo test --workspace --locked

@@ -33,11 +33,18 @@
 //! ([`JsonLdError::WorkBudgetExceeded`]) without spending that work. Documents whose blank
 //! nodes all have distinct first-degree hashes, which includes every Hallmark badge, cost no
 //! N-degree work at all.
+//!
+//! # Cost, and the cache
+//! `oxjsonld` processes the pinned contexts anew for every document (and every type-scoped
+//! context for every typed node), which is most of the ~4 ms an `eddsa-rdfc-2022` proof of a
+//! 3 KB badge costs; its API offers no way to hand it a processed context. [`canonical_hash`]
+//! therefore remembers results by the digest of the exact JSON-LD input, so a badge or status
+//! list that is verified again costs a JCS serialization and a lookup.
 
 use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
 use oxrdf::dataset::{CanonicalizationAlgorithm, CanonicalizationHashAlgorithm};
@@ -288,6 +295,76 @@ pub fn canonical_nquads(
     context: Option<&Value>,
     limits: &Limits,
 ) -> Result<String, JsonLdError> {
+    let text = prepare(object, without, context, limits)?;
+    canonicalize_text(&text, limits)
+}
+
+/// SHA-256 of [`canonical_nquads`] (final newline included), as VC-DI-EdDSA §3.2.4 hashes
+/// it, remembered: a document that was canonicalized before (the same JSON-LD input bytes
+/// under the same limits; a badge verified again, a status list re-checked) costs a JCS
+/// serialization and a hash lookup instead of JSON-LD processing. Errors are remembered too.
+/// At most [`CACHE_CAPACITY`] results are kept; [`clear_cache`] forgets them.
+///
+/// # Errors
+/// As [`canonical_nquads`].
+pub fn canonical_hash(
+    object: &Map<String, Value>,
+    without: Option<&str>,
+    context: Option<&Value>,
+    limits: &Limits,
+) -> Result<[u8; 32], JsonLdError> {
+    use sha2::{Digest, Sha256};
+    let text = prepare(object, without, context, limits)?;
+    let mut key = Sha256::new();
+    for n in [
+        limits.max_document_bytes as u64,
+        limits.max_depth as u64,
+        limits.max_blank_nodes as u64,
+        limits.max_work,
+    ] {
+        key.update(n.to_le_bytes());
+    }
+    key.update(&text);
+    let key: [u8; 32] = key.finalize().into();
+    if let Some(found) = cache().lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return found;
+    }
+    let result = canonicalize_text(&text, limits).map(|nq| Sha256::digest(nq.as_bytes()).into());
+    if let Ok(mut map) = cache().lock() {
+        if map.len() >= CACHE_CAPACITY {
+            map.clear();
+        }
+        map.insert(key, result.clone());
+    }
+    result
+}
+
+/// How many canonical hashes [`canonical_hash`] remembers before it starts over.
+pub const CACHE_CAPACITY: usize = 1024;
+
+type HashCache = Mutex<HashMap<[u8; 32], Result<[u8; 32], JsonLdError>>>;
+
+fn cache() -> &'static HashCache {
+    static CACHE: OnceLock<HashCache> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// Forgets every canonical hash [`canonical_hash`] remembered (for benchmarks of the cold
+/// path, and to bound memory from the outside).
+pub fn clear_cache() {
+    if let Ok(mut map) = cache().lock() {
+        map.clear();
+    }
+}
+
+/// The JSON text that is expanded: the depth and size limits checked, the sentinel `@vocab`
+/// placed before the document's contexts (see the module docs).
+fn prepare(
+    object: &Map<String, Value>,
+    without: Option<&str>,
+    context: Option<&Value>,
+    limits: &Limits,
+) -> Result<Vec<u8>, JsonLdError> {
     let depth = object
         .iter()
         .filter(|(k, _)| Some(k.as_str()) != without)
@@ -300,7 +377,6 @@ pub fn canonical_nquads(
             max: limits.max_depth,
         });
     }
-    // The sentinel @vocab first, then the document's contexts (see the module docs).
     let own = context.or_else(|| object.get("@context"));
     let mut contexts = vec![serde_json::json!({ "@vocab": UNDEFINED_TERM_VOCAB })];
     match own {
@@ -317,7 +393,12 @@ pub fn canonical_nquads(
             max: limits.max_document_bytes,
         });
     }
-    let quads = to_rdf(&text)?;
+    Ok(text)
+}
+
+/// JSON-LD to RDF, the sentinel checks, the blank node and work limits, then RDFC-1.0.
+fn canonicalize_text(text: &[u8], limits: &Limits) -> Result<String, JsonLdError> {
+    let quads = to_rdf(text)?;
     check_sentinels(&quads)?;
     let blank_nodes = blank_node_quads(&quads);
     if blank_nodes.len() > limits.max_blank_nodes {
@@ -529,6 +610,39 @@ mod tests {
             "{nq}"
         );
         assert!(!nq.contains("hallmark"), "{nq}");
+    }
+
+    #[test]
+    fn canonical_hash_is_the_hash_of_the_nquads_and_remembers_errors() {
+        use sha2::{Digest, Sha256};
+        let doc = object(json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential"],
+            "issuer": "did:example:cache"
+        }));
+        let nq = canonical_nquads(&doc, None, None, &Limits::default()).unwrap();
+        let expected: [u8; 32] = Sha256::digest(nq.as_bytes()).into();
+        for _ in 0..2 {
+            assert_eq!(
+                canonical_hash(&doc, None, None, &Limits::default()),
+                Ok(expected)
+            );
+        }
+        let mut bad = doc.clone();
+        bad.insert("cacheColour".into(), "red".into());
+        for _ in 0..2 {
+            assert_eq!(
+                canonical_hash(&bad, None, None, &Limits::default()),
+                Err(JsonLdError::UndefinedTerm {
+                    term: "cacheColour".into()
+                })
+            );
+        }
+        // Limits are part of the key: a stricter limit is not bypassed by a remembered success.
+        assert!(matches!(
+            canonical_hash(&doc, None, None, &Limits::default().max_document_bytes(10)),
+            Err(JsonLdError::TooLarge { .. })
+        ));
     }
 
     #[test]

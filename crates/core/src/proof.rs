@@ -334,8 +334,7 @@ fn rdfc_hash(
     context: Option<&Value>,
     limits: &Limits,
 ) -> Result<[u8; 32], ProofError> {
-    let nquads = jsonld::canonical_nquads(object, without, context, limits)?;
-    Ok(Sha256::digest(nquads.as_bytes()).into())
+    Ok(jsonld::canonical_hash(object, without, context, limits)?)
 }
 
 /// Verifies every proof of a secured document: one `proof` object or a proof set (VC-DI §4.3,

@@ -314,3 +314,233 @@ fn demo_starts_with_a_verifiable_badge() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A test CA and a server certificate it signed for localhost and 127.0.0.1 (openssl from
+/// Debian). Returns (CA certificate, server chain, server key).
+fn test_certificate(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let openssl = |args: &[&str]| {
+        let status = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl runs");
+        assert!(status.success(), "openssl {args:?}");
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-days",
+                "2",
+                "-subj",
+                "/CN=Hallmark test CA",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req"][..],
+            &ec,
+            &[
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "server.csr",
+            ],
+        ]
+        .concat(),
+    );
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+        "-out",
+        "cert.pem",
+    ]);
+    (
+        dir.join("ca.pem"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+    )
+}
+
+fn curl(args: &[&str]) -> Value {
+    let out = Command::new("curl")
+        .args(["-s", "--max-time", "20"])
+        .args(args)
+        .output()
+        .expect("curl runs");
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&out.stdout).into_owned()))
+}
+
+#[test]
+fn https_issuer_and_verifier_with_a_test_ca() {
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("hallmark-tls-{}-{port}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("keys")).unwrap();
+    let (ca_cert, _cert, _key) = test_certificate(&dir);
+    std::fs::copy(
+        root().join("keys.example/issuer.json"),
+        dir.join("keys/issuer.json"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("crates/issuer/src/demo_program.toml"),
+        dir.join("program.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        format!("issuer_name = \"Acme\"\nbase_url = \"https://localhost:{port}\"\nlisten = \"127.0.0.1:{port}\"\ntls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n"),
+    )
+    .unwrap();
+    let config = dir.join("config.toml");
+    let out = hallmark()
+        .args(["token", "create", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let mut issuer = hallmark()
+        .args(["serve", "--config", config.to_str().unwrap()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = issuer.stderr.take().unwrap();
+    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        if line.contains("listening on") {
+            assert!(
+                line.contains(&format!("https://127.0.0.1:{port}")),
+                "{line}"
+            );
+            break;
+        }
+    }
+    let base = format!("https://localhost:{port}/api/v1");
+    let auth = format!("authorization: Bearer {token}");
+    let ca = ca_cert.to_str().unwrap();
+    let partner = curl(&[
+        "--cacert",
+        ca,
+        "-H",
+        &auth,
+        "-H",
+        "content-type: application/json",
+        &format!("{base}/partners"),
+        "-d",
+        r#"{"name": "Northwind", "url": "https://northwind.example"}"#,
+    ]);
+    let body = json!({"partner_id": partner["id"], "tier": "registered", "role": "sales", "competencies": ["CLOUD-FUND"], "approver": "TLS test"}).to_string();
+    let issued = curl(&[
+        "--cacert",
+        ca,
+        "-H",
+        &auth,
+        "-H",
+        "content-type: application/json",
+        &format!("{base}/approvals"),
+        "-d",
+        &body,
+    ]);
+    let url = issued["credential"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{issued}"))
+        .to_owned();
+    assert!(url.starts_with(&format!("https://localhost:{port}/credentials/")));
+    let host = format!("localhost:{port}");
+    // The CLI fetches the badge and its status lists over https from loopback, trusting the test CA.
+    let out = hallmark()
+        .args([
+            "verify",
+            "--json",
+            "--private-host",
+            &host,
+            "--ca-cert",
+            ca,
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // Without the CA the certificate is not trusted: the fetch fails, the input is unreadable.
+    let out = hallmark()
+        .args(["verify", "--json", "--private-host", &host, &url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    // The verifier over https too.
+    let vport = free_port();
+    let vconfig = dir.join("verifier.toml");
+    std::fs::write(&vconfig, format!("listen = \"127.0.0.1:{vport}\"\ntls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\nprivate_hosts = [\"{host}\"]\nca_certs = [\"ca.pem\"]\n")).unwrap();
+    let mut verifier = hallmark()
+        .args(["verifier", "serve", "--config", vconfig.to_str().unwrap()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = verifier.stderr.take().unwrap();
+    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        if line.contains("listening on") {
+            break;
+        }
+    }
+    let badge = curl(&["--cacert", ca, &url]);
+    let request = json!({"verifiableCredential": badge}).to_string();
+    let report = curl(&[
+        "--cacert",
+        ca,
+        "-H",
+        "content-type: application/json",
+        &format!("https://localhost:{vport}/credentials/verify"),
+        "-d",
+        &request,
+    ]);
+    let _ = verifier.kill();
+    let _ = issuer.kill();
+    let _ = verifier.wait();
+    let _ = issuer.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(report["verified"], true, "{report}");
+    assert_eq!(report["checks"][5]["outcome"], "passed", "{report}");
+}

@@ -106,14 +106,26 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             })?;
         let addr = listener.local_addr().map_err(serve_error)?;
         tracing::info!(
-            "issuer {} listening on http://{addr} ({} database, {} badges)",
+            "issuer {} listening on {}://{addr} ({} database, {} badges)",
             state.keys().issuer(),
+            if state.config().tls.is_some() {
+                "https"
+            } else {
+                "http"
+            },
             state.store().backend(),
             state.config().cryptosuite
         );
-        hallmark_issuer::serve(state, listener)
-            .await
-            .map_err(serve_error)?;
+        match state.config().tls.clone() {
+            None => hallmark_issuer::serve(state, listener)
+                .await
+                .map_err(serve_error)?,
+            Some((cert, key)) => {
+                let app = hallmark_issuer::router(state)
+                    .into_make_service_with_connect_info::<std::net::SocketAddr>();
+                serve_https(app, listener, &cert, &key).await?;
+            }
+        }
         tracing::info!("stopped");
         Ok(0)
     })
@@ -224,10 +236,61 @@ pub fn verifier(command: VerifierCommand) -> Result<u8, CliError> {
                 CliError::Serve(format!("cannot listen on {}: {e}", state.config().listen))
             })?;
         let addr = listener.local_addr().map_err(serve_error)?;
-        tracing::info!("verifier listening on http://{addr}");
-        hallmark_verifier::serve(state, listener)
-            .await
-            .map_err(serve_error)?;
+        let scheme = if state.config().tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        tracing::info!("verifier listening on {scheme}://{addr}");
+        match state.config().tls.clone() {
+            None => hallmark_verifier::serve(state, listener)
+                .await
+                .map_err(serve_error)?,
+            Some((cert, key)) => {
+                serve_https(
+                    hallmark_verifier::make_service(state),
+                    listener,
+                    &cert,
+                    &key,
+                )
+                .await?
+            }
+        }
         Ok(0)
     })
+}
+
+/// Serves `app` over https (rustls) until Ctrl-C, with the certificate chain and key in PEM.
+async fn serve_https(
+    app: axum::extract::connect_info::IntoMakeServiceWithConnectInfo<
+        axum::Router,
+        std::net::SocketAddr,
+    >,
+    listener: tokio::net::TcpListener,
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<(), CliError> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+        .await
+        .map_err(|e| {
+            CliError::Serve(format!(
+                "TLS certificate {} or key {}: {e}",
+                cert.display(),
+                key.display()
+            ))
+        })?;
+    let listener = listener.into_std().map_err(serve_error)?;
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+    });
+    axum_server::from_tcp_rustls(listener, tls)
+        .map_err(serve_error)?
+        .handle(handle)
+        .serve(app)
+        .await
+        .map_err(serve_error)
 }

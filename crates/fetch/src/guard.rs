@@ -105,6 +105,7 @@ impl Guard {
         let allowed = self
             .insecure
             .iter()
+            .chain(&self.private)
             .any(|a| host_of(a).eq_ignore_ascii_case(host));
         if is_internal(ip) && !allowed {
             Err(format!("{host} resolves to {ip}, an internal address"))

@@ -62,6 +62,8 @@ struct File {
     status_ttl_seconds: u64,
     #[serde(default = "default_body_limit")]
     max_body_bytes: usize,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 fn default_keys() -> PathBuf {
@@ -113,6 +115,8 @@ pub struct Config {
     pub status_ttl_seconds: u64,
     /// The largest request body, bytes.
     pub max_body_bytes: usize,
+    /// Serve https with this certificate chain and key (PEM); plain HTTP when absent.
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 /// Overrides from the command line (the environment is read by [`Config::load`]).
@@ -234,7 +238,13 @@ impl Config {
         if file.max_body_bytes < 1024 {
             return Err(invalid("max_body_bytes", "must be at least 1024".into()));
         }
+        let tls = match (file.tls_cert, file.tls_key) {
+            (Some(cert), Some(key)) => Some((dir.join(cert), dir.join(key))),
+            (None, None) => None,
+            _ => return Err(invalid("tls_cert", "tls_cert and tls_key go together".into())),
+        };
         Ok(Self {
+            tls,
             issuer_id: file.issuer_id,
             issuer_name: file.issuer_name,
             issuer_url: file.issuer_url,

@@ -57,6 +57,8 @@ struct File {
     private_hosts: Vec<String>,
     #[serde(default)]
     ca_certs: Vec<PathBuf>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 /// The verifier's settings.
@@ -88,6 +90,8 @@ pub struct VerifierConfig {
     pub private_hosts: Vec<String>,
     /// Extra root certificates (PEM files) trusted for fetching.
     pub ca_certs: Vec<PathBuf>,
+    /// Serve https with this certificate chain and key (PEM); plain HTTP when absent.
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 impl Default for VerifierConfig {
@@ -128,7 +132,13 @@ impl VerifierConfig {
                 });
             }
         }
+        let tls = match (file.tls_cert, file.tls_key) {
+            (Some(cert), Some(key)) => Some((dir.join(cert), dir.join(key))),
+            (None, None) => None,
+            _ => return Err(ConfigError::Invalid { key: "tls_cert", message: "tls_cert and tls_key go together".into() }),
+        };
         Ok(Self {
+            tls,
             listen,
             trust_files: file.trust_files.into_iter().map(|p| dir.join(p)).collect(),
             trust: file.trust,

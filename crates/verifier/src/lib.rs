@@ -157,6 +157,11 @@ pub fn router(state: VerifierState) -> Router {
     )
 }
 
+/// The service with client addresses (for the rate limiter), for servers of one's own.
+pub fn make_service(state: VerifierState) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, SocketAddr> {
+    router(state).into_make_service_with_connect_info::<SocketAddr>()
+}
+
 /// Serves until Ctrl-C; client addresses feed the rate limiter.
 ///
 /// # Errors

@@ -75,8 +75,9 @@ fn default_database() -> String {
 fn default_listen() -> String {
     "127.0.0.1:8080".into()
 }
+/// DESIGN §2: what OB 3.0 conformance and wallets expect.
 fn default_suite() -> String {
-    "eddsa-jcs-2022".into()
+    "eddsa-rdfc-2022".into()
 }
 fn default_program() -> PathBuf {
     "program.toml".into()

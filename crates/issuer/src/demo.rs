@@ -50,7 +50,7 @@ base_url = "http://{listen}"
 keys_dir = "keys"
 database_url = "sqlite:hallmark.db"
 listen = "{listen}"
-cryptosuite = "eddsa-jcs-2022"
+cryptosuite = "eddsa-rdfc-2022"
 program = "program.toml"
 status_ttl_seconds = 60
 "#

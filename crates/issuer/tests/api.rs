@@ -575,8 +575,13 @@ async fn vc_api_issue_honours_options_and_tokens(backend: Backend) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let vc = r.body["verifiableCredential"].clone();
     assert_eq!(vc["credentialStatus"]["statusPurpose"], "revocation");
-    assert_eq!(vc["proof"]["cryptosuite"], "eddsa-jcs-2022");
+    assert_eq!(vc["proof"]["cryptosuite"], "eddsa-rdfc-2022", "the default (DESIGN §2)");
     assert!(h.verify(&vc).await.verified);
+    let jcs = json!({"credential": credential, "options": {"cryptosuite": "eddsa-jcs-2022"}});
+    let r = h.post("/credentials/issue", jcs).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["verifiableCredential"]["proof"]["cryptosuite"], "eddsa-jcs-2022");
+    assert!(h.verify(&r.body["verifiableCredential"]).await.verified);
     let r = h
         .post(
             "/credentials/issue",

@@ -227,10 +227,12 @@ fn onedtech_validator_fixtures_get_hallmarks_verdicts() {
         ("simple-context-version.json", Passed, None, true),
         ("simple-did-web-method.json", Passed, None, true),
         ("endorsement-valid.json", Passed, None, true),
-        // KNOWN DIVERGENCE: five identical embedded endorsement proofs (blank-node named
-        // graphs that only N-degree hashing tells apart) get other canonical labels from
-        // oxrdf 0.3.5's RDFC-1.0 than from jsonld.js / PyLD (same quads, different c14n
-        // numbering), so the signature, valid elsewhere, fails here.
+        // KNOWN DIVERGENCE: five identical embedded endorsement proofs, blank nodes that only
+        // Hash N-Degree Quads tells apart through their blank-node graph names (position
+        // "g"), get other canonical labels from oxrdf 0.3.5 than from jsonld.js (RDFC-1.0 and
+        // URDNA2015) and PyLD: same quads, different c14n numbering. A hand computation of
+        // RDFC-1.0 §4.8.3 on a 4-proof reduction agrees with oxrdf; the signature, made with
+        // the JS/Python canonical form, fails here.
         (
             "complete.json",
             Failed,

@@ -315,17 +315,7 @@ pub fn canonical_hash(
 ) -> Result<[u8; 32], JsonLdError> {
     use sha2::{Digest, Sha256};
     let text = prepare(object, without, context, limits)?;
-    let mut key = Sha256::new();
-    for n in [
-        limits.max_document_bytes as u64,
-        limits.max_depth as u64,
-        limits.max_blank_nodes as u64,
-        limits.max_work,
-    ] {
-        key.update(n.to_le_bytes());
-    }
-    key.update(&text);
-    let key: [u8; 32] = key.finalize().into();
+    let key = cache_key(&text, limits);
     if let Some(found) = cache().lock().ok().and_then(|m| m.get(&key).cloned()) {
         return found;
     }
@@ -337,6 +327,140 @@ pub fn canonical_hash(
         map.insert(key, result.clone());
     }
     result
+}
+
+/// The canonical hashes of a proof configuration and of the document it secures, both under
+/// `context` (VC-DI-EdDSA §3.2.5 gives the proof configuration the document's `@context`),
+/// from **one** JSON-LD pass when neither is cached: the two are expanded together, the
+/// configuration inside a named graph that is then taken apart, and each half is canonicalized
+/// on its own, so the contexts are processed once instead of twice. The results equal two
+/// [`canonical_hash`] calls (and share its cache); anything unusual (a top-level `@graph` or
+/// `@included`, any error) takes the two-call path, so errors are reported exactly.
+///
+/// Returns `(configuration hash, document hash)`.
+pub fn canonical_hash_pair(
+    config: &Map<String, Value>,
+    config_without: Option<&str>,
+    document: &Map<String, Value>,
+    document_without: Option<&str>,
+    context: &Value,
+    limits: &Limits,
+) -> (Result<[u8; 32], JsonLdError>, Result<[u8; 32], JsonLdError>) {
+    let separate = || {
+        (
+            canonical_hash(config, config_without, Some(context), limits),
+            canonical_hash(document, document_without, Some(context), limits),
+        )
+    };
+    let unusual = |m: &Map<String, Value>| m.contains_key("@graph") || m.contains_key("@included");
+    if unusual(config) || unusual(document) {
+        return separate();
+    }
+    let (Ok(config_text), Ok(document_text)) = (
+        prepare(config, config_without, Some(context), limits),
+        prepare(document, document_without, Some(context), limits),
+    ) else {
+        return separate();
+    };
+    let (config_key, document_key) = (
+        cache_key(&config_text, limits),
+        cache_key(&document_text, limits),
+    );
+    let cached = |key: &[u8; 32]| cache().lock().ok().and_then(|m| m.get(key).cloned());
+    if cached(&config_key).is_some() || cached(&document_key).is_some() {
+        return separate();
+    }
+    let Some((config_hash, document_hash)) = combined(
+        config,
+        config_without,
+        document,
+        document_without,
+        context,
+        limits,
+    ) else {
+        return separate();
+    };
+    if let Ok(mut map) = cache().lock() {
+        if map.len() + 2 > CACHE_CAPACITY {
+            map.clear();
+        }
+        map.insert(config_key, Ok(config_hash));
+        map.insert(document_key, Ok(document_hash));
+    }
+    (Ok(config_hash), Ok(document_hash))
+}
+
+/// The named graph the proof configuration is expanded into by [`canonical_hash_pair`].
+const CONFIG_GRAPH: &str = "urn:hallmark:proof-configuration-graph";
+
+fn combined(
+    config: &Map<String, Value>,
+    config_without: Option<&str>,
+    document: &Map<String, Value>,
+    document_without: Option<&str>,
+    context: &Value,
+    limits: &Limits,
+) -> Option<([u8; 32], [u8; 32])> {
+    use sha2::{Digest, Sha256};
+    let strip = |m: &Map<String, Value>, without: Option<&str>| -> Value {
+        Value::Object(
+            m.iter()
+                .filter(|(k, _)| k.as_str() != "@context" && Some(k.as_str()) != without)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )
+    };
+    let mut contexts = vec![serde_json::json!({ "@vocab": UNDEFINED_TERM_VOCAB })];
+    match context {
+        Value::Array(items) => contexts.extend(items.iter().cloned()),
+        Value::Null => {}
+        one => contexts.push(one.clone()),
+    }
+    let both = serde_json::json!({
+        "@context": contexts,
+        "@graph": [
+            strip(document, document_without),
+            { "@id": CONFIG_GRAPH, "@graph": [strip(config, config_without)] }
+        ]
+    });
+    let text = serde_json::to_vec(&both).ok()?;
+    let quads = to_rdf(&text).ok()?;
+    check_sentinels(&quads).ok()?;
+    let (config_quads, document_quads): (Vec<Quad>, Vec<Quad>) = quads.into_iter().partition(
+        |q| matches!(&q.graph_name, oxrdf::GraphName::NamedNode(n) if n.as_str() == CONFIG_GRAPH),
+    );
+    let config_quads = config_quads
+        .into_iter()
+        .map(|q| {
+            Quad::new(
+                q.subject,
+                q.predicate,
+                q.object,
+                oxrdf::GraphName::DefaultGraph,
+            )
+        })
+        .collect();
+    let config_nq = canonicalize_quads(config_quads, limits).ok()?;
+    let document_nq = canonicalize_quads(document_quads, limits).ok()?;
+    Some((
+        Sha256::digest(config_nq.as_bytes()).into(),
+        Sha256::digest(document_nq.as_bytes()).into(),
+    ))
+}
+
+fn cache_key(text: &[u8], limits: &Limits) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut key = Sha256::new();
+    for n in [
+        limits.max_document_bytes as u64,
+        limits.max_depth as u64,
+        limits.max_blank_nodes as u64,
+        limits.max_work,
+    ] {
+        key.update(n.to_le_bytes());
+    }
+    key.update(text);
+    key.finalize().into()
 }
 
 /// How many canonical hashes [`canonical_hash`] remembers before it starts over.
@@ -400,6 +524,11 @@ fn prepare(
 fn canonicalize_text(text: &[u8], limits: &Limits) -> Result<String, JsonLdError> {
     let quads = to_rdf(text)?;
     check_sentinels(&quads)?;
+    canonicalize_quads(quads, limits)
+}
+
+/// The blank node and work limits, then RDFC-1.0 and the sorted canonical N-Quads.
+fn canonicalize_quads(quads: Vec<Quad>, limits: &Limits) -> Result<String, JsonLdError> {
     let blank_nodes = blank_node_quads(&quads);
     if blank_nodes.len() > limits.max_blank_nodes {
         return Err(JsonLdError::TooManyBlankNodes {

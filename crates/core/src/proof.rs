@@ -216,14 +216,23 @@ pub fn sign(
         }
         Cryptosuite::EddsaRdfc2022 => {
             let limits = Limits::default();
+            let (config, doc) = match document.get("@context") {
+                Some(context) => jsonld::canonical_hash_pair(
+                    &proof,
+                    Some("proofValue"),
+                    &document,
+                    Some("proof"),
+                    context,
+                    &limits,
+                ),
+                None => (
+                    jsonld::canonical_hash(&proof, Some("proofValue"), None, &limits),
+                    jsonld::canonical_hash(&document, Some("proof"), None, &limits),
+                ),
+            };
             let mut hash = [0u8; 64];
-            hash[32..].copy_from_slice(&rdfc_hash(&document, Some("proof"), None, &limits)?);
-            hash[..32].copy_from_slice(&rdfc_hash(
-                &proof,
-                Some("proofValue"),
-                document.get("@context"),
-                &limits,
-            )?);
+            hash[32..].copy_from_slice(&doc?);
+            hash[..32].copy_from_slice(&config?);
             hash
         }
     };
@@ -522,6 +531,21 @@ fn verify_one(
         }
         Cryptosuite::EddsaRdfc2022 => {
             let limits = doc_hashes.limits;
+            // The usual case, first proof: the document and the proof configuration share one
+            // JSON-LD pass.
+            let mut config_done = None;
+            if let (true, None, Some(context)) = (own_context, &doc_hashes.rdfc, doc_context) {
+                let (config, doc) = jsonld::canonical_hash_pair(
+                    proof,
+                    Some("proofValue"),
+                    document,
+                    Some("proof"),
+                    context,
+                    limits,
+                );
+                doc_hashes.rdfc = Some(doc.map_err(ProofError::from));
+                config_done = Some(config.map_err(ProofError::from));
+            }
             let dh = if own_context {
                 doc_hashes
                     .rdfc
@@ -534,9 +558,12 @@ fn verify_one(
             hash[32..].copy_from_slice(&dh);
             // The proof configuration with the document's @context (VC-DI-EdDSA §3.2.5); a
             // document without one leaves the proof's terms undefined, which is data loss.
-            let config = match config_context {
-                Some(c) => rdfc_hash(proof, Some("proofValue"), Some(c), limits),
-                None => rdfc_hash(&without_context(proof), Some("proofValue"), None, limits),
+            let config = match (config_done, config_context) {
+                (Some(done), _) => done,
+                (None, Some(c)) => rdfc_hash(proof, Some("proofValue"), Some(c), limits),
+                (None, None) => {
+                    rdfc_hash(&without_context(proof), Some("proofValue"), None, limits)
+                }
             }
             .map_err(invalid)?;
             hash[..32].copy_from_slice(&config);

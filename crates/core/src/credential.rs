@@ -260,6 +260,77 @@ impl<'a> Shape<'a> {
                     "each credentialStatus entry must be an object with a type".into(),
                 ));
             }
+            if entries.iter().any(|e| {
+                e.get("id")
+                    .is_some_and(|id| !id.as_str().is_some_and(is_absolute_url))
+            }) {
+                return Err(malformed(
+                    "a credentialStatus id must be an absolute URL".into(),
+                ));
+            }
+        }
+        // §5.2 evidence, §5.4 credentialSchema, §5.6 refreshService, §5.7 termsOfUse: every
+        // object states its type; a schema also its id; ids are URLs.
+        for (name, needs_id) in [
+            ("evidence", false),
+            ("credentialSchema", true),
+            ("refreshService", false),
+            ("termsOfUse", false),
+        ] {
+            for item in d.get(name).map(as_list).unwrap_or_default() {
+                let Some(object) = item.as_object() else {
+                    return Err(malformed(format!("each {name} must be an object")));
+                };
+                if !object
+                    .get("type")
+                    .is_some_and(|t| t.is_string() || t.is_array())
+                {
+                    return Err(malformed(format!("each {name} must state its type")));
+                }
+                match object.get("id") {
+                    None if needs_id => {
+                        return Err(malformed(format!("each {name} must have an id")))
+                    }
+                    Some(id) if !id.as_str().is_some_and(is_absolute_url) => {
+                        return Err(malformed(format!(
+                            "the id of a {name} must be an absolute URL"
+                        )))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // §4.9: the validity period's dates are dateTimeStamps, the start not after the end.
+        let (from_name, until_name) = self.validity_names;
+        let date = |name: &str,
+                    value: Option<&Value>|
+         -> Result<Option<time::OffsetDateTime>, (ErrorCode, String)> {
+            match value {
+                None => Ok(None),
+                Some(Value::String(t)) => crate::datetime::parse(t)
+                    .map(Some)
+                    .map_err(|e| malformed(format!("{name}: {e}"))),
+                Some(_) => Err(malformed(format!("{name} must be a string"))),
+            }
+        };
+        if let (Some(from), Some(until)) = (
+            date(from_name, self.valid_from)?,
+            date(until_name, self.valid_until)?,
+        ) {
+            if from > until {
+                return Err((
+                    ErrorCode::RangeError,
+                    format!("{from_name} is later than {until_name}"),
+                ));
+            }
+        }
+        // §5.3 relatedResource.
+        if let Some(related) = d.get("relatedResource") {
+            check_related_resources(related).map_err(malformed)?;
+        }
+        // A BitstringStatusListEntry anywhere must be well formed (Bitstring Status List §2.1).
+        if let Some(e) = d.values().find_map(first_malformed_status_entry) {
+            return Err(malformed(e));
         }
         Ok(())
     }
@@ -326,10 +397,259 @@ impl<'a> Shape<'a> {
     }
 }
 
+fn as_list(value: &Value) -> Vec<&Value> {
+    match value {
+        Value::Array(items) => items.iter().collect(),
+        one => vec![one],
+    }
+}
+
+/// VC 2.0 §5.3: objects with a unique URL `id` and a `digestSRI` or `digestMultibase`; when
+/// the resource is a context Hallmark ships, the digest must match its bytes.
+fn check_related_resources(related: &Value) -> Result<(), String> {
+    let Value::Array(items) = related else {
+        return Err("relatedResource must be an array of objects".into());
+    };
+    let mut seen = Vec::new();
+    for item in items {
+        let Some(object) = item.as_object() else {
+            return Err("each relatedResource must be an object".into());
+        };
+        let Some(id) = object
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|id| is_absolute_url(id))
+        else {
+            return Err("each relatedResource needs an id that is a URL".into());
+        };
+        if seen.contains(&id) {
+            return Err(format!("relatedResource {id} is listed twice"));
+        }
+        seen.push(id);
+        let sri = object.get("digestSRI");
+        let multibase = object.get("digestMultibase");
+        if sri.is_none() && multibase.is_none() {
+            return Err(format!(
+                "relatedResource {id} has neither digestSRI nor digestMultibase"
+            ));
+        }
+        let Some(pinned) = crate::jsonld::pinned(id) else {
+            continue;
+        };
+        if let Some(sri) = sri {
+            let text = sri.as_str().ok_or("digestSRI must be a string")?;
+            if !digest_sri_matches(text, pinned.bytes) {
+                return Err(format!("the digestSRI of {id} does not match the context"));
+            }
+        }
+        if let Some(m) = multibase {
+            let text = m.as_str().ok_or("digestMultibase must be a string")?;
+            if !digest_multibase_matches(text, pinned.bytes) {
+                return Err(format!(
+                    "the digestMultibase of {id} does not match the context"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn digest(algorithm: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+    use sha2::Digest;
+    match algorithm {
+        "sha256" => Some(sha2::Sha256::digest(bytes).to_vec()),
+        "sha384" => Some(sha2::Sha384::digest(bytes).to_vec()),
+        "sha512" => Some(sha2::Sha512::digest(bytes).to_vec()),
+        _ => None,
+    }
+}
+
+/// Subresource Integrity: `sha384-<base64>` (several, space-separated: any may match).
+fn digest_sri_matches(text: &str, bytes: &[u8]) -> bool {
+    use base64::Engine;
+    text.split_whitespace().any(|one| {
+        one.split_once('-').is_some_and(|(alg, b64)| {
+            let want = base64::engine::general_purpose::STANDARD.decode(b64).ok();
+            want.is_some() && digest(alg, bytes) == want
+        })
+    })
+}
+
+/// A multibase (`u` base64url or `z` base58btc) multihash of sha2-256, -384 or -512.
+fn digest_multibase_matches(text: &str, bytes: &[u8]) -> bool {
+    use base64::Engine;
+    let decoded = match text.chars().next() {
+        Some('u') => base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&text[1..])
+            .ok(),
+        Some('z') => crate::multibase::Multibase::decode_base58btc(text).ok(),
+        _ => None,
+    };
+    let Some(d) = decoded else { return false };
+    let alg = match d.first() {
+        Some(0x12) => "sha256",
+        Some(0x20) => "sha384",
+        Some(0x13) => "sha512",
+        _ => return false,
+    };
+    d.len() > 2
+        && usize::from(d[1]) == d.len() - 2
+        && digest(alg, bytes).as_deref() == Some(&d[2..])
+}
+
+/// The first object typed `BitstringStatusListEntry` that is not a valid entry, anywhere.
+fn first_malformed_status_entry(value: &Value) -> Option<String> {
+    match value {
+        Value::Object(map) => {
+            let typed = match map.get("type") {
+                Some(Value::String(t)) => t == "BitstringStatusListEntry",
+                Some(Value::Array(ts)) => ts.iter().any(|t| t == "BitstringStatusListEntry"),
+                _ => false,
+            };
+            if typed {
+                if let Err(e) = crate::status::StatusEntry::read(value) {
+                    return Some(e.to_string());
+                }
+            }
+            map.values().find_map(first_malformed_status_entry)
+        }
+        Value::Array(items) => items.iter().find_map(first_malformed_status_entry),
+        _ => None,
+    }
+}
+
 fn as_strings(value: Option<&Value>) -> Vec<&str> {
     match value {
         Some(Value::String(s)) => vec![s.as_str()],
         Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use serde_json::json;
+    use sha2::Digest;
+
+    fn credential(extra: Value) -> Result<UnsignedCredential, CredentialError> {
+        let mut c = json!({
+            "@context": [CREDENTIALS_V2, "https://www.w3.org/ns/credentials/examples/v2"],
+            "type": ["VerifiableCredential"],
+            "issuer": "did:example:issuer",
+            "validFrom": "2026-01-01T00:00:00Z",
+            "credentialSubject": {"id": "did:example:subject"}
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            c[k] = v.clone();
+        }
+        UnsignedCredential::try_from(c)
+    }
+
+    fn refused(extra: Value, needle: &str) {
+        let e = credential(extra.clone()).unwrap_err().to_string();
+        assert!(e.contains(needle), "{extra}: {e}");
+    }
+
+    #[test]
+    fn objects_state_their_type() {
+        refused(json!({"evidence": {}}), "evidence must state its type");
+        refused(
+            json!({"termsOfUse": {"id": "did:example:terms/1"}}),
+            "termsOfUse must state its type",
+        );
+        refused(
+            json!({"refreshService": {"id": "https://a.example/refresh"}}),
+            "refreshService must state its type",
+        );
+        refused(
+            json!({"credentialSchema": {"type": "JsonSchema"}}),
+            "credentialSchema must have an id",
+        );
+        refused(
+            json!({"credentialStatus": {"id": "https ://not-a-url/4", "type": "X"}}),
+            "credentialStatus id",
+        );
+        assert!(credential(json!({"evidence": [{"type": ["Evidence"]}], "credentialSchema": {"id": "https://a.example/s.json", "type": "JsonSchema"}})).is_ok());
+    }
+
+    #[test]
+    fn dates_are_date_time_stamps_in_order() {
+        refused(
+            json!({"validFrom": "Sat 25 Feb 2023 07:16:31 PM CST"}),
+            "validFrom",
+        );
+        refused(
+            json!({"validUntil": "Sun, 26 Feb 2023 01:22:14 +0000"}),
+            "validUntil",
+        );
+        refused(
+            json!({"validUntil": "2025-01-01T00:00:00Z"}),
+            "later than validUntil",
+        );
+        assert!(
+            credential(json!({"validUntil": "2026-01-01T00:00:00Z"})).is_ok(),
+            "equal is allowed"
+        );
+    }
+
+    #[test]
+    fn related_resources_need_unique_ids_and_matching_digests() {
+        let v2 = crate::jsonld::pinned(CREDENTIALS_V2).unwrap().bytes;
+        let sri = format!(
+            "sha384-{}",
+            base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(v2))
+        );
+        let mut mh = vec![0x12, 0x20];
+        mh.extend_from_slice(&sha2::Sha256::digest(v2));
+        let multibase = format!(
+            "u{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mh)
+        );
+        assert!(
+            credential(json!({"relatedResource": [{"id": CREDENTIALS_V2, "digestSRI": sri}]}))
+                .is_ok()
+        );
+        assert!(credential(
+            json!({"relatedResource": [{"id": CREDENTIALS_V2, "digestMultibase": multibase}]})
+        )
+        .is_ok());
+        // The digest VC 2.0 §5.3's example gives for the v2 context matches the pinned copy…
+        let example = "uEiBZlVztZpfWHgPyslVv6-UwirFoQoRvW1htfx963sknNA";
+        let related =
+            |d: &str| json!({"relatedResource": [{"id": CREDENTIALS_V2, "digestMultibase": d}]});
+        assert!(credential(related(example)).is_ok());
+        // …and one changed character does not.
+        refused(related(&example.replace('W', "X")), "does not match");
+        refused(
+            json!({"relatedResource": ["https://a.example/x"]}),
+            "must be an object",
+        );
+        refused(
+            json!({"relatedResource": [{"digestSRI": sri}]}),
+            "needs an id",
+        );
+        refused(
+            json!({"relatedResource": [{"id": "https://a.example/x", "digestSRI": "sha384-AAAA"}, {"id": "https://a.example/x", "digestSRI": "sha384-AAAA"}]}),
+            "listed twice",
+        );
+        refused(
+            json!({"relatedResource": [{"id": "https://a.example/x"}]}),
+            "neither digestSRI nor digestMultibase",
+        );
+        // Resources Hallmark does not ship are checked for shape only.
+        assert!(credential(
+            json!({"relatedResource": [{"id": "https://a.example/x", "digestSRI": "sha384-AAAA"}]})
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn status_entries_anywhere_are_well_formed() {
+        refused(
+            json!({"statusEntry": {"type": "BitstringStatusListEntry", "statusListIndex": true, "statusListCredential": "https://example.com"}}),
+            "status entry",
+        );
     }
 }

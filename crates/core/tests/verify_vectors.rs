@@ -225,11 +225,42 @@ fn generate() -> (BTreeMap<&'static str, Vector>, FileMap) {
     bad_date.insert("validUntil".into(), "2027-02-30T00:00:00Z".into());
     add(
         "unparseable-valid-until",
-        "validUntil names February 30th (signed that way): the validity check fails.",
+        "validUntil names February 30th (signed that way): the parse and validity checks fail.",
         AT,
         &[],
-        &[("validity", "failed:MALFORMED_VALUE_ERROR")],
+        &[
+            ("parse", "failed:MALFORMED_VALUE_ERROR"),
+            ("validity", "failed:MALFORMED_VALUE_ERROR"),
+        ],
         pretty(&sign_with(bad_date, &key, Relationship::AssertionMethod)),
+    );
+
+    let mut no_type = unsigned.clone();
+    no_type["evidence"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("type");
+    add(
+        "evidence-without-type",
+        "An evidence object with no type (VC 2.0 §5.2), signed that way.",
+        AT,
+        &[],
+        &[("parse", "failed:MALFORMED_VALUE_ERROR")],
+        pretty(&sign_with(no_type, &key, Relationship::AssertionMethod)),
+    );
+
+    let mut reversed = unsigned.clone();
+    reversed.insert("validFrom".into(), "2027-02-01T00:00:00Z".into());
+    add(
+        "valid-from-after-valid-until",
+        "validFrom is later than validUntil (VC 2.0 §4.9), signed that way.",
+        AT,
+        &[],
+        &[
+            ("parse", "failed:RANGE_ERROR"),
+            ("validity", "failed:RANGE_ERROR"),
+        ],
+        pretty(&sign_with(reversed, &key, Relationship::AssertionMethod)),
     );
 
     let mut offset = unsigned.clone();
@@ -720,9 +751,12 @@ fn status_vectors(
     bad_index["statusListIndex"] = "five".into();
     add(
         "status-malformed-index",
-        "statusListIndex is not a base-10 integer.",
+        "statusListIndex is not a base-10 integer: a malformed value, and no status to read.",
         &[&r1],
-        &[("status", "failed:MALFORMED_VALUE_ERROR")],
+        &[
+            ("parse", "failed:MALFORMED_VALUE_ERROR"),
+            ("status", "failed:MALFORMED_VALUE_ERROR"),
+        ],
         badge(bad_index),
     );
 }

@@ -284,6 +284,44 @@ fn hash_data(unsecured: &Map<String, Value>, proof_config: &Map<String, Value>) 
     out
 }
 
+/// The proofs a chained proof names in `previousProof` (a string or an array of strings), in
+/// that order; `None` when it names none (VC-DI §4.4 step 5).
+fn previous_proofs(
+    proof: &Map<String, Value>,
+    all: &[&Map<String, Value>],
+) -> Option<Result<Vec<Value>, ProofError>> {
+    let ids: Vec<&str> = match proof.get("previousProof")? {
+        Value::String(id) => vec![id],
+        Value::Array(items) => match items.iter().map(Value::as_str).collect::<Option<Vec<_>>>() {
+            Some(ids) => ids,
+            None => {
+                return Some(Err(ProofError::Malformed(
+                    "previousProof must be a string or an array of strings".into(),
+                )))
+            }
+        },
+        _ => {
+            return Some(Err(ProofError::Malformed(
+                "previousProof must be a string or an array of strings".into(),
+            )))
+        }
+    };
+    Some(
+        ids.iter()
+            .map(|id| {
+                all.iter()
+                    .find(|p| p.get("id").and_then(Value::as_str) == Some(id))
+                    .map(|p| Value::Object((*p).clone()))
+                    .ok_or_else(|| {
+                        ProofError::Malformed(format!(
+                            "previousProof {id:?} is not a proof of this document"
+                        ))
+                    })
+            })
+            .collect(),
+    )
+}
+
 /// Why a verification method's key could not be had.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyLookupError {
@@ -394,23 +432,48 @@ pub fn verify_with_limits(
     // The document hash is the same for every proof of a suite that uses the document's
     // own @context.
     let mut doc_hashes = DocHashes {
+        without: Some("proof"),
         jcs: None,
         rdfc: None,
         limits,
     };
     let results = proofs
-        .into_iter()
+        .iter()
         .map(|proof| {
             let mut vm = None;
-            let outcome = verify_one(
-                document,
-                proof,
-                expected_purpose,
-                now,
-                keys,
-                &mut doc_hashes,
-                &mut vm,
-            );
+            let outcome = match previous_proofs(proof, &proofs) {
+                // A chained proof (VC-DI §4.4 step 5): it signed the document with the proofs
+                // it names as `proof`, so it is checked against exactly that.
+                Some(Ok(chain)) => {
+                    let mut chained = document.clone();
+                    chained.insert("proof".into(), Value::Array(chain));
+                    let mut own = DocHashes {
+                        without: None,
+                        jcs: None,
+                        rdfc: None,
+                        limits,
+                    };
+                    verify_one(
+                        &chained,
+                        proof,
+                        expected_purpose,
+                        now,
+                        keys,
+                        &mut own,
+                        &mut vm,
+                    )
+                }
+                Some(Err(e)) => Err(ProofFailure::Invalid(e)),
+                None => verify_one(
+                    document,
+                    proof,
+                    expected_purpose,
+                    now,
+                    keys,
+                    &mut doc_hashes,
+                    &mut vm,
+                ),
+            };
             ProofResult {
                 verification_method: vm,
                 cryptosuite: proof
@@ -516,9 +579,9 @@ fn verify_one(
             let dh = if own_context {
                 *doc_hashes
                     .jcs
-                    .get_or_insert_with(|| jcs_hash(document, Some("proof"), None))
+                    .get_or_insert_with(|| jcs_hash(document, doc_hashes.without, None))
             } else {
-                jcs_hash(document, Some("proof"), proof_context)
+                jcs_hash(document, doc_hashes.without, proof_context)
             };
             hash[32..].copy_from_slice(&dh);
             // The proof configuration: the proof without proofValue, with the document's
@@ -539,7 +602,7 @@ fn verify_one(
                     proof,
                     Some("proofValue"),
                     document,
-                    Some("proof"),
+                    doc_hashes.without,
                     context,
                     limits,
                 );
@@ -549,10 +612,10 @@ fn verify_one(
             let dh = if own_context {
                 doc_hashes
                     .rdfc
-                    .get_or_insert_with(|| rdfc_hash(document, Some("proof"), None, limits))
+                    .get_or_insert_with(|| rdfc_hash(document, doc_hashes.without, None, limits))
                     .clone()
             } else {
-                rdfc_hash(document, Some("proof"), proof_context, limits)
+                rdfc_hash(document, doc_hashes.without, proof_context, limits)
             }
             .map_err(invalid)?;
             hash[32..].copy_from_slice(&dh);
@@ -581,6 +644,9 @@ fn verify_one(
 
 /// Document hashes computed once for every proof of a set that uses the document's @context.
 struct DocHashes<'l> {
+    /// The member left out of the hashed document: `proof`, or nothing for a chained proof,
+    /// whose document carries the proofs it signed.
+    without: Option<&'static str>,
     jcs: Option<[u8; 32]>,
     rdfc: Option<Result<[u8; 32], ProofError>>,
     limits: &'l Limits,

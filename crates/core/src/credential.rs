@@ -86,6 +86,23 @@ impl TryFrom<Value> for UnsignedCredential {
 }
 
 impl UnsignedCredential {
+    /// Like [`TryFrom<Value>`], but also accepts a VC 1.1 credential
+    /// (`https://www.w3.org/2018/credentials/v1`, `issuanceDate`): for the VC API's generic
+    /// issue endpoint, which conformance suites call with 1.1 credentials. Badges are VC 2.0.
+    ///
+    /// # Errors
+    /// As [`TryFrom<Value>`], except for the data model version.
+    pub fn any_version(value: Value) -> Result<Self, CredentialError> {
+        let Value::Object(map) = value else {
+            return Err(CredentialError::Shape("not a JSON object".into()));
+        };
+        json::check_object_integers(&map)?;
+        if let Some((_, problem)) = Shape::read(&map).problem {
+            return Err(CredentialError::Shape(problem));
+        }
+        Ok(Self(map))
+    }
+
     /// Parses JSON text (duplicate keys refused) into a credential.
     ///
     /// # Errors

@@ -242,7 +242,12 @@ impl Config {
         let tls = match (file.tls_cert, file.tls_key) {
             (Some(cert), Some(key)) => Some((dir.join(cert), dir.join(key))),
             (None, None) => None,
-            _ => return Err(invalid("tls_cert", "tls_cert and tls_key go together".into())),
+            _ => {
+                return Err(invalid(
+                    "tls_cert",
+                    "tls_cert and tls_key go together".into(),
+                ))
+            }
         };
         Ok(Self {
             tls,

@@ -775,8 +775,18 @@ pub async fn vc_issue(
             "the credential already has credentialStatus; leave options.credentialStatus out",
         ));
     }
+    // A VC 1.1 credential's context does not define DataIntegrityProof: add the Data
+    // Integrity context, as VC-DI §2.1 asks of documents whose contexts lack it.
+    if let Some(Value::Array(contexts)) = credential.get_mut("@context") {
+        const V1: &str = "https://www.w3.org/2018/credentials/v1";
+        const DI: &str = "https://w3id.org/security/data-integrity/v2";
+        if contexts.first().and_then(Value::as_str) == Some(V1) && !contexts.iter().any(|c| c == DI)
+        {
+            contexts.push(DI.into());
+        }
+    }
     // Check the shape before allocating anything.
-    UnsignedCredential::try_from(Value::Object(credential.clone()))
+    UnsignedCredential::any_version(Value::Object(credential.clone()))
         .map_err(|e| Problem::invalid(e.to_string()))?;
     let (_, document) = issue_with(
         &state,
@@ -796,7 +806,7 @@ pub async fn vc_issue(
                     c.insert("credentialStatus".into(), entries.into());
                 }
             }
-            UnsignedCredential::try_from(Value::Object(c))
+            UnsignedCredential::any_version(Value::Object(c))
                 .map(UnsignedCredential::into_map)
                 .map_err(|e| Problem::invalid(e.to_string()))
         },

@@ -575,13 +575,41 @@ async fn vc_api_issue_honours_options_and_tokens(backend: Backend) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let vc = r.body["verifiableCredential"].clone();
     assert_eq!(vc["credentialStatus"]["statusPurpose"], "revocation");
-    assert_eq!(vc["proof"]["cryptosuite"], "eddsa-rdfc-2022", "the default (DESIGN §2)");
+    assert_eq!(
+        vc["proof"]["cryptosuite"], "eddsa-rdfc-2022",
+        "the default (DESIGN §2)"
+    );
     assert!(h.verify(&vc).await.verified);
     let jcs = json!({"credential": credential, "options": {"cryptosuite": "eddsa-jcs-2022"}});
     let r = h.post("/credentials/issue", jcs).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    assert_eq!(r.body["verifiableCredential"]["proof"]["cryptosuite"], "eddsa-jcs-2022");
+    assert_eq!(
+        r.body["verifiableCredential"]["proof"]["cryptosuite"],
+        "eddsa-jcs-2022"
+    );
     assert!(h.verify(&r.body["verifiableCredential"]).await.verified);
+    // VC 1.1 credentials are signed too (the W3C suites send them), with either suite.
+    for suite in ["eddsa-rdfc-2022", "eddsa-jcs-2022"] {
+        let v11 = json!({
+            "@context": ["https://www.w3.org/2018/credentials/v1"],
+            "id": "urn:uuid:2f7b6c1e-0000-4000-8000-000000000001",
+            "type": ["VerifiableCredential"],
+            "issuer": issuer,
+            "issuanceDate": approved_at(),
+            "credentialSubject": {"id": "did:example:alice"}
+        });
+        let r = h
+            .post(
+                "/credentials/issue",
+                json!({"credential": v11, "options": {"cryptosuite": suite}}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{suite}: {}", r.body);
+        assert!(
+            h.verify(&r.body["verifiableCredential"]).await.verified,
+            "{suite}"
+        );
+    }
     let r = h
         .post(
             "/credentials/issue",

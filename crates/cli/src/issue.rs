@@ -247,7 +247,9 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         proof_purpose: Relationship::AssertionMethod,
         created: Some(args.created.unwrap_or_else(now_seconds)),
     };
-    let signed = proof::sign(unsigned.into_map(), &options, key.secret_key())?;
+    let mut signed = proof::sign(unsigned.into_map(), &options, key.secret_key())?;
+    // The OB 3.0 JSON Schema wants `proof` as an array; the signature is the same.
+    proof::into_proof_set(&mut signed);
     print_json(&serde_json::Value::Object(signed))
 }
 

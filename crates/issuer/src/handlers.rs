@@ -433,9 +433,13 @@ async fn issue_with(
             .and_then(Value::as_str)
             .and_then(|t| datetime::parse(t).ok())
             .map(|t| t.unix_timestamp());
-        let signed = state
+        let mut signed = state
             .sign(unsigned, cryptosuite)
             .map_err(|e| Problem::invalid(format!("cannot sign: {e}")))?;
+        if approval.is_some() {
+            // A badge: the OB 3.0 JSON Schema wants `proof` as an array.
+            hallmark_core::proof::into_proof_set(&mut signed);
+        }
         let document = Value::Object(signed);
         let row = CredentialRow {
             id: uuid.clone(),

@@ -681,7 +681,7 @@ async fn did_web_document_and_concurrent_issuance(backend: Backend) {
             "index reused"
         );
     }
-    assert_eq!(badge["proof"]["verificationMethod"], vm);
+    assert_eq!(badge["proof"][0]["verificationMethod"], vm);
     let report = h.verify(&badge).await;
     assert!(report.verified, "{:#?}", report.checks);
 

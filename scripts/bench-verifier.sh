@@ -5,7 +5,7 @@
 #     status lists;
 #   - `hallmark verifier serve`, fetching those lists once and serving them from its cache;
 #   - wrk (Debian's package) posting the badge to POST /credentials/verify.
-# Usage: scripts/bench-verifier.sh [SECONDS per run, default 30] [SOAK SECONDS, default 0]
+# Usage: [COLD=1] scripts/bench-verifier.sh [SECONDS per run, default 30] [SOAK SECONDS, default 0]
 # Prints req/s and latency percentiles per cryptosuite, then RSS samples during the soak.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,7 +68,9 @@ fi
 vport=$(free_port)
 insecure=(--insecure-host "127.0.0.1:$jcs_port")
 [ -n "${rdfc_port:-}" ] && insecure+=(--insecure-host "127.0.0.1:$rdfc_port")
-HALLMARK_LOG=warn "$bin" verifier serve --listen "127.0.0.1:$vport" "${insecure[@]}" 2>"$work/verifier.log" & vpid=$!; pids+=($vpid)
+# COLD=1: no verified-signature cache, so every request does the curve arithmetic.
+echo "signature_cache = $([ "${COLD:-0}" = 1 ] && echo false || echo true)" > "$work/verifier.toml"
+HALLMARK_LOG=warn "$bin" verifier serve --config "$work/verifier.toml" --listen "127.0.0.1:$vport" "${insecure[@]}" 2>"$work/verifier.log" & vpid=$!; pids+=($vpid)
 wait_for "http://127.0.0.1:$vport/healthz"
 
 cat > "$work/post.lua" <<'LUA'

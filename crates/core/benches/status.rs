@@ -42,6 +42,7 @@ fn realistic_list() -> Bitstring {
 }
 
 fn status(c: &mut Criterion) {
+    proof::set_signature_cache(false);
     let key = SecretKey::from_seed(&[9; 32]);
     let issuer = Did::key(&key.public_key());
     let options = ProofOptions::did_key(

@@ -284,6 +284,54 @@ fn hash_data(unsecured: &Map<String, Value>, proof_config: &Map<String, Value>) 
     out
 }
 
+/// Signatures already verified, by SHA-256 of (key ‖ signed hash ‖ signature): a verifier
+/// that sees the same badge again (an embedded badge checked on every page view) skips the
+/// curve arithmetic, which is most of a verification. Only successes are kept; a hit means
+/// this exact signature over this exact hash by this exact key verified before, so the
+/// answer is the same. Bounded; [`set_signature_cache`] turns it off.
+static SIGNATURE_CACHE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<[u8; 32]>>> =
+    std::sync::OnceLock::new();
+static SIGNATURE_CACHE_ON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Signatures remembered at most (32 bytes each).
+pub const SIGNATURE_CACHE_CAPACITY: usize = 16_384;
+
+/// Turns the verified-signature cache on or off (on by default), e.g. to measure cold
+/// verification; turning it off also empties it.
+pub fn set_signature_cache(on: bool) {
+    SIGNATURE_CACHE_ON.store(on, std::sync::atomic::Ordering::Relaxed);
+    if !on {
+        if let Some(Ok(mut set)) = SIGNATURE_CACHE.get().map(|c| c.lock()) {
+            set.clear();
+        }
+    }
+}
+
+fn verified_signature(key: &PublicKey, hash: &[u8; 64], signature: &[u8; 64]) -> bool {
+    if !SIGNATURE_CACHE_ON.load(std::sync::atomic::Ordering::Relaxed) {
+        return key.verify_strict(hash, signature);
+    }
+    let mut h = Sha256::new();
+    h.update(key.as_bytes());
+    h.update(hash);
+    h.update(signature);
+    let id: [u8; 32] = h.finalize().into();
+    let cache = SIGNATURE_CACHE.get_or_init(Default::default);
+    if cache.lock().is_ok_and(|set| set.contains(&id)) {
+        return true;
+    }
+    let ok = key.verify_strict(hash, signature);
+    if ok {
+        if let Ok(mut set) = cache.lock() {
+            if set.len() >= SIGNATURE_CACHE_CAPACITY {
+                set.clear();
+            }
+            set.insert(id);
+        }
+    }
+    ok
+}
+
 /// The proofs a chained proof names in `previousProof` (a string or an array of strings), in
 /// that order; `None` when it names none (VC-DI §4.4 step 5).
 fn previous_proofs(
@@ -633,7 +681,7 @@ fn verify_one(
         }
     }
     let key = keys(&vm).map_err(ProofFailure::Key)?;
-    if key.verify_strict(&hash, &signature) {
+    if verified_signature(&key, &hash, &signature) {
         Ok(())
     } else {
         Err(invalid(ProofError::BadSignature {

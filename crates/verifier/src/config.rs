@@ -59,6 +59,7 @@ struct File {
     ca_certs: Vec<PathBuf>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    signature_cache: Option<bool>,
 }
 
 /// The verifier's settings.
@@ -92,6 +93,9 @@ pub struct VerifierConfig {
     pub ca_certs: Vec<PathBuf>,
     /// Serve https with this certificate chain and key (PEM); plain HTTP when absent.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// Remember verified signatures, so a badge seen again skips the curve arithmetic
+    /// (default on).
+    pub signature_cache: bool,
 }
 
 impl Default for VerifierConfig {
@@ -135,10 +139,16 @@ impl VerifierConfig {
         let tls = match (file.tls_cert, file.tls_key) {
             (Some(cert), Some(key)) => Some((dir.join(cert), dir.join(key))),
             (None, None) => None,
-            _ => return Err(ConfigError::Invalid { key: "tls_cert", message: "tls_cert and tls_key go together".into() }),
+            _ => {
+                return Err(ConfigError::Invalid {
+                    key: "tls_cert",
+                    message: "tls_cert and tls_key go together".into(),
+                })
+            }
         };
         Ok(Self {
             tls,
+            signature_cache: file.signature_cache.unwrap_or(true),
             listen,
             trust_files: file.trust_files.into_iter().map(|p| dir.join(p)).collect(),
             trust: file.trust,

@@ -66,6 +66,7 @@ impl VerifierState {
     /// A trust file that cannot be read, or an HTTP client that cannot be built.
     pub fn new(config: VerifierConfig) -> Result<Self, String> {
         let trust = TrustStore::new(config.trust_files.clone(), config.trust.clone())?;
+        hallmark_core::proof::set_signature_cache(config.signature_cache);
         let policy = FetchPolicy {
             timeout: config.fetch_timeout,
             max_age: config.cache_max_age,
@@ -158,7 +159,9 @@ pub fn router(state: VerifierState) -> Router {
 }
 
 /// The service with client addresses (for the rate limiter), for servers of one's own.
-pub fn make_service(state: VerifierState) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, SocketAddr> {
+pub fn make_service(
+    state: VerifierState,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, SocketAddr> {
     router(state).into_make_service_with_connect_info::<SocketAddr>()
 }
 

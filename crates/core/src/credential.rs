@@ -215,7 +215,14 @@ impl<'a> Shape<'a> {
                         "unknown @context {url:?}: Hallmark only processes the contexts it ships"
                     )))
                 }
-                Value::String(_) | Value::Object(_) => {}
+                Value::Object(inline) => {
+                    if let Some(bad) = inline_context_bad_iri(inline) {
+                        return Err(malformed(format!(
+                            "the inline @context maps a term to {bad:?}, which is not an IRI"
+                        )));
+                    }
+                }
+                Value::String(_) => {}
                 _ => return Err(malformed("@context items must be URLs or objects".into())),
             }
         }
@@ -421,11 +428,27 @@ fn as_list(value: &Value) -> Vec<&Value> {
     }
 }
 
+/// The first IRI in an inline context's term definitions that cannot be an IRI (it holds
+/// whitespace), e.g. `"https ://not-a-url#T"` (VC 2.0 §4.5: types map to URLs).
+fn inline_context_bad_iri(context: &Map<String, Value>) -> Option<&str> {
+    context.iter().find_map(|(term, definition)| {
+        let iri = match definition {
+            Value::String(iri) => Some(iri.as_str()),
+            Value::Object(d) => d.get("@id").and_then(Value::as_str),
+            _ => None,
+        };
+        iri.filter(|i| !term.starts_with('@') || term == "@vocab" || term == "@base")
+            .filter(|i| i.chars().any(char::is_whitespace))
+    })
+}
+
 /// VC 2.0 §5.3: objects with a unique URL `id` and a `digestSRI` or `digestMultibase`; when
 /// the resource is a context Hallmark ships, the digest must match its bytes.
 fn check_related_resources(related: &Value) -> Result<(), String> {
-    let Value::Array(items) = related else {
-        return Err("relatedResource must be an array of objects".into());
+    let items: &[Value] = match related {
+        Value::Array(items) => items,
+        one @ Value::Object(_) => std::slice::from_ref(one),
+        _ => return Err("relatedResource must be one or more objects".into()),
     };
     let mut seen = Vec::new();
     for item in items {
@@ -660,6 +683,23 @@ mod tests {
             json!({"relatedResource": [{"id": "https://a.example/x", "digestSRI": "sha384-AAAA"}]})
         )
         .is_ok());
+    }
+
+    #[test]
+    fn inline_contexts_map_terms_to_iris() {
+        let mut c = json!({
+            "@context": [CREDENTIALS_V2, {"ExampleTestCredential": "https ://not-a-url#ExampleTestCredential"}],
+            "type": ["VerifiableCredential", "ExampleTestCredential"],
+            "issuer": "did:example:issuer",
+            "credentialSubject": {"id": "did:example:subject"}
+        });
+        assert!(UnsignedCredential::try_from(c.clone())
+            .unwrap_err()
+            .to_string()
+            .contains("not an IRI"));
+        c["@context"][1]["ExampleTestCredential"] =
+            json!("https://example.org/#ExampleTestCredential");
+        assert!(UnsignedCredential::try_from(c).is_ok());
     }
 
     #[test]

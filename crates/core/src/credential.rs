@@ -437,7 +437,7 @@ fn inline_context_bad_iri(context: &Map<String, Value>) -> Option<&str> {
             Value::Object(d) => d.get("@id").and_then(Value::as_str),
             _ => None,
         };
-        iri.filter(|i| !term.starts_with('@') || term == "@vocab" || term == "@base")
+        iri.filter(|_| !term.starts_with('@') || term == "@vocab" || term == "@base")
             .filter(|i| i.chars().any(char::is_whitespace))
     })
 }

@@ -8,13 +8,19 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "toolchain: the wasm32-unknown-unknown target for the core crate"
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+step "toolchain: rustfmt, clippy, the wasm32-unknown-unknown target, a C compiler"
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
+if ! command -v cc >/dev/null 2>&1; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq build-essential >/dev/null
+fi
 
 step "PostgreSQL from Debian's packages, started, with a hallmark role (the store's tests run on it)"
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 if ! command -v pg_ctlcluster >/dev/null 2>&1; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
@@ -42,12 +48,11 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "the core crate builds for wasm32-unknown-unknown (no I/O, no tokio)"
 cargo build -p hallmark-core --target wasm32-unknown-unknown --locked
 
-# --- issue 4: interoperability with the JS ecosystem (Node 20, npm registry) ---------------
 step "interop: Hallmark badges vs @digitalbazaar/vc and verifier-core, and theirs vs hallmark (tests/interop)"
+command -v npm >/dev/null || { echo "the interop tests need Node.js 20 and npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }
 (cd tests/interop && npm ci --no-audit --no-fund)
 cargo build -p hallmark --locked
 bash tests/interop/run.sh
-# --- end of the interop step --------------------------------------------------------------
 
 step "cargo test (unit, vectors, end-to-end)"
 cargo test --workspace --locked

@@ -100,7 +100,7 @@ impl CliError {
             Self::TrustFile { .. } => {
                 r#"a trust list file is {"issuers": [{"id": "did:web:agency.example", "name": "Agency"}]}"#.into()
             }
-            Self::Serve(_) => "check the configuration file named above; `hallmark serve --demo` creates a working one".into(),
+            Self::Serve(_) => "`hallmark serve --help` and `hallmark verifier serve --help` list the options; `hallmark serve --demo` writes a working issuer configuration".into(),
             Self::StatusList(_) => "see `hallmark status-list --help`".into(),
             Self::Fetch(_) => "only https URLs on public addresses are fetched; save the badge and pass the file instead".into(),
             Self::Proof(_) | Self::BrokenPipe | Self::Output(_) => return None,

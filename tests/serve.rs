@@ -26,6 +26,78 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// An issuer folder: the example key, the demo program, and `config` as config.toml.
+fn issuer_dir(tag: &str, port: u16, config: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hallmark-{tag}-{}-{port}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("keys")).unwrap();
+    std::fs::copy(
+        root().join("keys.example/issuer.json"),
+        dir.join("keys/issuer.json"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("crates/issuer/src/demo_program.toml"),
+        dir.join("program.toml"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("config.toml"), config).unwrap();
+    dir
+}
+
+/// `hallmark token create` for a configuration; the token.
+fn create_token(config: &Path) -> String {
+    let out = hallmark()
+        .args([
+            "token",
+            "create",
+            "--config",
+            config.to_str().unwrap(),
+            "--name",
+            "e2e",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Starts `hallmark ARGS` and waits for its "listening on" log line; returns the process and
+/// every stderr line up to that one (the rest of stderr keeps being drained).
+fn spawn_listening(args: &[&str]) -> (Child, Vec<String>) {
+    let mut child = hallmark()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut lines = Vec::new();
+    loop {
+        let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the server did not log its address: {lines:?}");
+        };
+        let done = line.contains("listening on");
+        lines.push(line);
+        if done {
+            return (child, lines);
+        }
+    }
+}
+
 /// A minimal HTTP/1.1 client: one request per connection.
 fn http(
     port: u16,
@@ -88,67 +160,17 @@ fn postgres_database() -> Option<String> {
 
 fn start(database_url: &str, tag: &str) -> Server {
     let port = free_port();
-    let dir = std::env::temp_dir().join(format!(
-        "hallmark-serve-{tag}-{}-{port}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("keys")).unwrap();
-    std::fs::copy(
-        root().join("keys.example/issuer.json"),
-        dir.join("keys/issuer.json"),
-    )
-    .unwrap();
-    std::fs::copy(
-        root().join("crates/issuer/src/demo_program.toml"),
-        dir.join("program.toml"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("config.toml"),
-        format!(
+    let dir = issuer_dir(
+        &format!("serve-{tag}"),
+        port,
+        &format!(
             "issuer_id = \"did:web:127.0.0.1%3A{port}\"\nissuer_name = \"Acme\"\nbase_url = \"http://127.0.0.1:{port}\"\nlisten = \"127.0.0.1:{port}\"\ndatabase_url = \"{database_url}\"\n"
         ),
-    )
-    .unwrap();
-    let config = dir.join("config.toml");
-    let out = hallmark()
-        .args([
-            "token",
-            "create",
-            "--config",
-            config.to_str().unwrap(),
-            "--name",
-            "e2e",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-    let mut child = hallmark()
-        .args(["serve", "--config", config.to_str().unwrap()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait for the "listening on" log line.
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.contains("listening on") {
-                let _ = tx.send(line);
-            }
-        }
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server logs its address");
+    let config = dir.join("config.toml");
+    let token = create_token(&config);
+    let (child, lines) = spawn_listening(&["serve", "--config", config.to_str().unwrap()]);
+    let line = lines.last().unwrap();
     assert!(line.contains(&format!("http://127.0.0.1:{port}")), "{line}");
     Server {
         child,
@@ -259,30 +281,19 @@ fn demo_starts_with_a_verifiable_badge() {
     let dir = std::env::temp_dir().join(format!("hallmark-demo-{}-{port}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let listen = format!("127.0.0.1:{port}");
-    let mut child = hallmark()
-        .args([
-            "serve",
-            "--demo",
-            "--data",
-            dir.to_str().unwrap(),
-            "--listen",
-            &listen,
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut token = None;
-    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-        if let Some(t) = line.trim().strip_prefix("export HALLMARK_TOKEN=") {
-            token = Some(t.to_owned());
-        }
-        if line.contains("listening on") {
-            break;
-        }
-    }
+    let (mut child, lines) = spawn_listening(&[
+        "serve",
+        "--demo",
+        "--data",
+        dir.to_str().unwrap(),
+        "--listen",
+        &listen,
+    ]);
+    let token = lines.iter().find_map(|l| {
+        l.trim()
+            .strip_prefix("export HALLMARK_TOKEN=")
+            .map(str::to_owned)
+    });
     let token = token.expect("the demo prints an admin token");
     let (status, list) = http(port, "GET", "/api/v1/credentials", Some(&token), None);
     assert_eq!(status, 200);
@@ -408,48 +419,20 @@ fn curl(args: &[&str]) -> Value {
 #[test]
 fn https_issuer_and_verifier_with_a_test_ca() {
     let port = free_port();
-    let dir = std::env::temp_dir().join(format!("hallmark-tls-{}-{port}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("keys")).unwrap();
+    let dir = issuer_dir(
+        "tls",
+        port,
+        &format!("issuer_name = \"Acme\"\nbase_url = \"https://localhost:{port}\"\nlisten = \"127.0.0.1:{port}\"\ntls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n"),
+    );
     let (ca_cert, _cert, _key) = test_certificate(&dir);
-    std::fs::copy(
-        root().join("keys.example/issuer.json"),
-        dir.join("keys/issuer.json"),
-    )
-    .unwrap();
-    std::fs::copy(
-        root().join("crates/issuer/src/demo_program.toml"),
-        dir.join("program.toml"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("config.toml"),
-        format!("issuer_name = \"Acme\"\nbase_url = \"https://localhost:{port}\"\nlisten = \"127.0.0.1:{port}\"\ntls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n"),
-    )
-    .unwrap();
     let config = dir.join("config.toml");
-    let out = hallmark()
-        .args(["token", "create", "--config", config.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-    let mut issuer = hallmark()
-        .args(["serve", "--config", config.to_str().unwrap()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = issuer.stderr.take().unwrap();
-    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-        if line.contains("listening on") {
-            assert!(
-                line.contains(&format!("https://127.0.0.1:{port}")),
-                "{line}"
-            );
-            break;
-        }
-    }
+    let token = create_token(&config);
+    let (mut issuer, lines) = spawn_listening(&["serve", "--config", config.to_str().unwrap()]);
+    let line = lines.last().unwrap();
+    assert!(
+        line.contains(&format!("https://127.0.0.1:{port}")),
+        "{line}"
+    );
     let base = format!("https://localhost:{port}/api/v1");
     let auth = format!("authorization: Bearer {token}");
     let ca = ca_cert.to_str().unwrap();
@@ -512,19 +495,8 @@ fn https_issuer_and_verifier_with_a_test_ca() {
     let vport = free_port();
     let vconfig = dir.join("verifier.toml");
     std::fs::write(&vconfig, format!("listen = \"127.0.0.1:{vport}\"\ntls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\nprivate_hosts = [\"{host}\"]\nca_certs = [\"ca.pem\"]\n")).unwrap();
-    let mut verifier = hallmark()
-        .args(["verifier", "serve", "--config", vconfig.to_str().unwrap()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = verifier.stderr.take().unwrap();
-    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-        if line.contains("listening on") {
-            break;
-        }
-    }
+    let (mut verifier, _) =
+        spawn_listening(&["verifier", "serve", "--config", vconfig.to_str().unwrap()]);
     let badge = curl(&["--cacert", ca, &url]);
     let request = json!({"verifiableCredential": badge}).to_string();
     let report = curl(&[

@@ -323,10 +323,8 @@ fn problem_details(checks: &[Value]) -> Vec<Value> {
         .collect()
 }
 
-fn answer(report_json: Value, verified: bool) -> Response {
-    let mut body = report_json;
-    let details = problem_details(body["checks"].as_array().map(Vec::as_slice).unwrap_or(&[]));
-    body["problemDetails"] = details.into();
+/// The VC API's answer: 200 when verified, 422 when not, the body as JSON.
+fn verdict(body: &Value, verified: bool) -> Response {
     let status = if verified {
         StatusCode::OK
     } else {
@@ -341,6 +339,13 @@ fn answer(report_json: Value, verified: bool) -> Response {
         body.to_string(),
     )
         .into_response()
+}
+
+fn answer(report_json: Value, verified: bool) -> Response {
+    let mut body = report_json;
+    let details = problem_details(body["checks"].as_array().map(Vec::as_slice).unwrap_or(&[]));
+    body["problemDetails"] = details.into();
+    verdict(&body, verified)
 }
 
 async fn check_credential(
@@ -467,20 +472,7 @@ async fn verify_presentation(State(state): State<VerifierState>, body: Bytes) ->
         "credentialResults": reports.iter().map(Report::to_json).collect::<Vec<_>>(),
         "problemDetails": details,
     });
-    let status = if verified {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body.to_string(),
-    )
-        .into_response()
+    verdict(&body, verified)
 }
 
 /// The presentation's shape (VC 2.0 §4.13): contexts and type.

@@ -234,6 +234,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                     list_url,
                     status_size: 1,
                     messages: Vec::new(),
+                    reference: Vec::new(),
                 }
                 .to_json()
             })

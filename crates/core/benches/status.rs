@@ -80,6 +80,7 @@ fn status(c: &mut Criterion) {
         list_url: url.into(),
         status_size: 1,
         messages: vec![],
+        reference: Vec::new(),
     }
     .to_json()];
     // Eight entries against the same cached list: (t8 − t1) / 7 is the cost of one entry,
@@ -93,6 +94,7 @@ fn status(c: &mut Criterion) {
                 list_url: url.into(),
                 status_size: 1,
                 messages: vec![],
+                reference: Vec::new(),
             }
             .to_json()
         })

@@ -308,6 +308,8 @@ pub struct StatusEntry {
     pub status_size: u8,
     /// `statusMessage`: (status value, message), when given.
     pub messages: Vec<(u8, String)>,
+    /// `statusReference`: URLs of material about the status values, when given.
+    pub reference: Vec<String>,
 }
 
 impl StatusEntry {
@@ -397,12 +399,38 @@ impl StatusEntry {
         if status_size > 1 && messages.is_empty() {
             return Err(bad("statusSize above 1 requires statusMessage".into()));
         }
+        // §2.1: one message per possible value (2^statusSize).
+        if !messages.is_empty() && messages.len() != 1 << status_size {
+            return Err(bad(format!(
+                "statusMessage has {} messages; statusSize {status_size} needs {}",
+                messages.len(),
+                1u32 << status_size
+            )));
+        }
+        let reference = match obj.get("statusReference") {
+            None => Vec::new(),
+            Some(Value::String(url)) => vec![url.clone()],
+            Some(Value::Array(urls)) => urls
+                .iter()
+                .map(|u| u.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| bad("statusReference must be a URL or an array of URLs".into()))?,
+            Some(_) => {
+                return Err(bad(
+                    "statusReference must be a URL or an array of URLs".into()
+                ))
+            }
+        };
+        if let Some(url) = reference.iter().find(|u| !crate::did::is_absolute_url(u)) {
+            return Err(bad(format!("statusReference {url:?} is not a URL")));
+        }
         Ok(StatusEntry {
             purpose,
             index,
             list_url: list_url.to_owned(),
             status_size,
             messages,
+            reference,
         })
     }
 
@@ -417,11 +445,18 @@ impl StatusEntry {
         });
         if self.status_size > 1 {
             v["statusSize"] = self.status_size.into();
+        }
+        if !self.messages.is_empty() {
             v["statusMessage"] = self
                 .messages
                 .iter()
                 .map(|(s, m)| json!({"status": format!("0x{s:x}"), "message": m}))
                 .collect();
+        }
+        match self.reference.as_slice() {
+            [] => {}
+            [one] => v["statusReference"] = one.as_str().into(),
+            many => v["statusReference"] = many.into(),
         }
         v
     }
@@ -686,10 +721,27 @@ mod tests {
         let message = StatusEntry::read(&json!({
             "type": "BitstringStatusListEntry", "statusPurpose": "message", "statusListIndex": "3",
             "statusListCredential": "https://a.example/status/m", "statusSize": 2,
-            "statusMessage": [{"status": "0x0", "message": "pending"}, {"status": "0x1", "message": "accepted"}]
+            "statusMessage": [
+                {"status": "0x0", "message": "pending"}, {"status": "0x1", "message": "accepted"},
+                {"status": "0x2", "message": "rejected"}, {"status": "0x3", "message": "withdrawn"}
+            ],
+            "statusReference": "https://a.example/status-meanings"
         }))
         .unwrap();
         assert_eq!(message.messages[1], (1, "accepted".to_owned()));
+        assert_eq!(message.reference, ["https://a.example/status-meanings"]);
         assert_eq!(StatusEntry::read(&message.to_json()).unwrap(), message);
+        // §2.1: 2^statusSize messages, and statusReference URLs.
+        let mut json = message.to_json();
+        json["statusMessage"].as_array_mut().unwrap().truncate(2);
+        let e = StatusEntry::read(&json).unwrap_err().to_string();
+        assert!(e.contains("has 2 messages; statusSize 2 needs 4"), "{e}");
+        let mut json = message.to_json();
+        json["statusReference"] = json!(["https://a.example/x", "not a url"]);
+        let e = StatusEntry::read(&json).unwrap_err().to_string();
+        assert!(
+            e.contains("statusReference \"not a url\" is not a URL"),
+            "{e}"
+        );
     }
 }

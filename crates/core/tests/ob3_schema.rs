@@ -29,6 +29,7 @@ fn revocation(index: u64) -> Value {
         list_url: "https://acme.example/status/1".into(),
         status_size: 1,
         messages: Vec::new(),
+        reference: Vec::new(),
     }
     .to_json()
 }

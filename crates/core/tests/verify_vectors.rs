@@ -537,6 +537,7 @@ fn entry(purpose: StatusPurpose, url: &str, index: u64) -> Value {
         list_url: url.to_owned(),
         status_size: 1,
         messages: vec![],
+        reference: Vec::new(),
     }
     .to_json()
 }

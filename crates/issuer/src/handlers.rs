@@ -371,24 +371,113 @@ async fn issue_with_status(
     approval: Option<&Approval>,
     build: impl Fn(&str, Vec<Value>) -> Result<Map<String, Value>, Problem>,
 ) -> Result<(CredentialRow, Value), Problem> {
+    let mut wanted = vec![WantedStatus::plain(StatusPurpose::Revocation)];
+    if state.program().suspension {
+        wanted.push(WantedStatus::plain(StatusPurpose::Suspension));
+    }
     issue_with(
         state,
         actor,
         approval,
-        true,
-        state.program().suspension,
+        &wanted,
         state.config().cryptosuite,
         build,
     )
     .await
 }
 
+/// A status entry a new credential gets (Bitstring Status List §2.1).
+#[derive(Debug, Clone, PartialEq)]
+struct WantedStatus {
+    purpose: StatusPurpose,
+    status_size: u8,
+    messages: Vec<(u8, String)>,
+    reference: Vec<String>,
+}
+
+impl WantedStatus {
+    /// A one-bit entry with no messages (revocation, suspension).
+    fn plain(purpose: StatusPurpose) -> Self {
+        Self {
+            purpose,
+            status_size: 1,
+            messages: Vec::new(),
+            reference: Vec::new(),
+        }
+    }
+
+    /// Reads one VC API `options.credentialStatus` request: `statusPurpose` (revocation,
+    /// suspension or message; revocation when left out), and for "message" `statusSize`
+    /// (1–8), `statusMessage` (one per possible value) and `statusReference`, checked as a
+    /// verifier would check the entry they make.
+    fn requested(value: &Value) -> Result<Self, Problem> {
+        let obj = value
+            .as_object()
+            .ok_or_else(|| Problem::invalid("options.credentialStatus entries must be objects"))?;
+        if let Some(t) = obj.get("type") {
+            if t != "BitstringStatusListEntry" {
+                return Err(Problem::invalid(format!(
+                    "options.credentialStatus type {t} is not offered (BitstringStatusListEntry)"
+                )));
+            }
+        }
+        let purpose = match obj.get("statusPurpose").map(Value::as_str) {
+            None | Some(Some("revocation")) => StatusPurpose::Revocation,
+            Some(Some("suspension")) => StatusPurpose::Suspension,
+            Some(Some("message")) => StatusPurpose::Message,
+            Some(other) => {
+                return Err(Problem::invalid(format!(
+                    "statusPurpose {} is not offered (revocation, suspension, message)",
+                    other.map_or_else(|| "(not a string)".to_owned(), |o| format!("{o:?}"))
+                )))
+            }
+        };
+        let allowed = [
+            "type",
+            "statusPurpose",
+            "statusSize",
+            "statusMessage",
+            "statusReference",
+        ];
+        if let Some(k) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(Problem::invalid(format!(
+                "options.credentialStatus.{k} is not understood"
+            )));
+        }
+        let mut entry = json!({
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": purpose.as_str(),
+            "statusListIndex": "0",
+            "statusListCredential": "https://status.invalid/list",
+        });
+        for k in ["statusSize", "statusMessage", "statusReference"] {
+            if let Some(v) = obj.get(k) {
+                entry[k] = v.clone();
+            }
+        }
+        let read = StatusEntry::read(&entry)
+            .map_err(|e| Problem::invalid(format!("options.credentialStatus: {e}")))?;
+        if purpose != StatusPurpose::Message && (read.status_size != 1 || !read.messages.is_empty())
+        {
+            return Err(Problem::invalid(format!(
+                "options.credentialStatus: statusSize and statusMessage are for the \"message\" purpose, not {:?}",
+                purpose.as_str()
+            )));
+        }
+        Ok(Self {
+            purpose,
+            status_size: read.status_size,
+            messages: read.messages,
+            reference: read.reference,
+        })
+    }
+}
+
 async fn issue_with(
     state: &AppState,
     actor: &str,
     approval: Option<&Approval>,
-    revocation: bool,
-    suspension: bool,
+    wanted: &[WantedStatus],
     cryptosuite: Cryptosuite,
     build: impl Fn(&str, Vec<Value>) -> Result<Map<String, Value>, Problem>,
 ) -> Result<(CredentialRow, Value), Problem> {
@@ -396,35 +485,29 @@ async fn issue_with(
     for _ in 0..32 {
         let uuid = uuid_v4().map_err(|e| internal(&e))?;
         let mut entries = Vec::new();
-        let mut rev = None;
-        let mut sus = None;
-        for (wanted, purpose) in [
-            (revocation, StatusPurpose::Revocation),
-            (suspension, StatusPurpose::Suspension),
-        ] {
-            if !wanted {
-                continue;
-            }
+        let (mut rev, mut sus, mut msg) = (None, None, None);
+        for w in wanted {
             let list = state
-                .current_list(purpose)
+                .current_list(w.purpose, w.status_size)
                 .await
                 .map_err(|e| internal(&e))?;
             let index = random_index().map_err(|e| internal(&e))?;
             entries.push(
                 StatusEntry {
-                    purpose,
+                    purpose: w.purpose,
                     index,
                     list_url: state.list_url(&list),
-                    status_size: 1,
-                    messages: vec![],
+                    status_size: w.status_size,
+                    messages: w.messages.clone(),
+                    reference: w.reference.clone(),
                 }
                 .to_json(),
             );
             let slot = Some((list, index as i64));
-            if purpose == StatusPurpose::Revocation {
-                rev = slot;
-            } else {
-                sus = slot;
+            match w.purpose {
+                StatusPurpose::Revocation => rev = slot,
+                StatusPurpose::Suspension => sus = slot,
+                _ => msg = slot,
             }
         }
         let unsigned = build(&uuid, entries)?;
@@ -455,6 +538,8 @@ async fn issue_with(
             revoked_at: None,
             revocation_reason: None,
             suspended: false,
+            message: msg,
+            message_status: 0,
         };
         let entry = audit(
             actor,
@@ -510,6 +595,7 @@ fn admin_view(state: &AppState, row: &CredentialRow) -> Value {
         "revokedAt": row.revoked_at, "revocationReason": row.revocation_reason, "suspended": row.suspended,
         "revocation": row.revocation.as_ref().map(|(l, i)| json!({"list": state.list_url(l), "index": i})),
         "suspension": row.suspension.as_ref().map(|(l, i)| json!({"list": state.list_url(l), "index": i})),
+        "message": row.message.as_ref().map(|(l, i)| json!({"list": state.list_url(l), "index": i, "status": format!("0x{:x}", row.message_status)})),
     })
 }
 
@@ -618,6 +704,38 @@ pub async fn reinstate(
     change(&state, &actor, &id, StatusChange::Reinstate).await
 }
 
+/// The body of `POST /api/v1/credentials/{id}/status`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageStatus {
+    /// The new value: `"0x2"` as in `statusMessage`, or a number.
+    status: Value,
+}
+
+/// Sets a credential's "message" status (Bitstring Status List §2.1, `statusPurpose`
+/// "message") and re-signs its list.
+pub async fn set_message_status(
+    Admin(actor): Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<MessageStatus>,
+) -> Result<Response, Problem> {
+    let status = match &body.status {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s
+            .strip_prefix("0x")
+            .and_then(|h| i64::from_str_radix(h, 16).ok()),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        Problem::invalid(format!(
+            "status {} is neither a number nor a hexadecimal \"0x…\" string",
+            body.status
+        ))
+    })?;
+    change(&state, &actor, &id, StatusChange::Message { status }).await
+}
+
 async fn change(
     state: &AppState,
     actor: &str,
@@ -659,10 +777,26 @@ async fn change(
             0,
             "credential.reinstate",
         ),
+        StatusChange::Message { status } => (
+            StatusPurpose::Message,
+            row.message.clone(),
+            u8::try_from(*status)
+                .map_err(|_| Problem::invalid(format!("status {status} is out of range")))?,
+            "credential.status",
+        ),
     };
     let (list, index) = slot.ok_or_else(|| {
         Problem::invalid(format!("the credential has no {} entry", purpose.as_str()))
     })?;
+    let status_size = match &change {
+        StatusChange::Message { .. } => state
+            .store()
+            .status_list(&list)
+            .await?
+            .and_then(|l| u8::try_from(l.status_size).ok())
+            .ok_or_else(|| Problem::internal("status", &format!("status list {list}")))?,
+        _ => 1,
+    };
     let entry = audit(actor, action, id, json!({"list": list, "index": index}));
     let signer = state.clone();
     let list_id = list.clone();
@@ -675,7 +809,7 @@ async fn change(
             now().unix_timestamp(),
             move |bits| {
                 let mut bits = Bitstring::from_bytes(bits);
-                bits.set(index as u64, 1, value)
+                bits.set(index as u64, status_size, value)
                     .map_err(|e| e.to_string())?;
                 let document = signer.sign_list(&list_id, purpose, &bits)?;
                 Ok((bits.as_bytes().to_vec(), document))
@@ -752,29 +886,24 @@ pub async fn vc_issue(
             .parse::<Cryptosuite>()
             .map_err(|e| Problem::invalid(e.to_string()))?,
     };
-    let (mut revocation, mut suspension) = (false, false);
+    let mut wanted: Vec<WantedStatus> = Vec::new();
     if let Some(requested) = &body.options.credential_status {
         let list: Vec<&Value> = match requested {
             Value::Array(items) => items.iter().collect(),
             one => vec![one],
         };
         for s in list {
-            match s
-                .get("statusPurpose")
-                .and_then(Value::as_str)
-                .unwrap_or("revocation")
-            {
-                "revocation" => revocation = true,
-                "suspension" => suspension = true,
-                other => {
-                    return Err(Problem::invalid(format!(
-                        "statusPurpose {other:?} is not offered (revocation, suspension)"
-                    )))
-                }
+            let w = WantedStatus::requested(s)?;
+            if wanted.iter().any(|o| o.purpose == w.purpose) {
+                return Err(Problem::invalid(format!(
+                    "options.credentialStatus asks for {:?} twice",
+                    w.purpose.as_str()
+                )));
             }
+            wanted.push(w);
         }
     }
-    if credential.contains_key("credentialStatus") && (revocation || suspension) {
+    if credential.contains_key("credentialStatus") && !wanted.is_empty() {
         return Err(Problem::invalid(
             "the credential already has credentialStatus; leave options.credentialStatus out",
         ));
@@ -792,29 +921,21 @@ pub async fn vc_issue(
     // Check the shape before allocating anything.
     UnsignedCredential::any_version(Value::Object(credential.clone()))
         .map_err(|e| Problem::invalid(e.to_string()))?;
-    let (_, document) = issue_with(
-        &state,
-        &actor,
-        None,
-        revocation,
-        suspension,
-        cryptosuite,
-        |_, entries| {
-            let mut c = credential.clone();
-            match entries.len() {
-                0 => {}
-                1 => {
-                    c.insert("credentialStatus".into(), entries[0].clone());
-                }
-                _ => {
-                    c.insert("credentialStatus".into(), entries.into());
-                }
+    let (_, document) = issue_with(&state, &actor, None, &wanted, cryptosuite, |_, entries| {
+        let mut c = credential.clone();
+        match entries.len() {
+            0 => {}
+            1 => {
+                c.insert("credentialStatus".into(), entries[0].clone());
             }
-            UnsignedCredential::any_version(Value::Object(c))
-                .map(UnsignedCredential::into_map)
-                .map_err(|e| Problem::invalid(e.to_string()))
-        },
-    )
+            _ => {
+                c.insert("credentialStatus".into(), entries.into());
+            }
+        }
+        UnsignedCredential::any_version(Value::Object(c))
+            .map(UnsignedCredential::into_map)
+            .map_err(|e| Problem::invalid(e.to_string()))
+    })
     .await?;
     Ok(json_response(
         StatusCode::CREATED,

@@ -99,9 +99,9 @@ impl AppState {
                 store,
             }),
         };
-        state.current_list(StatusPurpose::Revocation).await?;
+        state.current_list(StatusPurpose::Revocation, 1).await?;
         if state.inner.program.suspension {
-            state.current_list(StatusPurpose::Suspension).await?;
+            state.current_list(StatusPurpose::Suspension, 1).await?;
         }
         Ok(state)
     }
@@ -141,14 +141,22 @@ impl AppState {
     ///
     /// # Errors
     /// A database or signing error.
-    pub async fn current_list(&self, purpose: StatusPurpose) -> Result<String, StartError> {
+    pub async fn current_list(
+        &self,
+        purpose: StatusPurpose,
+        status_size: u8,
+    ) -> Result<String, StartError> {
         let store = &self.inner.store;
         let mut n = 1;
         loop {
-            let id = format!("{}-{n}", purpose.as_str());
+            // Entries of several bits (a "message" list) get lists of their own.
+            let id = match status_size {
+                1 => format!("{}-{n}", purpose.as_str()),
+                bits => format!("{}-{bits}bit-{n}", purpose.as_str()),
+            };
             match store.status_list(&id).await? {
                 None => {
-                    self.create_list(&id, purpose).await?;
+                    self.create_list(&id, purpose, status_size).await?;
                     return Ok(id);
                 }
                 Some(row) if store.entries_used(&id).await? < row.entries / 2 => return Ok(id),
@@ -157,8 +165,14 @@ impl AppState {
         }
     }
 
-    async fn create_list(&self, id: &str, purpose: StatusPurpose) -> Result<(), StartError> {
-        let bits = Bitstring::new(MIN_ENTRIES, 1).map_err(|e| StartError::Sign(e.to_string()))?;
+    async fn create_list(
+        &self,
+        id: &str,
+        purpose: StatusPurpose,
+        status_size: u8,
+    ) -> Result<(), StartError> {
+        let bits = Bitstring::new(MIN_ENTRIES, status_size)
+            .map_err(|e| StartError::Sign(e.to_string()))?;
         let document = self
             .sign_list(id, purpose, &bits)
             .map_err(StartError::Sign)?;
@@ -169,6 +183,7 @@ impl AppState {
                 id: id.to_owned(),
                 purpose: purpose.as_str().to_owned(),
                 entries: MIN_ENTRIES as i64,
+                status_size: i64::from(status_size),
                 bits: bits.as_bytes().to_vec(),
                 document,
                 updated_at: now.unix_timestamp(),
@@ -295,6 +310,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/credentials/{id}/reinstate",
             post(handlers::reinstate),
+        )
+        .route(
+            "/api/v1/credentials/{id}/status",
+            post(handlers::set_message_status),
         )
         .route("/api/v1/audit", get(handlers::audit_log))
         .route("/credentials/issue", post(handlers::vc_issue))

@@ -192,6 +192,7 @@ impl Harness {
         for path in [
             "/status/revocation-1",
             "/status/suspension-1",
+            "/status/message-2bit-1",
             "/.well-known/did.json",
         ] {
             let r = self.send("GET", path, None, None, "").await;
@@ -373,6 +374,171 @@ async fn suspension_then_reinstatement(backend: Backend) {
         StatusCode::OK
     );
     assert!(h.verify(&badge).await.verified);
+}
+
+on_both!(message_status_entries_are_issued_set_and_verified);
+async fn message_status_entries_are_issued_set_and_verified(backend: Backend) {
+    let Some(h) = harness(backend, None, "").await else {
+        return;
+    };
+    let credential = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential", "ExampleCredential"],
+        "issuer": h.state.keys().issuer(),
+        "validFrom": approved_at(),
+        "credentialSubject": {"id": "did:example:alice", "name": "Alice"}
+    });
+    let messages = json!([
+        {"status": "0x0", "message": "active"}, {"status": "0x1", "message": "under review"},
+        {"status": "0x2", "message": "lapsed"}, {"status": "0x3", "message": "withdrawn"}
+    ]);
+    let message = json!({
+        "type": "BitstringStatusListEntry", "statusPurpose": "message", "statusSize": 2,
+        "statusMessage": messages, "statusReference": "https://acme.example/program/status"
+    });
+    let issue =
+        |status: Value| json!({"credential": credential, "options": {"credentialStatus": status}});
+    let r = h
+        .post(
+            "/credentials/issue",
+            issue(json!([{"statusPurpose": "revocation"}, message])),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let vc = r.body["verifiableCredential"].clone();
+    let entry = &vc["credentialStatus"][1];
+    assert_eq!(entry["statusPurpose"], "message");
+    assert_eq!(entry["statusSize"], 2);
+    assert_eq!(entry["statusMessage"], messages);
+    assert_eq!(
+        entry["statusReference"],
+        "https://acme.example/program/status"
+    );
+    assert!(entry["statusListCredential"]
+        .as_str()
+        .unwrap()
+        .ends_with("/status/message-2bit-1"));
+    let report = h.verify(&vc).await;
+    assert!(report.verified, "{:#?}", report.checks);
+    assert!(
+        status(&report).1.contains("message: active"),
+        "{}",
+        status(&report).1
+    );
+
+    // The admin sets the value; the list is re-signed and verifiers read the new message.
+    let index = entry["statusListIndex"]
+        .as_str()
+        .unwrap()
+        .parse::<i64>()
+        .unwrap();
+    let listed = h.get("/api/v1/credentials").await;
+    let uuid = listed
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["message"]["index"] == index)
+        .and_then(|c| c["uuid"].as_str())
+        .unwrap()
+        .to_owned();
+    let r = h
+        .post(
+            &format!("/api/v1/credentials/{uuid}/status"),
+            json!({"status": "0x2"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["message"]["status"], "0x2");
+    let report = h.verify(&vc).await;
+    assert!(report.verified, "a message is information, not a failure");
+    assert!(
+        status(&report).1.contains("message: lapsed"),
+        "{}",
+        status(&report).1
+    );
+    // A value that does not fit in two bits changes nothing.
+    let r = h
+        .post(
+            &format!("/api/v1/credentials/{uuid}/status"),
+            json!({"status": 4}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("does not fit in 2 bit"),
+        "{}",
+        r.body
+    );
+    assert!(status(&h.verify(&vc).await).1.contains("message: lapsed"));
+    let r = h
+        .post(
+            &format!("/api/v1/credentials/{uuid}/status"),
+            json!({"status": "two"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+
+    // Requests that would make a malformed entry are refused, naming what is wrong.
+    let mut two = message.clone();
+    two["statusMessage"] =
+        json!([{"status": "0x0", "message": "a"}, {"status": "0x1", "message": "b"}]);
+    for (status, expected) in [
+        (two, "needs 4"),
+        (
+            json!({"statusPurpose": "message", "statusSize": 2}),
+            "requires statusMessage",
+        ),
+        (
+            json!({"statusPurpose": "revocation", "statusSize": 2, "statusMessage": messages}),
+            "for the \"message\" purpose",
+        ),
+        (json!({"statusPurpose": "bogus"}), "not offered"),
+        (
+            json!({"statusPurpose": "message", "statusSize": 9}),
+            "statusSize",
+        ),
+        (
+            json!({"statusPurpose": "message", "colour": "red"}),
+            "colour",
+        ),
+        (
+            json!([{"statusPurpose": "message"}, {"statusPurpose": "message"}]),
+            "twice",
+        ),
+    ] {
+        let r = h.post("/credentials/issue", issue(status.clone())).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{status}: {}",
+            r.body
+        );
+        let detail = r.body["detail"].as_str().unwrap();
+        assert!(detail.contains(expected), "{status}: {detail}");
+    }
+    // A badge has no message entry.
+    let partner = h.partner("Northwind").await;
+    let r = h.post("/api/v1/approvals", h.gold(&partner)).await;
+    let badge = r.body["credential"]["uuid"].as_str().unwrap().to_owned();
+    let r = h
+        .post(
+            &format!("/api/v1/credentials/{badge}/status"),
+            json!({"status": 1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no message entry"),
+        "{}",
+        r.body
+    );
 }
 
 on_both!(shortfalls_are_422_naming_the_requirement);

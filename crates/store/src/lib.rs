@@ -111,6 +111,10 @@ pub struct CredentialRow {
     pub revocation_reason: Option<String>,
     /// Suspended now.
     pub suspended: bool,
+    /// "message" list id and index (Bitstring Status List `statusPurpose` "message").
+    pub message: Option<(String, i64)>,
+    /// The current "message" status value.
+    pub message_status: i64,
 }
 
 /// A status list: its bits and its signed credential.
@@ -118,10 +122,12 @@ pub struct CredentialRow {
 pub struct StatusListRow {
     /// Id (the URL is `{base}/status/{id}`).
     pub id: String,
-    /// `revocation` or `suspension`.
+    /// `revocation`, `suspension` or `message`.
     pub purpose: String,
     /// Number of entries.
     pub entries: i64,
+    /// Bits per entry (`statusSize`).
+    pub status_size: i64,
     /// The raw bitstring.
     pub bits: Vec<u8>,
     /// The signed status list credential, JSON text.
@@ -172,6 +178,11 @@ pub enum StatusChange {
     Suspend,
     /// Reinstated after a suspension.
     Reinstate,
+    /// A new "message" status value.
+    Message {
+        /// The value (at most `statusSize` bits).
+        status: i64,
+    },
 }
 
 /// The database: SQLite or PostgreSQL.
@@ -225,7 +236,7 @@ fn sql(sqlite: bool, text: &str) -> String {
     }
 }
 
-const CREDENTIAL_COLUMNS: &str = "id, approval_id, partner_id, tier, role, revocation_list, revocation_index, suspension_list, suspension_index, document, issued_at, valid_until, revoked_at, revocation_reason, suspended";
+const CREDENTIAL_COLUMNS: &str = "id, approval_id, partner_id, tier, role, revocation_list, revocation_index, suspension_list, suspension_index, document, issued_at, valid_until, revoked_at, revocation_reason, suspended, message_list, message_index, message_status";
 
 fn credential_from_row<R: Row>(row: &R) -> Result<CredentialRow, sqlx::Error>
 where
@@ -257,6 +268,8 @@ where
         revoked_at: row.try_get("revoked_at")?,
         revocation_reason: row.try_get("revocation_reason")?,
         suspended: row.try_get("suspended")?,
+        message: pair(row.try_get("message_list")?, row.try_get("message_index")?),
+        message_status: row.try_get("message_status")?,
     })
 }
 
@@ -385,11 +398,12 @@ impl Store {
                     .execute(&mut *tx).await?;
             }
             let c = credential;
-            sqlx::query(&sql(sqlite, &format!("INSERT INTO credentials ({CREDENTIAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)")))
+            sqlx::query(&sql(sqlite, &format!("INSERT INTO credentials ({CREDENTIAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)")))
                 .bind(&c.id).bind(&c.approval_id).bind(&c.partner_id).bind(&c.tier).bind(&c.role)
                 .bind(c.revocation.as_ref().map(|r| r.0.clone())).bind(c.revocation.as_ref().map(|r| r.1))
                 .bind(c.suspension.as_ref().map(|r| r.0.clone())).bind(c.suspension.as_ref().map(|r| r.1))
                 .bind(&c.document).bind(c.issued_at).bind(c.valid_until).bind(c.revoked_at).bind(&c.revocation_reason).bind(c.suspended)
+                .bind(c.message.as_ref().map(|r| r.0.clone())).bind(c.message.as_ref().map(|r| r.1)).bind(c.message_status)
                 .execute(&mut *tx).await?;
             audit!(tx, sqlite, audit);
             tx.commit().await?;
@@ -427,7 +441,7 @@ impl Store {
     /// A database error.
     pub async fn entries_used(&self, list: &str) -> Result<i64, StoreError> {
         with_pool!(self, pool, sqlite => {
-            let row = sqlx::query(&sql(sqlite, "SELECT COUNT(*) AS n FROM credentials WHERE revocation_list = $1 OR suspension_list = $1"))
+            let row = sqlx::query(&sql(sqlite, "SELECT COUNT(*) AS n FROM credentials WHERE revocation_list = $1 OR suspension_list = $1 OR message_list = $1"))
                 .bind(list).fetch_one(pool).await?;
             Ok(row.try_get::<i64, _>("n")?)
         })
@@ -439,8 +453,8 @@ impl Store {
     /// A database error.
     pub async fn ensure_status_list(&self, list: &StatusListRow) -> Result<(), StoreError> {
         with_pool!(self, pool, sqlite => {
-            sqlx::query(&sql(sqlite, "INSERT INTO status_lists (id, purpose, entries, bits, document, updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING"))
-                .bind(&list.id).bind(&list.purpose).bind(list.entries).bind(&list.bits).bind(&list.document).bind(list.updated_at)
+            sqlx::query(&sql(sqlite, "INSERT INTO status_lists (id, purpose, entries, status_size, bits, document, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING"))
+                .bind(&list.id).bind(&list.purpose).bind(list.entries).bind(list.status_size).bind(&list.bits).bind(&list.document).bind(list.updated_at)
                 .execute(pool).await?;
             Ok(())
         })
@@ -452,12 +466,12 @@ impl Store {
     /// A database error.
     pub async fn status_list(&self, id: &str) -> Result<Option<StatusListRow>, StoreError> {
         with_pool!(self, pool, sqlite => {
-            let row = sqlx::query(&sql(sqlite, "SELECT id, purpose, entries, bits, document, updated_at FROM status_lists WHERE id = $1"))
+            let row = sqlx::query(&sql(sqlite, "SELECT id, purpose, entries, status_size, bits, document, updated_at FROM status_lists WHERE id = $1"))
                 .bind(id).fetch_optional(pool).await?;
             Ok(match row {
                 None => None,
                 Some(r) => Some(StatusListRow {
-                    id: r.try_get("id")?, purpose: r.try_get("purpose")?, entries: r.try_get("entries")?,
+                    id: r.try_get("id")?, purpose: r.try_get("purpose")?, entries: r.try_get("entries")?, status_size: r.try_get("status_size")?,
                     bits: r.try_get("bits")?, document: r.try_get("document")?, updated_at: r.try_get("updated_at")?,
                 }),
             })
@@ -494,15 +508,20 @@ impl Store {
             sqlx::query(&sql(sqlite, "UPDATE status_lists SET bits = $1, document = $2, updated_at = $3 WHERE id = $4"))
                 .bind(&bits).bind(&document).bind(now).bind(list_id).execute(&mut *tx).await?;
             let statement = match change {
-                StatusChange::Revoke { .. } => "UPDATE credentials SET revoked_at = $1, revocation_reason = $2 WHERE id = $3",
-                StatusChange::Suspend => "UPDATE credentials SET suspended = TRUE, revocation_reason = COALESCE(revocation_reason, $2) WHERE id = $3 AND $1 = $1",
-                StatusChange::Reinstate => "UPDATE credentials SET suspended = FALSE WHERE id = $3 AND $1 = $1 AND ($2 IS NULL OR $2 IS NOT NULL)",
+                StatusChange::Revoke { .. } => "UPDATE credentials SET revoked_at = $1, revocation_reason = $2 WHERE id = $3 AND $4 = $4",
+                StatusChange::Suspend => "UPDATE credentials SET suspended = TRUE, revocation_reason = COALESCE(revocation_reason, $2) WHERE id = $3 AND $1 = $1 AND $4 = $4",
+                StatusChange::Reinstate => "UPDATE credentials SET suspended = FALSE WHERE id = $3 AND $1 = $1 AND ($2 IS NULL OR $2 IS NOT NULL) AND $4 = $4",
+                StatusChange::Message { .. } => "UPDATE credentials SET message_status = $4 WHERE id = $3 AND $1 = $1 AND ($2 IS NULL OR $2 IS NOT NULL)",
+            };
+            let message_status = match change {
+                StatusChange::Message { status } => *status,
+                _ => 0,
             };
             let reason = match change {
                 StatusChange::Revoke { reason } => Some(reason.clone()),
                 _ => None,
             };
-            let updated = sqlx::query(&sql(sqlite, statement)).bind(now).bind(reason).bind(credential_id).execute(&mut *tx).await?;
+            let updated = sqlx::query(&sql(sqlite, statement)).bind(now).bind(reason).bind(credential_id).bind(message_status).execute(&mut *tx).await?;
             if updated.rows_affected() != 1 {
                 return Err(StoreError::NotFound(format!("credential {credential_id}")));
             }

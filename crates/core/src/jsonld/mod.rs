@@ -475,12 +475,7 @@ fn combined(
                 .collect(),
         )
     };
-    let mut contexts = vec![serde_json::json!({ "@vocab": UNDEFINED_TERM_VOCAB })];
-    match context {
-        Value::Array(items) => contexts.extend(items.iter().cloned()),
-        Value::Null => {}
-        one => contexts.push(one.clone()),
-    }
+    let contexts = with_sentinel(Some(context));
     let both = serde_json::json!({
         "@context": contexts,
         "@graph": [
@@ -612,13 +607,7 @@ fn prepare(
         });
     }
     let own = context.or_else(|| object.get("@context"));
-    let mut contexts = vec![serde_json::json!({ "@vocab": UNDEFINED_TERM_VOCAB })];
-    match own {
-        Some(Value::Array(items)) => contexts.extend(items.iter().cloned()),
-        Some(Value::Null) | None => {}
-        Some(one) => contexts.push(one.clone()),
-    }
-    let contexts = Value::Array(contexts);
+    let contexts = Value::Array(with_sentinel(own));
     let mut text = Vec::with_capacity(4096);
     jcs::write_object(&mut text, object, without, Some(&contexts));
     if text.len() > limits.max_document_bytes {
@@ -653,6 +642,29 @@ fn canonicalize_quads(quads: Vec<Quad>, limits: &Limits) -> Result<String, JsonL
     let mut lines: Vec<String> = dataset.iter().map(|q| format!("{q} .\n")).collect();
     lines.sort_unstable();
     Ok(lines.concat())
+}
+
+/// The `@context` items a document is expanded with: the sentinel `@vocab` first (see the
+/// module docs), then the document's own. An inline item written as `{"@context": {…}}` (a
+/// context document pasted inline) counts as the context inside it, as jsonld.js reads it:
+/// JSON-LD 1.1 would call it a keyword redefinition, but credentials signed by the JavaScript
+/// libraries carry it (the W3C eddsa suite's `previousProof` fixture), and its meaning is plain.
+fn with_sentinel(own: Option<&Value>) -> Vec<Value> {
+    let mut contexts = vec![serde_json::json!({ "@vocab": UNDEFINED_TERM_VOCAB })];
+    let items = match own {
+        Some(Value::Array(items)) => items.as_slice(),
+        Some(Value::Null) | None => &[],
+        Some(one) => std::slice::from_ref(one),
+    };
+    for item in items {
+        match item {
+            Value::Object(m) if m.len() == 1 && m.get("@context").is_some_and(Value::is_object) => {
+                contexts.push(m["@context"].clone());
+            }
+            other => contexts.push(other.clone()),
+        }
+    }
+    contexts
 }
 
 /// JSON-LD to RDF with the pinned loader and the sentinel base IRI.
@@ -824,6 +836,36 @@ mod tests {
         for url in crate::credential::KNOWN_CONTEXTS {
             assert!(pinned(url).is_some(), "{url}");
         }
+    }
+
+    #[test]
+    fn a_context_document_pasted_inline_counts_as_its_context() {
+        let doc = |inline: Value| {
+            object(json!({
+                "@context": ["https://www.w3.org/ns/credentials/v2", inline],
+                "type": ["VerifiableCredential", "AlumniCredential"],
+                "issuer": "did:example:issuer",
+                "credentialSubject": {"alumniOf": "Example University"}
+            }))
+        };
+        let terms = json!({
+            "AlumniCredential": "https://www.example.org/AlumniCredential",
+            "alumniOf": "https://www.example.org/alumniOf"
+        });
+        let limits = Limits::default();
+        let plain = canonical_nquads(&doc(terms.clone()), None, None, &limits).unwrap();
+        assert!(
+            plain.contains("<https://www.example.org/alumniOf>"),
+            "{plain}"
+        );
+        for processor in [Processor::Fast, Processor::Reference] {
+            let wrapped = json!({ "@context": terms });
+            let nq = canonical_nquads_by(&doc(wrapped), None, None, &limits, processor);
+            assert_eq!(nq, Some(Ok(plain.clone())), "{processor:?}");
+        }
+        // Anything beside the nested @context is still an error.
+        let odd = json!({ "@context": terms, "extra": "https://www.example.org/extra" });
+        assert!(canonical_nquads(&doc(odd), None, None, &limits).is_err());
     }
 
     #[test]

@@ -69,3 +69,25 @@ fn a_broken_chain_fails() {
     assert_eq!(outcome, Outcome::Failed, "{detail}");
     assert!(detail.starts_with("proof 4 of 4"), "{detail}");
 }
+
+/// The W3C eddsa suite's `previousProof` inputs: each `…Ok…` passes, each `…Fail…` fails.
+#[test]
+fn the_suite_previous_proof_inputs_meet_their_names() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/vectors/w3c/data-integrity-test-suite-assertion/eddsa-rdfc-2022");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let doc = json::parse(&std::fs::read(&path).unwrap()).unwrap();
+        let (outcome, code, detail) = proof_check(&doc);
+        let expected = if name.contains("Ok") {
+            Outcome::Passed
+        } else {
+            Outcome::Failed
+        };
+        assert_eq!(outcome, expected, "{name}: {code:?} {detail}");
+        seen += 1;
+    }
+    assert_eq!(seen, 12);
+}

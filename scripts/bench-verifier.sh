@@ -5,7 +5,7 @@
 #     status lists;
 #   - `hallmark verifier serve`, fetching those lists once and serving them from its cache;
 #   - wrk (Debian's package) posting the badge to POST /credentials/verify.
-# Usage: [COLD=1] scripts/bench-verifier.sh [SECONDS per run, default 30] [SOAK SECONDS, default 0]
+# Usage: [COLD=1] [THREADS=2] [CONNECTIONS=64] scripts/bench-verifier.sh [SECONDS per run, default 30] [SOAK SECONDS, default 0]
 # Prints req/s and latency percentiles per cryptosuite, then RSS samples during the soak.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +16,9 @@ threads=${THREADS:-2}
 
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 command -v curl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null; }
-cargo build --release -q -p hallmark
-bin=$PWD/target/release/hallmark
+# HALLMARK_BIN=path runs another build (e.g. one with frame pointers, for perf).
+if [ -z "${HALLMARK_BIN:-}" ]; then cargo build --release -q -p hallmark; fi
+bin=${HALLMARK_BIN:-$PWD/target/release/hallmark}
 work=$(mktemp -d /tmp/hallmark-load.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }

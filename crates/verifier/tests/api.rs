@@ -593,3 +593,83 @@ async fn status_lists_are_fetched_cached_and_revocation_shows_within_the_bound()
         started.elapsed()
     );
 }
+
+/// A "message" status entry (statusSize 2) issued through the VC API: the verifier fetches
+/// the multi-bit list and reports the message; a new value shows once the cache expires.
+#[tokio::test]
+async fn message_status_is_reported_and_follows_the_issuer() {
+    let (port, token, issuer_state) = issuer().await;
+    let messages = json!([
+        {"status": "0x0", "message": "active"}, {"status": "0x1", "message": "under review"},
+        {"status": "0x2", "message": "lapsed"}, {"status": "0x3", "message": "withdrawn"}
+    ]);
+    let issued = issuer_call(port, &token, "/credentials/issue", json!({
+        "credential": {
+            "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+            "type": ["VerifiableCredential", "ExampleCredential"],
+            "issuer": issuer_state.keys().issuer(),
+            "validFrom": "2026-01-01T00:00:00Z",
+            "credentialSubject": {"id": "did:example:alice"}
+        },
+        "options": {"credentialStatus": {
+            "statusPurpose": "message", "statusSize": 2, "statusMessage": messages
+        }}
+    }))
+    .await;
+    let vc = issued["verifiableCredential"].clone();
+    assert_eq!(vc["credentialStatus"]["statusSize"], 2, "{issued}");
+    let bound = Duration::from_secs(1);
+    let s = state(VerifierConfig {
+        insecure_hosts: vec![format!("127.0.0.1:{port}")],
+        cache_max_age: bound,
+        ..VerifierConfig::default()
+    });
+    let status_detail = |r: &Reply| {
+        r.body["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == "status")
+            .unwrap()["detail"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let r = verify(&s, json!({"verifiableCredential": vc})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(status_detail(&r).contains("message: active"), "{}", r.body);
+
+    let listed = issuer_state.store().credentials(10).await.unwrap();
+    let uuid = listed
+        .iter()
+        .find(|c| c.message.is_some())
+        .unwrap()
+        .id
+        .clone();
+    issuer_call(
+        port,
+        &token,
+        &format!("/api/v1/credentials/{uuid}/status"),
+        json!({"status": "0x3"}),
+    )
+    .await;
+    let started = Instant::now();
+    loop {
+        let r = verify(&s, json!({"verifiableCredential": vc})).await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "a message is not a failure: {}",
+            r.body
+        );
+        if status_detail(&r).contains("message: withdrawn") {
+            break;
+        }
+        assert!(
+            started.elapsed() < bound + Duration::from_secs(2),
+            "{}",
+            r.body
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -209,6 +209,17 @@ impl Harness {
     }
 }
 
+/// A VC 2.0 credential for the VC API, as `issuer`, valid for thirty days already.
+fn example_credential(issuer: &str) -> Value {
+    json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential", "ExampleCredential"],
+        "issuer": issuer,
+        "validFrom": approved_at(),
+        "credentialSubject": {"id": "did:example:alice", "name": "Alice"}
+    })
+}
+
 /// Thirty days ago: badges are valid now, whenever the tests run.
 fn approved_at() -> String {
     hallmark_core::datetime::format(time::OffsetDateTime::now_utc() - time::Duration::days(30))
@@ -381,13 +392,7 @@ async fn message_status_entries_are_issued_set_and_verified(backend: Backend) {
     let Some(h) = harness(backend, None, "").await else {
         return;
     };
-    let credential = json!({
-        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
-        "type": ["VerifiableCredential", "ExampleCredential"],
-        "issuer": h.state.keys().issuer(),
-        "validFrom": approved_at(),
-        "credentialSubject": {"id": "did:example:alice", "name": "Alice"}
-    });
+    let credential = example_credential(h.state.keys().issuer());
     let messages = json!([
         {"status": "0x0", "message": "active"}, {"status": "0x1", "message": "under review"},
         {"status": "0x2", "message": "lapsed"}, {"status": "0x3", "message": "withdrawn"}
@@ -719,13 +724,7 @@ async fn vc_api_issue_honours_options_and_tokens(backend: Backend) {
         return;
     };
     let issuer = h.state.keys().issuer().to_owned();
-    let credential = json!({
-        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
-        "type": ["VerifiableCredential", "ExampleCredential"],
-        "issuer": issuer,
-        "validFrom": approved_at(),
-        "credentialSubject": {"id": "did:example:alice", "name": "Alice"}
-    });
+    let credential = example_credential(&issuer);
     let body = json!({"credential": credential, "options": {"credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}}});
     let anonymous = h
         .send(

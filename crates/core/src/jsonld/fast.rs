@@ -68,6 +68,7 @@ pub(super) fn to_rdf(
                 true,
                 0,
                 Trust::Document,
+                None,
             )?;
             Some(result)
         },
@@ -204,6 +205,7 @@ fn pinned_context(url: &str) -> Option<(&'static str, &'static Value)> {
 }
 
 /// JSON-LD 1.1 API §4.1.2 *Context Processing*, applied to `result` (a copy of `active`).
+#[allow(clippy::too_many_arguments)]
 fn process(
     result: &mut Ctx,
     active: &Arc<Ctx>,
@@ -212,6 +214,7 @@ fn process(
     mut propagate: bool,
     depth: usize,
     trust: Trust,
+    base: Option<&'static str>,
 ) -> Option<()> {
     // 2.
     if let Some(p) = local.get("@propagate") {
@@ -241,7 +244,7 @@ fn process(
                 if trust == Trust::Document && !plain(context) {
                     return None;
                 }
-                process_object(result, context, override_protected, None, trust)?;
+                process_object(result, context, override_protected, base, trust)?;
             }
             _ => return None,
         }
@@ -680,46 +683,18 @@ fn apply_scoped(active: &Arc<Ctx>, scoped: &Arc<Scoped>, type_scoped: bool) -> O
         } else {
             (true, true)
         };
-        process_scoped(&mut result, active, scoped, override_protected, propagate)?;
+        process(
+            &mut result,
+            active,
+            &scoped.value,
+            override_protected,
+            propagate,
+            0,
+            Trust::Pinned,
+            scoped.base,
+        )?;
         Some(result)
     })
-}
-
-fn process_scoped(
-    result: &mut Ctx,
-    active: &Arc<Ctx>,
-    scoped: &Scoped,
-    override_protected: bool,
-    mut propagate: bool,
-) -> Option<()> {
-    if let Some(p) = scoped.value.get("@propagate") {
-        propagate = p.as_bool()?;
-    }
-    if !propagate && result.previous.is_none() {
-        result.previous = Some(Arc::clone(active));
-    }
-    let items = match &scoped.value {
-        Value::Array(items) => items.as_slice(),
-        one => std::slice::from_ref(one),
-    };
-    for item in items {
-        match item {
-            Value::Null => return None,
-            Value::String(url) => {
-                let (url, loaded) = pinned_context(url)?;
-                process_definitions_of(result, loaded, 1, Some(url))?;
-            }
-            Value::Object(context) => process_object(
-                result,
-                context,
-                override_protected,
-                scoped.base,
-                Trust::Pinned,
-            )?,
-            _ => return None,
-        }
-    }
-    Some(())
 }
 
 /// What a property value expands to.
@@ -790,7 +765,16 @@ impl Emitter {
                 let key = Key::Document(String::from_utf8(jcs::to_vec(local)).ok()?);
                 memo(&active, key, || {
                     let mut result = (*active).clone();
-                    process(&mut result, &active, local, false, true, 0, Trust::Document)?;
+                    process(
+                        &mut result,
+                        &active,
+                        local,
+                        false,
+                        true,
+                        0,
+                        Trust::Document,
+                        None,
+                    )?;
                     Some(result)
                 })?
             }

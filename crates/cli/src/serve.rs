@@ -142,9 +142,10 @@ async fn seed_demo(state: &AppState) -> Result<(), CliError> {
          Try:\n  curl -s -H \"Authorization: Bearer $HALLMARK_TOKEN\" {base}/api/v1/credentials\n\
          The README walks through recording an approval, issuing and verifying a badge.\n"
     );
-    let _ = hallmark_issuer::demo::seed(state, &token)
+    let badge = hallmark_issuer::demo::seed(state, &token)
         .await
         .map_err(serve_error)?;
+    eprintln!("The demo Gold badge: {badge}\n");
     Ok(())
 }
 

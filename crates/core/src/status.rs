@@ -377,24 +377,33 @@ impl StatusEntry {
                 n as u8
             }
         };
-        let mut messages = Vec::new();
-        if let Some(list) = obj.get("statusMessage").and_then(Value::as_array) {
-            for m in list {
-                let status = m.get("status").and_then(Value::as_str).unwrap_or_default();
-                let value =
-                    u8::from_str_radix(status.trim_start_matches("0x"), 16).map_err(|_| {
-                        bad(format!(
-                            "statusMessage status {status:?} is not hexadecimal"
-                        ))
+        let mut messages: Vec<(u8, String)> = Vec::new();
+        match obj.get("statusMessage") {
+            None => {}
+            Some(Value::Array(list)) => {
+                for m in list {
+                    // §2.1: `status`, hexadecimal prefixed with 0x; `message`, a string.
+                    let status = m.get("status").and_then(Value::as_str).unwrap_or_default();
+                    let value = status
+                        .strip_prefix("0x")
+                        .filter(|h| !h.is_empty())
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
+                        .filter(|v| u16::from(*v) < 1 << status_size)
+                        .ok_or_else(|| {
+                            bad(format!(
+                                "statusMessage status {status:?} is not a 0x-prefixed hexadecimal value of {status_size} bit(s)"
+                            ))
+                        })?;
+                    if messages.iter().any(|(v, _)| *v == value) {
+                        return Err(bad(format!("statusMessage gives status {status} twice")));
+                    }
+                    let message = m.get("message").and_then(Value::as_str).ok_or_else(|| {
+                        bad(format!("statusMessage {status} has no \"message\" string"))
                     })?;
-                messages.push((
-                    value,
-                    m.get("message")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
-                ));
+                    messages.push((value, message.to_owned()));
+                }
             }
+            Some(_) => return Err(bad("statusMessage must be an array".into())),
         }
         if status_size > 1 && messages.is_empty() {
             return Err(bad("statusSize above 1 requires statusMessage".into()));
@@ -736,6 +745,30 @@ mod tests {
         json["statusMessage"].as_array_mut().unwrap().truncate(2);
         let e = StatusEntry::read(&json).unwrap_err().to_string();
         assert!(e.contains("has 2 messages; statusSize 2 needs 4"), "{e}");
+        for (messages, expected) in [
+            (
+                json!([{"status": "0x0", "message": "a"}, {"status": "0x0", "message": "b"}, {"status": "0x2", "message": "c"}, {"status": "0x3", "message": "d"}]),
+                "status 0x0 twice",
+            ),
+            (
+                json!([{"status": "0x0", "message": "a"}, {"status": "0x1", "message": "b"}, {"status": "0x2", "message": "c"}, {"status": "0x5", "message": "d"}]),
+                "\"0x5\" is not a 0x-prefixed hexadecimal value of 2 bit(s)",
+            ),
+            (
+                json!([{"status": "0x0", "message": "a"}, {"status": "1", "message": "b"}, {"status": "0x2", "message": "c"}, {"status": "0x3", "message": "d"}]),
+                "\"1\" is not a 0x-prefixed",
+            ),
+            (
+                json!([{"status": "0x0", "message": "a"}, {"status": "0x1"}, {"status": "0x2", "message": "c"}, {"status": "0x3", "message": "d"}]),
+                "0x1 has no \"message\" string",
+            ),
+            (json!({"status": "0x0"}), "must be an array"),
+        ] {
+            let mut json = message.to_json();
+            json["statusMessage"] = messages;
+            let e = StatusEntry::read(&json).unwrap_err().to_string();
+            assert!(e.contains(expected), "{e}");
+        }
         let mut json = message.to_json();
         json["statusReference"] = json!(["https://a.example/x", "not a url"]);
         let e = StatusEntry::read(&json).unwrap_err().to_string();

@@ -117,8 +117,8 @@ fn fast_path_equals_oxjsonld_on_every_vector() {
         let (c, t) = same_with_proofs(&name, &doc);
         covered += c;
         total += t;
-        // The rdfc vectors are what must be fast.
-        if name.contains("rdfc") && !name.contains("complete") {
+        // The rdfc vectors are what must be fast (those meant to fail are oxjsonld's to refuse).
+        if name.contains("rdfc") && !name.contains("complete") && !name.contains("Fail") {
             assert_eq!(c, t, "{name}: not covered by the fast path");
         }
     }

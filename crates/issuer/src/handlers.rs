@@ -921,7 +921,7 @@ pub async fn vc_issue(
     // Check the shape before allocating anything.
     UnsignedCredential::any_version(Value::Object(credential.clone()))
         .map_err(|e| Problem::invalid(e.to_string()))?;
-    let (_, document) = issue_with(&state, &actor, None, &wanted, cryptosuite, |_, entries| {
+    let (row, document) = issue_with(&state, &actor, None, &wanted, cryptosuite, |_, entries| {
         let mut c = credential.clone();
         match entries.len() {
             0 => {}
@@ -937,8 +937,13 @@ pub async fn vc_issue(
             .map_err(|e| Problem::invalid(e.to_string()))
     })
     .await?;
-    Ok(json_response(
+    // Where it is published; the last segment is the uuid the admin API takes.
+    let mut response = json_response(
         StatusCode::CREATED,
         &json!({"verifiableCredential": document}),
-    ))
+    );
+    if let Ok(location) = HeaderValue::from_str(&state.credential_url(&row.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
 }

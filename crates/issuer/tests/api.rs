@@ -106,6 +106,7 @@ async fn harness(backend: Backend, issuer_id: Option<&str>, extra: &str) -> Opti
 struct Reply {
     status: StatusCode,
     content_type: String,
+    location: Option<String>,
     body: Value,
 }
 
@@ -133,6 +134,10 @@ impl Harness {
             .get("content-type")
             .map(|v| v.to_str().unwrap().to_owned())
             .unwrap_or_default();
+        let location = res
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned());
         let bytes = axum::body::to_bytes(res.into_body(), 1 << 22)
             .await
             .unwrap();
@@ -141,6 +146,7 @@ impl Harness {
         Reply {
             status,
             content_type,
+            location,
             body,
         }
     }
@@ -432,21 +438,19 @@ async fn message_status_entries_are_issued_set_and_verified(backend: Backend) {
     );
 
     // The admin sets the value; the list is re-signed and verifiers read the new message.
-    let index = entry["statusListIndex"]
-        .as_str()
-        .unwrap()
-        .parse::<i64>()
-        .unwrap();
+    // The 201's Location is the credential's public URL, ending in the uuid the admin API takes.
+    let location = r.location.clone().expect("a Location header");
+    let uuid = location.rsplit('/').next().unwrap().to_owned();
     let listed = h.get("/api/v1/credentials").await;
-    let uuid = listed
+    let index: i64 = entry["statusListIndex"].as_str().unwrap().parse().unwrap();
+    assert!(listed
         .body
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["message"]["index"] == index)
-        .and_then(|c| c["uuid"].as_str())
-        .unwrap()
-        .to_owned();
+        .any(|c| c["uuid"] == uuid.as_str()
+            && c["message"]["index"] == index
+            && c["message"]["status"] == "0x0"));
     let r = h
         .post(
             &format!("/api/v1/credentials/{uuid}/status"),

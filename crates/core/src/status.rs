@@ -383,7 +383,13 @@ impl StatusEntry {
             Some(Value::Array(list)) => {
                 for m in list {
                     // §2.1: `status`, hexadecimal prefixed with 0x; `message`, a string.
-                    let status = m.get("status").and_then(Value::as_str).unwrap_or_default();
+                    let Some(status) = m.get("status").and_then(Value::as_str) else {
+                        return Err(bad(format!(
+                            "statusMessage status {} is not a \"0x…\" string",
+                            m.get("status")
+                                .map_or_else(|| "(missing)".to_owned(), Value::to_string)
+                        )));
+                    };
                     let value = status
                         .strip_prefix("0x")
                         .filter(|h| !h.is_empty())
@@ -763,6 +769,10 @@ mod tests {
                 "0x1 has no \"message\" string",
             ),
             (json!({"status": "0x0"}), "must be an array"),
+            (
+                json!([{"status": 0, "message": "a"}, {"status": "0x1", "message": "b"}, {"status": "0x2", "message": "c"}, {"status": "0x3", "message": "d"}]),
+                "status 0 is not a \"0x…\" string",
+            ),
         ] {
             let mut json = message.to_json();
             json["statusMessage"] = messages;

@@ -66,6 +66,11 @@ fn example_key() -> String {
 }
 
 /// The checks of a `--json` report line as `check=outcome[:CODE]`.
+/// `hallmark verify --json --at 2026-06-01T00:00:00Z ARGS…`.
+fn verify_json(args: &[&str]) -> Output {
+    hallmark(&[&["verify", "--json", "--at", "2026-06-01T00:00:00Z"], args].concat())
+}
+
 fn checks(line: &Value) -> Vec<String> {
     line["checks"]
         .as_array()
@@ -174,56 +179,62 @@ fn keygen_writes_a_private_key_file_once() {
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
 
-fn issue_badge(dir: &Path) -> PathBuf {
-    let out = hallmark(&[
-        "issue",
-        "--key",
-        &example_key(),
-        "--issuer-name",
-        "Acme Cloud Partner Program",
-        "--issuer-url",
-        "https://acme.example",
-        "--base-url",
-        "https://acme.example",
-        "--partner-id",
-        "https://northwind.example",
-        "--partner-name",
-        "Northwind Consulting",
-        "--role",
-        "solutions",
-        "--tier",
-        "gold",
-        "--tier-name",
-        "Gold Partner",
-        "--tier-description",
-        "Designs and delivers complex Acme Cloud solutions.",
-        "--criteria",
-        "Exam ≥ 80%, Proficient demo, three references.",
-        "--competency",
-        "CLOUD-ARCH=Cloud solution architecture",
-        "--competency",
-        "DATA-MIG=Data migration at scale",
-        "--framework",
-        "Acme Competencies 2026",
-        "--exam-score",
-        "87",
-        "--exam-minimum",
-        "80",
-        "--demo-level",
-        "Advanced",
-        "--demo-minimum",
-        "Proficient",
-        "--evidence",
-        "Contoso migration|40 TB moved with zero downtime|Customer reference",
-        "--valid-from",
-        "2026-01-15T00:00:00Z",
-        "--valid-until",
-        "2027-01-15T00:00:00Z",
-    ]);
+/// `hallmark issue --key <example key> ARGS…` into DIR/badge.json.
+fn issue_into(dir: &Path, args: &[&str]) -> PathBuf {
+    let key = example_key();
+    let out = hallmark(&[&["issue", "--key", key.as_str()], args].concat());
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let path = dir.join("badge.json");
     std::fs::write(&path, &out.stdout).unwrap();
     path
+}
+
+fn issue_badge(dir: &Path) -> PathBuf {
+    issue_into(
+        dir,
+        &[
+            "--issuer-name",
+            "Acme Cloud Partner Program",
+            "--issuer-url",
+            "https://acme.example",
+            "--base-url",
+            "https://acme.example",
+            "--partner-id",
+            "https://northwind.example",
+            "--partner-name",
+            "Northwind Consulting",
+            "--role",
+            "solutions",
+            "--tier",
+            "gold",
+            "--tier-name",
+            "Gold Partner",
+            "--tier-description",
+            "Designs and delivers complex Acme Cloud solutions.",
+            "--criteria",
+            "Exam ≥ 80%, Proficient demo, three references.",
+            "--competency",
+            "CLOUD-ARCH=Cloud solution architecture",
+            "--competency",
+            "DATA-MIG=Data migration at scale",
+            "--framework",
+            "Acme Competencies 2026",
+            "--exam-score",
+            "87",
+            "--exam-minimum",
+            "80",
+            "--demo-level",
+            "Advanced",
+            "--demo-minimum",
+            "Proficient",
+            "--evidence",
+            "Contoso migration|40 TB moved with zero downtime|Customer reference",
+            "--valid-from",
+            "2026-01-15T00:00:00Z",
+            "--valid-until",
+            "2027-01-15T00:00:00Z",
+        ],
+    )
 }
 
 #[test]
@@ -263,13 +274,7 @@ fn issued_badge_verifies_tampered_fails_garbage_is_unreadable() {
         .replace("\"87\"", "\"97\"");
     let tampered_path = dir.join("tampered.json");
     std::fs::write(&tampered_path, tampered).unwrap();
-    let out = hallmark(&[
-        "verify",
-        "--json",
-        "--at",
-        "2026-06-01T00:00:00Z",
-        tampered_path.to_str().unwrap(),
-    ]);
+    let out = verify_json(&[tampered_path.to_str().unwrap()]);
     assert_eq!(code(&out), 1);
     let line: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     assert!(checks(&line).contains(&"proof=failed:PROOF_VERIFICATION_ERROR".to_owned()));
@@ -287,14 +292,7 @@ fn issued_badge_verifies_tampered_fails_garbage_is_unreadable() {
     assert!(stderr(&out).contains("hint:"));
 
     // Several inputs: JSON Lines, worst exit wins.
-    let out = hallmark(&[
-        "verify",
-        "--json",
-        "--at",
-        "2026-06-01T00:00:00Z",
-        badge.to_str().unwrap(),
-        tampered_path.to_str().unwrap(),
-    ]);
+    let out = verify_json(&[badge.to_str().unwrap(), tampered_path.to_str().unwrap()]);
     assert_eq!(code(&out), 1);
     let lines: Vec<Value> = stdout(&out)
         .lines()
@@ -328,15 +326,7 @@ fn at_and_trust_decide_validity_and_trust() {
     assert!(checks(&line).contains(&"validity=failed:RANGE_ERROR".to_owned()));
 
     // Trusted by DID: passes; another issuer trusted instead: fails with a hint.
-    let out = hallmark(&[
-        "verify",
-        "--json",
-        "--at",
-        "2026-06-01T00:00:00Z",
-        "--trust",
-        &example_did,
-        badge,
-    ]);
+    let out = verify_json(&["--trust", &example_did, badge]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
     let out = hallmark(&[
         "verify",
@@ -360,15 +350,7 @@ fn at_and_trust_decide_validity_and_trust() {
         format!(r#"{{"issuers": [{{"id": "{example_did}", "name": "Acme"}}]}}"#),
     )
     .unwrap();
-    let out = hallmark(&[
-        "verify",
-        "--json",
-        "--at",
-        "2026-06-01T00:00:00Z",
-        "--trust",
-        list.to_str().unwrap(),
-        badge,
-    ]);
+    let out = verify_json(&["--trust", list.to_str().unwrap(), badge]);
     assert_eq!(code(&out), 0);
     let line: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     assert!(line["checks"][3]["detail"]
@@ -487,45 +469,41 @@ fn status_list(args: &[&str]) {
 }
 
 fn issue_with_status(dir: &Path, revocation: &str, suspension: &str) -> PathBuf {
-    let out = hallmark(&[
-        "issue",
-        "--key",
-        &example_key(),
-        "--issuer-name",
-        "Acme",
-        "--base-url",
-        "https://acme.example",
-        "--partner-id",
-        "https://northwind.example",
-        "--partner-name",
-        "Northwind",
-        "--role",
-        "sales",
-        "--tier",
-        "silver",
-        "--tier-name",
-        "Silver Partner",
-        "--tier-description",
-        "Sells Acme Cloud.",
-        "--criteria",
-        "Exam score of at least 70%.",
-        "--valid-from",
-        "2026-01-15T00:00:00Z",
-        "--valid-until",
-        "2027-01-15T00:00:00Z",
-        "--status-list",
-        revocation,
-        "--status-index",
-        "94567",
-        "--suspension-list",
-        suspension,
-        "--suspension-index",
-        "12",
-    ]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let path = dir.join("badge.json");
-    std::fs::write(&path, &out.stdout).unwrap();
-    path
+    issue_into(
+        dir,
+        &[
+            "--issuer-name",
+            "Acme",
+            "--base-url",
+            "https://acme.example",
+            "--partner-id",
+            "https://northwind.example",
+            "--partner-name",
+            "Northwind",
+            "--role",
+            "sales",
+            "--tier",
+            "silver",
+            "--tier-name",
+            "Silver Partner",
+            "--tier-description",
+            "Sells Acme Cloud.",
+            "--criteria",
+            "Exam score of at least 70%.",
+            "--valid-from",
+            "2026-01-15T00:00:00Z",
+            "--valid-until",
+            "2027-01-15T00:00:00Z",
+            "--status-list",
+            revocation,
+            "--status-index",
+            "94567",
+            "--suspension-list",
+            suspension,
+            "--suspension-index",
+            "12",
+        ],
+    )
 }
 
 #[test]
@@ -653,13 +631,7 @@ fn unreachable_list_is_unknown_and_exit_1() {
     assert_eq!(line["checks"][5]["outcome"], "unknown", "{line}");
     assert_eq!(line["checks"][5]["code"], "STATUS_RETRIEVAL_ERROR");
     // Without the allowance, the loopback address is refused outright: unknown too.
-    let out = hallmark(&[
-        "verify",
-        "--json",
-        "--at",
-        "2026-06-01T00:00:00Z",
-        badge.to_str().unwrap(),
-    ]);
+    let out = verify_json(&[badge.to_str().unwrap()]);
     assert_eq!(code(&out), 1);
     let line: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     assert!(

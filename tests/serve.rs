@@ -436,29 +436,26 @@ fn https_issuer_and_verifier_with_a_test_ca() {
     let base = format!("https://localhost:{port}/api/v1");
     let auth = format!("authorization: Bearer {token}");
     let ca = ca_cert.to_str().unwrap();
-    let partner = curl(&[
-        "--cacert",
-        ca,
-        "-H",
-        &auth,
-        "-H",
-        "content-type: application/json",
-        &format!("{base}/partners"),
-        "-d",
+    // POST JSON to the API over https, trusting the test CA.
+    let post = |path: &str, body: &str| {
+        curl(&[
+            "--cacert",
+            ca,
+            "-H",
+            &auth,
+            "-H",
+            "content-type: application/json",
+            &format!("{base}/{path}"),
+            "-d",
+            body,
+        ])
+    };
+    let partner = post(
+        "partners",
         r#"{"name": "Northwind", "url": "https://northwind.example"}"#,
-    ]);
+    );
     let body = json!({"partner_id": partner["id"], "tier": "registered", "role": "sales", "competencies": ["CLOUD-FUND"], "approver": "TLS test"}).to_string();
-    let issued = curl(&[
-        "--cacert",
-        ca,
-        "-H",
-        &auth,
-        "-H",
-        "content-type: application/json",
-        &format!("{base}/approvals"),
-        "-d",
-        &body,
-    ]);
+    let issued = post("approvals", &body);
     let url = issued["credential"]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{issued}"))

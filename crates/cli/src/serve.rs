@@ -99,11 +99,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         if created {
             seed_demo(&state).await?;
         }
-        let listener = tokio::net::TcpListener::bind(state.config().listen)
-            .await
-            .map_err(|e| {
-                CliError::Serve(format!("cannot listen on {}: {e}", state.config().listen))
-            })?;
+        let listener = bind(state.config().listen).await?;
         let addr = listener.local_addr().map_err(serve_error)?;
         tracing::info!(
             "issuer {} listening on {}://{addr} ({} database, {} badges)",
@@ -183,16 +179,16 @@ pub enum VerifierCommand {
         /// it changes). Repeat for more.
         #[arg(long, value_name = "DID|URL|FILE")]
         trust: Vec<String>,
-        /// Fetch https://HOST:PORT/… over plain HTTP, even on loopback (tests only).
-        #[arg(long, value_name = "HOST:PORT")]
-        insecure_host: Vec<String>,
-        /// Allow HOST:PORT on loopback or private addresses, still over verified https.
-        #[arg(long, value_name = "HOST:PORT")]
-        private_host: Vec<String>,
-        /// Trust this PEM root certificate too when fetching (e.g. a test CA).
-        #[arg(long, value_name = "FILE")]
-        ca_cert: Vec<PathBuf>,
+        #[command(flatten)]
+        fetch: crate::verify::FetchArgs,
     },
+}
+
+/// Binds the listening socket, naming the address when it cannot.
+async fn bind(addr: std::net::SocketAddr) -> Result<tokio::net::TcpListener, CliError> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| CliError::Serve(format!("cannot listen on {addr}: {e}")))
 }
 
 /// Runs `hallmark verifier serve` until Ctrl-C.
@@ -204,9 +200,7 @@ pub fn verifier(command: VerifierCommand) -> Result<u8, CliError> {
         config,
         listen,
         trust,
-        insecure_host,
-        private_host,
-        ca_cert,
+        fetch,
     } = command;
     init_logging();
     let mut config = match &config {
@@ -226,16 +220,12 @@ pub fn verifier(command: VerifierCommand) -> Result<u8, CliError> {
             config.trust_files.push(PathBuf::from(t));
         }
     }
-    config.insecure_hosts.extend(insecure_host);
-    config.private_hosts.extend(private_host);
-    config.ca_certs.extend(ca_cert);
+    config.insecure_hosts.extend(fetch.insecure_host);
+    config.private_hosts.extend(fetch.private_host);
+    config.ca_certs.extend(fetch.ca_cert);
     let state = hallmark_verifier::VerifierState::new(config).map_err(CliError::Serve)?;
     runtime()?.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(state.config().listen)
-            .await
-            .map_err(|e| {
-                CliError::Serve(format!("cannot listen on {}: {e}", state.config().listen))
-            })?;
+        let listener = bind(state.config().listen).await?;
         let addr = listener.local_addr().map_err(serve_error)?;
         let scheme = if state.config().tls.is_some() {
             "https"

@@ -15,6 +15,22 @@ use crate::error::{output, read_input, CliError};
 use crate::render;
 use crate::sign::parse_time;
 
+/// The fetch policy flags `hallmark verify` and `hallmark verifier serve` share: exceptions to
+/// the default refusal of plain HTTP and internal addresses, for tests and local development.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FetchArgs {
+    /// Fetch https://HOST:PORT/… over plain HTTP and allow its loopback or private address.
+    /// For tests and local development only. Repeat for more.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub insecure_host: Vec<String>,
+    /// Allow HOST:PORT on loopback or private addresses, still over verified https.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub private_host: Vec<String>,
+    /// Trust this PEM root certificate too when fetching (e.g. a test CA).
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Vec<PathBuf>,
+}
+
 /// Arguments of `hallmark verify`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -35,16 +51,8 @@ pub struct Args {
     /// Fetch nothing: what cannot be resolved locally stays unknown.
     #[arg(long)]
     offline: bool,
-    /// Fetch https://HOST:PORT/… over plain HTTP and allow its loopback or private address.
-    /// For tests and local development only. Repeat for more.
-    #[arg(long, value_name = "HOST:PORT")]
-    insecure_host: Vec<String>,
-    /// Allow HOST:PORT on loopback or private addresses, still over verified https.
-    #[arg(long, value_name = "HOST:PORT")]
-    private_host: Vec<String>,
-    /// Trust this PEM root certificate too when fetching (e.g. a test CA).
-    #[arg(long, value_name = "FILE")]
-    ca_cert: Vec<PathBuf>,
+    #[command(flatten)]
+    fetch: FetchArgs,
     /// Tolerated clock skew on validFrom and validUntil, in seconds.
     #[arg(long, default_value_t = 300)]
     clock_skew: u32,
@@ -140,15 +148,15 @@ pub fn run(args: Args) -> Result<u8, CliError> {
 
 fn fetcher(args: &Args) -> Result<Fetcher, CliError> {
     let mut extra_roots_pem = Vec::new();
-    for path in &args.ca_cert {
+    for path in &args.fetch.ca_cert {
         extra_roots_pem.push(std::fs::read(path).map_err(|source| CliError::Read {
             path: path.clone(),
             source,
         })?);
     }
     let policy = FetchPolicy {
-        insecure_hosts: args.insecure_host.clone(),
-        private_hosts: args.private_host.clone(),
+        insecure_hosts: args.fetch.insecure_host.clone(),
+        private_hosts: args.fetch.private_host.clone(),
         extra_roots_pem,
         offline: args.offline,
         ..FetchPolicy::default()

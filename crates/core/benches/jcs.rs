@@ -4,41 +4,26 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
+mod common;
+
 // The allocator the hallmark binaries use.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use hallmark_core::badge;
-use hallmark_core::did::Did;
-use hallmark_core::keys::SecretKey;
-use hallmark_core::proof::{self, Cryptosuite, ProofOptions};
-use hallmark_core::trust::{TrustList, TrustedIssuer};
-use hallmark_core::verify::{Offline, Verifier};
-use time::macros::datetime;
+use hallmark_core::proof::{self, Cryptosuite};
+use hallmark_core::verify::Offline;
 
 fn jcs(c: &mut Criterion) {
     // Cold: every verification does the curve arithmetic (the warm case is measured last).
     proof::set_signature_cache(false);
-    let key = SecretKey::from_seed(&[9; 32]);
-    let issuer = Did::key(&key.public_key());
-    let unsigned = badge::example(&issuer)
-        .build()
-        .expect("example badge builds");
-    let options = ProofOptions::did_key(
-        &key.public_key(),
-        Cryptosuite::EddsaJcs2022,
-        Some(datetime!(2026-01-15 09:00 UTC)),
-    );
-    let signed = proof::sign(unsigned.clone().into_map(), &options, &key).expect("signs");
-    let bytes = serde_json::to_vec(&signed).expect("serializes");
-    let mut trust = TrustList::new();
-    trust.add(TrustedIssuer {
-        id: issuer.to_string(),
-        name: Some("Acme".into()),
-    });
-    let verifier = Verifier::new(datetime!(2026-06-01 00:00 UTC)).trust(trust);
-    assert!(verifier.verify_bytes(&bytes, &Offline).verified);
-    eprintln!("signed badge: {} bytes", bytes.len());
+    let common::Badge {
+        key,
+        unsigned,
+        options,
+        signed: _,
+        bytes,
+        verifier,
+    } = common::badge(Cryptosuite::EddsaJcs2022);
 
     let public = key.public_key();
     let message = [7u8; 64];

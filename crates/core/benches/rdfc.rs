@@ -5,42 +5,29 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
+mod common;
+
 // The allocator the hallmark binaries use.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use hallmark_core::badge;
-use hallmark_core::did::{Did, Relationship};
+use hallmark_core::did::Relationship;
 use hallmark_core::jsonld::{self, Limits};
-use hallmark_core::keys::SecretKey;
-use hallmark_core::proof::{self, Cryptosuite, ProofOptions};
-use hallmark_core::trust::{TrustList, TrustedIssuer};
-use hallmark_core::verify::{Offline, Verifier};
+use hallmark_core::proof::{self, Cryptosuite};
+use hallmark_core::verify::Offline;
 use time::macros::datetime;
 
 fn rdfc(c: &mut Criterion) {
     // Cold figures do the curve arithmetic too: no verified-signature cache.
     proof::set_signature_cache(false);
-    let key = SecretKey::from_seed(&[9; 32]);
-    let issuer = Did::key(&key.public_key());
-    let unsigned = badge::example(&issuer)
-        .build()
-        .expect("example badge builds");
-    let options = ProofOptions::did_key(
-        &key.public_key(),
-        Cryptosuite::EddsaRdfc2022,
-        Some(datetime!(2026-01-15 09:00 UTC)),
-    );
-    let signed = proof::sign(unsigned.clone().into_map(), &options, &key).expect("signs");
-    let bytes = serde_json::to_vec(&signed).expect("serializes");
-    let mut trust = TrustList::new();
-    trust.add(TrustedIssuer {
-        id: issuer.to_string(),
-        name: Some("Acme".into()),
-    });
-    let verifier = Verifier::new(datetime!(2026-06-01 00:00 UTC)).trust(trust);
-    assert!(verifier.verify_bytes(&bytes, &Offline).verified);
-    eprintln!("signed badge: {} bytes", bytes.len());
+    let common::Badge {
+        key,
+        unsigned,
+        options,
+        signed,
+        bytes,
+        verifier,
+    } = common::badge(Cryptosuite::EddsaRdfc2022);
 
     let mut group = c.benchmark_group("eddsa-rdfc-2022");
     group.bench_function(

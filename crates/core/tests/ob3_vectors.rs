@@ -2,66 +2,34 @@
 //! issuer profile, served here from tests/vectors/ob3/1edtech-eddsa-rdfc-2022/issuer-profile.json),
 //! and the 1EdTech validator's fixtures with the verdicts Hallmark's checks must give.
 
+mod common;
+
+use common::{hex, options_from, Files, Vectors};
+
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use hallmark_core::did::{Relationship, VerificationMethodId};
 use hallmark_core::jsonld::{self, Limits};
 use hallmark_core::keys::SecretKey;
-use hallmark_core::proof::{self, Cryptosuite, ProofOptions};
-use hallmark_core::verify::{ResolveError, Resources, Verifier};
+use hallmark_core::proof::{self, Cryptosuite};
+use hallmark_core::verify::Verifier;
 use hallmark_core::{json, CheckId, ErrorCode, Outcome};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/ob3")
-}
-
-fn read(name: &str) -> Vec<u8> {
-    std::fs::read(dir().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-fn text(name: &str) -> String {
-    String::from_utf8(read(name)).unwrap()
-}
-
-fn object(name: &str) -> Map<String, Value> {
-    json::parse(&read(name))
-        .unwrap()
-        .as_object()
-        .unwrap()
-        .clone()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+const VECTORS: Vectors = Vectors("ob3");
 
 const V: &str = "1edtech-eddsa-rdfc-2022";
 
-/// Files served for URLs, like `hallmark verify --resolve URL=FILE`.
-struct Files(HashMap<&'static str, Arc<[u8]>>);
-
-impl Resources for Files {
-    fn fetch(&self, url: &str) -> Result<Arc<[u8]>, ResolveError> {
-        self.0.get(url).cloned().ok_or_else(|| ResolveError {
-            undecided: true,
-            detail: format!("{url} is not served in this test"),
-        })
-    }
-}
-
 fn issuer_profile() -> Files {
     Files(HashMap::from([(
-        "https://example.edu/issuers/565049",
-        Arc::from(read(&format!("{V}/issuer-profile.json"))),
+        "https://example.edu/issuers/565049".to_owned(),
+        Arc::from(VECTORS.read(&format!("{V}/issuer-profile.json"))),
     )]))
 }
 
 fn vector_key() -> SecretKey {
-    let key: Value = serde_json::from_slice(&read(&format!("{V}/keyPair.json"))).unwrap();
+    let key: Value = serde_json::from_slice(&VECTORS.read(&format!("{V}/keyPair.json"))).unwrap();
     let private = key["privateKeyHex"].as_str().unwrap();
     let seed: Vec<u8> = (0..32)
         .map(|i| u8::from_str_radix(&private[2 * i..2 * i + 2], 16).unwrap())
@@ -71,63 +39,59 @@ fn vector_key() -> SecretKey {
 
 #[test]
 fn ob3_vector_intermediates_and_proof_value_reproduce() {
-    let unsigned = object(&format!("{V}/credential-unsigned.json"));
+    let unsigned = VECTORS.object(&format!("{V}/credential-unsigned.json"));
     let canon = jsonld::canonical_nquads(&unsigned, None, None, &Limits::default()).unwrap();
-    assert_eq!(canon, text(&format!("{V}/document-canon.txt")));
+    assert_eq!(canon, VECTORS.text(&format!("{V}/document-canon.txt")));
     let doc_hash = Sha256::digest(canon.as_bytes());
     assert_eq!(
         hex(&doc_hash),
-        text(&format!("{V}/document-hash.txt")).trim()
+        VECTORS.text(&format!("{V}/document-hash.txt")).trim()
     );
-    let options = object(&format!("{V}/proof-options.json"));
+    let options = VECTORS.object(&format!("{V}/proof-options.json"));
     let proof_canon =
         jsonld::canonical_nquads(&options, None, unsigned.get("@context"), &Limits::default())
             .unwrap();
-    assert_eq!(proof_canon, text(&format!("{V}/proof-canon.txt")));
+    assert_eq!(proof_canon, VECTORS.text(&format!("{V}/proof-canon.txt")));
     let proof_hash = Sha256::digest(proof_canon.as_bytes());
     assert_eq!(
         hex(&proof_hash),
-        text(&format!("{V}/proof-hash.txt")).trim()
+        VECTORS.text(&format!("{V}/proof-hash.txt")).trim()
     );
     let combined = [proof_hash.as_slice(), doc_hash.as_slice()].concat();
     assert_eq!(
         hex(&combined),
-        text(&format!("{V}/combined-hash.txt")).trim()
+        VECTORS.text(&format!("{V}/combined-hash.txt")).trim()
     );
     let key = vector_key();
     assert_eq!(
         hex(&key.sign(&combined)),
-        text(&format!("{V}/signature-hex.txt")).trim()
+        VECTORS.text(&format!("{V}/signature-hex.txt")).trim()
     );
 
     let signed = proof::sign(
         unsigned,
-        &ProofOptions {
-            cryptosuite: Cryptosuite::EddsaRdfc2022,
-            verification_method: VerificationMethodId::parse(
-                options["verificationMethod"].as_str().unwrap(),
-            )
-            .unwrap(),
-            proof_purpose: Relationship::AssertionMethod,
-            created: Some(hallmark_core::datetime::parse("2010-01-01T19:23:24Z").unwrap()),
-        },
+        &options_from(
+            options["verificationMethod"].as_str().unwrap(),
+            Cryptosuite::EddsaRdfc2022,
+            "2010-01-01T19:23:24Z",
+        ),
         &key,
     )
     .unwrap();
     assert_eq!(
         signed["proof"]["proofValue"],
-        text(&format!("{V}/proof-value.txt")).trim()
+        VECTORS.text(&format!("{V}/proof-value.txt")).trim()
     );
     assert_eq!(
         Value::Object(signed),
-        Value::Object(object(&format!("{V}/credential-signed.json")))
+        Value::Object(VECTORS.object(&format!("{V}/credential-signed.json")))
     );
 }
 
 #[test]
 fn ob3_vector_verifies_with_its_issuer_profile() {
     let at = hallmark_core::datetime::parse("2026-01-01T00:00:00Z").unwrap();
-    let bytes = read(&format!("{V}/credential-signed.json"));
+    let bytes = VECTORS.read(&format!("{V}/credential-signed.json"));
     let report = Verifier::new(at).verify_bytes(&bytes, &issuer_profile());
     assert!(report.verified, "{report:#?}");
     assert_eq!(
@@ -146,7 +110,7 @@ fn ob3_vector_verifies_with_its_issuer_profile() {
 #[test]
 fn ob3_vector_tampered_or_with_an_undefined_term_fails() {
     let at = hallmark_core::datetime::parse("2026-01-01T00:00:00Z").unwrap();
-    let signed = object(&format!("{V}/credential-signed.json"));
+    let signed = VECTORS.object(&format!("{V}/credential-signed.json"));
     let mut tampered = signed.clone();
     tampered["name"] = "Leadership Badge".into();
     let report = Verifier::new(at).verify_value(&Value::Object(tampered), &issuer_profile());
@@ -177,8 +141,8 @@ fn ob3_vector_tampered_or_with_an_undefined_term_fails() {
 fn validator_resources(documents: &[Value]) -> Files {
     let mut files = HashMap::new();
     files.insert(
-        "https://raw.githubusercontent.com/1EdTech/digital-credentials-public-validator/refs/heads/main/inspector-vc/src/test/resources/ob30/bit-string-list/testlist",
-        Arc::from(read("1edtech-validator/bit-string-list/testlist")),
+        "https://raw.githubusercontent.com/1EdTech/digital-credentials-public-validator/refs/heads/main/inspector-vc/src/test/resources/ob30/bit-string-list/testlist".to_owned(),
+        Arc::from(VECTORS.read("1edtech-validator/bit-string-list/testlist")),
     );
     let mut keys: HashMap<String, Vec<(String, String)>> = HashMap::new();
     for doc in documents {
@@ -209,10 +173,7 @@ fn validator_resources(documents: &[Value]) -> Files {
             })).collect::<Vec<_>>(),
             "assertionMethod": methods.iter().map(|(vm, _)| vm.clone()).collect::<Vec<_>>(),
         });
-        files.insert(
-            Box::leak(url.into_boxed_str()) as &'static str,
-            Arc::from(serde_json::to_vec(&profile).unwrap()),
-        );
+        files.insert(url, Arc::from(serde_json::to_vec(&profile).unwrap()));
     }
     Files(files)
 }
@@ -386,7 +347,7 @@ fn onedtech_validator_fixtures_get_hallmarks_verdicts() {
     let at = hallmark_core::datetime::parse("2026-01-01T00:00:00Z").unwrap();
     let documents: Vec<Value> = table
         .iter()
-        .map(|(f, ..)| json::parse(&read(&format!("1edtech-validator/{f}"))).unwrap())
+        .map(|(f, ..)| json::parse(&VECTORS.read(&format!("1edtech-validator/{f}"))).unwrap())
         .collect();
     let resources = validator_resources(&documents);
     let mut wrong = Vec::new();

@@ -4,6 +4,10 @@
 //! example key (keys.example/issuer.json) and fails if the committed copies are stale
 //! (`UPDATE_VECTORS=1 cargo test -p hallmark-core --test verify_vectors` rewrites them).
 
+mod common;
+
+use common::Files;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -15,7 +19,6 @@ use hallmark_core::proof::{self, Cryptosuite, ProofOptions};
 use hallmark_core::status::{Bitstring, StatusEntry, StatusListSpec, StatusPurpose, MIN_ENTRIES};
 use hallmark_core::trust::{TrustList, TrustedIssuer};
 use hallmark_core::verify::Verifier;
-use hallmark_core::verify::{ResolveError, Resources};
 use serde_json::{json, Map, Value};
 use time::macros::datetime;
 
@@ -766,18 +769,6 @@ fn tampered_signature(value: &Value) -> Value {
     let mut sig = Multibase::decode_base58btc(value.as_str().unwrap()).unwrap();
     sig[5] ^= 1;
     Multibase::encode_base58btc(&sig).as_str().into()
-}
-
-/// `--resolve` files as resources.
-struct Files(std::collections::HashMap<String, std::sync::Arc<[u8]>>);
-
-impl Resources for Files {
-    fn fetch(&self, url: &str) -> Result<std::sync::Arc<[u8]>, ResolveError> {
-        self.0.get(url).cloned().ok_or_else(|| ResolveError {
-            undecided: true,
-            detail: format!("{url} is not among the vector's resolve files"),
-        })
-    }
 }
 
 #[test]

@@ -8,35 +8,7 @@ use std::path::{Path, PathBuf};
 use hallmark_core::proof::Cryptosuite;
 use serde::Deserialize;
 
-/// Why the configuration was refused; always names the key.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The file is not valid TOML or has unknown or mistyped keys.
-    #[error("{path}: {message}")]
-    Toml {
-        /// The file.
-        path: PathBuf,
-        /// The parser's message, which names the key and line.
-        message: String,
-    },
-    /// A key has a value that cannot be used.
-    #[error("configuration key `{key}`: {message}")]
-    Invalid {
-        /// The key (or environment variable).
-        key: &'static str,
-        /// What is wrong.
-        message: String,
-    },
-}
+pub use hallmark_config::ConfigError;
 
 /// The configuration file, as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -137,14 +109,7 @@ impl Config {
     /// # Errors
     /// [`ConfigError`] naming the file or key at fault.
     pub fn load(path: &Path, overrides: &Overrides) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        let mut file: File = toml::from_str(&text).map_err(|e| ConfigError::Toml {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
+        let mut file: File = hallmark_config::read_toml(path)?;
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         if let Some(v) = env("HALLMARK_LISTEN") {
             file.listen = v;

@@ -151,6 +151,27 @@ impl Harness {
         }
     }
 
+    /// POSTs JSON without a token.
+    async fn post_anonymously(&self, path: &str, body: &Value) -> Reply {
+        self.send(
+            "POST",
+            path,
+            None,
+            Some(body.to_string().into_bytes()),
+            "application/json",
+        )
+        .await
+    }
+
+    /// `POST /api/v1/credentials/{uuid}/status` with `status`.
+    async fn set_status(&self, uuid: &str, status: Value) -> Reply {
+        self.post(
+            &format!("/api/v1/credentials/{uuid}/status"),
+            json!({ "status": status }),
+        )
+        .await
+    }
+
     async fn post(&self, path: &str, body: Value) -> Reply {
         self.send(
             "POST",
@@ -213,6 +234,13 @@ impl Harness {
         }
         Verifier::new(time::OffsetDateTime::now_utc()).verify_value(badge, &Served(docs))
     }
+}
+
+/// A 422 whose detail contains `expected`.
+fn assert_refused(r: &Reply, expected: &str) {
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let detail = r.body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains(expected), "{expected:?} not in {}", r.body);
 }
 
 /// A VC 2.0 credential for the VC API, as `issuer`, valid for thirty days already.
@@ -451,12 +479,7 @@ async fn message_status_entries_are_issued_set_and_verified(backend: Backend) {
         .any(|c| c["uuid"] == uuid.as_str()
             && c["message"]["index"] == index
             && c["message"]["status"] == "0x0"));
-    let r = h
-        .post(
-            &format!("/api/v1/credentials/{uuid}/status"),
-            json!({"status": "0x2"}),
-        )
-        .await;
+    let r = h.set_status(&uuid, json!("0x2")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["message"]["status"], "0x2");
     let report = h.verify(&vc).await;
@@ -467,29 +490,12 @@ async fn message_status_entries_are_issued_set_and_verified(backend: Backend) {
         status(&report).1
     );
     // A value that does not fit in two bits changes nothing.
-    let r = h
-        .post(
-            &format!("/api/v1/credentials/{uuid}/status"),
-            json!({"status": 4}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(
-        r.body["detail"]
-            .as_str()
-            .unwrap()
-            .contains("does not fit in 2 bit"),
-        "{}",
-        r.body
+    assert_refused(
+        &h.set_status(&uuid, json!(4)).await,
+        "does not fit in 2 bit",
     );
     assert!(status(&h.verify(&vc).await).1.contains("message: lapsed"));
-    let r = h
-        .post(
-            &format!("/api/v1/credentials/{uuid}/status"),
-            json!({"status": "two"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_refused(&h.set_status(&uuid, json!("two")).await, "hexadecimal");
 
     // Requests that would make a malformed entry are refused, naming what is wrong.
     let mut two = message.clone();
@@ -519,35 +525,13 @@ async fn message_status_entries_are_issued_set_and_verified(backend: Backend) {
             "twice",
         ),
     ] {
-        let r = h.post("/credentials/issue", issue(status.clone())).await;
-        assert_eq!(
-            r.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{status}: {}",
-            r.body
-        );
-        let detail = r.body["detail"].as_str().unwrap();
-        assert!(detail.contains(expected), "{status}: {detail}");
+        assert_refused(&h.post("/credentials/issue", issue(status)).await, expected);
     }
     // A badge has no message entry.
     let partner = h.partner("Northwind").await;
     let r = h.post("/api/v1/approvals", h.gold(&partner)).await;
     let badge = r.body["credential"]["uuid"].as_str().unwrap().to_owned();
-    let r = h
-        .post(
-            &format!("/api/v1/credentials/{badge}/status"),
-            json!({"status": 1}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(
-        r.body["detail"]
-            .as_str()
-            .unwrap()
-            .contains("no message entry"),
-        "{}",
-        r.body
-    );
+    assert_refused(&h.set_status(&badge, json!(1)).await, "no message entry");
 }
 
 on_both!(shortfalls_are_422_naming_the_requirement);
@@ -730,15 +714,7 @@ async fn vc_api_issue_honours_options_and_tokens(backend: Backend) {
     let issuer = h.state.keys().issuer().to_owned();
     let credential = example_credential(&issuer);
     let body = json!({"credential": credential, "options": {"credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}}});
-    let anonymous = h
-        .send(
-            "POST",
-            "/credentials/issue",
-            None,
-            Some(body.to_string().into_bytes()),
-            "application/json",
-        )
-        .await;
+    let anonymous = h.post_anonymously("/credentials/issue", &body).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
     let r = h.post("/credentials/issue", body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -802,15 +778,7 @@ async fn vc_api_issue_honours_options_and_tokens(backend: Backend) {
     let body = json!({"credential": credential.clone()});
     let mut c = body.clone();
     c["credential"]["issuer"] = json!(open.state.keys().issuer());
-    let r = open
-        .send(
-            "POST",
-            "/credentials/issue",
-            None,
-            Some(c.to_string().into_bytes()),
-            "application/json",
-        )
-        .await;
+    let r = open.post_anonymously("/credentials/issue", &c).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
 }
 

@@ -6,35 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-/// Why the configuration was refused; names the key.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// Not TOML, or unknown or mistyped keys.
-    #[error("{path}: {message}")]
-    Toml {
-        /// The file.
-        path: PathBuf,
-        /// What the parser said (names the key and line).
-        message: String,
-    },
-    /// A key with a value that cannot be used.
-    #[error("configuration key `{key}`: {message}")]
-    Invalid {
-        /// The key.
-        key: &'static str,
-        /// What is wrong.
-        message: String,
-    },
-}
+pub use hallmark_config::ConfigError;
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -111,14 +83,7 @@ impl VerifierConfig {
     /// # Errors
     /// [`ConfigError`] naming the file or key.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        let file: File = toml::from_str(&text).map_err(|e| ConfigError::Toml {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
+        let file: File = hallmark_config::read_toml(path)?;
         Self::from_file(file, path.parent().unwrap_or(Path::new(".")))
     }
 

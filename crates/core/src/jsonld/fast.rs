@@ -55,30 +55,33 @@ pub(super) fn to_rdf(
     last_type_scope_only: bool,
 ) -> Option<Vec<Quad>> {
     let initial = initial();
-    let active = memo(
-        &initial,
-        Key::Document(String::from_utf8(jcs::to_vec(context)).ok()?),
-        || {
-            let mut result = (*initial).clone();
-            process(
-                &mut result,
-                &initial,
-                context,
-                false,
-                true,
-                0,
-                Trust::Document,
-                None,
-            )?;
-            Some(result)
-        },
-    )?;
+    let active = document_context(&initial, context)?;
     let mut out = Emitter {
         last_type_scope_only,
         ..Emitter::default()
     };
     out.node_with_context(active, object, without, &GraphName::DefaultGraph, true)?;
     Some(out.quads)
+}
+
+/// A `@context` value a document writes (its top-level one, or one embedded in a node),
+/// processed on top of `active` (memoized by its JCS text).
+fn document_context(active: &Arc<Ctx>, local: &Value) -> Option<Arc<Ctx>> {
+    let key = Key::Document(String::from_utf8(jcs::to_vec(local)).ok()?);
+    memo(active, key, || {
+        let mut result = (**active).clone();
+        process(
+            &mut result,
+            Some(active),
+            local,
+            false,
+            true,
+            0,
+            Trust::Document,
+            None,
+        )?;
+        Some(result)
+    })
 }
 
 /// Whether a context comes from a pinned file (whose scoped contexts are known to be valid and
@@ -205,10 +208,12 @@ fn pinned_context(url: &str) -> Option<(&'static str, &'static Value)> {
 }
 
 /// JSON-LD 1.1 API §4.1.2 *Context Processing*, applied to `result` (a copy of `active`).
+/// `active` is `None` for a loaded pinned context (step 5.2.6), which is processed on top of
+/// `result` itself; one of those that stops propagation is left to oxjsonld.
 #[allow(clippy::too_many_arguments)]
 fn process(
     result: &mut Ctx,
-    active: &Arc<Ctx>,
+    active: Option<&Arc<Ctx>>,
     local: &Value,
     override_protected: bool,
     mut propagate: bool,
@@ -222,7 +227,7 @@ fn process(
     }
     // 3.
     if !propagate && result.previous.is_none() {
-        result.previous = Some(Arc::clone(active));
+        result.previous = Some(Arc::clone(active?));
     }
     let items = match local {
         Value::Array(items) => items.as_slice(),
@@ -237,47 +242,24 @@ fn process(
                 if depth >= MAX_REMOTE_DEPTH {
                     return None;
                 }
+                // 5.2.6: override protected false, propagate true.
                 let (url, loaded) = pinned_context(url)?;
-                process_definitions_of(result, loaded, depth + 1, Some(url))?;
+                process(
+                    result,
+                    None,
+                    loaded,
+                    false,
+                    true,
+                    depth + 1,
+                    Trust::Pinned,
+                    Some(url),
+                )?;
             }
             Value::Object(context) => {
                 if trust == Trust::Document && !plain(context) {
                     return None;
                 }
                 process_object(result, context, override_protected, base, trust)?;
-            }
-            _ => return None,
-        }
-    }
-    Some(())
-}
-
-/// A loaded pinned context (5.2.6: processed with `override protected` false, `propagate`
-/// true), which may itself be an array or hold URLs.
-fn process_definitions_of(
-    result: &mut Ctx,
-    loaded: &Value,
-    depth: usize,
-    base: Option<&'static str>,
-) -> Option<()> {
-    if loaded.get("@propagate").is_some() {
-        return None;
-    }
-    let items = match loaded {
-        Value::Array(items) => items.as_slice(),
-        one => std::slice::from_ref(one),
-    };
-    for item in items {
-        match item {
-            Value::String(url) => {
-                if depth >= MAX_REMOTE_DEPTH {
-                    return None;
-                }
-                let (url, inner) = pinned_context(url)?;
-                process_definitions_of(result, inner, depth + 1, Some(url))?;
-            }
-            Value::Object(context) => {
-                process_object(result, context, false, base, Trust::Pinned)?;
             }
             _ => return None,
         }
@@ -685,7 +667,7 @@ fn apply_scoped(active: &Arc<Ctx>, scoped: &Arc<Scoped>, type_scoped: bool) -> O
         };
         process(
             &mut result,
-            active,
+            Some(active),
             &scoped.value,
             override_protected,
             propagate,
@@ -761,23 +743,7 @@ impl Emitter {
     ) -> Option<NamedOrBlankNode> {
         // 9.: an embedded context (the top-level one is already in `active`).
         let active = match element.get("@context") {
-            Some(local) if !top => {
-                let key = Key::Document(String::from_utf8(jcs::to_vec(local)).ok()?);
-                memo(&active, key, || {
-                    let mut result = (*active).clone();
-                    process(
-                        &mut result,
-                        &active,
-                        local,
-                        false,
-                        true,
-                        0,
-                        Trust::Document,
-                        None,
-                    )?;
-                    Some(result)
-                })?
-            }
+            Some(local) if !top => document_context(&active, local)?,
             _ => active,
         };
         // 10., 11.: type-scoped contexts, by key and then by value, lexicographically.

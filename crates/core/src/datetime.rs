@@ -42,7 +42,10 @@ pub fn parse(text: &str) -> Result<OffsetDateTime, DateTimeError> {
     if parsed.offset().whole_hours().abs() > 14 {
         return Err(err("time zone offset beyond ±14:00"));
     }
-    Ok(parsed.to_offset(UtcOffset::UTC))
+    // `9999-12-31T23:59:59-01:00` is in year 10000 in UTC: an error, not a panic.
+    parsed
+        .checked_to_offset(UtcOffset::UTC)
+        .ok_or_else(|| err("outside the years 0000 to 9999 in UTC"))
 }
 
 /// Formats an instant as `YYYY-MM-DDThh:mm:ssZ` (UTC, whole seconds).
@@ -63,6 +66,16 @@ pub fn format(instant: OffsetDateTime) -> String {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn instants_beyond_year_9999_in_utc_are_errors() {
+        let e = parse("9999-12-31T23:59:59-01:00").unwrap_err();
+        assert_eq!(e.reason, "outside the years 0000 to 9999 in UTC");
+        assert_eq!(
+            parse("9999-12-31T22:59:59-01:00").unwrap(),
+            datetime!(9999-12-31 23:59:59 UTC)
+        );
+    }
 
     #[test]
     fn offsets_become_utc() {

@@ -34,6 +34,10 @@ pub enum StoreError {
     /// Migrations failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Credentials share "message" status slots, and moving them needs the issuer's keys
+    /// ([`Store::migrate_repairing`]).
+    #[error("{0} credential(s) share a \"message\" status slot with an older credential; start the issuer (`hallmark serve`) once: it moves them to free slots, re-signed, before the schema can be brought up to date")]
+    SharedStatusSlots(usize),
     /// Any other database error.
     #[error("database error: {0}")]
     Database(sqlx::Error),
@@ -185,6 +189,91 @@ pub enum StatusChange {
     },
 }
 
+/// What the store needs from the issuer to move a credential off a "message" status slot it
+/// shares with an older credential (see [`Store::migrate_repairing`]): the moved credential
+/// names its index inside its signed document, and the list's bits are signed too.
+pub trait SlotRepair: Send + Sync {
+    /// A random index below `entries` (the store retries while the index is taken).
+    ///
+    /// # Errors
+    /// No randomness.
+    fn draw_index(&self, entries: i64) -> Result<i64, String>;
+
+    /// The credential `document` (JSON text) with its "message" entry on list `list` moved
+    /// from index `from` to `to`, signed again.
+    ///
+    /// # Errors
+    /// The entry is not found, or signing failed.
+    fn move_credential(
+        &self,
+        document: &str,
+        list: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<String, String>;
+
+    /// `list`'s bits with each `(index, value)` written, and the list credential signed
+    /// again for them (JSON text).
+    ///
+    /// # Errors
+    /// A value does not fit, or signing failed.
+    fn rewrite_list(
+        &self,
+        list: &StatusListRow,
+        values: &[(i64, i64)],
+    ) -> Result<(Vec<u8>, String), String>;
+}
+
+/// One credential moved off a shared "message" status slot.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SlotMove {
+    /// The moved credential (the newer one).
+    pub credential: String,
+    /// The credential that kept the slot (the oldest of those sharing it).
+    pub kept: String,
+    /// The status list.
+    pub list: String,
+    /// The shared index.
+    pub from: i64,
+    /// The new, free index.
+    pub to: i64,
+    /// The moved credential's message value, now written at `to`.
+    pub status: i64,
+}
+
+/// The migration that makes (message_list, message_index) unique; duplicates are moved
+/// before it runs.
+const UNIQUE_MESSAGE_SLOT: i64 = 3;
+
+/// How many free indexes to draw before giving up on a list (lists are kept at most half
+/// full, so each draw succeeds with probability ≥ 1/2).
+const MAX_DRAWS: usize = 64;
+
+/// A fixed list of migrations: a prefix of the embedded ones.
+#[derive(Debug)]
+struct Migrations(Vec<sqlx::migrate::Migration>);
+
+impl sqlx::migrate::MigrationSource<'static> for Migrations {
+    fn resolve(
+        self,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<
+                    Output = Result<Vec<sqlx::migrate::Migration>, sqlx::error::BoxDynError>,
+                > + Send,
+        >,
+    > {
+        Box::pin(async move { Ok(self.0) })
+    }
+}
+
+/// A credential on a shared slot, as the repair reads it.
+struct SharedSlot {
+    id: String,
+    list: String,
+    index: i64,
+}
+
 /// The database: SQLite or PostgreSQL.
 #[derive(Debug, Clone)]
 pub enum Store {
@@ -303,16 +392,185 @@ impl Store {
         }
     }
 
-    /// Brings the schema up to date.
+    /// Brings the schema up to date, for tools without the issuer's keys (`hallmark token
+    /// create`). A database whose credentials share "message" status slots (possible before
+    /// migration 0003) is left before that migration and refused: only the issuer can move
+    /// them ([`Store::migrate_repairing`]).
     ///
     /// # Errors
-    /// [`StoreError::Migrate`].
+    /// [`StoreError::SharedStatusSlots`], or [`StoreError::Migrate`].
     pub async fn migrate(&self) -> Result<(), StoreError> {
+        self.run_migrations(Some(UNIQUE_MESSAGE_SLOT)).await?;
+        let shared = self.shared_slots().await?;
+        let moving = shared.len() - distinct_slots(&shared);
+        if moving > 0 {
+            return Err(StoreError::SharedStatusSlots(moving));
+        }
+        self.run_migrations(None).await
+    }
+
+    /// Brings the schema up to date, first moving credentials off "message" status slots
+    /// they share (which nothing prevented before migration 0003): of each shared slot the
+    /// oldest credential (by `issued_at`, then id) keeps it, and each other one moves to a
+    /// free random index of the same list. Each move is one transaction: the credential's
+    /// document re-signed with its new index, the list with the kept credential's value at
+    /// the old index and the moved one's at the new index, re-signed, and a
+    /// `credential.status.move` audit entry (actor `system`). Copies of a moved credential
+    /// handed out before still name the old index: the audit entry says which to re-send.
+    ///
+    /// # Errors
+    /// [`StoreError::Refused`] when `repair` fails or a list has no free index, or a
+    /// database or migration error.
+    pub async fn migrate_repairing(
+        &self,
+        repair: &dyn SlotRepair,
+        now: i64,
+    ) -> Result<Vec<SlotMove>, StoreError> {
+        self.run_migrations(Some(UNIQUE_MESSAGE_SLOT)).await?;
+        let shared = self.shared_slots().await?;
+        let mut moves = Vec::new();
+        let mut previous: Option<(&str, i64)> = None;
+        for c in &shared {
+            let slot = (c.list.as_str(), c.index);
+            // The first of each slot (ordered oldest first) keeps it.
+            if previous != Some(slot) {
+                previous = Some(slot);
+                continue;
+            }
+            if let Some(m) = self.move_off_shared_slot(c, repair, now).await? {
+                moves.push(m);
+            }
+        }
+        self.run_migrations(None).await?;
+        Ok(moves)
+    }
+
+    /// Runs the embedded migrations, all of them or only those before version `before`.
+    async fn run_migrations(&self, before: Option<i64>) -> Result<(), StoreError> {
+        let all = match self {
+            Self::Sqlite(_) => sqlx::migrate!("./migrations/sqlite"),
+            Self::Postgres(_) => sqlx::migrate!("./migrations/postgres"),
+        };
+        let prefix;
+        let migrator = match before {
+            None => &all,
+            Some(version) => {
+                let wanted = all
+                    .iter()
+                    .filter(|m| m.version < version)
+                    .cloned()
+                    .collect();
+                prefix = {
+                    let mut m = sqlx::migrate::Migrator::new(Migrations(wanted)).await?;
+                    // Later migrations may be applied already: that is not an error here.
+                    m.set_ignore_missing(true);
+                    m
+                };
+                &prefix
+            }
+        };
         match self {
-            Self::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
-            Self::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+            Self::Sqlite(pool) => migrator.run(pool).await?,
+            Self::Postgres(pool) => migrator.run(pool).await?,
         }
         Ok(())
+    }
+
+    /// Every credential on a "message" slot shared with another, by slot, oldest first.
+    async fn shared_slots(&self) -> Result<Vec<SharedSlot>, StoreError> {
+        with_pool!(self, pool, _sqlite => {
+            let rows = sqlx::query(
+                "SELECT c.id, c.message_list, c.message_index FROM credentials c \
+                 WHERE c.message_list IS NOT NULL AND EXISTS (SELECT 1 FROM credentials d \
+                 WHERE d.message_list = c.message_list AND d.message_index = c.message_index AND d.id <> c.id) \
+                 ORDER BY c.message_list, c.message_index, c.issued_at, c.id",
+            )
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(SharedSlot {
+                    id: r.try_get("id")?,
+                    list: r.try_get("message_list")?,
+                    index: r.try_get("message_index")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Moves `moving` off its slot unless it is, by now, alone there or the oldest on it
+    /// (another process may have repaired it meanwhile).
+    async fn move_off_shared_slot(
+        &self,
+        moving: &SharedSlot,
+        repair: &dyn SlotRepair,
+        now: i64,
+    ) -> Result<Option<SlotMove>, StoreError> {
+        let refused = |what: String| {
+            StoreError::Refused(format!(
+                "moving credential {} off {} index {}: {what}",
+                moving.id, moving.list, moving.index
+            ))
+        };
+        with_pool!(self, pool, sqlite => {
+            let mut tx = pool.begin().await?;
+            if sqlite {
+                // Take SQLite's write lock now, so the reads below cannot go stale.
+                sqlx::query("UPDATE status_lists SET updated_at = updated_at WHERE id = ?1").bind(&moving.list).execute(&mut *tx).await?;
+            }
+            let r = sqlx::query(&sql(sqlite, "SELECT id, purpose, entries, status_size, bits, document, updated_at FROM status_lists WHERE id = $1 FOR UPDATE"))
+                .bind(&moving.list).fetch_optional(&mut *tx).await?
+                .ok_or_else(|| refused("the status list does not exist".into()))?;
+            let list = StatusListRow {
+                id: r.try_get("id")?, purpose: r.try_get("purpose")?, entries: r.try_get("entries")?, status_size: r.try_get("status_size")?,
+                bits: r.try_get("bits")?, document: r.try_get("document")?, updated_at: r.try_get("updated_at")?,
+            };
+            let rows = sqlx::query(&sql(sqlite, "SELECT id, message_status, document FROM credentials WHERE message_list = $1 AND message_index = $2 ORDER BY issued_at, id"))
+                .bind(&moving.list).bind(moving.index).fetch_all(&mut *tx).await?;
+            let Some(kept) = rows.first() else { return Ok(None) };
+            let kept_id: String = kept.try_get("id")?;
+            let kept_status: i64 = kept.try_get("message_status")?;
+            let Some(row) = rows.iter().skip(1).find(|r| r.try_get::<String, _>("id").is_ok_and(|id| id == moving.id)) else {
+                return Ok(None);
+            };
+            let status: i64 = row.try_get("message_status")?;
+            let document: String = row.try_get("document")?;
+            let mut to = None;
+            for _ in 0..MAX_DRAWS {
+                let index = repair.draw_index(list.entries).map_err(&refused)?;
+                if !(0..list.entries).contains(&index) || index == moving.index {
+                    continue;
+                }
+                let taken = sqlx::query(&sql(sqlite, "SELECT 1 AS taken FROM credentials WHERE message_list = $1 AND message_index = $2"))
+                    .bind(&moving.list).bind(index).fetch_optional(&mut *tx).await?;
+                if taken.is_none() {
+                    to = Some(index);
+                    break;
+                }
+            }
+            let to = to.ok_or_else(|| refused(format!("no free index found in {MAX_DRAWS} draws")))?;
+            let document = repair.move_credential(&document, &moving.list, moving.index, to).map_err(&refused)?;
+            let (bits, list_document) = repair.rewrite_list(&list, &[(moving.index, kept_status), (to, status)]).map_err(&refused)?;
+            sqlx::query(&sql(sqlite, "UPDATE credentials SET message_index = $1, document = $2 WHERE id = $3"))
+                .bind(to).bind(&document).bind(&moving.id).execute(&mut *tx).await?;
+            sqlx::query(&sql(sqlite, "UPDATE status_lists SET bits = $1, document = $2, updated_at = $3 WHERE id = $4"))
+                .bind(&bits).bind(&list_document).bind(now).bind(&moving.list).execute(&mut *tx).await?;
+            let m = SlotMove { credential: moving.id.clone(), kept: kept_id, list: moving.list.clone(), from: moving.index, to, status };
+            let entry = AuditEntry {
+                at: now,
+                actor: "system".into(),
+                action: "credential.status.move".into(),
+                subject: m.credential.clone(),
+                detail: serde_json::json!({
+                    "list": m.list, "from": m.from, "to": m.to, "status": m.status, "kept": m.kept,
+                    "why": "shared a message status slot with an older credential (before migration 0003); re-signed with the new index: copies handed out before still read the old one, re-send the credential",
+                }),
+            };
+            audit!(tx, sqlite, &entry);
+            tx.commit().await?;
+            Ok(Some(m))
+        })
     }
 
     /// `sqlite` or `postgres`.
@@ -603,6 +861,19 @@ impl Store {
             Ok(out)
         })
     }
+}
+
+/// How many distinct slots `shared` (ordered by slot) covers.
+fn distinct_slots(shared: &[SharedSlot]) -> usize {
+    let mut n = 0;
+    let mut previous: Option<(&str, i64)> = None;
+    for c in shared {
+        if previous != Some((c.list.as_str(), c.index)) {
+            previous = Some((c.list.as_str(), c.index));
+            n += 1;
+        }
+    }
+    n
 }
 
 #[cfg(test)]

@@ -1,0 +1,15 @@
+-- One credential per "message" status slot, as revocation and suspension slots already are
+-- (0001): issuance draws a random index and relies on this unique violation to draw again.
+-- Before this migration nothing enforced it, and credentials could share a slot, so setting
+-- one credential's message changed another's.
+--
+-- Existing duplicates cannot be repaired here: the moved credential names its index inside
+-- its signed document, and the list's bits are signed too, so both must be re-signed with
+-- the issuer's key, which SQL does not have. Store::migrate_repairing (crates/store) runs the
+-- migrations before this one, then, for each shared slot, keeps the oldest credential
+-- (issued_at, then id) and moves each other one to a free random index of the same list,
+-- writing its current message value there and the kept credential's value at the old index,
+-- re-signing the credential and the list, in one transaction with a
+-- `credential.status.move` audit entry. Only then does this index go in. Store::migrate
+-- (without the issuer's keys) refuses to go past this point while duplicates exist.
+CREATE UNIQUE INDEX credentials_message_slot ON credentials (message_list, message_index);

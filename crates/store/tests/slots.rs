@@ -1,0 +1,381 @@
+//! Status slots are unique, and a database from before migration 0003 whose credentials share
+//! "message" slots is repaired on migrate: the same scenarios on SQLite and, when
+//! HALLMARK_TEST_POSTGRES_URL names a server, on PostgreSQL (a fresh database per test).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use hallmark_store::{
+    AuditEntry, CredentialRow, SlotMove, SlotRepair, StatusListRow, Store, StoreError,
+};
+use serde_json::{json, Value};
+
+/// A name no other test run uses.
+fn unique(tag: &str) -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{tag}_{}_{nanos}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A fresh database, not yet migrated; None for PostgreSQL without a server (outside CI).
+async fn fresh(postgres: bool) -> Option<Store> {
+    if !postgres {
+        let path = std::env::temp_dir().join(format!("{}.db", unique("hallmark_store")));
+        return Some(
+            Store::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .unwrap(),
+        );
+    }
+    let Ok(admin) = std::env::var("HALLMARK_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "HALLMARK_TEST_POSTGRES_URL must be set under CI"
+        );
+        eprintln!("skipping the PostgreSQL run: HALLMARK_TEST_POSTGRES_URL is not set");
+        return None;
+    };
+    let name = unique("hallmark_store_test");
+    let store = Store::connect(&admin).await.unwrap();
+    let Store::Postgres(pool) = &store else {
+        unreachable!()
+    };
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(pool)
+        .await
+        .unwrap();
+    store.close().await;
+    let base = admin.rsplit_once('/').unwrap().0;
+    Some(Store::connect(&format!("{base}/{name}")).await.unwrap())
+}
+
+/// Runs `sql` on whichever backend.
+async fn execute(store: &Store, sql: &str) {
+    match store {
+        Store::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+        Store::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+    }
+    .unwrap();
+}
+
+/// Puts the database back as it was before migration 0003, when nothing kept two
+/// credentials off one "message" slot.
+async fn without_unique_message_slots(store: &Store) {
+    execute(store, "DROP INDEX credentials_message_slot").await;
+    execute(store, "DELETE FROM _sqlx_migrations WHERE version = 3").await;
+}
+
+const LIST: &str = "message-2bit-1";
+
+fn list() -> StatusListRow {
+    StatusListRow {
+        id: LIST.into(),
+        purpose: "message".into(),
+        entries: 8,
+        status_size: 2,
+        // One byte per entry: this test's repair does not pack bits.
+        bits: vec![0; 8],
+        document: "{}".into(),
+        updated_at: 0,
+    }
+}
+
+fn credential(
+    id: &str,
+    issued_at: i64,
+    message: Option<(&str, i64)>,
+    status: i64,
+) -> CredentialRow {
+    CredentialRow {
+        id: id.into(),
+        approval_id: None,
+        partner_id: None,
+        tier: None,
+        role: None,
+        revocation: None,
+        suspension: None,
+        document: json!({"index": message.map(|m| m.1)}).to_string(),
+        issued_at,
+        valid_until: None,
+        revoked_at: None,
+        revocation_reason: None,
+        suspended: false,
+        message: message.map(|(l, i)| (l.to_owned(), i)),
+        message_status: status,
+    }
+}
+
+fn issue_audit(id: &str) -> AuditEntry {
+    AuditEntry {
+        at: 0,
+        actor: "test".into(),
+        action: "credential.issue".into(),
+        subject: id.into(),
+        detail: json!({}),
+    }
+}
+
+/// A repair that "signs" by writing JSON, with scripted index draws.
+struct Scripted {
+    draws: Mutex<Vec<i64>>,
+}
+
+impl SlotRepair for Scripted {
+    fn draw_index(&self, entries: i64) -> Result<i64, String> {
+        let mut draws = self.draws.lock().unwrap();
+        assert!(!draws.is_empty(), "more draws than scripted");
+        let i = draws.remove(0);
+        assert!(i < entries);
+        Ok(i)
+    }
+
+    fn move_credential(
+        &self,
+        document: &str,
+        list: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<String, String> {
+        let doc: Value = serde_json::from_str(document).unwrap();
+        assert_eq!(doc["index"], from, "the entry being moved");
+        assert_eq!(list, LIST);
+        Ok(json!({"index": to, "resigned": true}).to_string())
+    }
+
+    fn rewrite_list(
+        &self,
+        list: &StatusListRow,
+        values: &[(i64, i64)],
+    ) -> Result<(Vec<u8>, String), String> {
+        let mut bits = list.bits.clone();
+        for &(i, v) in values {
+            bits[usize::try_from(i).unwrap()] = u8::try_from(v).unwrap();
+        }
+        Ok((bits.clone(), json!({"bits": bits}).to_string()))
+    }
+}
+
+async fn slot_of(store: &Store, id: &str) -> (Option<(String, i64)>, Value) {
+    let row = store.credential(id).await.unwrap().unwrap();
+    (row.message, serde_json::from_str(&row.document).unwrap())
+}
+
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(false).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(true).await
+            }
+        }
+    };
+}
+
+on_both!(shared_message_slots_are_moved_on_migrate_with_audit_entries);
+async fn shared_message_slots_are_moved_on_migrate_with_audit_entries(postgres: bool) {
+    let Some(store) = fresh(postgres).await else {
+        return;
+    };
+    store.migrate().await.unwrap();
+    without_unique_message_slots(&store).await;
+    store.ensure_status_list(&list()).await.unwrap();
+    // Three credentials on index 5 (the oldest is "a"), one alone on index 6; the list's
+    // bit at 5 holds whichever message was set last ("c"'s, 3).
+    for (id, at, index, status) in [
+        ("b", 200, 5, 2),
+        ("a", 100, 5, 1),
+        ("c", 300, 5, 3),
+        ("d", 50, 6, 1),
+    ] {
+        store
+            .record_issuance(
+                None,
+                &credential(id, at, Some((LIST, index)), status),
+                &issue_audit(id),
+            )
+            .await
+            .unwrap();
+    }
+    let mut bits = vec![0u8; 8];
+    bits[5] = 3;
+    bits[6] = 1;
+    store.update_status_document(LIST, "{}", 0).await.unwrap();
+    execute_bits(&store, &bits).await;
+
+    // Without the issuer's keys the schema stops short, naming the problem.
+    let err = store.migrate().await.unwrap_err();
+    assert!(matches!(err, StoreError::SharedStatusSlots(2)), "{err}");
+    assert!(err.to_string().contains("hallmark serve"), "{err}");
+
+    // Draws: the shared index itself, then one taken by "d", then free ones.
+    let repair = Scripted {
+        draws: Mutex::new(vec![5, 6, 2, 3]),
+    };
+    let moves = store.migrate_repairing(&repair, 1_000).await.unwrap();
+    assert_eq!(
+        moves,
+        vec![
+            SlotMove {
+                credential: "b".into(),
+                kept: "a".into(),
+                list: LIST.into(),
+                from: 5,
+                to: 2,
+                status: 2
+            },
+            SlotMove {
+                credential: "c".into(),
+                kept: "a".into(),
+                list: LIST.into(),
+                from: 5,
+                to: 3,
+                status: 3
+            },
+        ]
+    );
+    assert_eq!(
+        slot_of(&store, "a").await,
+        (Some((LIST.into(), 5)), json!({"index": 5}))
+    );
+    assert_eq!(
+        slot_of(&store, "b").await,
+        (
+            Some((LIST.into(), 2)),
+            json!({"index": 2, "resigned": true})
+        )
+    );
+    assert_eq!(
+        slot_of(&store, "c").await,
+        (
+            Some((LIST.into(), 3)),
+            json!({"index": 3, "resigned": true})
+        )
+    );
+    assert_eq!(
+        slot_of(&store, "d").await,
+        (Some((LIST.into(), 6)), json!({"index": 6}))
+    );
+    // Each value where its credential now is; the kept one's back at the shared index.
+    let row = store.status_list(LIST).await.unwrap().unwrap();
+    assert_eq!(row.bits, vec![0, 0, 2, 3, 0, 1, 1, 0]);
+    assert_eq!(row.document, json!({"bits": row.bits}).to_string());
+    assert_eq!(row.updated_at, 1_000);
+
+    // Each move is in the audit log.
+    let audit = store.audit_log(10).await.unwrap();
+    let moved: Vec<&AuditEntry> = audit
+        .iter()
+        .filter(|e| e.action == "credential.status.move")
+        .collect();
+    assert_eq!(moved.len(), 2, "{audit:?}");
+    for (e, (id, to)) in moved.iter().rev().zip([("b", 2), ("c", 3)]) {
+        assert_eq!(e.actor, "system");
+        assert_eq!(e.subject, id);
+        assert_eq!(e.at, 1_000);
+        assert_eq!(e.detail["list"], LIST);
+        assert_eq!(e.detail["from"], 5);
+        assert_eq!(e.detail["to"], to);
+        assert_eq!(e.detail["kept"], "a");
+    }
+
+    // The constraint is in place now: a second credential on a slot is a conflict.
+    let err = store
+        .record_issuance(
+            None,
+            &credential("e", 400, Some((LIST, 2)), 0),
+            &issue_audit("e"),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    // Migrating again moves nothing, and plain migrate is content.
+    let again = Scripted {
+        draws: Mutex::new(vec![]),
+    };
+    assert_eq!(
+        store.migrate_repairing(&again, 2_000).await.unwrap(),
+        vec![]
+    );
+    store.migrate().await.unwrap();
+}
+
+/// Writes the list's bits directly, as an old issuer's last status change left them.
+async fn execute_bits(store: &Store, bits: &[u8]) {
+    match store {
+        Store::Sqlite(pool) => sqlx::query("UPDATE status_lists SET bits = ?1 WHERE id = ?2")
+            .bind(bits)
+            .bind(LIST)
+            .execute(pool)
+            .await
+            .map(|_| ()),
+        Store::Postgres(pool) => sqlx::query("UPDATE status_lists SET bits = $1 WHERE id = $2")
+            .bind(bits)
+            .bind(LIST)
+            .execute(pool)
+            .await
+            .map(|_| ()),
+    }
+    .unwrap();
+}
+
+on_both!(every_status_slot_holds_one_credential);
+async fn every_status_slot_holds_one_credential(postgres: bool) {
+    let Some(store) = fresh(postgres).await else {
+        return;
+    };
+    store.migrate().await.unwrap();
+    store.ensure_status_list(&list()).await.unwrap();
+    let first = CredentialRow {
+        revocation: Some(("revocation-1".into(), 7)),
+        suspension: Some(("suspension-1".into(), 7)),
+        ..credential("first", 1, Some((LIST, 7)), 0)
+    };
+    store
+        .record_issuance(None, &first, &issue_audit("first"))
+        .await
+        .unwrap();
+    let base = credential("second", 2, None, 0);
+    for (purpose, second) in [
+        (
+            "revocation",
+            CredentialRow {
+                revocation: Some(("revocation-1".into(), 7)),
+                ..base.clone()
+            },
+        ),
+        (
+            "suspension",
+            CredentialRow {
+                suspension: Some(("suspension-1".into(), 7)),
+                ..base.clone()
+            },
+        ),
+        ("message", credential("second", 2, Some((LIST, 7)), 0)),
+    ] {
+        let err = store
+            .record_issuance(None, &second, &issue_audit("second"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{purpose}: {err}");
+    }
+    // Nothing of the refused issuances was written.
+    assert!(store.credential("second").await.unwrap().is_none());
+    // Credentials without a message entry do not collide with each other.
+    for id in ["x", "y"] {
+        store
+            .record_issuance(None, &credential(id, 3, None, 0), &issue_audit(id))
+            .await
+            .unwrap();
+    }
+}

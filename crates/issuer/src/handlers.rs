@@ -491,7 +491,9 @@ async fn issue_with(
                 .current_list(w.purpose, w.status_size)
                 .await
                 .map_err(|e| internal(&e))?;
-            let index = random_index().map_err(|e| internal(&e))?;
+            let index = state
+                .draw_index(hallmark_core::status::MIN_ENTRIES as u64)
+                .map_err(|e| internal(&e))?;
             entries.push(
                 StatusEntry {
                     purpose: w.purpose,
@@ -560,12 +562,6 @@ async fn issue_with(
         "No free status index",
         "could not find a free status index; try again",
     ))
-}
-
-fn random_index() -> Result<u64, String> {
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).map_err(|e| format!("no system randomness: {e}"))?;
-    Ok(u64::from_le_bytes(bytes) % hallmark_core::status::MIN_ENTRIES as u64)
 }
 
 #[derive(Deserialize)]

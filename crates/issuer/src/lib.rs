@@ -16,6 +16,7 @@ mod handlers;
 pub mod keys;
 pub mod problem;
 pub mod program;
+mod slots;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,11 +72,14 @@ struct Inner {
     program: Program,
     keys: IssuerKeys,
     store: Store,
+    draws: slots::IndexDraws,
 }
 
 impl AppState {
     /// Opens the service's state: reads the program and keys, connects to the database,
-    /// migrates it, and makes sure the current status lists exist.
+    /// migrates it (first moving credentials off "message" status slots they share, re-signed:
+    /// see [`hallmark_store::Store::migrate_repairing`]), and makes sure the current status
+    /// lists exist.
     ///
     /// # Errors
     /// [`StartError`] naming what could not be loaded.
@@ -90,15 +94,25 @@ impl AppState {
         })?;
         let keys = IssuerKeys::load(&config.keys_dir, config.issuer_id.as_deref())?;
         let store = Store::connect(&config.database_url).await?;
-        store.migrate().await?;
         let state = Self {
             inner: Arc::new(Inner {
                 config,
                 program,
                 keys,
                 store,
+                draws: slots::IndexDraws::default(),
             }),
         };
+        let moves = state
+            .store()
+            .migrate_repairing(&slots::Resigner(&state), now().unix_timestamp())
+            .await?;
+        for m in &moves {
+            tracing::warn!(
+                "credential {} shared index {} of {} with {}: moved to index {} and re-signed; re-send it to its holder",
+                m.credential, m.from, m.list, m.kept, m.to
+            );
+        }
         state.current_list(StatusPurpose::Revocation, 1).await?;
         if state.inner.program.suspension {
             state.current_list(StatusPurpose::Suspension, 1).await?;

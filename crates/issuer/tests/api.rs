@@ -833,3 +833,152 @@ async fn did_web_document_and_concurrent_issuance(backend: Backend) {
         StatusCode::NOT_FOUND
     );
 }
+
+/// A VC API request for a credential with one 2-bit "message" entry (and nothing else).
+fn message_request(issuer: &str) -> Value {
+    json!({"credential": example_credential(issuer), "options": {"credentialStatus": {
+        "type": "BitstringStatusListEntry", "statusPurpose": "message", "statusSize": 2,
+        "statusMessage": [
+            {"status": "0x0", "message": "active"}, {"status": "0x1", "message": "under review"},
+            {"status": "0x2", "message": "lapsed"}, {"status": "0x3", "message": "withdrawn"}
+        ]
+    }}})
+}
+
+/// Issues `request`; the credential and its uuid.
+async fn issue_message(h: &Harness, request: &Value) -> (Value, String) {
+    let r = h.post("/credentials/issue", request.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let uuid = r.location.unwrap().rsplit('/').next().unwrap().to_owned();
+    (r.body["verifiableCredential"].clone(), uuid)
+}
+
+fn message_index(vc: &Value) -> &str {
+    vc["credentialStatus"]["statusListIndex"].as_str().unwrap()
+}
+
+/// The message a verifier reads for `vc`.
+async fn message_read(h: &Harness, vc: &Value) -> String {
+    let report = h.verify(vc).await;
+    assert!(report.verified, "{:#?}", report.checks);
+    status(&report).1
+}
+
+on_both!(a_message_index_already_taken_is_drawn_again);
+async fn a_message_index_already_taken_is_drawn_again(backend: Backend) {
+    let Some(h) = harness(backend, None, "").await else {
+        return;
+    };
+    let request = message_request(h.state.keys().issuer());
+    // Both issuances draw index 5 first; the second must find it taken and draw again.
+    h.state.script_status_indexes([5, 5, 9]);
+    let (first, first_uuid) = issue_message(&h, &request).await;
+    let (second, second_uuid) = issue_message(&h, &request).await;
+    assert_eq!(message_index(&first), "5");
+    assert_eq!(
+        message_index(&second),
+        "9",
+        "the taken index was drawn again"
+    );
+    // Setting one credential's message leaves the other's as it was.
+    let r = h.set_status(&first_uuid, json!("0x2")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(message_read(&h, &first).await.contains("message: lapsed"));
+    assert!(message_read(&h, &second).await.contains("message: active"));
+    let other = h.get(&format!("/api/v1/credentials/{second_uuid}")).await;
+    assert_eq!(other.body["message"]["status"], "0x0", "{}", other.body);
+}
+
+/// Runs `sql` on the harness's database.
+async fn execute(h: &Harness, sql: &str) {
+    match h.state.store() {
+        hallmark_store::Store::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+        hallmark_store::Store::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+    }
+    .unwrap();
+}
+
+on_both!(credentials_sharing_a_message_slot_are_moved_on_open);
+async fn credentials_sharing_a_message_slot_are_moved_on_open(backend: Backend) {
+    let Some(h) = harness(backend, None, "").await else {
+        return;
+    };
+    // A database from before migration 0003, where two issuances could land on one slot.
+    execute(&h, "DROP INDEX credentials_message_slot").await;
+    execute(&h, "DELETE FROM _sqlx_migrations WHERE version = 3").await;
+    let request = message_request(h.state.keys().issuer());
+    h.state.script_status_indexes([5, 5]);
+    let (older, older_uuid) = issue_message(&h, &request).await;
+    let (newer, newer_uuid) = issue_message(&h, &request).await;
+    assert_eq!(message_index(&older), message_index(&newer));
+    execute(
+        &h,
+        &format!("UPDATE credentials SET issued_at = issued_at - 60 WHERE id = '{older_uuid}'"),
+    )
+    .await;
+    // The bug: setting one credential's message sets the other's.
+    assert_eq!(
+        h.set_status(&older_uuid, json!("0x1")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        h.set_status(&newer_uuid, json!("0x3")).await.status,
+        StatusCode::OK
+    );
+    assert!(message_read(&h, &older)
+        .await
+        .contains("message: withdrawn"));
+
+    // Opening the issuer again repairs it before the constraint goes in.
+    let config = Config::load(&h._dir.join("config.toml"), &Overrides::default()).unwrap();
+    let reopened = Harness {
+        state: AppState::open(config).await.unwrap(),
+        token: h.token.clone(),
+        _dir: h._dir.clone(),
+    };
+    let h = reopened;
+    let kept = h.get(&format!("/api/v1/credentials/{older_uuid}")).await;
+    assert_eq!(kept.body["message"]["index"], 5, "the older keeps its slot");
+    assert_eq!(kept.body["message"]["status"], "0x1");
+    let moved = h.get(&format!("/api/v1/credentials/{newer_uuid}")).await;
+    let to = moved.body["message"]["index"].as_i64().unwrap();
+    assert_ne!(to, 5, "{}", moved.body);
+    assert_eq!(moved.body["message"]["status"], "0x3");
+    // The moved credential is re-signed with its new index, and each reads its own message.
+    let reissued = h
+        .send("GET", &format!("/credentials/{newer_uuid}"), None, None, "")
+        .await
+        .body;
+    assert_eq!(message_index(&reissued), to.to_string());
+    assert_eq!(
+        reissued["proof"]["cryptosuite"],
+        newer["proof"]["cryptosuite"]
+    );
+    assert!(message_read(&h, &reissued)
+        .await
+        .contains("message: withdrawn"));
+    assert!(message_read(&h, &older)
+        .await
+        .contains("message: under review"));
+    // The move is in the audit log, naming both credentials and both indexes.
+    let audit = h.get("/api/v1/audit").await;
+    let entry = audit
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "credential.status.move")
+        .unwrap_or_else(|| panic!("no move in {}", audit.body))
+        .clone();
+    assert_eq!(entry["actor"], "system");
+    assert_eq!(entry["subject"], newer_uuid.as_str());
+    assert_eq!(entry["detail"]["kept"], older_uuid.as_str());
+    assert_eq!(entry["detail"]["from"], 5);
+    assert_eq!(entry["detail"]["to"], to);
+    // And the slot is unique from now on.
+    let free = if to == 7 { 8 } else { 7 };
+    h.state
+        .script_status_indexes([5, u64::try_from(to).unwrap(), free]);
+    let (next, _) = issue_message(&h, &request).await;
+    assert_eq!(message_index(&next), free.to_string());
+}

@@ -1,0 +1,128 @@
+//! Status indexes: where new credentials' indexes come from, and the move of credentials off
+//! "message" slots they share with an older credential (before migration 0003 nothing kept
+//! them apart), re-signing what names the index.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use hallmark_core::status::{Bitstring, StatusPurpose};
+use hallmark_store::{SlotRepair, StatusListRow};
+use serde_json::Value;
+
+use crate::AppState;
+
+/// Random status indexes; in tests, a script of indexes drawn first.
+#[derive(Debug, Default)]
+pub(crate) struct IndexDraws {
+    script: Mutex<VecDeque<u64>>,
+}
+
+impl IndexDraws {
+    /// An index below `entries`: the next scripted one, else a random one.
+    pub(crate) fn next(&self, entries: u64) -> Result<u64, String> {
+        if entries == 0 {
+            return Err("a status list without entries".into());
+        }
+        if let Some(i) = self.script.lock().ok().and_then(|mut s| s.pop_front()) {
+            return Ok(i % entries);
+        }
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).map_err(|e| format!("no system randomness: {e}"))?;
+        // Lists have a power-of-two length, so the remainder is unbiased.
+        Ok(u64::from_le_bytes(bytes) % entries)
+    }
+}
+
+impl AppState {
+    /// For tests: the next status indexes new credentials draw (one per status entry, in
+    /// order), before random ones again, so a test can make two issuances collide.
+    #[doc(hidden)]
+    pub fn script_status_indexes(&self, indexes: impl IntoIterator<Item = u64>) {
+        if let Ok(mut script) = self.inner.draws.script.lock() {
+            script.extend(indexes);
+        }
+    }
+
+    /// A status index below `entries` for a new credential.
+    pub(crate) fn draw_index(&self, entries: u64) -> Result<u64, String> {
+        self.inner.draws.next(entries)
+    }
+}
+
+/// Moves credentials off shared "message" slots with the issuer's keys
+/// ([`hallmark_store::Store::migrate_repairing`]).
+pub(crate) struct Resigner<'a>(pub(crate) &'a AppState);
+
+impl SlotRepair for Resigner<'_> {
+    fn draw_index(&self, entries: i64) -> Result<i64, String> {
+        let entries = u64::try_from(entries).map_err(|_| format!("{entries} entries"))?;
+        let index = self.0.draw_index(entries)?;
+        i64::try_from(index).map_err(|e| e.to_string())
+    }
+
+    fn move_credential(
+        &self,
+        document: &str,
+        list: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<String, String> {
+        let Ok(Value::Object(mut doc)) = serde_json::from_str::<Value>(document) else {
+            return Err("the stored credential is not a JSON object".into());
+        };
+        let suffix = format!("/status/{list}");
+        let from_text = from.to_string();
+        let entries: Vec<&mut Value> = match doc.get_mut("credentialStatus") {
+            Some(Value::Array(all)) => all.iter_mut().collect(),
+            Some(one @ Value::Object(_)) => vec![one],
+            _ => Vec::new(),
+        };
+        let entry = entries
+            .into_iter()
+            .find(|e| {
+                e["statusPurpose"] == "message"
+                    && e["statusListIndex"] == from_text.as_str()
+                    && e["statusListCredential"]
+                        .as_str()
+                        .is_some_and(|u| u.ends_with(&suffix))
+            })
+            .ok_or_else(|| {
+                format!("no message entry at index {from} of {list} in the credential")
+            })?;
+        entry["statusListIndex"] = to.to_string().into();
+        // Signed again as it was: same cryptosuite, a proof set stays a set.
+        let (suite, set) = match doc.remove("proof") {
+            Some(Value::Array(proofs)) => (proofs.first().cloned().unwrap_or_default(), true),
+            Some(proof) => (proof, false),
+            None => (Value::Null, false),
+        };
+        let cryptosuite = match suite["cryptosuite"].as_str() {
+            Some(s) => s
+                .parse::<hallmark_core::proof::Cryptosuite>()
+                .map_err(|e| e.to_string())?,
+            None => self.0.config().cryptosuite,
+        };
+        let mut signed = self.0.sign(doc, cryptosuite)?;
+        if set {
+            hallmark_core::proof::into_proof_set(&mut signed);
+        }
+        serde_json::to_string(&signed).map_err(|e| e.to_string())
+    }
+
+    fn rewrite_list(
+        &self,
+        list: &StatusListRow,
+        values: &[(i64, i64)],
+    ) -> Result<(Vec<u8>, String), String> {
+        let purpose = StatusPurpose::parse(&list.purpose).map_err(|e| e.to_string())?;
+        let size = u8::try_from(list.status_size).map_err(|_| "statusSize out of range")?;
+        let mut bits = Bitstring::from_bytes(list.bits.clone());
+        for &(index, value) in values {
+            let index = u64::try_from(index).map_err(|_| format!("index {index}"))?;
+            let value = u8::try_from(value).map_err(|_| format!("status value {value}"))?;
+            bits.set(index, size, value).map_err(|e| e.to_string())?;
+        }
+        let document = self.0.sign_list(&list.id, purpose, &bits)?;
+        Ok((bits.as_bytes().to_vec(), document))
+    }
+}

@@ -80,6 +80,40 @@ fn rdfc(c: &mut Criterion) {
             .expect("canonicalizes")
         })
     });
+    // RDFC-1.0 alone on the badge's dataset: Hallmark's (with its work meter) and oxrdf's.
+    let nquads =
+        jsonld::canonical_nquads(unsigned.as_map(), None, None, &Limits::default()).unwrap();
+    let quads: Vec<oxrdf::Quad> = oxttl::NQuadsParser::new()
+        .for_slice(nquads.as_bytes())
+        .collect::<Result<_, _>>()
+        .unwrap();
+    group.bench_function("RDFC-1.0 of the badge's dataset (Hallmark's)", |b| {
+        b.iter(|| jsonld::canonicalize_dataset(quads.clone(), &Limits::default()).unwrap())
+    });
+    group.bench_function(
+        "RDFC-1.0 of the badge's dataset (oxrdf, the reference)",
+        |b| b.iter(|| jsonld::reference_canonicalize(quads.clone())),
+    );
+    // Issue 10's poisoned dataset, K(7, 6) blank nodes: refused once the default budget is spent.
+    let poisoned: Vec<oxrdf::Quad> = (0..7)
+        .flat_map(|i| (0..6).map(move |j| (i, j)))
+        .map(|(i, j)| {
+            oxrdf::Quad::new(
+                oxrdf::BlankNode::new(format!("a{i}")).unwrap(),
+                oxrdf::NamedNode::new("https://example.org/knows").unwrap(),
+                oxrdf::BlankNode::new(format!("b{j}")).unwrap(),
+                oxrdf::GraphName::DefaultGraph,
+            )
+        })
+        .collect();
+    group.bench_function(
+        "RDFC-1.0 of K(7,6) blank nodes, refused at the default budget",
+        |b| {
+            b.iter(|| {
+                assert!(jsonld::canonicalize_dataset(poisoned.clone(), &Limits::default()).is_err())
+            })
+        },
+    );
     group.bench_function("sign badge, cold", |b| {
         b.iter(|| {
             jsonld::clear_cache();

@@ -1,7 +1,7 @@
 //! JSON-LD processing for `eddsa-rdfc-2022` (VC-DI-EdDSA §3.2): a JSON-LD document is turned
 //! into an RDF dataset (JSON-LD 1.1 API §8.1 *Deserialize JSON-LD to RDF*, by the `oxjsonld`
-//! crate) and canonicalized with RDF Dataset Canonicalization (RDFC-1.0, by `oxrdf`'s
-//! `rdfc-10`), giving canonical N-Quads that end with a newline.
+//! crate) and canonicalized with RDF Dataset Canonicalization (RDFC-1.0, by [`rdfc`], held to
+//! `oxrdf`'s `rdfc-10` in tests), giving canonical N-Quads that end with a newline.
 //!
 //! # Only pinned contexts, never the network
 //! The document loader serves the contexts in [`PINNED`], copies shipped inside the binary
@@ -25,14 +25,15 @@
 //! bounds the canonicalization work. RDFC-1.0 is exponential in the worst case (RDFC-1.0 §4.8.2
 //! and "Dataset Poisoning"): the permutations tried by *Hash N-Degree Quads* grow with the
 //! factorial of the number of blank nodes that share a first-degree hash. The core has no clock
-//! on `wasm32-unknown-unknown`, and `oxrdf`'s canonicalization cannot be interrupted once
-//! started, so the time budget is an abstract **work budget**: before canonicalizing,
-//! [`canonical_nquads`] groups blank nodes by their first-degree hash input (RDFC-1.0 §4.7.3)
-//! and estimates the work as `Σ k!` over groups of size `k > 1`, times the number of blank
-//! nodes in such groups. A document whose estimate exceeds [`Limits::max_work`] is refused
-//! ([`JsonLdError::WorkBudgetExceeded`]) without spending that work. Documents whose blank
-//! nodes all have distinct first-degree hashes, which includes every Hallmark badge, cost no
-//! N-degree work at all.
+//! on `wasm32-unknown-unknown`, so the time budget is a **work budget** counted in steps (a
+//! hash or a permutation tried) by Hallmark's own RDFC-1.0 ([`rdfc`]) as it runs: a document
+//! stops at [`Limits::max_work`] steps, and every document of one request (each proof, each
+//! chained proof, each credential of a presentation, each status list) draws on one shared
+//! [`WorkBudget`] when the caller puts one in [`Limits::budget`]. An estimate still refuses the
+//! obvious cases before any work: blank nodes grouped by their first-degree hash input
+//! (RDFC-1.0 §4.7.3), `Σ k!` over groups of size `k > 1`, times the number of blank nodes in
+//! such groups. Documents whose blank nodes all have distinct first-degree hashes, which
+//! includes every Hallmark badge, cost no N-degree work at all.
 //!
 //! # Cost: processed contexts are kept
 //! `oxjsonld` processes every context anew for each document (and every type-scoped context
@@ -55,17 +56,18 @@
 use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
-use oxrdf::dataset::{CanonicalizationAlgorithm, CanonicalizationHashAlgorithm};
-use oxrdf::{BlankNode, Dataset, GraphNameRef, NamedOrBlankNodeRef, Quad, QuadRef, TermRef};
+use oxrdf::{BlankNode, GraphNameRef, NamedOrBlankNodeRef, Quad, QuadRef, TermRef};
 use serde_json::{Map, Value};
 
 use crate::jcs;
 use crate::report::ErrorCode;
 
 mod fast;
+pub(crate) mod rdfc;
 
 /// A JSON-LD context shipped inside Hallmark.
 #[derive(Debug, Clone, Copy)]
@@ -173,7 +175,7 @@ pub const RELATIVE_IRI_BASE: &str = "https://relative-iri.hallmark.invalid/";
 
 /// Caps on what one JSON-LD document may cost. The defaults are far above any badge (a
 /// Hallmark badge is ~3 KB, 7 levels deep, ~15 blank nodes, no N-degree work).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Limits {
     /// The largest document, bytes (as serialized for processing).
@@ -182,10 +184,63 @@ pub struct Limits {
     pub max_depth: usize,
     /// The most blank nodes in the dataset.
     pub max_blank_nodes: usize,
-    /// The canonicalization work budget, in estimated N-degree hash steps (see the module
-    /// docs): a clock-free stand-in for a time budget.
+    /// The canonicalization work one document may take, in steps (a hash computed or a
+    /// permutation tried; see the module docs): a clock-free stand-in for a time budget.
     pub max_work: u64,
+    /// The work budget shared by every document of one request, if any.
+    pub budget: Option<WorkBudget>,
 }
+
+/// A canonicalization work budget, in steps, shared by every JSON-LD document one request
+/// canonicalizes (clones share it; it is thread-safe). Once spent, canonicalization stops with
+/// [`JsonLdError::RequestBudgetExhausted`].
+#[derive(Debug, Clone)]
+pub struct WorkBudget {
+    left: Arc<AtomicU64>,
+    total: u64,
+}
+
+impl WorkBudget {
+    /// A budget of `steps`.
+    pub fn new(steps: u64) -> Self {
+        Self {
+            left: Arc::new(AtomicU64::new(steps)),
+            total: steps,
+        }
+    }
+
+    /// The steps it started with.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// The steps spent so far.
+    pub fn spent(&self) -> u64 {
+        self.total - self.left.load(Ordering::Relaxed)
+    }
+
+    /// Takes `steps`; `false` (and the budget emptied) when fewer are left.
+    pub(crate) fn take(&self, steps: u64) -> bool {
+        let taken = self
+            .left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(steps)
+            });
+        if taken.is_err() {
+            self.left.store(0, Ordering::Relaxed);
+        }
+        taken.is_ok()
+    }
+}
+
+/// Two budgets are equal when they are the same budget.
+impl PartialEq for WorkBudget {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.left, &other.left)
+    }
+}
+
+impl Eq for WorkBudget {}
 
 impl Default for Limits {
     fn default() -> Self {
@@ -194,6 +249,7 @@ impl Default for Limits {
             max_depth: 32,
             max_blank_nodes: 1024,
             max_work: 100_000,
+            budget: None,
         }
     }
 }
@@ -224,6 +280,13 @@ impl Limits {
     #[must_use]
     pub fn max_work(mut self, max: u64) -> Self {
         self.max_work = max;
+        self
+    }
+
+    /// Sets [`Limits::budget`]: the request's shared work budget.
+    #[must_use]
+    pub fn budget(mut self, budget: WorkBudget) -> Self {
+        self.budget = Some(budget);
         self
     }
 }
@@ -273,11 +336,19 @@ pub enum JsonLdError {
         max: usize,
     },
     /// Canonicalizing would cost more than [`Limits::max_work`].
-    #[error("canonicalizing the document would take about {estimate} hash steps, over the work budget of {budget} (blank nodes that cannot be told apart)")]
+    #[error("canonicalizing the document would take at least {estimate} hash steps, over the work budget of {budget} (blank nodes that cannot be told apart)")]
     WorkBudgetExceeded {
-        /// The estimate (saturating).
+        /// The estimate, or the steps spent when canonicalization was stopped (saturating).
         estimate: u64,
         /// The budget.
+        budget: u64,
+    },
+    /// The request's shared [`WorkBudget`] ran out (many documents, or one costly one).
+    #[error(
+        "canonicalization stopped: this request's work budget of {budget} hash steps is spent"
+    )]
+    RequestBudgetExhausted {
+        /// The request's whole budget.
         budget: u64,
     },
     /// Not valid JSON-LD (JSON-LD 1.1 API error, e.g. `invalid @id value`).
@@ -378,12 +449,7 @@ pub fn canonical_hash(
     let result = quads(object, without, &contexts, &text)
         .and_then(|q| canonicalize_quads(q, limits))
         .map(|nq| Sha256::digest(nq.as_bytes()).into());
-    if let Ok(mut map) = cache().lock() {
-        if map.len() >= CACHE_CAPACITY {
-            map.clear();
-        }
-        map.insert(key, result.clone());
-    }
+    remember(key, &result);
     result
 }
 
@@ -445,13 +511,8 @@ pub fn canonical_hash_pair(
     ) else {
         return separate();
     };
-    if let Ok(mut map) = cache().lock() {
-        if map.len() + 2 > CACHE_CAPACITY {
-            map.clear();
-        }
-        map.insert(config_key, Ok(config_hash));
-        map.insert(document_key, Ok(document_hash));
-    }
+    remember(config_key, &Ok(config_hash));
+    remember(document_key, &Ok(document_hash));
     (Ok(config_hash), Ok(document_hash))
 }
 
@@ -528,6 +589,23 @@ pub const CACHE_CAPACITY: usize = 1024;
 
 type HashCache = Mutex<HashMap<[u8; 32], Result<[u8; 32], JsonLdError>>>;
 
+/// Keeps a result for [`canonical_hash`]: not a spent request budget (another request, with
+/// budget left, may succeed), nor a long error message (bytes are bounded: at most
+/// [`CACHE_CAPACITY`] entries of at most ~600 bytes each).
+fn remember(key: [u8; 32], result: &Result<[u8; 32], JsonLdError>) {
+    if let Err(e) = result {
+        if matches!(e, JsonLdError::RequestBudgetExhausted { .. }) || e.to_string().len() > 512 {
+            return;
+        }
+    }
+    if let Ok(mut map) = cache().lock() {
+        if map.len() >= CACHE_CAPACITY {
+            map.clear();
+        }
+        map.insert(key, result.clone());
+    }
+}
+
 fn cache() -> &'static HashCache {
     static CACHE: OnceLock<HashCache> = OnceLock::new();
     CACHE.get_or_init(|| Mutex::new(HashMap::new()))
@@ -558,12 +636,7 @@ fn fast_hash(
     let quads = fast::to_rdf(object, without, &contexts, false)?;
     check_sentinels(&quads).ok()?;
     let result = canonicalize_quads(quads, limits).map(|nq| Sha256::digest(nq.as_bytes()).into());
-    if let Ok(mut map) = cache().lock() {
-        if map.len() >= CACHE_CAPACITY {
-            map.clear();
-        }
-        map.insert(key, result.clone());
-    }
+    remember(key, &result);
     Some(result)
 }
 
@@ -635,13 +708,37 @@ fn canonicalize_quads(quads: Vec<Quad>, limits: &Limits) -> Result<String, JsonL
             budget: limits.max_work,
         });
     }
-    let mut dataset: Dataset = quads.into_iter().collect();
+    rdfc::canonicalize(quads, &mut rdfc::Meter::new(limits))
+}
+
+/// `oxrdf`'s RDFC-1.0, the reference [`rdfc`] is held to in tests (it cannot be stopped, so it
+/// never runs on untrusted input outside tests; cargo feature `rdfc-reference`).
+#[doc(hidden)]
+#[cfg(feature = "rdfc-reference")]
+pub fn reference_canonicalize(quads: Vec<Quad>) -> String {
+    use oxrdf::dataset::{CanonicalizationAlgorithm, CanonicalizationHashAlgorithm};
+    let mut dataset: oxrdf::Dataset = quads.into_iter().collect();
     dataset.canonicalize(CanonicalizationAlgorithm::Rdfc10 {
         hash_algorithm: CanonicalizationHashAlgorithm::Sha256,
     });
     let mut lines: Vec<String> = dataset.iter().map(|q| format!("{q} .\n")).collect();
     lines.sort_unstable();
-    Ok(lines.concat())
+    lines.concat()
+}
+
+/// Hallmark's RDFC-1.0 ([`rdfc`]) over a dataset, within `limits` (for tests against
+/// [`reference_canonicalize`], fuzzing and benchmarks).
+///
+/// # Errors
+/// [`JsonLdError::WorkBudgetExceeded`] or [`JsonLdError::RequestBudgetExhausted`].
+#[doc(hidden)]
+pub fn canonicalize_dataset(
+    quads: Vec<Quad>,
+    limits: &Limits,
+) -> Result<(String, u64), JsonLdError> {
+    let mut meter = rdfc::Meter::new(limits);
+    let nq = rdfc::canonicalize(quads, &mut meter)?;
+    Ok((nq, meter.spent()))
 }
 
 /// The `@context` items a document is expanded with: the sentinel `@vocab` first (see the

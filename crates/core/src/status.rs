@@ -279,9 +279,12 @@ impl Bitstring {
         let size = status_size.max(1);
         (0..self.entries(size) as u64)
             .filter(|i| {
-                // Skip whole zero bytes quickly.
-                let bit = *i as usize * usize::from(size);
-                self.bytes[bit / 8] != 0 && self.get(*i, size).unwrap_or(0) != 0
+                // Skip entries in zero bytes quickly; an entry of 3, 5, 6 or 7 bits may
+                // span two bytes, so both count.
+                let first = *i as usize * usize::from(size);
+                let last = first + usize::from(size) - 1;
+                self.bytes[first / 8..=last / 8].iter().any(|b| *b != 0)
+                    && self.get(*i, size).unwrap_or(0) != 0
             })
             .collect()
     }

@@ -126,21 +126,102 @@ pub struct NewPartner {
     url: String,
 }
 
+/// The longest name (partner, approver, reference, genre) accepted, in characters.
+const MAX_NAME: usize = 200;
+/// The longest reference description accepted, in characters.
+const MAX_DESCRIPTION: usize = 2000;
+/// The longest partner URL accepted, in bytes.
+const MAX_URL: usize = 500;
+/// How far ahead of the issuer's clock an approval may be dated (time zones, clock skew).
+const MAX_APPROVAL_AHEAD: Duration = Duration::days(1);
+/// No approval is dated before this (the program did not exist yet): 2000-01-01T00:00:00Z.
+const EARLIEST_APPROVAL: i64 = 946_684_800;
+
+/// A Unicode bidirectional embedding, override or isolate (U+202A–U+202E, U+2066–U+2069):
+/// text holding one can display differently from what it is (Trojan Source, CVE-2021-42574).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Checks free text that ends up in badges and the admin API: at most `max` characters,
+/// non-blank when `required`, no control characters (NUL, newlines, C1…) and no
+/// bidirectional controls.
+fn check_text(field: &str, value: &str, max: usize, required: bool) -> Result<(), Problem> {
+    if required && value.trim().is_empty() {
+        return Err(Problem::invalid(format!("{field} is required")));
+    }
+    let chars = value.chars().count();
+    if chars > max {
+        return Err(Problem::invalid(format!(
+            "{field} is {chars} characters long; at most {max} are allowed"
+        )));
+    }
+    if let Some((at, c)) = value.chars().enumerate().find(|(_, c)| c.is_control()) {
+        return Err(Problem::invalid(format!(
+            "{field} contains the control character U+{:04X} at character {at}; names and descriptions are one line of plain text",
+            u32::from(c)
+        )));
+    }
+    if let Some((at, c)) = value.chars().enumerate().find(|(_, c)| is_bidi_control(*c)) {
+        return Err(Problem::invalid(format!(
+            "{field} contains the Unicode bidirectional control U+{:04X} at character {at}, which can make text display differently from what it is",
+            u32::from(c)
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a partner's URL (the badge's `credentialSubject.id`): an absolute http(s) URL with a
+/// host and no user name or password, or a DID; no whitespace, control or bidirectional
+/// characters.
+fn check_partner_url(url: &str) -> Result<(), Problem> {
+    let refuse = |why: &str| {
+        Problem::invalid(format!(
+            "url {url:?} {why}; give the partner's web address (https://…) or its DID"
+        ))
+    };
+    if url.len() > MAX_URL {
+        return Err(refuse(&format!("is longer than {MAX_URL} bytes")));
+    }
+    if let Some(c) = url
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || is_bidi_control(*c))
+    {
+        return Err(refuse(&format!(
+            "contains U+{:04X} (whitespace or a control character)",
+            u32::from(c)
+        )));
+    }
+    if url.starts_with("did:") {
+        return hallmark_core::did::Did::parse(url)
+            .map(|_| ())
+            .map_err(|_| refuse("is not a valid DID"));
+    }
+    let parsed =
+        url::Url::parse(url).map_err(|e| refuse(&format!("is not an absolute URL ({e})")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(refuse(&format!(
+            "has the scheme {:?}; only http and https are accepted",
+            parsed.scheme()
+        )));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(refuse("has no host"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(refuse("carries a user name or password"));
+    }
+    Ok(())
+}
+
 pub async fn create_partner(
     Admin(actor): Admin,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<NewPartner>,
 ) -> Result<Response, Problem> {
     let name = body.name.trim();
-    if name.is_empty() || name.len() > 200 {
-        return Err(Problem::invalid("name must be 1 to 200 characters"));
-    }
-    if !hallmark_core::did::is_absolute_url(&body.url) || body.url.len() > 500 {
-        return Err(Problem::invalid(format!(
-            "url {:?} must be the partner's absolute URL (https://…) or DID",
-            body.url
-        )));
-    }
+    check_text("name", name, MAX_NAME, true)?;
+    check_partner_url(&body.url)?;
     let partner = Partner {
         id: uuid_v4().map_err(|e| Problem::internal("randomness", &e))?,
         name: name.to_owned(),
@@ -221,6 +302,29 @@ pub struct NewApproval {
     approved_at: Option<String>,
 }
 
+/// When an approval was decided: `approved_at` (default now), refused when it is more than
+/// [`MAX_APPROVAL_AHEAD`] ahead of the issuer's clock or before [`EARLIEST_APPROVAL`].
+fn approval_date(approved_at: Option<&str>) -> Result<time::OffsetDateTime, Problem> {
+    let now = now();
+    let Some(text) = approved_at else {
+        return Ok(now);
+    };
+    let at = datetime::parse(text).map_err(|e| Problem::invalid(format!("approved_at: {e}")))?;
+    let latest = now.checked_add(MAX_APPROVAL_AHEAD).unwrap_or(now);
+    if at > latest {
+        return Err(Problem::invalid(format!(
+            "approved_at {text} is in the future (now is {}); an approval is dated when it was decided, at most a day ahead",
+            datetime::format(now)
+        )));
+    }
+    if at.unix_timestamp() < EARLIEST_APPROVAL {
+        return Err(Problem::invalid(format!(
+            "approved_at {text} is before 2000-01-01, before the program existed"
+        )));
+    }
+    Ok(at)
+}
+
 /// Records an approval and issues its badge, in one transaction.
 pub async fn approve(
     Admin(actor): Admin,
@@ -246,10 +350,24 @@ pub async fn approve(
     if body.approver.trim().is_empty() {
         return Err(Problem::invalid("approver must name who approved"));
     }
-    let approved_at = match &body.approved_at {
-        None => now(),
-        Some(t) => datetime::parse(t).map_err(|e| Problem::invalid(format!("approved_at: {e}")))?,
-    };
+    check_text("approver", &body.approver, MAX_NAME, true)?;
+    if body.references.len() > 100 {
+        return Err(Problem::invalid(format!(
+            "references: {} given; at most 100 are allowed",
+            body.references.len()
+        )));
+    }
+    for (i, r) in body.references.iter().enumerate() {
+        check_text(&format!("references[{i}].name"), &r.name, MAX_NAME, true)?;
+        check_text(
+            &format!("references[{i}].description"),
+            &r.description,
+            MAX_DESCRIPTION,
+            false,
+        )?;
+        check_text(&format!("references[{i}].genre"), &r.genre, MAX_NAME, true)?;
+    }
+    let approved_at = approval_date(body.approved_at.as_deref())?;
     let claim = Claim {
         tier: &body.tier,
         role: &body.role,
@@ -283,7 +401,17 @@ pub async fn approve(
         approved_at: approved_at.unix_timestamp(),
         created_at: now().unix_timestamp(),
     };
-    let valid_until = approved_at + Duration::days(i64::from(tier.validity_days));
+    let valid_until = approved_at
+        .checked_add(Duration::days(i64::from(tier.validity_days)))
+        .filter(|t| t.year() <= 9999)
+        .ok_or_else(|| {
+            Problem::invalid(format!(
+                "approved_at {} plus {}'s validity of {} days is beyond the year 9999",
+                datetime::format(approved_at),
+                tier.name,
+                tier.validity_days
+            ))
+        })?;
     let spec = |uuid: &str, status: Vec<Value>| PartnerBadge {
         base_url: state.config().base_url.clone(),
         credential_uuid: uuid.to_owned(),

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 /// competencies.
 pub const DEMO_PROGRAM: &str = include_str!("demo_program.toml");
 
+/// The longest validity of a tier's badges, in days: a hundred years.
+pub const MAX_VALIDITY_DAYS: u32 = 36_500;
+
 /// Why a program file was refused.
 #[derive(Debug, thiserror::Error)]
 #[error("program: {0}")]
@@ -205,9 +208,9 @@ impl Program {
                     tier.id
                 )));
             }
-            if tier.validity_days == 0 {
+            if tier.validity_days == 0 || tier.validity_days > MAX_VALIDITY_DAYS {
                 return Err(ProgramError(format!(
-                    "tier {:?}: validity_days must be positive",
+                    "tier {:?}: validity_days must be 1 to {MAX_VALIDITY_DAYS} (a hundred years)",
                     tier.id
                 )));
             }
@@ -225,9 +228,31 @@ impl Program {
         self.competencies.iter().find(|c| c.code == code)
     }
 
-    /// Every requirement the claim does not meet; empty when it qualifies.
+    /// Every requirement the claim does not meet; empty when it qualifies. An exam score
+    /// outside 0–100 or a demo level not in the rubric is refused whatever the tier asks.
     pub fn shortfalls(&self, claim: &Claim<'_>) -> Vec<Shortfall> {
         let mut out = Vec::new();
+        if let Some(s) = claim.exam_score.filter(|s| *s > 100) {
+            out.push(Shortfall {
+                requirement: "exam_score",
+                detail: format!("exam_score {s} is not a percentage (0 to 100)"),
+            });
+        }
+        if let Some(l) = claim
+            .demo_level
+            .filter(|l| !self.rubric.iter().any(|r| r == l))
+        {
+            out.push(Shortfall {
+                requirement: "demo_level",
+                detail: format!(
+                    "demo_level {l:?} is not a level of the rubric; the levels are {}",
+                    self.rubric.join(", ")
+                ),
+            });
+        }
+        if !out.is_empty() {
+            return out;
+        }
         let Some(tier) = self.tier(claim.tier) else {
             let known: Vec<&str> = self.tiers.iter().map(|t| t.id.as_str()).collect();
             out.push(Shortfall {
@@ -276,10 +301,6 @@ impl Program {
                     requirement: "exam_score",
                     detail: format!("{} requires an exam score (minimum {min}%)", tier.name),
                 }),
-                Some(s) if s > 100 => out.push(Shortfall {
-                    requirement: "exam_score",
-                    detail: format!("exam score {s} is not a percentage"),
-                }),
                 Some(s) if s < min => out.push(Shortfall {
                     requirement: "exam_score",
                     detail: format!("exam score {s}% is below {}'s minimum of {min}%", tier.name),
@@ -295,13 +316,6 @@ impl Program {
                     detail: format!("{} requires a live demo rated {min} or better", tier.name),
                 }),
                 Some(l) => match (rank(l), rank(min)) {
-                    (None, _) => out.push(Shortfall {
-                        requirement: "demo_level",
-                        detail: format!(
-                            "unknown demo level {l:?}; the rubric is {}",
-                            self.rubric.join(", ")
-                        ),
-                    }),
                     (Some(got), Some(need)) if got < need => out.push(Shortfall {
                         requirement: "demo_level",
                         detail: format!("demo level {l} is below {}'s minimum of {min}", tier.name),
@@ -376,7 +390,42 @@ mod tests {
     }
 
     #[test]
+    fn scores_and_demo_levels_are_checked_for_every_tier() {
+        let p = Program::from_toml(DEMO_PROGRAM).unwrap();
+        let open = p
+            .tiers
+            .iter()
+            .find(|t| t.min_exam_score.is_none() && t.min_demo_level.is_none())
+            .expect("a tier without exam or demo requirements");
+        let claim = |score, level| Claim {
+            tier: &open.id,
+            role: "solutions",
+            competencies: &open.required_competencies,
+            exam_score: score,
+            demo_level: level,
+            validated_references: open.required_references,
+        };
+        assert_eq!(p.shortfalls(&claim(Some(100), Some("Expert"))), vec![]);
+        let bad = p.shortfalls(&claim(Some(150), Some("Great")));
+        assert_eq!(bad.len(), 2, "{bad:?}");
+        assert_eq!(bad[0].requirement, "exam_score");
+        assert!(bad[0].detail.contains("150 is not a percentage"), "{bad:?}");
+        assert_eq!(bad[1].requirement, "demo_level");
+        assert!(
+            bad[1]
+                .detail
+                .contains(&format!("the levels are {}", p.rubric.join(", "))),
+            "{bad:?}"
+        );
+    }
+
+    #[test]
     fn bad_programs_are_refused() {
+        let forever = DEMO_PROGRAM.replacen("validity_days = ", "validity_days = 1000", 1);
+        assert!(Program::from_toml(&forever)
+            .unwrap_err()
+            .0
+            .contains("validity_days must be 1 to 36500"));
         let bad = DEMO_PROGRAM.replacen(
             "required_competencies = [\"",
             "required_competencies = [\"NOPE\", \"",

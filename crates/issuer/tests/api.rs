@@ -982,3 +982,200 @@ async fn credentials_sharing_a_message_slot_are_moved_on_open(backend: Backend) 
     let (next, _) = issue_message(&h, &request).await;
     assert_eq!(message_index(&next), free.to_string());
 }
+
+/// What the admin API shows was written: partners, credentials and audit entries.
+async fn written(h: &Harness) -> (usize, usize, usize) {
+    let count = |r: Reply| r.body.as_array().map_or(0, Vec::len);
+    (
+        count(h.get("/api/v1/partners").await),
+        count(h.get("/api/v1/credentials").await),
+        count(h.get("/api/v1/audit").await),
+    )
+}
+
+/// A 422 problem whose detail contains each of `expected`.
+fn assert_problem(r: &Reply, expected: &[&str]) {
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.content_type, "application/problem+json", "{}", r.body);
+    let detail = r.body["detail"].as_str().unwrap_or_default();
+    for e in expected {
+        assert!(detail.contains(e), "{e:?} not in {}", r.body);
+    }
+}
+
+on_both!(approval_dates_out_of_range_are_422_not_a_panic);
+async fn approval_dates_out_of_range_are_422_not_a_panic(backend: Backend) {
+    let Some(h) = harness(backend, None, "").await else {
+        return;
+    };
+    let partner = h.partner("Northwind").await;
+    let before = written(&h).await;
+    let in_two_days =
+        hallmark_core::datetime::format(time::OffsetDateTime::now_utc() + time::Duration::days(2));
+    for (approved_at, expected) in [
+        ("9999-12-31T00:00:00Z", "is in the future"),
+        ("9000-01-01T00:00:00Z", "is in the future"),
+        (in_two_days.as_str(), "is in the future"),
+        ("0000-01-01T00:00:00Z", "before 2000-01-01"),
+        ("1999-12-31T23:59:59Z", "before 2000-01-01"),
+        (
+            "9999-12-31T23:59:59-01:00",
+            "outside the years 0000 to 9999",
+        ),
+        ("2026-02-30T00:00:00Z", "not a valid date"),
+    ] {
+        let mut body = h.gold(&partner);
+        body["approved_at"] = json!(approved_at);
+        let r = h.post("/api/v1/approvals", body).await;
+        assert_problem(&r, &["approved_at", expected]);
+    }
+    assert_eq!(written(&h).await, before, "nothing was written");
+    // Within a day ahead (time zones) is fine.
+    let mut body = h.gold(&partner);
+    body["approved_at"] = json!(hallmark_core::datetime::format(
+        time::OffsetDateTime::now_utc() + time::Duration::hours(12)
+    ));
+    let r = h.post("/api/v1/approvals", body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}
+
+on_both!(partner_urls_are_http_or_did_and_names_plain_text);
+async fn partner_urls_are_http_or_did_and_names_plain_text(backend: Backend) {
+    let Some(h) = harness(backend, None, "").await else {
+        return;
+    };
+    let before = written(&h).await;
+    for (url, expected) in [
+        ("javascript:alert(1)", "only http and https"),
+        (
+            "data:text/html,<script>alert(1)</script>",
+            "only http and https",
+        ),
+        ("ftp://northwind.example/", "only http and https"),
+        (
+            "https://north wind.example",
+            "whitespace or a control character",
+        ),
+        ("https://northwind.example/\u{0}", "U+0000"),
+        ("https://northwind.example/\t", "U+0009"),
+        ("https://northwind.example/\u{202E}", "U+202E"),
+        (
+            "https://admin:secret@northwind.example",
+            "user name or password",
+        ),
+        ("https://", "not an absolute URL"),
+        ("northwind.example", "not an absolute URL"),
+        ("did:web", "not a valid DID"),
+    ] {
+        let r = h
+            .post("/api/v1/partners", json!({"name": "Northwind", "url": url}))
+            .await;
+        assert_problem(&r, &["url", expected]);
+    }
+    for (name, expected) in [
+        ("North\u{0}wind", "control character U+0000"),
+        ("North\nwind", "control character U+000A"),
+        ("North\u{85}wind", "control character U+0085"),
+        ("Northwind \u{202E}dtL", "bidirectional control U+202E"),
+        ("\u{2066}Northwind\u{2069}", "bidirectional control U+2066"),
+        ("   ", "name is required"),
+    ] {
+        let r = h
+            .post(
+                "/api/v1/partners",
+                json!({"name": name, "url": "https://northwind.example"}),
+            )
+            .await;
+        assert_problem(&r, &["name", expected]);
+    }
+    assert_eq!(written(&h).await, before, "no partner, no audit entry");
+    // Web addresses and DIDs are accepted; a DID becomes the badge's subject.
+    for url in [
+        "https://northwind.example/partners?id=1",
+        "http://northwind.example",
+        "did:web:northwind.example",
+    ] {
+        let r = h
+            .post("/api/v1/partners", json!({"name": "Northwind", "url": url}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{url}: {}", r.body);
+    }
+}
+
+on_both!(approval_scores_levels_and_names_are_checked_for_every_tier);
+async fn approval_scores_levels_and_names_are_checked_for_every_tier(backend: Backend) {
+    let Some(h) = harness(backend, None, "").await else {
+        return;
+    };
+    let partner = h.partner("Northwind").await;
+    let registered = json!({
+        "partner_id": partner, "tier": "registered", "role": "sales",
+        "competencies": ["CLOUD-FUND"], "approver": "Jane Approver", "approved_at": approved_at(),
+        "references": [{"name": "Contoso", "description": "Migration", "validated": true}]
+    });
+    let before = written(&h).await;
+    let with = |key: &str, value: Value| {
+        let mut b = registered.clone();
+        b[key] = value;
+        b
+    };
+    let mut cases = vec![
+        (
+            with("exam_score", json!(150)),
+            vec!["exam_score 150 is not a percentage (0 to 100)"],
+        ),
+        (
+            with("demo_level", json!("Great")),
+            vec![
+                "demo_level \"Great\" is not a level of the rubric",
+                "Developing, Proficient, Advanced, Expert",
+            ],
+        ),
+        (
+            with("approver", json!("Jane\u{0}Approver")),
+            vec!["approver", "U+0000"],
+        ),
+        (
+            with("approver", json!("Jane \u{202D}Approver")),
+            vec!["approver", "bidirectional control U+202D"],
+        ),
+        (
+            with(
+                "references",
+                json!([{"name": "Con\u{202E}toso", "validated": true}]),
+            ),
+            vec!["references[0].name", "U+202E"],
+        ),
+        (
+            with(
+                "references",
+                json!([{"name": "Contoso", "description": "ding\u{7}", "validated": true}]),
+            ),
+            vec!["references[0].description", "U+0007"],
+        ),
+        (
+            with(
+                "references",
+                json!([{"name": "Contoso", "genre": "\u{1b}[31m", "validated": true}]),
+            ),
+            vec!["references[0].genre", "U+001B"],
+        ),
+    ];
+    let mut both = with("exam_score", json!(150));
+    both["demo_level"] = json!("Great");
+    cases.push((both, vec!["exam_score 150"]));
+    for (body, expected) in cases {
+        let r = h.post("/api/v1/approvals", body).await;
+        assert_problem(&r, &expected);
+    }
+    assert_eq!(
+        written(&h).await,
+        before,
+        "no approval, badge or audit entry"
+    );
+    // A score in range and a known level are accepted on a tier that does not ask for them.
+    let mut fine = with("exam_score", json!(100));
+    fine["demo_level"] = json!("Expert");
+    let r = h.post("/api/v1/approvals", fine).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}

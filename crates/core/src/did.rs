@@ -224,6 +224,27 @@ pub struct ControllerDocument {
 }
 
 impl ControllerDocument {
+    /// The heap bytes it owns (strings, lists), for caches bounded by bytes.
+    pub fn heap_bytes(&self) -> usize {
+        let strings = |v: &Vec<String>| {
+            v.iter().map(String::capacity).sum::<usize>()
+                + v.capacity() * std::mem::size_of::<String>()
+        };
+        self.id.capacity()
+            + self.methods.capacity() * std::mem::size_of::<VerificationMethod>()
+            + self
+                .methods
+                .iter()
+                .map(|m| {
+                    m.id.capacity()
+                        + m.controller.capacity()
+                        + m.key.as_ref().err().map_or(0, String::capacity)
+                })
+                .sum::<usize>()
+            + strings(&self.assertion_method)
+            + strings(&self.authentication)
+    }
+
     /// Reads a DID document or controlled identifier document (CID 1.0 §2). Relative method ids
     /// (`#key-1`) are resolved against the document id. Keys are read from Ed25519
     /// `publicKeyMultibase` (Multikey, Ed25519VerificationKey2020) or an OKP/Ed25519

@@ -26,6 +26,7 @@
 #![deny(missing_docs)]
 
 pub mod badge;
+pub mod cache;
 pub mod credential;
 pub mod datetime;
 pub mod did;

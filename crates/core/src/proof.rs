@@ -14,11 +14,13 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use crate::cache::{BoundedCache, Budget, Standing, Usage};
 use crate::datetime;
 use crate::did::{Relationship, VerificationMethodId};
 use crate::jcs;
@@ -288,48 +290,119 @@ fn hash_data(unsecured: &Map<String, Value>, proof_config: &Map<String, Value>) 
 /// that sees the same badge again (an embedded badge checked on every page view) skips the
 /// curve arithmetic, which is most of a verification. Only successes are kept; a hit means
 /// this exact signature over this exact hash by this exact key verified before, so the
-/// answer is the same. Bounded; [`set_signature_cache`] turns it off.
-static SIGNATURE_CACHE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<[u8; 32]>>> =
-    std::sync::OnceLock::new();
-static SIGNATURE_CACHE_ON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+/// answer is the same.
+///
+/// Bounded by bytes ([`BoundedCache`], about 130 bytes a signature), with a trusted partition
+/// for signatures by trusted issuers' methods so that a flood of other signatures does not
+/// push those out. Owned by a verifier ([`crate::verify::Verifier`]) and shared by its clones;
+/// [`verify_cached`] uses one.
+#[derive(Debug, Clone)]
+pub struct SignatureCache {
+    cache: Arc<BoundedCache<[u8; 32], ()>>,
+}
 
-/// Signatures remembered at most (32 bytes each).
-pub const SIGNATURE_CACHE_CAPACITY: usize = 16_384;
+/// The default budget of a [`SignatureCache`]: 2 MiB, about 8,000 signatures per partition.
+pub const DEFAULT_SIGNATURE_CACHE_BYTES: usize = 2 << 20;
 
-/// Turns the verified-signature cache on or off (on by default), e.g. to measure cold
-/// verification; turning it off also empties it.
-pub fn set_signature_cache(on: bool) {
-    SIGNATURE_CACHE_ON.store(on, std::sync::atomic::Ordering::Relaxed);
-    if !on {
-        if let Some(Ok(mut set)) = SIGNATURE_CACHE.get().map(|c| c.lock()) {
-            set.clear();
-        }
+impl Default for SignatureCache {
+    fn default() -> Self {
+        Self::new(DEFAULT_SIGNATURE_CACHE_BYTES)
     }
 }
 
-fn verified_signature(key: &PublicKey, hash: &[u8; 64], signature: &[u8; 64]) -> bool {
-    if !SIGNATURE_CACHE_ON.load(std::sync::atomic::Ordering::Relaxed) {
-        return key.verify_strict(hash, signature);
-    }
-    let mut h = Sha256::new();
-    h.update(key.as_bytes());
-    h.update(hash);
-    h.update(signature);
-    let id: [u8; 32] = h.finalize().into();
-    let cache = SIGNATURE_CACHE.get_or_init(Default::default);
-    if cache.lock().is_ok_and(|set| set.contains(&id)) {
-        return true;
-    }
-    let ok = key.verify_strict(hash, signature);
-    if ok {
-        if let Ok(mut set) = cache.lock() {
-            if set.len() >= SIGNATURE_CACHE_CAPACITY {
-                set.clear();
-            }
-            set.insert(id);
+impl SignatureCache {
+    /// A cache of at most `bytes` accounted bytes, half for trusted methods' signatures;
+    /// 0 remembers nothing.
+    pub fn new(bytes: usize) -> Self {
+        Self {
+            cache: Arc::new(BoundedCache::new(Budget::split(bytes), |_, ()| 0)),
         }
     }
-    ok
+
+    /// What it holds.
+    pub fn usage(&self) -> Usage {
+        self.cache.usage()
+    }
+
+    /// Its budget.
+    pub fn budget(&self) -> Budget {
+        self.cache.budget()
+    }
+
+    /// Forgets every signature.
+    pub fn clear(&self) {
+        self.cache.clear();
+    }
+
+    fn verify(
+        &self,
+        key: &PublicKey,
+        hash: &[u8; 64],
+        signature: &[u8; 64],
+        standing: Standing,
+    ) -> bool {
+        if !SIGNATURE_CACHE_ON.load(std::sync::atomic::Ordering::Relaxed) {
+            return key.verify_strict(hash, signature);
+        }
+        let mut h = Sha256::new();
+        h.update(key.as_bytes());
+        h.update(hash);
+        h.update(signature);
+        let id: [u8; 32] = h.finalize().into();
+        if self.cache.get(&id).is_some() {
+            return true;
+        }
+        let ok = key.verify_strict(hash, signature);
+        if ok {
+            self.cache.insert(id, (), standing);
+        }
+        ok
+    }
+}
+
+/// Where [`verify_cached`] remembers verified signatures, and which verification methods'
+/// signatures go to the cache's trusted partition.
+pub struct Signatures<'a> {
+    /// The cache.
+    pub cache: &'a SignatureCache,
+    /// True for a method of a trusted issuer (e.g. its controller is in the trust list).
+    pub trusted: &'a dyn Fn(&VerificationMethodId) -> bool,
+}
+
+impl fmt::Debug for Signatures<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signatures")
+            .field("cache", self.cache)
+            .finish_non_exhaustive()
+    }
+}
+
+static SIGNATURE_CACHE_ON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Turns every [`SignatureCache`] of the process on or off (on by default), e.g. for a
+/// benchmark to measure cold verification. A verifier's own budget
+/// ([`crate::verify::CacheLimits::signatures`], 0 for none) is the way to configure one
+/// deployment.
+pub fn set_signature_cache(on: bool) {
+    SIGNATURE_CACHE_ON.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn verified_signature(
+    signatures: Option<&Signatures<'_>>,
+    vm: &VerificationMethodId,
+    key: &PublicKey,
+    hash: &[u8; 64],
+    signature: &[u8; 64],
+) -> bool {
+    match signatures {
+        Some(s) => s.cache.verify(
+            key,
+            hash,
+            signature,
+            Standing::from_trusted((s.trusted)(vm)),
+        ),
+        None => key.verify_strict(hash, signature),
+    }
 }
 
 /// The proofs a chained proof names in `previousProof` (a string or an array of strings), in
@@ -460,6 +533,40 @@ pub fn verify_with_limits(
     limits: &Limits,
     keys: &mut dyn FnMut(&VerificationMethodId) -> Result<PublicKey, KeyLookupError>,
 ) -> Result<Vec<ProofResult>, ProofError> {
+    verify_proofs(document, expected_purpose, now, limits, None, keys)
+}
+
+/// [`verify_with_limits`], remembering verified signatures in `signatures` (and skipping the
+/// curve arithmetic for one already there).
+///
+/// # Errors
+/// As [`verify`].
+pub fn verify_cached(
+    document: &Map<String, Value>,
+    expected_purpose: Relationship,
+    now: OffsetDateTime,
+    limits: &Limits,
+    signatures: &Signatures<'_>,
+    keys: &mut dyn FnMut(&VerificationMethodId) -> Result<PublicKey, KeyLookupError>,
+) -> Result<Vec<ProofResult>, ProofError> {
+    verify_proofs(
+        document,
+        expected_purpose,
+        now,
+        limits,
+        Some(signatures),
+        keys,
+    )
+}
+
+fn verify_proofs(
+    document: &Map<String, Value>,
+    expected_purpose: Relationship,
+    now: OffsetDateTime,
+    limits: &Limits,
+    signatures: Option<&Signatures<'_>>,
+    keys: &mut dyn FnMut(&VerificationMethodId) -> Result<PublicKey, KeyLookupError>,
+) -> Result<Vec<ProofResult>, ProofError> {
     let proofs: Vec<&Map<String, Value>> = match document.get("proof") {
         None => return Err(ProofError::NoProof),
         Some(Value::Object(p)) => vec![p],
@@ -507,6 +614,7 @@ pub fn verify_with_limits(
                         expected_purpose,
                         now,
                         keys,
+                        signatures,
                         &mut own,
                         &mut vm,
                     )
@@ -518,6 +626,7 @@ pub fn verify_with_limits(
                     expected_purpose,
                     now,
                     keys,
+                    signatures,
                     &mut doc_hashes,
                     &mut vm,
                 ),
@@ -535,12 +644,15 @@ pub fn verify_with_limits(
     Ok(results)
 }
 
+// One proof's inputs; grouping them in a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 fn verify_one(
     document: &Map<String, Value>,
     proof: &Map<String, Value>,
     expected_purpose: Relationship,
     now: OffsetDateTime,
     keys: &mut dyn FnMut(&VerificationMethodId) -> Result<PublicKey, KeyLookupError>,
+    signatures: Option<&Signatures<'_>>,
     doc_hashes: &mut DocHashes<'_>,
     vm_out: &mut Option<VerificationMethodId>,
 ) -> Result<(), ProofFailure> {
@@ -681,7 +793,7 @@ fn verify_one(
         }
     }
     let key = keys(&vm).map_err(ProofFailure::Key)?;
-    if verified_signature(&key, &hash, &signature) {
+    if verified_signature(signatures, &vm, &key, &hash, &signature) {
         Ok(())
     } else {
         Err(invalid(ProofError::BadSignature {

@@ -183,6 +183,8 @@ impl Bitstring {
         if bytes.len() > max_bytes {
             return Err(StatusListError::TooLarge { max: max_bytes });
         }
+        // Held as it is, possibly in a cache: no spare capacity from reading.
+        bytes.shrink_to_fit();
         Ok(Self { bytes })
     }
 
@@ -500,6 +502,15 @@ pub struct StatusList {
 }
 
 impl StatusList {
+    /// The heap bytes it owns (the bitstring, strings), for caches bounded by bytes.
+    pub fn heap_bytes(&self) -> usize {
+        self.bitstring.bytes.capacity()
+            + self.id.as_ref().map_or(0, String::capacity)
+            + self.issuer.capacity()
+            + self.purposes.capacity() * std::mem::size_of::<String>()
+            + self.purposes.iter().map(String::capacity).sum::<usize>()
+    }
+
     /// Reads a `BitstringStatusListCredential` (§2.2); the caller has verified its proof.
     ///
     /// # Errors

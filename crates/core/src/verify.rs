@@ -6,18 +6,21 @@
 //! which the caller filled by fetching, from a cache, or not at all ([`Offline`]); what is
 //! missing makes a check `unknown`, never `passed`. Parsed documents and verified, decoded
 //! status lists are cached in the [`Verifier`], keyed by URL and by the identity of the bytes
-//! the resources returned, so a cached list costs a hash lookup and a bit test.
+//! the resources returned, so a cached list costs a hash lookup and a bit test. Those caches,
+//! and the verified signatures, are bounded by bytes ([`CacheLimits`]), with what trusted
+//! issuers signed kept apart from the rest ([`crate::cache`]).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use time::{Duration, OffsetDateTime};
 
+use crate::cache::{BoundedCache, Budget, Standing, Usage};
 use crate::credential::{self, Shape};
 use crate::datetime;
 use crate::did::{did_web_url, ControllerDocument, Did, Relationship, VerificationMethodId};
 use crate::json;
+use crate::jsonld::Limits;
 use crate::keys::PublicKey;
 use crate::proof::{self, KeyLookupError, ProofFailure, ProofResult};
 use crate::report::{Check, CheckId, ErrorCode, Outcome, Report};
@@ -53,6 +56,14 @@ pub trait Resources {
     /// # Errors
     /// [`ResolveError`] when it is not available.
     fn fetch(&self, url: &str) -> Result<Arc<[u8]>, ResolveError>;
+
+    /// Told that `bytes`, fetched from `url`, are a trusted issuer's own document: the DID
+    /// document of an issuer in the trust list, or a status list such an issuer signed (its
+    /// proof verified). A caching implementation may keep them ahead of others
+    /// ([`crate::cache::Standing::Trusted`]). The default does nothing.
+    fn trusted(&self, url: &str, bytes: &Arc<[u8]>) {
+        let _ = (url, bytes);
+    }
 }
 
 /// Resources that have nothing: every lookup is undecided.
@@ -86,75 +97,171 @@ pub struct Verifier {
     caches: Caches,
 }
 
-/// A cache of what was derived from fetched bytes: URL → (those bytes, the result).
-type ByUrl<T> = Mutex<HashMap<String, (Arc<[u8]>, T)>>;
+/// Byte budgets of a [`Verifier`]'s caches. Each is split evenly between a trusted and an
+/// untrusted partition (see [`crate::cache`]): what a trusted issuer signed or describes is
+/// never evicted by anything else, so a flood of documents from others cannot make trusted
+/// verifications slow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheLimits {
+    /// Parsed controller documents (derived `did:key`, fetched `did:web` and https ones), with
+    /// the bytes they were read from. Trusted: the document of an issuer in the trust list.
+    pub documents: usize,
+    /// Verified, decoded status lists, with the bytes they were read from. Trusted: a list
+    /// signed by an issuer in the trust list.
+    pub status_lists: usize,
+    /// Verified signatures ([`proof::SignatureCache`]); 0 keeps none. Trusted: made with a
+    /// method of an issuer in the trust list.
+    pub signatures: usize,
+}
+
+impl Default for CacheLimits {
+    /// 8 MiB of documents, 64 MiB of status lists, 2 MiB of signatures.
+    fn default() -> Self {
+        Self {
+            documents: 8 << 20,
+            status_lists: 64 << 20,
+            signatures: proof::DEFAULT_SIGNATURE_CACHE_BYTES,
+        }
+    }
+}
+
+impl CacheLimits {
+    /// The most all the caches together account, bytes.
+    pub fn total(&self) -> usize {
+        self.documents
+            .saturating_add(self.status_lists)
+            .saturating_add(self.signatures)
+    }
+}
+
+/// What a [`Verifier`]'s caches hold now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheUsage {
+    /// Controller documents.
+    pub documents: Usage,
+    /// Status lists.
+    pub status_lists: Usage,
+    /// Verified signatures.
+    pub signatures: Usage,
+}
+
+impl CacheUsage {
+    /// All accounted bytes.
+    pub fn bytes(&self) -> usize {
+        self.documents.bytes() + self.status_lists.bytes() + self.signatures.bytes()
+    }
+}
+
+/// A controller document or why there is none, with the fetched bytes it came from (`None`
+/// for a `did:key` document, which is derived from its id).
+type DocumentEntry = (
+    Option<Arc<[u8]>>,
+    Result<Arc<ControllerDocument>, ResolveError>,
+);
+
+/// A verified, decoded status list or why it cannot be used, with the bytes it came from.
+type ListEntry = (Arc<[u8]>, Result<Arc<StatusList>, ListProblem>);
 
 /// What a verifier derived from documents, shared by its clones.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Caches {
-    /// `did:key` documents: decoding the key and decompressing its point costs about a tenth
-    /// of a verification.
-    did_keys: Arc<Mutex<HashMap<String, Arc<ControllerDocument>>>>,
-    /// Controller documents by URL, with the bytes they were read from.
-    documents: Arc<ByUrl<Result<Arc<ControllerDocument>, ResolveError>>>,
-    /// Verified, decoded status lists by URL, with the bytes they were read from.
-    lists: Arc<ByUrl<Result<Arc<StatusList>, ListProblem>>>,
+    /// Controller documents: `did:key` ones by id (decoding the key and decompressing its
+    /// point costs about a tenth of a verification), fetched ones by URL.
+    documents: Arc<BoundedCache<String, DocumentEntry>>,
+    /// Verified, decoded status lists by URL.
+    lists: Arc<BoundedCache<String, ListEntry>>,
+    /// Verified signatures.
+    signatures: proof::SignatureCache,
 }
 
-/// Entries a cache keeps before it starts over.
-const CACHE_CAPACITY: usize = 4096;
-
-fn cache_get<T: Clone>(cache: &ByUrl<T>, url: &str, bytes: &Arc<[u8]>) -> Option<T> {
-    let map = cache.lock().ok()?;
-    let (seen, value) = map.get(url)?;
-    Arc::ptr_eq(seen, bytes).then(|| value.clone())
-}
-
-fn cache_put<T>(cache: &ByUrl<T>, url: &str, bytes: Arc<[u8]>, value: T) {
-    if let Ok(mut map) = cache.lock() {
-        if map.len() >= CACHE_CAPACITY {
-            map.clear();
-        }
-        map.insert(url.to_owned(), (bytes, value));
+impl Default for Caches {
+    fn default() -> Self {
+        Self::new(CacheLimits::default())
     }
+}
+
+fn document_cost(url: &str, (bytes, found): &DocumentEntry) -> usize {
+    url.len()
+        + bytes.as_ref().map_or(0, |b| b.len())
+        + match found {
+            Ok(doc) => std::mem::size_of::<ControllerDocument>() + doc.heap_bytes(),
+            Err(e) => e.detail.len(),
+        }
+}
+
+fn list_cost(url: &str, (bytes, found): &ListEntry) -> usize {
+    url.len()
+        + bytes.len()
+        + match found {
+            Ok(list) => std::mem::size_of::<StatusList>() + list.heap_bytes(),
+            Err(p) => p.detail.len(),
+        }
+}
+
+/// The value cached under `key` if it was derived from these very bytes.
+fn derived_from<B, T: Clone>(
+    cache: &BoundedCache<String, (B, T)>,
+    key: &str,
+    same: impl FnOnce(&B) -> bool,
+) -> Option<T> {
+    cache
+        .get_with(key, |(seen, value)| same(seen).then(|| value.clone()))
+        .flatten()
 }
 
 /// Why a status list could not be used: the `status` check's outcome, code and detail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ListProblem {
     outcome: Outcome,
-    /// `None` for a status (revoked, suspended) rather than an error.
+    /// The spec's error code, or Hallmark's `STATUS_REVOKED` / `STATUS_SUSPENDED` for a status.
     code: Option<ErrorCode>,
     detail: String,
 }
 
 impl Caches {
-    fn did_key(&self, id: &str) -> Result<Arc<ControllerDocument>, ResolveError> {
-        if let Some(doc) = self.did_keys.lock().ok().and_then(|m| m.get(id).cloned()) {
-            return Ok(doc);
+    fn new(limits: CacheLimits) -> Self {
+        Self {
+            documents: Arc::new(BoundedCache::new(
+                Budget::split(limits.documents),
+                |url, entry| document_cost(url, entry),
+            )),
+            lists: Arc::new(BoundedCache::new(
+                Budget::split(limits.status_lists),
+                |url, entry| list_cost(url, entry),
+            )),
+            signatures: proof::SignatureCache::new(limits.signatures),
+        }
+    }
+
+    fn did_key(
+        &self,
+        id: &str,
+        standing: Standing,
+    ) -> Result<Arc<ControllerDocument>, ResolveError> {
+        if let Some(found) = derived_from(&self.documents, id, Option::is_none) {
+            return found;
         }
         let doc = Did::parse(id)
             .and_then(|did| ControllerDocument::did_key(&did))
             .map(Arc::new)
             .map_err(|e| ResolveError::wrong(e.to_string()))?;
-        if let Ok(mut map) = self.did_keys.lock() {
-            if map.len() >= CACHE_CAPACITY {
-                map.clear();
-            }
-            map.insert(id.to_owned(), doc.clone());
-        }
+        self.documents
+            .insert(id.to_owned(), (None, Ok(doc.clone())), standing);
         Ok(doc)
     }
 
     /// A controller document: `did:key` derived, `did:web` and https ids fetched (DID Core
     /// §7.1 resolution; did:web §3.2; CID 1.0 §3.1 retrieval).
+    /// A trusted document is one of an issuer in the trust list (`trusted`).
     fn document(
         &self,
         id: &str,
         resources: &dyn Resources,
+        trusted: bool,
     ) -> Result<Arc<ControllerDocument>, ResolveError> {
+        let standing = Standing::from_trusted(trusted);
         if id.starts_with("did:key:") {
-            return self.did_key(id);
+            return self.did_key(id, standing);
         }
         let url = if id.starts_with("did:web:") {
             let did = Did::parse(id).map_err(|e| ResolveError::wrong(e.to_string()))?;
@@ -167,7 +274,9 @@ impl Caches {
             )));
         };
         let bytes = resources.fetch(&url)?;
-        if let Some(found) = cache_get(&self.documents, &url, &bytes) {
+        if let Some(found) = derived_from(&self.documents, &url, |seen| {
+            seen.as_ref().is_some_and(|seen| Arc::ptr_eq(seen, &bytes))
+        }) {
             return found;
         }
         let found = json::parse(&bytes)
@@ -186,7 +295,12 @@ impl Caches {
                     )))
                 }
             });
-        cache_put(&self.documents, &url, bytes, found.clone());
+        if trusted && found.is_ok() {
+            resources.trusted(&url, &bytes);
+        }
+        let standing = Standing::from_trusted(trusted && found.is_ok());
+        self.documents
+            .insert(url, (Some(bytes), found.clone()), standing);
         found
     }
 }
@@ -228,6 +342,59 @@ impl Verifier {
         self
     }
 
+    /// The same verifier with new, empty caches of these budgets (the clones it was made from
+    /// keep theirs).
+    #[must_use]
+    pub fn cache_limits(mut self, limits: CacheLimits) -> Self {
+        self.caches = Caches::new(limits);
+        self
+    }
+
+    /// What its caches hold (shared with its clones).
+    pub fn cache_usage(&self) -> CacheUsage {
+        CacheUsage {
+            documents: self.caches.documents.usage(),
+            status_lists: self.caches.lists.usage(),
+            signatures: self.caches.signatures.usage(),
+        }
+    }
+
+    /// The budgets of its caches.
+    pub fn cache_budgets(&self) -> CacheLimits {
+        CacheLimits {
+            documents: self.caches.documents.budget().total(),
+            status_lists: self.caches.lists.budget().total(),
+            signatures: self.caches.signatures.budget().total(),
+        }
+    }
+
+    /// True when `id` (an issuer, or a controller document's id) is in the trust list.
+    fn trusts(&self, id: &str) -> bool {
+        self.trust.as_ref().is_some_and(|t| t.find(id).is_some())
+    }
+
+    /// Every proof of `document`, remembering verified signatures in the verifier's cache.
+    fn proofs(
+        &self,
+        document: &Map<String, Value>,
+        purpose: Relationship,
+        documents: &mut DocumentCache<'_>,
+    ) -> Result<Vec<ProofResult>, proof::ProofError> {
+        let trusted = |vm: &VerificationMethodId| self.trusts(vm.controller_document_id());
+        let signatures = proof::Signatures {
+            cache: &self.caches.signatures,
+            trusted: &trusted,
+        };
+        proof::verify_cached(
+            document,
+            purpose,
+            self.now,
+            &Limits::default(),
+            &signatures,
+            &mut |vm| documents.key(vm),
+        )
+    }
+
     /// Verifies the proofs of any secured document for `purpose` (e.g. a holder's
     /// presentation, [`Relationship::Authentication`]) and, when `controller` is given, that a
     /// proof's method belongs to it for that purpose. Returns the `proof` check and the
@@ -240,8 +407,8 @@ impl Verifier {
         controller: Option<&str>,
         resources: &dyn Resources,
     ) -> (Check, Option<Check>) {
-        let mut documents = DocumentCache::new(resources, &self.caches);
-        let proofs = proof::verify(document, purpose, self.now, &mut |vm| documents.key(vm));
+        let mut documents = DocumentCache::new(resources, self);
+        let proofs = self.proofs(document, purpose, &mut documents);
         let binding = controller
             .map(|c| binding_check(Some(c), "the holder", purpose, &proofs, &mut documents));
         (proof_check(&proofs), binding)
@@ -296,13 +463,8 @@ impl Verifier {
             }
         });
 
-        let mut documents = DocumentCache::new(resources, &self.caches);
-        let proofs = proof::verify(
-            document,
-            Relationship::AssertionMethod,
-            self.now,
-            &mut |vm| documents.key(vm),
-        );
+        let mut documents = DocumentCache::new(resources, self);
+        let proofs = self.proofs(document, Relationship::AssertionMethod, &mut documents);
         checks.push(proof_check(&proofs));
         checks.push(issuer_check(&shape, &proofs, &mut documents));
         checks.push(self.trust_check(&shape));
@@ -420,12 +582,12 @@ impl Verifier {
             (StatusPurpose::Suspension, 0) => Ok(format!("not suspended ({at})")),
             (StatusPurpose::Revocation, _) => Err(ListProblem {
                 outcome: Outcome::Failed,
-                code: None,
+                code: Some(ErrorCode::StatusRevoked),
                 detail: format!("REVOKED: the revocation bit is set at {at}"),
             }),
             (StatusPurpose::Suspension, _) => Err(ListProblem {
                 outcome: Outcome::Failed,
-                code: None,
+                code: Some(ErrorCode::StatusSuspended),
                 detail: format!("SUSPENDED: the suspension bit is set at {at}"),
             }),
             (_, value) => {
@@ -455,13 +617,23 @@ impl Verifier {
             code: Some(ErrorCode::StatusRetrievalError),
             detail: format!("the status list could not be retrieved: {}", e.detail),
         })?;
-        if let Some(found) = cache_get(&self.caches.lists, url, &bytes) {
+        if let Some(found) = derived_from(&self.caches.lists, url, |seen| Arc::ptr_eq(seen, &bytes))
+        {
             return found;
         }
         let found = self.read_status_list(url, &bytes, documents);
+        // Trusted: a list its proof and issuer binding show a trusted issuer signed.
+        let trusted = found.as_ref().is_ok_and(|list| self.trusts(&list.issuer));
+        if trusted {
+            documents.resources.trusted(url, &bytes);
+        }
         // An undecided result (a key that could not be fetched) is not kept.
         if !matches!(&found, Err(p) if p.outcome == Outcome::Unknown) {
-            cache_put(&self.caches.lists, url, bytes, found.clone());
+            self.caches.lists.insert(
+                url.to_owned(),
+                (bytes, found.clone()),
+                Standing::from_trusted(trusted),
+            );
         }
         found
     }
@@ -490,9 +662,7 @@ impl Verifier {
             )
         })?;
         // Its own proof and issuer binding; its issuer may differ from the credential's.
-        let proofs = proof::verify(list, Relationship::AssertionMethod, self.now, &mut |vm| {
-            documents.key(vm)
-        });
+        let proofs = self.proofs(list, Relationship::AssertionMethod, documents);
         for check in [
             proof_check(&proofs),
             issuer_check(&Shape::read(list), &proofs, documents),
@@ -804,15 +974,15 @@ fn binding_check(
 /// Controller documents looked up during one verification, each at most once.
 struct DocumentCache<'r> {
     resources: &'r dyn Resources,
-    caches: &'r Caches,
+    verifier: &'r Verifier,
     seen: Vec<(String, Result<Arc<ControllerDocument>, ResolveError>)>,
 }
 
 impl<'r> DocumentCache<'r> {
-    fn new(resources: &'r dyn Resources, caches: &'r Caches) -> Self {
+    fn new(resources: &'r dyn Resources, verifier: &'r Verifier) -> Self {
         Self {
             resources,
-            caches,
+            verifier,
             seen: Vec::new(),
         }
     }
@@ -821,7 +991,10 @@ impl<'r> DocumentCache<'r> {
         if let Some((_, found)) = self.seen.iter().find(|(k, _)| k == id) {
             return found.clone();
         }
-        let found = self.caches.document(id, self.resources);
+        let found = self
+            .verifier
+            .caches
+            .document(id, self.resources, self.verifier.trusts(id));
         self.seen.push((id.to_owned(), found.clone()));
         found
     }

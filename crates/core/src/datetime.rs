@@ -25,6 +25,13 @@ pub fn parse(text: &str) -> Result<OffsetDateTime, DateTimeError> {
         text: text.to_owned(),
         reason,
     };
+    // A dateTimeStamp is ASCII; the slicing below relies on it (a multi-byte character across
+    // byte 19 would otherwise panic, as the fuzzers found).
+    if !text.is_ascii() {
+        return Err(err(
+            "only ASCII digits, separators and a time zone are allowed",
+        ));
+    }
     let b = text.as_bytes();
     // Shape checks that RFC 3339 parsers are lenient about (lowercase t/z, space separator).
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
@@ -108,6 +115,23 @@ mod tests {
             "",
         ] {
             assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn non_ascii_is_an_error_not_a_panic() {
+        // Found by the verify_jcs and status_list fuzz targets: a character of 3 bytes across
+        // byte 19 (in a proof's `created`, a list's `validFrom`).
+        for bad in [
+            "2026-01-15T09:00:\u{264b}00Z",
+            "2026-01-01T00:00:0\u{2c96}0Z",
+            "2026-01-01T00:00:00\u{e9}",
+        ] {
+            let e = parse(bad).unwrap_err();
+            assert_eq!(
+                e.reason,
+                "only ASCII digits, separators and a time zone are allowed"
+            );
         }
     }
 

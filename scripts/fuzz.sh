@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Fuzzes hallmark-core with cargo-fuzz (libFuzzer): builds every target of fuzz/ once, then runs
+# each for SECONDS, starting from its minimized corpus (fuzz/corpus/TARGET) and its regression
+# inputs (fuzz/regressions/TARGET). New inputs go to fuzz/target/corpus/TARGET (not committed),
+# crashes to fuzz/artifacts/TARGET. Prints per target the executions, coverage (cov/ft) and
+# crashes; exits non-zero when any target crashed.
+#
+# Usage: scripts/fuzz.sh [SECONDS]   each target for SECONDS (default 60)
+#        scripts/fuzz.sh --seed      rewrite the seed inputs (tests/vectors, in-memory badges)
+#                                    into fuzz/corpus, then minimize as --cmin does
+#        scripts/fuzz.sh --cmin      minimize fuzz/corpus/TARGET together with what earlier
+#                                    runs found (fuzz/target/corpus/TARGET)
+# Env: FUZZ_TARGETS="a b" (default: all), FUZZ_SANITIZER (address, the default, or none).
+# Stable Rust only: cargo-fuzz needs nightly flags, which RUSTC_BOOTSTRAP=1 allows.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RUSTC_BOOTSTRAP=1
+
+mode=run
+seconds=60
+case "${1:-}" in
+  --seed) mode=seed ;;
+  --cmin) mode=cmin ;;
+  '') ;;
+  *[!0-9]*) echo "usage: scripts/fuzz.sh [SECONDS] | --seed | --cmin" >&2; exit 2 ;;
+  *) seconds=$1 ;;
+esac
+
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  echo "==> installing cargo-fuzz from crates.io"
+  cargo install cargo-fuzz --locked --quiet
+fi
+
+sanitizer=${FUZZ_SANITIZER:-address}
+targets=${FUZZ_TARGETS:-$(cd fuzz && cargo fuzz list)}
+bin_dir=fuzz/target/x86_64-unknown-linux-gnu/release
+
+# Per-target libFuzzer options: input size (a badge with its resources is ~10-30 KB; keys and
+# DIDs are short) and, for every target, 512 MB of memory and 30 s per input at most.
+options() {
+  local max_len
+  case "$1" in
+    did_multibase) max_len=4096 ;;
+    json_strict | status_list) max_len=16384 ;;
+    *) max_len=65536 ;;
+  esac
+  echo "-max_len=$max_len -rss_limit_mb=512 -timeout=30"
+}
+
+echo "==> cargo fuzz build (all targets, sanitizer: $sanitizer)"
+start=$(date +%s)
+mkdir -p fuzz/target
+# fuzz/Cargo.lock is committed; cargo only adds what a changed hallmark-core newly needs.
+if ! (cd fuzz && cargo fuzz build --sanitizer "$sanitizer") >fuzz/target/build.log 2>&1; then
+  tail -n 40 fuzz/target/build.log >&2
+  exit 1
+fi
+for t in $targets; do
+  [ -x "$bin_dir/$t" ] || { echo "fuzz target $t did not build" >&2; exit 1; }
+done
+echo "    built in $(($(date +%s) - start)) s"
+
+if [ "$mode" = seed ]; then
+  echo "==> seed inputs from tests/vectors and the checks' world"
+  UPDATE_FUZZ_SEEDS=1 cargo test -q -p hallmark-core --test fuzz_regressions --locked \
+    the_minimized_corpora_pass_their_checks
+fi
+
+if [ "$mode" = seed ] || [ "$mode" = cmin ]; then
+  for t in $targets; do
+    mkdir -p "fuzz/corpus/$t" "fuzz/target/corpus/$t"
+    merged=$(mktemp -d)
+    # shellcheck disable=SC2046
+    "$bin_dir/$t" -merge=1 $(options "$t") "$merged" "fuzz/corpus/$t" "fuzz/target/corpus/$t" \
+      >"fuzz/target/$t.cmin.log" 2>&1 || { tail -n 20 "fuzz/target/$t.cmin.log"; exit 1; }
+    rm -rf "fuzz/corpus/$t"
+    mv "$merged" "fuzz/corpus/$t"
+    echo "$t: $(find "fuzz/corpus/$t" -type f | wc -l) inputs, $(du -sk "fuzz/corpus/$t" | cut -f1) KB"
+  done
+  exit 0
+fi
+
+crashed=0
+summary=()
+for t in $targets; do
+  mkdir -p "fuzz/target/corpus/$t" "fuzz/artifacts/$t" "fuzz/corpus/$t" "fuzz/regressions/$t"
+  log=fuzz/target/$t.log
+  echo "==> $t for ${seconds} s"
+  status=0
+  # shellcheck disable=SC2046
+  "$bin_dir/$t" $(options "$t") -max_total_time="$seconds" -print_final_stats=1 \
+    -artifact_prefix="fuzz/artifacts/$t/" \
+    "fuzz/target/corpus/$t" "fuzz/corpus/$t" "fuzz/regressions/$t" >"$log" 2>&1 || status=$?
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | awk '{s += $2} END {print s + 0}')
+  speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | awk '{s += $2} END {print s + 0}')
+  rss=$(grep -o 'stat::peak_rss_mb: *[0-9]*' "$log" | awk '{if ($2 > m) m = $2} END {print m + 0}')
+  cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n 1)
+  artifact=$(grep -o 'Test unit written to [^ ]*' "$log" | head -n 1 | cut -d' ' -f5- || true)
+  if [ "$status" -ne 0 ] || [ -n "$artifact" ]; then
+    crashed=1
+    line="$t: CRASH (exit $status) ${artifact:-see $log}; $execs execs, ${cov:-no coverage}"
+    grep -E -m 5 "panicked at|ERROR: libFuzzer|SUMMARY" "$log" || tail -n 20 "$log"
+  else
+    line="$t: ok, $execs execs ($speed/s), ${cov:-cov: ?}, peak RSS ${rss} MB, 0 crashes"
+  fi
+  echo "    $line"
+  summary+=("$line")
+done
+
+echo
+echo "==> fuzzing summary (${seconds} s per target)"
+printf '    %s\n' "${summary[@]}"
+if [ "$crashed" -ne 0 ]; then
+  echo "a fuzz target crashed: reproduce with fuzz/target/x86_64-unknown-linux-gnu/release/TARGET ARTIFACT;" >&2
+  echo "keep the input under fuzz/regressions/TARGET/ once fixed" >&2
+  exit 1
+fi

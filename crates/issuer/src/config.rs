@@ -201,6 +201,13 @@ impl Config {
                 ))
             }
         };
+        // Signed into each list as milliseconds, a JSON integer (at most 2^53 − 1).
+        if file.status_ttl_seconds > 31_536_000 {
+            return Err(invalid(
+                "status_ttl_seconds",
+                "must be at most 31536000 (a year)".into(),
+            ));
+        }
         if file.max_body_bytes < 1024 {
             return Err(invalid("max_body_bytes", "must be at least 1024".into()));
         }
@@ -283,5 +290,8 @@ mod tests {
         assert!(e.to_string().contains("issuer_name"), "{e}");
         let e = load("issuer_name = \"Acme\"\nbase_url = \"https://a.example\"\ndatabase_url = \"mysql://x\"\n").unwrap_err();
         assert!(e.to_string().contains("`database_url`"), "{e}");
+        // TOML's largest integer would overflow as milliseconds.
+        let e = load("issuer_name = \"Acme\"\nbase_url = \"https://a.example\"\nstatus_ttl_seconds = 9223372036854775807\n").unwrap_err();
+        assert!(e.to_string().contains("`status_ttl_seconds`"), "{e}");
     }
 }

@@ -219,7 +219,7 @@ impl AppState {
             purpose,
             valid_from: now(),
             valid_until: None,
-            ttl_ms: Some(self.inner.config.status_ttl_seconds * 1000),
+            ttl_ms: Some(self.inner.config.status_ttl_seconds.saturating_mul(1000)),
         };
         let unsigned = spec.build(bits).map_err(|e| e.to_string())?;
         let signed = self.sign(unsigned.into_map(), self.inner.config.cryptosuite)?;

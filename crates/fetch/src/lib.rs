@@ -10,7 +10,9 @@
 //! address a host name resolves to, redirects included), follows at most 3 redirects, reads
 //! at most 1 MiB, and gives up after 10 seconds. Responses are cached for the shortest of the
 //! HTTP `Cache-Control` max-age, a status list's own `ttl`, and the configured maximum age,
-//! so a revocation is seen within that bound.
+//! so a revocation is seen within that bound. The cache is bounded by bytes
+//! ([`FetchPolicy::cache_bytes`]), and what the pipeline found to be a trusted issuer's is kept
+//! apart from the rest ([`Fetcher::trusted`]).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -21,6 +23,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use hallmark_core::cache::{BoundedCache, Budget, Standing, Usage};
 use hallmark_core::report::Report;
 use hallmark_core::verify::{ResolveError, Resources, Verifier};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
@@ -83,6 +86,9 @@ pub struct FetchPolicy {
     pub max_bytes: usize,
     /// The longest a response is cached, whatever the server says.
     pub max_age: Duration,
+    /// The bytes the response cache may hold, half for documents found to be trusted issuers'
+    /// (see [`Fetcher::trusted`]): a flood of other responses cannot push those out.
+    pub cache_bytes: usize,
     /// Hosts (`host:port`) reached over plain HTTP, even on loopback or private addresses:
     /// for tests and local development only. `https://HOST:PORT/…` is fetched as
     /// `http://HOST:PORT/…`.
@@ -106,6 +112,7 @@ impl Default for FetchPolicy {
             max_redirects: 3,
             max_bytes: 1 << 20,
             max_age: Duration::from_secs(300),
+            cache_bytes: DEFAULT_CACHE_BYTES,
             insecure_hosts: Vec::new(),
             private_hosts: Vec::new(),
             extra_roots_pem: Vec::new(),
@@ -115,10 +122,20 @@ impl Default for FetchPolicy {
     }
 }
 
+/// The default [`FetchPolicy::cache_bytes`]: 32 MiB.
+pub const DEFAULT_CACHE_BYTES: usize = 32 << 20;
+
 #[derive(Debug, Clone)]
 struct Cached {
     bytes: Arc<[u8]>,
     expires: Instant,
+}
+
+/// The response cache: URL → bytes, bounded by bytes.
+type ResponseCache = BoundedCache<String, Cached>;
+
+fn response_cost(url: &str, cached: &Cached) -> usize {
+    url.len() + cached.bytes.len()
 }
 
 /// Fetches URLs under a [`FetchPolicy`], with local copies (`--resolve`) and a cache.
@@ -127,7 +144,7 @@ pub struct Fetcher {
     client: reqwest::Client,
     policy: Arc<FetchPolicy>,
     local: Arc<HashMap<String, Arc<[u8]>>>,
-    cache: Arc<Mutex<HashMap<String, Cached>>>,
+    cache: Arc<ResponseCache>,
 }
 
 impl Fetcher {
@@ -175,9 +192,12 @@ impl Fetcher {
             })?;
         Ok(Self {
             client,
-            policy: Arc::new(policy),
             local: Arc::new(HashMap::new()),
-            cache: Arc::new(Mutex::new(HashMap::new())),
+            cache: Arc::new(ResponseCache::new(
+                Budget::split(policy.cache_bytes),
+                |url, cached| response_cost(url, cached),
+            )),
+            policy: Arc::new(policy),
         })
     }
 
@@ -194,8 +214,33 @@ impl Fetcher {
         if let Some(bytes) = self.local.get(url) {
             return Some(bytes.clone());
         }
-        let hit = self.cache.lock().ok()?.get(url).cloned()?;
-        (hit.expires > Instant::now()).then_some(hit.bytes)
+        self.fresh(url)
+    }
+
+    /// A fresh cached response; a stale one is dropped.
+    fn fresh(&self, url: &str) -> Option<Arc<[u8]>> {
+        let hit = self.cache.get(url)?;
+        if hit.expires > Instant::now() {
+            Some(hit.bytes)
+        } else {
+            self.cache.remove(url);
+            None
+        }
+    }
+
+    /// Keeps the response `bytes` fetched from `url` with the trusted issuers' documents, where
+    /// untrusted responses cannot evict it: the verification pipeline found it is a trusted
+    /// issuer's DID document or a status list one signed ([`Resources::trusted`]). Nothing
+    /// happens when the cache no longer holds these very bytes.
+    pub fn trusted(&self, url: &str, bytes: &Arc<[u8]>) {
+        self.cache.set_standing(url, Standing::Trusted, |cached| {
+            Arc::ptr_eq(&cached.bytes, bytes)
+        });
+    }
+
+    /// What the response cache holds.
+    pub fn cache_usage(&self) -> Usage {
+        self.cache.usage()
     }
 
     /// The bytes at `url`: a local copy, a fresh cached response, or a new fetch.
@@ -211,10 +256,8 @@ impl Fetcher {
                 url: url.to_owned(),
             });
         }
-        if let Some(hit) = self.cache.lock().ok().and_then(|c| c.get(url).cloned()) {
-            if hit.expires > Instant::now() {
-                return Ok(hit.bytes);
-            }
+        if let Some(bytes) = self.fresh(url) {
+            return Ok(bytes);
         }
         let guard =
             Guard::new(&self.policy.insecure_hosts).with_private(&self.policy.private_hosts);
@@ -266,18 +309,15 @@ impl Fetcher {
             .min()
             .unwrap_or_default();
         if !age.is_zero() {
-            if let Ok(mut cache) = self.cache.lock() {
-                if cache.len() >= 4096 {
-                    cache.clear();
-                }
-                cache.insert(
-                    url.to_owned(),
-                    Cached {
-                        bytes: bytes.clone(),
-                        expires: Instant::now() + age,
-                    },
-                );
-            }
+            // Untrusted until the pipeline says otherwise (`trusted`).
+            self.cache.insert(
+                url.to_owned(),
+                Cached {
+                    bytes: bytes.clone(),
+                    expires: Instant::now() + age,
+                },
+                Standing::Untrusted,
+            );
         }
         Ok(bytes)
     }
@@ -390,6 +430,10 @@ impl Resources for Snapshot<'_> {
                 })
             }
         }
+    }
+
+    fn trusted(&self, url: &str, bytes: &Arc<[u8]>) {
+        self.fetcher.trusted(url, bytes);
     }
 }
 

@@ -4,6 +4,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use hallmark_core::status::MIN_ENTRIES;
+use hallmark_core::verify::CacheLimits;
+use hallmark_fetch::DEFAULT_CACHE_BYTES;
 use serde::Deserialize;
 
 pub use hallmark_config::ConfigError;
@@ -23,6 +26,11 @@ struct File {
     rate_limit_per_second: Option<u64>,
     rate_limit_burst: Option<u32>,
     fetch_timeout_seconds: Option<u64>,
+    response_cache_bytes: Option<usize>,
+    document_cache_bytes: Option<usize>,
+    status_list_cache_bytes: Option<usize>,
+    signature_cache_bytes: Option<usize>,
+    max_status_list_bytes: Option<usize>,
     #[serde(default)]
     insecure_hosts: Vec<String>,
     #[serde(default)]
@@ -57,6 +65,20 @@ pub struct VerifierConfig {
     pub rate_limit_burst: u32,
     /// Timeout of one fetch.
     pub fetch_timeout: Duration,
+    /// Bytes of fetched responses (DID documents, status lists) cached (default 32 MiB).
+    /// Each cache below keeps half its bytes for what trusted issuers signed or describe,
+    /// which nothing else evicts.
+    pub response_cache_bytes: usize,
+    /// Bytes of parsed DID documents cached (default 8 MiB).
+    pub document_cache_bytes: usize,
+    /// Bytes of verified, decoded status lists cached (default 64 MiB).
+    pub status_list_cache_bytes: usize,
+    /// Bytes of verified signatures cached (default 2 MiB; 0, or `signature_cache = false`,
+    /// for none).
+    pub signature_cache_bytes: usize,
+    /// The largest status list decoded, bytes (default 2 MiB: 16,777,216 one-bit entries);
+    /// a larger one fails the status check.
+    pub max_status_list_bytes: usize,
     /// `host:port` fetched over plain HTTP even on loopback (tests only).
     pub insecure_hosts: Vec<String>,
     /// `host:port` fetched on loopback or private addresses, over verified https.
@@ -77,7 +99,30 @@ impl Default for VerifierConfig {
     }
 }
 
+/// The default [`VerifierConfig::max_status_list_bytes`]: 2 MiB.
+pub const DEFAULT_MAX_STATUS_LIST_BYTES: usize = 2 << 20;
+
 impl VerifierConfig {
+    /// The byte budgets of the core verifier's caches.
+    pub fn cache_limits(&self) -> CacheLimits {
+        CacheLimits {
+            documents: self.document_cache_bytes,
+            status_lists: self.status_list_cache_bytes,
+            signatures: if self.signature_cache {
+                self.signature_cache_bytes
+            } else {
+                0
+            },
+        }
+    }
+
+    /// The most every cache together accounts, bytes: the core verifier's and the fetcher's.
+    pub fn cache_bound(&self) -> usize {
+        self.cache_limits()
+            .total()
+            .saturating_add(self.response_cache_bytes)
+    }
+
     /// Reads `path` (relative trust files are taken from its folder).
     ///
     /// # Errors
@@ -101,6 +146,19 @@ impl VerifierConfig {
                 });
             }
         }
+        let max_status_list_bytes = file
+            .max_status_list_bytes
+            .unwrap_or(DEFAULT_MAX_STATUS_LIST_BYTES);
+        if max_status_list_bytes < MIN_ENTRIES / 8 {
+            return Err(ConfigError::Invalid {
+                key: "max_status_list_bytes",
+                message: format!(
+                    "{max_status_list_bytes} is below {} bytes, the size of the shortest valid list",
+                    MIN_ENTRIES / 8
+                ),
+            });
+        }
+        let cache_defaults = CacheLimits::default();
         let tls = match (file.tls_cert, file.tls_key) {
             (Some(cert), Some(key)) => Some((dir.join(cert), dir.join(key))),
             (None, None) => None,
@@ -124,9 +182,64 @@ impl VerifierConfig {
             rate_limit_per_second: file.rate_limit_per_second.unwrap_or(0),
             rate_limit_burst: file.rate_limit_burst.unwrap_or(100).max(1),
             fetch_timeout: Duration::from_secs(file.fetch_timeout_seconds.unwrap_or(10).max(1)),
+            response_cache_bytes: file.response_cache_bytes.unwrap_or(DEFAULT_CACHE_BYTES),
+            document_cache_bytes: file
+                .document_cache_bytes
+                .unwrap_or(cache_defaults.documents),
+            status_list_cache_bytes: file
+                .status_list_cache_bytes
+                .unwrap_or(cache_defaults.status_lists),
+            signature_cache_bytes: file
+                .signature_cache_bytes
+                .unwrap_or(cache_defaults.signatures),
+            max_status_list_bytes,
             insecure_hosts: file.insecure_hosts,
             private_hosts: file.private_hosts,
             ca_certs: file.ca_certs.into_iter().map(|p| dir.join(p)).collect(),
         })
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+
+    fn parse(toml: &str) -> Result<VerifierConfig, ConfigError> {
+        let path = std::env::temp_dir().join(format!(
+            "hallmark-verifier-cache-{}-{}.toml",
+            std::process::id(),
+            toml.len()
+        ));
+        std::fs::write(&path, toml).unwrap();
+        let config = VerifierConfig::load(&path);
+        std::fs::remove_file(&path).unwrap();
+        config
+    }
+
+    #[test]
+    fn cache_bounds_are_configured_in_bytes() {
+        let config = parse("").unwrap();
+        // The documented defaults: 32 + 8 + 64 + 2 MiB.
+        assert_eq!(config.cache_bound(), 106 << 20);
+        assert_eq!(config.max_status_list_bytes, 2 << 20);
+        let config = parse(
+            "response_cache_bytes = 1000\ndocument_cache_bytes = 2000\nstatus_list_cache_bytes = 3000\nsignature_cache_bytes = 4000\nmax_status_list_bytes = 16384",
+        )
+        .unwrap();
+        assert_eq!(
+            config.cache_limits(),
+            CacheLimits {
+                documents: 2000,
+                status_lists: 3000,
+                signatures: 4000
+            }
+        );
+        assert_eq!(config.cache_bound(), 10_000);
+        assert_eq!(config.max_status_list_bytes, 16_384);
+        // signature_cache = false keeps no signatures.
+        let config = parse("signature_cache = false").unwrap();
+        assert_eq!(config.cache_limits().signatures, 0);
+        let e = parse("max_status_list_bytes = 1000").unwrap_err();
+        assert!(e.to_string().contains("max_status_list_bytes"), "{e}");
     }
 }

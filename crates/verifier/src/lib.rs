@@ -66,10 +66,10 @@ impl VerifierState {
     /// A trust file that cannot be read, or an HTTP client that cannot be built.
     pub fn new(config: VerifierConfig) -> Result<Self, String> {
         let trust = TrustStore::new(config.trust_files.clone(), config.trust.clone())?;
-        hallmark_core::proof::set_signature_cache(config.signature_cache);
         let policy = FetchPolicy {
             timeout: config.fetch_timeout,
             max_age: config.cache_max_age,
+            cache_bytes: config.response_cache_bytes,
             insecure_hosts: config.insecure_hosts.clone(),
             private_hosts: config.private_hosts.clone(),
             extra_roots_pem: config
@@ -82,7 +82,11 @@ impl VerifierState {
         let fetcher = Fetcher::new(policy).map_err(|e| e.to_string())?;
         let skew =
             time::Duration::try_from(config.clock_skew).unwrap_or(time::Duration::minutes(5));
-        let verifier = Verifier::new(OffsetDateTime::now_utc()).clock_skew(skew);
+        // The caches are this instance's, bounded by the configured bytes.
+        let verifier = Verifier::new(OffsetDateTime::now_utc())
+            .clock_skew(skew)
+            .cache_limits(config.cache_limits())
+            .max_status_list_bytes(config.max_status_list_bytes);
         let governor = 1_000_000_000u64
             .checked_div(config.rate_limit_per_second)
             .and_then(|interval| {

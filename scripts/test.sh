@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Hallmark test on a fresh Debian machine with the Rust toolchain: installs and
 # starts what the tests need (the wasm32 target, PostgreSQL), then formatting, lints, the
-# core's wasm32 build, and the whole test suite (the store's tests on SQLite and PostgreSQL).
+# core's wasm32 build, a brief run of every fuzz target, and the whole test suite (the store's
+# tests on SQLite and PostgreSQL).
 # Usage: scripts/test.sh      (from anywhere; CI calls it through .ci/run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +54,9 @@ command -v npm >/dev/null || { echo "the interop tests need Node.js 20 and npm (
 (cd tests/interop && npm ci --no-audit --no-fund)
 cargo build -p hallmark --locked
 bash tests/interop/run.sh
+
+step "fuzzing: each cargo-fuzz target for 20 s from its minimized corpus (scripts/fuzz.sh)"
+bash scripts/fuzz.sh 20
 
 step "cargo test (unit, vectors, end-to-end)"
 cargo test --workspace --locked

@@ -1,7 +1,10 @@
 //! Hallmark's RDFC-1.0 (`jsonld::canonicalize_dataset`) held to `oxrdf`'s (the reference) on
 //! generated datasets — symmetric ones above all, where Hash N-Degree Quads does its work — and
 //! to the W3C `rdf-canon` suite when `RDF_CANON_DIR` names a checkout's `tests/rdfc10` folder.
-//! Then the work budget: the hostile shapes of issue 10 stop within their budget.
+//! oxrdf is not always right: on 5 of 100,000 generated datasets it differs from jsonld.js's
+//! `rdf-canonize`, which Hallmark agrees with; those are vectors (`tests/vectors/rdfc`). With
+//! `RDFC_CASES=N RDFC_DUMP=DIR`, the generated test writes any new difference to DIR to be
+//! judged the same way. Then the work budget: the hostile shapes of issue 10 stop within it.
 
 use hallmark_core::jsonld::{self, JsonLdError, Limits, WorkBudget};
 use oxrdf::{BlankNode, GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
@@ -93,10 +96,18 @@ fn bipartite(a: u64, b: u64) -> Vec<Quad> {
     quads
 }
 
+/// Most bytes hashed for one step counted: a step stands for bounded work (the rdf-canon suite
+/// hashes at most about 70 bytes a step).
+const MAX_BYTES_PER_STEP: u64 = 1024;
+
 fn ours(quads: Vec<Quad>) -> String {
-    jsonld::canonicalize_dataset(quads, &Limits::default().max_work(u64::MAX))
-        .expect("within an unlimited budget")
-        .0
+    let (nq, work) = jsonld::canonicalize_dataset(quads, &Limits::default().max_work(u64::MAX))
+        .expect("within an unlimited budget");
+    assert!(
+        work.hashed_bytes <= MAX_BYTES_PER_STEP * work.steps,
+        "{work:?}: a step hid too much work"
+    );
+    nq
 }
 
 #[test]
@@ -109,7 +120,17 @@ fn equals_the_reference_on_generated_datasets() {
     for case in 0..cases {
         let quads = random_dataset(&mut rng);
         let expected = jsonld::reference_canonicalize(quads.clone());
-        assert_eq!(ours(quads.clone()), expected, "case {case}: {quads:#?}");
+        let got = ours(quads.clone());
+        if got != expected {
+            if let Ok(dir) = std::env::var("RDFC_DUMP") {
+                let nq: String = quads.iter().map(|q| format!("{q} .\n")).collect();
+                std::fs::write(format!("{dir}/case-{case}.nq"), nq).unwrap();
+                std::fs::write(format!("{dir}/case-{case}.ours"), &got).unwrap();
+                std::fs::write(format!("{dir}/case-{case}.oxrdf"), &expected).unwrap();
+                continue;
+            }
+        }
+        assert_eq!(got, expected, "case {case}: {quads:#?}");
     }
 }
 
@@ -169,32 +190,27 @@ fn duplicate_quads_count_once() {
     assert_eq!(ours(ring(3, 0)).lines().count(), 3);
 }
 
-/// RDFC-1.0's own suite (w3c/rdf-canon `tests/rdfc10`): every `-in.nq` with an expected
-/// `-rdfc10.nq`. Runs when `RDF_CANON_DIR` is set (the suite is not copied here).
-#[test]
-fn the_w3c_rdf_canon_suite_when_present() {
-    let Ok(dir) = std::env::var("RDF_CANON_DIR") else {
-        return;
-    };
+/// Every `NAME-in.nq` of `dir` with a `NAME-rdfc10.nq` beside it, canonicalized and compared;
+/// the number compared.
+fn run_suite(dir: &std::path::Path) -> usize {
     let mut passed = 0;
-    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
     entries.sort();
+    // Hallmark hashes with SHA-256 only (VC-DI-EdDSA); the W3C suite's SHA-384 cases are left out.
+    let manifest = std::fs::read_to_string(dir.join("../manifest.csv")).unwrap_or_default();
     for input in entries {
         let name = input.file_name().unwrap().to_string_lossy().into_owned();
         let Some(stem) = name.strip_suffix("-in.nq") else {
             continue;
         };
-        let expected = input.with_file_name(format!("{stem}-rdfc10.nq"));
-        let Ok(expected) = std::fs::read_to_string(&expected) else {
+        let Ok(expected) =
+            std::fs::read_to_string(input.with_file_name(format!("{stem}-rdfc10.nq")))
+        else {
             continue;
         };
-        // Hallmark hashes with SHA-256 only (VC-DI-EdDSA); the suite's SHA-384 cases are left out.
-        let manifest = std::fs::read_to_string(input.with_file_name("../manifest.csv"))
-            .or_else(|_| std::fs::read_to_string(input.parent().unwrap().join("../manifest.csv")))
-            .unwrap_or_default();
         if manifest
             .lines()
             .any(|l| l.starts_with(&format!("{stem},")) && l.contains("SHA384"))
@@ -207,19 +223,36 @@ fn the_w3c_rdf_canon_suite_when_present() {
             .collect::<Result<_, _>>()
             .unwrap();
         let limits = Limits::default().max_work(2_000_000);
-        match jsonld::canonicalize_dataset(quads, &limits) {
-            Ok((nq, spent)) => {
-                assert_eq!(nq, expected, "{stem}");
-                if spent > 1_000 {
-                    eprintln!("{stem}: {spent} steps");
-                }
-                passed += 1;
-            }
-            // The suite's poison tests (a `-rdfc10.nq` is absent for those that must fail).
-            Err(e) => panic!("{stem}: {e}"),
-        }
+        let (nq, work) =
+            jsonld::canonicalize_dataset(quads, &limits).unwrap_or_else(|e| panic!("{stem}: {e}"));
+        assert_eq!(nq, expected, "{stem}");
+        assert!(
+            work.hashed_bytes <= MAX_BYTES_PER_STEP * work.steps,
+            "{stem}: {work:?}"
+        );
+        passed += 1;
     }
+    passed
+}
+
+/// Datasets on which oxrdf 0.3.5 labels blank nodes otherwise than RDFC-1.0 as jsonld.js's
+/// `rdf-canonize` computes it (`tests/vectors/rdfc/README.md`): Hallmark follows the latter.
+#[test]
+fn where_oxrdf_diverges_the_rdf_canonize_answer_holds() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/rdfc");
+    assert_eq!(run_suite(&dir), 5);
+}
+
+/// RDFC-1.0's own suite (w3c/rdf-canon `tests/rdfc10`): every `-in.nq` with an expected
+/// `-rdfc10.nq`. Runs when `RDF_CANON_DIR` is set (the suite is not copied here).
+#[test]
+fn the_w3c_rdf_canon_suite_when_present() {
+    let Ok(dir) = std::env::var("RDF_CANON_DIR") else {
+        return;
+    };
+    let passed = run_suite(std::path::Path::new(&dir));
     assert!(passed > 50, "only {passed} suite tests found in {dir}");
+    eprintln!("rdf-canon: {passed} passed");
     // The negative test: a 10-node clique, which a conforming implementation must refuse.
     let clique = std::fs::read(std::path::Path::new(&dir).join("test074-in.nq")).unwrap();
     let quads: Vec<Quad> = oxttl::NQuadsParser::new()
@@ -230,7 +263,6 @@ fn the_w3c_rdf_canon_suite_when_present() {
         jsonld::canonicalize_dataset(quads, &Limits::default()),
         Err(JsonLdError::WorkBudgetExceeded { .. })
     ));
-    eprintln!("rdf-canon: {passed} passed");
 }
 
 #[test]
@@ -245,7 +277,8 @@ fn poisoned_datasets_stop_at_their_budget() {
         other => panic!("expected the work budget to stop it, got {other:?}"),
     }
     // Small symmetric shapes fit well within the default budget.
-    let (_, spent) = jsonld::canonicalize_dataset(bipartite(3, 3), &limits).unwrap();
+    let (_, work) = jsonld::canonicalize_dataset(bipartite(3, 3), &limits).unwrap();
+    let spent = work.steps;
     assert!(spent < 10_000, "K(3,3) took {spent} steps");
 }
 
@@ -253,7 +286,8 @@ fn poisoned_datasets_stop_at_their_budget() {
 fn one_budget_is_shared_by_every_document_of_a_request() {
     let shared = WorkBudget::new(5_000);
     let limits = Limits::default().budget(shared.clone());
-    let (_, first) = jsonld::canonicalize_dataset(bipartite(3, 3), &limits).unwrap();
+    let (_, work) = jsonld::canonicalize_dataset(bipartite(3, 3), &limits).unwrap();
+    let first = work.steps;
     assert_eq!(shared.spent(), first);
     // The same document again draws on what is left, until nothing is.
     let mut stopped = false;

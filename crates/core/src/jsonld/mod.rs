@@ -727,7 +727,7 @@ pub fn reference_canonicalize(quads: Vec<Quad>) -> String {
 }
 
 /// Hallmark's RDFC-1.0 ([`rdfc`]) over a dataset, within `limits` (for tests against
-/// [`reference_canonicalize`], fuzzing and benchmarks).
+/// [`reference_canonicalize`], fuzzing and benchmarks): the canonical N-Quads and the work.
 ///
 /// # Errors
 /// [`JsonLdError::WorkBudgetExceeded`] or [`JsonLdError::RequestBudgetExhausted`].
@@ -735,10 +735,26 @@ pub fn reference_canonicalize(quads: Vec<Quad>) -> String {
 pub fn canonicalize_dataset(
     quads: Vec<Quad>,
     limits: &Limits,
-) -> Result<(String, u64), JsonLdError> {
+) -> Result<(String, Work), JsonLdError> {
     let mut meter = rdfc::Meter::new(limits);
     let nq = rdfc::canonicalize(quads, &mut meter)?;
-    Ok((nq, meter.spent()))
+    Ok((
+        nq,
+        Work {
+            steps: meter.spent(),
+            hashed_bytes: meter.hashed(),
+        },
+    ))
+}
+
+/// What one canonicalization did ([`canonicalize_dataset`]).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Work {
+    /// Steps counted against the budget.
+    pub steps: u64,
+    /// Bytes hashed with SHA-256.
+    pub hashed_bytes: u64,
 }
 
 /// The `@context` items a document is expanded with: the sentinel `@vocab` first (see the

@@ -642,3 +642,136 @@ fn unreachable_list_is_unknown_and_exit_1() {
         "{line}"
     );
 }
+
+/// A listener on 127.0.0.1 that accepts and drops connections; [`Tripwire::connections`]
+/// counts them (a sentinel connection made last is accepted after every earlier one).
+struct Tripwire {
+    port: u16,
+    accepted: std::sync::mpsc::Receiver<std::net::SocketAddr>,
+}
+
+impl Tripwire {
+    fn new() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, accepted) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                if tx.send(stream.peer_addr().unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        Self { port, accepted }
+    }
+
+    fn connections(&self) -> usize {
+        let sentinel = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let me = sentinel.local_addr().unwrap();
+        let mut n = 0;
+        while self
+            .accepted
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .unwrap()
+            != me
+        {
+            n += 1;
+        }
+        n
+    }
+}
+
+#[test]
+fn verify_url_never_reaches_loopback_however_spelled() {
+    let trip = Tripwire::new();
+    let port = trip.port;
+    let mut urls = Vec::new();
+    for host in [
+        "127.0.0.1",
+        "2130706433",
+        "0x7f000001",
+        "017700000001",
+        "127.1",
+        "0x7f.1",
+        "0177.0.0.1",
+        "127.0.0.1.",
+        "0",
+        "%31%32%37.0.0.1",
+        "\u{ff11}\u{ff12}\u{ff17}.\u{ff10}.\u{ff10}.\u{ff11}",
+        "[::ffff:127.0.0.1]",
+        "[::ffff:7f00:1]",
+        "localhost",
+    ] {
+        for scheme in ["https", "http"] {
+            urls.push(format!("{scheme}://{host}:{port}/x"));
+        }
+    }
+    // The allow lists hold the listener's port, for other hosts; one names 127.0.0.1 on
+    // another port.
+    let allowed = format!("allowed.example:{port}");
+    let other = format!("127.0.0.1:{}", port.wrapping_add(1).max(1));
+    let private = format!("private.example:{port}");
+    let mut args = vec![
+        "verify",
+        "--json",
+        "--insecure-host",
+        &allowed,
+        "--insecure-host",
+        &other,
+        "--private-host",
+        &private,
+    ];
+    args.extend(urls.iter().map(String::as_str));
+    let out = hallmark(&args);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), urls.len());
+    for (line, url) in lines.iter().zip(&urls) {
+        assert_eq!(line["input"], url.as_str());
+        assert_eq!(line["verified"], false);
+        let error = line["error"].as_str().unwrap();
+        assert!(error.contains("refused to fetch"), "{url}: {error}");
+    }
+    assert_eq!(trip.connections(), 0);
+}
+
+#[test]
+fn json_report_names_revoked_and_suspended_with_a_code() {
+    let dir = root().join("tests/vectors/verify");
+    for (vector, code_expected) in [
+        ("status-revoked", "STATUS_REVOKED"),
+        ("status-suspended", "STATUS_SUSPENDED"),
+    ] {
+        let text = std::fs::read(dir.join(format!("{vector}.txt"))).unwrap();
+        let mut args = vec![
+            "verify".to_owned(),
+            "--json".into(),
+            "--offline".into(),
+            "--at".into(),
+            "2026-06-01T00:00:00Z".into(),
+        ];
+        let mut body = &text[..];
+        while body.starts_with(b"# ") {
+            let end = body.iter().position(|b| *b == b'\n').unwrap();
+            let line = std::str::from_utf8(&body[2..end]).unwrap();
+            if let Some(r) = line.strip_prefix("resolve: ") {
+                let (url, file) = r.split_once('=').unwrap();
+                args.push("--resolve".into());
+                args.push(format!("{url}={}", dir.join(file).display()));
+            }
+            body = &body[end + 1..];
+        }
+        args.push("-".into());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = hallmark_stdin(&args, body);
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        let line: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+        let status = &line["checks"][5];
+        assert_eq!(status["check"], "status");
+        assert_eq!(status["outcome"], "failed");
+        assert_eq!(status["code"], code_expected, "{line}");
+    }
+}

@@ -85,7 +85,8 @@ impl Outcome {
 }
 
 /// Error codes of VC Data Model 2.0 §7.1, VC Data Integrity 1.0 §2.3 and Bitstring Status
-/// List 1.0 §3.6.
+/// List 1.0 §3.6, and Hallmark's own for a status that invalidates a credential (the specs
+/// name none: a set revocation bit is a finding, not a processing error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
@@ -112,6 +113,10 @@ pub enum ErrorCode {
     StatusVerificationError,
     /// A status list is shorter than the minimum.
     StatusListLengthError,
+    /// Hallmark: the credential's revocation bit is set.
+    StatusRevoked,
+    /// Hallmark: the credential's suspension bit is set.
+    StatusSuspended,
 }
 
 impl ErrorCode {
@@ -131,6 +136,8 @@ impl ErrorCode {
             Self::StatusRetrievalError => "STATUS_RETRIEVAL_ERROR",
             Self::StatusVerificationError => "STATUS_VERIFICATION_ERROR",
             Self::StatusListLengthError => "STATUS_LIST_LENGTH_ERROR",
+            Self::StatusRevoked => "STATUS_REVOKED",
+            Self::StatusSuspended => "STATUS_SUSPENDED",
         }
     }
 }

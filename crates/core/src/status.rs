@@ -70,6 +70,15 @@ pub enum StatusListError {
     /// A status list entry or list credential missing a field or with a wrong one.
     #[error("{0}")]
     Malformed(String),
+    /// The list credential's `id` is not the URL it was fetched from: a genuine list of the
+    /// same issuer served in place of the one the credential names.
+    #[error("the status list credential's id is {id}, not the {url} it was fetched from")]
+    ServedElsewhere {
+        /// The list's `id`.
+        id: String,
+        /// The `statusListCredential` URL dereferenced.
+        url: String,
+    },
 }
 
 impl StatusListError {
@@ -82,6 +91,7 @@ impl StatusListError {
                 ErrorCode::StatusRetrievalError
             }
             Self::StatusSize(_) | Self::Malformed(_) => ErrorCode::MalformedValueError,
+            Self::ServedElsewhere { .. } => ErrorCode::StatusVerificationError,
         }
     }
 }
@@ -511,6 +521,22 @@ impl StatusList {
             + self.purposes.iter().map(String::capacity).sum::<usize>()
     }
 
+    /// Checks that the list is the one at `url`, the `statusListCredential` that was
+    /// dereferenced: a list with an `id` must carry exactly that URL, or any list its issuer
+    /// signed could stand in for any other.
+    ///
+    /// # Errors
+    /// [`StatusListError::ServedElsewhere`].
+    pub fn check_served_at(&self, url: &str) -> Result<(), StatusListError> {
+        match &self.id {
+            Some(id) if id != url => Err(StatusListError::ServedElsewhere {
+                id: id.clone(),
+                url: url.to_owned(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Reads a `BitstringStatusListCredential` (§2.2); the caller has verified its proof.
     ///
     /// # Errors
@@ -723,6 +749,35 @@ mod tests {
             Err(StatusListError::Gzip(_))
         ));
         assert!(Bitstring::new(100_000, 1).is_err());
+    }
+
+    #[test]
+    fn a_list_is_the_one_at_its_url() {
+        let spec = StatusListSpec {
+            url: "https://a.example/status/1".into(),
+            issuer: "did:example:issuer".into(),
+            purpose: StatusPurpose::Revocation,
+            valid_from: OffsetDateTime::UNIX_EPOCH,
+            valid_until: None,
+            ttl_ms: None,
+        };
+        let bits = Bitstring::new(MIN_ENTRIES, 1).unwrap();
+        let mut credential = spec.build(&bits).unwrap().into_map();
+        let list = StatusList::read(&credential, DEFAULT_MAX_DECODED_BYTES).unwrap();
+        list.check_served_at("https://a.example/status/1").unwrap();
+        let e = list
+            .check_served_at("https://a.example/status/2")
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::StatusVerificationError);
+        assert!(
+            e.to_string()
+                .contains("id is https://a.example/status/1, not the https://a.example/status/2"),
+            "{e}"
+        );
+        // A list without an id names no URL to contradict.
+        credential.remove("id");
+        let list = StatusList::read(&credential, DEFAULT_MAX_DECODED_BYTES).unwrap();
+        list.check_served_at("https://a.example/status/2").unwrap();
     }
 
     #[test]

@@ -213,7 +213,7 @@ fn derived_from<B, T: Clone>(
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ListProblem {
     outcome: Outcome,
-    /// `None` for a status (revoked, suspended) rather than an error.
+    /// The spec's error code, or Hallmark's `STATUS_REVOKED` / `STATUS_SUSPENDED` for a status.
     code: Option<ErrorCode>,
     detail: String,
 }
@@ -582,12 +582,12 @@ impl Verifier {
             (StatusPurpose::Suspension, 0) => Ok(format!("not suspended ({at})")),
             (StatusPurpose::Revocation, _) => Err(ListProblem {
                 outcome: Outcome::Failed,
-                code: None,
+                code: Some(ErrorCode::StatusRevoked),
                 detail: format!("REVOKED: the revocation bit is set at {at}"),
             }),
             (StatusPurpose::Suspension, _) => Err(ListProblem {
                 outcome: Outcome::Failed,
-                code: None,
+                code: Some(ErrorCode::StatusSuspended),
                 detail: format!("SUSPENDED: the suspension bit is set at {at}"),
             }),
             (_, value) => {
@@ -679,6 +679,7 @@ impl Verifier {
             }
         }
         StatusList::read(list, self.max_list_bytes)
+            .and_then(|l| l.check_served_at(url).map(|()| l))
             .map(Arc::new)
             .map_err(|e| failed(ErrorCode::StatusVerificationError, format!("{url}: {e}")))
     }

@@ -675,21 +675,21 @@ fn status_vectors(
         "status-revoked",
         "The revocation bit is set.",
         &[&r3, &r2],
-        &[("status", "failed")],
+        &[("status", "failed:STATUS_REVOKED")],
         badge(both(&rev_set, 94_567, &sus_clear, 12)),
     );
     add(
         "status-suspended",
         "The suspension bit is set; the suspension entry comes second.",
         &[&r1, &r4],
-        &[("status", "failed")],
+        &[("status", "failed:STATUS_SUSPENDED")],
         badge(both(&rev_clear, 94_567, &sus_set, 12)),
     );
     add(
         "status-suspended-listed-first",
         "The suspension bit is set; the suspension entry comes first.",
         &[&r1, &r4],
-        &[("status", "failed")],
+        &[("status", "failed:STATUS_SUSPENDED")],
         badge(json!([
             entry(StatusPurpose::Suspension, &sus_set, 12),
             entry(StatusPurpose::Revocation, &rev_clear, 94_567)
@@ -699,7 +699,7 @@ fn status_vectors(
         "status-revoked-other-list-unreachable",
         "Revoked, while the suspension list cannot be had: revoked wins over unknown.",
         &[&r3],
-        &[("status", "failed")],
+        &[("status", "failed:STATUS_REVOKED")],
         badge(both(&rev_set, 94_567, &sus_clear, 12)),
     );
     add(
@@ -715,6 +715,16 @@ fn status_vectors(
         &[&r8],
         &[("status", "failed:STATUS_VERIFICATION_ERROR")],
         badge(entry(StatusPurpose::Revocation, &tampered_url, 5)),
+    );
+    // The issuer's own clear list, genuine and signed, served at the URL of the list in which
+    // the badge is revoked: its id names where it really belongs.
+    let in_place = format!("{rev_set}=lists/revocation-clear.json");
+    add(
+        "status-list-served-in-place",
+        "A genuine list of the same issuer whose id is another URL, served in place of the list the entry names.",
+        &[&in_place],
+        &[("status", "failed:STATUS_VERIFICATION_ERROR")],
+        badge(entry(StatusPurpose::Revocation, &rev_set, 94_567)),
     );
     add(
         "status-index-out-of-range",

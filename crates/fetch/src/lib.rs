@@ -6,11 +6,15 @@
 //! status list may be signed by a `did:web` key).
 //!
 //! By default the [`Fetcher`] sends requests only over `https`, never to loopback, private,
-//! link-local, shared or otherwise internal addresses (checked on IP literals and on every
-//! address a host name resolves to, redirects included), follows at most 3 redirects, reads
-//! at most 1 MiB, and gives up after 10 seconds. Responses are cached for the shortest of the
-//! HTTP `Cache-Control` max-age, a status list's own `ttl`, and the configured maximum age,
-//! so a revocation is seen within that bound. The cache is bounded by bytes
+//! link-local, shared or otherwise internal addresses (every special-purpose range of the IANA
+//! registries, IPv4 inside IPv6 included): URLs are read with the HTTP client's own WHATWG
+//! parser, so `127.1` or `0x7f000001` is checked as the `127.0.0.1` it becomes; every address a
+//! host name resolves to is checked before connecting, on every redirect; and the address
+//! connected to is checked again. No proxy is used, so the address checked is the address
+//! reached. It follows at most 3 redirects, reads at most 1 MiB, gives up after 10 seconds,
+//! and fetches at most 32 distinct URLs for one verification. Responses are cached for the
+//! shortest of the HTTP `Cache-Control` max-age, a status list's own `ttl`, and the configured
+//! maximum age, so a revocation is seen within that bound. The cache is bounded by bytes
 //! ([`FetchPolicy::cache_bytes`]), and what the pipeline found to be a trusted issuer's is kept
 //! apart from the rest ([`Fetcher::trusted`]).
 #![forbid(unsafe_code)]
@@ -29,7 +33,7 @@ use hallmark_core::verify::{ResolveError, Resources, Verifier};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use serde_json::Value;
 
-pub use guard::{is_internal, Guard};
+pub use guard::{is_internal, special_purpose, Guard};
 
 /// Why a fetch failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -73,6 +77,20 @@ pub enum FetchError {
         /// The limit, bytes.
         max: usize,
     },
+    /// One verification already fetched as many distinct URLs as it may.
+    #[error("{url} was not fetched: one verification fetches at most {max} distinct URLs")]
+    TooManyFetches {
+        /// The URL.
+        url: String,
+        /// The limit.
+        max: usize,
+    },
+    /// The policy itself is wrong (an allowed host that is not `host:port`).
+    #[error("invalid fetch policy: {reason}")]
+    Policy {
+        /// Why.
+        reason: String,
+    },
 }
 
 /// What the fetcher may do.
@@ -103,6 +121,10 @@ pub struct FetchPolicy {
     /// Fixed addresses for host names, consulted before DNS (like /etc/hosts). The guard
     /// still checks them.
     pub static_hosts: HashMap<String, Vec<IpAddr>>,
+    /// Distinct URLs one verification may fetch (DID documents, status lists, their issuers'
+    /// documents); what it asks for beyond them stays unresolved, so one credential naming
+    /// hundreds of hosts costs at most this many requests.
+    pub max_fetches: usize,
 }
 
 impl Default for FetchPolicy {
@@ -118,6 +140,7 @@ impl Default for FetchPolicy {
             extra_roots_pem: Vec::new(),
             offline: false,
             static_hosts: HashMap::new(),
+            max_fetches: 32,
         }
     }
 }
@@ -142,6 +165,7 @@ fn response_cost(url: &str, cached: &Cached) -> usize {
 #[derive(Debug, Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
+    guard: Arc<Guard>,
     policy: Arc<FetchPolicy>,
     local: Arc<HashMap<String, Arc<[u8]>>>,
     cache: Arc<ResponseCache>,
@@ -155,7 +179,8 @@ impl Fetcher {
     pub fn new(policy: FetchPolicy) -> Result<Self, FetchError> {
         // One process-wide rustls provider; installing twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let guard = Guard::new(&policy.insecure_hosts).with_private(&policy.private_hosts);
+        let guard = Guard::try_new(&policy.insecure_hosts, &policy.private_hosts)
+            .map_err(|reason| FetchError::Policy { reason })?;
         let redirect_guard = guard.clone();
         let mut roots = Vec::new();
         for pem in &policy.extra_roots_pem {
@@ -172,17 +197,19 @@ impl Fetcher {
             .connect_timeout(policy.timeout)
             .user_agent(concat!("hallmark/", env!("CARGO_PKG_VERSION")))
             .tls_certs_merge(roots)
+            // A proxy would resolve names itself, out of the guard's sight.
+            .no_proxy()
             .dns_resolver(Arc::new(GuardedResolver {
-                guard,
+                guard: guard.clone(),
                 static_hosts: policy.static_hosts.clone(),
             }))
             .redirect(reqwest::redirect::Policy::custom(move |attempt| {
                 if attempt.previous().len() > max_redirects {
                     return attempt.error(format!("more than {max_redirects} redirects"));
                 }
-                match redirect_guard.check_url(attempt.url().as_str()) {
+                match redirect_guard.check(attempt.url()) {
                     Ok(()) => attempt.follow(),
-                    Err(reason) => attempt.error(reason),
+                    Err(reason) => attempt.error(Refusal(reason)),
                 }
             }))
             .build()
@@ -192,6 +219,7 @@ impl Fetcher {
             })?;
         Ok(Self {
             client,
+            guard: Arc::new(guard),
             local: Arc::new(HashMap::new()),
             cache: Arc::new(ResponseCache::new(
                 Budget::split(policy.cache_bytes),
@@ -259,19 +287,23 @@ impl Fetcher {
         if let Some(bytes) = self.fresh(url) {
             return Ok(bytes);
         }
-        let guard =
-            Guard::new(&self.policy.insecure_hosts).with_private(&self.policy.private_hosts);
-        let target = guard.rewrite(url).map_err(|reason| FetchError::Refused {
+        let refused = |reason| FetchError::Refused {
             url: url.to_owned(),
             reason,
-        })?;
-        let unreachable = |e: reqwest::Error| FetchError::Unreachable {
-            url: url.to_owned(),
-            reason: error_chain(&e),
+        };
+        let target = self.guard.rewrite(url).map_err(refused)?;
+        // A refusal by the resolver or the redirect policy is a refusal, not a network error:
+        // it happened before any connection, whether or not anything listens there.
+        let unreachable = |e: reqwest::Error| match refusal_in(&e) {
+            Some(reason) => refused(reason),
+            None => FetchError::Unreachable {
+                url: url.to_owned(),
+                reason: error_chain(&e),
+            },
         };
         let mut response = self
             .client
-            .get(&target)
+            .get(target)
             .header(
                 "accept",
                 "application/json, application/ld+json, application/vc+ld+json, application/vc",
@@ -279,6 +311,12 @@ impl Fetcher {
             .send()
             .await
             .map_err(unreachable)?;
+        // Defence in depth: the address connected to, whatever led there.
+        match response.remote_addr() {
+            Some(addr) => self.guard.check_connected(response.url(), addr),
+            None => Err("the address connected to is not known".to_owned()),
+        }
+        .map_err(refused)?;
         let status = response.status();
         if !status.is_success() {
             return Err(FetchError::Status {
@@ -368,6 +406,30 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
+/// Why the guard refused a request, as an error the HTTP client carries back.
+#[derive(Debug)]
+struct Refusal(String);
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// The guard's refusal somewhere in an error's chain of sources.
+fn refusal_in(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut source = Some(e);
+    while let Some(s) = source {
+        if let Some(r) = s.downcast_ref::<Refusal>() {
+            return Some(r.0.clone());
+        }
+        source = s.source();
+    }
+    None
+}
+
 /// Resolves host names, refusing any whose addresses include an internal one.
 struct GuardedResolver {
     guard: Guard,
@@ -391,7 +453,7 @@ impl Resolve for GuardedResolver {
                 return Err(format!("{host} has no addresses").into());
             }
             for addr in &addrs {
-                guard.check_resolved(&host, addr.ip())?;
+                guard.check_resolved(&host, addr.ip()).map_err(Refusal)?;
             }
             let addrs: Addrs = Box::new(addrs.into_iter());
             Ok(addrs)
@@ -458,6 +520,8 @@ pub async fn with_fetched<T>(fetcher: &Fetcher, work: impl Fn(&dyn Resources) ->
         missing: Mutex::new(Vec::new()),
     };
     let mut result = work(&snapshot);
+    let max = fetcher.policy.max_fetches;
+    let mut fetches = 0;
     for _ in 0..MAX_ROUNDS {
         let missing: Vec<String> =
             std::mem::take(&mut *snapshot.missing.lock().unwrap_or_else(|p| p.into_inner()));
@@ -469,7 +533,16 @@ pub async fn with_fetched<T>(fetcher: &Fetcher, work: impl Fn(&dyn Resources) ->
             break;
         }
         for url in new {
-            let fetched = fetcher.get(&url).await;
+            // Local copies cost no request.
+            let fetched = if fetcher.local.contains_key(&url) || fetches < max {
+                fetches += usize::from(!fetcher.local.contains_key(&url));
+                fetcher.get(&url).await
+            } else {
+                Err(FetchError::TooManyFetches {
+                    url: url.clone(),
+                    max,
+                })
+            };
             snapshot.found.insert(url, fetched);
         }
         result = work(&snapshot);

@@ -318,10 +318,14 @@ fn problem_details(checks: &[Value]) -> Vec<Value> {
                 },
                 str::to_owned,
             );
-            let kind = c["code"].as_str().map_or_else(
-                || format!("urn:hallmark:check:{}", c["check"].as_str().unwrap_or("")),
-                |code| format!("https://www.w3.org/TR/vc-data-model#{code}"),
-            );
+            let kind = match c["code"].as_str() {
+                None => format!("urn:hallmark:check:{}", c["check"].as_str().unwrap_or("")),
+                // Hallmark's own codes (a revoked or suspended status) are not the W3C's.
+                Some(code @ ("STATUS_REVOKED" | "STATUS_SUSPENDED")) => {
+                    format!("urn:hallmark:code:{code}")
+                }
+                Some(code) => format!("https://www.w3.org/TR/vc-data-model#{code}"),
+            };
             json!({"type": kind, "title": title, "detail": c["detail"], "check": c["check"]})
         })
         .collect()

@@ -580,6 +580,12 @@ async fn status_lists_are_fetched_cached_and_revocation_shows_within_the_bound()
                 "{}",
                 r.body
             );
+            // A machine-readable code, and not a W3C one.
+            assert_eq!(outcome(&r, "status"), "failed:STATUS_REVOKED");
+            assert_eq!(
+                r.body["problemDetails"][0]["type"],
+                "urn:hallmark:code:STATUS_REVOKED"
+            );
             break;
         }
         assert!(
@@ -672,4 +678,81 @@ async fn message_status_is_reported_and_follows_the_issuer() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// A listener on 127.0.0.1 that accepts and drops connections; [`Tripwire::connections`]
+/// counts them (a sentinel connection made last is accepted after every earlier one).
+struct Tripwire {
+    port: u16,
+    accepted: std::sync::mpsc::Receiver<std::net::SocketAddr>,
+}
+
+impl Tripwire {
+    fn new() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, accepted) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                if tx.send(stream.peer_addr().unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        Self { port, accepted }
+    }
+
+    fn connections(&self) -> usize {
+        let sentinel = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let me = sentinel.local_addr().unwrap();
+        let mut n = 0;
+        while self.accepted.recv_timeout(Duration::from_secs(30)).unwrap() != me {
+            n += 1;
+        }
+        n
+    }
+}
+
+#[tokio::test]
+async fn verify_by_url_never_reaches_loopback_however_spelled() {
+    let trip = Tripwire::new();
+    let port = trip.port;
+    // The allow lists hold the listener's port, for other hosts.
+    let s = state(VerifierConfig {
+        insecure_hosts: vec![format!("allowed.example:{port}")],
+        private_hosts: vec![format!("private.example:{port}")],
+        ..VerifierConfig::default()
+    });
+    for host in [
+        "127.0.0.1",
+        "2130706433",
+        "0x7f000001",
+        "017700000001",
+        "127.1",
+        "0x7f.1",
+        "0177.0.0.1",
+        "127.0.0.1.",
+        "0",
+        "%31%32%37.0.0.1",
+        "\u{ff11}\u{ff12}\u{ff17}.\u{ff10}.\u{ff10}.\u{ff11}",
+        "[::ffff:127.0.0.1]",
+        "[::ffff:7f00:1]",
+        "localhost",
+    ] {
+        for scheme in ["https", "http"] {
+            let url = format!("{scheme}://{host}:{port}/x");
+            let r = send(
+                &s,
+                "/verify",
+                "application/json",
+                json!({ "url": url }).to_string().into_bytes(),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{url}: {}", r.body);
+            assert_eq!(r.content_type, "application/problem+json", "{url}");
+            let detail = r.body["detail"].as_str().unwrap();
+            assert!(detail.contains("refused to fetch"), "{url}: {detail}");
+        }
+    }
+    assert_eq!(trip.connections(), 0);
 }

@@ -20,7 +20,7 @@ use crate::credential::{self, Shape};
 use crate::datetime;
 use crate::did::{did_web_url, ControllerDocument, Did, Relationship, VerificationMethodId};
 use crate::json;
-use crate::jsonld::Limits;
+use crate::jsonld::{self, Limits};
 use crate::keys::PublicKey;
 use crate::proof::{self, KeyLookupError, ProofFailure, ProofResult};
 use crate::report::{Check, CheckId, ErrorCode, Outcome, Report};
@@ -94,6 +94,7 @@ pub struct Verifier {
     clock_skew: Duration,
     trust: Option<TrustList>,
     max_list_bytes: usize,
+    work_budget: u64,
     caches: Caches,
 }
 
@@ -305,6 +306,11 @@ impl Caches {
     }
 }
 
+/// The canonicalization work one verification may take by default, in steps (about 1 µs
+/// each): two documents at their cap ([`jsonld::Limits::max_work`], 25,000), some 40 ms of one
+/// core here. A badge takes a few hundred steps.
+pub const DEFAULT_WORK_BUDGET: u64 = 50_000;
+
 /// The default tolerance for clocks that disagree: five minutes.
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::minutes(5);
 
@@ -317,6 +323,7 @@ impl Verifier {
             clock_skew: DEFAULT_CLOCK_SKEW,
             trust: None,
             max_list_bytes: DEFAULT_MAX_DECODED_BYTES,
+            work_budget: DEFAULT_WORK_BUDGET,
             caches: Caches::default(),
         }
     }
@@ -385,14 +392,30 @@ impl Verifier {
             cache: &self.caches.signatures,
             trusted: &trusted,
         };
+        let limits = documents.limits.clone();
         proof::verify_cached(
             document,
             purpose,
             self.now,
-            &Limits::default(),
+            &limits,
             &signatures,
             &mut |vm| documents.key(vm),
         )
+    }
+
+    /// Sets the canonicalization work one verification may take in all, in steps
+    /// ([`jsonld::WorkBudget`]; default [`DEFAULT_WORK_BUDGET`]): every proof, chained proof
+    /// and status list of one credential draws on it.
+    #[must_use]
+    pub fn work_budget(mut self, steps: u64) -> Self {
+        self.work_budget = steps;
+        self
+    }
+
+    /// A fresh budget of [`Verifier::work_budget`] steps, for the `_within` functions when one
+    /// request verifies several documents (a presentation and its credentials).
+    pub fn new_work_budget(&self) -> jsonld::WorkBudget {
+        jsonld::WorkBudget::new(self.work_budget)
     }
 
     /// Verifies the proofs of any secured document for `purpose` (e.g. a holder's
@@ -407,7 +430,20 @@ impl Verifier {
         controller: Option<&str>,
         resources: &dyn Resources,
     ) -> (Check, Option<Check>) {
-        let mut documents = DocumentCache::new(resources, self);
+        let budget = self.new_work_budget();
+        self.verify_proofs_within(document, purpose, controller, resources, &budget)
+    }
+
+    /// [`Verifier::verify_proofs`] drawing on a caller's work budget.
+    pub fn verify_proofs_within(
+        &self,
+        document: &Map<String, Value>,
+        purpose: Relationship,
+        controller: Option<&str>,
+        resources: &dyn Resources,
+        budget: &jsonld::WorkBudget,
+    ) -> (Check, Option<Check>) {
+        let mut documents = DocumentCache::new(resources, self, budget);
         let proofs = self.proofs(document, purpose, &mut documents);
         let binding = controller
             .map(|c| binding_check(Some(c), "the holder", purpose, &proofs, &mut documents));
@@ -433,8 +469,19 @@ impl Verifier {
     }
 
     /// Verifies a credential already parsed (with [`json::parse`], so duplicate keys were
-    /// refused).
+    /// refused), within a fresh work budget of [`Verifier::work_budget`] steps.
     pub fn verify_value(&self, value: &Value, resources: &dyn Resources) -> Report {
+        self.verify_value_within(value, resources, &self.new_work_budget())
+    }
+
+    /// [`Verifier::verify_value`] drawing on a caller's work budget: one budget for every
+    /// credential of a presentation, or for every pass of a fetch-and-verify loop.
+    pub fn verify_value_within(
+        &self,
+        value: &Value,
+        resources: &dyn Resources,
+        budget: &jsonld::WorkBudget,
+    ) -> Report {
         let Some(document) = value.as_object() else {
             return Report::from_checks(
                 only_parse_failed(
@@ -463,7 +510,7 @@ impl Verifier {
             }
         });
 
-        let mut documents = DocumentCache::new(resources, self);
+        let mut documents = DocumentCache::new(resources, self, budget);
         let proofs = self.proofs(document, Relationship::AssertionMethod, &mut documents);
         checks.push(proof_check(&proofs));
         checks.push(issuer_check(&shape, &proofs, &mut documents));
@@ -977,14 +1024,21 @@ struct DocumentCache<'r> {
     resources: &'r dyn Resources,
     verifier: &'r Verifier,
     seen: Vec<(String, Result<Arc<ControllerDocument>, ResolveError>)>,
+    /// JSON-LD limits with this verification's shared work budget.
+    limits: Limits,
 }
 
 impl<'r> DocumentCache<'r> {
-    fn new(resources: &'r dyn Resources, verifier: &'r Verifier) -> Self {
+    fn new(
+        resources: &'r dyn Resources,
+        verifier: &'r Verifier,
+        budget: &jsonld::WorkBudget,
+    ) -> Self {
         Self {
             resources,
             verifier,
             seen: Vec::new(),
+            limits: Limits::default().budget(budget.clone()),
         }
     }
 

@@ -1,7 +1,8 @@
-//! Issue 10 item 1: a credential built to make RDFC-1.0 explode (`tests/vectors/hostile/`: the
-//! complete bipartite graph K(7, 6) of blank nodes, 1 KB) is refused once its work budget is
-//! spent, and one budget covers every proof of a verification, chained proofs included. On the
-//! code before Hallmark's own RDFC-1.0 this ran for minutes (oxrdf cannot be stopped).
+//! Issue 10 item 1: credentials built to make RDFC-1.0 explode (`tests/vectors/hostile/`: the
+//! complete bipartite graphs K(7, 6) and K(6, 6) of blank nodes, 1 KB) are refused — by the
+//! estimate, or once the work meter reaches the cap — and one budget covers every proof of a
+//! verification, chained proofs included. On the code before Hallmark's own RDFC-1.0 these ran
+//! for minutes and ~19 s (oxrdf cannot be stopped).
 
 use hallmark_core::jsonld::WorkBudget;
 use hallmark_core::report::{CheckId, Outcome};
@@ -11,9 +12,13 @@ use serde_json::{json, Value};
 /// The vector, its predicate renamed by `tag`: canonicalization results are remembered by
 /// document, so each test (and each credential of one) needs a document of its own.
 fn bipartite(tag: &str) -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/vectors/hostile/bipartite-7x6.json"
+    vector("bipartite-6x6.json", tag)
+}
+
+fn vector(file: &str, tag: &str) -> Value {
+    let path = format!(
+        "{}/../../tests/vectors/hostile/{file}",
+        env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(path).unwrap();
     let text = text.replace(
@@ -44,9 +49,9 @@ fn the_bipartite_credential_is_refused_within_its_budget() {
         Some("PROOF_TRANSFORMATION_ERROR")
     );
     assert!(proof.detail.contains("work budget"), "{}", proof.detail);
-    // Stopped at the document's cap (100,000 steps), within the verification's budget.
+    // Stopped at the document's cap (25,000 steps), within the verification's budget.
     assert!(
-        budget.spent() > 100_000 && budget.spent() <= DEFAULT_WORK_BUDGET,
+        budget.spent() > 25_000 && budget.spent() <= DEFAULT_WORK_BUDGET,
         "{}",
         budget.spent()
     );
@@ -79,7 +84,7 @@ fn a_chain_of_poisoned_proofs_shares_one_budget() {
     let report = verifier.verify_value_within(&credential, &Offline, &budget);
     assert!(!report.verified);
     assert_eq!(proof_check(&report).outcome, Outcome::Failed);
-    // Twenty documents of ~100,000 steps each did not get 2,000,000 steps: the budget ran out.
+    // Twenty documents of 25,000 steps each did not get 500,000 steps: the budget ran out.
     assert_eq!(budget.spent(), DEFAULT_WORK_BUDGET);
 }
 
@@ -100,4 +105,22 @@ fn one_budget_for_several_credentials() {
         "the last is refused for the spent budget: {}",
         last.detail
     );
+}
+
+/// K(7, 6), the issue's request: its estimate is over the cap, so nothing is spent at all.
+#[test]
+fn the_seven_by_six_credential_is_refused_by_the_estimate() {
+    let verifier = Verifier::new(time::OffsetDateTime::now_utc());
+    let budget = verifier.new_work_budget();
+    let report =
+        verifier.verify_value_within(&vector("bipartite-7x6.json", "7x6"), &Offline, &budget);
+    let proof = proof_check(&report);
+    assert_eq!(proof.outcome, Outcome::Failed);
+    assert!(
+        proof.detail.contains("74880 hash steps"),
+        "{}",
+        proof.detail
+    );
+    // A few steps for the proof configuration; none for the poisoned document.
+    assert!(budget.spent() < 100, "{}", budget.spent());
 }

@@ -305,3 +305,27 @@ fn one_budget_is_shared_by_every_document_of_a_request() {
     assert!(stopped, "the shared budget never ran out");
     assert_eq!(shared.spent(), 5_000);
 }
+
+#[test]
+#[ignore]
+fn probe_costs() {
+    for (a, b) in [
+        (3, 3),
+        (4, 3),
+        (4, 4),
+        (5, 4),
+        (5, 5),
+        (6, 5),
+        (6, 6),
+        (7, 6),
+    ] {
+        let t = std::time::Instant::now();
+        let r =
+            jsonld::canonicalize_dataset(bipartite(a, b), &Limits::default().max_work(3_000_000));
+        eprintln!(
+            "K({a},{b}): {:?} in {:?}",
+            r.map(|x| x.1.steps),
+            t.elapsed()
+        );
+    }
+}

@@ -248,7 +248,7 @@ impl Default for Limits {
             max_document_bytes: 256 * 1024,
             max_depth: 32,
             max_blank_nodes: 1024,
-            max_work: 100_000,
+            max_work: 25_000,
             budget: None,
         }
     }

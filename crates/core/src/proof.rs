@@ -843,3 +843,47 @@ fn is_prefix(proof_context: &Value, doc_context: Option<&Value>) -> bool {
     let (p, d) = (as_slice(proof_context), as_slice(doc));
     p.len() <= d.len() && d[..p.len()] == *p
 }
+
+#[cfg(test)]
+mod signature_cache_tests {
+    use super::*;
+
+    #[test]
+    fn trusted_signatures_survive_a_flood_and_the_bytes_stay_bounded() {
+        // Room for four signatures in each half.
+        let entry = SignatureCache::new(0).cache.entry_bytes(&[0; 32], &());
+        let cache = SignatureCache::new(8 * entry);
+        let trusted = SecretKey::from_seed(&[1; 32]);
+        let attacker = SecretKey::from_seed(&[2; 32]);
+        let hash = [7u8; 64];
+        let good = trusted.sign(&hash);
+        assert!(cache.verify(&trusted.public_key(), &hash, &good, Standing::Trusted));
+        for i in 0..40u8 {
+            let hash = [i; 64];
+            let signature = attacker.sign(&hash);
+            assert!(cache.verify(
+                &attacker.public_key(),
+                &hash,
+                &signature,
+                Standing::Untrusted
+            ));
+            let usage = cache.usage();
+            assert!(
+                usage.untrusted_bytes <= cache.budget().untrusted,
+                "{usage:?}"
+            );
+        }
+        let usage = cache.usage();
+        assert_eq!(usage.trusted_entries, 1);
+        assert_eq!(usage.untrusted_entries, 4);
+        // A signature that does not verify is never remembered.
+        let mut bad = good;
+        bad[0] ^= 1;
+        assert!(!cache.verify(&trusted.public_key(), &hash, &bad, Standing::Trusted));
+        assert_eq!(cache.usage().trusted_entries, 1);
+        // A budget of 0 remembers nothing.
+        let none = SignatureCache::new(0);
+        assert!(none.verify(&trusted.public_key(), &hash, &good, Standing::Trusted));
+        assert_eq!(none.usage().entries(), 0);
+    }
+}

@@ -66,7 +66,7 @@ fn serve_error(e: impl std::fmt::Display) -> CliError {
     CliError::Serve(e.to_string())
 }
 
-/// Runs `hallmark serve` until Ctrl-C.
+/// Runs `hallmark serve` until SIGINT or SIGTERM, then finishes the requests in flight.
 ///
 /// # Errors
 /// [`CliError::Serve`] naming the configuration problem, database or address.
@@ -112,16 +112,9 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             state.store().backend(),
             state.config().cryptosuite
         );
-        match state.config().tls.clone() {
-            None => hallmark_issuer::serve(state, listener)
-                .await
-                .map_err(serve_error)?,
-            Some((cert, key)) => {
-                let app = hallmark_issuer::router(state)
-                    .into_make_service_with_connect_info::<std::net::SocketAddr>();
-                serve_https(app, listener, &cert, &key).await?;
-            }
-        }
+        hallmark_issuer::serve(state, listener, hallmark_http::shutdown_signal())
+            .await
+            .map_err(serve_error)?;
         tracing::info!("stopped");
         Ok(0)
     })
@@ -191,7 +184,8 @@ async fn bind(addr: std::net::SocketAddr) -> Result<tokio::net::TcpListener, Cli
         .map_err(|e| CliError::Serve(format!("cannot listen on {addr}: {e}")))
 }
 
-/// Runs `hallmark verifier serve` until Ctrl-C.
+/// Runs `hallmark verifier serve` until SIGINT or SIGTERM, then finishes the requests in
+/// flight.
 ///
 /// # Errors
 /// [`CliError::Serve`] for configuration problems or an address in use.
@@ -233,55 +227,10 @@ pub fn verifier(command: VerifierCommand) -> Result<u8, CliError> {
             "http"
         };
         tracing::info!("verifier listening on {scheme}://{addr}");
-        match state.config().tls.clone() {
-            None => hallmark_verifier::serve(state, listener)
-                .await
-                .map_err(serve_error)?,
-            Some((cert, key)) => {
-                serve_https(
-                    hallmark_verifier::make_service(state),
-                    listener,
-                    &cert,
-                    &key,
-                )
-                .await?
-            }
-        }
+        hallmark_verifier::serve(state, listener, hallmark_http::shutdown_signal())
+            .await
+            .map_err(serve_error)?;
+        tracing::info!("stopped");
         Ok(0)
     })
-}
-
-/// Serves `app` over https (rustls) until Ctrl-C, with the certificate chain and key in PEM.
-async fn serve_https(
-    app: axum::extract::connect_info::IntoMakeServiceWithConnectInfo<
-        axum::Router,
-        std::net::SocketAddr,
-    >,
-    listener: tokio::net::TcpListener,
-    cert: &std::path::Path,
-    key: &std::path::Path,
-) -> Result<(), CliError> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
-        .await
-        .map_err(|e| {
-            CliError::Serve(format!(
-                "TLS certificate {} or key {}: {e}",
-                cert.display(),
-                key.display()
-            ))
-        })?;
-    let listener = listener.into_std().map_err(serve_error)?;
-    let handle = axum_server::Handle::new();
-    let stopper = handle.clone();
-    tokio::spawn(async move {
-        let _ = tokio::signal::ctrl_c().await;
-        stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
-    });
-    axum_server::from_tcp_rustls(listener, tls)
-        .map_err(serve_error)?
-        .handle(handle)
-        .serve(app)
-        .await
-        .map_err(serve_error)
 }

@@ -462,14 +462,16 @@ impl Resolve for GuardedResolver {
 }
 
 /// What one verification run had fetched, as the core's [`Resources`]; records what it was
-/// asked for and did not have.
-struct Snapshot<'f> {
-    fetcher: &'f Fetcher,
+/// asked for and did not have. Owned, so a pass of [`with_fetched_by`] can take it to
+/// another thread.
+#[derive(Debug)]
+pub struct Snapshot {
+    fetcher: Fetcher,
     found: HashMap<String, Result<Arc<[u8]>, FetchError>>,
     missing: Mutex<Vec<String>>,
 }
 
-impl Resources for Snapshot<'_> {
+impl Resources for Snapshot {
     fn fetch(&self, url: &str) -> Result<Arc<[u8]>, ResolveError> {
         // What the fetcher holds fresh is used at once: a warm verifier runs the pipeline once.
         if let Some(bytes) = self.fetcher.cached(url) {
@@ -514,12 +516,35 @@ pub async fn verify(verifier: &Verifier, credential: &Value, fetcher: &Fetcher) 
 /// Runs `work` (which does no I/O) with what it asks `fetcher` for: runs it, fetches the
 /// URLs it asked for and did not have, and runs it again, until it needs nothing new.
 pub async fn with_fetched<T>(fetcher: &Fetcher, work: impl Fn(&dyn Resources) -> T) -> T {
-    let mut snapshot = Snapshot {
-        fetcher,
+    let pass = |snapshot: Snapshot| {
+        let result = work(&snapshot);
+        std::future::ready(Ok::<_, std::convert::Infallible>((result, snapshot)))
+    };
+    match with_fetched_by(fetcher, pass).await {
+        Ok(result) => result,
+        Err(never) => match never {},
+    }
+}
+
+/// As [`with_fetched`], with each pass of the work run by `pass`, which gets the snapshot and
+/// hands it back with the result: the snapshot is owned and `Send`, so the pass may run on a
+/// blocking pool. An error of a pass ends the whole.
+///
+/// # Errors
+/// The first error of `pass`.
+pub async fn with_fetched_by<T, E, Fut>(
+    fetcher: &Fetcher,
+    mut pass: impl FnMut(Snapshot) -> Fut,
+) -> Result<T, E>
+where
+    Fut: std::future::Future<Output = Result<(T, Snapshot), E>>,
+{
+    let snapshot = Snapshot {
+        fetcher: fetcher.clone(),
         found: HashMap::new(),
         missing: Mutex::new(Vec::new()),
     };
-    let mut result = work(&snapshot);
+    let (mut result, mut snapshot) = pass(snapshot).await?;
     let max = fetcher.policy.max_fetches;
     let mut fetches = 0;
     for _ in 0..MAX_ROUNDS {
@@ -545,9 +570,9 @@ pub async fn with_fetched<T>(fetcher: &Fetcher, work: impl Fn(&dyn Resources) ->
             };
             snapshot.found.insert(url, fetched);
         }
-        result = work(&snapshot);
+        (result, snapshot) = pass(snapshot).await?;
     }
-    result
+    Ok(result)
 }
 
 /// Fetches one URL as bytes for the CLI's `verify https://…` inputs.

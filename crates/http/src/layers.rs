@@ -13,6 +13,7 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode}
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 use tracing::Instrument;
@@ -31,14 +32,19 @@ pub struct RequestId(pub HeaderValue);
 
 /// Wraps a service's router in the shared layers: request ids and spans, panics as 500
 /// problems, `request_timeout` (answered 408), and problem details for every error.
+///
+/// They wrap the router as a whole (not each route, as `Router::layer` would), so they see
+/// its final answers: a 405 with its `Allow` header, the fallback's 404.
 pub fn layers(router: Router, request_timeout: Duration) -> Router {
-    router
+    let service = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(envelope))
+        .layer(CatchPanicLayer::custom(panicked))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             request_timeout,
         ))
-        .layer(CatchPanicLayer::custom(panicked))
-        .layer(axum::middleware::from_fn(envelope))
+        .service(router);
+    Router::new().fallback_service(service)
 }
 
 /// A handler panicked: log what it said, answer a 500 problem (the connection lives on).

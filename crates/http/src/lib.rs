@@ -23,6 +23,6 @@ mod problem;
 mod serve;
 
 pub use layers::{layers, RequestId, REQUEST_TIMEOUT, X_REQUEST_ID};
-pub use pool::{BlockingPool, PoolConfig, PoolError};
+pub use pool::{BlockingPool, PoolConfig, PoolError, OVERLOAD_AFTER};
 pub use problem::{Problem, PROBLEM_JSON};
 pub use serve::{raise_open_file_limit, serve, shutdown_signal, ServeConfig, ServeError, Tls};

@@ -114,7 +114,11 @@ async fn every_error_is_problem_json() {
         "no such endpoint",
     );
     let r = call(Request::delete("/ok").body(Body::empty()).unwrap()).await;
-    assert_problem(&r, StatusCode::METHOD_NOT_ALLOWED, "DELETE is not allowed");
+    assert_problem(
+        &r,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "DELETE is not allowed on this path; allowed: GET,HEAD",
+    );
     assert!(
         r.headers.contains_key("allow"),
         "405 keeps its Allow header"

@@ -1,12 +1,12 @@
 //! The blocking pool sheds load rather than queueing without bound, and answers by the
 //! deadline. The clock is tokio's paused one: no test waits for real time.
 
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use hallmark_http::{BlockingPool, PoolConfig, PoolError, Problem};
+use hallmark_http::{BlockingPool, PoolConfig, PoolError, Problem, OVERLOAD_AFTER};
 use tokio::time::Instant;
 
 fn pool(workers: usize, max_waiting: usize) -> BlockingPool {
@@ -121,4 +121,35 @@ async fn the_deadline_answers_even_while_the_work_runs_on() {
         Err(PoolError::Busy)
     ));
     release.send(()).unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn when_overloaded_the_newest_waiter_is_served_first() {
+    let p = pool(1, 8);
+    let (release, running) = occupy(&p).await;
+    let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let waiter = |name: &'static str| {
+        let (p, order) = (p.clone(), order.clone());
+        tokio::spawn(async move {
+            let far = Instant::now() + Duration::from_secs(3600);
+            p.run(far, move || order.lock().unwrap().push(name))
+                .await
+                .unwrap();
+        })
+    };
+    // Under the overload threshold: first come, first served.
+    let first = waiter("first");
+    tokio::task::yield_now().await;
+    let second = waiter("second");
+    tokio::task::yield_now().await;
+    // The oldest has now waited past the threshold: the newest goes first.
+    tokio::time::advance(OVERLOAD_AFTER * 2).await;
+    let newest = waiter("newest");
+    tokio::task::yield_now().await;
+    release.send(()).unwrap();
+    running.await.unwrap();
+    for w in [first, second, newest] {
+        w.await.unwrap();
+    }
+    assert_eq!(*order.lock().unwrap(), ["newest", "second", "first"]);
 }

@@ -36,6 +36,7 @@ struct File {
     max_body_bytes: usize,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    max_connections: Option<usize>,
 }
 
 fn default_keys() -> PathBuf {
@@ -90,6 +91,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Serve https with this certificate chain and key (PEM); plain HTTP when absent.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// Open connections at most (default 1024); more wait until one closes.
+    pub max_connections: usize,
+    /// The blocking pool signing runs on (default: 2 workers per core, a 5 s deadline).
+    pub signing: hallmark_http::PoolConfig,
 }
 
 /// Overrides from the command line (the environment is read by [`Config::load`]).
@@ -223,6 +228,11 @@ impl Config {
         };
         Ok(Self {
             tls,
+            max_connections: file
+                .max_connections
+                .unwrap_or(hallmark_http::ServeConfig::default().max_connections)
+                .max(1),
+            signing: hallmark_http::PoolConfig::default(),
             issuer_id: file.issuer_id,
             issuer_name: file.issuer_name,
             issuer_url: file.issuer_url,

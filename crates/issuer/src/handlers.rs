@@ -62,17 +62,37 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
+/// The caller of the VC API's `POST /credentials/issue`: the name of a valid token, or
+/// `vc-api` when the endpoint is open. Read from the headers, so an unauthenticated request
+/// is refused before its body is read.
+pub struct IssueCaller(pub String);
+
+impl FromRequestParts<AppState> for IssueCaller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        if state.config().open_issue_endpoint {
+            Ok(Self("vc-api".to_owned()))
+        } else {
+            Ok(Self(authenticate(&parts.headers, state).await?.0))
+        }
+    }
+}
+
+/// The token of `Authorization: Bearer <token>`; the scheme is case-insensitive
+/// (RFC 9110 §11.1).
+fn bearer_token(value: &HeaderValue) -> Option<&str> {
+    let (scheme, token) = value.to_str().ok()?.trim_start().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 async fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Admin, Problem> {
     let hint = "send Authorization: Bearer <token>; create one with `hallmark token create`";
     let value = headers
         .get(header::AUTHORIZATION)
         .ok_or_else(|| Problem::unauthorized(format!("no token: {hint}")))?;
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
+    let token = bearer_token(value)
         .ok_or_else(|| Problem::unauthorized(format!("malformed Authorization header: {hint}")))?;
     let hash = token_hash(token);
     let row = state.store().token_by_hash(&hash).await?;
@@ -610,6 +630,8 @@ async fn issue_with(
     build: impl Fn(&str, Vec<Value>) -> Result<Map<String, Value>, Problem>,
 ) -> Result<(CredentialRow, Value), Problem> {
     let internal = |e: &dyn std::fmt::Display| Problem::internal("issuance", e);
+    // One deadline for every signing attempt of this request.
+    let deadline = state.pool().deadline();
     for _ in 0..32 {
         let uuid = uuid_v4().map_err(|e| internal(&e))?;
         let mut entries = Vec::new();
@@ -646,8 +668,12 @@ async fn issue_with(
             .and_then(Value::as_str)
             .and_then(|t| datetime::parse(t).ok())
             .map(|t| t.unix_timestamp());
+        // Canonicalization (rdfc) is CPU work: off the async threads.
+        let signer = state.clone();
         let mut signed = state
-            .sign(unsigned, cryptosuite)
+            .pool()
+            .run(deadline, move || signer.sign(unsigned, cryptosuite))
+            .await?
             .map_err(|e| Problem::invalid(format!("cannot sign: {e}")))?;
         if approval.is_some() {
             // A badge: the OB 3.0 JSON Schema wants `proof` as an array.
@@ -978,15 +1004,10 @@ pub struct IssueOptions {
 
 /// VC API `POST /credentials/issue`: signs the given credential as this issuer.
 pub async fn vc_issue(
+    IssueCaller(actor): IssueCaller,
     State(state): State<AppState>,
-    headers: HeaderMap,
     ApiJson(body): ApiJson<IssueRequest>,
 ) -> Result<Response, Problem> {
-    let actor = if state.config().open_issue_endpoint {
-        "vc-api".to_owned()
-    } else {
-        authenticate(&headers, &state).await?.0
-    };
     let Value::Object(mut credential) = body.credential else {
         return Err(Problem::invalid("credential must be a JSON object"));
     };

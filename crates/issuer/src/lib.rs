@@ -6,7 +6,10 @@
 //! and its audit entry are committed before the response is sent, and a status change
 //! re-signs its list in the same transaction, so the list served next already shows it.
 //!
-//! [`router`] builds the whole HTTP API, so tests drive it without a socket.
+//! [`router`] builds the whole HTTP API, so tests drive it without a socket; it sits behind
+//! the shared [`hallmark_http`] layer (problem details for every error, request ids, the
+//! request timeout), and [`serve`] runs it with that crate's server. Signing (RDF
+//! canonicalization for `eddsa-rdfc-2022`) runs on a bounded blocking pool.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -19,16 +22,15 @@ pub mod program;
 mod slots;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use hallmark_core::status::{Bitstring, StatusListSpec, StatusPurpose, MIN_ENTRIES};
+use hallmark_http::{BlockingPool, ServeConfig, ServeError, Tls};
 use hallmark_store::{AuditEntry, StatusListRow, Store, TokenRow};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
-use tower_http::timeout::TimeoutLayer;
 
 pub use config::{Config, ConfigError, Overrides};
 pub use keys::IssuerKeys;
@@ -73,6 +75,8 @@ struct Inner {
     keys: IssuerKeys,
     store: Store,
     draws: slots::IndexDraws,
+    /// Where signing runs: off the async threads, bounded, with a deadline.
+    pool: BlockingPool,
 }
 
 impl AppState {
@@ -94,6 +98,7 @@ impl AppState {
         })?;
         let keys = IssuerKeys::load(&config.keys_dir, config.issuer_id.as_deref())?;
         let store = Store::connect(&config.database_url).await?;
+        let pool = BlockingPool::new(config.signing);
         let state = Self {
             inner: Arc::new(Inner {
                 config,
@@ -101,6 +106,7 @@ impl AppState {
                 keys,
                 store,
                 draws: slots::IndexDraws::default(),
+                pool,
             }),
         };
         let moves = state
@@ -138,6 +144,11 @@ impl AppState {
     /// The keys.
     pub fn keys(&self) -> &IssuerKeys {
         &self.inner.keys
+    }
+
+    /// The blocking pool signing runs on.
+    pub fn pool(&self) -> &BlockingPool {
+        &self.inner.pool
     }
 
     /// The public URL of a status list.
@@ -306,10 +317,10 @@ fn uuid_v4() -> Result<String, String> {
 
 /// The whole HTTP API (DESIGN §5): admin under `/api/v1` (bearer tokens), public read-only
 /// documents, and the VC API `POST /credentials/issue`. Bodies are limited to the configured
-/// size and requests to 10 seconds.
+/// size and requests to 10 seconds; every error is problem details.
 pub fn router(state: AppState) -> Router {
     let limit = state.inner.config.max_body_bytes;
-    Router::new()
+    let app = Router::new()
         .route("/api/v1/program", get(handlers::program))
         .route(
             "/api/v1/partners",
@@ -337,38 +348,29 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(handlers::health))
         .fallback(handlers::not_found)
         .layer(DefaultBodyLimit::max(limit))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(10),
-        ))
-        .with_state(state)
+        .with_state(state);
+    hallmark_http::layers(app, hallmark_http::REQUEST_TIMEOUT)
 }
 
-/// Serves the API on `listener` until Ctrl-C (or SIGTERM).
+/// Serves the API on `listener` over http, or https when the configuration names a
+/// certificate, until `shutdown` resolves (e.g. [`hallmark_http::shutdown_signal`]); then
+/// finishes the requests in flight.
 ///
 /// # Errors
-/// An I/O error of the listener.
-pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown())
-        .await
-}
-
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+/// [`ServeError`]: the TLS certificate or key, or the listener.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    let config = state.config();
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(Tls::from_pem_files(cert, key)?),
+        None => None,
     };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
+    let limits = ServeConfig {
+        max_connections: config.max_connections,
+        ..ServeConfig::default()
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
+    hallmark_http::serve(listener, router(state), limits, tls, shutdown).await
 }

@@ -1,24 +1,15 @@
-//! Errors as RFC 9457 problem details (`application/problem+json`): every error the service
-//! returns names what went wrong; none is a bare 500 with a stack trace.
+//! The issuer's errors as RFC 9457 problem details: the shared builder
+//! ([`hallmark_http::Problem`]) with the issuer's own mappings (the store's errors, the
+//! blocking pool's). Every error the service returns names what went wrong; none is a bare
+//! 500 with a stack trace.
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Value};
+use serde_json::Value;
 
-/// An API error, rendered as problem details.
+/// An API error, rendered as problem details by [`hallmark_http::Problem`].
 #[derive(Debug)]
-pub struct Problem {
-    /// HTTP status.
-    pub status: StatusCode,
-    /// A short slug: the `type` is `urn:hallmark:problem:{slug}`.
-    pub slug: &'static str,
-    /// A short summary.
-    pub title: &'static str,
-    /// What happened and what to do.
-    pub detail: String,
-    /// Extension members.
-    pub extra: Option<(&'static str, Value)>,
-}
+pub struct Problem(pub hallmark_http::Problem);
 
 impl Problem {
     /// A problem with no extension members.
@@ -28,81 +19,51 @@ impl Problem {
         title: &'static str,
         detail: impl Into<String>,
     ) -> Self {
-        Self {
-            status,
-            slug,
-            title,
-            detail: detail.into(),
-            extra: None,
-        }
+        Self(hallmark_http::Problem::new(status, slug, title, detail))
     }
 
     /// Adds an extension member.
     #[must_use]
-    pub fn with(mut self, name: &'static str, value: Value) -> Self {
-        self.extra = Some((name, value));
-        self
+    pub fn with(self, name: &'static str, value: Value) -> Self {
+        Self(self.0.with(name, value))
     }
 
     /// 404.
     pub fn not_found(what: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", what)
+        Self(hallmark_http::Problem::not_found(what))
     }
 
     /// 401, with a hint.
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Missing or invalid token",
-            detail,
-        )
+        Self(hallmark_http::Problem::unauthorized(detail))
     }
 
     /// 422.
     pub fn invalid(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid",
-            "Invalid request",
-            detail,
-        )
+        Self(hallmark_http::Problem::invalid(detail))
     }
 
     /// 500 without internals: the detail is logged, not returned.
     pub fn internal(context: &str, error: &dyn std::fmt::Display) -> Self {
-        tracing::error!("{context}: {error}");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Internal error",
-            format!("{context} failed; see the server log"),
-        )
+        Self(hallmark_http::Problem::internal(context, error))
     }
 }
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let mut body = json!({
-            "type": format!("urn:hallmark:problem:{}", self.slug),
-            "title": self.title,
-            "status": self.status.as_u16(),
-            "detail": self.detail,
-        });
-        if let Some((name, value)) = self.extra {
-            body[name] = value;
-        }
-        let mut response = (self.status, body.to_string()).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        if self.status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        response
+        self.0.into_response()
+    }
+}
+
+impl From<hallmark_http::Problem> for Problem {
+    fn from(p: hallmark_http::Problem) -> Self {
+        Self(p)
+    }
+}
+
+impl From<hallmark_http::PoolError> for Problem {
+    fn from(e: hallmark_http::PoolError) -> Self {
+        Self(e.into())
     }
 }
 

@@ -1179,3 +1179,205 @@ async fn approval_scores_levels_and_names_are_checked_for_every_tier(backend: Ba
     let r = h.post("/api/v1/approvals", fine).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
 }
+
+/// A request body that sends nothing and records whether anyone read it; it claims to be
+/// huge.
+struct Untouched(Arc<std::sync::atomic::AtomicBool>);
+
+impl http_body::Body for Untouched {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        std::task::Poll::Pending
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(1 << 30)
+    }
+}
+
+/// Sends `request` through the router with a bearer `token` under `scheme`.
+async fn with_scheme(
+    h: &Harness,
+    method: &str,
+    path: &str,
+    scheme: &str,
+    body: Option<&Value>,
+) -> Reply {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("{scheme} {}", h.token));
+    if body.is_some() {
+        req = req.header("content-type", "application/json");
+    }
+    let req = req
+        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+        .unwrap();
+    let res = router(h.state.clone()).oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 22)
+        .await
+        .unwrap();
+    Reply {
+        status,
+        content_type: String::new(),
+        location: None,
+        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    }
+}
+
+on_both!(the_token_is_checked_before_the_body_and_the_scheme_is_case_insensitive);
+async fn the_token_is_checked_before_the_body_and_the_scheme_is_case_insensitive(backend: Backend) {
+    let Some(h) = harness(backend, None, "").await else {
+        return;
+    };
+    // An unauthenticated VC API request with a huge body that never arrives: 401 at once,
+    // the body unread.
+    let read = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let req = Request::post("/credentials/issue")
+        .header("content-type", "application/json")
+        .header("content-length", (1u64 << 30).to_string())
+        .body(Body::new(Untouched(read.clone())))
+        .unwrap();
+    let res = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        router(h.state.clone()).oneshot(req),
+    )
+    .await
+    .expect("answered without reading the body")
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    assert_eq!(res.headers()["www-authenticate"], "Bearer");
+    assert!(
+        !read.load(std::sync::atomic::Ordering::SeqCst),
+        "the body was read"
+    );
+
+    // RFC 9110 §11.1: the scheme is case-insensitive.
+    let issuer = h.state.keys().issuer().to_owned();
+    for scheme in ["bearer", "BEARER", "Bearer", "bEaReR"] {
+        let r = with_scheme(&h, "GET", "/api/v1/credentials", scheme, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{scheme}: {}", r.body);
+        let body = json!({"credential": example_credential(&issuer)});
+        let r = with_scheme(&h, "POST", "/credentials/issue", scheme, Some(&body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{scheme}: {}", r.body);
+    }
+    for scheme in ["Basic", "Bearer:", "Token"] {
+        let r = with_scheme(&h, "GET", "/api/v1/credentials", scheme, None).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{scheme}: {}", r.body);
+    }
+}
+
+on_both!(every_error_is_problem_json_405_413_query_and_path);
+async fn every_error_is_problem_json_405_413_query_and_path(backend: Backend) {
+    let Some(h) = harness(backend, None, "max_body_bytes = 4096\n").await else {
+        return;
+    };
+    let problem = |r: &Reply, status: StatusCode, needle: &str| {
+        assert_eq!(r.status, status, "{}", r.body);
+        assert_eq!(r.content_type, "application/problem+json", "{}", r.body);
+        assert_eq!(r.body["status"], status.as_u16(), "{}", r.body);
+        let detail = r.body["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains(needle), "{needle:?} not in {}", r.body);
+    };
+    let token = Some(h.token.as_str());
+    // 405, with what is allowed.
+    let r = h
+        .send(
+            "POST",
+            "/status/revocation-1",
+            None,
+            Some(b"{}".to_vec()),
+            "application/json",
+        )
+        .await;
+    problem(&r, StatusCode::METHOD_NOT_ALLOWED, "allowed: GET");
+    let r = h.send("DELETE", "/api/v1/partners", token, None, "").await;
+    problem(&r, StatusCode::METHOD_NOT_ALLOWED, "DELETE is not allowed");
+    // 413 on the VC API and the admin API.
+    let big = json!({"credential": {"name": "x".repeat(10_000)}});
+    problem(
+        &h.post("/credentials/issue", big).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "limit",
+    );
+    // A bad query parameter.
+    for path in ["/api/v1/credentials?limit=abc", "/api/v1/audit?limit=1e9"] {
+        problem(
+            &h.send("GET", path, token, None, "").await,
+            StatusCode::BAD_REQUEST,
+            "limit",
+        );
+    }
+    // A bad path parameter (not UTF-8).
+    for path in [
+        "/credentials/%FF",
+        "/status/%FF%FE",
+        "/api/v1/partners/%C0",
+        "/api/v1/credentials/%FF",
+    ] {
+        problem(
+            &h.send("GET", path, token, None, "").await,
+            StatusCode::BAD_REQUEST,
+            "",
+        );
+    }
+}
+
+on_both!(signing_runs_on_the_bounded_pool_and_a_full_pool_answers_503);
+async fn signing_runs_on_the_bounded_pool_and_a_full_pool_answers_503(backend: Backend) {
+    let Some(h) = harness(backend, None, "").await else {
+        return;
+    };
+    // The same service and database with a one-worker signing pool, no waiting room.
+    let mut config = Config::load(&h._dir.join("config.toml"), &Overrides::default()).unwrap();
+    config.signing = hallmark_http::PoolConfig {
+        workers: 1,
+        max_waiting: 0,
+        ..hallmark_http::PoolConfig::default()
+    };
+    let small = Harness {
+        state: AppState::open(config).await.unwrap(),
+        token: h.token.clone(),
+        _dir: h._dir.clone(),
+    };
+    let partner = small.partner("Northwind").await;
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let (started_tx, started) = tokio::sync::oneshot::channel();
+    let pool = small.state.pool().clone();
+    let held = tokio::spawn(async move {
+        let far = tokio::time::Instant::now() + std::time::Duration::from_secs(3600);
+        pool.run(far, move || {
+            let _ = started_tx.send(());
+            let _ = wait.recv();
+        })
+        .await
+    });
+    started.await.unwrap();
+    let issuer = small.state.keys().issuer().to_owned();
+    let issue = json!({"credential": example_credential(&issuer)});
+    for (path, body) in [
+        ("/credentials/issue", issue.clone()),
+        ("/api/v1/approvals", small.gold(&partner)),
+    ] {
+        let r = small.post(path, body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{path}: {}",
+            r.body
+        );
+        assert_eq!(r.content_type, "application/problem+json");
+    }
+    release.send(()).unwrap();
+    held.await.unwrap().unwrap();
+    let r = small.post("/credentials/issue", issue).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}

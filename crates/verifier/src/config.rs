@@ -40,6 +40,11 @@ struct File {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     signature_cache: Option<bool>,
+    max_connections: Option<usize>,
+    header_read_timeout_seconds: Option<u64>,
+    idle_timeout_seconds: Option<u64>,
+    verify_workers: Option<usize>,
+    verify_timeout_ms: Option<u64>,
 }
 
 /// The verifier's settings.
@@ -90,6 +95,17 @@ pub struct VerifierConfig {
     /// Remember verified signatures, so a badge seen again skips the curve arithmetic
     /// (default on).
     pub signature_cache: bool,
+    /// Open connections at most (default 1024); more wait until one closes.
+    pub max_connections: usize,
+    /// The longest a client may take to send its request headers (default 10 s).
+    pub header_read_timeout: Duration,
+    /// A keep-alive connection with nothing to do is closed after this (default 60 s).
+    pub idle_timeout: Duration,
+    /// Verifications running at once on the blocking pool (default 2 per core); more wait
+    /// briefly, then are answered 503.
+    pub verify_workers: usize,
+    /// The work one request's verification may take (default 5 s); then 503.
+    pub verify_timeout: Duration,
 }
 
 impl Default for VerifierConfig {
@@ -169,7 +185,25 @@ impl VerifierConfig {
                 })
             }
         };
+        let server = hallmark_http::ServeConfig::default();
+        let pool = hallmark_http::PoolConfig::default();
         Ok(Self {
+            max_connections: file
+                .max_connections
+                .unwrap_or(server.max_connections)
+                .max(1),
+            header_read_timeout: file
+                .header_read_timeout_seconds
+                .map_or(server.header_read_timeout, |s| {
+                    Duration::from_secs(s.max(1))
+                }),
+            idle_timeout: file
+                .idle_timeout_seconds
+                .map_or(server.idle_timeout, |s| Duration::from_secs(s.max(1))),
+            verify_workers: file.verify_workers.unwrap_or(pool.workers).max(1),
+            verify_timeout: file
+                .verify_timeout_ms
+                .map_or(pool.deadline, |ms| Duration::from_millis(ms.max(1))),
             tls,
             signature_cache: file.signature_cache.unwrap_or(true),
             listen,

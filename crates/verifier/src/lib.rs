@@ -6,9 +6,12 @@
 //!
 //! Responses: `200` with the report when verified, `422` with the report when not (never 415
 //! or 500 for a credential that fails), `400` for a request that is not JSON or lacks the
-//! credential; errors are `application/problem+json`. Limits: body size, JSON depth (the
-//! core's strict parser), a concurrency cap that sheds load with `503`, an optional per-client
-//! rate limit (`429`), and a 10 s timeout per request.
+//! credential; every error is `application/problem+json` (the shared [`hallmark_http`]
+//! layer). Limits: body size, JSON depth (the core's strict parser), a concurrency cap that
+//! sheds load with `503`, an optional per-client rate limit (`429`), and a 10 s timeout per
+//! request; verification runs on a bounded blocking pool with a deadline (`503` with
+//! `Retry-After` when it is full), never on the async threads; the server's connection limits
+//! are [`hallmark_http::serve`]'s.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -17,7 +20,6 @@ mod trust;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Multipart, Request, State};
@@ -29,11 +31,14 @@ use governor::clock::QuantaInstant;
 use governor::middleware::NoOpMiddleware;
 use hallmark_core::did::Relationship;
 use hallmark_core::json::{self, JsonError};
+use hallmark_core::jsonld::WorkBudget;
 use hallmark_core::report::{Check, CheckId, Outcome, Report};
 use hallmark_core::verify::{Resources, Verifier};
 use hallmark_fetch::{FetchPolicy, Fetcher};
+use hallmark_http::{BlockingPool, PoolConfig, PoolError, Problem, ServeConfig, ServeError, Tls};
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
+use tokio::time::Instant;
 use tower::ServiceBuilder;
 use tower_governor::governor::{GovernorConfig, GovernorConfigBuilder};
 use tower_governor::key_extractor::KeyExtractor;
@@ -55,6 +60,8 @@ struct Inner {
     verifier: Verifier,
     fetcher: Fetcher,
     trust: TrustStore,
+    /// Where verifications run: off the async threads, bounded, with a deadline.
+    pool: BlockingPool,
     /// The rate limiter, shared by every router built from this state.
     governor: Option<Arc<GovernorConfig<ClientKey, NoOpMiddleware<QuantaInstant>>>>,
 }
@@ -96,12 +103,20 @@ impl VerifierState {
                     .burst_size(config.rate_limit_burst);
                 builder.finish().map(Arc::new)
             });
+        let pool = BlockingPool::new(PoolConfig {
+            workers: config.verify_workers,
+            // Every request the concurrency cap lets in may wait for a worker.
+            max_waiting: config.max_concurrency.saturating_sub(config.verify_workers),
+            deadline: config.verify_timeout,
+            ..PoolConfig::default()
+        });
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 verifier,
                 fetcher,
                 trust,
+                pool,
                 governor,
             }),
         })
@@ -110,6 +125,11 @@ impl VerifierState {
     /// The configuration.
     pub fn config(&self) -> &VerifierConfig {
         &self.inner.config
+    }
+
+    /// The blocking pool verifications run on.
+    pub fn pool(&self) -> &BlockingPool {
+        &self.inner.pool
     }
 
     /// A verifier for this instant with the current trust list (sharing the caches).
@@ -132,11 +152,8 @@ pub fn router(state: VerifierState) -> Router {
         .route("/verify", post(verify_page))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async {
-            problem(
-                StatusCode::NOT_FOUND,
-                "not-found",
-                "Not found",
-                "POST /credentials/verify, /presentations/verify or /verify".into(),
+            Problem::not_found(
+                "no such endpoint; POST /credentials/verify, /presentations/verify or /verify",
             )
         })
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
@@ -144,44 +161,42 @@ pub fn router(state: VerifierState) -> Router {
     if let Some(governor) = &governor {
         app = app.layer(GovernorLayer::new(governor.clone()));
     }
-    app.layer(
+    let app = app.layer(
         ServiceBuilder::new()
             .layer(axum::error_handling::HandleErrorLayer::new(
                 |_: tower::BoxError| async {
-                    problem(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "overloaded",
-                        "Overloaded",
-                        "too many requests in flight; retry shortly".into(),
-                    )
+                    Problem::overloaded("too many requests in flight; retry shortly", 1)
                 },
             ))
             .load_shed()
-            .concurrency_limit(config.max_concurrency)
-            .timeout(Duration::from_secs(10)),
-    )
+            .concurrency_limit(config.max_concurrency),
+    );
+    hallmark_http::layers(app, hallmark_http::REQUEST_TIMEOUT)
 }
 
-/// The service with client addresses (for the rate limiter), for servers of one's own.
-pub fn make_service(
-    state: VerifierState,
-) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, SocketAddr> {
-    router(state).into_make_service_with_connect_info::<SocketAddr>()
-}
-
-/// Serves until Ctrl-C; client addresses feed the rate limiter.
+/// Serves over http, or https when the configuration names a certificate, until `shutdown`
+/// resolves (e.g. [`hallmark_http::shutdown_signal`]); then finishes the requests in flight.
+/// Client addresses feed the rate limiter.
 ///
 /// # Errors
-/// An I/O error of the listener.
-pub async fn serve(state: VerifierState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
+/// [`ServeError`]: the TLS certificate or key, or the listener.
+pub async fn serve(
+    state: VerifierState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    let config = state.config();
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(Tls::from_pem_files(cert, key)?),
+        None => None,
+    };
+    let limits = ServeConfig {
+        header_read_timeout: config.header_read_timeout,
+        idle_timeout: config.idle_timeout,
+        max_connections: config.max_connections,
+        ..ServeConfig::default()
+    };
+    hallmark_http::serve(listener, router(state), limits, tls, shutdown).await
 }
 
 /// Rate-limit key: the client's address, or one shared key when there is none (in-process
@@ -203,34 +218,35 @@ impl KeyExtractor for ClientKey {
 /// An early answer (a problem response), boxed to keep `Result`s small.
 type Rejection = Box<Response>;
 
-fn reject(status: StatusCode, slug: &str, title: &str, detail: String) -> Rejection {
+fn reject(
+    status: StatusCode,
+    slug: &'static str,
+    title: &'static str,
+    detail: String,
+) -> Rejection {
     Box::new(problem(status, slug, title, detail))
 }
 
-fn problem(status: StatusCode, slug: &str, title: &str, detail: String) -> Response {
-    let body = json!({"type": format!("urn:hallmark:problem:{slug}"), "title": title, "status": status.as_u16(), "detail": detail});
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        )],
-        body.to_string(),
-    )
-        .into_response()
+fn problem(
+    status: StatusCode,
+    slug: &'static str,
+    title: &'static str,
+    detail: String,
+) -> Response {
+    Problem::new(status, slug, title, detail).into_response()
 }
 
 /// A request body parsed strictly. Not JSON is a 400; duplicate keys inside are the
 /// credential's `parse` failure, reported as a failed verification.
 enum Body {
     Json(Value),
-    Duplicate(JsonError),
+    Duplicate,
 }
 
 fn strict_body(bytes: &[u8]) -> Result<Body, Rejection> {
     match json::parse(bytes) {
         Ok(v) => Ok(Body::Json(v)),
-        Err(e @ JsonError::DuplicateKey { .. }) => Ok(Body::Duplicate(e)),
+        Err(JsonError::DuplicateKey { .. }) => Ok(Body::Duplicate),
         Err(e) => Err(reject(
             StatusCode::BAD_REQUEST,
             "malformed-json",
@@ -296,11 +312,9 @@ fn restrict(mut report: Report, only: Option<&[CheckId]>) -> Report {
     report
 }
 
-fn duplicate_report(e: &JsonError) -> Report {
-    Verifier::new(OffsetDateTime::now_utc()).verify_bytes(
-        format!("{{\"x\": {}}}", e).as_bytes(),
-        &hallmark_core::verify::Offline,
-    )
+/// The report on a body with a duplicate key: the core's parse failure, naming the key.
+fn duplicate_report(body: &[u8]) -> Report {
+    Verifier::new(OffsetDateTime::now_utc()).verify_bytes(body, &hallmark_core::verify::Offline)
 }
 
 fn problem_details(checks: &[Value]) -> Vec<Value> {
@@ -356,29 +370,58 @@ fn answer(report_json: Value, verified: bool) -> Response {
     verdict(&body, verified)
 }
 
+/// Verifies a credential on the blocking pool, by `deadline`, drawing on the request's
+/// canonicalization work `budget` (one for a presentation and all its credentials).
 async fn check_credential(
     state: &VerifierState,
-    credential: &Value,
+    credential: Value,
     only: Option<&[CheckId]>,
-) -> Report {
+    deadline: Instant,
+    budget: WorkBudget,
+) -> Result<Report, PoolError> {
     let verifier = state.verifier();
-    restrict(
-        hallmark_fetch::verify(&verifier, credential, &state.inner.fetcher).await,
-        only,
-    )
+    let report = checked(state, deadline, move |resources| {
+        verifier.verify_value_within(&credential, resources, &budget)
+    })
+    .await?;
+    Ok(restrict(report, only))
+}
+
+/// Runs `work` (no I/O; canonicalization and signatures) on the blocking pool, as often as
+/// it needs to with what it asks the fetcher for: the fetches happen here, on the async side,
+/// between passes. Every pass shares `deadline`.
+async fn checked<T: Send + 'static>(
+    state: &VerifierState,
+    deadline: Instant,
+    work: impl Fn(&dyn Resources) -> T + Send + Sync + 'static,
+) -> Result<T, PoolError> {
+    let work = Arc::new(work);
+    let pool = &state.inner.pool;
+    hallmark_fetch::with_fetched_by(&state.inner.fetcher, |snapshot| {
+        let work = work.clone();
+        pool.run(deadline, move || {
+            let result = work(&snapshot);
+            (result, snapshot)
+        })
+    })
+    .await
 }
 
 /// `POST /credentials/verify` `{verifiableCredential, options}`.
 async fn verify_credential(State(state): State<VerifierState>, body: Bytes) -> Response {
-    let value = match strict_body(&body) {
+    let deadline = state.pool().deadline();
+    let mut value = match strict_body(&body) {
         Ok(Body::Json(v)) => v,
-        Ok(Body::Duplicate(e)) => {
-            let report = duplicate_report(&e);
+        Ok(Body::Duplicate) => {
+            let report = duplicate_report(&body);
             return answer(report.to_json(), false);
         }
         Err(r) => return *r,
     };
-    let Some(credential) = value.get("verifiableCredential") else {
+    let Some(credential) = value
+        .as_object_mut()
+        .and_then(|m| m.remove("verifiableCredential"))
+    else {
         return problem(
             StatusCode::BAD_REQUEST,
             "invalid",
@@ -390,16 +433,21 @@ async fn verify_credential(State(state): State<VerifierState>, body: Bytes) -> R
         Ok(o) => o,
         Err(r) => return *r,
     };
-    let report = check_credential(&state, credential, only.as_deref()).await;
-    answer(report.to_json(), report.verified)
+    let budget = state.verifier().new_work_budget();
+    match check_credential(&state, credential, only.as_deref(), deadline, budget).await {
+        Ok(report) => answer(report.to_json(), report.verified),
+        Err(e) => Problem::from(e).into_response(),
+    }
 }
 
 /// `POST /presentations/verify` `{verifiablePresentation, options: {challenge, domain}}`.
 async fn verify_presentation(State(state): State<VerifierState>, body: Bytes) -> Response {
+    // One deadline for the holder's proof and every credential inside.
+    let deadline = state.pool().deadline();
     let value = match strict_body(&body) {
         Ok(Body::Json(v)) => v,
-        Ok(Body::Duplicate(e)) => {
-            let report = duplicate_report(&e);
+        Ok(Body::Duplicate) => {
+            let report = duplicate_report(&body);
             return answer(json!({"verified": false, "checks": report.checks}), false);
         }
         Err(r) => return *r,
@@ -422,6 +470,7 @@ async fn verify_presentation(State(state): State<VerifierState>, body: Bytes) ->
         .and_then(Value::as_str);
     let domain = options.and_then(|o| o.get("domain"));
     let verifier = state.verifier();
+    let budget = verifier.new_work_budget();
     let mut checks = presentation_shape(vp);
     let holder = match vp.get("holder") {
         Some(Value::String(h)) => Some(h.clone()),
@@ -429,16 +478,23 @@ async fn verify_presentation(State(state): State<VerifierState>, body: Bytes) ->
         _ => None,
     };
     if vp.contains_key("proof") {
-        let (proof, binding) =
-            hallmark_fetch::with_fetched(&state.inner.fetcher, |resources: &dyn Resources| {
-                verifier.verify_proofs(
-                    vp,
-                    Relationship::Authentication,
-                    holder.as_deref(),
-                    resources,
-                )
-            })
-            .await;
+        let document = vp.clone();
+        let controller = holder.clone();
+        let budget = budget.clone();
+        let proofs = checked(&state, deadline, move |resources| {
+            verifier.verify_proofs_within(
+                &document,
+                Relationship::Authentication,
+                controller.as_deref(),
+                resources,
+                &budget,
+            )
+        })
+        .await;
+        let (proof, binding) = match proofs {
+            Ok(checked) => checked,
+            Err(e) => return Problem::from(e).into_response(),
+        };
         checks.push(serde_json::to_value(&proof).unwrap_or_default());
         if let Some(b) = binding {
             let mut b = serde_json::to_value(&b).unwrap_or_default();
@@ -457,9 +513,11 @@ async fn verify_presentation(State(state): State<VerifierState>, body: Bytes) ->
         Some(one) => vec![one.clone()],
     };
     let mut reports = Vec::new();
-    for c in &credentials {
-        let report = check_credential(&state, c, only.as_deref()).await;
-        reports.push(report);
+    for c in credentials {
+        match check_credential(&state, c, only.as_deref(), deadline, budget.clone()).await {
+            Ok(report) => reports.push(report),
+            Err(e) => return Problem::from(e).into_response(),
+        }
     }
     let presentation_ok = checks
         .iter()
@@ -597,7 +655,7 @@ async fn verify_page(State(state): State<VerifierState>, request: Request) -> Re
                             .into_bytes(),
                     ))
                 }
-                Ok(Body::Json(_) | Body::Duplicate(_)) => Ok(Input::Bytes(bytes.to_vec())),
+                Ok(Body::Json(_) | Body::Duplicate) => Ok(Input::Bytes(bytes.to_vec())),
                 Err(r) => Err(r),
             },
         }
@@ -617,13 +675,17 @@ async fn verify_page(State(state): State<VerifierState>, request: Request) -> Re
             }
         },
     };
-    let report = match json::parse(&bytes) {
-        Ok(value) => check_credential(&state, &value, None).await,
-        Err(_) => state
-            .verifier()
-            .verify_bytes(&bytes, &hallmark_core::verify::Offline),
-    };
-    answer(report.to_json(), report.verified)
+    // Parsed in the pool too: a duplicate key or bad JSON is the report's `parse` failure.
+    let verifier = state.verifier();
+    let deadline = state.pool().deadline();
+    match checked(&state, deadline, move |resources| {
+        verifier.verify_bytes(&bytes, resources)
+    })
+    .await
+    {
+        Ok(report) => answer(report.to_json(), report.verified),
+        Err(e) => Problem::from(e).into_response(),
+    }
 }
 
 enum Input {

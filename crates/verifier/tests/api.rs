@@ -437,7 +437,11 @@ async fn issuer() -> (u16, String, hallmark_issuer::AppState) {
     let token = hallmark_issuer::create_token(state.store(), "t")
         .await
         .unwrap();
-    tokio::spawn(hallmark_issuer::serve(state.clone(), listener));
+    tokio::spawn(hallmark_issuer::serve(
+        state.clone(),
+        listener,
+        std::future::pending(),
+    ));
     (port, token, state)
 }
 
@@ -755,4 +759,163 @@ async fn verify_by_url_never_reaches_loopback_however_spelled() {
         }
     }
     assert_eq!(trip.connections(), 0);
+}
+
+/// Sends any request through the router; the status, headers and body.
+async fn raw(
+    state: &VerifierState,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let res = router(state.clone()).oneshot(request).await.unwrap();
+    let (status, headers) = (res.status(), res.headers().clone());
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 22)
+        .await
+        .unwrap();
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, headers, body)
+}
+
+fn assert_problem(
+    status: StatusCode,
+    headers: &axum::http::HeaderMap,
+    body: &Value,
+    want: StatusCode,
+) {
+    assert_eq!(status, want, "{body}");
+    assert_eq!(
+        headers["content-type"], "application/problem+json",
+        "{body}"
+    );
+    assert_eq!(body["status"], want.as_u16(), "{body}");
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
+    assert!(headers.contains_key("x-request-id"));
+}
+
+#[tokio::test]
+async fn every_error_is_problem_json_405_413_404() {
+    let s = state(VerifierConfig {
+        max_body_bytes: 1024,
+        ..VerifierConfig::default()
+    });
+    let (status, headers, body) = raw(
+        &s,
+        Request::get("/credentials/verify")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_problem(status, &headers, &body, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("GET is not allowed"));
+    assert_eq!(headers["allow"], "POST");
+    for path in ["/credentials/verify", "/presentations/verify", "/verify"] {
+        let big = json!({"verifiableCredential": {"name": "x".repeat(4096)}});
+        let (status, headers, body) = raw(
+            &s,
+            Request::post(path)
+                .header("content-type", "application/json")
+                .body(Body::from(big.to_string()))
+                .unwrap(),
+        )
+        .await;
+        assert_problem(status, &headers, &body, StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    // The verifier takes no query or path parameters: anything else is a 404 problem.
+    for path in ["/nope", "/credentials/verify/%FF"] {
+        let (status, headers, body) =
+            raw(&s, Request::get(path).body(Body::empty()).unwrap()).await;
+        assert_problem(status, &headers, &body, StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn duplicate_keys_are_named_on_both_vc_api_endpoints() {
+    let s = state(VerifierConfig::default());
+    for (path, body, key) in [
+        (
+            "/credentials/verify",
+            r#"{"verifiableCredential": {"id": "urn:a", "id": "urn:b"}}"#,
+            "id",
+        ),
+        (
+            "/credentials/verify",
+            r#"{"verifiableCredential": {}, "verifiableCredential": {}}"#,
+            "verifiableCredential",
+        ),
+        (
+            "/presentations/verify",
+            r#"{"verifiablePresentation": {"holder": "did:example:a", "holder": "did:example:b"}}"#,
+            "holder",
+        ),
+    ] {
+        let r = send(&s, path, "application/json", body.as_bytes().to_vec()).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(r.body["verified"], false);
+        let parse = &r.body["checks"][0];
+        assert_eq!(parse["check"], "parse", "{}", r.body);
+        assert_eq!(parse["outcome"], "failed", "{}", r.body);
+        let detail = parse["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(&format!("duplicate key \"{key}\"")),
+            "{path}: {detail}"
+        );
+        assert!(!detail.contains("line 1 column"), "{path}: {detail}");
+    }
+}
+
+#[tokio::test]
+async fn verification_runs_on_the_bounded_pool_and_a_full_pool_answers_503() {
+    let s = state(VerifierConfig {
+        verify_workers: 1,
+        max_concurrency: 1,
+        ..VerifierConfig::default()
+    });
+    let good = badge(Relationship::AssertionMethod);
+    // Hold the one worker.
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let (started_tx, started) = tokio::sync::oneshot::channel();
+    let pool = s.pool().clone();
+    let held = tokio::spawn(async move {
+        let far = tokio::time::Instant::now() + Duration::from_secs(3600);
+        pool.run(far, move || {
+            let _ = started_tx.send(());
+            let _ = wait.recv();
+        })
+        .await
+    });
+    started.await.unwrap();
+    let vp = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "verifiableCredential": [good.clone()],
+    });
+    for (path, body) in [
+        ("/credentials/verify", json!({"verifiableCredential": good})),
+        (
+            "/presentations/verify",
+            json!({"verifiablePresentation": vp}),
+        ),
+        ("/verify", good.clone()),
+    ] {
+        let (status, headers, body) = raw(
+            &s,
+            Request::post(path)
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await;
+        assert_problem(status, &headers, &body, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(headers["retry-after"], "1", "{path}");
+    }
+    release.send(()).unwrap();
+    held.await.unwrap().unwrap();
+    let r = verify(&s, json!({"verifiableCredential": good})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }

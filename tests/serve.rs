@@ -513,3 +513,185 @@ fn https_issuer_and_verifier_with_a_test_ca() {
     assert_eq!(report["verified"], true, "{report}");
     assert_eq!(report["checks"][5]["outcome"], "passed", "{report}");
 }
+
+/// A server process whose stderr lines keep arriving on a channel (`HALLMARK_LOG` set so the
+/// shared HTTP layer logs each request it starts).
+struct Logged {
+    child: Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Logged {
+    fn spawn(args: &[&str]) -> Self {
+        let mut child = hallmark()
+            .args(args)
+            .env("HALLMARK_LOG", "info,hallmark_http=debug")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut logged = Self { child, lines };
+        logged.wait_for(&["listening on"]);
+        logged
+    }
+
+    /// Waits (at most a minute) for a log line containing every one of `needles`.
+    fn wait_for(&mut self, needles: &[&str]) -> String {
+        loop {
+            match self.lines.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) if needles.iter().all(|n| line.contains(n)) => return line,
+                Ok(_) => {}
+                Err(_) => {
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    panic!("no log line with {needles:?}");
+                }
+            }
+        }
+    }
+
+    /// SIGTERM, as a service manager stops a service.
+    fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// The exit code, waiting at most 30 s (then the process is killed and this panics).
+    fn exit_code(&mut self) -> Option<i32> {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("the server did not stop within 30 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Logged {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends a POST whose body is still arriving when the server is told to stop: curl streams
+/// stdin (chunked); the first half goes out, the server logs the request as started, SIGTERM,
+/// the server logs that it is shutting down, then the rest. The response and the exit code.
+fn post_across_sigterm(
+    server: &mut Logged,
+    url: &str,
+    path: &str,
+    extra: &[&str],
+    body: &str,
+) -> (Value, Option<i32>) {
+    let mut client = Command::new("curl")
+        .args(["-s", "--max-time", "60", "-X", "POST", "-T", "-"])
+        .args(["-H", "content-type: application/json", "-H", "expect:"])
+        .args(extra)
+        .arg(url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("curl runs");
+    let mut stdin = client.stdin.take().unwrap();
+    let (first, rest) = body.split_at(body.len() / 2);
+    stdin.write_all(first.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    server.wait_for(&["started", path]);
+    server.terminate();
+    server.wait_for(&["shutting down"]);
+    stdin.write_all(rest.as_bytes()).unwrap();
+    drop(stdin);
+    let out = client.wait_with_output().unwrap();
+    let response = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&out.stdout).into_owned()));
+    (response, server.exit_code())
+}
+
+#[test]
+fn sigterm_finishes_requests_in_flight_on_every_server_path() {
+    let port = free_port();
+    let dir = issuer_dir(
+        "sigterm",
+        port,
+        &format!("issuer_name = \"Acme\"\nbase_url = \"https://localhost:{port}\"\nlisten = \"127.0.0.1:{port}\"\n"),
+    );
+    let (ca, _, _) = test_certificate(&dir);
+    let plain = dir.join("config.toml");
+    let tls = dir.join("tls.toml");
+    std::fs::write(
+        &tls,
+        format!(
+            "{}tls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n",
+            std::fs::read_to_string(&plain).unwrap()
+        ),
+    )
+    .unwrap();
+    let token = create_token(&plain);
+    let auth = format!("authorization: Bearer {token}");
+    let ca = ca.to_str().unwrap();
+    let partner = r#"{"name": "Northwind", "url": "https://northwind.example"}"#;
+    let credential = json!({"verifiableCredential": {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"], "issuer": "did:example:x", "credentialSubject": {"id": "did:example:y"}}}).to_string();
+    for https in [false, true] {
+        let (scheme, curl_tls): (&str, &[&str]) = if https {
+            ("https", &["--cacert", ca])
+        } else {
+            ("http", &[])
+        };
+        // The issuer.
+        let config = if https { &tls } else { &plain };
+        let mut issuer = Logged::spawn(&["serve", "--config", config.to_str().unwrap()]);
+        let mut extra = curl_tls.to_vec();
+        extra.extend(["-H", auth.as_str()]);
+        let url = format!("{scheme}://localhost:{port}/api/v1/partners");
+        let (created, code) =
+            post_across_sigterm(&mut issuer, &url, "/api/v1/partners", &extra, partner);
+        assert_eq!(created["name"], "Northwind", "{scheme} issuer: {created}");
+        assert_eq!(code, Some(0), "{scheme} issuer exit");
+
+        // The verifier.
+        let vport = free_port();
+        let vconfig = dir.join("verifier.toml");
+        let tls_keys = if https {
+            "tls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n"
+        } else {
+            ""
+        };
+        std::fs::write(
+            &vconfig,
+            format!("listen = \"127.0.0.1:{vport}\"\n{tls_keys}"),
+        )
+        .unwrap();
+        let mut verifier =
+            Logged::spawn(&["verifier", "serve", "--config", vconfig.to_str().unwrap()]);
+        let url = format!("{scheme}://localhost:{vport}/credentials/verify");
+        let (report, code) = post_across_sigterm(
+            &mut verifier,
+            &url,
+            "/credentials/verify",
+            curl_tls,
+            &credential,
+        );
+        assert_eq!(report["verified"], false, "{scheme} verifier: {report}");
+        assert!(report["checks"].is_array(), "{scheme} verifier: {report}");
+        assert_eq!(code, Some(0), "{scheme} verifier exit");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

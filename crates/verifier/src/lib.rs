@@ -676,10 +676,15 @@ async fn verify_page(State(state): State<VerifierState>, request: Request) -> Re
         },
     };
     // Parsed in the pool too: a duplicate key or bad JSON is the report's `parse` failure.
+    // One work budget for every pass.
     let verifier = state.verifier();
+    let budget = verifier.new_work_budget();
     let deadline = state.pool().deadline();
     match checked(&state, deadline, move |resources| {
-        verifier.verify_bytes(&bytes, resources)
+        match json::parse(&bytes) {
+            Ok(value) => verifier.verify_value_within(&value, resources, &budget),
+            Err(_) => verifier.verify_bytes(&bytes, resources),
+        }
     })
     .await
     {

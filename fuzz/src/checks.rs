@@ -3,8 +3,8 @@
 //! `crates/core/tests/fuzz_regressions.rs` (through `#[path]`) on every input under
 //! fuzz/regressions and fuzz/corpus, so CI replays them without libFuzzer.
 //!
-//! This file uses nothing but `hallmark_core`, `serde_json`, `serde_json_canonicalizer` and
-//! `time`, which both crates have.
+//! This file uses nothing but `hallmark_core`, `oxrdf`, `serde_json`, `serde_json_canonicalizer`
+//! and `time`, which both crates have.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
@@ -37,6 +37,7 @@ pub const TARGETS: &[&str] = &[
     "status_list",
     "jsonld_fast",
     "did_multibase",
+    "rdfc_budget",
 ];
 
 /// Runs the check of `target` on `data`; `false` when no such target is known here.
@@ -48,7 +49,7 @@ pub fn run(target: &str, data: &[u8]) -> bool {
         "status_list" => status_list(data),
         "jsonld_fast" => jsonld_fast(data),
         "did_multibase" => did_multibase(data),
-        // "rdfc_budget": to come with the RDFC-1.0 work counter (crates/core/src/jsonld/).
+        "rdfc_budget" => rdfc_budget(data),
         _ => return false,
     }
     true
@@ -626,4 +627,124 @@ fn identifiers(text: &str) {
             "secretKeyMultibase round trip"
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// rdfc_budget
+
+/// The work cap of the `rdfc_budget` target, in steps: small, so that poisoned datasets are
+/// stopped quickly and the fuzzer keeps its pace.
+const RDFC_FUZZ_STEPS: u64 = 5_000;
+
+/// Most bytes hashed for one step (`crates/core/tests/rdfc.rs` asserts the same bound).
+const RDFC_MAX_BYTES_PER_STEP: u64 = 1024;
+
+/// A dataset from bytes, four a quad (subject, predicate, object, graph) over eight blank nodes
+/// and a few IRIs and literals, so that blank nodes collide in every position.
+pub fn rdfc_dataset(data: &[u8]) -> Vec<oxrdf::Quad> {
+    use oxrdf::{BlankNode, GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
+    let iri = |s: String| NamedNode::new_unchecked(format!("https://example.org/{s}"));
+    let blank = |b: u8| BlankNode::new_unchecked(format!("n{}", b % 8));
+    data.chunks_exact(4)
+        .take(64)
+        .map(|c| {
+            let subject: NamedOrBlankNode = if c[0] < 0xE0 {
+                blank(c[0]).into()
+            } else {
+                iri(format!("s{}", c[0] % 4)).into()
+            };
+            let predicate = iri(format!("p{}", c[1] % 3));
+            let object: Term = match c[2] % 16 {
+                0..=9 => blank(c[2] / 16).into(),
+                10..=12 => iri(format!("o{}", c[2] % 2)).into(),
+                13 => Literal::new_simple_literal("v").into(),
+                14 => Literal::new_language_tagged_literal_unchecked("é \"q\"\n\t", "en").into(),
+                _ => Literal::new_typed_literal("1", iri("t".into())).into(),
+            };
+            let graph = match c[3] % 8 {
+                0..=4 => GraphName::DefaultGraph,
+                5 | 6 => GraphName::BlankNode(blank(c[3] / 8)),
+                _ => GraphName::NamedNode(iri("g".into())),
+            };
+            Quad::new(subject, predicate, object, graph)
+        })
+        .collect()
+}
+
+/// RDFC-1.0 under a work cap: it never runs past the cap, a step never stands for more than
+/// [`RDFC_MAX_BYTES_PER_STEP`] bytes hashed, the output is the input relabelled, and the
+/// blank nodes' names do not change it.
+pub fn rdfc_budget(data: &[u8]) {
+    use hallmark_core::jsonld::{canonicalize_dataset, JsonLdError};
+    let quads = rdfc_dataset(data);
+    let limits = Limits::default().max_work(RDFC_FUZZ_STEPS);
+    let (canonical, work) = match canonicalize_dataset(quads.clone(), &limits) {
+        Ok(done) => done,
+        Err(JsonLdError::WorkBudgetExceeded { estimate, budget }) => {
+            assert_eq!(budget, RDFC_FUZZ_STEPS);
+            // Stopped at the step that crossed the cap (a step is at most a few units).
+            assert!(estimate <= RDFC_FUZZ_STEPS + 64, "{estimate} steps spent");
+            return;
+        }
+        Err(e) => panic!("unexpected error: {e}"),
+    };
+    assert!(work.steps <= RDFC_FUZZ_STEPS);
+    assert!(
+        work.hashed_bytes <= RDFC_MAX_BYTES_PER_STEP * work.steps.max(1),
+        "{work:?}: a step hid unbounded work"
+    );
+    // The output is the input relabelled: the same quads, once each, blank nodes aside.
+    let mut input: Vec<String> = quads.iter().map(|q| format!("{q} .\n")).collect();
+    input.sort_unstable();
+    input.dedup();
+    let mut input: Vec<String> = input.iter().map(|l| unlabelled(l)).collect();
+    input.sort_unstable();
+    let mut output: Vec<String> = canonical.split_inclusive('\n').map(unlabelled).collect();
+    output.sort_unstable();
+    assert_eq!(
+        input, output,
+        "the canonical form is not the input relabelled"
+    );
+    // Blank node names do not matter (their order of appearance does, in RDFC-1.0's ties:
+    // blank nodes that only the graph names of their quads tell apart are numbered by input
+    // order, in jsonld.js's rdf-canonize too, so reordering the quads is not checked).
+    let rename = |b: &oxrdf::BlankNode| oxrdf::BlankNode::new_unchecked(format!("x{}", b.as_str()));
+    let renamed: Vec<oxrdf::Quad> = quads
+        .iter()
+        .map(|q| {
+            oxrdf::Quad::new(
+                match &q.subject {
+                    oxrdf::NamedOrBlankNode::BlankNode(b) => rename(b).into(),
+                    other => other.clone(),
+                },
+                q.predicate.clone(),
+                match &q.object {
+                    oxrdf::Term::BlankNode(b) => rename(b).into(),
+                    other => other.clone(),
+                },
+                match &q.graph_name {
+                    oxrdf::GraphName::BlankNode(b) => oxrdf::GraphName::BlankNode(rename(b)),
+                    other => other.clone(),
+                },
+            )
+        })
+        .collect();
+    let (again, same_work) = canonicalize_dataset(renamed, &limits).expect("the same work");
+    assert_eq!(
+        canonical, again,
+        "the canonical form depends on blank node names"
+    );
+    assert_eq!(work, same_work);
+}
+
+/// An N-Quads line with every blank node label (`_:name`) cut to `_:`.
+fn unlabelled(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find("_:") {
+        out.push_str(&rest[..at + 2]);
+        rest = rest[at + 2..].trim_start_matches(|c: char| c.is_ascii_alphanumeric());
+    }
+    out.push_str(rest);
+    out
 }

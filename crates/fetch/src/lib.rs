@@ -507,8 +507,10 @@ const MAX_ROUNDS: usize = 4;
 
 /// Verifies a parsed credential, fetching what the pipeline needs with `fetcher`.
 pub async fn verify(verifier: &Verifier, credential: &Value, fetcher: &Fetcher) -> Report {
+    // One work budget for every pass: a pass that ran out does not start afresh.
+    let budget = verifier.new_work_budget();
     with_fetched(fetcher, |resources| {
-        verifier.verify_value(credential, resources)
+        verifier.verify_value_within(credential, resources, &budget)
     })
     .await
 }

@@ -42,6 +42,21 @@ const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 /// How many processed contexts are remembered before the memo starts over.
 const MEMO_CAPACITY: usize = 4096;
 
+/// How many bytes (estimated: each term of a processed context, and the context's text) the
+/// memo holds before it starts over: an attacker's inline contexts, up to a request body each,
+/// cannot pin more than this. The pinned contexts and their scoped contexts take about 2 MiB.
+const MEMO_BYTES: usize = 32 << 20;
+
+/// The estimated bytes a memo entry holds: its key's text and a map entry per term (the
+/// definitions themselves are shared with the context it was made from, or counted in the text).
+fn memo_cost(key: &Key, ctx: &Ctx) -> usize {
+    let text = match key {
+        Key::Document(text) => text.len() * 2,
+        Key::Scoped { .. } => 0,
+    };
+    256 + text + ctx.terms.len() * 64
+}
+
 /// How deep pinned contexts may load one another (none of the shipped ones loads any).
 const MAX_REMOTE_DEPTH: usize = 8;
 
@@ -170,24 +185,35 @@ enum Key {
     Scoped { id: u64, type_scoped: bool },
 }
 
-type Memo = Mutex<HashMap<(u64, Key), Arc<Ctx>>>;
+/// The processed contexts, with the estimated bytes they hold ([`memo_cost`]).
+type Memo = Mutex<(HashMap<(u64, Key), Arc<Ctx>>, usize)>;
+
+fn memo_map() -> &'static Memo {
+    static MEMO: OnceLock<Memo> = OnceLock::new();
+    MEMO.get_or_init(Memo::default)
+}
 
 /// The processed context for `key` on top of `active`, computed at most once while remembered.
 fn memo(active: &Arc<Ctx>, key: Key, compute: impl FnOnce() -> Option<Ctx>) -> Option<Arc<Ctx>> {
-    static MEMO: OnceLock<Memo> = OnceLock::new();
-    let map = MEMO.get_or_init(Memo::default);
+    let map = memo_map();
     let key = (active.id, key);
-    if let Some(found) = map.lock().ok()?.get(&key) {
+    if let Some(found) = map.lock().ok()?.0.get(&key) {
         return Some(Arc::clone(found));
     }
     let mut result = compute()?;
     result.id = next_id();
     let result = Arc::new(result);
-    let mut map = map.lock().ok()?;
-    if map.len() >= MEMO_CAPACITY {
-        map.clear();
+    let cost = memo_cost(&key.1, &result);
+    let mut guard = map.lock().ok()?;
+    let (entries, bytes) = &mut *guard;
+    if entries.len() >= MEMO_CAPACITY || *bytes + cost > MEMO_BYTES {
+        entries.clear();
+        *bytes = 0;
     }
-    map.insert(key, Arc::clone(&result));
+    if cost <= MEMO_BYTES {
+        *bytes += cost;
+        entries.insert(key, Arc::clone(&result));
+    }
     Some(result)
 }
 
@@ -1107,5 +1133,36 @@ fn flatten<'v>(values: &'v [Value], out: &mut Vec<&'v Value>) {
             Value::Array(inner) => flatten(inner, out),
             other => out.push(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Distinct inline contexts of thousands of terms each (an attacker's, one per request)
+    /// keep the memo within its bytes instead of pinning each one.
+    #[test]
+    fn the_memo_stays_within_its_bytes() {
+        for i in 0..60 {
+            let terms: Map<String, Value> = (0..3000)
+                .map(|t| {
+                    (
+                        format!("t{i}x{t}"),
+                        Value::String(format!("https://a.example/{t}")),
+                    )
+                })
+                .collect();
+            let context = Value::Array(vec![
+                Value::String("https://www.w3.org/ns/credentials/v2".into()),
+                Value::Object(terms),
+            ]);
+            let mut doc = Map::new();
+            doc.insert(format!("t{i}x1"), Value::String("v".into()));
+            let _ = to_rdf(&doc, None, &context, false);
+            let bytes = memo_map().lock().unwrap().1;
+            assert!(bytes <= MEMO_BYTES, "{bytes} bytes after {i} contexts");
+        }
+        assert!(memo_map().lock().unwrap().1 > 0);
     }
 }

@@ -253,6 +253,8 @@ impl ControllerDocument {
     /// # Errors
     /// [`DidError::Document`] when `id` is missing or a method has no `id`.
     pub fn from_json(value: &Value) -> Result<Self, DidError> {
+        /// The longest document id read (DIDs and URLs in the wild are far shorter).
+        const MAX_ID_BYTES: usize = 2048;
         let obj = value
             .as_object()
             .ok_or_else(|| DidError::Document("not a JSON object".into()))?;
@@ -261,6 +263,14 @@ impl ControllerDocument {
             .and_then(Value::as_str)
             .ok_or_else(|| DidError::Document("no \"id\"".into()))?
             .to_owned();
+        // Every relative method id ("#key-1") is expanded with the id: a long id and many
+        // methods would multiply a 1 MiB document many times over.
+        if id.len() > MAX_ID_BYTES {
+            return Err(DidError::Document(format!(
+                "the id is {} bytes, over the {MAX_ID_BYTES}-byte limit",
+                id.len()
+            )));
+        }
         let absolute = |m: &str| {
             if m.starts_with('#') {
                 format!("{id}{m}")
@@ -432,6 +442,21 @@ mod tests {
     use super::*;
 
     const KEY: &str = "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2";
+
+    /// A long id with many relative method ids would be copied into each: refused up front.
+    #[test]
+    fn a_document_id_longer_than_2048_bytes_is_refused() {
+        let id = format!("did:web:{}", "a".repeat(600_000));
+        let methods: Vec<Value> = (0..1000)
+            .map(|i| serde_json::json!({"id": format!("#k{i}"), "type": "Multikey", "controller": id, "publicKeyMultibase": KEY}))
+            .collect();
+        let doc = serde_json::json!({"id": id, "verificationMethod": methods});
+        let err = ControllerDocument::from_json(&doc).unwrap_err();
+        assert!(
+            err.to_string().contains("over the 2048-byte limit"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn did_syntax() {

@@ -370,46 +370,87 @@ fn answer(report_json: Value, verified: bool) -> Response {
     verdict(&body, verified)
 }
 
-/// Verifies a credential on the blocking pool, by `deadline`, drawing on the request's
-/// canonicalization work `budget` (one for a presentation and all its credentials).
+/// Canonicalization steps one request may spend in place, on the async thread, before its
+/// work counts as heavy and goes to the blocking pool (~1 ms; a badge takes far fewer, and
+/// none once its canonical hash is remembered).
+const IN_PLACE_STEPS: u64 = 1_000;
+
+/// The largest request (bytes) whose work may start in place: parsing, JCS and signature
+/// checks grow with the size, and the step budget above bounds the rest.
+const IN_PLACE_BYTES: usize = 16 * 1024;
+
+/// What one request's verification may take: its deadline and its canonicalization work
+/// budget, shared by every proof, pass and embedded credential, and a small budget for work
+/// done in place.
+#[derive(Clone)]
+struct Allowance {
+    deadline: Instant,
+    budget: WorkBudget,
+    /// `None` when the request is too large to start in place.
+    in_place: Option<WorkBudget>,
+}
+
+impl Allowance {
+    fn new(state: &VerifierState, verifier: &Verifier, request_bytes: usize) -> Self {
+        Self {
+            deadline: state.pool().deadline(),
+            budget: verifier.new_work_budget(),
+            in_place: (request_bytes <= IN_PLACE_BYTES).then(|| WorkBudget::new(IN_PLACE_STEPS)),
+        }
+    }
+}
+
+/// Verifies a credential within the request's [`Allowance`].
 async fn check_credential(
     state: &VerifierState,
     credential: Value,
     only: Option<&[CheckId]>,
-    deadline: Instant,
-    budget: WorkBudget,
+    allowance: &Allowance,
 ) -> Result<Report, PoolError> {
     let verifier = state.verifier();
-    let report = checked(state, deadline, move |resources| {
-        verifier.verify_value_within(&credential, resources, &budget)
+    let report = checked(state, allowance, move |resources, budget| {
+        verifier.verify_value_within(&credential, resources, budget)
     })
     .await?;
     Ok(restrict(report, only))
 }
 
-/// Runs `work` (no I/O; canonicalization and signatures) on the blocking pool, as often as
-/// it needs to with what it asks the fetcher for: the fetches happen here, on the async side,
-/// between passes. Every pass shares `deadline`.
+/// Runs `work` (no I/O; canonicalization and signatures) as often as it needs to with what it
+/// asks the fetcher for; the fetches happen here, on the async side, between passes. A pass
+/// runs in place while the request's small in-place budget lasts (a badge seen before, or an
+/// ordinary one, costs no thread hand-off); a pass that runs out of it is heavy, and it and
+/// every later one run on the blocking pool, within the request's budget and deadline.
 async fn checked<T: Send + 'static>(
     state: &VerifierState,
-    deadline: Instant,
-    work: impl Fn(&dyn Resources) -> T + Send + Sync + 'static,
+    allowance: &Allowance,
+    work: impl Fn(&dyn Resources, &WorkBudget) -> T + Send + Sync + 'static,
 ) -> Result<T, PoolError> {
     let work = Arc::new(work);
     let pool = &state.inner.pool;
     hallmark_fetch::with_fetched_by(&state.inner.fetcher, |snapshot| {
         let work = work.clone();
-        pool.run(deadline, move || {
-            let result = work(&snapshot);
-            (result, snapshot)
-        })
+        let allowance = allowance.clone();
+        async move {
+            if let Some(small) = allowance.in_place.filter(|b| b.spent() < b.total()) {
+                let result = work(&snapshot, &small);
+                if small.spent() < small.total() {
+                    return Ok((result, snapshot));
+                }
+            }
+            let budget = allowance.budget;
+            pool.run(allowance.deadline, move || {
+                let result = work(&snapshot, &budget);
+                (result, snapshot)
+            })
+            .await
+        }
     })
     .await
 }
 
 /// `POST /credentials/verify` `{verifiableCredential, options}`.
 async fn verify_credential(State(state): State<VerifierState>, body: Bytes) -> Response {
-    let deadline = state.pool().deadline();
+    let allowance = Allowance::new(&state, &state.verifier(), body.len());
     let mut value = match strict_body(&body) {
         Ok(Body::Json(v)) => v,
         Ok(Body::Duplicate) => {
@@ -433,8 +474,7 @@ async fn verify_credential(State(state): State<VerifierState>, body: Bytes) -> R
         Ok(o) => o,
         Err(r) => return *r,
     };
-    let budget = state.verifier().new_work_budget();
-    match check_credential(&state, credential, only.as_deref(), deadline, budget).await {
+    match check_credential(&state, credential, only.as_deref(), &allowance).await {
         Ok(report) => answer(report.to_json(), report.verified),
         Err(e) => Problem::from(e).into_response(),
     }
@@ -442,8 +482,6 @@ async fn verify_credential(State(state): State<VerifierState>, body: Bytes) -> R
 
 /// `POST /presentations/verify` `{verifiablePresentation, options: {challenge, domain}}`.
 async fn verify_presentation(State(state): State<VerifierState>, body: Bytes) -> Response {
-    // One deadline for the holder's proof and every credential inside.
-    let deadline = state.pool().deadline();
     let value = match strict_body(&body) {
         Ok(Body::Json(v)) => v,
         Ok(Body::Duplicate) => {
@@ -470,7 +508,8 @@ async fn verify_presentation(State(state): State<VerifierState>, body: Bytes) ->
         .and_then(Value::as_str);
     let domain = options.and_then(|o| o.get("domain"));
     let verifier = state.verifier();
-    let budget = verifier.new_work_budget();
+    // One deadline and budget for the holder's proof and every credential inside.
+    let allowance = Allowance::new(&state, &verifier, body.len());
     let mut checks = presentation_shape(vp);
     let holder = match vp.get("holder") {
         Some(Value::String(h)) => Some(h.clone()),
@@ -480,14 +519,13 @@ async fn verify_presentation(State(state): State<VerifierState>, body: Bytes) ->
     if vp.contains_key("proof") {
         let document = vp.clone();
         let controller = holder.clone();
-        let budget = budget.clone();
-        let proofs = checked(&state, deadline, move |resources| {
+        let proofs = checked(&state, &allowance, move |resources, budget| {
             verifier.verify_proofs_within(
                 &document,
                 Relationship::Authentication,
                 controller.as_deref(),
                 resources,
-                &budget,
+                budget,
             )
         })
         .await;
@@ -514,7 +552,7 @@ async fn verify_presentation(State(state): State<VerifierState>, body: Bytes) ->
     };
     let mut reports = Vec::new();
     for c in credentials {
-        match check_credential(&state, c, only.as_deref(), deadline, budget.clone()).await {
+        match check_credential(&state, c, only.as_deref(), &allowance).await {
             Ok(report) => reports.push(report),
             Err(e) => return Problem::from(e).into_response(),
         }
@@ -675,17 +713,17 @@ async fn verify_page(State(state): State<VerifierState>, request: Request) -> Re
             }
         },
     };
-    // Parsed in the pool too: a duplicate key or bad JSON is the report's `parse` failure.
-    // One work budget for every pass.
+    // Parsed with the rest: a duplicate key or bad JSON is the report's `parse` failure.
     let verifier = state.verifier();
-    let budget = verifier.new_work_budget();
-    let deadline = state.pool().deadline();
-    match checked(&state, deadline, move |resources| {
-        match json::parse(&bytes) {
-            Ok(value) => verifier.verify_value_within(&value, resources, &budget),
+    let allowance = Allowance::new(&state, &verifier, bytes.len());
+    match checked(
+        &state,
+        &allowance,
+        move |resources, budget| match json::parse(&bytes) {
+            Ok(value) => verifier.verify_value_within(&value, resources, budget),
             Err(_) => verifier.verify_bytes(&bytes, resources),
-        }
-    })
+        },
+    )
     .await
     {
         Ok(report) => answer(report.to_json(), report.verified),

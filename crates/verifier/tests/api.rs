@@ -870,7 +870,7 @@ async fn duplicate_keys_are_named_on_both_vc_api_endpoints() {
 }
 
 #[tokio::test]
-async fn verification_runs_on_the_bounded_pool_and_a_full_pool_answers_503() {
+async fn heavy_verification_runs_on_the_bounded_pool_and_a_full_pool_answers_503() {
     let s = state(VerifierConfig {
         verify_workers: 1,
         max_concurrency: 1,
@@ -890,18 +890,34 @@ async fn verification_runs_on_the_bounded_pool_and_a_full_pool_answers_503() {
         .await
     });
     started.await.unwrap();
-    let vp = json!({
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "type": ["VerifiablePresentation"],
-        "verifiableCredential": [good.clone()],
-    });
+    // Heavy: past the in-place canonicalization steps (the K(6,6) blank-node graph), or too
+    // large to start in place (20 KB).
+    let bipartite: Value = serde_json::from_slice(
+        &std::fs::read(root().join("tests/vectors/hostile/bipartite-6x6.json")).unwrap(),
+    )
+    .unwrap();
+    let mut large = good.clone();
+    large["credentialSubject"]["padding"] = json!("x".repeat(20_000));
+    let vp = |c: &Value| {
+        json!({"verifiablePresentation": {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiablePresentation"],
+            "verifiableCredential": [c],
+        }})
+    };
     for (path, body) in [
-        ("/credentials/verify", json!({"verifiableCredential": good})),
         (
-            "/presentations/verify",
-            json!({"verifiablePresentation": vp}),
+            "/credentials/verify",
+            json!({"verifiableCredential": bipartite}),
         ),
-        ("/verify", good.clone()),
+        (
+            "/credentials/verify",
+            json!({"verifiableCredential": large}),
+        ),
+        ("/presentations/verify", vp(&bipartite)),
+        ("/presentations/verify", vp(&large)),
+        ("/verify", bipartite.clone()),
+        ("/verify", large.clone()),
     ] {
         let (status, headers, body) = raw(
             &s,
@@ -914,8 +930,18 @@ async fn verification_runs_on_the_bounded_pool_and_a_full_pool_answers_503() {
         assert_problem(status, &headers, &body, StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(headers["retry-after"], "1", "{path}");
     }
+    // An ordinary badge is checked in place, pool or no pool.
+    for (path, body) in [
+        ("/credentials/verify", json!({"verifiableCredential": good})),
+        ("/presentations/verify", vp(&good)),
+        ("/verify", good.clone()),
+    ] {
+        let r = send(&s, path, "application/json", body.to_string().into_bytes()).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+    }
     release.send(()).unwrap();
     held.await.unwrap().unwrap();
-    let r = verify(&s, json!({"verifiableCredential": good})).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = verify(&s, json!({"verifiableCredential": bipartite})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(outcome(&r, "proof"), "failed:PROOF_TRANSFORMATION_ERROR");
 }

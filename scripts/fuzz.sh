@@ -6,10 +6,13 @@
 # crashes; exits non-zero when any target crashed.
 #
 # Usage: scripts/fuzz.sh [SECONDS]   each target for SECONDS (default 60)
-#        scripts/fuzz.sh --seed      rewrite the seed inputs (tests/vectors, in-memory badges)
-#                                    into fuzz/corpus, then minimize as --cmin does
-#        scripts/fuzz.sh --cmin      minimize fuzz/corpus/TARGET together with what earlier
-#                                    runs found (fuzz/target/corpus/TARGET)
+#        scripts/fuzz.sh --cmin      add to fuzz/corpus/TARGET the inputs of earlier runs
+#                                    (fuzz/target/corpus/TARGET) of at most 2 KB that reach code
+#                                    the corpus does not (libFuzzer -merge=1 on edges): the
+#                                    committed corpora stay small and `cargo test` replays them
+#                                    in seconds
+#        scripts/fuzz.sh --seed      write the seed inputs (tests/vectors, in-memory badges) to
+#                                    fuzz/target/seeds and add those that reach new code
 # Env: FUZZ_TARGETS="a b" (default: all); FUZZ_SANITIZER=address for an AddressSanitizer
 # build (5 to 20 times slower; the default is none: hallmark-core forbids unsafe code, and the
 # build keeps debug assertions and overflow checks, which catch what safe Rust gets wrong).
@@ -62,22 +65,37 @@ for t in $targets; do
 done
 echo "    built in $(($(date +%s) - start)) s"
 
+# merge TARGET DIR: adds to fuzz/corpus/TARGET the inputs of DIR that cover new edges (hit
+# counts and comparison values not counted, so that few inputs are added).
+merge() {
+  mkdir -p "fuzz/corpus/$1"
+  local before
+  before=$(find "fuzz/corpus/$1" -type f | wc -l)
+  # shellcheck disable=SC2046
+  "$bin_dir/$1" -merge=1 -use_counters=0 -use_value_profile=0 $(options "$1") \
+    "fuzz/corpus/$1" "$2" >"fuzz/target/$1.merge.log" 2>&1 ||
+    { tail -n 20 "fuzz/target/$1.merge.log"; exit 1; }
+  echo "$1: $before -> $(find "fuzz/corpus/$1" -type f | wc -l) inputs," \
+    "$(du -sb "fuzz/corpus/$1" | cut -f1) bytes"
+}
+
 if [ "$mode" = seed ]; then
   echo "==> seed inputs from tests/vectors and the checks' world"
-  UPDATE_FUZZ_SEEDS=1 cargo test -q -p hallmark-core --test fuzz_regressions --locked \
-    the_minimized_corpora_pass_their_checks
+  rm -rf fuzz/target/seeds
+  FUZZ_SEEDS_DIR=$PWD/fuzz/target/seeds cargo test -q -p hallmark-core --test fuzz_regressions \
+    --locked the_minimized_corpora_pass_their_checks
+  for t in $targets; do
+    if [ -d "fuzz/target/seeds/$t" ]; then merge "$t" "fuzz/target/seeds/$t"; fi
+  done
+  exit 0
 fi
 
-if [ "$mode" = seed ] || [ "$mode" = cmin ]; then
+if [ "$mode" = cmin ]; then
   for t in $targets; do
-    mkdir -p "fuzz/corpus/$t" "fuzz/target/corpus/$t"
-    merged=$(mktemp -d)
-    # shellcheck disable=SC2046
-    "$bin_dir/$t" -merge=1 $(options "$t") "$merged" "fuzz/corpus/$t" "fuzz/target/corpus/$t" \
-      >"fuzz/target/$t.cmin.log" 2>&1 || { tail -n 20 "fuzz/target/$t.cmin.log"; exit 1; }
-    rm -rf "fuzz/corpus/$t"
-    mv "$merged" "fuzz/corpus/$t"
-    echo "$t: $(find "fuzz/corpus/$t" -type f | wc -l) inputs, $(du -sk "fuzz/corpus/$t" | cut -f1) KB"
+    small=fuzz/target/small/$t
+    rm -rf "$small" && mkdir -p "$small" "fuzz/target/corpus/$t"
+    find "fuzz/target/corpus/$t" -type f -size -2049c -exec cp {} "$small/" \;
+    merge "$t" "$small"
   done
   exit 0
 fi

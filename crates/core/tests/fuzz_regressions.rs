@@ -2,9 +2,9 @@
 //! in the repository: each crash the fuzzers found (fuzz/regressions/<target>/) and each
 //! minimized corpus (fuzz/corpus/<target>/), so CI catches a regression without libFuzzer.
 //!
-//! `UPDATE_FUZZ_SEEDS=1 cargo test -p hallmark-core --test fuzz_regressions` also writes the
-//! seed inputs (from tests/vectors and the checks' in-memory world) into fuzz/corpus/;
-//! `scripts/fuzz.sh --seed` does that and then minimizes the corpora.
+//! `FUZZ_SEEDS_DIR=DIR cargo test -p hallmark-core --test fuzz_regressions` also writes the
+//! seed inputs (from tests/vectors and the checks' in-memory world) into DIR/<target>/;
+//! `scripts/fuzz.sh --seed` does that and adds those that reach new code to fuzz/corpus.
 
 #[allow(dead_code)]
 #[path = "../../../fuzz/src/checks.rs"]
@@ -79,8 +79,8 @@ fn every_crash_the_fuzzers_found_stays_fixed() {
 
 #[test]
 fn the_minimized_corpora_pass_their_checks() {
-    if std::env::var_os("UPDATE_FUZZ_SEEDS").is_some() {
-        write_seeds();
+    if let Some(dir) = std::env::var_os("FUZZ_SEEDS_DIR") {
+        write_seeds(Path::new(&dir));
     }
     let ran = replay("corpus");
     eprintln!("{ran} corpus inputs passed");
@@ -264,9 +264,9 @@ fn seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
     out
 }
 
-fn write_seeds() {
+fn write_seeds(to: &Path) {
     for (target, inputs) in seeds() {
-        let dir = root().join("fuzz/corpus").join(target);
+        let dir = to.join(target);
         std::fs::create_dir_all(&dir).unwrap();
         for (name, bytes) in inputs {
             std::fs::write(dir.join(name), bytes).unwrap();

@@ -896,6 +896,11 @@ impl Emitter {
             one => std::slice::from_ref(one),
         };
         if container & LIST != 0 {
+            // Expansion step 13.10: a value that expands to null is ignored before step 13.11
+            // would make it a list (an empty one); `[null]` is an empty list.
+            if value.is_null() {
+                return Some(());
+            }
             let mut items = Vec::with_capacity(values.len());
             for v in values {
                 if v.is_array() {

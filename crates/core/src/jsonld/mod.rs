@@ -589,14 +589,12 @@ pub const CACHE_CAPACITY: usize = 1024;
 
 type HashCache = Mutex<HashMap<[u8; 32], Result<[u8; 32], JsonLdError>>>;
 
-/// Keeps a result for [`canonical_hash`]: not a spent request budget (another request, with
-/// budget left, may succeed), nor a long error message (bytes are bounded: at most
-/// [`CACHE_CAPACITY`] entries of at most ~600 bytes each).
+/// Keeps a result for [`canonical_hash`], but not a spent request budget (another request,
+/// with budget left, may succeed). Bytes are bounded: at most [`CACHE_CAPACITY`] entries, and
+/// what an error quotes of the input is clipped ([`clip`]).
 fn remember(key: [u8; 32], result: &Result<[u8; 32], JsonLdError>) {
-    if let Err(e) = result {
-        if matches!(e, JsonLdError::RequestBudgetExhausted { .. }) || e.to_string().len() > 512 {
-            return;
-        }
+    if let Err(JsonLdError::RequestBudgetExhausted { .. }) = result {
+        return;
     }
     if let Ok(mut map) = cache().lock() {
         if map.len() >= CACHE_CAPACITY {
@@ -605,6 +603,22 @@ fn remember(key: [u8; 32], result: &Result<[u8; 32], JsonLdError>) {
         map.insert(key, result.clone());
     }
 }
+
+/// At most [`MAX_QUOTED`] bytes of an error's text (what it quotes of the input: a term, an IRI,
+/// a JSON-LD processor's message), cut at a character boundary with `…`.
+fn clip(text: &str) -> String {
+    if text.len() <= MAX_QUOTED {
+        return text.to_owned();
+    }
+    let mut end = MAX_QUOTED;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// The most bytes of the input an error quotes.
+const MAX_QUOTED: usize = 256;
 
 fn cache() -> &'static HashCache {
     static CACHE: OnceLock<HashCache> = OnceLock::new();
@@ -808,14 +822,14 @@ fn to_rdf(text: &[u8]) -> Result<Vec<Quad>, JsonLdError> {
             Ok(q) => quads.push(q),
             Err(e) => {
                 if let Some(url) = refused.lock().ok().and_then(|mut s| s.take()) {
-                    return Err(JsonLdError::ContextNotPinned { url });
+                    return Err(JsonLdError::ContextNotPinned { url: clip(&url) });
                 }
-                return Err(JsonLdError::Invalid(e.to_string()));
+                return Err(JsonLdError::Invalid(clip(&e.to_string())));
             }
         }
     }
     if let Some(url) = refused.lock().ok().and_then(|mut s| s.take()) {
-        return Err(JsonLdError::ContextNotPinned { url });
+        return Err(JsonLdError::ContextNotPinned { url: clip(&url) });
     }
     Ok(quads)
 }
@@ -825,12 +839,12 @@ fn check_sentinels(quads: &[Quad]) -> Result<(), JsonLdError> {
     let check = |iri: &str| -> Result<(), JsonLdError> {
         if let Some(term) = iri.strip_prefix(UNDEFINED_TERM_VOCAB) {
             return Err(JsonLdError::UndefinedTerm {
-                term: term.to_owned(),
+                term: clip(term),
             });
         }
         if let Some(rest) = iri.strip_prefix(RELATIVE_IRI_BASE) {
             return Err(JsonLdError::RelativeIri {
-                iri: rest.to_owned(),
+                iri: clip(rest),
             });
         }
         Ok(())

@@ -391,13 +391,40 @@ struct Allowance {
 }
 
 impl Allowance {
-    fn new(state: &VerifierState, verifier: &Verifier, request_bytes: usize) -> Self {
+    fn new(state: &VerifierState, verifier: &Verifier, request_bytes: &[u8]) -> Self {
         Self {
             deadline: state.pool().deadline(),
             budget: verifier.new_work_budget(),
-            in_place: (request_bytes <= IN_PLACE_BYTES).then(|| WorkBudget::new(IN_PLACE_STEPS)),
+            in_place: (request_bytes.len() <= IN_PLACE_BYTES && !has_inline_context(request_bytes))
+                .then(|| WorkBudget::new(IN_PLACE_STEPS)),
         }
     }
+}
+
+/// Whether a request names an inline JSON-LD context (an object in an `@context` value):
+/// processing one is not metered like canonicalization, so such requests never run in place.
+/// Conservative: any `{` inside an `@context` value counts.
+fn has_inline_context(body: &[u8]) -> bool {
+    let key = b"\"@context\"";
+    let mut rest = body;
+    while let Some(at) = rest.windows(key.len()).position(|w| w == key) {
+        rest = &rest[at + key.len()..];
+        let value = rest
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b':'))
+            .map_or(&rest[..0], |i| &rest[i..]);
+        match value.first() {
+            Some(b'{') => return true,
+            Some(b'[') => {
+                let end = value.iter().position(|&b| b == b']').unwrap_or(value.len());
+                if value[..end].contains(&b'{') {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Verifies a credential within the request's [`Allowance`].
@@ -450,7 +477,7 @@ async fn checked<T: Send + 'static>(
 
 /// `POST /credentials/verify` `{verifiableCredential, options}`.
 async fn verify_credential(State(state): State<VerifierState>, body: Bytes) -> Response {
-    let allowance = Allowance::new(&state, &state.verifier(), body.len());
+    let allowance = Allowance::new(&state, &state.verifier(), &body);
     let mut value = match strict_body(&body) {
         Ok(Body::Json(v)) => v,
         Ok(Body::Duplicate) => {
@@ -509,7 +536,7 @@ async fn verify_presentation(State(state): State<VerifierState>, body: Bytes) ->
     let domain = options.and_then(|o| o.get("domain"));
     let verifier = state.verifier();
     // One deadline and budget for the holder's proof and every credential inside.
-    let allowance = Allowance::new(&state, &verifier, body.len());
+    let allowance = Allowance::new(&state, &verifier, &body);
     let mut checks = presentation_shape(vp);
     let holder = match vp.get("holder") {
         Some(Value::String(h)) => Some(h.clone()),
@@ -715,7 +742,7 @@ async fn verify_page(State(state): State<VerifierState>, request: Request) -> Re
     };
     // Parsed with the rest: a duplicate key or bad JSON is the report's `parse` failure.
     let verifier = state.verifier();
-    let allowance = Allowance::new(&state, &verifier, bytes.len());
+    let allowance = Allowance::new(&state, &verifier, &bytes);
     match checked(
         &state,
         &allowance,
@@ -795,4 +822,21 @@ fn serde_urlencoded_pairs(bytes: &[u8]) -> Vec<(String, String)> {
 /// Check results as JSON, for callers that build their own responses.
 pub fn check_json(check: &Check) -> Value {
     serde_json::to_value(check).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod in_place_tests {
+    use super::has_inline_context;
+
+    #[test]
+    fn inline_contexts_are_seen_in_the_raw_request() {
+        assert!(!has_inline_context(
+            br#"{"verifiableCredential": {"@context": ["https://www.w3.org/ns/credentials/v2"]}}"#
+        ));
+        assert!(has_inline_context(
+            br#"{"verifiableCredential": {"@context": ["https://www.w3.org/ns/credentials/v2", {"k": "https://a.example/k"}]}}"#
+        ));
+        assert!(has_inline_context(br#"{"x": {"@context" : {"k": "u:k"}}}"#));
+        assert!(!has_inline_context(br#"{"x": 1}"#));
+    }
 }

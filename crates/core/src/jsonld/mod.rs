@@ -351,6 +351,18 @@ pub enum JsonLdError {
         /// The request's whole budget.
         budget: u64,
     },
+    /// Something JSON-LD to RDF would drop without a word, so a signature could not protect it:
+    /// an id or type that is not a valid IRI (with its whole node), a key shaped like a
+    /// keyword that is none, `@index` (VC-DI-EdDSA §3.2.1 data loss).
+    #[error("{what} would be dropped by JSON-LD, so a signature could not protect it")]
+    Dropped {
+        /// What, quoting the input (clipped).
+        what: String,
+    },
+    /// Inline contexts larger than Hallmark processes (term definitions in all, or remote
+    /// contexts loaded from within them).
+    #[error("the document's inline contexts are too large: {0}")]
+    ContextTooLarge(String),
     /// Not valid JSON-LD (JSON-LD 1.1 API error, e.g. `invalid @id value`).
     #[error("not valid JSON-LD: {0}")]
     Invalid(String),
@@ -360,7 +372,7 @@ impl JsonLdError {
     /// The VC-DI error code this maps to (VC-DI §2.3 Processing Errors).
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::UndefinedTerm { .. } => ErrorCode::DataLossDetectionError,
+            Self::UndefinedTerm { .. } | Self::Dropped { .. } => ErrorCode::DataLossDetectionError,
             Self::RelativeIri { .. } => ErrorCode::MalformedValueError,
             _ => ErrorCode::ProofTransformationError,
         }
@@ -617,6 +629,164 @@ fn clip(text: &str) -> String {
     format!("{}…", &text[..end])
 }
 
+/// Term definitions all the inline contexts of one document may hold: a chain of compact IRIs
+/// (each term defined by the next) recurses once per term when processed, and a long one
+/// overflowed a server thread's stack.
+const MAX_INLINE_TERMS: usize = 256;
+
+/// Remote (pinned) contexts inline contexts may name in all: a type-scoped context naming the
+/// pinned contexts many times, applied to many nodes, cost seconds of expansion.
+const MAX_INLINE_REMOTE: usize = 2;
+
+/// The JSON-LD 1.1 keywords (JSON-LD 1.1 §1.7), for keys that look like one.
+const KEYWORDS: &[&str] = &[
+    "@base",
+    "@container",
+    "@context",
+    "@direction",
+    "@graph",
+    "@id",
+    "@import",
+    "@included",
+    "@index",
+    "@json",
+    "@language",
+    "@list",
+    "@nest",
+    "@none",
+    "@prefix",
+    "@propagate",
+    "@protected",
+    "@reverse",
+    "@set",
+    "@type",
+    "@value",
+    "@version",
+    "@vocab",
+];
+
+/// What [`prepare`] refuses before any JSON-LD processing: data that expansion or RDF would
+/// drop silently, and inline contexts beyond the caps above.
+#[derive(Default)]
+struct Screen {
+    inline_terms: usize,
+    inline_remote: usize,
+}
+
+impl Screen {
+    fn member(&mut self, key: &str, value: &Value) -> Result<(), JsonLdError> {
+        let dropped = |what: String| Err(JsonLdError::Dropped { what: clip(&what) });
+        if key.starts_with('@') && (!KEYWORDS.contains(&key) || key == "@index") {
+            return dropped(format!("the key {key:?}"));
+        }
+        match (key, value) {
+            ("@context", c) => return self.context(c),
+            ("id" | "@id", Value::String(iri)) if !is_iri_text(iri) => {
+                return dropped(format!("the node {iri:?} (not a valid IRI)"));
+            }
+            ("type" | "@type", v) => {
+                for t in as_slice(v).iter().filter_map(Value::as_str) {
+                    if !is_iri_text(t) {
+                        return dropped(format!("the type {t:?} (not a valid IRI or term)"));
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.value(value)
+    }
+
+    fn value(&mut self, value: &Value) -> Result<(), JsonLdError> {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    self.member(k, v)?;
+                }
+            }
+            Value::Array(items) => {
+                for v in items {
+                    self.value(v)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Counts an `@context` value's inline term definitions and the remote contexts they name.
+    fn context(&mut self, value: &Value) -> Result<(), JsonLdError> {
+        match value {
+            Value::Array(items) => {
+                for v in items {
+                    self.context(v)?;
+                }
+            }
+            Value::Object(map) => {
+                for (k, v) in map {
+                    if !k.starts_with('@') {
+                        self.inline_terms += 1;
+                    }
+                    if let Value::Object(def) = v {
+                        if let Some(scoped) = def.get("@context") {
+                            self.scoped(scoped)?;
+                        }
+                    }
+                    if k == "@context" {
+                        self.scoped(v)?;
+                    }
+                }
+            }
+            _ => {}
+        }
+        if self.inline_terms > MAX_INLINE_TERMS {
+            return Err(JsonLdError::ContextTooLarge(format!(
+                "over {MAX_INLINE_TERMS} term definitions"
+            )));
+        }
+        Ok(())
+    }
+
+    /// A context inside an inline context: its remote contexts count too.
+    fn scoped(&mut self, value: &Value) -> Result<(), JsonLdError> {
+        for v in as_slice(value) {
+            if v.is_string() {
+                self.inline_remote += 1;
+            }
+        }
+        if self.inline_remote > MAX_INLINE_REMOTE {
+            return Err(JsonLdError::ContextTooLarge(format!(
+                "scoped contexts name over {MAX_INLINE_REMOTE} remote contexts"
+            )));
+        }
+        self.context(value)
+    }
+}
+
+fn as_slice(v: &Value) -> &[Value] {
+    match v {
+        Value::Array(items) => items,
+        other => std::slice::from_ref(other),
+    }
+}
+
+/// Whether an id or type could be an IRI (RFC 3987): none of the characters IRIs exclude,
+/// and `%` only before two hex digits. Blank node ids and terms pass; their meaning is the
+/// JSON-LD processor's to decide.
+fn is_iri_text(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    !text.is_empty()
+        && !text.chars().any(|c| {
+            c.is_control()
+                || matches!(c, ' ' | '<' | '>' | '"' | '{' | '}' | '|' | '\\' | '^' | '`')
+                || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
+        })
+        && bytes.iter().enumerate().all(|(i, &b)| {
+            b != b'%'
+                || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                    && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+        })
+}
+
 /// The most bytes of the input an error quotes.
 const MAX_QUOTED: usize = 256;
 
@@ -692,6 +862,13 @@ fn prepare(
         return Err(JsonLdError::TooDeep {
             max: limits.max_depth,
         });
+    }
+    let mut screen = Screen::default();
+    for (key, value) in object.iter().filter(|(k, _)| Some(k.as_str()) != without) {
+        screen.member(key, value)?;
+    }
+    if let Some(c) = context {
+        screen.context(c)?;
     }
     let own = context.or_else(|| object.get("@context"));
     let contexts = Value::Array(with_sentinel(own));
@@ -838,14 +1015,10 @@ fn to_rdf(text: &[u8]) -> Result<Vec<Quad>, JsonLdError> {
 fn check_sentinels(quads: &[Quad]) -> Result<(), JsonLdError> {
     let check = |iri: &str| -> Result<(), JsonLdError> {
         if let Some(term) = iri.strip_prefix(UNDEFINED_TERM_VOCAB) {
-            return Err(JsonLdError::UndefinedTerm {
-                term: clip(term),
-            });
+            return Err(JsonLdError::UndefinedTerm { term: clip(term) });
         }
         if let Some(rest) = iri.strip_prefix(RELATIVE_IRI_BASE) {
-            return Err(JsonLdError::RelativeIri {
-                iri: clip(rest),
-            });
+            return Err(JsonLdError::RelativeIri { iri: clip(rest) });
         }
         Ok(())
     };
@@ -1111,6 +1284,67 @@ mod tests {
                 url: "https://evil.example/context.jsonld".into()
             })
         );
+    }
+
+    /// What JSON-LD to RDF would drop silently is refused before (issue 10, the attacker's
+    /// forged badges: a node with an invalid IRI id and its claims, keyword-like keys, @index).
+    #[test]
+    fn what_rdf_would_drop_is_refused() {
+        let doc = |extra: Value| {
+            object(serde_json::json!({
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "type": ["VerifiableCredential"],
+                "issuer": "did:example:issuer",
+                "credentialSubject": extra,
+            }))
+        };
+        let cases = [
+            serde_json::json!({"id": "https://x.example/<q>", "name": "forged"}),
+            serde_json::json!({"id": "https://x.example/a b"}),
+            serde_json::json!({"id": "https://x.example/%zz"}),
+            serde_json::json!({"id": "https://a\u{200B}.example/"}),
+            serde_json::json!({"@claims": {"name": "forged"}}),
+            serde_json::json!({"name": {"@value": "87", "@index": "100"}}),
+            serde_json::json!({"type": ["https://x.example/{T}"]}),
+        ];
+        for extra in cases {
+            let r = canonical_nquads(&doc(extra.clone()), None, None, &Limits::default());
+            assert!(
+                matches!(&r, Err(e @ JsonLdError::Dropped { .. }) if e.code() == ErrorCode::DataLossDetectionError),
+                "{extra}: {r:?}"
+            );
+        }
+        // A valid IRI id is fine.
+        let ok = doc(serde_json::json!({"id": "https://x.example/q%20r", "name": "Ann"}));
+        assert!(canonical_nquads(&ok, None, None, &Limits::default()).is_ok());
+    }
+
+    /// A chain of 1,000 compact-IRI terms overflowed a server thread's stack; 60 pinned
+    /// contexts in a type-scoped context cost seconds per document: both refused up front.
+    #[test]
+    fn oversized_inline_contexts_are_refused() {
+        let mut chain = Map::new();
+        for i in 0..1000 {
+            chain.insert(format!("t{i}"), Value::String(format!("t{}:", i + 1)));
+        }
+        chain.insert("t1000".into(), "https://a.example/".into());
+        chain.insert("k".into(), "t0:k".into());
+        let doc = object(serde_json::json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2", chain],
+            "type": ["VerifiableCredential"], "issuer": "did:example:i",
+            "credentialSubject": {"k": "v"},
+        }));
+        let r = canonical_nquads(&doc, None, None, &Limits::default());
+        assert!(matches!(r, Err(JsonLdError::ContextTooLarge(_))), "{r:?}");
+        let scoped = serde_json::json!({"T": {"@id": "https://a.example/T",
+            "@context": vec!["https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"; 60]}});
+        let doc = object(serde_json::json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2", scoped],
+            "type": ["VerifiableCredential"], "issuer": "did:example:i",
+            "credentialSubject": {"type": "T"},
+        }));
+        let r = canonical_nquads(&doc, None, None, &Limits::default());
+        assert!(matches!(r, Err(JsonLdError::ContextTooLarge(_))), "{r:?}");
     }
 
     #[test]

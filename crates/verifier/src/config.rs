@@ -174,6 +174,30 @@ impl VerifierConfig {
                 ),
             });
         }
+        // Durations past these overflow the clock arithmetic (a panic per request before).
+        for (key, value, max) in [
+            (
+                "cache_max_age_seconds",
+                file.cache_max_age_seconds,
+                366 * 86_400,
+            ),
+            ("clock_skew_seconds", file.clock_skew_seconds, 366 * 86_400),
+            (
+                "header_read_timeout_seconds",
+                file.header_read_timeout_seconds,
+                3_600,
+            ),
+            ("idle_timeout_seconds", file.idle_timeout_seconds, 86_400),
+            ("verify_timeout_ms", file.verify_timeout_ms, 3_600_000),
+            ("fetch_timeout_seconds", file.fetch_timeout_seconds, 3_600),
+        ] {
+            if let Some(v) = value.filter(|v| *v > max) {
+                return Err(ConfigError::Invalid {
+                    key,
+                    message: format!("{v} is over the largest accepted value, {max}"),
+                });
+            }
+        }
         let cache_defaults = CacheLimits::default();
         let tls = match (file.tls_cert, file.tls_key) {
             (Some(cert), Some(key)) => Some((dir.join(cert), dir.join(key))),
@@ -239,10 +263,11 @@ mod cache_tests {
     use super::*;
 
     fn parse(toml: &str) -> Result<VerifierConfig, ConfigError> {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let path = std::env::temp_dir().join(format!(
-            "hallmark-verifier-cache-{}-{}.toml",
-            std::process::id(),
-            toml.len()
+            "hallmark-verifier-cache-{}-{n}.toml",
+            std::process::id()
         ));
         std::fs::write(&path, toml).unwrap();
         let config = VerifierConfig::load(&path);
@@ -275,5 +300,21 @@ mod cache_tests {
         assert_eq!(config.cache_limits().signatures, 0);
         let e = parse("max_status_list_bytes = 1000").unwrap_err();
         assert!(e.to_string().contains("max_status_list_bytes"), "{e}");
+    }
+
+    /// Values that overflowed the clock arithmetic (a panic per request, found by the
+    /// newcomer check) are refused with the key's name.
+    #[test]
+    fn durations_past_their_largest_value_are_refused() {
+        for key in [
+            "cache_max_age_seconds",
+            "header_read_timeout_seconds",
+            "idle_timeout_seconds",
+            "verify_timeout_ms",
+        ] {
+            let e = parse(&format!("{key} = 18446744073709551615")).unwrap_err();
+            assert!(e.to_string().contains(key), "{e}");
+        }
+        assert!(parse("cache_max_age_seconds = 3600").is_ok());
     }
 }

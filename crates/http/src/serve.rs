@@ -86,6 +86,19 @@ impl std::fmt::Debug for Tls {
 }
 
 impl Tls {
+    /// The TLS set-up a service's configuration names, as `(certificate, key)` PEM files:
+    /// `None` serves plain http.
+    ///
+    /// # Errors
+    /// As [`Tls::from_pem_files`].
+    pub fn from_config(
+        files: Option<&(std::path::PathBuf, std::path::PathBuf)>,
+    ) -> Result<Option<Self>, ServeError> {
+        files
+            .map(|(cert, key)| Self::from_pem_files(cert, key))
+            .transpose()
+    }
+
     /// Reads the certificate chain and private key (PEM).
     ///
     /// # Errors

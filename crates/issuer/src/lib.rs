@@ -364,10 +364,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
     let config = state.config();
-    let tls = match &config.tls {
-        Some((cert, key)) => Some(Tls::from_pem_files(cert, key)?),
-        None => None,
-    };
+    let tls = Tls::from_config(config.tls.as_ref())?;
     let limits = ServeConfig {
         max_connections: config.max_connections,
         ..ServeConfig::default()

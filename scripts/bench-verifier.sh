@@ -21,7 +21,11 @@ if [ -z "${HALLMARK_BIN:-}" ]; then cargo build --release -q -p hallmark; fi
 bin=${HALLMARK_BIN:-$PWD/target/release/hallmark}
 work=$(mktemp -d /tmp/hallmark-load.XXXXXX)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+# Issuers start in a subshell (start_issuer runs under `< <(…)`), so their pids go to files.
+cleanup() {
+  for p in "${pids[@]}" $(cat "$work"/*/pid 2>/dev/null); do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true; rm -rf "$work"
+}
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -42,7 +46,7 @@ cryptosuite = "$suite"
 status_ttl_seconds = 3600
 TOML
   token=$("$bin" token create --config "$dir/config.toml" 2>/dev/null)
-  HALLMARK_LOG=warn "$bin" serve --config "$dir/config.toml" 2>"$dir/log" & pids+=($!)
+  HALLMARK_LOG=warn "$bin" serve --config "$dir/config.toml" 2>"$dir/log" & echo $! > "$dir/pid"
   wait_for "http://127.0.0.1:$port/healthz"
   local partner
   partner=$(curl -s -o /dev/null -w '%header{location}' -H "Authorization: Bearer $token" -H 'content-type: application/json' \

@@ -516,15 +516,17 @@ impl Verifier {
         checks.push(issuer_check(&shape, &proofs, &mut documents));
         checks.push(self.trust_check(&shape));
         checks.push(self.validity_check(&shape));
-        checks.push(self.status_check(document, &mut documents));
+        checks.push(self.status_check(document, shape.issuer_id, &mut documents));
         Report::from_checks(checks, Some(shape.summary()))
     }
 
     /// The `status` check (Bitstring Status List §3.2): every entry is checked, and a set bit
     /// in any revocation or suspension entry fails the check whatever the order of entries.
+    /// `issuer` is the credential's issuer: each list must be its (or a trusted issuer's).
     fn status_check(
         &self,
         document: &Map<String, Value>,
+        issuer: Option<&str>,
         documents: &mut DocumentCache<'_>,
     ) -> Check {
         let id = CheckId::Status;
@@ -553,7 +555,7 @@ impl Verifier {
                     continue;
                 }
             };
-            match self.entry_status(&entry, documents) {
+            match self.entry_status(&entry, issuer, documents) {
                 Ok(note) => fine.push(note),
                 Err(problem) => {
                     let check = Check::new(id, problem.outcome, problem.code, problem.detail);
@@ -574,9 +576,14 @@ impl Verifier {
     }
 
     /// One entry's status: `Ok` with a note when it does not invalidate the credential.
+    ///
+    /// The list must be issued by the credential's issuer, or by an issuer of the trust list
+    /// (one list for a federation): a list any key signed would let whoever serves the URL
+    /// say "not revoked" (DESIGN §3: the list's "proof and issuer checked").
     fn entry_status(
         &self,
         entry: &StatusEntry,
+        issuer: Option<&str>,
         documents: &mut DocumentCache<'_>,
     ) -> Result<String, ListProblem> {
         let purpose = entry.purpose.as_str();
@@ -586,6 +593,14 @@ impl Verifier {
             code: Some(ErrorCode::StatusVerificationError),
             detail,
         };
+        if issuer != Some(list.issuer.as_str()) && !self.trusts(&list.issuer) {
+            return Err(verification(format!(
+                "the status list {} is issued by {}, not by the credential's issuer {} nor by a trusted issuer",
+                entry.list_url,
+                list.issuer,
+                issuer.unwrap_or("(none)")
+            )));
+        }
         if !list.purposes.iter().any(|p| p == purpose) {
             return Err(verification(format!(
                 "the {purpose} entry points at {}, a list for {}",
@@ -708,7 +723,7 @@ impl Verifier {
                 format!("the status list at {url} is not a JSON object"),
             )
         })?;
-        // Its own proof and issuer binding; its issuer may differ from the credential's.
+        // Its own proof and issuer binding; `entry_status` matches its issuer to the credential's.
         let proofs = self.proofs(list, Relationship::AssertionMethod, documents);
         for check in [
             proof_check(&proofs),

@@ -749,9 +749,9 @@ fn status_vectors(
     );
     add(
         "status-list-by-another-issuer",
-        "The list is issued and signed by another issuer: allowed, its own proof checks out.",
+        "The list is issued and signed by another issuer, not a trusted one: its proof checks out, but whoever serves the URL could have made it.",
         &[&r6],
-        &[("status", "passed")],
+        &[("status", "failed:STATUS_VERIFICATION_ERROR")],
         badge(entry(StatusPurpose::Revocation, &by_other, 5)),
     );
     add(
@@ -773,6 +773,16 @@ fn status_vectors(
         ],
         badge(bad_index),
     );
+    add(
+        "status-list-by-a-trusted-issuer",
+        "The list is issued by another issuer the verifier trusts (one list for a federation): allowed.",
+        &[&r6],
+        &[("trust", "passed"), ("status", "passed")],
+        badge(entry(StatusPurpose::Revocation, &by_other, 5)),
+    );
+    out.get_mut("status-list-by-a-trusted-issuer")
+        .expect("added above")
+        .trust = vec![issuer, other];
 }
 
 fn tampered_signature(value: &Value) -> Value {

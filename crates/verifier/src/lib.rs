@@ -367,6 +367,43 @@ fn answer(report_json: Value, verified: bool) -> Response {
     verdict(&body, verified)
 }
 
+/// [`answer`] for a [`Report`], written straight to text: the same JSON as
+/// `answer(report.to_json(), …)`, without building a `Value` of it first (every request of a
+/// busy verifier pays for that).
+fn answer_report(report: &Report) -> Response {
+    #[derive(serde::Serialize)]
+    struct Answer<'a> {
+        #[serde(flatten)]
+        report: &'a Report,
+        #[serde(rename = "problemDetails")]
+        problem_details: Vec<Value>,
+    }
+    let failing: Vec<Value> = report
+        .checks
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Failed | Outcome::Unknown))
+        .map(|c| serde_json::to_value(c).unwrap_or_default())
+        .collect();
+    let body = Answer {
+        report,
+        problem_details: problem_details(&failing),
+    };
+    let status = if report.verified {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        serde_json::to_vec(&body).unwrap_or_default(),
+    )
+        .into_response()
+}
+
 /// Canonicalization steps one request may spend in place, on the async thread, before its
 /// work counts as heavy and goes to the blocking pool (~1 ms; a badge takes far fewer, and
 /// none once its canonical hash is remembered).
@@ -402,26 +439,22 @@ impl Allowance {
 /// processing one is not metered like canonicalization, so such requests never run in place.
 /// Conservative: any `{` inside an `@context` value counts.
 fn has_inline_context(body: &[u8]) -> bool {
-    let key = b"\"@context\"";
-    let mut rest = body;
-    while let Some(at) = rest.windows(key.len()).position(|w| w == key) {
-        rest = &rest[at + key.len()..];
+    // memchr's SIMD search: this runs on every request, before anything else.
+    memchr::memmem::find_iter(body, b"\"@context\"").any(|at| {
+        let rest = &body[at + b"\"@context\"".len()..];
         let value = rest
             .iter()
             .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b':'))
             .map_or(&rest[..0], |i| &rest[i..]);
         match value.first() {
-            Some(b'{') => return true,
+            Some(b'{') => true,
             Some(b'[') => {
-                let end = value.iter().position(|&b| b == b']').unwrap_or(value.len());
-                if value[..end].contains(&b'{') {
-                    return true;
-                }
+                let end = memchr::memchr(b']', value).unwrap_or(value.len());
+                memchr::memchr(b'{', &value[..end]).is_some()
             }
-            _ => {}
+            _ => false,
         }
-    }
-    false
+    })
 }
 
 /// Verifies a credential within the request's [`Allowance`].
@@ -499,7 +532,7 @@ async fn verify_credential(State(state): State<VerifierState>, body: Bytes) -> R
         Err(r) => return *r,
     };
     match check_credential(&state, credential, only.as_deref(), &allowance).await {
-        Ok(report) => answer(report.to_json(), report.verified),
+        Ok(report) => answer_report(&report),
         Err(e) => Problem::from(e).into_response(),
     }
 }
@@ -750,7 +783,7 @@ async fn verify_page(State(state): State<VerifierState>, request: Request) -> Re
     )
     .await
     {
-        Ok(report) => answer(report.to_json(), report.verified),
+        Ok(report) => answer_report(&report),
         Err(e) => Problem::from(e).into_response(),
     }
 }
@@ -824,6 +857,49 @@ pub fn check_json(check: &Check) -> Value {
 #[cfg(test)]
 mod in_place_tests {
     use super::has_inline_context;
+
+    /// `answer_report` writes the report without a `Value` in between; its body must be
+    /// `answer(report.to_json())`'s, for a verified report and for one with failures.
+    #[test]
+    fn answer_report_is_the_answer_of_the_reports_json() {
+        use hallmark_core::verify::{Offline, Verifier};
+        let text = include_str!("../../../tests/vectors/verify/expired.txt");
+        let json: String = text.lines().filter(|l| !l.starts_with('#')).collect();
+        let mut reports = Vec::new();
+        for at in [
+            time::macros::datetime!(2027-02-01 0:00 UTC),
+            time::macros::datetime!(2026-06-01 0:00 UTC),
+        ] {
+            let verifier = Verifier::new(at);
+            reports.push(verifier.verify_bytes(json.as_bytes(), &Offline));
+        }
+        reports.push(Verifier::new(time::OffsetDateTime::UNIX_EPOCH).verify_bytes(b"[", &Offline));
+        assert!(reports.iter().any(|r| r.summary.is_some()));
+        for report in &reports {
+            let body = |r: axum::response::Response| {
+                let status = r.status();
+                let bytes = response_bytes(r);
+                (
+                    status,
+                    serde_json::from_slice::<serde_json::Value>(&bytes).unwrap(),
+                )
+            };
+            let direct = body(super::answer_report(report));
+            let via_value = body(super::answer(report.to_json(), report.verified));
+            assert_eq!(direct, via_value);
+            assert!(direct.1["problemDetails"].is_array());
+        }
+    }
+
+    fn response_bytes(response: axum::response::Response) -> Vec<u8> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime
+            .block_on(axum::body::to_bytes(response.into_body(), usize::MAX))
+            .unwrap()
+            .to_vec()
+    }
 
     #[test]
     fn inline_contexts_are_seen_in_the_raw_request() {

@@ -453,12 +453,13 @@ pub fn canonical_hash(
     limits: &Limits,
 ) -> Result<[u8; 32], JsonLdError> {
     use sha2::{Digest, Sha256};
-    let (text, contexts) = prepare(object, without, context, limits)?;
+    let (text, contexts) = prepare_unscreened(object, without, context, limits)?;
     let key = cache_key(&text, limits);
     if let Some(found) = cache().lock().ok().and_then(|m| m.get(&key).cloned()) {
         return found;
     }
-    let result = quads(object, without, &contexts, &text)
+    let result = screen(object, without, context)
+        .and_then(|()| quads(object, without, &contexts, &text))
         .and_then(|q| canonicalize_quads(q, limits))
         .map(|nq| Sha256::digest(nq.as_bytes()).into());
     remember(key, &result);
@@ -774,17 +775,23 @@ fn as_slice(v: &Value) -> &[Value] {
 /// JSON-LD processor's to decide.
 fn is_iri_text(text: &str) -> bool {
     let bytes = text.as_bytes();
+    // Bytes first (every request's ids and types pass here); only non-ASCII text is decoded.
+    let ascii_ok = bytes.iter().enumerate().all(|(i, &b)| match b {
+        0x00..=0x20 | 0x7f => false,
+        b'<' | b'>' | b'"' | b'{' | b'}' | b'|' | b'\\' | b'^' | b'`' => false,
+        b'%' => {
+            bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+        }
+        _ => true,
+    });
     !text.is_empty()
-        && !text.chars().any(|c| {
-            c.is_control()
-                || matches!(c, ' ' | '<' | '>' | '"' | '{' | '}' | '|' | '\\' | '^' | '`')
-                || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
-        })
-        && bytes.iter().enumerate().all(|(i, &b)| {
-            b != b'%'
-                || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-                    && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
-        })
+        && ascii_ok
+        && (text.is_ascii()
+            || !text.chars().any(|c| {
+                c.is_control()
+                    || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
+            }))
 }
 
 /// The most bytes of the input an error quotes.
@@ -812,11 +819,12 @@ fn fast_hash(
     limits: &Limits,
 ) -> Option<Result<[u8; 32], JsonLdError>> {
     use sha2::{Digest, Sha256};
-    let (text, contexts) = prepare(object, without, Some(context), limits).ok()?;
+    let (text, contexts) = prepare_unscreened(object, without, Some(context), limits).ok()?;
     let key = cache_key(&text, limits);
     if let Some(found) = cache().lock().ok().and_then(|m| m.get(&key).cloned()) {
         return Some(found);
     }
+    screen(object, without, Some(context)).ok()?;
     let quads = fast::to_rdf(object, without, &contexts, false)?;
     check_sentinels(&quads).ok()?;
     let result = canonicalize_quads(quads, limits).map(|nq| Sha256::digest(nq.as_bytes()).into());
@@ -851,6 +859,29 @@ fn prepare(
     context: Option<&Value>,
     limits: &Limits,
 ) -> Result<(Vec<u8>, Value), JsonLdError> {
+    check_depth(object, without, limits)?;
+    screen(object, without, context)?;
+    jsonld_text(object, without, context, limits)
+}
+
+/// [`prepare`] without the [`Screen`], for lookups in the hash cache: a remembered result
+/// is of the same text, which was screened before it was canonicalized, so only a miss
+/// needs [`screen`].
+fn prepare_unscreened(
+    object: &Map<String, Value>,
+    without: Option<&str>,
+    context: Option<&Value>,
+    limits: &Limits,
+) -> Result<(Vec<u8>, Value), JsonLdError> {
+    check_depth(object, without, limits)?;
+    jsonld_text(object, without, context, limits)
+}
+
+fn check_depth(
+    object: &Map<String, Value>,
+    without: Option<&str>,
+    limits: &Limits,
+) -> Result<(), JsonLdError> {
     let depth = object
         .iter()
         .filter(|(k, _)| Some(k.as_str()) != without)
@@ -863,6 +894,15 @@ fn prepare(
             max: limits.max_depth,
         });
     }
+    Ok(())
+}
+
+/// What JSON-LD would silently drop or misread, refused ([`Screen`]).
+fn screen(
+    object: &Map<String, Value>,
+    without: Option<&str>,
+    context: Option<&Value>,
+) -> Result<(), JsonLdError> {
     let mut screen = Screen::default();
     for (key, value) in object.iter().filter(|(k, _)| Some(k.as_str()) != without) {
         screen.member(key, value)?;
@@ -870,6 +910,16 @@ fn prepare(
     if let Some(c) = context {
         screen.context(c)?;
     }
+    Ok(())
+}
+
+/// The JSON-LD input text (JCS, the contexts with the sentinel) and those contexts.
+fn jsonld_text(
+    object: &Map<String, Value>,
+    without: Option<&str>,
+    context: Option<&Value>,
+    limits: &Limits,
+) -> Result<(Vec<u8>, Value), JsonLdError> {
     let own = context.or_else(|| object.get("@context"));
     let contexts = Value::Array(with_sentinel(own));
     let mut text = Vec::with_capacity(4096);
@@ -1117,6 +1167,61 @@ mod tests {
 
     fn object(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
+    }
+
+    /// `is_iri_text` reads bytes first for speed; it must say what the plain per-character
+    /// rule says on every text.
+    #[test]
+    fn is_iri_text_equals_the_per_character_rule() {
+        fn rule(text: &str) -> bool {
+            let bytes = text.as_bytes();
+            !text.is_empty()
+                && !text.chars().any(|c| {
+                    c.is_control()
+                        || matches!(c, ' ' | '<' | '>' | '"' | '{' | '}' | '|' | '\\' | '^' | '`')
+                        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
+                })
+                && bytes.iter().enumerate().all(|(i, &b)| {
+                    b != b'%'
+                        || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                            && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+                })
+        }
+        let pieces = [
+            "",
+            "a",
+            "https://x.example/p?q=1#f",
+            " ",
+            "%",
+            "%4",
+            "%41",
+            "%zz",
+            "é",
+            "\u{85}",
+            "\u{9f}",
+            "\u{a0}",
+            "\u{200e}",
+            "\u{2028}",
+            "\u{202e}",
+            "\u{2066}",
+            "\u{feff}",
+            "<",
+            "`",
+            "\u{7f}",
+            "\t",
+            "日本",
+            "_:b0",
+            "did:web:x.example",
+            "\u{10FFFF}",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in ["", "x", "%", "é"] {
+                    let text = format!("{a}{c}{b}");
+                    assert_eq!(is_iri_text(&text), rule(&text), "{text:?}");
+                }
+            }
+        }
     }
 
     #[test]

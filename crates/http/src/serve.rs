@@ -5,6 +5,9 @@
 //! - an idle timeout (a connection with no request in flight and no bytes moving is closed);
 //! - a cap on open connections (the next one waits in the kernel's backlog until one closes),
 //!   under the process's open-file limit, which is raised to its hard limit at start;
+//! - a cap on open connections per client (an IPv4 address, or an IPv6 /64, which one host
+//!   usually has whole): past it, the client's new connections are closed at once, so one
+//!   client cannot hold every slot of the cap above (slowloris);
 //! - the TLS handshake bounded by the header-read timeout and counted in the cap;
 //! - graceful shutdown: on the signal, stop accepting, let requests in flight finish (for at
 //!   most the grace period), close idle connections at once.
@@ -40,6 +43,10 @@ pub struct ServeConfig {
     /// Connections open at once; more wait in the listen backlog. Default 1024 (lowered to
     /// fit the open-file limit).
     pub max_connections: usize,
+    /// Connections one client (IPv4 address or IPv6 /64) may hold open at once; more are
+    /// closed as soon as they are accepted. Default 128; raise it behind a reverse proxy,
+    /// whose connections all come from its address.
+    pub max_connections_per_client: usize,
     /// On shutdown, how long requests in flight may take to finish. Default 10 s.
     pub shutdown_grace: Duration,
 }
@@ -50,6 +57,7 @@ impl Default for ServeConfig {
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             max_connections: 1024,
+            max_connections_per_client: 128,
             shutdown_grace: Duration::from_secs(10),
         }
     }
@@ -198,6 +206,7 @@ pub async fn serve(
     .clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
     let local = listener.local_addr()?;
     let permits = Arc::new(Semaphore::new(max));
+    let clients = Arc::new(Clients::new(config.max_connections_per_client));
     let (state_tx, state_rx) = watch::channel(Phase::Serving);
     let limits = Arc::new(Limits {
         header_read_timeout: config.header_read_timeout,
@@ -230,6 +239,11 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let Some(slot) = clients.admit(peer.ip()) else {
+            tracing::debug!("connection from {peer}: over the per-client cap; closed");
+            drop(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
         let limits = limits.clone();
@@ -249,6 +263,7 @@ pub async fn serve(
                     }
                 }
             }
+            drop(slot);
             drop(permit);
         });
     }
@@ -270,6 +285,78 @@ pub async fn serve(
         let _ = tokio::time::timeout(Duration::from_secs(1), permits.acquire_many(all)).await;
     }
     Ok(())
+}
+
+/// Open connections per client, for [`ServeConfig::max_connections_per_client`].
+#[derive(Debug)]
+struct Clients {
+    max: usize,
+    open: std::sync::Mutex<std::collections::HashMap<[u8; 16], usize>>,
+}
+
+/// One open connection of a client, counted until dropped.
+struct ClientSlot {
+    clients: Arc<Clients>,
+    key: [u8; 16],
+}
+
+impl Clients {
+    fn new(max: usize) -> Self {
+        Self {
+            max: max.max(1),
+            open: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    /// Who a connection counts against: the IPv4 address (an IPv4-mapped IPv6 one too), or
+    /// the IPv6 /64.
+    fn key(ip: std::net::IpAddr) -> [u8; 16] {
+        match ip {
+            std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
+            std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => v4.to_ipv6_mapped().octets(),
+                None => {
+                    let mut key = v6.octets();
+                    key[8..].fill(0);
+                    key
+                }
+            },
+        }
+    }
+
+    /// A slot for one more connection of `ip`, or `None` when it holds the most it may.
+    fn admit(self: &Arc<Self>, ip: std::net::IpAddr) -> Option<ClientSlot> {
+        let key = Self::key(ip);
+        let mut open = self
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = open.entry(key).or_insert(0);
+        if *count >= self.max {
+            return None;
+        }
+        *count += 1;
+        Some(ClientSlot {
+            clients: self.clone(),
+            key,
+        })
+    }
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut open = self
+            .clients
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = open.get_mut(&self.key) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
 }
 
 /// Accept errors that concern one connection only (as hyper and axum treat them).
@@ -486,5 +573,47 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for Tracked<I> {
         cx: &mut Context<'_>,
     ) -> Poll<std::io::Result<()>> {
         std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Clients;
+    use std::net::IpAddr;
+    use std::sync::Arc;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_client_is_an_ipv4_address_or_an_ipv6_64() {
+        assert_eq!(
+            Clients::key(ip("192.0.2.1")),
+            Clients::key(ip("::ffff:192.0.2.1"))
+        );
+        assert_ne!(Clients::key(ip("192.0.2.1")), Clients::key(ip("192.0.2.2")));
+        assert_eq!(
+            Clients::key(ip("2001:db8:1:2::1")),
+            Clients::key(ip("2001:db8:1:2:ffff:ffff:ffff:ffff"))
+        );
+        assert_ne!(
+            Clients::key(ip("2001:db8:1:2::1")),
+            Clients::key(ip("2001:db8:1:3::1"))
+        );
+    }
+
+    #[test]
+    fn slots_are_counted_per_client_and_given_back() {
+        let clients = Arc::new(Clients::new(2));
+        let a1 = clients.admit(ip("192.0.2.1")).unwrap();
+        let a2 = clients.admit(ip("192.0.2.1")).unwrap();
+        assert!(clients.admit(ip("192.0.2.1")).is_none());
+        assert!(clients.admit(ip("2001:db8::1")).is_some());
+        drop(a1);
+        assert!(clients.admit(ip("192.0.2.1")).is_some());
+        drop(a2);
+        // Every slot dropped: nothing is left in the map.
+        assert!(clients.open.lock().unwrap().is_empty());
     }
 }

@@ -21,6 +21,7 @@ fn config(header_read: u64, idle: u64, max_connections: usize) -> ServeConfig {
         header_read_timeout: Duration::from_secs(header_read),
         idle_timeout: Duration::from_secs(idle),
         max_connections,
+        max_connections_per_client: 1024,
         shutdown_grace: Duration::from_secs(30),
     }
 }
@@ -177,6 +178,49 @@ async fn the_connection_cap_holds_until_one_closes() {
     drop(first);
     let response = timeout(HOUR, read_response(&mut third)).await.unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_client_holds_at_most_its_share_of_connections() {
+    let server = start(
+        ServeConfig {
+            max_connections_per_client: 2,
+            ..config(3600, 3600, 100)
+        },
+        app(),
+    )
+    .await;
+    let mut first = TcpStream::connect(server.addr).await.unwrap();
+    let mut second = TcpStream::connect(server.addr).await.unwrap();
+    assert!(get_on(&mut first, "/ok").await.starts_with("HTTP/1.1 200"));
+    assert!(get_on(&mut second, "/ok").await.starts_with("HTTP/1.1 200"));
+    // A third from the same address is closed at once, unanswered (slowloris from one host
+    // cannot take every slot of the global cap).
+    let mut third = TcpStream::connect(server.addr).await.unwrap();
+    let _ = third
+        .write_all(b"GET /ok HTTP/1.1\r\nhost: t\r\n\r\n")
+        .await;
+    assert_eq!(closed_after(&mut third).await, Duration::ZERO);
+    // Once one closes, the client may open another.
+    drop(first);
+    tokio::task::yield_now().await;
+    let mut fourth = loop {
+        let mut s = TcpStream::connect(server.addr).await.unwrap();
+        s.write_all(b"GET /ok HTTP/1.1\r\nhost: t\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 15];
+        match s.read_exact(&mut buf).await {
+            Ok(_) => {
+                assert_eq!(&buf, b"HTTP/1.1 200 OK");
+                break s;
+            }
+            // The server had not yet seen the first close: try again.
+            Err(_) => tokio::task::yield_now().await,
+        }
+    };
+    drop(fourth.shutdown().await);
+    assert!(get_on(&mut second, "/ok").await.starts_with("HTTP/1.1 200"));
 }
 
 #[tokio::test(start_paused = true)]

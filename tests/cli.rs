@@ -1,4 +1,4 @@
-//! End-to-end tests of the `hallmark` binary: the CLI contract of DESIGN §4 (flags, output
+//! End-to-end tests of the `hallmark` binary: the CLI contract of docs/design.md §4 (flags, output
 //! streams, exit codes 0/1/2), the W3C vectors and the verification vectors.
 
 use std::path::{Path, PathBuf};

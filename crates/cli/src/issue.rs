@@ -1,4 +1,4 @@
-//! `hallmark issue`: builds and signs a partner badge (DESIGN §2) without a server.
+//! `hallmark issue`: builds and signs a partner badge (docs/design.md §2) without a server.
 
 use std::path::PathBuf;
 

@@ -1,5 +1,5 @@
 //! `hallmark`: keys, signing, partner badges and verification from the command line
-//! (DESIGN §4).
+//! (docs/design.md §4).
 //!
 //! Exit status is a contract: 0 verified (or the command succeeded), 1 not verified, 2 the
 //! command could not run (usage, unreadable input). Human-readable reports go to stderr,

@@ -1,4 +1,4 @@
-//! `hallmark serve` and `hallmark token create`: the issuer service (DESIGN §5).
+//! `hallmark serve` and `hallmark token create`: the issuer service (docs/design.md §5).
 
 use std::path::PathBuf;
 

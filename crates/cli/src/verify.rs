@@ -1,5 +1,5 @@
 //! `hallmark verify`: runs the verification pipeline over files, standard input or URLs and
-//! reports every check (DESIGN §3, §4).
+//! reports every check (docs/design.md §3, §4).
 
 use std::io::Write;
 use std::path::PathBuf;

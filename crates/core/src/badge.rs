@@ -1,6 +1,6 @@
-//! The partner badge (DESIGN §2): an Open Badges 3.0 `OpenBadgeCredential` naming the partner,
-//! its tier (the `Achievement`), its role, its competencies (`alignment`), its assessment
-//! results, public evidence and a validity period.
+//! The partner badge (docs/design.md §2): an Open Badges 3.0 `OpenBadgeCredential` naming the
+//! partner, its tier (the `Achievement`), its role, its competencies (`alignment`), its
+//! assessment results, public evidence and a validity period.
 //!
 //! [`PartnerBadge::build`] refuses a badge that lacks what OB 3.0 requires (OB 3.0 §B.1.1
 //! AchievementCredential, §B.1.2 AchievementSubject, §B.1.3 Achievement, §B.2.x Profile).
@@ -12,7 +12,7 @@ use crate::credential::{UnsignedCredential, CREDENTIALS_V2};
 use crate::datetime;
 use crate::did::{is_absolute_url, Did};
 
-/// The Open Badges 3.0 context Hallmark pins (DESIGN §2).
+/// The Open Badges 3.0 context Hallmark pins (docs/design.md §2).
 pub const OB_CONTEXT: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
 
 /// Why a badge could not be built.

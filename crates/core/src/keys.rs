@@ -161,7 +161,8 @@ impl std::fmt::Debug for SecretString {
     }
 }
 
-/// A key file (DESIGN §4): `{"type":"Multikey","publicKeyMultibase":…,"secretKeyMultibase":…}`.
+/// A key file (docs/design.md §4):
+/// `{"type":"Multikey","publicKeyMultibase":…,"secretKeyMultibase":…}`.
 /// Also reads the W3C test-vector form, which names the secret `privateKeyMultibase`.
 pub struct KeyFile {
     secret: SecretKey,

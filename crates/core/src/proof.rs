@@ -37,7 +37,7 @@ pub const DATA_INTEGRITY_PROOF: &str = "DataIntegrityProof";
 #[non_exhaustive]
 pub enum Cryptosuite {
     /// `eddsa-rdfc-2022`: JSON-LD and RDF Dataset Canonicalization (VC-DI-EdDSA §3.2); what
-    /// Open Badges 3.0 conformance requires, and the default for badges (DESIGN §2).
+    /// Open Badges 3.0 conformance requires, and the default for badges (docs/design.md §2).
     EddsaRdfc2022,
     /// `eddsa-jcs-2022`: JSON Canonicalization Scheme, no JSON-LD (VC-DI-EdDSA §3.3).
     EddsaJcs2022,

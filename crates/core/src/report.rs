@@ -1,6 +1,6 @@
-//! The verification report (DESIGN §3): one entry per check, in a fixed order, each with an
-//! outcome, an error code from the specs and a detail for people. Every front end renders
-//! this same value; its JSON form is part of the CLI and HTTP contracts.
+//! The verification report (docs/design.md §3): one entry per check, in a fixed order, each
+//! with an outcome, an error code from the specs and a detail for people. Every front end
+//! renders this same value; its JSON form is part of the CLI and HTTP contracts.
 
 use std::fmt;
 
@@ -229,7 +229,7 @@ pub struct Competency {
 }
 
 /// The result of verifying one credential: `verified` is true only when no check failed or
-/// stayed unknown (DESIGN §3).
+/// stayed unknown (docs/design.md §3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
     /// True only when every check passed, warned or was skipped.

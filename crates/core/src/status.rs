@@ -464,7 +464,7 @@ impl StatusEntry {
         })
     }
 
-    /// The entry as JSON (DESIGN §2), for issuance: `id` is `{list_url}#{index}`.
+    /// The entry as JSON (docs/design.md §2), for issuance: `id` is `{list_url}#{index}`.
     pub fn to_json(&self) -> Value {
         let mut v = json!({
             "id": format!("{}#{}", self.list_url, self.index),

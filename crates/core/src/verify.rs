@@ -1,4 +1,4 @@
-//! The verification pipeline (DESIGN §3): `parse`, `proof`, `issuer`, `trust`, `validity`,
+//! The verification pipeline (docs/design.md §3): `parse`, `proof`, `issuer`, `trust`, `validity`,
 //! `status`, in that order, producing one [`Report`].
 //!
 //! The pipeline does no I/O. What it cannot derive itself (a `did:web` DID document, an
@@ -579,7 +579,7 @@ impl Verifier {
     ///
     /// The list must be issued by the credential's issuer, or by an issuer of the trust list
     /// (one list for a federation): a list any key signed would let whoever serves the URL
-    /// say "not revoked" (DESIGN §3: the list's "proof and issuer checked").
+    /// say "not revoked" (docs/design.md §3: the list's "proof and issuer checked").
     fn entry_status(
         &self,
         entry: &StatusEntry,

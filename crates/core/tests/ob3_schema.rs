@@ -83,7 +83,7 @@ fn the_schema_quirks_hold() {
         problems.iter().any(|p| p.contains("/proof")),
         "{problems:?}"
     );
-    // Two status entries (revocation and suspension, DESIGN §2) are an array: refused.
+    // Two status entries (revocation and suspension, docs/design.md §2) are an array: refused.
     let mut both = spec.clone();
     both.credential_status = vec![revocation(1), {
         let mut s = revocation(2);

@@ -48,7 +48,7 @@ fn default_database() -> String {
 fn default_listen() -> String {
     "127.0.0.1:8080".into()
 }
-/// DESIGN §2: what OB 3.0 conformance and wallets expect.
+/// docs/design.md §2: what OB 3.0 conformance and wallets expect.
 fn default_suite() -> String {
     "eddsa-rdfc-2022".into()
 }

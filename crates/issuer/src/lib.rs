@@ -1,6 +1,7 @@
-//! The issuer service behind `hallmark serve` (DESIGN §5): the partner program, partners and
-//! approvals, issuance of Open Badges 3.0 partner badges, revocation and suspension with
-//! Bitstring Status Lists, the `did:web` document, and the VC API issue endpoint.
+//! The issuer service behind `hallmark serve` (docs/design.md §5): the partner program,
+//! partners and approvals, issuance of Open Badges 3.0 partner badges, revocation and
+//! suspension with Bitstring Status Lists, the `did:web` document, and the VC API issue
+//! endpoint.
 //!
 //! State lives in a [`hallmark_store::Store`] (SQLite by default, PostgreSQL by URL); a badge
 //! and its audit entry are committed before the response is sent, and a status change
@@ -315,7 +316,7 @@ fn uuid_v4() -> Result<String, String> {
         .to_string())
 }
 
-/// The whole HTTP API (DESIGN §5): admin under `/api/v1` (bearer tokens), public read-only
+/// The whole HTTP API (docs/design.md §5): admin under `/api/v1` (bearer tokens), public read-only
 /// documents, and the VC API `POST /credentials/issue`. Bodies are limited to the configured
 /// size and requests to 10 seconds; every error is problem details.
 pub fn router(state: AppState) -> Router {

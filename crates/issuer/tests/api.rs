@@ -722,7 +722,7 @@ async fn vc_api_issue_honours_options_and_tokens(backend: Backend) {
     assert_eq!(vc["credentialStatus"]["statusPurpose"], "revocation");
     assert_eq!(
         vc["proof"]["cryptosuite"], "eddsa-rdfc-2022",
-        "the default (DESIGN §2)"
+        "the default (docs/design.md §2)"
     );
     assert!(h.verify(&vc).await.verified);
     let jcs = json!({"credential": credential, "options": {"cryptosuite": "eddsa-jcs-2022"}});

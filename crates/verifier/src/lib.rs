@@ -1,4 +1,4 @@
-//! The standalone verifier behind `hallmark verifier serve` (DESIGN §6): the VC API
+//! The standalone verifier behind `hallmark verifier serve` (docs/design.md §6): the VC API
 //! `POST /credentials/verify` and `POST /presentations/verify`, and `POST /verify` for the
 //! verify page (posted JSON, an uploaded file, or a URL). It has no issuer database: it
 //! trusts the issuers in its trust list and fetches DID documents and status lists itself,

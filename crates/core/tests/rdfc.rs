@@ -307,6 +307,38 @@ fn one_budget_is_shared_by_every_document_of_a_request() {
 }
 
 #[test]
+fn an_exhausted_budget_stops_work_at_once() {
+    // What the verifier does to a request past its deadline: the work stops at its next step,
+    // and no new document is started.
+    let shared = WorkBudget::new(1_000_000);
+    let limits = Limits::default().budget(shared.clone());
+    shared.exhaust();
+    assert_eq!(shared.spent(), 1_000_000);
+    assert!(matches!(
+        jsonld::canonicalize_dataset(bipartite(3, 3), &limits),
+        Err(JsonLdError::RequestBudgetExhausted { budget: 1_000_000 })
+    ));
+    let document = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:exhausted",
+        "credentialSubject": {"id": "did:example:s"}
+    });
+    assert!(matches!(
+        jsonld::canonical_hash(document.as_object().unwrap(), None, None, &limits),
+        Err(JsonLdError::RequestBudgetExhausted { .. })
+    ));
+    // Not remembered: with a budget left, the same document canonicalizes.
+    assert!(jsonld::canonical_hash(
+        document.as_object().unwrap(),
+        None,
+        None,
+        &Limits::default()
+    )
+    .is_ok());
+}
+
+#[test]
 #[ignore]
 fn probe_costs() {
     for (a, b) in [

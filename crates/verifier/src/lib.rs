@@ -494,12 +494,18 @@ async fn checked<T: Send + 'static>(
                     return Ok((result, snapshot));
                 }
             }
-            let budget = allowance.budget;
-            pool.run(allowance.deadline, move || {
-                let result = work(&snapshot, &budget);
-                (result, snapshot)
-            })
-            .await
+            let budget = allowance.budget.clone();
+            let result = pool
+                .run(allowance.deadline, move || {
+                    let result = work(&snapshot, &budget);
+                    (result, snapshot)
+                })
+                .await;
+            if matches!(result, Err(PoolError::Deadline(_))) {
+                // Answered 503 already: the work stops at its next canonicalization step.
+                allowance.budget.exhaust();
+            }
+            result
         }
     })
     .await

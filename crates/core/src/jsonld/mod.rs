@@ -219,6 +219,13 @@ impl WorkBudget {
         self.total - self.left.load(Ordering::Relaxed)
     }
 
+    /// Spends what is left: work drawing on this budget stops at its next metered step with
+    /// [`JsonLdError::RequestBudgetExhausted`] (a request past its deadline, whose answer was
+    /// already sent, stops instead of running on).
+    pub fn exhaust(&self) {
+        self.left.store(0, Ordering::Relaxed);
+    }
+
     /// Takes `steps`; `false` (and the budget emptied) when fewer are left.
     pub(crate) fn take(&self, steps: u64) -> bool {
         let taken = self
@@ -459,6 +466,7 @@ pub fn canonical_hash(
         return found;
     }
     let result = screen(object, without, context)
+        .and_then(|()| budget_left(limits))
         .and_then(|()| quads(object, without, &contexts, &text))
         .and_then(|q| canonicalize_quads(q, limits))
         .map(|nq| Sha256::digest(nq.as_bytes()).into());
@@ -601,6 +609,20 @@ fn cache_key(text: &[u8], limits: &Limits) -> [u8; 32] {
 pub const CACHE_CAPACITY: usize = 1024;
 
 type HashCache = Mutex<HashMap<[u8; 32], Result<[u8; 32], JsonLdError>>>;
+
+/// Refuses to start on a document once the request's budget is spent (JSON-LD expansion is
+/// not metered step by step; bounded by the document's size, it still should not run for a
+/// request whose budget is gone, e.g. one past its deadline: [`WorkBudget::exhaust`]).
+fn budget_left(limits: &Limits) -> Result<(), JsonLdError> {
+    match &limits.budget {
+        Some(shared) if shared.spent() >= shared.total() => {
+            Err(JsonLdError::RequestBudgetExhausted {
+                budget: shared.total(),
+            })
+        }
+        _ => Ok(()),
+    }
+}
 
 /// Keeps a result for [`canonical_hash`], but not a spent request budget (another request,
 /// with budget left, may succeed). Bytes are bounded: at most [`CACHE_CAPACITY`] entries, and
@@ -825,6 +847,9 @@ fn fast_hash(
         return Some(found);
     }
     screen(object, without, Some(context)).ok()?;
+    if let Err(e) = budget_left(limits) {
+        return Some(Err(e));
+    }
     let quads = fast::to_rdf(object, without, &contexts, false)?;
     check_sentinels(&quads).ok()?;
     let result = canonicalize_quads(quads, limits).map(|nq| Sha256::digest(nq.as_bytes()).into());

@@ -344,6 +344,10 @@ fn problem_details(checks: &[Value]) -> Vec<Value> {
 
 /// The VC API's answer: 200 when verified, 422 when not, the body as JSON.
 fn verdict(body: &Value, verified: bool) -> Response {
+    verdict_bytes(body.to_string().into_bytes(), verified)
+}
+
+fn verdict_bytes(body: Vec<u8>, verified: bool) -> Response {
     let status = if verified {
         StatusCode::OK
     } else {
@@ -355,7 +359,7 @@ fn verdict(body: &Value, verified: bool) -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        body.to_string(),
+        body,
     )
         .into_response()
 }
@@ -388,20 +392,10 @@ fn answer_report(report: &Report) -> Response {
         report,
         problem_details: problem_details(&failing),
     };
-    let status = if report.verified {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
+    verdict_bytes(
         serde_json::to_vec(&body).unwrap_or_default(),
+        report.verified,
     )
-        .into_response()
 }
 
 /// Canonicalization steps one request may spend in place, on the async thread, before its

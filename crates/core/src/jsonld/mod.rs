@@ -398,7 +398,7 @@ pub fn canonical_nquads(
     context: Option<&Value>,
     limits: &Limits,
 ) -> Result<String, JsonLdError> {
-    let (text, contexts) = prepare(object, without, context, limits)?;
+    let (text, contexts) = prepare(object, without, context, limits, Screening::Now)?;
     canonicalize_quads(quads(object, without, &contexts, &text)?, limits)
 }
 
@@ -426,7 +426,7 @@ pub fn canonical_nquads_by(
     limits: &Limits,
     processor: Processor,
 ) -> Option<Result<String, JsonLdError>> {
-    let (text, contexts) = match prepare(object, without, context, limits) {
+    let (text, contexts) = match prepare(object, without, context, limits, Screening::Now) {
         Ok(prepared) => prepared,
         Err(e) => return Some(Err(e)),
     };
@@ -460,7 +460,7 @@ pub fn canonical_hash(
     limits: &Limits,
 ) -> Result<[u8; 32], JsonLdError> {
     use sha2::{Digest, Sha256};
-    let (text, contexts) = prepare_unscreened(object, without, context, limits)?;
+    let (text, contexts) = prepare(object, without, context, limits, Screening::OnCacheMiss)?;
     let key = cache_key(&text, limits);
     if let Some(found) = cache().lock().ok().and_then(|m| m.get(&key).cloned()) {
         return found;
@@ -509,8 +509,20 @@ pub fn canonical_hash_pair(
         return separate();
     }
     let (Ok((config_text, _)), Ok((document_text, _))) = (
-        prepare(config, config_without, Some(context), limits),
-        prepare(document, document_without, Some(context), limits),
+        prepare(
+            config,
+            config_without,
+            Some(context),
+            limits,
+            Screening::Now,
+        ),
+        prepare(
+            document,
+            document_without,
+            Some(context),
+            limits,
+            Screening::Now,
+        ),
     ) else {
         return separate();
     };
@@ -841,7 +853,14 @@ fn fast_hash(
     limits: &Limits,
 ) -> Option<Result<[u8; 32], JsonLdError>> {
     use sha2::{Digest, Sha256};
-    let (text, contexts) = prepare_unscreened(object, without, Some(context), limits).ok()?;
+    let (text, contexts) = prepare(
+        object,
+        without,
+        Some(context),
+        limits,
+        Screening::OnCacheMiss,
+    )
+    .ok()?;
     let key = cache_key(&text, limits);
     if let Some(found) = cache().lock().ok().and_then(|m| m.get(&key).cloned()) {
         return Some(found);
@@ -877,29 +896,28 @@ fn quads(
 
 /// The JSON text that is expanded, with the `@context` value it carries: the depth and size
 /// limits checked, the sentinel `@vocab` placed before the document's contexts (see the module
-/// docs).
+/// docs), and the document screened ([`screen`]) when `screening` says so.
 fn prepare(
     object: &Map<String, Value>,
     without: Option<&str>,
     context: Option<&Value>,
     limits: &Limits,
+    screening: Screening,
 ) -> Result<(Vec<u8>, Value), JsonLdError> {
     check_depth(object, without, limits)?;
-    screen(object, without, context)?;
+    if screening == Screening::Now {
+        screen(object, without, context)?;
+    }
     jsonld_text(object, without, context, limits)
 }
 
-/// [`prepare`] without the [`Screen`], for lookups in the hash cache: a remembered result
-/// is of the same text, which was screened before it was canonicalized, so only a miss
-/// needs [`screen`].
-fn prepare_unscreened(
-    object: &Map<String, Value>,
-    without: Option<&str>,
-    context: Option<&Value>,
-    limits: &Limits,
-) -> Result<(Vec<u8>, Value), JsonLdError> {
-    check_depth(object, without, limits)?;
-    jsonld_text(object, without, context, limits)
+/// Whether [`prepare`] screens the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Screening {
+    Now,
+    /// Only on a hash-cache miss: a remembered result is of the same text, which was screened
+    /// before it was canonicalized.
+    OnCacheMiss,
 }
 
 fn check_depth(

@@ -157,15 +157,28 @@ const MAX_APPROVAL_AHEAD: Duration = Duration::days(1);
 /// No approval is dated before this (the program did not exist yet): 2000-01-01T00:00:00Z.
 const EARLIEST_APPROVAL: i64 = 946_684_800;
 
-/// A Unicode bidirectional embedding, override or isolate (U+202A–U+202E, U+2066–U+2069):
-/// text holding one can display differently from what it is (Trojan Source, CVE-2021-42574).
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+/// Why a character may not appear in text the API stores or signs, or `None` when it may.
+///
+/// Refused: control characters (C0, DEL, C1: NUL, newlines, escapes…); the Unicode
+/// bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), with
+/// which text can display differently from what it is (Trojan Source, CVE-2021-42574); the
+/// invisible bidirectional marks U+200E, U+200F and U+061C; the line and paragraph separators
+/// U+2028 and U+2029 (line breaks in all but name); and U+FEFF (a byte order mark, or an
+/// invisible zero-width no-break space).
+fn forbidden_char(c: char) -> Option<&'static str> {
+    match c {
+        c if c.is_control() => Some("control character"),
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => Some("Unicode bidirectional control"),
+        '\u{200E}' | '\u{200F}' | '\u{061C}' => Some("invisible Unicode bidirectional mark"),
+        '\u{2028}' | '\u{2029}' => Some("Unicode line or paragraph separator"),
+        '\u{FEFF}' => Some("invisible Unicode byte order mark"),
+        _ => None,
+    }
 }
 
 /// Checks free text that ends up in badges and the admin API: at most `max` characters,
-/// non-blank when `required`, no control characters (NUL, newlines, C1…) and no
-/// bidirectional controls.
+/// non-blank when `required`, and no character [`forbidden_char`] refuses. The error is a 422
+/// problem naming `field`, the character and where it is.
 fn check_text(field: &str, value: &str, max: usize, required: bool) -> Result<(), Problem> {
     if required && value.trim().is_empty() {
         return Err(Problem::invalid(format!("{field} is required")));
@@ -176,25 +189,26 @@ fn check_text(field: &str, value: &str, max: usize, required: bool) -> Result<()
             "{field} is {chars} characters long; at most {max} are allowed"
         )));
     }
-    if let Some((at, c)) = value.chars().enumerate().find(|(_, c)| c.is_control()) {
+    if let Some((at, c, what)) = value
+        .chars()
+        .enumerate()
+        .find_map(|(at, c)| forbidden_char(c).map(|what| (at, c, what)))
+    {
         return Err(Problem::invalid(format!(
-            "{field} contains the control character U+{:04X} at character {at}; names and descriptions are one line of plain text",
-            u32::from(c)
-        )));
-    }
-    if let Some((at, c)) = value.chars().enumerate().find(|(_, c)| is_bidi_control(*c)) {
-        return Err(Problem::invalid(format!(
-            "{field} contains the Unicode bidirectional control U+{:04X} at character {at}, which can make text display differently from what it is",
+            "{field} contains the {what} U+{:04X} at character {at}; names and descriptions are one line of plain text",
             u32::from(c)
         )));
     }
     Ok(())
 }
 
-/// Checks a partner's URL (the badge's `credentialSubject.id`): an absolute http(s) URL with a
-/// host and no user name or password, or a DID; no whitespace, control or bidirectional
-/// characters.
-fn check_partner_url(url: &str) -> Result<(), Problem> {
+/// Checks a partner's URL (the badge's `credentialSubject.id`) and returns the form to store:
+/// an absolute `http://` or `https://` URL with a host and no user name or password, as the
+/// WHATWG URL parser (the `url` crate) serializes it (`HTTPS://Northwind.Example` becomes
+/// `https://northwind.example/`), or a DID as given. Refused besides: whitespace, control
+/// and the other characters [`forbidden_char`] refuses, backslashes, and URLs the parser
+/// would only accept by repairing them (`http:///x.example`, `https:x.example`).
+fn check_partner_url(url: &str) -> Result<String, Problem> {
     let refuse = |why: &str| {
         Problem::invalid(format!(
             "url {url:?} {why}; give the partner's web address (https://…) or its DID"
@@ -205,7 +219,7 @@ fn check_partner_url(url: &str) -> Result<(), Problem> {
     }
     if let Some(c) = url
         .chars()
-        .find(|c| c.is_whitespace() || c.is_control() || is_bidi_control(*c))
+        .find(|c| c.is_whitespace() || forbidden_char(*c).is_some())
     {
         return Err(refuse(&format!(
             "contains U+{:04X} (whitespace or a control character)",
@@ -214,7 +228,7 @@ fn check_partner_url(url: &str) -> Result<(), Problem> {
     }
     if url.starts_with("did:") {
         return hallmark_core::did::Did::parse(url)
-            .map(|_| ())
+            .map(|_| url.to_owned())
             .map_err(|_| refuse("is not a valid DID"));
     }
     let parsed =
@@ -225,13 +239,31 @@ fn check_partner_url(url: &str) -> Result<(), Problem> {
             parsed.scheme()
         )));
     }
+    // The WHATWG parser repairs what RFC 3986 refuses: a backslash is read as a slash, and
+    // any number of slashes (or none) may follow `http:`. Accept only `scheme://host…`.
+    if url.contains('\\') {
+        return Err(refuse("contains a backslash"));
+    }
+    let after_scheme = url.get(parsed.scheme().len() + 1..).unwrap_or_default();
+    if !after_scheme.starts_with("//") || after_scheme[2..].starts_with('/') {
+        return Err(refuse(&format!(
+            "is not of the form {}://host/…",
+            parsed.scheme()
+        )));
+    }
     if parsed.host_str().is_none_or(str::is_empty) {
         return Err(refuse("has no host"));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(refuse("carries a user name or password"));
     }
-    Ok(())
+    // Non-ASCII text is percent-encoded (or Punycode) in the normalized form.
+    if parsed.as_str().len() > MAX_URL {
+        return Err(refuse(&format!(
+            "is longer than {MAX_URL} bytes once normalized"
+        )));
+    }
+    Ok(parsed.into())
 }
 
 pub async fn create_partner(
@@ -241,11 +273,11 @@ pub async fn create_partner(
 ) -> Result<Response, Problem> {
     let name = body.name.trim();
     check_text("name", name, MAX_NAME, true)?;
-    check_partner_url(&body.url)?;
+    let url = check_partner_url(&body.url)?;
     let partner = Partner {
         id: uuid_v4().map_err(|e| Problem::internal("randomness", &e))?,
         name: name.to_owned(),
-        url: body.url,
+        url,
         created_at: now().unix_timestamp(),
     };
     state
@@ -318,7 +350,9 @@ pub struct NewApproval {
     #[serde(default)]
     references: Vec<Reference>,
     approver: String,
-    /// RFC 3339; default now.
+    /// When the approval was decided, the badge's `validFrom`: an RFC 3339 date-time with a
+    /// time zone (XML Schema `dateTimeStamp`), from 2000-01-01T00:00:00Z to a day ahead of
+    /// the issuer's clock; default now.
     approved_at: Option<String>,
 }
 
@@ -329,7 +363,21 @@ fn approval_date(approved_at: Option<&str>) -> Result<time::OffsetDateTime, Prob
     let Some(text) = approved_at else {
         return Ok(now);
     };
-    let at = datetime::parse(text).map_err(|e| Problem::invalid(format!("approved_at: {e}")))?;
+    let at = datetime::parse(text).map_err(|e| {
+        // Say what is missing when the text is a date-time but for its time zone.
+        let why = if datetime::parse(&format!("{text}Z")).is_ok()
+            || datetime::parse(&format!("{text}:00Z")).is_ok()
+        {
+            "no time zone (add Z for UTC, or an offset such as +02:00)"
+        } else if datetime::parse(&format!("{text}T00:00:00Z")).is_ok() {
+            "a date without a time and time zone"
+        } else {
+            e.reason
+        };
+        Problem::invalid(format!(
+            "approved_at must be an RFC 3339 date-time with a time zone, e.g. 2026-12-01T09:00:00Z; {text:?}: {why}"
+        ))
+    })?;
     let latest = now.checked_add(MAX_APPROVAL_AHEAD).unwrap_or(now);
     if at > latest {
         return Err(Problem::invalid(format!(
@@ -827,6 +875,7 @@ pub async fn revoke(
             "a reason is required (it is kept privately)",
         ));
     }
+    check_text("reason", &body.reason, MAX_DESCRIPTION, true)?;
     change(
         &state,
         &actor,

@@ -1102,6 +1102,189 @@ async fn partner_urls_are_http_or_did_and_names_plain_text(backend: Backend) {
     }
 }
 
+on_both!(partner_urls_are_stored_normalized_and_repaired_urls_refused);
+/// The partner URL is stored (and signed into badges) as the WHATWG URL parser serializes
+/// it; what that parser would only accept by repairing it is refused (newcomer and attacker
+/// checks: `http:///x.example` was accepted, and stored as given).
+async fn partner_urls_are_stored_normalized_and_repaired_urls_refused(backend: Backend) {
+    let Some(h) = harness(backend, None, "").await else {
+        return;
+    };
+    let before = written(&h).await;
+    for (url, expected) in [
+        ("http:///x.example", "is not of the form http://host/"),
+        ("https:////x.example/", "is not of the form https://host/"),
+        ("https:x.example", "is not of the form https://host/"),
+        ("https:\\\\x.example", "backslash"),
+        ("https://x.example\\path", "backslash"),
+        ("JavaScript:alert(1)", "only http and https"),
+        ("https://x.example/a b", "U+0020"),
+        ("https://x.example/\u{7f}", "U+007F"),
+        ("https://x.example/\u{200E}", "U+200E"),
+        ("https://x.example/\u{2028}", "U+2028"),
+        ("\u{FEFF}https://x.example/", "U+FEFF"),
+    ] {
+        let r = h
+            .post("/api/v1/partners", json!({"name": "Northwind", "url": url}))
+            .await;
+        assert_problem(&r, &["url", expected]);
+    }
+    assert_eq!(written(&h).await, before, "no partner, no audit entry");
+    for (given, stored) in [
+        ("HTTPS://Northwind.EXAMPLE", "https://northwind.example/"),
+        (
+            "https://northwind.example:443/a/../b?q=1#top",
+            "https://northwind.example/b?q=1#top",
+        ),
+        (
+            "http://northwind.example:8080",
+            "http://northwind.example:8080/",
+        ),
+        (
+            "https://bücher.example/ü",
+            "https://xn--bcher-kva.example/%C3%BC",
+        ),
+        ("did:web:northwind.example", "did:web:northwind.example"),
+    ] {
+        let r = h
+            .post(
+                "/api/v1/partners",
+                json!({"name": "Northwind", "url": given}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{given}: {}", r.body);
+        assert_eq!(r.body["url"], stored, "{given}");
+        let id = r.body["id"].as_str().unwrap();
+        let read = h.get(&format!("/api/v1/partners/{id}")).await;
+        assert_eq!(read.body["url"], stored, "{given}");
+    }
+    // The badge names the partner by the stored form.
+    let r = h
+        .post(
+            "/api/v1/partners",
+            json!({"name": "Northwind", "url": "HTTPS://Northwind.Example"}),
+        )
+        .await;
+    let partner = r.body["id"].as_str().unwrap().to_owned();
+    let r = h.post("/api/v1/approvals", h.gold(&partner)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        r.body["credential"]["document"]["credentialSubject"]["id"],
+        "https://northwind.example/"
+    );
+}
+
+on_both!(text_fields_refuse_invisible_and_line_breaking_characters);
+/// Names, the approver, references and a revocation reason refuse, besides control and
+/// bidirectional characters, the invisible bidirectional marks (U+200E, U+200F), the line and
+/// paragraph separators (U+2028, U+2029) and U+FEFF; nothing is written.
+async fn text_fields_refuse_invisible_and_line_breaking_characters(backend: Backend) {
+    let Some(h) = harness(backend, None, "").await else {
+        return;
+    };
+    let partner = h.partner("Northwind").await;
+    let issued = h.post("/api/v1/approvals", h.gold(&partner)).await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.body);
+    let uuid = issued.body["credential"]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let before = written(&h).await;
+    for (c, what) in [
+        ('\u{200E}', "invisible Unicode bidirectional mark U+200E"),
+        ('\u{200F}', "invisible Unicode bidirectional mark U+200F"),
+        ('\u{2028}', "Unicode line or paragraph separator U+2028"),
+        ('\u{2029}', "Unicode line or paragraph separator U+2029"),
+        ('\u{FEFF}', "invisible Unicode byte order mark U+FEFF"),
+        ('\u{0}', "control character U+0000"),
+        ('\u{2067}', "Unicode bidirectional control U+2067"),
+    ] {
+        let text = format!("North{c}wind");
+        let r = h
+            .post(
+                "/api/v1/partners",
+                json!({"name": text, "url": "https://northwind.example"}),
+            )
+            .await;
+        assert_problem(&r, &["name contains the", what, "at character 5"]);
+        let mut body = h.gold(&partner);
+        body["approver"] = json!(text);
+        assert_problem(
+            &h.post("/api/v1/approvals", body).await,
+            &["approver contains the", what],
+        );
+        for field in ["name", "description", "genre"] {
+            let mut body = h.gold(&partner);
+            body["references"][1][field] = json!(text);
+            assert_problem(
+                &h.post("/api/v1/approvals", body).await,
+                &[&format!("references[1].{field} contains the"), what],
+            );
+        }
+        let r = h
+            .post(
+                &format!("/api/v1/credentials/{uuid}/revoke"),
+                json!({ "reason": text }),
+            )
+            .await;
+        assert_problem(&r, &["reason contains the", what]);
+    }
+    assert_eq!(written(&h).await, before, "nothing was written");
+    let badge = h.get(&format!("/api/v1/credentials/{uuid}")).await;
+    assert_eq!(badge.body["revokedAt"], Value::Null, "{}", badge.body);
+    // Zero-width joiners are part of some scripts' spelling, and stay accepted.
+    let r = h
+        .post(
+            "/api/v1/partners",
+            json!({"name": "\u{0645}\u{06CC}\u{200C}\u{062E}\u{0648}\u{0627}\u{0647}\u{0645}", "url": "https://northwind.example"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}
+
+on_both!(approved_at_without_a_time_zone_says_what_is_missing);
+/// `approved_at` is an RFC 3339 date-time with a time zone; one without says so, with an
+/// example (newcomer check: "2026-12-01T09:00:00" was refused as "expected
+/// YYYY-MM-DDThh:mm:ss with an uppercase T").
+async fn approved_at_without_a_time_zone_says_what_is_missing(backend: Backend) {
+    let Some(h) = harness(backend, None, "").await else {
+        return;
+    };
+    let partner = h.partner("Northwind").await;
+    let before = written(&h).await;
+    let must =
+        "approved_at must be an RFC 3339 date-time with a time zone, e.g. 2026-12-01T09:00:00Z";
+    for (approved_at, why) in [
+        (
+            "2025-12-01T09:00:00",
+            "\"2025-12-01T09:00:00\": no time zone (add Z for UTC",
+        ),
+        ("2025-12-01T09:00:00.25", ": no time zone"),
+        ("2025-12-01T09:00", "\"2025-12-01T09:00\": no time zone"),
+        (
+            "2025-12-01",
+            "\"2025-12-01\": a date without a time and time zone",
+        ),
+        ("2025-12-01 09:00:00Z", "with an uppercase T"),
+        ("yesterday", "\"yesterday\": expected YYYY-MM-DDThh:mm:ss"),
+    ] {
+        let mut body = h.gold(&partner);
+        body["approved_at"] = json!(approved_at);
+        let r = h.post("/api/v1/approvals", body).await;
+        assert_problem(&r, &[must, why]);
+    }
+    assert_eq!(written(&h).await, before, "nothing was written");
+    // With a time zone, any offset: the badge's validFrom is the instant in UTC.
+    let mut body = h.gold(&partner);
+    body["approved_at"] = json!("2025-12-01T09:00:00+02:00");
+    let r = h.post("/api/v1/approvals", body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        r.body["credential"]["document"]["validFrom"],
+        "2025-12-01T07:00:00Z"
+    );
+}
+
 on_both!(approval_scores_levels_and_names_are_checked_for_every_tier);
 async fn approval_scores_levels_and_names_are_checked_for_every_tier(backend: Backend) {
     let Some(h) = harness(backend, None, "").await else {

@@ -55,6 +55,46 @@ pub fn read_toml<T: DeserializeOwned>(path: &Path) -> Result<T, ConfigError> {
     })
 }
 
+/// Reads a boolean written as text (an environment variable): `true`, `1`, `yes` or `false`,
+/// `0`, `no`, in any case, with no spaces around. Anything else is refused rather than read as
+/// false, so `HALLMARK_OPEN_ISSUE_ENDPOINT=maybe` is an error, not a closed endpoint.
+///
+/// # Errors
+/// [`ConfigError::Invalid`] naming `key` and the value.
+pub fn parse_bool(key: &'static str, value: &str) -> Result<bool, ConfigError> {
+    const TRUE: [&str; 3] = ["true", "1", "yes"];
+    const FALSE: [&str; 3] = ["false", "0", "no"];
+    if TRUE.iter().any(|t| value.eq_ignore_ascii_case(t)) {
+        Ok(true)
+    } else if FALSE.iter().any(|f| value.eq_ignore_ascii_case(f)) {
+        Ok(false)
+    } else {
+        Err(ConfigError::Invalid {
+            key,
+            message: format!("{value:?} is not a boolean: use true or false (or 1/0, yes/no)"),
+        })
+    }
+}
+
+/// Checks an optional number against the smallest value that makes sense (`1` for a count,
+/// a limit or a timeout; the size of a minimal request for a body limit): a smaller one is
+/// refused with the key's name, never raised to the minimum.
+///
+/// # Errors
+/// [`ConfigError::Invalid`] naming `key`, the value and the minimum.
+pub fn at_least<T>(key: &'static str, value: Option<T>, min: T) -> Result<Option<T>, ConfigError>
+where
+    T: PartialOrd + std::fmt::Display + Copy,
+{
+    match value {
+        Some(v) if v < min => Err(ConfigError::Invalid {
+            key,
+            message: format!("{v} is below the smallest accepted value, {min}"),
+        }),
+        _ => Ok(value),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +123,43 @@ mod tests {
         assert!(
             e.starts_with("cannot read") && e.contains("missing.toml"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn booleans_are_true_false_1_0_yes_no_and_nothing_else() {
+        for (text, value) in [
+            ("true", true),
+            ("TRUE", true),
+            ("1", true),
+            ("Yes", true),
+            ("false", false),
+            ("False", false),
+            ("0", false),
+            ("NO", false),
+        ] {
+            assert_eq!(parse_bool("HALLMARK_X", text).unwrap(), value, "{text}");
+        }
+        for text in ["maybe", "", " true", "on", "off", "2", "y", "n", "truee"] {
+            let e = parse_bool("HALLMARK_X", text).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                format!("configuration key `HALLMARK_X`: {text:?} is not a boolean: use true or false (or 1/0, yes/no)")
+            );
+        }
+    }
+
+    #[test]
+    fn values_below_the_minimum_are_refused_not_raised() {
+        assert_eq!(at_least("workers", Some(3_usize), 1).unwrap(), Some(3));
+        assert_eq!(at_least("workers", Some(1_usize), 1).unwrap(), Some(1));
+        assert_eq!(at_least::<u64>("workers", None, 1).unwrap(), None);
+        let e = at_least("workers", Some(0_usize), 1)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "configuration key `workers`: 0 is below the smallest accepted value, 1"
         );
     }
 }

@@ -114,8 +114,31 @@ impl Config {
     /// # Errors
     /// [`ConfigError`] naming the file or key at fault.
     pub fn load(path: &Path, overrides: &Overrides) -> Result<Self, ConfigError> {
+        Self::load_with_env(path, overrides, |name| std::env::var(name).ok())
+    }
+
+    /// [`Config::load`] with `env` in place of the process environment. An empty variable
+    /// counts as unset; a bad value is refused naming the variable.
+    fn load_with_env(
+        path: &Path,
+        overrides: &Overrides,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let mut file: File = hallmark_config::read_toml(path)?;
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let env = |name: &str| env(name).filter(|v| !v.is_empty());
+        // Which keys the environment set, so an error names the variable, not the key.
+        let mut from_env: Vec<(&'static str, &'static str)> = Vec::new();
+        for (key, var) in [
+            ("listen", "HALLMARK_LISTEN"),
+            ("database_url", "HALLMARK_DATABASE_URL"),
+            ("base_url", "HALLMARK_BASE_URL"),
+            ("issuer_id", "HALLMARK_ISSUER_ID"),
+            ("cryptosuite", "HALLMARK_CRYPTOSUITE"),
+        ] {
+            if env(var).is_some() {
+                from_env.push((key, var));
+            }
+        }
         if let Some(v) = env("HALLMARK_LISTEN") {
             file.listen = v;
         }
@@ -135,16 +158,28 @@ impl Config {
             file.cryptosuite = v;
         }
         if let Some(v) = env("HALLMARK_OPEN_ISSUE_ENDPOINT") {
-            file.open_issue_endpoint = matches!(v.as_str(), "1" | "true" | "yes");
+            file.open_issue_endpoint =
+                hallmark_config::parse_bool("HALLMARK_OPEN_ISSUE_ENDPOINT", &v)?;
         }
         if let Some(v) = &overrides.listen {
             file.listen = v.clone();
+            from_env.retain(|(key, _)| *key != "listen");
         }
         if let Some(v) = &overrides.database_url {
             file.database_url = v.clone();
+            from_env.retain(|(key, _)| *key != "database_url");
         }
         let dir = path.parent().unwrap_or(Path::new("."));
-        Self::resolve(file, dir)
+        Self::resolve(file, dir).map_err(|e| match e {
+            ConfigError::Invalid { key, message } => ConfigError::Invalid {
+                key: from_env
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map_or(key, |(_, var)| var),
+                message,
+            },
+            other => other,
+        })
     }
 
     fn resolve(file: File, dir: &Path) -> Result<Self, ConfigError> {
@@ -226,12 +261,12 @@ impl Config {
                 ))
             }
         };
+        let max_connections =
+            hallmark_config::at_least("max_connections", file.max_connections, 1)?
+                .unwrap_or(hallmark_http::ServeConfig::default().max_connections);
         Ok(Self {
             tls,
-            max_connections: file
-                .max_connections
-                .unwrap_or(hallmark_http::ServeConfig::default().max_connections)
-                .max(1),
+            max_connections,
             signing: hallmark_http::PoolConfig::default(),
             issuer_id: file.issuer_id,
             issuer_name: file.issuer_name,
@@ -303,5 +338,92 @@ mod tests {
         // TOML's largest integer would overflow as milliseconds.
         let e = load("issuer_name = \"Acme\"\nbase_url = \"https://a.example\"\nstatus_ttl_seconds = 9223372036854775807\n").unwrap_err();
         assert!(e.to_string().contains("`status_ttl_seconds`"), "{e}");
+    }
+
+    /// Loads `text` with `vars` as the environment.
+    fn load_env(text: &str, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("hallmark-config-env-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let config = Config::load_with_env(&path, &Overrides::default(), |name| {
+            vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+        config
+    }
+
+    const MINIMAL: &str = "issuer_name = \"Acme\"\nbase_url = \"https://a.example\"\n";
+
+    /// `HALLMARK_OPEN_ISSUE_ENDPOINT=maybe` was read as false (newcomer check): booleans are
+    /// true/false/1/0/yes/no in any case, anything else is refused naming the variable.
+    #[test]
+    fn boolean_variables_accept_only_booleans() {
+        for (value, open) in [
+            ("true", true),
+            ("YES", true),
+            ("1", true),
+            ("False", false),
+            ("no", false),
+            ("0", false),
+        ] {
+            let c = load_env(MINIMAL, &[("HALLMARK_OPEN_ISSUE_ENDPOINT", value)]).unwrap();
+            assert_eq!(c.open_issue_endpoint, open, "{value}");
+        }
+        // Unset or empty: the file's value.
+        let c = load_env(
+            &format!("{MINIMAL}open_issue_endpoint = true\n"),
+            &[("HALLMARK_OPEN_ISSUE_ENDPOINT", "")],
+        )
+        .unwrap();
+        assert!(c.open_issue_endpoint);
+        for value in ["maybe", "on", "2", "tru"] {
+            let e = load_env(MINIMAL, &[("HALLMARK_OPEN_ISSUE_ENDPOINT", value)]).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("configuration key `HALLMARK_OPEN_ISSUE_ENDPOINT`: {value:?} is not a boolean: use true or false (or 1/0, yes/no)")
+            );
+        }
+        // In the file, TOML's own booleans only.
+        let e = load_env(&format!("{MINIMAL}open_issue_endpoint = \"maybe\"\n"), &[]).unwrap_err();
+        assert!(e.to_string().contains("open_issue_endpoint"), "{e}");
+    }
+
+    /// A bad value from the environment is refused naming the variable it came from.
+    #[test]
+    fn errors_from_the_environment_name_the_variable() {
+        for (var, value) in [
+            ("HALLMARK_LISTEN", "everywhere"),
+            ("HALLMARK_BASE_URL", "ftp://a.example"),
+            ("HALLMARK_DATABASE_URL", "mysql://x"),
+            ("HALLMARK_ISSUER_ID", "acme"),
+            ("HALLMARK_CRYPTOSUITE", "rsa"),
+        ] {
+            let e = load_env(MINIMAL, &[(var, value)]).unwrap_err().to_string();
+            assert!(
+                e.starts_with(&format!("configuration key `{var}`: ")),
+                "{e}"
+            );
+        }
+    }
+
+    /// Zero connections was raised to one without a word; it is refused with the key's name.
+    #[test]
+    fn zero_max_connections_is_refused() {
+        let e = load_env(&format!("{MINIMAL}max_connections = 0\n"), &[]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "configuration key `max_connections`: 0 is below the smallest accepted value, 1"
+        );
+        let c = load_env(&format!("{MINIMAL}max_connections = 1\n"), &[]).unwrap();
+        assert_eq!(c.max_connections, 1);
+        assert_eq!(load_env(MINIMAL, &[]).unwrap().max_connections, 1024);
     }
 }

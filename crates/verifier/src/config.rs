@@ -115,6 +115,10 @@ impl Default for VerifierConfig {
     }
 }
 
+/// The smallest [`VerifierConfig::max_body_bytes`] accepted: 1 KiB, below which an ordinary
+/// request would not fit.
+pub const MIN_BODY_BYTES: usize = 1024;
+
 /// The default [`VerifierConfig::max_status_list_bytes`]: 2 MiB.
 pub const DEFAULT_MAX_STATUS_LIST_BYTES: usize = 2 << 20;
 
@@ -198,6 +202,22 @@ impl VerifierConfig {
                 });
             }
         }
+        // Limits, counts and timeouts of zero make no sense: refused, never raised to 1.
+        use hallmark_config::at_least;
+        let max_connections = at_least("max_connections", file.max_connections, 1)?;
+        let header_read_timeout_seconds = at_least(
+            "header_read_timeout_seconds",
+            file.header_read_timeout_seconds,
+            1,
+        )?;
+        let idle_timeout_seconds = at_least("idle_timeout_seconds", file.idle_timeout_seconds, 1)?;
+        let verify_workers = at_least("verify_workers", file.verify_workers, 1)?;
+        let verify_timeout_ms = at_least("verify_timeout_ms", file.verify_timeout_ms, 1)?;
+        let max_body_bytes = at_least("max_body_bytes", file.max_body_bytes, MIN_BODY_BYTES)?;
+        let max_concurrency = at_least("max_concurrency", file.max_concurrency, 1)?;
+        let rate_limit_burst = at_least("rate_limit_burst", file.rate_limit_burst, 1)?;
+        let fetch_timeout_seconds =
+            at_least("fetch_timeout_seconds", file.fetch_timeout_seconds, 1)?;
         let cache_defaults = CacheLimits::default();
         let tls = match (file.tls_cert, file.tls_key) {
             (Some(cert), Some(key)) => Some((dir.join(cert), dir.join(key))),
@@ -212,22 +232,12 @@ impl VerifierConfig {
         let server = hallmark_http::ServeConfig::default();
         let pool = hallmark_http::PoolConfig::default();
         Ok(Self {
-            max_connections: file
-                .max_connections
-                .unwrap_or(server.max_connections)
-                .max(1),
-            header_read_timeout: file
-                .header_read_timeout_seconds
-                .map_or(server.header_read_timeout, |s| {
-                    Duration::from_secs(s.max(1))
-                }),
-            idle_timeout: file
-                .idle_timeout_seconds
-                .map_or(server.idle_timeout, |s| Duration::from_secs(s.max(1))),
-            verify_workers: file.verify_workers.unwrap_or(pool.workers).max(1),
-            verify_timeout: file
-                .verify_timeout_ms
-                .map_or(pool.deadline, |ms| Duration::from_millis(ms.max(1))),
+            max_connections: max_connections.unwrap_or(server.max_connections),
+            header_read_timeout: header_read_timeout_seconds
+                .map_or(server.header_read_timeout, Duration::from_secs),
+            idle_timeout: idle_timeout_seconds.map_or(server.idle_timeout, Duration::from_secs),
+            verify_workers: verify_workers.unwrap_or(pool.workers),
+            verify_timeout: verify_timeout_ms.map_or(pool.deadline, Duration::from_millis),
             tls,
             signature_cache: file.signature_cache.unwrap_or(true),
             listen,
@@ -235,11 +245,11 @@ impl VerifierConfig {
             trust: file.trust,
             clock_skew: Duration::from_secs(file.clock_skew_seconds.unwrap_or(300)),
             cache_max_age: Duration::from_secs(file.cache_max_age_seconds.unwrap_or(300)),
-            max_body_bytes: file.max_body_bytes.unwrap_or(256 * 1024).max(1024),
-            max_concurrency: file.max_concurrency.unwrap_or(512).max(1),
+            max_body_bytes: max_body_bytes.unwrap_or(256 * 1024),
+            max_concurrency: max_concurrency.unwrap_or(512),
             rate_limit_per_second: file.rate_limit_per_second.unwrap_or(0),
-            rate_limit_burst: file.rate_limit_burst.unwrap_or(100).max(1),
-            fetch_timeout: Duration::from_secs(file.fetch_timeout_seconds.unwrap_or(10).max(1)),
+            rate_limit_burst: rate_limit_burst.unwrap_or(100),
+            fetch_timeout: Duration::from_secs(fetch_timeout_seconds.unwrap_or(10)),
             response_cache_bytes: file.response_cache_bytes.unwrap_or(DEFAULT_CACHE_BYTES),
             document_cache_bytes: file
                 .document_cache_bytes
@@ -316,5 +326,51 @@ mod cache_tests {
             assert!(e.to_string().contains(key), "{e}");
         }
         assert!(parse("cache_max_age_seconds = 3600").is_ok());
+    }
+
+    /// Zero limits, counts and timeouts were silently raised to 1 (and a body limit under
+    /// 1 KiB to 1 KiB); they are refused with the key's name (newcomer check).
+    #[test]
+    fn zero_limits_and_timeouts_are_refused_not_raised() {
+        for key in [
+            "max_connections",
+            "header_read_timeout_seconds",
+            "idle_timeout_seconds",
+            "verify_workers",
+            "verify_timeout_ms",
+            "max_concurrency",
+            "rate_limit_burst",
+            "fetch_timeout_seconds",
+        ] {
+            let e = parse(&format!("{key} = 0")).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("configuration key `{key}`: 0 is below the smallest accepted value, 1")
+            );
+            parse(&format!("{key} = 1")).unwrap();
+        }
+        let e = parse("max_body_bytes = 1023").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "configuration key `max_body_bytes`: 1023 is below the smallest accepted value, 1024"
+        );
+        let c = parse(
+            "max_body_bytes = 1024\nverify_workers = 1\nverify_timeout_ms = 1\nfetch_timeout_seconds = 1\nheader_read_timeout_seconds = 1\nidle_timeout_seconds = 1",
+        )
+        .unwrap();
+        assert_eq!(c.max_body_bytes, 1024);
+        assert_eq!(c.verify_workers, 1);
+        assert_eq!(c.verify_timeout, Duration::from_millis(1));
+        assert_eq!(c.fetch_timeout, Duration::from_secs(1));
+        assert_eq!(c.header_read_timeout, Duration::from_secs(1));
+        assert_eq!(c.idle_timeout, Duration::from_secs(1));
+        // Zero keeps its documented meaning where it has one: no rate limit, no signature
+        // cache, no clock skew.
+        let c =
+            parse("rate_limit_per_second = 0\nsignature_cache_bytes = 0\nclock_skew_seconds = 0")
+                .unwrap();
+        assert_eq!(c.rate_limit_per_second, 0);
+        assert_eq!(c.cache_limits().signatures, 0);
+        assert_eq!(c.clock_skew, Duration::ZERO);
     }
 }

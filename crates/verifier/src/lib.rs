@@ -159,7 +159,7 @@ pub fn router(state: VerifierState) -> Router {
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state);
     if let Some(governor) = &governor {
-        app = app.layer(GovernorLayer::new(governor.clone()));
+        app = app.layer(GovernorLayer::new(governor.clone()).error_handler(rate_limited));
     }
     let app = app.layer(
         ServiceBuilder::new()
@@ -194,6 +194,27 @@ pub async fn serve(
         ..ServeConfig::default()
     };
     hallmark_http::serve(listener, router(state), limits, tls, shutdown).await
+}
+
+/// The answer to a client over its rate limit: `429` problem details whose `Retry-After` is
+/// the wait rounded up to whole seconds, so at least 1 (tower_governor rounds down, and
+/// said `Retry-After: 0` to a client that had under a second to wait).
+fn rate_limited(error: GovernorError) -> Response {
+    match error {
+        GovernorError::TooManyRequests { wait_time, .. } => {
+            // `wait_time` is the wait's whole seconds; the fraction it drops is not known.
+            let seconds = wait_time.saturating_add(1);
+            Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+                format!("too many requests from this address; retry after {seconds} s"),
+            )
+            .retry_after(seconds)
+            .into_response()
+        }
+        other => Problem::internal("the rate limiter", &other).into_response(),
+    }
 }
 
 /// Rate-limit key: the client's address, or one shared key when there is none (in-process
@@ -720,19 +741,25 @@ async fn verify_page(State(state): State<VerifierState>, request: Request) -> Re
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
+    let limit = state.config().max_body_bytes;
     let input: Result<Input, Rejection> = if content_type.starts_with("multipart/form-data") {
         match Multipart::from_request(request, &()).await {
-            Ok(mut multipart) => read_multipart(&mut multipart).await,
-            Err(e) => Err(reject(
+            Ok(mut multipart) => read_multipart(&mut multipart, limit).await,
+            Err(e) => Err(body_rejection(
                 e.status(),
-                "invalid",
+                limit,
                 "Invalid upload",
                 e.body_text(),
             )),
         }
     } else {
         match Bytes::from_request(request, &()).await {
-            Err(e) => Err(reject(e.status(), "invalid", "Invalid body", e.body_text())),
+            Err(e) => Err(body_rejection(
+                e.status(),
+                limit,
+                "Invalid body",
+                e.body_text(),
+            )),
             Ok(bytes) if content_type.starts_with("application/x-www-form-urlencoded") => {
                 read_form(&bytes)
             }
@@ -793,38 +820,49 @@ enum Input {
     Url(String),
 }
 
-async fn read_multipart(multipart: &mut Multipart) -> Result<Input, Rejection> {
-    let bad = |detail: String| reject(StatusCode::BAD_REQUEST, "invalid", "Invalid upload", detail);
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| bad(e.body_text()))?
-    {
+/// A request body that could not be read: `413` when it is larger than `limit` (the
+/// configured `max_body_bytes`), whatever the reader (JSON, form, multipart upload), else
+/// `400`.
+fn body_rejection(
+    status: StatusCode,
+    limit: usize,
+    title: &'static str,
+    detail: String,
+) -> Rejection {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        reject(
+            status,
+            "too-large",
+            "Request body too large",
+            format!("the request body is larger than the {limit} bytes this verifier accepts"),
+        )
+    } else {
+        reject(StatusCode::BAD_REQUEST, "invalid", title, detail)
+    }
+}
+
+async fn read_multipart(multipart: &mut Multipart, limit: usize) -> Result<Input, Rejection> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        body_rejection(e.status(), limit, "Invalid upload", e.body_text())
+    };
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
         match field.name() {
             Some("file" | "credential") => {
-                return Ok(Input::Bytes(
-                    field
-                        .bytes()
-                        .await
-                        .map_err(|e| bad(e.body_text()))?
-                        .to_vec(),
-                ))
+                return Ok(Input::Bytes(field.bytes().await.map_err(bad)?.to_vec()))
             }
             Some("url") => {
                 return Ok(Input::Url(
-                    field
-                        .text()
-                        .await
-                        .map_err(|e| bad(e.body_text()))?
-                        .trim()
-                        .to_owned(),
+                    field.text().await.map_err(bad)?.trim().to_owned(),
                 ))
             }
             _ => {}
         }
     }
-    Err(bad(
-        "the upload has no `file`, `credential` or `url` field".into()
+    Err(reject(
+        StatusCode::BAD_REQUEST,
+        "invalid",
+        "Invalid upload",
+        "the upload has no `file`, `credential` or `url` field".into(),
     ))
 }
 

@@ -404,6 +404,44 @@ async fn rate_limit_answers_429() {
     assert_eq!(statuses[3], StatusCode::TOO_MANY_REQUESTS);
 }
 
+/// A client over its rate limit is told to wait at least a second: `Retry-After` is the wait
+/// rounded up, never `0` (attacker check: with under a second to wait, the answer said
+/// `Retry-After: 0`, inviting an immediate retry).
+#[tokio::test]
+async fn rate_limit_retry_after_is_at_least_one_second() {
+    for per_second in [1, 2, 1000] {
+        let s = state(VerifierConfig {
+            rate_limit_per_second: per_second,
+            rate_limit_burst: 1,
+            ..VerifierConfig::default()
+        });
+        let get = || Request::get("/healthz").body(Body::empty()).unwrap();
+        let (status, _, _) = raw(&s, get()).await;
+        assert_eq!(status, StatusCode::OK);
+        // Well within the interval (1 s, 500 ms) of the slower two; at 1000 a second, until
+        // one request comes within a millisecond of the one before.
+        let mut limited = None;
+        for _ in 0..1000 {
+            let (status, headers, body) = raw(&s, get()).await;
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                limited = Some((status, headers, body));
+                break;
+            }
+        }
+        let Some((status, headers, body)) = limited else {
+            assert_eq!(per_second, 1000, "no 429 at {per_second} a second");
+            continue;
+        };
+        assert_problem(status, &headers, &body, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(headers["retry-after"], "1", "{per_second}/s: {body}");
+        assert_eq!(body["type"], "urn:hallmark:problem:rate-limited");
+        assert_eq!(
+            body["detail"],
+            "too many requests from this address; retry after 1 s"
+        );
+    }
+}
+
 /// An issuer on 127.0.0.1 with a token, for status tests.
 async fn issuer() -> (u16, String, hallmark_issuer::AppState) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -559,7 +597,7 @@ async fn status_lists_are_fetched_cached_and_revocation_shows_within_the_bound()
         r.body["detail"]
             .as_str()
             .unwrap()
-            .contains("127.0.0.1 is an internal address"),
+            .ends_with("127.0.0.1 is not a public address"),
         "{}",
         r.body
     );
@@ -761,6 +799,92 @@ async fn verify_by_url_never_reaches_loopback_however_spelled() {
     assert_eq!(trip.connections(), 0);
 }
 
+/// A signed badge valid now whose revocation entry points at `list_url`.
+fn badge_with_status(list_url: &str) -> Value {
+    let key = key();
+    let mut b = badge::example(&Did::key(&key.public_key()));
+    b.valid_from = time::OffsetDateTime::now_utc() - time::Duration::days(10);
+    b.valid_until = time::OffsetDateTime::now_utc() + time::Duration::days(300);
+    b.credential_status = vec![hallmark_core::status::StatusEntry {
+        purpose: hallmark_core::status::StatusPurpose::Revocation,
+        index: 5,
+        list_url: list_url.to_owned(),
+        status_size: 1,
+        messages: vec![],
+        reference: vec![],
+    }
+    .to_json()];
+    let options = ProofOptions::did_key(&key.public_key(), Cryptosuite::EddsaJcs2022, None);
+    Value::Object(proof::sign(b.build().unwrap().into_map(), &options, key.secret_key()).unwrap())
+}
+
+/// Attacker check: what a remote caller reads of a refused fetch — the verify page's
+/// `{"url": …}` and a status list in a report — names the host as given, not the address it
+/// resolves to (`localhost` is 127.0.0.1), and is the same bytes whether a port there is open
+/// or closed.
+#[tokio::test]
+async fn refused_fetches_read_the_same_for_open_and_closed_ports() {
+    let s = state(VerifierConfig::default());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let mut listener = Some(listener);
+    let mut seen = Vec::new();
+    for _open in [true, false] {
+        let mut details = Vec::new();
+        for host in ["localhost", "127.0.0.1"] {
+            let url = format!("https://{host}:{port}/badge");
+            let r = send(
+                &s,
+                "/verify",
+                "application/json",
+                json!({ "url": url }).to_string().into_bytes(),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+            assert_eq!(r.content_type, "application/problem+json");
+            details.push(r.body["detail"].as_str().unwrap().to_owned());
+            let list = format!("https://{host}:{port}/status/1");
+            let r = verify(
+                &s,
+                json!({ "verifiableCredential": badge_with_status(&list) }),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+            assert_eq!(outcome(&r, "status"), "unknown:STATUS_RETRIEVAL_ERROR");
+            details.push(r.body["checks"][5]["detail"].as_str().unwrap().to_owned());
+        }
+        if let Some(l) = listener.take() {
+            assert!(l.accept().is_err(), "nothing connected");
+        }
+        seen.push(details);
+    }
+    assert_eq!(seen[0], seen[1], "open and closed ports read alike");
+    let details = &seen[0];
+    assert_eq!(
+        details[0],
+        format!(
+            "refused to fetch https://localhost:{port}/badge: localhost is not a public address"
+        )
+    );
+    assert!(
+        details[1].contains(&format!(
+            "refused to fetch https://localhost:{port}/status/1: localhost is not a public address"
+        )),
+        "{}",
+        details[1]
+    );
+    for d in &details[..2] {
+        assert!(!d.contains("127.0.0.1") && !d.contains("loopback"), "{d}");
+    }
+    // An address in the URL is the caller's own text, named without its range.
+    assert!(
+        details[2].ends_with("127.0.0.1 is not a public address"),
+        "{}",
+        details[2]
+    );
+}
+
 /// Sends any request through the router; the status, headers and body.
 async fn raw(
     state: &VerifierState,
@@ -831,6 +955,86 @@ async fn every_error_is_problem_json_405_413_404() {
         let (status, headers, body) =
             raw(&s, Request::get(path).body(Body::empty()).unwrap()).await;
         assert_problem(status, &headers, &body, StatusCode::NOT_FOUND);
+    }
+}
+
+/// A body over `max_body_bytes` posted to the verify page, as a multipart upload or a form,
+/// with or without a `Content-Length`, is `413` problem details naming the limit, not `400`
+/// (attacker check: an oversized upload was "400 Invalid upload").
+#[tokio::test]
+async fn oversized_uploads_and_forms_on_the_verify_page_are_413() {
+    let s = state(VerifierConfig {
+        max_body_bytes: 1024,
+        ..VerifierConfig::default()
+    });
+    let boundary = "XyZ";
+    let multipart = format!("multipart/form-data; boundary={boundary}");
+    let big = "x".repeat(4096);
+    let upload = |field: &str| {
+        format!("--{boundary}\r\ncontent-disposition: form-data; name=\"{field}\"; filename=\"badge.json\"\r\ncontent-type: application/json\r\n\r\n{{\"name\": \"{big}\"}}\r\n--{boundary}--\r\n")
+    };
+    let form = format!("credential=%7B%22name%22%3A%22{big}%22%7D");
+    for (content_type, body) in [
+        (multipart.as_str(), upload("file")),
+        (multipart.as_str(), upload("credential")),
+        (multipart.as_str(), upload("url")),
+        ("application/x-www-form-urlencoded", form.clone()),
+        ("application/json", format!("{{\"url\": \"{big}\"}}")),
+    ] {
+        for with_length in [true, false] {
+            let body = if with_length {
+                Body::from(body.clone())
+            } else {
+                // No Content-Length: the limit is met while reading.
+                Body::new(Chunked(
+                    body.as_bytes()
+                        .chunks(512)
+                        .map(axum::body::Bytes::copy_from_slice)
+                        .collect(),
+                ))
+            };
+            let (status, headers, reply) = raw(
+                &s,
+                Request::post("/verify")
+                    .header("content-type", content_type)
+                    .body(body)
+                    .unwrap(),
+            )
+            .await;
+            assert_problem(status, &headers, &reply, StatusCode::PAYLOAD_TOO_LARGE);
+            assert_eq!(reply["type"], "urn:hallmark:problem:too-large", "{reply}");
+            assert!(
+                reply["detail"].as_str().unwrap().contains("1024 bytes"),
+                "{content_type} (length {with_length}): {reply}"
+            );
+        }
+    }
+    // Within the limit, a malformed upload is still a 400.
+    let (status, headers, reply) = raw(
+        &s,
+        Request::post("/verify")
+            .header("content-type", &multipart)
+            .body(Body::from(format!(
+                "--{boundary}\r\ncontent-disposition: form-data; name=\"file\"\r\n\r\n{{}}"
+            )))
+            .unwrap(),
+    )
+    .await;
+    assert_problem(status, &headers, &reply, StatusCode::BAD_REQUEST);
+}
+
+/// A body sent in chunks, of no announced length (no `Content-Length`).
+struct Chunked(std::collections::VecDeque<axum::body::Bytes>);
+
+impl http_body::Body for Chunked {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Ready(self.0.pop_front().map(|c| Ok(http_body::Frame::data(c))))
     }
 }
 

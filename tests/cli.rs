@@ -638,7 +638,7 @@ fn unreachable_list_is_unknown_and_exit_1() {
         line["checks"][5]["detail"]
             .as_str()
             .unwrap()
-            .contains("internal address"),
+            .contains("127.0.0.1 is not a public address"),
         "{line}"
     );
 }

@@ -6,6 +6,10 @@
 //! host names are checked on every address they resolve to ([`Guard::check_resolved`], in
 //! the client's resolver), and the address finally connected to is checked again
 //! ([`Guard::check_connected`]).
+//!
+//! A refusal names the host as the URL gave it and nothing more ([`not_public`]): not the
+//! address a name resolved to nor the range it is in, which would map the internal network
+//! for whoever can make the fetcher try (a verifier's remote users).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -144,13 +148,13 @@ impl Guard {
         }
         match &authority.host {
             Host::Ip(ip) => match special_purpose(*ip) {
-                Some(range) => Err(format!("{ip} is an internal address ({range})")),
+                Some(_) => Err(not_public(url.host_str().unwrap_or("the host"))),
                 None => Ok(()),
             },
             Host::Domain(name) => {
                 let bare = name.trim_end_matches('.');
                 if bare == "localhost" || bare.ends_with(".localhost") {
-                    return Err("localhost is an internal address".into());
+                    return Err(not_public(name));
                 }
                 // A name allowed on internal addresses on one port is allowed on no other:
                 // its resolver lets internal addresses through, so the port is checked here.
@@ -207,9 +211,7 @@ impl Guard {
     /// The reason it is refused.
     pub fn check_resolved(&self, host: &str, ip: IpAddr) -> Result<(), String> {
         match special_purpose(ip) {
-            Some(range) if !self.names(host) => Err(format!(
-                "{host} resolves to {ip}, an internal address ({range})"
-            )),
+            Some(_) if !self.names(host) => Err(not_public(host)),
             _ => Ok(()),
         }
     }
@@ -221,16 +223,21 @@ impl Guard {
     /// The reason it is refused.
     pub fn check_connected(&self, url: &Url, addr: SocketAddr) -> Result<(), String> {
         let ip = canonical(addr.ip());
-        let Some(range) = special_purpose(ip) else {
+        if special_purpose(ip).is_none() {
             return Ok(());
-        };
+        }
         match Authority::of(url) {
             Some(a) if self.allows_internal(&a) && a.port == addr.port() => Ok(()),
-            _ => Err(format!(
-                "the connection went to {ip}, an internal address ({range})"
-            )),
+            _ => Err(not_public(url.host_str().unwrap_or("the host"))),
         }
     }
+}
+
+/// The one refusal of an internal address: `{host} is not a public address`, the host as the
+/// URL names it. The same words whatever the host resolved to and whether anything listens
+/// there (nothing was connected to).
+pub(crate) fn not_public(host: &str) -> String {
+    format!("{host} is not a public address")
 }
 
 fn parse(url: &str) -> Result<Url, String> {
@@ -573,11 +580,11 @@ mod tests {
         ] {
             assert!(g.check_url(bad).is_err(), "{bad}");
         }
+        // Named as the parser reads it, without the range.
         let e = g.check_url("https://0x7f.1/x").unwrap_err();
-        assert!(
-            e.contains("127.0.0.1 is an internal address (loopback"),
-            "{e}"
-        );
+        assert_eq!(e, "127.0.0.1 is not a public address");
+        let e = g.check_url("https://[::ffff:10.0.0.1]:8443/x").unwrap_err();
+        assert_eq!(e, "[::ffff:a00:1] is not a public address");
     }
 
     #[test]
@@ -632,7 +639,7 @@ mod tests {
         let e = g
             .check_resolved("evil.example", "::ffff:127.0.0.1".parse().unwrap())
             .unwrap_err();
-        assert!(e.contains("internal address"), "{e}");
+        assert_eq!(e, "evil.example is not a public address");
         // The address connected to.
         let at = |u: &str| Url::parse(u).unwrap();
         let addr = |a: &str| a.parse::<SocketAddr>().unwrap();

@@ -12,7 +12,13 @@
 //! host name resolves to is checked before connecting, on every redirect; and the address
 //! connected to is checked again. No proxy is used, so the address checked is the address
 //! reached. It follows at most 3 redirects, reads at most 1 MiB, gives up after 10 seconds,
-//! and fetches at most 32 distinct URLs for one verification. Responses are cached for the
+//! and fetches at most 32 distinct URLs for one verification (a presentation and every
+//! credential in it together, with [`Fetches`]). The bodies being read by every fetch at once
+//! hold at most [`FetchPolicy::in_flight_bytes`] together ([`InFlight`]); a fetch that finds
+//! no room before its timeout fails as [`FetchError::Busy`]. A refused address is named by
+//! its host alone, never by what the host resolved to, and a failed request by what failed
+//! (name, connection, TLS, answer), never by the network's own words: a caller cannot map the
+//! internal network through the errors. Responses are cached for the
 //! shortest of the HTTP `Cache-Control` max-age, a status list's own `ttl`, and the configured
 //! maximum age, so a revocation is seen within that bound. The cache is bounded by bytes
 //! ([`FetchPolicy::cache_bytes`]), and what the pipeline found to be a trusted issuer's is kept
@@ -21,6 +27,7 @@
 #![deny(missing_docs)]
 
 mod guard;
+mod in_flight;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -34,6 +41,7 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use serde_json::Value;
 
 pub use guard::{is_internal, special_purpose, Guard};
+pub use in_flight::InFlight;
 
 /// Why a fetch failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -78,12 +86,22 @@ pub enum FetchError {
         max: usize,
     },
     /// One verification already fetched as many distinct URLs as it may.
-    #[error("{url} was not fetched: one verification fetches at most {max} distinct URLs")]
+    #[error(
+        "{url} was not fetched: one verification fetches at most {max} distinct URLs \
+         (a presentation and every credential in it together)"
+    )]
     TooManyFetches {
         /// The URL.
         url: String,
         /// The limit.
         max: usize,
+    },
+    /// The in-flight byte budget ([`FetchPolicy::in_flight_bytes`]) had no room for this
+    /// body within the fetch's timeout: other fetches are reading large documents.
+    #[error("{url} was not fetched: the verifier is busy fetching other documents; try again")]
+    Busy {
+        /// The URL.
+        url: String,
     },
     /// The policy itself is wrong (an allowed host that is not `host:port`).
     #[error("invalid fetch policy: {reason}")]
@@ -125,6 +143,11 @@ pub struct FetchPolicy {
     /// documents); what it asks for beyond them stays unresolved, so one credential naming
     /// hundreds of hosts costs at most this many requests.
     pub max_fetches: usize,
+    /// The bytes the bodies being read by every fetch of the fetcher (and its clones) may hold
+    /// together, at least 1 (default [`DEFAULT_IN_FLIGHT_BYTES`]). A fetch waits for room
+    /// until its timeout, then fails as [`FetchError::Busy`]; a body larger than the whole
+    /// budget is [`FetchError::TooLarge`]. See [`InFlight`].
+    pub in_flight_bytes: usize,
 }
 
 impl Default for FetchPolicy {
@@ -141,12 +164,16 @@ impl Default for FetchPolicy {
             offline: false,
             static_hosts: HashMap::new(),
             max_fetches: 32,
+            in_flight_bytes: DEFAULT_IN_FLIGHT_BYTES,
         }
     }
 }
 
 /// The default [`FetchPolicy::cache_bytes`]: 32 MiB.
 pub const DEFAULT_CACHE_BYTES: usize = 32 << 20;
+
+/// The default [`FetchPolicy::in_flight_bytes`]: 64 MiB.
+pub const DEFAULT_IN_FLIGHT_BYTES: usize = 64 << 20;
 
 #[derive(Debug, Clone)]
 struct Cached {
@@ -169,17 +196,22 @@ pub struct Fetcher {
     policy: Arc<FetchPolicy>,
     local: Arc<HashMap<String, Arc<[u8]>>>,
     cache: Arc<ResponseCache>,
+    in_flight: InFlight,
 }
 
 impl Fetcher {
     /// A fetcher with this policy.
     ///
     /// # Errors
-    /// [`FetchError::Unreachable`] when the HTTP client cannot be built (no TLS roots).
+    /// [`FetchError::Unreachable`] when the HTTP client cannot be built (no TLS roots);
+    /// [`FetchError::Policy`] for an allowed host that is not `host:port` or an
+    /// `in_flight_bytes` of 0.
     pub fn new(policy: FetchPolicy) -> Result<Self, FetchError> {
         // One process-wide rustls provider; installing twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let guard = Guard::try_new(&policy.insecure_hosts, &policy.private_hosts)
+            .map_err(|reason| FetchError::Policy { reason })?;
+        let in_flight = InFlight::new(policy.in_flight_bytes)
             .map_err(|reason| FetchError::Policy { reason })?;
         let redirect_guard = guard.clone();
         let mut roots = Vec::new();
@@ -205,7 +237,7 @@ impl Fetcher {
             }))
             .redirect(reqwest::redirect::Policy::custom(move |attempt| {
                 if attempt.previous().len() > max_redirects {
-                    return attempt.error(format!("more than {max_redirects} redirects"));
+                    return attempt.error(TooManyRedirects(max_redirects));
                 }
                 match redirect_guard.check(attempt.url()) {
                     Ok(()) => attempt.follow(),
@@ -225,8 +257,22 @@ impl Fetcher {
                 Budget::split(policy.cache_bytes),
                 |url, cached| response_cost(url, cached),
             )),
+            in_flight,
             policy: Arc::new(policy),
         })
+    }
+
+    /// Shares `budget` instead of the fetcher's own in-flight budget: e.g. fetchers with
+    /// different policies drawing on one budget.
+    #[must_use]
+    pub fn with_in_flight(mut self, budget: InFlight) -> Self {
+        self.in_flight = budget;
+        self
+    }
+
+    /// The in-flight byte budget its fetches draw on (what is held now, the most held at once).
+    pub fn in_flight(&self) -> &InFlight {
+        &self.in_flight
     }
 
     /// Serves `bytes` whenever `url` is asked for, without fetching (`--resolve URL=FILE`).
@@ -273,8 +319,12 @@ impl Fetcher {
 
     /// The bytes at `url`: a local copy, a fresh cached response, or a new fetch.
     ///
+    /// A new fetch takes the bytes it reads from the fetcher's [`InFlight`] budget and gives
+    /// them back when it returns; it waits for room until its timeout at most.
+    ///
     /// # Errors
-    /// [`FetchError`] naming the URL and what went wrong.
+    /// [`FetchError`] naming the URL and what went wrong: never an address a host name
+    /// resolved to, nor how a connection failed (refused, reset, silent).
     pub async fn get(&self, url: &str) -> Result<Arc<[u8]>, FetchError> {
         if let Some(bytes) = self.local.get(url) {
             return Ok(bytes.clone());
@@ -287,6 +337,8 @@ impl Fetcher {
         if let Some(bytes) = self.fresh(url) {
             return Ok(bytes);
         }
+        // The client's own timeout ends the request at the same instant.
+        let deadline = tokio::time::Instant::now() + self.policy.timeout;
         let refused = |reason| FetchError::Refused {
             url: url.to_owned(),
             reason,
@@ -298,7 +350,7 @@ impl Fetcher {
             Some(reason) => refused(reason),
             None => FetchError::Unreachable {
                 url: url.to_owned(),
-                reason: error_chain(&e),
+                reason: describe(&e, self.policy.timeout),
             },
         };
         let mut response = self
@@ -324,23 +376,48 @@ impl Fetcher {
                 status: status.as_u16(),
             });
         }
-        let max = self.policy.max_bytes;
+        // A body larger than the whole in-flight budget could never be read.
+        let max = self.policy.max_bytes.min(self.in_flight.capacity());
         let too_large = || FetchError::TooLarge {
             url: url.to_owned(),
             max,
         };
-        if response.content_length().is_some_and(|n| n > max as u64) {
-            return Err(too_large());
-        }
+        let busy = |_| FetchError::Busy {
+            url: url.to_owned(),
+        };
+        let length = match response.content_length() {
+            Some(n) if n > max as u64 => return Err(too_large()),
+            Some(n) => Some(n as usize),
+            None => None,
+        };
         let header_age = cache_control_max_age(response.headers());
+        // The budget is taken before the bytes are read: all of a stated length at once (a
+        // fetch then never waits holding part of it), else as the buffer grows.
+        let mut share = self.in_flight.share();
         let mut body = Vec::new();
+        if let Some(n) = length {
+            share.take(n, deadline).await.map_err(busy)?;
+            body.reserve_exact(n);
+        }
         while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
-            if body.len() + chunk.len() > max {
+            let len = body.len() + chunk.len();
+            if len > max {
                 return Err(too_large());
+            }
+            if len > body.capacity() {
+                // Doubling, within the cap; what the buffer allocates is what is counted.
+                let capacity = len.max(body.capacity().saturating_mul(2)).min(max);
+                share
+                    .take(capacity.saturating_sub(share.bytes()), deadline)
+                    .await
+                    .map_err(busy)?;
+                body.reserve_exact(capacity - body.len());
             }
             body.extend_from_slice(&chunk);
         }
         let bytes: Arc<[u8]> = body.into();
+        // Handed over: the cache and the caller bound what they keep by other means.
+        drop(share);
         let age = [Some(self.policy.max_age), header_age, list_ttl(&bytes)]
             .into_iter()
             .flatten()
@@ -392,19 +469,91 @@ fn list_ttl(bytes: &[u8]) -> Option<Duration> {
         .map(Duration::from_millis)
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
+/// What made a request fail, in the fetcher's own words: whether the name resolved, TLS
+/// failed (and which certificate problem), no answer came, or the answer broke off — never
+/// an address, nor the operating system's words (a refused, reset or silent connection all
+/// read the same), so a caller cannot map a network through the errors.
+fn describe(e: &reqwest::Error, timeout: Duration) -> String {
+    if let Some(redirects) = find::<TooManyRedirects>(e) {
+        return redirects.to_string();
+    }
+    if find::<Unresolved>(e).is_some() {
+        return "the host name could not be resolved".into();
+    }
+    if let Some(tls) = find::<rustls::Error>(e) {
+        return format!("the TLS handshake failed: {}", tls_problem(tls));
+    }
+    let seconds = timeout.as_secs_f64();
+    if e.is_body() || e.is_decode() {
+        return format!("the answer broke off, or did not end within {seconds} s");
+    }
+    format!("no answer: the connection failed, or nothing answered within {seconds} s")
+}
+
+/// A TLS failure, named by kind: a certificate's own text may name internal hosts.
+fn tls_problem(e: &rustls::Error) -> &'static str {
+    use rustls::CertificateError as C;
+    match e {
+        rustls::Error::InvalidCertificate(c) => match c {
+            C::Expired | C::ExpiredContext { .. } => "the certificate has expired",
+            C::NotValidYet | C::NotValidYetContext { .. } => "the certificate is not valid yet",
+            C::UnknownIssuer => "the certificate is not signed by a trusted authority",
+            C::NotValidForName | C::NotValidForNameContext { .. } => {
+                "the certificate is not valid for this host name"
+            }
+            C::Revoked => "the certificate is revoked",
+            _ => "the certificate is not acceptable",
+        },
+        _ => "no secure connection could be agreed",
+    }
+}
+
+/// The first error of type `T` in an error's chain of sources, looking inside I/O errors
+/// (whose `source` skips the error they wrap).
+fn find<'a, T: std::error::Error + 'static>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut source = Some(e);
     while let Some(s) = source {
-        let next = s.to_string();
-        if !text.contains(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
+        if let Some(t) = s.downcast_ref::<T>() {
+            return Some(t);
+        }
+        if let Some(inner) = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            if let Some(t) = find::<T>(inner) {
+                return Some(t);
+            }
         }
         source = s.source();
     }
-    text
+    None
 }
+
+/// More redirects than the policy follows.
+#[derive(Debug)]
+struct TooManyRedirects(usize);
+
+impl std::fmt::Display for TooManyRedirects {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "more than {} redirects", self.0)
+    }
+}
+
+impl std::error::Error for TooManyRedirects {}
+
+/// A host name that could not be resolved (what the resolver said is not repeated).
+#[derive(Debug)]
+struct Unresolved;
+
+impl std::fmt::Display for Unresolved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the host name could not be resolved")
+    }
+}
+
+impl std::error::Error for Unresolved {}
 
 /// Why the guard refused a request, as an error the HTTP client carries back.
 #[derive(Debug)]
@@ -420,14 +569,7 @@ impl std::error::Error for Refusal {}
 
 /// The guard's refusal somewhere in an error's chain of sources.
 fn refusal_in(e: &(dyn std::error::Error + 'static)) -> Option<String> {
-    let mut source = Some(e);
-    while let Some(s) = source {
-        if let Some(r) = s.downcast_ref::<Refusal>() {
-            return Some(r.0.clone());
-        }
-        source = s.source();
-    }
-    None
+    find::<Refusal>(e).map(|r| r.0.clone())
 }
 
 /// Resolves host names, refusing any whose addresses include an internal one.
@@ -447,10 +589,13 @@ impl Resolve for GuardedResolver {
             let host = name.as_str().to_owned();
             let addrs: Vec<SocketAddr> = match fixed {
                 Some(ips) => ips.into_iter().map(|ip| SocketAddr::new(ip, 0)).collect(),
-                None => tokio::net::lookup_host((host.as_str(), 0)).await?.collect(),
+                None => tokio::net::lookup_host((host.as_str(), 0))
+                    .await
+                    .map_err(|_| Unresolved)?
+                    .collect(),
             };
             if addrs.is_empty() {
-                return Err(format!("{host} has no addresses").into());
+                return Err(Unresolved.into());
             }
             for addr in &addrs {
                 guard.check_resolved(&host, addr.ip()).map_err(Refusal)?;
@@ -461,13 +606,61 @@ impl Resolve for GuardedResolver {
     }
 }
 
+/// What one verification has fetched, and the fetches it made: shared by every pass of
+/// [`with_fetched_by`] and — when one request verifies several documents, a presentation and
+/// every credential in it — by all of them through [`with_fetched_in`], so the whole request
+/// makes at most [`FetchPolicy::max_fetches`] fetches, and a URL one document fetched is not
+/// fetched again for the next. Clones share it. What it holds is bounded by that count times
+/// [`FetchPolicy::max_bytes`], and lives as long as the request.
+#[derive(Debug, Clone, Default)]
+pub struct Fetches {
+    inner: Arc<Mutex<FetchesInner>>,
+}
+
+#[derive(Debug, Default)]
+struct FetchesInner {
+    found: HashMap<String, Result<Arc<[u8]>, FetchError>>,
+    /// Fetches made (local copies are not counted).
+    made: usize,
+}
+
+impl Fetches {
+    /// Nothing fetched yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Fetches made so far (local copies do not count).
+    pub fn made(&self) -> usize {
+        self.lock().made
+    }
+
+    /// The URLs not fetched because the bound on fetches was reached, in no order.
+    pub fn not_fetched(&self) -> Vec<String> {
+        self.lock()
+            .found
+            .iter()
+            .filter(|(_, r)| matches!(r, Err(FetchError::TooManyFetches { .. })))
+            .map(|(url, _)| url.clone())
+            .collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, FetchesInner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn get(&self, url: &str) -> Option<Result<Arc<[u8]>, FetchError>> {
+        self.lock().found.get(url).cloned()
+    }
+}
+
 /// What one verification run had fetched, as the core's [`Resources`]; records what it was
 /// asked for and did not have. Owned, so a pass of [`with_fetched_by`] can take it to
 /// another thread.
 #[derive(Debug)]
 pub struct Snapshot {
     fetcher: Fetcher,
-    found: HashMap<String, Result<Arc<[u8]>, FetchError>>,
+    fetches: Fetches,
     missing: Mutex<Vec<String>>,
 }
 
@@ -477,8 +670,8 @@ impl Resources for Snapshot {
         if let Some(bytes) = self.fetcher.cached(url) {
             return Ok(bytes);
         }
-        match self.found.get(url) {
-            Some(Ok(bytes)) => Ok(bytes.clone()),
+        match self.fetches.get(url) {
+            Some(Ok(bytes)) => Ok(bytes),
             Some(Err(e)) => Err(ResolveError {
                 // Refused and unreachable are both "could not tell".
                 undecided: true,
@@ -536,6 +729,25 @@ pub async fn with_fetched<T>(fetcher: &Fetcher, work: impl Fn(&dyn Resources) ->
 /// The first error of `pass`.
 pub async fn with_fetched_by<T, E, Fut>(
     fetcher: &Fetcher,
+    pass: impl FnMut(Snapshot) -> Fut,
+) -> Result<T, E>
+where
+    Fut: std::future::Future<Output = Result<(T, Snapshot), E>>,
+{
+    with_fetched_in(fetcher, &Fetches::new(), pass).await
+}
+
+/// As [`with_fetched_by`], drawing on `fetches`: what earlier documents of the same request
+/// fetched is used again, and the bound on fetches ([`FetchPolicy::max_fetches`]) counts every
+/// document verified with the same `fetches` together. URLs past the bound stay unresolved
+/// ([`FetchError::TooManyFetches`], an undecided check) and are listed by
+/// [`Fetches::not_fetched`].
+///
+/// # Errors
+/// The first error of `pass`.
+pub async fn with_fetched_in<T, E, Fut>(
+    fetcher: &Fetcher,
+    fetches: &Fetches,
     mut pass: impl FnMut(Snapshot) -> Fut,
 ) -> Result<T, E>
 where
@@ -543,26 +755,33 @@ where
 {
     let snapshot = Snapshot {
         fetcher: fetcher.clone(),
-        found: HashMap::new(),
+        fetches: fetches.clone(),
         missing: Mutex::new(Vec::new()),
     };
     let (mut result, mut snapshot) = pass(snapshot).await?;
     let max = fetcher.policy.max_fetches;
-    let mut fetches = 0;
     for _ in 0..MAX_ROUNDS {
         let missing: Vec<String> =
             std::mem::take(&mut *snapshot.missing.lock().unwrap_or_else(|p| p.into_inner()));
-        let new: Vec<String> = missing
-            .into_iter()
-            .filter(|u| !snapshot.found.contains_key(u))
-            .collect();
+        let mut new = Vec::new();
+        for url in missing {
+            if !new.contains(&url) && fetches.get(&url).is_none() {
+                new.push(url);
+            }
+        }
         if new.is_empty() {
             break;
         }
         for url in new {
-            // Local copies cost no request.
-            let fetched = if fetcher.local.contains_key(&url) || fetches < max {
-                fetches += usize::from(!fetcher.local.contains_key(&url));
+            // Local copies cost no request. The count is taken before the fetch is awaited.
+            let local = fetcher.local.contains_key(&url);
+            let allowed = {
+                let mut inner = fetches.lock();
+                let allowed = local || inner.made < max;
+                inner.made += usize::from(allowed && !local);
+                allowed
+            };
+            let fetched = if allowed {
                 fetcher.get(&url).await
             } else {
                 Err(FetchError::TooManyFetches {
@@ -570,7 +789,7 @@ where
                     max,
                 })
             };
-            snapshot.found.insert(url, fetched);
+            fetches.lock().found.insert(url, fetched);
         }
         (result, snapshot) = pass(snapshot).await?;
     }

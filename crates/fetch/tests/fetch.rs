@@ -118,9 +118,12 @@ async fn default_policy_refuses_internal_addresses() {
         .get("https://badges.internal.example/status/1")
         .await
         .unwrap_err();
-    assert!(
-        err.to_string().contains("10.1.2.3, an internal address"),
-        "{err}"
+    // Named by the host alone: what it resolved to is not told (see
+    // `refusals_name_the_host_alone_whatever_it_resolves_to`).
+    assert_eq!(
+        err.to_string(),
+        "refused to fetch https://badges.internal.example/status/1: \
+         badges.internal.example is not a public address"
     );
     let policy = FetchPolicy {
         static_hosts: HashMap::from([(
@@ -134,7 +137,7 @@ async fn default_policy_refuses_internal_addresses() {
         .get(&format!("https://loop.example:{port}/x"))
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("internal address"), "{err}");
+    assert!(err.to_string().contains("is not a public address"), "{err}");
     assert_eq!(hits(&counter, "/x"), 0);
 }
 
@@ -308,4 +311,282 @@ async fn unreachable_is_an_error_not_a_hang() {
         .unwrap_err();
     assert!(matches!(err, FetchError::Unreachable { .. }), "{err}");
     let _ = AtomicUsize::new(0).load(Ordering::Relaxed);
+}
+
+/// A refused host is named as the URL names it, and nothing else: not the address it resolved
+/// to, nor whether a port there is open, closed or silent (the same bytes for each).
+#[tokio::test]
+async fn refusals_name_the_host_alone_whatever_it_resolves_to() {
+    let fetch = |ip: &str, url: String| {
+        let policy = FetchPolicy {
+            static_hosts: HashMap::from([(
+                "intranet.example".to_owned(),
+                vec![ip.parse().unwrap()],
+            )]),
+            timeout: Duration::from_secs(2),
+            ..FetchPolicy::default()
+        };
+        async move {
+            Fetcher::new(policy)
+                .unwrap()
+                .get(&url)
+                .await
+                .unwrap_err()
+                .to_string()
+        }
+    };
+    // An open port (something listens), then the same port closed.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let url = format!("https://intranet.example:{port}/status/1");
+    let open = fetch("127.0.0.1", url.clone()).await;
+    listener.set_nonblocking(true).unwrap();
+    assert!(listener.accept().is_err(), "nothing connected");
+    drop(listener);
+    let closed = fetch("127.0.0.1", url.clone()).await;
+    assert_eq!(
+        open,
+        format!("refused to fetch {url}: intranet.example is not a public address")
+    );
+    assert_eq!(closed, open);
+    // A private address nothing answers on (a connection there would time out), and others.
+    for ip in ["10.255.255.1", "::1", "169.254.169.254", "::ffff:127.0.0.1"] {
+        assert_eq!(fetch(ip, url.clone()).await, open, "{ip}");
+    }
+    assert!(!open.contains("127.0.0.1") && !open.contains("loopback"));
+    // An IP in the URL is the caller's own text: it is named, without its range.
+    let err = Fetcher::new(FetchPolicy::default())
+        .unwrap()
+        .get("https://0x7f.1/x")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "refused to fetch https://0x7f.1/x: 127.0.0.1 is not a public address"
+    );
+}
+
+/// A request that fails names what failed in the fetcher's words, not the network's:
+/// a refused connection and a reset one read the same.
+#[tokio::test]
+async fn failed_requests_do_not_tell_refused_from_reset() {
+    // Closed: nothing listens.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    // Reset: accepts, then closes at once.
+    let reset = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let reset_port = reset.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in reset.incoming().flatten() {
+            drop(stream);
+        }
+    });
+    let mut reasons = Vec::new();
+    for port in [closed_port, reset_port] {
+        let fetcher = Fetcher::new(local_policy(port)).unwrap();
+        match fetcher
+            .get(&format!("https://127.0.0.1:{port}/status/1"))
+            .await
+        {
+            Err(FetchError::Unreachable { reason, .. }) => reasons.push(reason),
+            other => panic!("{port}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        reasons[0],
+        "no answer: the connection failed, or nothing answered within 10 s"
+    );
+    assert_eq!(reasons[1], reasons[0]);
+}
+
+/// Serves `length` bytes at every path on 127.0.0.1, with a `content-length` unless the path
+/// holds `unsized` (then the body ends when the connection closes). Paths starting
+/// with `/stall` send half the body, then wait for `release` before the rest.
+async fn serve_large(length: usize, release: tokio::sync::watch::Receiver<bool>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let mut release = release.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let mut read = 0;
+                while !buf[..read].windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf[read..]).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => read += n,
+                    }
+                }
+                let request = String::from_utf8_lossy(&buf[..read]);
+                let path = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let head = if path.contains("unsized") {
+                    "HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n".to_owned()
+                } else {
+                    format!(
+                        "HTTP/1.1 200 OK\r\ncontent-length: {length}\r\nconnection: close\r\n\r\n"
+                    )
+                };
+                let body = vec![b'x'; length];
+                let half = if path.starts_with("/stall") {
+                    length / 2
+                } else {
+                    length
+                };
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(&body[..half]).await;
+                if half < length {
+                    let _ = release.wait_for(|r| *r).await;
+                    let _ = socket.write_all(&body[half..]).await;
+                }
+            });
+        }
+    });
+    port
+}
+
+/// Yields until `held` bytes are held (at most 30 s by the clock), checking the bound.
+async fn until_held(budget: &hallmark_fetch::InFlight, held: usize) {
+    let started = std::time::Instant::now();
+    while budget.held() != held {
+        assert!(budget.held() <= budget.capacity());
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{} bytes held, not {held}",
+            budget.held()
+        );
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Issue: 64 verifications each reading large documents grew the verifier to ~2 GB. Every
+/// fetch of a fetcher draws on one in-flight byte budget: however many read at once, the
+/// bytes held never pass it; a fetch that finds no room within its timeout fails as busy
+/// (an undecided check), and what a fetch held comes back when it ends or is dropped.
+#[tokio::test]
+async fn bodies_in_flight_share_one_byte_budget() {
+    const LEN: usize = 256 << 10;
+    let (release, released) = tokio::sync::watch::channel(false);
+    let port = serve_large(LEN, released).await;
+    let base = format!("https://127.0.0.1:{port}");
+    // Room for two bodies and a half.
+    let capacity = 2 * LEN + LEN / 2;
+    let fetcher = Fetcher::new(FetchPolicy {
+        in_flight_bytes: capacity,
+        timeout: Duration::from_secs(30),
+        ..local_policy(port)
+    })
+    .unwrap();
+    let budget = fetcher.in_flight().clone();
+    assert_eq!(budget.capacity(), capacity);
+    assert_eq!(FetchPolicy::default().in_flight_bytes, 64 << 20);
+
+    // Six fetches at once, each stalled halfway: two hold their whole stated length, the
+    // others wait for room.
+    let tasks: Vec<_> = (0..6)
+        .map(|i| {
+            let (fetcher, url) = (fetcher.clone(), format!("{base}/stall/{i}"));
+            tokio::spawn(async move { fetcher.get(&url).await })
+        })
+        .collect();
+    until_held(&budget, 2 * LEN).await;
+
+    // A fetcher with a short timeout on the same budget: no room within it, so busy.
+    let impatient = Fetcher::new(FetchPolicy {
+        timeout: Duration::from_millis(300),
+        ..local_policy(port)
+    })
+    .unwrap()
+    .with_in_flight(budget.clone());
+    let err = impatient.get(&format!("{base}/now")).await.unwrap_err();
+    assert!(matches!(err, FetchError::Busy { .. }), "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{base}/now was not fetched: the verifier is busy fetching other documents; try again"
+        )
+    );
+    // Through the verification loop, busy is undecided ("unknown"), never valid.
+    let url = format!("{base}/now-2");
+    let answer = hallmark_fetch::with_fetched(&impatient, |resources| {
+        resources
+            .fetch(&url)
+            .map(|_| ())
+            .map_err(|e| (e.undecided, e.detail))
+    })
+    .await;
+    let (undecided, detail) = answer.unwrap_err();
+    assert!(
+        undecided && detail.contains("busy fetching other documents"),
+        "{detail}"
+    );
+
+    // Released, every fetch completes in turn, and the budget was never passed.
+    release.send(true).unwrap();
+    for task in tasks {
+        let body = task.await.unwrap().unwrap();
+        assert_eq!(body.len(), LEN);
+    }
+    assert_eq!(budget.held(), 0);
+    assert_eq!(budget.high_water(), 2 * LEN);
+
+    // Without a stated length the budget is taken as the buffer grows, and given back.
+    let body = fetcher.get(&format!("{base}/unsized")).await.unwrap();
+    assert_eq!(body.len(), LEN);
+    assert_eq!(budget.held(), 0);
+    assert!(budget.high_water() <= capacity);
+
+    // A body larger than the whole budget could never be read: too large, at once.
+    let small = Fetcher::new(FetchPolicy {
+        in_flight_bytes: LEN - 1,
+        ..local_policy(port)
+    })
+    .unwrap();
+    for path in ["/big", "/unsized-big"] {
+        assert!(matches!(
+            small.get(&format!("{base}{path}")).await,
+            Err(FetchError::TooLarge { max, .. }) if max == LEN - 1
+        ));
+        assert_eq!(small.in_flight().held(), 0);
+    }
+    // A budget of nothing is refused.
+    assert!(matches!(
+        Fetcher::new(FetchPolicy {
+            in_flight_bytes: 0,
+            ..FetchPolicy::default()
+        }),
+        Err(FetchError::Policy { .. })
+    ));
+}
+
+/// What a fetch held comes back when the fetch is dropped halfway (its caller gone).
+#[tokio::test]
+async fn a_dropped_fetch_gives_its_bytes_back() {
+    const LEN: usize = 64 << 10;
+    let (_release, released) = tokio::sync::watch::channel(false);
+    let port = serve_large(LEN, released).await;
+    let fetcher = Fetcher::new(FetchPolicy {
+        in_flight_bytes: LEN,
+        ..local_policy(port)
+    })
+    .unwrap();
+    let budget = fetcher.in_flight().clone();
+    for path in ["/stall", "/stall-unsized"] {
+        let url = format!("https://127.0.0.1:{port}{path}");
+        let task = {
+            let fetcher = fetcher.clone();
+            tokio::spawn(async move { fetcher.get(&url).await })
+        };
+        let started = std::time::Instant::now();
+        while budget.held() == 0 {
+            assert!(started.elapsed() < Duration::from_secs(30), "{path}");
+            tokio::task::yield_now().await;
+        }
+        task.abort();
+        assert!(task.await.unwrap_err().is_cancelled());
+        assert_eq!(budget.held(), 0, "{path}");
+    }
 }

@@ -254,7 +254,7 @@ async fn a_did_web_issuer_on_loopback_is_refused_however_spelled() {
         let (outcome, detail) = check(&report, CheckId::Proof);
         assert_ne!(outcome, Outcome::Passed, "{did}: {detail}");
         assert!(
-            detail.contains("is an internal address") || detail.contains("is not a DID"),
+            detail.contains("is not a public address") || detail.contains("is not a DID"),
             "{did}: {detail}"
         );
     }
@@ -372,4 +372,57 @@ async fn one_credential_fetches_a_bounded_number_of_urls() {
     // The bound is the policy's.
     let (_, connections) = fan_out(Some(3)).await;
     assert_eq!(connections, 3);
+}
+
+/// One request verifying several documents (a presentation's credentials) shares one bound:
+/// with [`hallmark_fetch::Fetches`], the 41 distinct URLs two documents ask for cost 32
+/// fetches in all, a URL both ask for is fetched once, and what was not fetched is named.
+#[tokio::test]
+async fn documents_of_one_request_share_one_bound() {
+    let trip = Tripwire::new();
+    let fetcher = Fetcher::new(FetchPolicy {
+        insecure_hosts: vec![format!("127.0.0.1:{}", trip.port)],
+        ..FetchPolicy::default()
+    })
+    .unwrap();
+    let url = |i: usize| format!("http://127.0.0.1:{}/{i}", trip.port);
+    let fetches = hallmark_fetch::Fetches::new();
+    let mut details = Vec::new();
+    // Each document asks for the shared URL 0, then 20 of its own.
+    for document in 0..2 {
+        let urls: Vec<String> = std::iter::once(url(0))
+            .chain((1..=20).map(|i| url(document * 20 + i)))
+            .collect();
+        let pass = |snapshot: hallmark_fetch::Snapshot| {
+            let answers: Vec<String> = urls
+                .iter()
+                .map(|u| {
+                    snapshot
+                        .fetch(u)
+                        .map_or_else(|e| e.detail, |_| String::new())
+                })
+                .collect();
+            std::future::ready(Ok::<_, ()>((answers, snapshot)))
+        };
+        details.push(
+            hallmark_fetch::with_fetched_in(&fetcher, &fetches, pass)
+                .await
+                .unwrap(),
+        );
+    }
+    assert_eq!(trip.connections(), 32);
+    assert_eq!(fetches.made(), 32);
+    let mut not_fetched = fetches.not_fetched();
+    not_fetched.sort_by_key(|u| u.rsplit('/').next().unwrap().parse::<usize>().unwrap());
+    assert_eq!(not_fetched, (32..=40).map(url).collect::<Vec<_>>());
+    // The second document reads the first's answer for URL 0, and names what was not fetched.
+    assert_eq!(details[1][0], details[0][0]);
+    assert!(
+        details[1][20].ends_with(
+            "was not fetched: one verification fetches at most 32 distinct URLs \
+             (a presentation and every credential in it together)"
+        ),
+        "{}",
+        details[1][20]
+    );
 }

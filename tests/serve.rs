@@ -326,6 +326,189 @@ fn demo_starts_with_a_verifiable_badge() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A key's quoted value in a TOML text.
+fn toml_value(text: &str, key: &str) -> String {
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key} = \"")))
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or_else(|| panic!("no {key} in {text}"))
+        .to_owned()
+}
+
+/// `hallmark ARGS` run to its end with `vars` set; (exit code, stderr).
+fn run_with_env(args: &[&str], vars: &[(&str, &str)]) -> (Option<i32>, String) {
+    let out = hallmark()
+        .args(args)
+        .envs(vars.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `serve --demo` on a taken port says so in one line naming the address and `--listen`, and
+/// creates nothing (newcomer check: it created and seeded the demo, printed the token, then
+/// failed with "Address already in use", so the next start had no token to show).
+#[test]
+fn demo_on_a_taken_port_fails_in_one_line_and_creates_nothing() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let address = format!("127.0.0.1:{port}");
+    let dir = std::env::temp_dir().join(format!("hallmark-taken-{}-{port}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let data = dir.to_str().unwrap();
+    let expected = format!(
+        "error: {address} is already in use; choose another address with --listen, e.g. --listen 127.0.0.1:{}\n",
+        port + 1
+    );
+    for (args, vars) in [
+        (
+            vec!["serve", "--demo", "--data", data, "--listen", &address],
+            vec![],
+        ),
+        (
+            vec!["serve", "--demo", "--data", data],
+            vec![("HALLMARK_LISTEN", address.as_str())],
+        ),
+    ] {
+        let (code, stderr) = run_with_env(&args, &vars);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert_eq!(stderr, expected);
+        assert!(!dir.exists(), "nothing is created");
+    }
+    // An existing demo, moved to a taken port: the same line, and its configuration unchanged.
+    let (mut child, _) =
+        spawn_listening(&["serve", "--demo", "--data", data, "--listen", "127.0.0.1:0"]);
+    let _ = child.kill();
+    let _ = child.wait();
+    let before = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    let (code, stderr) = run_with_env(
+        &["serve", "--demo", "--data", data, "--listen", &address],
+        &[],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(stderr, expected);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("config.toml")).unwrap(),
+        before
+    );
+    drop(taken);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--listen` moves the demo's `base_url` with it, in a new demo (even on port 0) and in an
+/// existing one, so the badges issued afterwards name the address served (newcomer check:
+/// the saved base_url kept 8080 and every badge URL was wrong).
+#[test]
+fn demo_base_url_follows_listen() {
+    let dir = std::env::temp_dir().join(format!(
+        "hallmark-demo-move-{}-{}",
+        std::process::id(),
+        free_port()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let data = dir.to_str().unwrap();
+    // Port 0: the port the system picked is the one named.
+    let (mut child, lines) =
+        spawn_listening(&["serve", "--demo", "--data", data, "--listen", "127.0.0.1:0"]);
+    let _ = child.kill();
+    let _ = child.wait();
+    let token = lines
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("export HALLMARK_TOKEN="))
+        .expect("the demo prints an admin token")
+        .to_owned();
+    let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    let first = toml_value(&config, "listen");
+    assert!(!first.ends_with(":0"), "{config}");
+    assert_eq!(toml_value(&config, "base_url"), format!("http://{first}"));
+    let badge = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("The demo Gold badge: "))
+        .unwrap();
+    assert!(
+        badge.starts_with(&format!("http://{first}/credentials/")),
+        "{badge}"
+    );
+
+    // Started again elsewhere: the configuration follows, and says so once.
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let (mut child, lines) =
+        spawn_listening(&["serve", "--demo", "--data", data, "--listen", &listen]);
+    let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    assert_eq!(toml_value(&config, "base_url"), format!("http://{listen}"));
+    assert_eq!(toml_value(&config, "listen"), listen);
+    assert!(
+        lines.iter().any(|l| l
+            == &format!("The demo now serves at http://{listen} (its base_url was http://{first}); badges issued before still name http://{first}.")),
+        "{lines:?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("HALLMARK_TOKEN=")),
+        "no second token: {lines:?}"
+    );
+    let (status, partners) = http(port, "GET", "/api/v1/partners", Some(&token), None);
+    assert_eq!(status, 200, "{partners}");
+    let approval = json!({
+        "partner_id": partners[0]["id"], "tier": "silver", "role": "delivery",
+        "competencies": ["CLOUD-FUND", "CLOUD-ARCH", "DEVOPS"], "exam_score": 75,
+        "approver": "E2E", "references": [{"name": "Contoso", "validated": true, "public": true}]
+    });
+    let (status, issued) = http(
+        port,
+        "POST",
+        "/api/v1/approvals",
+        Some(&token),
+        Some(&approval),
+    );
+    assert_eq!(status, 201, "{issued}");
+    let url = issued["credential"]["id"].as_str().unwrap().to_owned();
+    assert!(
+        url.starts_with(&format!("http://{listen}/credentials/")),
+        "{url}"
+    );
+    let out = hallmark()
+        .args(["verify", "--json", "--insecure-host", &listen, &url])
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `HALLMARK_OPEN_ISSUE_ENDPOINT=maybe` stops `hallmark serve` naming the variable (it was
+/// read as false).
+#[test]
+fn serve_refuses_a_boolean_variable_that_is_not_one() {
+    let port = free_port();
+    let dir = issuer_dir(
+        "bool-env",
+        port,
+        &format!("issuer_name = \"Acme\"\nbase_url = \"http://127.0.0.1:{port}\"\nlisten = \"127.0.0.1:{port}\"\n"),
+    );
+    let config = dir.join("config.toml");
+    let (code, stderr) = run_with_env(
+        &["serve", "--config", config.to_str().unwrap()],
+        &[("HALLMARK_OPEN_ISSUE_ENDPOINT", "maybe")],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(
+        stderr.lines().next().unwrap(),
+        "error: configuration key `HALLMARK_OPEN_ISSUE_ENDPOINT`: \"maybe\" is not a boolean: use true or false (or 1/0, yes/no)"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A test CA and a server certificate it signed for localhost and 127.0.0.1 (openssl from
 /// Debian). Returns (CA certificate, server chain, server key).
 fn test_certificate(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {

@@ -71,6 +71,10 @@ pub enum CliError {
     /// The issuer service could not start or run.
     #[error("{0}")]
     Serve(String),
+    /// A service's address is taken (by another process, or another `hallmark serve`). One
+    /// line, with what to do in it.
+    #[error("{0} is already in use; choose another address with --listen, e.g. --listen {next}", next = next_port(.0))]
+    AddressInUse(std::net::SocketAddr),
     /// stdout was closed (e.g. piped into `head`): not an error.
     #[error("broken pipe")]
     BrokenPipe,
@@ -103,9 +107,18 @@ impl CliError {
             Self::Serve(_) => "`hallmark serve --help` and `hallmark verifier serve --help` list the options; `hallmark serve --demo` writes a working issuer configuration".into(),
             Self::StatusList(_) => "see `hallmark status-list --help`".into(),
             Self::Fetch(_) => "only https URLs on public addresses are fetched; save the badge and pass the file instead".into(),
-            Self::Proof(_) | Self::BrokenPipe | Self::Output(_) => return None,
+            Self::Proof(_) | Self::BrokenPipe | Self::Output(_) | Self::AddressInUse(_) => {
+                return None
+            }
         })
     }
+}
+
+/// The same address on the next port, for a suggestion.
+fn next_port(addr: &std::net::SocketAddr) -> std::net::SocketAddr {
+    let mut next = *addr;
+    next.set_port(addr.port().checked_add(1).unwrap_or(8080));
+    next
 }
 
 /// Maps a stdout write error, treating a closed pipe as a quiet stop.

@@ -68,22 +68,23 @@ fn serve_error(e: impl std::fmt::Display) -> CliError {
 
 /// Runs `hallmark serve` until SIGINT or SIGTERM, then finishes the requests in flight.
 ///
+/// The address is bound before anything is created or changed, so a taken port leaves no
+/// half-made demo behind. With `--demo`, the demo's `base_url` follows the address it listens
+/// on (`--listen`, `HALLMARK_LISTEN`), in a new demo and in an existing one.
+///
 /// # Errors
-/// [`CliError::Serve`] naming the configuration problem, database or address.
+/// [`CliError::Serve`] naming the configuration problem, database or address;
+/// [`CliError::AddressInUse`] when the address is taken.
 pub fn run(args: Args) -> Result<u8, CliError> {
     init_logging();
-    let listen = args
-        .listen
+    let config_path = args
+        .config
         .clone()
-        .unwrap_or_else(|| "127.0.0.1:8080".into());
-    let (config_path, created) = match (&args.config, args.demo) {
-        (Some(path), _) => (path.clone(), false),
-        (None, true) => {
-            hallmark_issuer::demo::prepare(&args.data, &listen).map_err(CliError::Serve)?
-        }
-        (None, false) => (args.data.join("config.toml"), false),
-    };
-    if !config_path.exists() {
+        .unwrap_or_else(|| args.data.join("config.toml"));
+    // --demo works on the data folder; with --config it changes nothing.
+    let demo = args.demo && args.config.is_none();
+    let new_demo = demo && !config_path.exists();
+    if !new_demo && !config_path.exists() {
         return Err(CliError::Serve(format!(
             "no configuration at {}; run `hallmark serve --demo` to create a demo one, or pass --config FILE",
             config_path.display()
@@ -93,13 +94,43 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         listen: args.listen.clone(),
         database_url: args.database_url.clone(),
     };
-    let config = Config::load(&config_path, &overrides).map_err(serve_error)?;
     runtime()?.block_on(async move {
+        let (config, listener) = if new_demo {
+            let addr = demo_address(args.listen.as_deref())?;
+            let listener = bind(addr).await?;
+            let addr = listener.local_addr().map_err(serve_error)?;
+            hallmark_issuer::demo::prepare(&args.data, addr).map_err(CliError::Serve)?;
+            let overrides = Overrides {
+                listen: Some(addr.to_string()),
+                ..overrides
+            };
+            let config = Config::load(&config_path, &overrides).map_err(serve_error)?;
+            (config, listener)
+        } else {
+            let config = Config::load(&config_path, &overrides).map_err(serve_error)?;
+            let listener = bind(config.listen).await?;
+            let addr = listener.local_addr().map_err(serve_error)?;
+            let moved = if demo {
+                hallmark_issuer::demo::follow_listen(&config_path, addr).map_err(CliError::Serve)?
+            } else {
+                None
+            };
+            match moved {
+                Some((old, new)) => {
+                    eprintln!(
+                        "The demo now serves at {new} (its base_url was {old}); badges issued before still name {old}."
+                    );
+                    let config = Config::load(&config_path, &overrides).map_err(serve_error)?;
+                    (config, listener)
+                }
+                None => (config, listener),
+            }
+        };
         let state = AppState::open(config).await.map_err(serve_error)?;
-        if created {
+        // A new demo, or one whose first start stopped before it was seeded.
+        if demo && state.store().partners().await.map_err(serve_error)?.is_empty() {
             seed_demo(&state).await?;
         }
-        let listener = bind(state.config().listen).await?;
         let addr = listener.local_addr().map_err(serve_error)?;
         tracing::info!(
             "issuer {} listening on {}://{addr} ({} database, {} badges)",
@@ -117,6 +148,23 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             .map_err(serve_error)?;
         tracing::info!("stopped");
         Ok(0)
+    })
+}
+
+/// The address a new demo listens on: `--listen`, else `HALLMARK_LISTEN`, else
+/// 127.0.0.1:8080.
+fn demo_address(listen: Option<&str>) -> Result<std::net::SocketAddr, CliError> {
+    let env = std::env::var("HALLMARK_LISTEN")
+        .ok()
+        .filter(|v| !v.is_empty());
+    let (flag, text) = match (listen, env.as_deref()) {
+        (Some(text), _) => ("--listen", text),
+        (None, Some(text)) => ("HALLMARK_LISTEN", text),
+        (None, None) => ("--listen", "127.0.0.1:8080"),
+    };
+    text.parse().map_err(|e| CliError::Usage {
+        flag,
+        message: format!("{text:?} is not an address like 127.0.0.1:8080: {e}"),
     })
 }
 
@@ -179,9 +227,13 @@ pub enum VerifierCommand {
 
 /// Binds the listening socket, naming the address when it cannot.
 async fn bind(addr: std::net::SocketAddr) -> Result<tokio::net::TcpListener, CliError> {
-    tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| CliError::Serve(format!("cannot listen on {addr}: {e}")))
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AddrInUse {
+            CliError::AddressInUse(addr)
+        } else {
+            CliError::Serve(format!("cannot listen on {addr}: {e}"))
+        }
+    })
 }
 
 /// Runs `hallmark verifier serve` until SIGINT or SIGTERM, then finishes the requests in

@@ -2,6 +2,7 @@
 //! configuration and a SQLite database, created when none exists.
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use hallmark_core::did::Did;
@@ -9,12 +10,29 @@ use hallmark_core::keys::{KeyFile, SecretKey};
 
 use crate::program::DEMO_PROGRAM;
 
+/// The demo's `base_url` for the address it listens on: `http://{listen}`, with loopback in
+/// place of an unspecified address (`0.0.0.0:8080` serves badges named
+/// `http://127.0.0.1:8080/…`, `[::]:8080` names `http://[::1]:8080/…`).
+pub fn base_url(listen: SocketAddr) -> String {
+    let mut shown = listen;
+    if listen.ip().is_unspecified() {
+        shown.set_ip(if listen.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    format!("http://{shown}")
+}
+
 /// Creates `dir` with `config.toml`, `program.toml` and `keys/issuer.json` unless
-/// `config.toml` exists. Returns the configuration's path and whether it was created now.
+/// `config.toml` exists. `listen` is the address the demo listens on (bound already, so a
+/// taken port leaves nothing behind); `base_url` follows it ([`base_url`]). Returns the
+/// configuration's path and whether it was created now.
 ///
 /// # Errors
 /// An I/O error naming the file.
-pub fn prepare(dir: &Path, listen: &str) -> Result<(PathBuf, bool), String> {
+pub fn prepare(dir: &Path, listen: SocketAddr) -> Result<(PathBuf, bool), String> {
     let config = dir.join("config.toml");
     if config.exists() {
         return Ok((config, false));
@@ -40,13 +58,14 @@ pub fn prepare(dir: &Path, listen: &str) -> Result<(PathBuf, bool), String> {
     let program = dir.join("program.toml");
     std::fs::write(&program, DEMO_PROGRAM).map_err(|e| err(&program, e))?;
     let did = Did::key(&key.public_key());
+    let base_url = base_url(listen);
     let text = format!(
         r#"# Hallmark issuer configuration (created by `hallmark serve --demo`).
 # A real deployment uses a did:web issuer on its own domain and https.
 issuer_id = "{did}"
 issuer_name = "Acme Cloud Partner Program (demo)"
 issuer_url = "https://acme.example"
-base_url = "http://{listen}"
+base_url = "{base_url}"
 keys_dir = "keys"
 database_url = "sqlite:hallmark.db"
 listen = "{listen}"
@@ -57,6 +76,61 @@ status_ttl_seconds = 60
     );
     std::fs::write(&config, text).map_err(|e| err(&config, e))?;
     Ok((config, true))
+}
+
+/// Makes an existing demo configuration follow the address it now listens on (`--listen`,
+/// `HALLMARK_LISTEN`): when `config.toml` still has the demo's own `base_url` for its
+/// `listen` ([`base_url`]) and `listen` is not `now`, both lines are rewritten for `now`
+/// (atomically: a new file renamed over the old). A configuration whose `base_url` was
+/// changed by hand is left alone. Returns the old and new `base_url` when it changed.
+///
+/// Badges issued before keep the old address in their ids and status list URLs.
+///
+/// # Errors
+/// A message naming the file that could not be read or written.
+pub fn follow_listen(config: &Path, now: SocketAddr) -> Result<Option<(String, String)>, String> {
+    let text = std::fs::read_to_string(config)
+        .map_err(|e| format!("cannot read {}: {e}", config.display()))?;
+    let value = |key: &str| {
+        let quoted = text.lines().find_map(|line| value_of(line, key))?;
+        quoted.strip_prefix('"')?.strip_suffix('"')
+    };
+    let (Some(listen), Some(old)) = (value("listen"), value("base_url")) else {
+        return Ok(None);
+    };
+    let Ok(was) = listen.parse::<SocketAddr>() else {
+        return Ok(None);
+    };
+    let new = base_url(now);
+    if old != base_url(was) || old == new {
+        return Ok(None);
+    }
+    let mut rewritten = String::with_capacity(text.len() + 16);
+    for line in text.lines() {
+        if value_of(line, "listen").is_some() {
+            rewritten.push_str(&format!("listen = \"{now}\""));
+        } else if value_of(line, "base_url").is_some() {
+            rewritten.push_str(&format!("base_url = \"{new}\""));
+        } else {
+            rewritten.push_str(line);
+        }
+        rewritten.push('\n');
+    }
+    let temporary = config.with_extension("toml.new");
+    std::fs::write(&temporary, rewritten)
+        .and_then(|()| std::fs::rename(&temporary, config))
+        .map_err(|e| format!("cannot write {}: {e}", config.display()))?;
+    Ok(Some((old.to_owned(), new)))
+}
+
+/// Whether `line` sets `key` (`key = …`), and to what.
+fn value_of<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    Some(
+        line.strip_prefix(key)?
+            .trim_start()
+            .strip_prefix('=')?
+            .trim(),
+    )
 }
 
 /// Seeds a new demo through the API itself: one partner and a Gold approval with its badge.
@@ -111,4 +185,48 @@ pub async fn seed(state: &crate::AppState, token: &str) -> Result<String, String
         .as_str()
         .unwrap_or_default()
         .to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_names_loopback_for_an_unspecified_address() {
+        let url = |a: &str| base_url(a.parse().unwrap());
+        assert_eq!(url("127.0.0.1:9000"), "http://127.0.0.1:9000");
+        assert_eq!(url("0.0.0.0:8080"), "http://127.0.0.1:8080");
+        assert_eq!(url("[::]:8080"), "http://[::1]:8080");
+        assert_eq!(url("192.0.2.7:80"), "http://192.0.2.7:80");
+    }
+
+    /// Only a configuration that still has the demo's own base_url follows a new address.
+    #[test]
+    fn follow_listen_moves_the_demo_base_url_only() {
+        let dir = std::env::temp_dir().join(format!("hallmark-follow-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config.toml");
+        let demo = "issuer_name = \"Acme\"\nbase_url = \"http://127.0.0.1:8080\"\nlisten = \"127.0.0.1:8080\"\nstatus_ttl_seconds = 60\n";
+        std::fs::write(&path, demo).unwrap();
+        let here: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        assert_eq!(follow_listen(&path, here).unwrap(), None);
+        let there: SocketAddr = "127.0.0.1:9000".parse().unwrap();
+        assert_eq!(
+            follow_listen(&path, there).unwrap(),
+            Some((
+                "http://127.0.0.1:8080".to_owned(),
+                "http://127.0.0.1:9000".to_owned()
+            ))
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            demo.replace("8080", "9000")
+        );
+        // Edited by hand: left alone.
+        let edited = "issuer_name = \"Acme\"\nbase_url = \"https://partners.acme.example\"\nlisten = \"127.0.0.1:8080\"\n";
+        std::fs::write(&path, edited).unwrap();
+        assert_eq!(follow_listen(&path, there).unwrap(), None);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), edited);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

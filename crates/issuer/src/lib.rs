@@ -120,6 +120,7 @@ impl AppState {
                 m.credential, m.from, m.list, m.kept, m.to
             );
         }
+        state.resign_moved_lists().await?;
         state.current_list(StatusPurpose::Revocation, 1).await?;
         if state.inner.program.suspension {
             state.current_list(StatusPurpose::Suspension, 1).await?;
@@ -215,6 +216,35 @@ impl AppState {
                 updated_at: now.unix_timestamp(),
             })
             .await?;
+        Ok(())
+    }
+
+    /// Re-signs every status list whose signed `id` is not its URL under the current
+    /// `base_url` (the issuer moved: a new address, `hallmark serve --demo --listen`), so the
+    /// lists named by badges issued from now on verify; the bits are kept. Badges issued
+    /// before name the old URLs and no longer resolve there.
+    async fn resign_moved_lists(&self) -> Result<(), StartError> {
+        let store = &self.inner.store;
+        for id in store.status_list_ids().await? {
+            let url = self.list_url(&id);
+            let resigned = store
+                .resign_status_list(&id, now().unix_timestamp(), |row| {
+                    let document: serde_json::Value =
+                        serde_json::from_str(&row.document).unwrap_or_default();
+                    if document["id"] == url.as_str() {
+                        return Ok(None);
+                    }
+                    let purpose = StatusPurpose::parse(&row.purpose).map_err(|e| e.to_string())?;
+                    let bits = Bitstring::from_bytes(row.bits.clone());
+                    self.sign_list(&row.id, purpose, &bits).map(Some)
+                })
+                .await?;
+            if resigned {
+                tracing::warn!(
+                    "status list {id} re-signed as {url}: the issuer's base_url changed; badges issued before name the old URL"
+                );
+            }
+        }
         Ok(())
     }
 

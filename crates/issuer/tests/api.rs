@@ -227,7 +227,7 @@ impl Harness {
                 let url = if path.starts_with("/.well-known") {
                     "https://partners.acme.example/.well-known/did.json".to_owned()
                 } else {
-                    format!("https://partners.acme.example{path}")
+                    format!("{}{path}", self.state.config().base_url)
                 };
                 docs.insert(url, Arc::<[u8]>::from(r.body.to_string().into_bytes()));
             }
@@ -1283,6 +1283,90 @@ async fn approved_at_without_a_time_zone_says_what_is_missing(backend: Backend) 
         r.body["credential"]["document"]["validFrom"],
         "2025-12-01T07:00:00Z"
     );
+}
+
+on_both!(status_lists_follow_a_new_base_url_and_keep_their_bits);
+/// An issuer started again under another `base_url` (a demo moved with `--listen`) re-signs
+/// its status lists under their new URLs, keeping every bit, so the badges it issues from
+/// then on verify (found by the demo test: a moved demo's new badges failed their status
+/// check, the list still signed with the old URL as its id).
+async fn status_lists_follow_a_new_base_url_and_keep_their_bits(backend: Backend) {
+    let Some(h) = harness(backend, None, "").await else {
+        return;
+    };
+    let partner = h.partner("Northwind").await;
+    let r = h.post("/api/v1/approvals", h.gold(&partner)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let uuid = r.body["credential"]["uuid"].as_str().unwrap().to_owned();
+    let r = h
+        .post(
+            &format!("/api/v1/credentials/{uuid}/revoke"),
+            json!({"reason": "contract ended"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let before = h
+        .state
+        .store()
+        .status_list("revocation-1")
+        .await
+        .unwrap()
+        .unwrap();
+
+    // The same data, served from elsewhere.
+    let path = h._dir.join("config.toml");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "https://partners.acme.example",
+        "https://moved.acme.example",
+    );
+    std::fs::write(&path, text).unwrap();
+    let config = Config::load(&path, &Overrides::default()).unwrap();
+    let moved = Harness {
+        state: AppState::open(config).await.unwrap(),
+        token: h.token.clone(),
+        _dir: h._dir.clone(),
+    };
+    for list in ["revocation-1", "suspension-1"] {
+        let r = moved
+            .send("GET", &format!("/status/{list}"), None, None, "")
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(
+            r.body["id"],
+            format!("https://moved.acme.example/status/{list}")
+        );
+    }
+    let after = moved
+        .state
+        .store()
+        .status_list("revocation-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.bits, before.bits, "the revocation is kept");
+    assert_ne!(after.document, before.document);
+    let r = moved.post("/api/v1/approvals", moved.gold(&partner)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let badge = &r.body["credential"]["document"];
+    assert!(
+        badge["id"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://moved.acme.example/credentials/"),
+        "{badge}"
+    );
+    let report = moved.verify(badge).await;
+    assert!(report.verified, "{:#?}", report.checks);
+    // Opened again at the same address, nothing is re-signed.
+    let config = Config::load(&path, &Overrides::default()).unwrap();
+    let again = AppState::open(config).await.unwrap();
+    let unchanged = again
+        .store()
+        .status_list("revocation-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(unchanged.document, after.document);
 }
 
 on_both!(approval_scores_levels_and_names_are_checked_for_every_tier);

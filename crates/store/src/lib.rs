@@ -807,6 +807,56 @@ impl Store {
         })
     }
 
+    /// The ids of every status list, in order.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn status_list_ids(&self) -> Result<Vec<String>, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let rows = sqlx::query(&sql(sqlite, "SELECT id FROM status_lists ORDER BY id"))
+                .fetch_all(pool).await?;
+            rows.iter().map(|r| Ok(r.try_get::<String, _>("id")?)).collect()
+        })
+    }
+
+    /// Re-signs a status list as it stands, in one transaction: the row is locked, `sign`
+    /// gets its current row (bits included) and returns the new document, or `None` to leave
+    /// it as it is; the bits are not changed. Used when what the document names changed (the
+    /// issuer's `base_url`), so a concurrent status change is neither lost nor undone.
+    /// Returns whether the document was replaced.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown list, [`StoreError::Refused`] when `sign`
+    /// fails, or a database error.
+    pub async fn resign_status_list(
+        &self,
+        list_id: &str,
+        now: i64,
+        sign: impl FnOnce(&StatusListRow) -> Result<Option<String>, String>,
+    ) -> Result<bool, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let mut tx = pool.begin().await?;
+            if sqlite {
+                // Take SQLite's write lock now, so the read below cannot go stale.
+                sqlx::query("UPDATE status_lists SET updated_at = updated_at WHERE id = ?1").bind(list_id).execute(&mut *tx).await?;
+            }
+            let r = sqlx::query(&sql(sqlite, "SELECT id, purpose, entries, status_size, bits, document, updated_at FROM status_lists WHERE id = $1 FOR UPDATE"))
+                .bind(list_id).fetch_optional(&mut *tx).await?
+                .ok_or_else(|| StoreError::NotFound(format!("status list {list_id}")))?;
+            let row = StatusListRow {
+                id: r.try_get("id")?, purpose: r.try_get("purpose")?, entries: r.try_get("entries")?, status_size: r.try_get("status_size")?,
+                bits: r.try_get("bits")?, document: r.try_get("document")?, updated_at: r.try_get("updated_at")?,
+            };
+            let Some(document) = sign(&row).map_err(StoreError::Refused)? else {
+                return Ok(false);
+            };
+            sqlx::query(&sql(sqlite, "UPDATE status_lists SET document = $1, updated_at = $2 WHERE id = $3"))
+                .bind(&document).bind(now).bind(list_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
     /// Stores a new API token's hash.
     ///
     /// # Errors

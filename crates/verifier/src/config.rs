@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use hallmark_core::status::MIN_ENTRIES;
 use hallmark_core::verify::CacheLimits;
-use hallmark_fetch::DEFAULT_CACHE_BYTES;
+use hallmark_fetch::{FetchPolicy, DEFAULT_CACHE_BYTES, DEFAULT_IN_FLIGHT_BYTES};
 use serde::Deserialize;
 
 pub use hallmark_config::ConfigError;
@@ -27,6 +27,7 @@ struct File {
     rate_limit_burst: Option<u32>,
     fetch_timeout_seconds: Option<u64>,
     response_cache_bytes: Option<usize>,
+    fetch_in_flight_bytes: Option<usize>,
     document_cache_bytes: Option<usize>,
     status_list_cache_bytes: Option<usize>,
     signature_cache_bytes: Option<usize>,
@@ -74,6 +75,11 @@ pub struct VerifierConfig {
     /// Each cache below keeps half its bytes for what trusted issuers signed or describe,
     /// which nothing else evicts.
     pub response_cache_bytes: usize,
+    /// Bytes the response bodies being fetched at once may hold together, whatever the
+    /// number of verifications fetching (default 64 MiB; at least the largest document
+    /// fetched, 1 MiB). A fetch that finds no room within `fetch_timeout` leaves its check
+    /// `unknown` ("the verifier is busy fetching other documents; try again").
+    pub fetch_in_flight_bytes: usize,
     /// Bytes of parsed DID documents cached (default 8 MiB).
     pub document_cache_bytes: usize,
     /// Bytes of verified, decoded status lists cached (default 64 MiB).
@@ -214,6 +220,12 @@ impl VerifierConfig {
         let verify_workers = at_least("verify_workers", file.verify_workers, 1)?;
         let verify_timeout_ms = at_least("verify_timeout_ms", file.verify_timeout_ms, 1)?;
         let max_body_bytes = at_least("max_body_bytes", file.max_body_bytes, MIN_BODY_BYTES)?;
+        // A smaller budget could never hold the largest document fetched.
+        let fetch_in_flight_bytes = at_least(
+            "fetch_in_flight_bytes",
+            file.fetch_in_flight_bytes,
+            FetchPolicy::default().max_bytes,
+        )?;
         let max_concurrency = at_least("max_concurrency", file.max_concurrency, 1)?;
         let rate_limit_burst = at_least("rate_limit_burst", file.rate_limit_burst, 1)?;
         let fetch_timeout_seconds =
@@ -251,6 +263,7 @@ impl VerifierConfig {
             rate_limit_burst: rate_limit_burst.unwrap_or(100),
             fetch_timeout: Duration::from_secs(fetch_timeout_seconds.unwrap_or(10)),
             response_cache_bytes: file.response_cache_bytes.unwrap_or(DEFAULT_CACHE_BYTES),
+            fetch_in_flight_bytes: fetch_in_flight_bytes.unwrap_or(DEFAULT_IN_FLIGHT_BYTES),
             document_cache_bytes: file
                 .document_cache_bytes
                 .unwrap_or(cache_defaults.documents),
@@ -310,6 +323,23 @@ mod cache_tests {
         assert_eq!(config.cache_limits().signatures, 0);
         let e = parse("max_status_list_bytes = 1000").unwrap_err();
         assert!(e.to_string().contains("max_status_list_bytes"), "{e}");
+    }
+
+    /// The one budget of fetched bodies in flight: 64 MiB by default, in bytes, never 0 nor
+    /// below the largest document fetched (1 MiB).
+    #[test]
+    fn fetch_in_flight_bytes_is_one_budget_in_bytes() {
+        assert_eq!(parse("").unwrap().fetch_in_flight_bytes, 64 << 20);
+        let config = parse("fetch_in_flight_bytes = 4194304").unwrap();
+        assert_eq!(config.fetch_in_flight_bytes, 4 << 20);
+        for bad in ["0", "1048575"] {
+            let e = parse(&format!("fetch_in_flight_bytes = {bad}")).unwrap_err();
+            assert!(
+                e.to_string().contains("fetch_in_flight_bytes")
+                    && e.to_string().contains("1048576"),
+                "{e}"
+            );
+        }
     }
 
     /// Values that overflowed the clock arithmetic (a panic per request, found by the

@@ -34,7 +34,7 @@ use hallmark_core::json::{self, JsonError};
 use hallmark_core::jsonld::WorkBudget;
 use hallmark_core::report::{Check, CheckId, Outcome, Report};
 use hallmark_core::verify::{Resources, Verifier};
-use hallmark_fetch::{FetchPolicy, Fetcher};
+use hallmark_fetch::{FetchPolicy, Fetcher, Fetches};
 use hallmark_http::{BlockingPool, PoolConfig, PoolError, Problem, ServeConfig, ServeError, Tls};
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
@@ -77,6 +77,7 @@ impl VerifierState {
             timeout: config.fetch_timeout,
             max_age: config.cache_max_age,
             cache_bytes: config.response_cache_bytes,
+            in_flight_bytes: config.fetch_in_flight_bytes,
             insecure_hosts: config.insecure_hosts.clone(),
             private_hosts: config.private_hosts.clone(),
             extra_roots_pem: config
@@ -430,13 +431,15 @@ const IN_PLACE_BYTES: usize = 16 * 1024;
 
 /// What one request's verification may take: its deadline and its canonicalization work
 /// budget, shared by every proof, pass and embedded credential, and a small budget for work
-/// done in place.
+/// done in place; and its fetches, also shared: a presentation and every credential in it
+/// fetch at most `max_fetches` URLs together, and a URL fetched for one is not fetched again.
 #[derive(Clone)]
 struct Allowance {
     deadline: Instant,
     budget: WorkBudget,
     /// `None` when the request is too large to start in place.
     in_place: Option<WorkBudget>,
+    fetches: Fetches,
 }
 
 impl Allowance {
@@ -446,6 +449,7 @@ impl Allowance {
             budget: verifier.new_work_budget(),
             in_place: (request_bytes.len() <= IN_PLACE_BYTES && !has_inline_context(request_bytes))
                 .then(|| WorkBudget::new(IN_PLACE_STEPS)),
+            fetches: Fetches::new(),
         }
     }
 }
@@ -499,7 +503,7 @@ async fn checked<T: Send + 'static>(
 ) -> Result<T, PoolError> {
     let work = Arc::new(work);
     let pool = &state.inner.pool;
-    hallmark_fetch::with_fetched_by(&state.inner.fetcher, |snapshot| {
+    hallmark_fetch::with_fetched_in(&state.inner.fetcher, &allowance.fetches, |snapshot| {
         let work = work.clone();
         let allowance = allowance.clone();
         async move {

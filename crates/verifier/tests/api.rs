@@ -885,6 +885,55 @@ async fn refused_fetches_read_the_same_for_open_and_closed_ports() {
     );
 }
 
+/// Attacker check: a presentation of 40 credentials, each naming its own status list, fetches
+/// at most `max_fetches` (32) URLs for the whole request — not 32 per credential — and the
+/// credentials past the bound say their list was not fetched, and why.
+#[tokio::test]
+async fn a_presentation_shares_one_fetch_bound_across_its_credentials() {
+    let trip = Tripwire::new();
+    let port = trip.port;
+    let s = state(VerifierConfig {
+        insecure_hosts: vec![format!("127.0.0.1:{port}")],
+        ..VerifierConfig::default()
+    });
+    let credentials: Vec<Value> = (0..40)
+        .map(|i| badge_with_status(&format!("https://127.0.0.1:{port}/status/{i}")))
+        .collect();
+    let vp = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "verifiableCredential": credentials,
+    });
+    let r = send(
+        &s,
+        "/presentations/verify",
+        "application/json",
+        json!({ "verifiablePresentation": vp })
+            .to_string()
+            .into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(trip.connections(), 32);
+    let results = r.body["credentialResults"].as_array().unwrap();
+    assert_eq!(results.len(), 40);
+    for (i, result) in results.iter().enumerate() {
+        let status = result["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == "status")
+            .unwrap();
+        assert_eq!(status["outcome"], "unknown", "{i}: {status}");
+        let detail = status["detail"].as_str().unwrap();
+        let not_fetched = format!(
+            "https://127.0.0.1:{port}/status/{i} was not fetched: one verification fetches \
+             at most 32 distinct URLs (a presentation and every credential in it together)"
+        );
+        assert_eq!(detail.contains(&not_fetched), i >= 32, "{i}: {detail}");
+    }
+}
+
 /// Sends any request through the router; the status, headers and body.
 async fn raw(
     state: &VerifierState,

@@ -738,6 +738,109 @@ fn verify_url_never_reaches_loopback_however_spelled() {
     assert_eq!(trip.connections(), 0);
 }
 
+/// Attacker check: a presentation file of 40 credentials, each naming two status lists of its
+/// own on an allowed loopback host, costs at most the one bound of fetches (32) for the file,
+/// and is not verified.
+#[test]
+fn verify_of_a_presentation_file_fetches_within_one_bound() {
+    let trip = Tripwire::new();
+    let host = format!("127.0.0.1:{}", trip.port);
+    let dir = temp_dir("presentation");
+    let credentials: Vec<Value> = (0..40)
+        .map(|i| {
+            let list = |n: usize| format!("https://{host}/status/{n}");
+            let badge = issue_with_status(&dir, &list(2 * i), &list(2 * i + 1));
+            serde_json::from_slice(&std::fs::read(badge).unwrap()).unwrap()
+        })
+        .collect();
+    let vp = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "verifiableCredential": credentials,
+    });
+    let file = dir.join("presentation.json");
+    std::fs::write(&file, vp.to_string()).unwrap();
+    let out = verify_json(&["--insecure-host", &host, file.to_str().unwrap()]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let line: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(line["verified"], false, "{line}");
+    assert!(trip.connections() <= 32);
+}
+
+/// Serves `body` as a 200 to every request on 127.0.0.1; returns the port.
+fn serve_body(body: Vec<u8>) -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(&body);
+        }
+    });
+    port
+}
+
+/// Attacker check: `hallmark verify HTTPS://host/x` was read as a file path. URL schemes are
+/// case-insensitive (RFC 3986 §3.1): any case is a URL, fetched under the same guard; other
+/// schemes are refused, saying so.
+#[test]
+fn verify_takes_url_schemes_in_any_case() {
+    // Refused by the guard (loopback, not allowed), never read as a file nor connected to.
+    let trip = Tripwire::new();
+    for (scheme, why) in [
+        ("HTTPS", "127.0.0.1 is not a public address"),
+        ("Https", "127.0.0.1 is not a public address"),
+        ("HTTP", "only https is fetched, not http"),
+        ("hTTp", "only https is fetched, not http"),
+    ] {
+        let url = format!("{scheme}://127.0.0.1:{}/badge.json", trip.port);
+        let out = verify_json(&[&url]);
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        let line: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+        assert_eq!(line["input"], url.as_str());
+        let error = line["error"].as_str().unwrap();
+        assert!(
+            error.starts_with("refused to fetch") && error.ends_with(why),
+            "{url}: {error}"
+        );
+    }
+    assert_eq!(trip.connections(), 0);
+
+    // Allowed, it is fetched and verified.
+    let dir = temp_dir("url-case");
+    let badge = std::fs::read(issue_badge(&dir)).unwrap();
+    let port = serve_body(badge);
+    let host = format!("127.0.0.1:{port}");
+    for scheme in ["HTTPS", "hTTpS"] {
+        let url = format!("{scheme}://{host}/badge.json");
+        let out = verify_json(&["--insecure-host", &host, &url]);
+        assert_eq!(code(&out), 0, "{url}: {}", stderr(&out));
+        let line: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+        assert_eq!(line["verified"], true, "{line}");
+    }
+
+    // Other schemes are refused with a clear error, not "cannot read".
+    for url in ["ftp://127.0.0.1/badge.json", "FILE:///etc/passwd"] {
+        let out = verify_json(&[url]);
+        assert_eq!(code(&out), 2);
+        let err = stderr(&out);
+        assert!(
+            err.contains("only https (and http) URLs are fetched") && !err.contains("cannot read"),
+            "{url}: {err}"
+        );
+    }
+}
+
 #[test]
 fn json_report_names_revoked_and_suspended_with_a_code() {
     let dir = root().join("tests/vectors/verify");

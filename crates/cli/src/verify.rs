@@ -56,7 +56,7 @@ pub struct Args {
     /// Tolerated clock skew on validFrom and validUntil, in seconds.
     #[arg(long, default_value_t = 300)]
     clock_skew: u32,
-    /// Badges to verify: files, - for standard input, or https URLs.
+    /// Badges to verify: files, - for standard input, or https URLs (the scheme in any case).
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<String>,
 }
@@ -82,13 +82,13 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     let mut worst = 0u8;
     let mut stdout = std::io::stdout().lock();
     for input in &args.inputs {
-        let bytes = if input.starts_with("https://") || input.starts_with("http://") {
-            runtime
-                .block_on(fetcher.get(input))
+        let bytes = match url_input(input) {
+            Ok(Some(url)) => runtime
+                .block_on(fetcher.get(&url))
                 .map(|b| b.to_vec())
-                .map_err(|e| CliError::Fetch(e.to_string()))
-        } else {
-            read_input(input)
+                .map_err(|e| CliError::Fetch(e.to_string())),
+            Ok(None) => read_input(input),
+            Err(e) => Err(e),
         };
         let bytes = match bytes {
             Ok(b) => b,
@@ -144,6 +144,34 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Output(e)),
         _ => Ok(worst),
     }
+}
+
+/// The URL an input names, its scheme written in lower case (schemes are case-insensitive,
+/// RFC 3986 §3.1: `HTTPS://h/x` is `https://h/x`); `None` for a file (or `-`).
+///
+/// # Errors
+/// [`CliError::Fetch`] for a URL of another scheme (`ftp://`, `file://`): only http(s) is
+/// fetched, and a file of that name is `./` followed by it.
+fn url_input(input: &str) -> Result<Option<String>, CliError> {
+    let Some((scheme, rest)) = input.split_once("://") else {
+        return Ok(None);
+    };
+    // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+    let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !is_scheme {
+        return Ok(None);
+    }
+    let lower = scheme.to_ascii_lowercase();
+    if lower == "https" || lower == "http" {
+        return Ok(Some(format!("{lower}://{rest}")));
+    }
+    Err(CliError::Fetch(format!(
+        "{input}: only https (and http) URLs are fetched, not {scheme}:// URLs; \
+         a file of that name is ./{input}"
+    )))
 }
 
 fn fetcher(args: &Args) -> Result<Fetcher, CliError> {
@@ -207,4 +235,34 @@ fn trust_list(entries: &[String]) -> Result<TrustList, CliError> {
         }
     }
     Ok(list)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_input;
+
+    #[test]
+    fn url_schemes_are_case_insensitive() {
+        for (input, url) in [
+            ("https://a.example/x", "https://a.example/x"),
+            ("HTTPS://a.example/X", "https://a.example/X"),
+            ("Http://a.example/x", "http://a.example/x"),
+        ] {
+            assert_eq!(url_input(input).unwrap().as_deref(), Some(url), "{input}");
+        }
+        for file in [
+            "badge.json",
+            "-",
+            "./ftp://x",
+            "dir/a://b",
+            "1http://x",
+            "://x",
+        ] {
+            assert_eq!(url_input(file).unwrap(), None, "{file}");
+        }
+        for other in ["ftp://a.example/x", "FILE:///etc/passwd", "hxxps://a"] {
+            let e = url_input(other).unwrap_err().to_string();
+            assert!(e.contains("only https (and http) URLs are fetched"), "{e}");
+        }
+    }
 }

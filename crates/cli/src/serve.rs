@@ -128,7 +128,16 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         };
         let state = AppState::open(config).await.map_err(serve_error)?;
         // A new demo, or one whose first start stopped before it was seeded.
-        if demo && state.store().partners().await.map_err(serve_error)?.is_empty() {
+        let first = hallmark_store::PageRequest::first(1);
+        if demo
+            && state
+                .store()
+                .partners(&Default::default(), &first)
+                .await
+                .map_err(serve_error)?
+                .items
+                .is_empty()
+        {
             seed_demo(&state).await?;
         }
         let addr = listener.local_addr().map_err(serve_error)?;

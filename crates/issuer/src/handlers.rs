@@ -13,7 +13,10 @@ use hallmark_core::credential::UnsignedCredential;
 use hallmark_core::datetime;
 use hallmark_core::proof::Cryptosuite;
 use hallmark_core::status::{Bitstring, StatusEntry, StatusPurpose};
-use hallmark_store::{Approval, AuditEntry, CredentialRow, Partner, StatusChange, StoreError};
+use hallmark_store::{
+    Approval, AuditEntry, AuditFilter, CredentialFilter, CredentialRow, PageRequest, Partner,
+    PartnerFilter, StatusChange, StatusSlot, StoreError,
+};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use subtle::ConstantTimeEq;
@@ -301,7 +304,21 @@ pub async fn create_partner(
 }
 
 pub async fn partners(_: Admin, State(state): State<AppState>) -> Result<Json<Value>, Problem> {
-    Ok(Json(json!(state.store().partners().await?)))
+    // Every partner, by name: all the pages.
+    let mut all = Vec::new();
+    let mut page = PageRequest::first(hallmark_store::MAX_PAGE_SIZE);
+    loop {
+        let read = state
+            .store()
+            .partners(&PartnerFilter::default(), &page)
+            .await?;
+        all.extend(read.items);
+        match read.next {
+            Some(next) => page = PageRequest::after(hallmark_store::MAX_PAGE_SIZE, next),
+            None => break,
+        }
+    }
+    Ok(Json(json!(all)))
 }
 
 pub async fn partner(
@@ -703,7 +720,8 @@ async fn issue_with(
                 }
                 .to_json(),
             );
-            let slot = Some((list, index as i64));
+            let index = u32::try_from(index).map_err(|e| internal(&e))?;
+            let slot = Some(StatusSlot::new(list, index));
             match w.purpose {
                 StatusPurpose::Revocation => rev = slot,
                 StatusPurpose::Suspension => sus = slot,
@@ -754,7 +772,7 @@ async fn issue_with(
         match state.store().record_issuance(approval, &row, &entry).await {
             Ok(()) => return Ok((row, document)),
             // A status index taken concurrently: draw again.
-            Err(StoreError::Conflict(_)) => continue,
+            Err(StoreError::Conflict { .. }) => continue,
             Err(e) => return Err(e.into()),
         }
     }
@@ -771,6 +789,11 @@ pub struct Limit {
     limit: Option<i64>,
 }
 
+/// The first page, of `limit` rows (default 100, 1 to 1000).
+fn first_page(q: &Limit) -> PageRequest {
+    PageRequest::first(u32::try_from(q.limit.unwrap_or(100).clamp(1, 1000)).unwrap_or(100))
+}
+
 pub async fn credentials(
     _: Admin,
     State(state): State<AppState>,
@@ -778,8 +801,9 @@ pub async fn credentials(
 ) -> Result<Json<Value>, Problem> {
     let rows = state
         .store()
-        .credentials(q.limit.unwrap_or(100).clamp(1, 1000))
-        .await?;
+        .credentials(&CredentialFilter::default(), &first_page(&q))
+        .await?
+        .items;
     Ok(Json(json!(rows
         .iter()
         .map(|r| admin_view(&state, r))
@@ -791,9 +815,9 @@ fn admin_view(state: &AppState, row: &CredentialRow) -> Value {
         "id": state.credential_url(&row.id), "uuid": row.id, "approval": row.approval_id, "partner": row.partner_id,
         "tier": row.tier, "role": row.role, "issuedAt": row.issued_at, "validUntil": row.valid_until,
         "revokedAt": row.revoked_at, "revocationReason": row.revocation_reason, "suspended": row.suspended,
-        "revocation": row.revocation.as_ref().map(|(l, i)| json!({"list": state.list_url(l), "index": i})),
-        "suspension": row.suspension.as_ref().map(|(l, i)| json!({"list": state.list_url(l), "index": i})),
-        "message": row.message.as_ref().map(|(l, i)| json!({"list": state.list_url(l), "index": i, "status": format!("0x{:x}", row.message_status)})),
+        "revocation": row.revocation.as_ref().map(|s| json!({"list": state.list_url(&s.list), "index": s.index})),
+        "suspension": row.suspension.as_ref().map(|s| json!({"list": state.list_url(&s.list), "index": s.index})),
+        "message": row.message.as_ref().map(|s| json!({"list": state.list_url(&s.list), "index": s.index, "status": format!("0x{:x}", row.message_status)})),
     })
 }
 
@@ -984,9 +1008,10 @@ async fn change(
             "credential.status",
         ),
     };
-    let (list, index) = slot.ok_or_else(|| {
+    let slot = slot.ok_or_else(|| {
         Problem::invalid(format!("the credential has no {} entry", purpose.as_str()))
     })?;
+    let (list, index) = (slot.list.clone(), slot.index);
     let status_size = match &change {
         StatusChange::Message { .. } => state
             .store()
@@ -1003,12 +1028,12 @@ async fn change(
         .store()
         .change_status(
             id,
-            &list,
+            &slot,
             &change,
             now().unix_timestamp(),
             move |bits| {
                 let mut bits = Bitstring::from_bytes(bits);
-                bits.set(index as u64, status_size, value)
+                bits.set(u64::from(index), status_size, value)
                     .map_err(|e| e.to_string())?;
                 let document = signer.sign_list(&list_id, purpose, &bits)?;
                 Ok((bits.as_bytes().to_vec(), document))
@@ -1032,8 +1057,9 @@ pub async fn audit_log(
     Ok(Json(json!(
         state
             .store()
-            .audit_log(q.limit.unwrap_or(100).clamp(1, 1000))
+            .audit_log(&AuditFilter::default(), &first_page(&q))
             .await?
+            .items
     )))
 }
 

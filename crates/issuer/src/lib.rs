@@ -117,7 +117,7 @@ impl AppState {
         for m in &moves {
             tracing::warn!(
                 "credential {} shared index {} of {} with {}: moved to index {} and re-signed; re-send it to its holder",
-                m.credential, m.from, m.list, m.kept, m.to
+                m.credential, m.from.index, m.from.list, m.kept, m.to.index
             );
         }
         state.resign_moved_lists().await?;
@@ -208,7 +208,10 @@ impl AppState {
             .store
             .ensure_status_list(&StatusListRow {
                 id: id.to_owned(),
-                purpose: purpose.as_str().to_owned(),
+                purpose: purpose
+                    .as_str()
+                    .parse()
+                    .map_err(|e: hallmark_store::UnknownPurpose| StartError::Sign(e.to_string()))?,
                 entries: MIN_ENTRIES as i64,
                 status_size: i64::from(status_size),
                 bits: bits.as_bytes().to_vec(),
@@ -234,9 +237,10 @@ impl AppState {
                     if document["id"] == url.as_str() {
                         return Ok(None);
                     }
-                    let purpose = StatusPurpose::parse(&row.purpose).map_err(|e| e.to_string())?;
+                    let purpose =
+                        StatusPurpose::parse(row.purpose.as_str()).map_err(|e| e.to_string())?;
                     let bits = Bitstring::from_bytes(row.bits.clone());
-                    self.sign_list(&row.id, purpose, &bits).map(Some)
+                    Ok(Some(self.sign_list(&row.id, purpose, &bits)?))
                 })
                 .await?;
             if resigned {
@@ -299,14 +303,26 @@ pub fn token_hash(token: &str) -> String {
         .collect()
 }
 
+/// Why an API token could not be created.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// No system randomness for the token or its id.
+    #[error("{0}")]
+    Randomness(String),
+    /// The database.
+    #[error(transparent)]
+    Store(#[from] hallmark_store::StoreError),
+}
+
 /// Creates an API token named `name`; returns it (shown once; only its hash is stored).
 ///
 /// # Errors
 /// A database error, or no system randomness.
-pub async fn create_token(store: &Store, name: &str) -> Result<String, hallmark_store::StoreError> {
+pub async fn create_token(store: &Store, name: &str) -> Result<String, TokenError> {
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret)
-        .map_err(|e| hallmark_store::StoreError::Refused(format!("no system randomness: {e}")))?;
+        .map_err(|e| TokenError::Randomness(format!("no system randomness: {e}")))?;
     let token = format!(
         "hm_{}",
         secret
@@ -314,7 +330,7 @@ pub async fn create_token(store: &Store, name: &str) -> Result<String, hallmark_
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     );
-    let id = uuid_v4().map_err(hallmark_store::StoreError::Refused)?;
+    let id = uuid_v4().map_err(TokenError::Randomness)?;
     let at = now().unix_timestamp();
     store
         .create_token(

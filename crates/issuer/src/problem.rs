@@ -70,11 +70,16 @@ impl From<hallmark_http::PoolError> for Problem {
 impl From<hallmark_store::StoreError> for Problem {
     fn from(e: hallmark_store::StoreError) -> Self {
         match e {
-            hallmark_store::StoreError::NotFound(what) => Self::not_found(what),
-            hallmark_store::StoreError::Conflict(what) => {
-                Self::new(StatusCode::CONFLICT, "conflict", "Conflict", what)
+            hallmark_store::StoreError::NotFound(what) => Self::not_found(what.to_string()),
+            hallmark_store::StoreError::Conflict { taken, .. } => Self::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "Conflict",
+                taken.to_string(),
+            ),
+            hallmark_store::StoreError::StatusUpdate { source, .. } => {
+                Self::invalid(source.to_string())
             }
-            hallmark_store::StoreError::Refused(what) => Self::invalid(what),
             other => Self::internal("the database", &other),
         }
     }

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use hallmark_core::status::{Bitstring, StatusPurpose};
-use hallmark_store::{SlotRepair, StatusListRow};
+use hallmark_store::{BoxError, SlotRepair, StatusListRow, StatusSlot};
 use serde_json::Value;
 
 use crate::AppState;
@@ -54,19 +54,19 @@ impl AppState {
 pub(crate) struct Resigner<'a>(pub(crate) &'a AppState);
 
 impl SlotRepair for Resigner<'_> {
-    fn draw_index(&self, entries: i64) -> Result<i64, String> {
+    fn draw_index(&self, entries: i64) -> Result<u32, BoxError> {
         let entries = u64::try_from(entries).map_err(|_| format!("{entries} entries"))?;
         let index = self.0.draw_index(entries)?;
-        i64::try_from(index).map_err(|e| e.to_string())
+        Ok(u32::try_from(index)?)
     }
 
     fn move_credential(
         &self,
         document: &str,
-        list: &str,
-        from: i64,
-        to: i64,
-    ) -> Result<String, String> {
+        from: &StatusSlot,
+        to: &StatusSlot,
+    ) -> Result<String, BoxError> {
+        let (list, from, to) = (&from.list, from.index, to.index);
         let Ok(Value::Object(mut doc)) = serde_json::from_str::<Value>(document) else {
             return Err("the stored credential is not a JSON object".into());
         };
@@ -106,19 +106,19 @@ impl SlotRepair for Resigner<'_> {
         if set {
             hallmark_core::proof::into_proof_set(&mut signed);
         }
-        serde_json::to_string(&signed).map_err(|e| e.to_string())
+        Ok(serde_json::to_string(&signed)?)
     }
 
     fn rewrite_list(
         &self,
         list: &StatusListRow,
-        values: &[(i64, i64)],
-    ) -> Result<(Vec<u8>, String), String> {
-        let purpose = StatusPurpose::parse(&list.purpose).map_err(|e| e.to_string())?;
+        values: &[(u32, i64)],
+    ) -> Result<(Vec<u8>, String), BoxError> {
+        let purpose = StatusPurpose::parse(list.purpose.as_str()).map_err(|e| e.to_string())?;
         let size = u8::try_from(list.status_size).map_err(|_| "statusSize out of range")?;
         let mut bits = Bitstring::from_bytes(list.bits.clone());
         for &(index, value) in values {
-            let index = u64::try_from(index).map_err(|_| format!("index {index}"))?;
+            let index = u64::from(index);
             let value = u8::try_from(value).map_err(|_| format!("status value {value}"))?;
             bits.set(index, size, value).map_err(|e| e.to_string())?;
         }

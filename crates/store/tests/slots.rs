@@ -2,68 +2,16 @@
 //! "message" slots is repaired on migrate: the same scenarios on SQLite and, when
 //! HALLMARK_TEST_POSTGRES_URL names a server, on PostgreSQL (a fresh database per test).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+mod common;
+
 use std::sync::Mutex;
 
+use common::{execute, fresh};
 use hallmark_store::{
-    AuditEntry, CredentialRow, SlotMove, SlotRepair, StatusListRow, Store, StoreError,
+    AuditEntry, AuditFilter, BoxError, CredentialRow, PageRequest, SlotMove, SlotRepair,
+    StatusListRow, StatusPurpose, StatusSlot, Store, StoreError,
 };
 use serde_json::{json, Value};
-
-/// A name no other test run uses.
-fn unique(tag: &str) -> String {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "{tag}_{}_{nanos}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// A fresh database, not yet migrated; None for PostgreSQL without a server (outside CI).
-async fn fresh(postgres: bool) -> Option<Store> {
-    if !postgres {
-        let path = std::env::temp_dir().join(format!("{}.db", unique("hallmark_store")));
-        return Some(
-            Store::connect(&format!("sqlite://{}", path.display()))
-                .await
-                .unwrap(),
-        );
-    }
-    let Ok(admin) = std::env::var("HALLMARK_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "HALLMARK_TEST_POSTGRES_URL must be set under CI"
-        );
-        eprintln!("skipping the PostgreSQL run: HALLMARK_TEST_POSTGRES_URL is not set");
-        return None;
-    };
-    let name = unique("hallmark_store_test");
-    let store = Store::connect(&admin).await.unwrap();
-    let Store::Postgres(pool) = &store else {
-        unreachable!()
-    };
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(pool)
-        .await
-        .unwrap();
-    store.close().await;
-    let base = admin.rsplit_once('/').unwrap().0;
-    Some(Store::connect(&format!("{base}/{name}")).await.unwrap())
-}
-
-/// Runs `sql` on whichever backend.
-async fn execute(store: &Store, sql: &str) {
-    match store {
-        Store::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
-        Store::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
-    }
-    .unwrap();
-}
 
 /// Puts the database back as it was before migration 0003, when nothing kept two
 /// credentials off one "message" slot.
@@ -77,7 +25,7 @@ const LIST: &str = "message-2bit-1";
 fn list() -> StatusListRow {
     StatusListRow {
         id: LIST.into(),
-        purpose: "message".into(),
+        purpose: StatusPurpose::Message,
         entries: 8,
         status_size: 2,
         // One byte per entry: this test's repair does not pack bits.
@@ -90,7 +38,7 @@ fn list() -> StatusListRow {
 fn credential(
     id: &str,
     issued_at: i64,
-    message: Option<(&str, i64)>,
+    message: Option<(&str, u32)>,
     status: i64,
 ) -> CredentialRow {
     CredentialRow {
@@ -107,7 +55,7 @@ fn credential(
         revoked_at: None,
         revocation_reason: None,
         suspended: false,
-        message: message.map(|(l, i)| (l.to_owned(), i)),
+        message: message.map(|(l, i)| StatusSlot::new(l, i)),
         message_status: status,
     }
 }
@@ -124,36 +72,36 @@ fn issue_audit(id: &str) -> AuditEntry {
 
 /// A repair that "signs" by writing JSON, with scripted index draws.
 struct Scripted {
-    draws: Mutex<Vec<i64>>,
+    draws: Mutex<Vec<u32>>,
 }
 
 impl SlotRepair for Scripted {
-    fn draw_index(&self, entries: i64) -> Result<i64, String> {
+    fn draw_index(&self, entries: i64) -> Result<u32, BoxError> {
         let mut draws = self.draws.lock().unwrap();
         assert!(!draws.is_empty(), "more draws than scripted");
         let i = draws.remove(0);
-        assert!(i < entries);
+        assert!(i64::from(i) < entries);
         Ok(i)
     }
 
     fn move_credential(
         &self,
         document: &str,
-        list: &str,
-        from: i64,
-        to: i64,
-    ) -> Result<String, String> {
+        from: &StatusSlot,
+        to: &StatusSlot,
+    ) -> Result<String, BoxError> {
         let doc: Value = serde_json::from_str(document).unwrap();
-        assert_eq!(doc["index"], from, "the entry being moved");
-        assert_eq!(list, LIST);
-        Ok(json!({"index": to, "resigned": true}).to_string())
+        assert_eq!(doc["index"], from.index, "the entry being moved");
+        assert_eq!(from.list, LIST);
+        assert_eq!(to.list, LIST);
+        Ok(json!({"index": to.index, "resigned": true}).to_string())
     }
 
     fn rewrite_list(
         &self,
         list: &StatusListRow,
-        values: &[(i64, i64)],
-    ) -> Result<(Vec<u8>, String), String> {
+        values: &[(u32, i64)],
+    ) -> Result<(Vec<u8>, String), BoxError> {
         let mut bits = list.bits.clone();
         for &(i, v) in values {
             bits[usize::try_from(i).unwrap()] = u8::try_from(v).unwrap();
@@ -164,22 +112,10 @@ impl SlotRepair for Scripted {
 
 async fn slot_of(store: &Store, id: &str) -> (Option<(String, i64)>, Value) {
     let row = store.credential(id).await.unwrap().unwrap();
-    (row.message, serde_json::from_str(&row.document).unwrap())
-}
-
-macro_rules! on_both {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(false).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(true).await
-            }
-        }
-    };
+    (
+        row.message.map(|s| (s.list, i64::from(s.index))),
+        serde_json::from_str(&row.document).unwrap(),
+    )
 }
 
 on_both!(shared_message_slots_are_moved_on_migrate_with_audit_entries);
@@ -229,17 +165,15 @@ async fn shared_message_slots_are_moved_on_migrate_with_audit_entries(postgres: 
             SlotMove {
                 credential: "b".into(),
                 kept: "a".into(),
-                list: LIST.into(),
-                from: 5,
-                to: 2,
+                from: StatusSlot::new(LIST, 5),
+                to: StatusSlot::new(LIST, 2),
                 status: 2
             },
             SlotMove {
                 credential: "c".into(),
                 kept: "a".into(),
-                list: LIST.into(),
-                from: 5,
-                to: 3,
+                from: StatusSlot::new(LIST, 5),
+                to: StatusSlot::new(LIST, 3),
                 status: 3
             },
         ]
@@ -273,7 +207,11 @@ async fn shared_message_slots_are_moved_on_migrate_with_audit_entries(postgres: 
     assert_eq!(row.updated_at, 1_000);
 
     // Each move is in the audit log.
-    let audit = store.audit_log(10).await.unwrap();
+    let audit = store
+        .audit_log(&AuditFilter::default(), &PageRequest::first(10))
+        .await
+        .unwrap()
+        .items;
     let moved: Vec<&AuditEntry> = audit
         .iter()
         .filter(|e| e.action == "credential.status.move")
@@ -298,7 +236,7 @@ async fn shared_message_slots_are_moved_on_migrate_with_audit_entries(postgres: 
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
     // Migrating again moves nothing, and plain migrate is content.
     let again = Scripted {
         draws: Mutex::new(vec![]),
@@ -337,8 +275,8 @@ async fn every_status_slot_holds_one_credential(postgres: bool) {
     store.migrate().await.unwrap();
     store.ensure_status_list(&list()).await.unwrap();
     let first = CredentialRow {
-        revocation: Some(("revocation-1".into(), 7)),
-        suspension: Some(("suspension-1".into(), 7)),
+        revocation: Some(StatusSlot::new("revocation-1", 7)),
+        suspension: Some(StatusSlot::new("suspension-1", 7)),
         ..credential("first", 1, Some((LIST, 7)), 0)
     };
     store
@@ -350,14 +288,14 @@ async fn every_status_slot_holds_one_credential(postgres: bool) {
         (
             "revocation",
             CredentialRow {
-                revocation: Some(("revocation-1".into(), 7)),
+                revocation: Some(StatusSlot::new("revocation-1", 7)),
                 ..base.clone()
             },
         ),
         (
             "suspension",
             CredentialRow {
-                suspension: Some(("suspension-1".into(), 7)),
+                suspension: Some(StatusSlot::new("suspension-1", 7)),
                 ..base.clone()
             },
         ),
@@ -367,7 +305,10 @@ async fn every_status_slot_holds_one_credential(postgres: bool) {
             .record_issuance(None, &second, &issue_audit("second"))
             .await
             .unwrap_err();
-        assert!(matches!(err, StoreError::Conflict(_)), "{purpose}: {err}");
+        assert!(
+            matches!(err, StoreError::Conflict { .. }),
+            "{purpose}: {err}"
+        );
     }
     // Nothing of the refused issuances was written.
     assert!(store.credential("second").await.unwrap().is_none());

@@ -687,7 +687,12 @@ async fn message_status_is_reported_and_follows_the_issuer() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(status_detail(&r).contains("message: active"), "{}", r.body);
 
-    let listed = issuer_state.store().credentials(10).await.unwrap();
+    let listed = issuer_state
+        .store()
+        .credentials(&Default::default(), &Default::default())
+        .await
+        .unwrap()
+        .items;
     let uuid = listed
         .iter()
         .find(|c| c.message.is_some())

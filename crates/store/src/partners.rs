@@ -1,0 +1,197 @@
+//! Partners and their approvals: recording a partner, reading one, and listing partners (by
+//! name) and approvals (by partner, newest first). Approvals are written with the credential
+//! issued for them ([`Store::record_issuance`]).
+
+use sqlx::Row;
+
+use crate::page::{Arg, Conditions, Key};
+use crate::{sql, AuditEntry, Page, PageRequest, Store, StoreError, Table};
+
+/// A partner organisation.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Partner {
+    /// UUID.
+    pub id: String,
+    /// Display name, stored as given (text, never markup).
+    pub name: String,
+    /// Its URL or DID: the badge's credentialSubject.id.
+    pub url: String,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// An approval: the program's decision with its assessment record.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Approval {
+    /// UUID.
+    pub id: String,
+    /// The partner.
+    pub partner_id: String,
+    /// Tier slug.
+    pub tier: String,
+    /// Role.
+    pub role: String,
+    /// The assessment record (competencies, scores, references, approver) as JSON.
+    pub record: serde_json::Value,
+    /// When it was approved, Unix seconds.
+    pub approved_at: i64,
+    /// When it was recorded, Unix seconds.
+    pub created_at: i64,
+}
+
+/// Which partners [`Store::partners`] lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartnerFilter {
+    /// Whose name starts with this text (compared exactly: case and accents count).
+    pub name_prefix: Option<String>,
+}
+
+/// Which approvals [`Store::approvals`] lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApprovalFilter {
+    /// Of this partner.
+    pub partner: Option<String>,
+}
+
+fn partner_from_row<R: Row>(r: &R) -> Result<Partner, sqlx::Error>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(Partner {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        url: r.try_get("url")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn approval_from_row<R: Row>(r: &R) -> Result<Approval, sqlx::Error>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    let record: String = r.try_get("record")?;
+    Ok(Approval {
+        id: r.try_get("id")?,
+        partner_id: r.try_get("partner_id")?,
+        tier: r.try_get("tier")?,
+        role: r.try_get("role")?,
+        record: serde_json::from_str(&record).map_err(|e| sqlx::Error::ColumnDecode {
+            index: "record".into(),
+            source: Box::new(e),
+        })?,
+        approved_at: r.try_get("approved_at")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+impl Store {
+    /// Records a new partner, with its audit entry.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] for a duplicate id.
+    pub async fn create_partner(
+        &self,
+        partner: &Partner,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(&sql(sqlite, "INSERT INTO partners (id, name, url, created_at) VALUES ($1, $2, $3, $4)"))
+                .bind(&partner.id).bind(&partner.name).bind(&partner.url).bind(partner.created_at)
+                .execute(&mut *tx).await?;
+            audit!(tx, sqlite, audit);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// A partner by id.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn partner(&self, id: &str) -> Result<Option<Partner>, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let row = sqlx::query(&sql(sqlite, "SELECT id, name, url, created_at FROM partners WHERE id = $1"))
+                .bind(id).fetch_optional(pool).await?;
+            Ok(row.as_ref().map(partner_from_row).transpose()?)
+        })
+    }
+
+    /// A page of the partners that match `filter`, by name, then id (names compare as the
+    /// database's collation orders them).
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidCursor`] for a cursor that is not one of this list's, or a
+    /// database error.
+    pub async fn partners(
+        &self,
+        filter: &PartnerFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Partner>, StoreError> {
+        let mut c = Conditions::default();
+        if let Some(prefix) = &filter.name_prefix {
+            let p = c.bind(Arg::Text(prefix.clone()));
+            c.push(format!("substr(name, 1, length({p})) = {p}"));
+        }
+        if let Some(key) = page.start(Table::Partners, "tt")? {
+            let name = c.bind(Arg::Text(key.text(0)));
+            let id = c.bind(Arg::Text(key.text(1)));
+            c.push(format!("(name > {name} OR (name = {name} AND id > {id}))"));
+        }
+        let text = format!(
+            "SELECT id, name, url, created_at FROM partners{} ORDER BY name, id{}",
+            c.clause(),
+            c.limit(page)
+        );
+        let rows = with_pool!(self, pool, sqlite => {
+            let text = sql(sqlite, &text);
+            let rows = bind_all!(sqlx::query(&text), &c.args).fetch_all(pool).await?;
+            rows.iter().map(partner_from_row).collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(Page::of(rows, page, Table::Partners, |p| {
+            Key(vec![Arg::Text(p.name.clone()), Arg::Text(p.id.clone())])
+        }))
+    }
+
+    /// A page of the approvals that match `filter`, newest first (by when they were
+    /// recorded; those recorded in the same second by id).
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidCursor`] for a cursor that is not one of this list's, or a
+    /// database error.
+    pub async fn approvals(
+        &self,
+        filter: &ApprovalFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Approval>, StoreError> {
+        let mut c = Conditions::default();
+        if let Some(partner) = &filter.partner {
+            let p = c.bind(Arg::Text(partner.clone()));
+            c.push(format!("partner_id = {p}"));
+        }
+        if let Some(key) = page.start(Table::Approvals, "it")? {
+            let at = c.bind(Arg::Int(key.int(0)));
+            let id = c.bind(Arg::Text(key.text(1)));
+            c.push(format!(
+                "(created_at < {at} OR (created_at = {at} AND id > {id}))"
+            ));
+        }
+        let text = format!(
+            "SELECT id, partner_id, tier, role, record, approved_at, created_at FROM approvals{} ORDER BY created_at DESC, id{}",
+            c.clause(),
+            c.limit(page)
+        );
+        let rows = with_pool!(self, pool, sqlite => {
+            let text = sql(sqlite, &text);
+            let rows = bind_all!(sqlx::query(&text), &c.args).fetch_all(pool).await?;
+            rows.iter().map(approval_from_row).collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(Page::of(rows, page, Table::Approvals, |a| {
+            Key(vec![Arg::Int(a.created_at), Arg::Text(a.id.clone())])
+        }))
+    }
+}

@@ -480,7 +480,8 @@ pub fn canonical_hash(
 /// configuration inside a named graph that is then taken apart, and each half is canonicalized
 /// on its own, so the contexts are processed once instead of twice. The results equal two
 /// [`canonical_hash`] calls (and share its cache); anything unusual (a top-level `@graph` or
-/// `@included`, any error) takes the two-call path, so errors are reported exactly.
+/// `@included`, an error of the JSON-LD pass) takes the two-call path, so errors are reported
+/// exactly. A half refused by a limit is that half's result, as its own call would give it.
 ///
 /// Returns `(configuration hash, document hash)`.
 pub fn canonical_hash_pair(
@@ -531,7 +532,10 @@ pub fn canonical_hash_pair(
         cache_key(&document_text, limits),
     );
     let cached = |key: &[u8; 32]| cache().lock().ok().and_then(|m| m.get(key).cloned());
-    if cached(&config_key).is_some() || cached(&document_key).is_some() {
+    if cached(&config_key).is_some()
+        || cached(&document_key).is_some()
+        || budget_left(limits).is_err()
+    {
         return separate();
     }
     let Some((config_hash, document_hash)) = combined(
@@ -544,9 +548,12 @@ pub fn canonical_hash_pair(
     ) else {
         return separate();
     };
-    remember(config_key, &Ok(config_hash));
-    remember(document_key, &Ok(document_hash));
-    (Ok(config_hash), Ok(document_hash))
+    // A half refused by a limit is final: its dataset is the one `canonical_hash` would
+    // canonicalize, so doing it again would only spend the request's budget twice (and
+    // report the budget instead of the document's own refusal).
+    remember(config_key, &config_hash);
+    remember(document_key, &document_hash);
+    (config_hash, document_hash)
 }
 
 /// The named graph the proof configuration is expanded into by [`canonical_hash_pair`].
@@ -559,7 +566,7 @@ fn combined(
     document_without: Option<&str>,
     context: &Value,
     limits: &Limits,
-) -> Option<([u8; 32], [u8; 32])> {
+) -> Option<(Result<[u8; 32], JsonLdError>, Result<[u8; 32], JsonLdError>)> {
     use sha2::{Digest, Sha256};
     let strip = |m: &Map<String, Value>, without: Option<&str>| -> Value {
         Value::Object(
@@ -594,12 +601,11 @@ fn combined(
             )
         })
         .collect();
-    let config_nq = canonicalize_quads(config_quads, limits).ok()?;
-    let document_nq = canonicalize_quads(document_quads, limits).ok()?;
-    Some((
-        Sha256::digest(config_nq.as_bytes()).into(),
-        Sha256::digest(document_nq.as_bytes()).into(),
-    ))
+    // Only the limits can refuse from here on (blank nodes, the estimate, the meter).
+    let hash = |nq: String| -> [u8; 32] { Sha256::digest(nq.as_bytes()).into() };
+    let config_hash = canonicalize_quads(config_quads, limits).map(hash);
+    let document_hash = canonicalize_quads(document_quads, limits).map(hash);
+    Some((config_hash, document_hash))
 }
 
 fn cache_key(text: &[u8], limits: &Limits) -> [u8; 32] {

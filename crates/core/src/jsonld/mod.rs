@@ -566,7 +566,7 @@ fn combined(
     document_without: Option<&str>,
     context: &Value,
     limits: &Limits,
-) -> Option<(Result<[u8; 32], JsonLdError>, Result<[u8; 32], JsonLdError>)> {
+) -> Option<(HashResult, HashResult)> {
     use sha2::{Digest, Sha256};
     let strip = |m: &Map<String, Value>, without: Option<&str>| -> Value {
         Value::Object(
@@ -626,7 +626,10 @@ fn cache_key(text: &[u8], limits: &Limits) -> [u8; 32] {
 /// How many canonical hashes [`canonical_hash`] remembers before it starts over.
 pub const CACHE_CAPACITY: usize = 1024;
 
-type HashCache = Mutex<HashMap<[u8; 32], Result<[u8; 32], JsonLdError>>>;
+/// A canonical hash, or why there is none.
+type HashResult = Result<[u8; 32], JsonLdError>;
+
+type HashCache = Mutex<HashMap<[u8; 32], HashResult>>;
 
 /// Refuses to start on a document once the request's budget is spent (JSON-LD expansion is
 /// not metered step by step; bounded by the document's size, it still should not run for a

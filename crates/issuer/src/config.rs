@@ -37,6 +37,7 @@ struct File {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     max_connections: Option<usize>,
+    max_connections_per_client: Option<usize>,
 }
 
 fn default_keys() -> PathBuf {
@@ -93,6 +94,9 @@ pub struct Config {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Open connections at most (default 1024); more wait until one closes.
     pub max_connections: usize,
+    /// Open connections one client (IPv4 address or IPv6 /64) may hold (default 128); more
+    /// are closed at once. Raise it behind a reverse proxy.
+    pub max_connections_per_client: usize,
     /// The blocking pool signing runs on (default: 2 workers per core, a 5 s deadline).
     pub signing: hallmark_http::PoolConfig,
 }
@@ -264,9 +268,16 @@ impl Config {
         let max_connections =
             hallmark_config::at_least("max_connections", file.max_connections, 1)?
                 .unwrap_or(hallmark_http::ServeConfig::default().max_connections);
+        let max_connections_per_client = hallmark_config::at_least(
+            "max_connections_per_client",
+            file.max_connections_per_client,
+            1,
+        )?
+        .unwrap_or(hallmark_http::ServeConfig::default().max_connections_per_client);
         Ok(Self {
             tls,
             max_connections,
+            max_connections_per_client,
             signing: hallmark_http::PoolConfig::default(),
             issuer_id: file.issuer_id,
             issuer_name: file.issuer_name,
@@ -425,5 +436,17 @@ mod tests {
         let c = load_env(&format!("{MINIMAL}max_connections = 1\n"), &[]).unwrap();
         assert_eq!(c.max_connections, 1);
         assert_eq!(load_env(MINIMAL, &[]).unwrap().max_connections, 1024);
+        assert_eq!(
+            load_env(MINIMAL, &[]).unwrap().max_connections_per_client,
+            128
+        );
+        let e = load_env(&format!("{MINIMAL}max_connections_per_client = 0\n"), &[]).unwrap_err();
+        assert!(e.to_string().contains("max_connections_per_client"), "{e}");
+        let c = load_env(
+            &format!("{MINIMAL}max_connections_per_client = 4096\n"),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.max_connections_per_client, 4096);
     }
 }

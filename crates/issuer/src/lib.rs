@@ -414,6 +414,7 @@ pub async fn serve(
     let tls = Tls::from_config(config.tls.as_ref())?;
     let limits = ServeConfig {
         max_connections: config.max_connections,
+        max_connections_per_client: config.max_connections_per_client,
         ..ServeConfig::default()
     };
     hallmark_http::serve(listener, router(state), limits, tls, shutdown).await

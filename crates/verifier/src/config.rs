@@ -42,6 +42,7 @@ struct File {
     tls_key: Option<PathBuf>,
     signature_cache: Option<bool>,
     max_connections: Option<usize>,
+    max_connections_per_client: Option<usize>,
     header_read_timeout_seconds: Option<u64>,
     idle_timeout_seconds: Option<u64>,
     verify_workers: Option<usize>,
@@ -103,6 +104,9 @@ pub struct VerifierConfig {
     pub signature_cache: bool,
     /// Open connections at most (default 1024); more wait until one closes.
     pub max_connections: usize,
+    /// Open connections one client (IPv4 address or IPv6 /64) may hold (default 128); more
+    /// are closed at once. Raise it behind a reverse proxy.
+    pub max_connections_per_client: usize,
     /// The longest a client may take to send its request headers (default 10 s).
     pub header_read_timeout: Duration,
     /// A keep-alive connection with nothing to do is closed after this (default 60 s).
@@ -211,6 +215,11 @@ impl VerifierConfig {
         // Limits, counts and timeouts of zero make no sense: refused, never raised to 1.
         use hallmark_config::at_least;
         let max_connections = at_least("max_connections", file.max_connections, 1)?;
+        let max_connections_per_client = at_least(
+            "max_connections_per_client",
+            file.max_connections_per_client,
+            1,
+        )?;
         let header_read_timeout_seconds = at_least(
             "header_read_timeout_seconds",
             file.header_read_timeout_seconds,
@@ -245,6 +254,8 @@ impl VerifierConfig {
         let pool = hallmark_http::PoolConfig::default();
         Ok(Self {
             max_connections: max_connections.unwrap_or(server.max_connections),
+            max_connections_per_client: max_connections_per_client
+                .unwrap_or(server.max_connections_per_client),
             header_read_timeout: header_read_timeout_seconds
                 .map_or(server.header_read_timeout, Duration::from_secs),
             idle_timeout: idle_timeout_seconds.map_or(server.idle_timeout, Duration::from_secs),
@@ -364,6 +375,7 @@ mod cache_tests {
     fn zero_limits_and_timeouts_are_refused_not_raised() {
         for key in [
             "max_connections",
+            "max_connections_per_client",
             "header_read_timeout_seconds",
             "idle_timeout_seconds",
             "verify_workers",

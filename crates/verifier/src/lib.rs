@@ -192,6 +192,7 @@ pub async fn serve(
         header_read_timeout: config.header_read_timeout,
         idle_timeout: config.idle_timeout,
         max_connections: config.max_connections,
+        max_connections_per_client: config.max_connections_per_client,
         ..ServeConfig::default()
     };
     hallmark_http::serve(listener, router(state), limits, tls, shutdown).await

@@ -21,7 +21,7 @@ struct File {
     #[serde(default = "default_keys")]
     keys_dir: PathBuf,
     #[serde(default = "default_database")]
-    database_url: String,
+    database_url: DatabaseUrl,
     #[serde(default = "default_listen")]
     listen: String,
     #[serde(default = "default_suite")]
@@ -43,8 +43,8 @@ struct File {
 fn default_keys() -> PathBuf {
     "keys".into()
 }
-fn default_database() -> String {
-    "sqlite:hallmark.db".into()
+fn default_database() -> DatabaseUrl {
+    DatabaseUrl("sqlite:hallmark.db".into())
 }
 fn default_listen() -> String {
     "127.0.0.1:8080".into()
@@ -63,6 +63,35 @@ fn default_body_limit() -> usize {
     64 * 1024
 }
 
+/// A database URL. Its text is for connecting ([`std::ops::Deref`] to `str`); `Debug` and
+/// `Display` leave out the password (a config printed or logged must not leak it).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseUrl(String);
+
+impl std::ops::Deref for DatabaseUrl {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:?}",
+            hallmark_store::RedactedUrl::new(&self.0).to_string()
+        )
+    }
+}
+
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", hallmark_store::RedactedUrl::new(&self.0))
+    }
+}
+
 /// The issuer's settings, resolved.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -77,7 +106,7 @@ pub struct Config {
     /// The keys folder: `issuer.json`, and `retired/*.json` still published.
     pub keys_dir: PathBuf,
     /// `sqlite:PATH` or `postgres://…`.
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     /// Where to listen.
     pub listen: SocketAddr,
     /// The cryptosuite of new proofs.
@@ -147,7 +176,7 @@ impl Config {
             file.listen = v;
         }
         if let Some(v) = env("HALLMARK_DATABASE_URL") {
-            file.database_url = v;
+            file.database_url = DatabaseUrl(v);
         }
         if let Some(v) = env("HALLMARK_BASE_URL") {
             file.base_url = v;
@@ -170,7 +199,7 @@ impl Config {
             from_env.retain(|(key, _)| *key != "listen");
         }
         if let Some(v) = &overrides.database_url {
-            file.database_url = v.clone();
+            file.database_url = DatabaseUrl(v.clone());
             from_env.retain(|(key, _)| *key != "database_url");
         }
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -228,7 +257,7 @@ impl Config {
                 } else {
                     dir.join(path)
                 };
-                format!("sqlite://{}", absolute.display())
+                DatabaseUrl(format!("sqlite://{}", absolute.display()))
             }
             None if file.database_url.starts_with("postgres://")
                 || file.database_url.starts_with("postgresql://") =>
@@ -238,10 +267,7 @@ impl Config {
             None => {
                 return Err(invalid(
                     "database_url",
-                    format!(
-                        "{:?} must be sqlite:PATH or postgres://…",
-                        file.database_url
-                    ),
+                    format!("{} must be sqlite:PATH or postgres://…", file.database_url),
                 ))
             }
         };
@@ -426,6 +452,24 @@ mod tests {
     }
 
     /// Zero connections was raised to one without a word; it is refused with the key's name.
+    #[test]
+    fn the_database_password_is_in_no_debug_output_or_error() {
+        let c = load_env(
+            &format!("{MINIMAL}database_url = \"postgres://u:s3cret@db.example/h\"\n"),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(&*c.database_url, "postgres://u:s3cret@db.example/h");
+        assert!(!format!("{c:?}").contains("s3cret"), "{c:?}");
+        let e = load_env(
+            &format!("{MINIMAL}database_url = \"mysql://u:s3cret@db.example/h\"\n"),
+            &[],
+        )
+        .unwrap_err();
+        assert!(!e.to_string().contains("s3cret"), "{e}");
+        assert!(e.to_string().contains("database_url"), "{e}");
+    }
+
     #[test]
     fn zero_max_connections_is_refused() {
         let e = load_env(&format!("{MINIMAL}max_connections = 0\n"), &[]).unwrap_err();

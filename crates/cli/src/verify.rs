@@ -119,7 +119,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         };
         worst = worst.max(if unreadable {
             2
-        } else if report.verified {
+        } else if report.verified() {
             0
         } else {
             1

@@ -35,11 +35,9 @@ fn jcs(c: &mut Criterion) {
     });
     group.bench_function("verify badge (full pipeline from bytes)", |b| {
         b.iter(|| {
-            assert!(
-                verifier
-                    .verify_bytes(std::hint::black_box(&bytes), &Offline)
-                    .verified
-            )
+            assert!(verifier
+                .verify_bytes(std::hint::black_box(&bytes), &Offline)
+                .verified())
         })
     });
     let parsed = hallmark_core::json::parse(&bytes).expect("parses");
@@ -47,11 +45,9 @@ fn jcs(c: &mut Criterion) {
         "verify parsed badge (pipeline from a parsed document)",
         |b| {
             b.iter(|| {
-                assert!(
-                    verifier
-                        .verify_value(std::hint::black_box(&parsed), &Offline)
-                        .verified
-                )
+                assert!(verifier
+                    .verify_value(std::hint::black_box(&parsed), &Offline)
+                    .verified())
             })
         },
     );
@@ -61,11 +57,9 @@ fn jcs(c: &mut Criterion) {
     proof::set_signature_cache(true);
     group.bench_function("verify badge again (verified-signature cache, warm)", |b| {
         b.iter(|| {
-            assert!(
-                verifier
-                    .verify_bytes(std::hint::black_box(&bytes), &Offline)
-                    .verified
-            )
+            assert!(verifier
+                .verify_bytes(std::hint::black_box(&bytes), &Offline)
+                .verified())
         })
     });
     proof::set_signature_cache(false);

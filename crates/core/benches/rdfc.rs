@@ -35,11 +35,9 @@ fn rdfc(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 jsonld::clear_cache();
-                assert!(
-                    verifier
-                        .verify_bytes(std::hint::black_box(&bytes), &Offline)
-                        .verified
-                )
+                assert!(verifier
+                    .verify_bytes(std::hint::black_box(&bytes), &Offline)
+                    .verified())
             })
         },
     );
@@ -47,11 +45,9 @@ fn rdfc(c: &mut Criterion) {
         "verify badge, warm (full pipeline from bytes, cached canonical hashes, signature checked)",
         |b| {
             b.iter(|| {
-                assert!(
-                    verifier
-                        .verify_bytes(std::hint::black_box(&bytes), &Offline)
-                        .verified
-                )
+                assert!(verifier
+                    .verify_bytes(std::hint::black_box(&bytes), &Offline)
+                    .verified())
             })
         },
     );

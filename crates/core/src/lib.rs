@@ -20,7 +20,7 @@
 //! // …and its verification.
 //! let report = Verifier::new(datetime!(2026-06-01 00:00 UTC))
 //!     .verify_value(&serde_json::Value::Object(signed), &Offline);
-//! assert!(report.verified, "{report:?}");
+//! assert!(report.verified(), "{report:?}");
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

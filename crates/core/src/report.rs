@@ -230,27 +230,65 @@ pub struct Competency {
 
 /// The result of verifying one credential: `verified` is true only when no check failed or
 /// stayed unknown (docs/design.md §3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// The verdict is derived from the checks, here and nowhere else ([`Report::verified`]): a
+/// caller that changes a check (e.g. [`Report::only`]) cannot leave a verdict that says
+/// otherwise. As JSON: `{"verified": …, "checks": […], "summary": {…}}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
-    /// True only when every check passed, warned or was skipped.
-    pub verified: bool,
     /// Every check, in pipeline order.
     pub checks: Vec<Check>,
     /// What the credential says, when it could be read.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<Summary>,
+}
+
+impl Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Wire<'a> {
+            verified: bool,
+            checks: &'a [Check],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            summary: Option<&'a Summary>,
+        }
+        Wire {
+            verified: self.verified(),
+            checks: &self.checks,
+            summary: self.summary.as_ref(),
+        }
+        .serialize(serializer)
+    }
 }
 
 impl Report {
     pub(crate) fn from_checks(checks: Vec<Check>, summary: Option<Summary>) -> Self {
-        let verified = checks
+        Self { checks, summary }
+    }
+
+    /// The verdict: true only when no check failed or stayed unknown (every check passed,
+    /// warned or was skipped). A verifier never turns "could not tell" into "valid".
+    pub fn verified(&self) -> bool {
+        self.checks
             .iter()
-            .all(|c| !matches!(c.outcome, Outcome::Failed | Outcome::Unknown));
-        Self {
-            verified,
-            checks,
-            summary,
+            .all(|c| !matches!(c.outcome, Outcome::Failed | Outcome::Unknown))
+    }
+
+    /// Keeps the outcome of the checks in `ids` (and `parse`, which every other check
+    /// needs); every other check that ran becomes `skipped`, saying it was not requested (the
+    /// VC API's `options.checks`, which the W3C suites use to ask for the proof alone).
+    #[must_use]
+    pub fn only(mut self, ids: &[CheckId]) -> Self {
+        for check in &mut self.checks {
+            if check.check != CheckId::Parse
+                && !ids.contains(&check.check)
+                && check.outcome != Outcome::Skipped
+            {
+                check.outcome = Outcome::Skipped;
+                check.code = None;
+                check.detail = format!("not requested (options.checks); {}", check.detail);
+            }
         }
+        self
     }
 
     /// The result of one check.

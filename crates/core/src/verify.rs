@@ -85,7 +85,7 @@ impl Resources for Offline {
 /// use hallmark_core::verify::{Offline, Verifier};
 /// let verifier = Verifier::new(time::OffsetDateTime::UNIX_EPOCH);
 /// let report = verifier.verify_bytes(b"not json", &Offline);
-/// assert!(!report.verified);
+/// assert!(!report.verified());
 /// assert_eq!(report.checks[0].code.unwrap().as_str(), "PARSING_ERROR");
 /// ```
 #[derive(Debug, Clone)]

@@ -99,7 +99,7 @@ fn the_worlds_badges_verify() {
             let report = checks::verify_report(seed, suite);
             let proof = report.check(CheckId::Proof).unwrap();
             assert_eq!(proof.outcome, Outcome::Passed, "{suite:?}: {report:#?}");
-            verified += usize::from(report.verified);
+            verified += usize::from(report.verified());
         }
         // All but the revoked badge (alone and with its resources in the input).
         assert_eq!(verified, world.seeds.len() - 2, "{suite:?}");

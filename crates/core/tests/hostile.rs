@@ -41,7 +41,7 @@ fn the_bipartite_credential_is_refused_within_its_budget() {
     let verifier = Verifier::new(time::OffsetDateTime::now_utc());
     let budget = verifier.new_work_budget();
     let report = verifier.verify_value_within(&bipartite("alone"), &Offline, &budget);
-    assert!(!report.verified);
+    assert!(!report.verified());
     let proof = proof_check(&report);
     assert_eq!(proof.outcome, Outcome::Failed);
     assert_eq!(
@@ -59,7 +59,7 @@ fn the_bipartite_credential_is_refused_within_its_budget() {
     // The same document again: its refusal is remembered, so it costs nothing more.
     let again = verifier.new_work_budget();
     let report = verifier.verify_value_within(&bipartite("alone"), &Offline, &again);
-    assert!(!report.verified);
+    assert!(!report.verified());
     assert_eq!(again.spent(), 0);
 }
 
@@ -82,7 +82,7 @@ fn a_chain_of_poisoned_proofs_shares_one_budget() {
     let verifier = Verifier::new(time::OffsetDateTime::now_utc());
     let budget = WorkBudget::new(DEFAULT_WORK_BUDGET);
     let report = verifier.verify_value_within(&credential, &Offline, &budget);
-    assert!(!report.verified);
+    assert!(!report.verified());
     assert_eq!(proof_check(&report).outcome, Outcome::Failed);
     // Twenty documents of 25,000 steps each did not get 500,000 steps: the budget ran out.
     assert_eq!(budget.spent(), DEFAULT_WORK_BUDGET);
@@ -97,7 +97,7 @@ fn one_budget_for_several_credentials() {
     let reports: Vec<_> = (0..8)
         .map(|i| verifier.verify_value_within(&bipartite(&format!("vp{i}")), &Offline, &budget))
         .collect();
-    assert!(reports.iter().all(|r| !r.verified));
+    assert!(reports.iter().all(|r| !r.verified()));
     assert_eq!(budget.spent(), DEFAULT_WORK_BUDGET);
     let last = proof_check(reports.last().unwrap());
     assert!(

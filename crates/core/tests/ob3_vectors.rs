@@ -93,7 +93,7 @@ fn ob3_vector_verifies_with_its_issuer_profile() {
     let at = hallmark_core::datetime::parse("2026-01-01T00:00:00Z").unwrap();
     let bytes = VECTORS.read(&format!("{V}/credential-signed.json"));
     let report = Verifier::new(at).verify_bytes(&bytes, &issuer_profile());
-    assert!(report.verified, "{report:#?}");
+    assert!(report.verified(), "{report:#?}");
     assert_eq!(
         report.check(CheckId::Issuer).unwrap().outcome,
         Outcome::Passed
@@ -104,7 +104,7 @@ fn ob3_vector_verifies_with_its_issuer_profile() {
         report.check(CheckId::Proof).unwrap().outcome,
         Outcome::Unknown
     );
-    assert!(!report.verified);
+    assert!(!report.verified());
 }
 
 #[test]
@@ -349,10 +349,13 @@ fn onedtech_validator_fixtures_get_hallmarks_verdicts() {
     for ((file, proof, code, verified), doc) in table.iter().zip(&documents) {
         let report = Verifier::new(at).verify_value(doc, &resources);
         let check = report.check(CheckId::Proof).unwrap();
-        if check.outcome != *proof || check.code != *code || report.verified != *verified {
+        if check.outcome != *proof || check.code != *code || report.verified() != *verified {
             wrong.push(format!(
                 "{file}: proof {:?} {:?} ({}), verified {}",
-                check.outcome, check.code, check.detail, report.verified
+                check.outcome,
+                check.code,
+                check.detail,
+                report.verified()
             ));
         }
     }

@@ -233,7 +233,7 @@ proptest! {
     fn generated_badges_sign_and_verify(g in generated()) {
         let (signed, verifier) = sign(&g);
         let report = verify(&verifier, &signed);
-        prop_assert!(report.verified, "{:?}: {report:#?}", g.suite);
+        prop_assert!(report.verified(), "{:?}: {report:#?}", g.suite);
         prop_assert_eq!(report.check(CheckId::Proof).unwrap().outcome, Outcome::Passed);
         prop_assert_eq!(report.check(CheckId::Trust).unwrap().outcome, Outcome::Passed);
     }
@@ -253,7 +253,7 @@ proptest! {
         prop_assume!(new != *leaf);
         *leaf = new;
         let report = verify(&verifier, changed.as_object().unwrap());
-        prop_assert!(!report.verified, "{path} changed, still verified: {changed:#}");
+        prop_assert!(!report.verified(), "{path} changed, still verified: {changed:#}");
         prop_assert_ne!(
             report.check(CheckId::Proof).unwrap().outcome,
             Outcome::Passed,

@@ -108,7 +108,7 @@ fn signed_rdfc_vector_passes_proof_and_fails_issuer_binding() {
         report.check(CheckId::Issuer).unwrap().outcome,
         Outcome::Failed
     );
-    assert!(!report.verified);
+    assert!(!report.verified());
 }
 
 #[test]

@@ -57,7 +57,7 @@ fn vc11_credentials_with_either_suite_verify() {
         let signed =
             Value::Object(proof::sign(doc.as_object().unwrap().clone(), &options, &key).unwrap());
         let report = Verifier::new(datetime!(2025-01-01 00:00 UTC)).verify_value(&signed, &Offline);
-        assert!(report.verified, "{suite}: {report:#?}");
+        assert!(report.verified(), "{suite}: {report:#?}");
         assert!(report
             .check(CheckId::Parse)
             .unwrap()

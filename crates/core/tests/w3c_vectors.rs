@@ -96,5 +96,5 @@ fn signed_vector_passes_proof_and_fails_issuer_binding() {
         "{}",
         issuer.detail
     );
-    assert!(!report.verified);
+    assert!(!report.verified());
 }

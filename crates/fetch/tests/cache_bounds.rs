@@ -195,7 +195,7 @@ async fn attacker_lists_stay_within_the_cache_bounds_and_do_not_evict_a_trusted_
 
     let trusted_credential = trusted.credential(&trusted_url);
     let report = hallmark_fetch::verify(&verifier, &trusted_credential, &fetcher).await;
-    assert!(report.verified, "{report:#?}");
+    assert!(report.verified(), "{report:#?}");
     assert_eq!(hits(&counter, "/trusted"), 1);
     assert_eq!(verifier.cache_usage().status_lists.trusted_entries, 1);
     assert_eq!(fetcher.cache_usage().trusted_entries, 1);
@@ -225,6 +225,6 @@ async fn attacker_lists_stay_within_the_cache_bounds_and_do_not_evict_a_trusted_
 
     // The trusted list is still cached: verifying again fetches nothing.
     let report = hallmark_fetch::verify(&verifier, &trusted_credential, &fetcher).await;
-    assert!(report.verified, "{report:#?}");
+    assert!(report.verified(), "{report:#?}");
     assert_eq!(hits(&counter, "/trusted"), 1);
 }

@@ -250,7 +250,7 @@ async fn a_did_web_issuer_on_loopback_is_refused_however_spelled() {
         }
         tried += 1;
         let report = hallmark_fetch::verify(&verifier, &did_web_badge(&did), &fetcher).await;
-        assert!(!report.verified, "{did}");
+        assert!(!report.verified(), "{did}");
         let (outcome, detail) = check(&report, CheckId::Proof);
         assert_ne!(outcome, Outcome::Passed, "{did}: {detail}");
         assert!(
@@ -336,7 +336,7 @@ async fn fan_out(max: Option<usize>) -> (Report, usize) {
 async fn one_credential_fetches_a_bounded_number_of_urls() {
     assert_eq!(FetchPolicy::default().max_fetches, 32);
     let (report, connections) = fan_out(None).await;
-    assert!(!report.verified);
+    assert!(!report.verified());
     assert_eq!(connections, 32);
     // What is past the bound is reported as not fetched, and why.
     let trip = Tripwire::new();

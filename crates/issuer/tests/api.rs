@@ -331,7 +331,7 @@ async fn approval_issues_a_badge_that_verifies_and_revocation_shows_at_once(back
     assert_eq!(public.status, StatusCode::OK);
     assert_eq!(public.body, badge);
     let report = h.verify(&badge).await;
-    assert!(report.verified, "{:#?}", report.checks);
+    assert!(report.verified(), "{:#?}", report.checks);
 
     // Revoke: the list served next shows it.
     let r = h
@@ -343,7 +343,7 @@ async fn approval_issues_a_badge_that_verifies_and_revocation_shows_at_once(back
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["revocationReason"], "contract ended");
     let report = h.verify(&badge).await;
-    assert!(!report.verified);
+    assert!(!report.verified());
     let (outcome, detail) = status(&report);
     assert_eq!(outcome, Outcome::Failed);
     assert!(detail.starts_with("REVOKED"), "{detail}");
@@ -418,7 +418,7 @@ async fn suspension_then_reinstatement(backend: Backend) {
             .status,
         StatusCode::OK
     );
-    assert!(h.verify(&badge).await.verified);
+    assert!(h.verify(&badge).await.verified());
 }
 
 on_both!(message_status_entries_are_issued_set_and_verified);
@@ -458,7 +458,7 @@ async fn message_status_entries_are_issued_set_and_verified(backend: Backend) {
         .unwrap()
         .ends_with("/status/message-2bit-1"));
     let report = h.verify(&vc).await;
-    assert!(report.verified, "{:#?}", report.checks);
+    assert!(report.verified(), "{:#?}", report.checks);
     assert!(
         status(&report).1.contains("message: active"),
         "{}",
@@ -483,7 +483,7 @@ async fn message_status_entries_are_issued_set_and_verified(backend: Backend) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["message"]["status"], "0x2");
     let report = h.verify(&vc).await;
-    assert!(report.verified, "a message is information, not a failure");
+    assert!(report.verified(), "a message is information, not a failure");
     assert!(
         status(&report).1.contains("message: lapsed"),
         "{}",
@@ -724,7 +724,7 @@ async fn vc_api_issue_honours_options_and_tokens(backend: Backend) {
         vc["proof"]["cryptosuite"], "eddsa-rdfc-2022",
         "the default (docs/design.md §2)"
     );
-    assert!(h.verify(&vc).await.verified);
+    assert!(h.verify(&vc).await.verified());
     let jcs = json!({"credential": credential, "options": {"cryptosuite": "eddsa-jcs-2022"}});
     let r = h.post("/credentials/issue", jcs).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -732,7 +732,7 @@ async fn vc_api_issue_honours_options_and_tokens(backend: Backend) {
         r.body["verifiableCredential"]["proof"]["cryptosuite"],
         "eddsa-jcs-2022"
     );
-    assert!(h.verify(&r.body["verifiableCredential"]).await.verified);
+    assert!(h.verify(&r.body["verifiableCredential"]).await.verified());
     // VC 1.1 credentials are signed too (the W3C suites send them), with either suite.
     for suite in ["eddsa-rdfc-2022", "eddsa-jcs-2022"] {
         let v11 = json!({
@@ -751,7 +751,7 @@ async fn vc_api_issue_honours_options_and_tokens(backend: Backend) {
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{suite}: {}", r.body);
         assert!(
-            h.verify(&r.body["verifiableCredential"]).await.verified,
+            h.verify(&r.body["verifiableCredential"]).await.verified(),
             "{suite}"
         );
     }
@@ -820,7 +820,7 @@ async fn did_web_document_and_concurrent_issuance(backend: Backend) {
     }
     assert_eq!(badge["proof"][0]["verificationMethod"], vm);
     let report = h.verify(&badge).await;
-    assert!(report.verified, "{:#?}", report.checks);
+    assert!(report.verified(), "{:#?}", report.checks);
 
     // A did:key issuer has no DID document to serve.
     let Some(k) = harness(backend, None, "").await else {
@@ -860,7 +860,7 @@ fn message_index(vc: &Value) -> &str {
 /// The message a verifier reads for `vc`.
 async fn message_read(h: &Harness, vc: &Value) -> String {
     let report = h.verify(vc).await;
-    assert!(report.verified, "{:#?}", report.checks);
+    assert!(report.verified(), "{:#?}", report.checks);
     status(&report).1
 }
 
@@ -1356,7 +1356,7 @@ async fn status_lists_follow_a_new_base_url_and_keep_their_bits(backend: Backend
         "{badge}"
     );
     let report = moved.verify(badge).await;
-    assert!(report.verified, "{:#?}", report.checks);
+    assert!(report.verified(), "{:#?}", report.checks);
     // Opened again at the same address, nothing is re-signed.
     let config = Config::load(&path, &Overrides::default()).unwrap();
     let again = AppState::open(config).await.unwrap();

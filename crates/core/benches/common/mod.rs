@@ -46,7 +46,7 @@ pub fn badge(cryptosuite: Cryptosuite) -> Badge {
         name: Some("Acme".into()),
     });
     let verifier = Verifier::new(datetime!(2026-06-01 00:00 UTC)).trust(trust);
-    assert!(verifier.verify_bytes(&bytes, &Offline).verified);
+    assert!(verifier.verify_bytes(&bytes, &Offline).verified());
     eprintln!("signed badge: {} bytes", bytes.len());
     Badge {
         key,

@@ -280,7 +280,9 @@ fn verification_method(
     if let Some(vm) = given.or(previous) {
         let vm = VerificationMethodId::parse(vm).map_err(|e| usage(e.to_string()))?;
         // A did:key method must be this key's.
-        if vm.as_str().starts_with("did:key:") && vm.controller_document_id() != key_did.as_str() {
+        if hallmark_core::did::method_of(vm.as_str()) == Some("key")
+            && vm.controller_document_id() != key_did.as_str()
+        {
             return Err(usage(format!(
                 "{vm} is not the key in the key file ({key_did})"
             )));

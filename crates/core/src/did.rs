@@ -71,7 +71,7 @@ impl Did {
 
     /// The method name (`key`, `web`, …).
     pub fn method(&self) -> &str {
-        self.0[4..].split(':').next().unwrap_or_default()
+        method_of(&self.0).unwrap_or_default()
     }
 
     /// The DID text.
@@ -90,6 +90,19 @@ impl fmt::Debug for Did {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Did({})", self.0)
     }
+}
+
+/// The method name of a DID or DID URL (`did:key:z6Mk…#z6Mk…` → `key`, `did:web:x.example`
+/// → `web`): DID Core §3.1's `method-name` (lowercase letters and digits) between `did:` and
+/// the next `:`; `None` for text that does not start like a DID. The one place that reads a
+/// method from text (rather than `starts_with("did:key:")` at each caller).
+pub fn method_of(text: &str) -> Option<&str> {
+    let (method, _) = text.strip_prefix("did:")?.split_once(':')?;
+    (!method.is_empty()
+        && method
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+    .then_some(method)
 }
 
 /// The URL of a `did:web` DID document (did:web method spec §3.2 Read): `did:web:host` →
@@ -435,6 +448,28 @@ fn base64url_decode(text: &str) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod method_tests {
+    use super::{method_of, Did};
+
+    #[test]
+    fn the_method_is_read_from_dids_and_did_urls() {
+        assert_eq!(method_of("did:key:z6Mk#z6Mk"), Some("key"));
+        assert_eq!(method_of("did:web:x.example:a"), Some("web"));
+        assert_eq!(Did::parse("did:web:x.example").unwrap().method(), "web");
+        for not in [
+            "did:",
+            "did:key",
+            "did::x",
+            "did:KEY:x",
+            "https://x.example",
+            "did:k-y:x",
+        ] {
+            assert_eq!(method_of(not), None, "{not}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -261,10 +261,10 @@ impl Caches {
         trusted: bool,
     ) -> Result<Arc<ControllerDocument>, ResolveError> {
         let standing = Standing::from_trusted(trusted);
-        if id.starts_with("did:key:") {
+        if crate::did::method_of(id) == Some("key") {
             return self.did_key(id, standing);
         }
-        let url = if id.starts_with("did:web:") {
+        let url = if crate::did::method_of(id) == Some("web") {
             let did = Did::parse(id).map_err(|e| ResolveError::wrong(e.to_string()))?;
             did_web_url(&did).map_err(|e| ResolveError::wrong(e.to_string()))?
         } else if id.starts_with("https://") || id.starts_with("http://") {

@@ -225,7 +225,7 @@ impl Config {
             ));
         }
         if let Some(id) = &file.issuer_id {
-            if !(id.starts_with("did:web:") || id.starts_with("did:key:")) {
+            if !matches!(hallmark_core::did::method_of(id), Some("web" | "key")) {
                 return Err(invalid(
                     "issuer_id",
                     format!("{id:?} must be a did:web or did:key"),

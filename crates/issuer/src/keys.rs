@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use hallmark_core::did::{Did, VerificationMethodId};
+use hallmark_core::did::{method_of, Did, VerificationMethodId};
 use hallmark_core::keys::{KeyFile, PublicKey};
 use serde_json::{json, Value};
 
@@ -57,7 +57,7 @@ impl IssuerKeys {
         }
         let key_did = Did::key(&current.public_key()).to_string();
         let issuer = issuer_id.map_or(key_did.clone(), str::to_owned);
-        if issuer.starts_with("did:key:") && issuer != key_did {
+        if method_of(&issuer) == Some("key") && issuer != key_did {
             return Err(KeysError(format!(
                 "issuer_id {issuer} is a did:key, but issuer.json holds {key_did}"
             )));
@@ -83,7 +83,7 @@ impl IssuerKeys {
     pub fn method_id(&self, key: &PublicKey) -> VerificationMethodId {
         let id = format!(
             "{}#{}",
-            if self.issuer.starts_with("did:key:") {
+            if method_of(&self.issuer) == Some("key") {
                 Did::key(key).to_string()
             } else {
                 self.issuer.clone()
@@ -102,7 +102,7 @@ impl IssuerKeys {
     /// The did:web DID document (did:web §3.2): current and retired keys as Multikeys, all in
     /// `assertionMethod`; `None` for a did:key issuer.
     pub fn did_document(&self) -> Option<Value> {
-        if !self.issuer.starts_with("did:web:") {
+        if method_of(&self.issuer) != Some("web") {
             return None;
         }
         let keys = std::iter::once(self.current.public_key()).chain(self.retired.iter().copied());

@@ -363,11 +363,28 @@ pub fn verify_report(data: &[u8], suite: Cryptosuite) -> Report {
     let verifier = world.verifier();
     let report = verifier.verify_bytes(credential, &resources);
     let _ = report.to_json();
+    let again = verifier.verify_bytes(credential, &resources);
     assert_eq!(
-        verifier.verify_bytes(credential, &resources),
-        report,
+        comparable(&again),
+        comparable(&report),
         "a second verification (cached documents and lists) reported differently"
     );
+    report
+}
+
+/// A report with the detail of a JSON-LD processor's error cut to "not valid JSON-LD": on a
+/// document with several JSON-LD errors, oxjsonld names one, and which one depends on the
+/// hash order of its maps, which differs between calls (a result that fell out of the
+/// canonical-hash cache is computed again). Verdict, outcomes, codes and every other detail
+/// must still be the same. Found by verify_rdfc: fuzz/regressions/verify_rdfc/
+/// second-verification-names-another-json-ld-error.
+fn comparable(report: &Report) -> Report {
+    let mut report = report.clone();
+    for check in &mut report.checks {
+        if let Some(at) = check.detail.find("not valid JSON-LD: ") {
+            check.detail.truncate(at + "not valid JSON-LD".len());
+        }
+    }
     report
 }
 

@@ -449,6 +449,12 @@ impl Allowance {
 /// processing one is not metered like canonicalization, so such requests never run in place.
 /// Conservative: any `{` inside an `@context` value counts.
 fn has_inline_context(body: &[u8]) -> bool {
+    // A key spelled with escapes (`"@cont\u0065xt"`) is `@context` once parsed: a request
+    // with any `\u` escape counts as having one (badges carry none; serde_json writes text
+    // raw).
+    if memchr::memmem::find(body, b"\\u").is_some() {
+        return true;
+    }
     // memchr's SIMD search: this runs on every request, before anything else.
     memchr::memmem::find_iter(body, b"\"@context\"").any(|at| {
         let rest = &body[at + b"\"@context\"".len()..];
@@ -943,6 +949,10 @@ mod in_place_tests {
             br#"{"verifiableCredential": {"@context": ["https://www.w3.org/ns/credentials/v2", {"k": "https://a.example/k"}]}}"#
         ));
         assert!(has_inline_context(br#"{"x": {"@context" : {"k": "u:k"}}}"#));
+        // Escaped key spellings are `@context` once parsed (an attacker's bypass).
+        assert!(has_inline_context(
+            br#"{"x": {"@cont\u0065xt": [{"k": "u:k"}]}}"#
+        ));
         assert!(!has_inline_context(br#"{"x": 1}"#));
     }
 }

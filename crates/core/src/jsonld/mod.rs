@@ -767,6 +767,16 @@ impl Screen {
             }
             Value::Object(map) => {
                 for (k, v) in map {
+                    if k == "@import" {
+                        // Each use of a term whose scoped context imports one re-processes
+                        // the imported context; the fast path does not take it, and the
+                        // reference processor cannot be metered: refused, as no credential
+                        // needs it.
+                        return Err(JsonLdError::ContextTooLarge(
+                            "an inline context uses @import, which Hallmark does not process"
+                                .into(),
+                        ));
+                    }
                     if !k.starts_with('@') {
                         self.inline_terms += 1;
                     }
@@ -1502,6 +1512,20 @@ mod tests {
         }));
         let r = canonical_nquads(&doc, None, None, &Limits::default());
         assert!(matches!(r, Err(JsonLdError::ContextTooLarge(_))), "{r:?}");
+        // @import in a scoped context: each use re-processed the imported context, unmetered
+        // (an attacker's 10 KB request froze a verifier); refused however few.
+        let imported = serde_json::json!({"T": {"@id": "https://a.example/T",
+            "@context": [{"@import": "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"}]}});
+        let doc = object(serde_json::json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2", imported],
+            "type": ["VerifiableCredential"], "issuer": "did:example:i",
+            "credentialSubject": {"type": "T"},
+        }));
+        let r = canonical_nquads(&doc, None, None, &Limits::default());
+        assert!(
+            matches!(&r, Err(JsonLdError::ContextTooLarge(m)) if m.contains("@import")),
+            "{r:?}"
+        );
     }
 
     #[test]

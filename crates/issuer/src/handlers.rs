@@ -166,8 +166,14 @@ const EARLIEST_APPROVAL: i64 = 946_684_800;
 /// bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), with
 /// which text can display differently from what it is (Trojan Source, CVE-2021-42574); the
 /// invisible bidirectional marks U+200E, U+200F and U+061C; the line and paragraph separators
-/// U+2028 and U+2029 (line breaks in all but name); and U+FEFF (a byte order mark, or an
-/// invisible zero-width no-break space).
+/// U+2028 and U+2029 (line breaks in all but name); U+FEFF (a byte order mark, or an
+/// invisible zero-width no-break space); and the other characters that display as nothing, so
+/// that "Micro\u{200B}soft" cannot pass for another partner's name: the zero-width space
+/// U+200B, the soft hyphen U+00AD, the combining grapheme joiner U+034F, the Mongolian vowel
+/// separator U+180E, the word joiner and invisible operators U+2060–U+2064, the Hangul fillers,
+/// the interlinear annotation marks U+FFF9–U+FFFB, tag characters (U+E0000–U+E007F) and
+/// private-use characters. The zero-width joiner and non-joiner (U+200C, U+200D) stay: many
+/// scripts (Persian, the Indic scripts) and emoji need them.
 fn forbidden_char(c: char) -> Option<&'static str> {
     match c {
         c if c.is_control() => Some("control character"),
@@ -175,6 +181,20 @@ fn forbidden_char(c: char) -> Option<&'static str> {
         '\u{200E}' | '\u{200F}' | '\u{061C}' => Some("invisible Unicode bidirectional mark"),
         '\u{2028}' | '\u{2029}' => Some("Unicode line or paragraph separator"),
         '\u{FEFF}' => Some("invisible Unicode byte order mark"),
+        '\u{200B}'
+        | '\u{00AD}'
+        | '\u{034F}'
+        | '\u{180E}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{115F}'
+        | '\u{1160}'
+        | '\u{3164}'
+        | '\u{FFA0}'
+        | '\u{FFF9}'..='\u{FFFB}'
+        | '\u{E0000}'..='\u{E007F}' => Some("invisible Unicode character"),
+        '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{FFFFD}' | '\u{100000}'..='\u{10FFFD}' => {
+            Some("Unicode private-use character")
+        }
         _ => None,
     }
 }

@@ -1198,6 +1198,12 @@ async fn text_fields_refuse_invisible_and_line_breaking_characters(backend: Back
         ('\u{FEFF}', "invisible Unicode byte order mark U+FEFF"),
         ('\u{0}', "control character U+0000"),
         ('\u{2067}', "Unicode bidirectional control U+2067"),
+        // Characters that display as nothing (an attacker's "Micro\u{200B}soft").
+        ('\u{200B}', "invisible Unicode character U+200B"),
+        ('\u{00AD}', "invisible Unicode character U+00AD"),
+        ('\u{2060}', "invisible Unicode character U+2060"),
+        ('\u{E0001}', "invisible Unicode character U+E0001"),
+        ('\u{E000}', "Unicode private-use character U+E000"),
     ] {
         let text = format!("North{c}wind");
         let r = h

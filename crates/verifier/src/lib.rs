@@ -445,14 +445,26 @@ impl Allowance {
     }
 }
 
+/// Whether the four hex digits after a `\u` name one of the characters of `@context`
+/// (conservative: malformed digits count too; the parser refuses them later anyway).
+fn escapes_a_context_char(hex: &[u8]) -> bool {
+    let Some(digits) = hex.get(..4).and_then(|d| std::str::from_utf8(d).ok()) else {
+        return true;
+    };
+    match u32::from_str_radix(digits, 16) {
+        Ok(c) => u8::try_from(c).is_ok_and(|c| b"@context".contains(&c)),
+        Err(_) => true,
+    }
+}
+
 /// Whether a request names an inline JSON-LD context (an object in an `@context` value):
 /// processing one is not metered like canonicalization, so such requests never run in place.
 /// Conservative: any `{` inside an `@context` value counts.
 fn has_inline_context(body: &[u8]) -> bool {
     // A key spelled with escapes (`"@cont\u0065xt"`) is `@context` once parsed: a request
-    // with any `\u` escape counts as having one (badges carry none; serde_json writes text
-    // raw).
-    if memchr::memmem::find(body, b"\\u").is_some() {
+    // escaping any character of "@context" counts as having one. Other escapes stay in place
+    // (Python's `json.dumps` writes every non-ASCII character as `\u2014` and the like).
+    if memchr::memmem::find_iter(body, b"\\u").any(|at| escapes_a_context_char(&body[at + 2..])) {
         return true;
     }
     // memchr's SIMD search: this runs on every request, before anything else.
@@ -952,6 +964,14 @@ mod in_place_tests {
         // Escaped key spellings are `@context` once parsed (an attacker's bypass).
         assert!(has_inline_context(
             br#"{"x": {"@cont\u0065xt": [{"k": "u:k"}]}}"#
+        ));
+        assert!(has_inline_context(
+            br#"{"x": {"\u0040context": [{"k": "u:k"}]}}"#
+        ));
+        assert!(has_inline_context(br#"{"x": {"@c\u006Fntext": 1}}"#));
+        // Other escapes (Python's json.dumps writes non-ASCII this way) stay in place.
+        assert!(!has_inline_context(
+            br#"{"name": "Gold Partner \u2014 Solutions", "x": "Soci\u00e9t\u00e9 \ud83d\ude00"}"#
         ));
         assert!(!has_inline_context(br#"{"x": 1}"#));
     }

@@ -92,12 +92,21 @@ end
 LUA
 
 rss() { awk '/VmRSS/ {print $2 " kB"}' "/proc/$vpid/status"; }
+# The verifier's CPU time so far (user + system, clock ticks): per request, it is steadier than
+# req/s when wrk shares the machine's cores with the server.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$vpid/stat"; }
+tick=$(getconf CLK_TCK)
 for i in "${!suites[@]}"; do
   body=${bodies[$i]}
   code=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' --data-binary "@$body" "http://127.0.0.1:$vport/credentials/verify")
   [ "$code" = 200 ] || { echo "${suites[$i]}: the badge does not verify ($code)" >&2; exit 1; }
   echo "== ${suites[$i]}: $(wc -c < "$body") byte request, ${duration}s, $connections connections, $threads wrk threads"
-  BODY=$body wrk -t"$threads" -c"$connections" -d"${duration}s" -s "$work/post.lua" "http://127.0.0.1:$vport/credentials/verify" | grep -E "Requests/sec|requests .*errors"
+  before=$(cpu_ticks)
+  BODY=$body wrk -t"$threads" -c"$connections" -d"${duration}s" -s "$work/post.lua" "http://127.0.0.1:$vport/credentials/verify" > "$work/run.out"
+  after=$(cpu_ticks)
+  grep -E "Requests/sec|requests .*errors" "$work/run.out"
+  requests=$(sed -n 's/^requests \([0-9]*\),.*/\1/p' "$work/run.out")
+  python3 -c "print(f'verifier CPU per request: {($after - $before) / $tick / max($requests, 1) * 1e6:.1f} µs')"
   echo "verifier RSS after the run: $(rss)"
 done
 

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use hallmark_core::trust::TrustArg;
 use hallmark_issuer::{AppState, Config, Overrides};
 
 use crate::error::CliError;
@@ -269,16 +270,16 @@ pub fn verifier(command: VerifierCommand) -> Result<u8, CliError> {
         })?;
     }
     for t in trust {
-        if t.starts_with("did:") || t.starts_with("https://") || t.starts_with("http://") {
-            config.trust.push(t);
-        } else {
-            config.trust_files.push(PathBuf::from(t));
+        match TrustArg::parse(&t) {
+            TrustArg::Issuer(_) => config.trust.push(t),
+            TrustArg::File(path) => config.trust_files.push(PathBuf::from(path)),
         }
     }
     config.insecure_hosts.extend(fetch.insecure_host);
     config.private_hosts.extend(fetch.private_host);
     config.ca_certs.extend(fetch.ca_cert);
-    let state = hallmark_verifier::VerifierState::new(config).map_err(CliError::Serve)?;
+    let state = hallmark_verifier::VerifierState::new(config)
+        .map_err(|e| CliError::Serve(e.to_string()))?;
     runtime()?.block_on(async move {
         let listener = bind(state.config().listen).await?;
         let addr = listener.local_addr().map_err(serve_error)?;

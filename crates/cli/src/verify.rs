@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use hallmark_core::did::Did;
 use hallmark_core::json::{self, JsonError};
-use hallmark_core::trust::{TrustList, TrustedIssuer};
+use hallmark_core::trust::{TrustArg, TrustList, TrustedIssuer};
 use hallmark_core::verify::Verifier;
 use hallmark_fetch::{FetchPolicy, Fetcher};
 use time::{Duration, OffsetDateTime};
@@ -207,18 +207,15 @@ fn fetcher(args: &Args) -> Result<Fetcher, CliError> {
 fn trust_list(entries: &[String]) -> Result<TrustList, CliError> {
     let mut list = TrustList::new();
     for entry in entries {
-        if entry.starts_with("did:")
-            || entry.starts_with("https://")
-            || entry.starts_with("http://")
-        {
-            if entry.starts_with("did:") {
-                Did::parse(entry).map_err(|e| CliError::Usage {
+        if let TrustArg::Issuer(id) = TrustArg::parse(entry) {
+            if id.starts_with("did:") {
+                Did::parse(id).map_err(|e| CliError::Usage {
                     flag: "--trust",
                     message: e.to_string(),
                 })?;
             }
             list.add(TrustedIssuer {
-                id: entry.clone(),
+                id: id.to_owned(),
                 name: None,
             });
         } else {
@@ -227,8 +224,10 @@ fn trust_list(entries: &[String]) -> Result<TrustList, CliError> {
                 path: path.clone(),
                 source,
             })?;
-            let file = TrustList::from_json(&bytes)
-                .map_err(|message| CliError::TrustFile { path, message })?;
+            let file = TrustList::from_json(&bytes).map_err(|e| CliError::TrustFile {
+                path,
+                message: e.to_string(),
+            })?;
             for issuer in file.issuers() {
                 list.add(issuer.clone());
             }

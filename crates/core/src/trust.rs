@@ -1,6 +1,45 @@
-//! The verifier's trust list: the issuers whose badges it accepts, with display names.
+//! The verifier's trust list: the issuers whose badges it accepts, with display names, and
+//! the one reading of a trust argument (`--trust`, a config's `trust` entry): an issuer id or
+//! the path of a trust-list file.
 
 use serde::Deserialize;
+
+/// One trust argument, read once for every front end ([`TrustArg::parse`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrustArg<'a> {
+    /// An issuer id: a DID, or an `http(s)` URL (the scheme in any case, RFC 3986 §3.1).
+    Issuer(&'a str),
+    /// Anything else: the path of a trust-list file ([`TrustList::from_json`]).
+    File(&'a str),
+}
+
+impl<'a> TrustArg<'a> {
+    /// Reads `text` as an issuer id when it starts with `did:`, `https://` or `http://`
+    /// (scheme case-insensitive), else as a file path.
+    pub fn parse(text: &'a str) -> Self {
+        let scheme_is = |prefix: &str| {
+            text.get(..prefix.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+        };
+        if text.starts_with("did:") || scheme_is("https://") || scheme_is("http://") {
+            Self::Issuer(text)
+        } else {
+            Self::File(text)
+        }
+    }
+}
+
+/// Why a trust-list file cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrustFileError {
+    /// Not strict JSON.
+    #[error(transparent)]
+    Json(#[from] crate::json::JsonError),
+    /// JSON of another shape.
+    #[error("expected {{\"issuers\": [{{\"id\": …, \"name\": …}}]}}: {0}")]
+    Shape(serde_json::Error),
+}
 
 /// One trusted issuer.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -40,16 +79,16 @@ impl TrustList {
     /// Reads a trust list file: `{"issuers": [{"id": "did:web:…", "name": "…"}, …]}`.
     ///
     /// # Errors
-    /// [`crate::json::JsonError`] rendered as text, or a message naming the missing field.
-    pub fn from_json(bytes: &[u8]) -> Result<Self, String> {
+    /// [`TrustFileError`]: not strict JSON, or another shape (naming the missing or unknown
+    /// field).
+    pub fn from_json(bytes: &[u8]) -> Result<Self, TrustFileError> {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct File {
             issuers: Vec<TrustedIssuer>,
         }
-        let value = crate::json::parse(bytes).map_err(|e| e.to_string())?;
-        let file: File = serde_json::from_value(value)
-            .map_err(|e| format!("expected {{\"issuers\": [{{\"id\": …, \"name\": …}}]}}: {e}"))?;
+        let value = crate::json::parse(bytes)?;
+        let file: File = serde_json::from_value(value).map_err(TrustFileError::Shape)?;
         let mut list = Self::new();
         for issuer in file.issuers {
             list.add(issuer);
@@ -81,5 +120,25 @@ mod tests {
         assert!(list.find("did:web:other.example").is_none());
         assert!(TrustList::from_json(br#"{"issuers": [{"name": "no id"}]}"#).is_err());
         assert!(TrustList::from_json(br#"["did:web:acme.example"]"#).is_err());
+    }
+
+    #[test]
+    fn trust_arguments_are_ids_or_files() {
+        for id in [
+            "did:web:acme.example",
+            "https://acme.example/issuer",
+            "HTTPS://acme.example/issuer",
+            "Http://acme.example",
+        ] {
+            assert_eq!(TrustArg::parse(id), TrustArg::Issuer(id));
+        }
+        for file in [
+            "trust.json",
+            "./https/trust.json",
+            "/etc/hallmark/trust.json",
+            "DID:web:x",
+        ] {
+            assert_eq!(TrustArg::parse(file), TrustArg::File(file));
+        }
     }
 }

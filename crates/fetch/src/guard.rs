@@ -15,6 +15,73 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use reqwest::Url;
 
+/// Why the guard refuses a URL or an address. The words never name the address a host
+/// resolved to nor the range it is in ([`Refusal::NotPublic`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// Not `https` (nor `http` to an allowed insecure host).
+    #[error("only https is fetched, not {scheme}")]
+    Scheme {
+        /// The URL's scheme.
+        scheme: String,
+    },
+    /// `https://a.example@10.0.0.1/` hides the real host from a reader.
+    #[error("a URL with user info is not fetched")]
+    UserInfo,
+    /// No host to connect to.
+    #[error("the URL has no host")]
+    NoHost,
+    /// Not an absolute URL.
+    #[error("not an absolute http(s) URL: {0}")]
+    NotAUrl(url::ParseError),
+    /// An internal or special-purpose address, however the host was spelled or resolved.
+    #[error("{host} is not a public address")]
+    NotPublic {
+        /// The host as the URL names it.
+        host: String,
+    },
+    /// A host allowed on internal addresses, on another port than the one allowed.
+    #[error("{host}:{port} is not an allowed host and port")]
+    PortNotAllowed {
+        /// The host.
+        host: String,
+        /// The port asked for.
+        port: u16,
+    },
+    /// An allowed insecure host whose URL cannot be turned into `http`.
+    #[error("cannot fetch it over http")]
+    NoPlainHttp,
+    /// The client did not report the address it connected to.
+    #[error("the address connected to is not known")]
+    UnknownPeer,
+}
+
+/// An allow-list entry (`--insecure-host`, `--private-host`) that is not `host[:port]`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{entry:?} is not HOST:PORT ({why})")]
+pub struct NotHostPort {
+    /// The entry as given.
+    pub entry: String,
+    /// What is wrong with it.
+    pub why: HostPortProblem,
+}
+
+/// What is wrong with an allow-list entry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HostPortProblem {
+    /// It does not parse as a URL's authority.
+    #[error("{0}")]
+    Unparsable(url::ParseError),
+    /// It has a path, query, fragment or user info.
+    #[error("only a host and a port")]
+    NotOnlyHostPort,
+    /// It names no host.
+    #[error("no host")]
+    NoHost,
+}
+
 /// A URL's host after the WHATWG parser's normalisation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Host {
@@ -50,18 +117,22 @@ impl Authority {
     }
 
     /// An allow-list entry, `host[:port]`; without a port, 443 (the URLs fetched are https).
-    fn parse(entry: &str) -> Result<Self, String> {
-        let bad = |why: &str| format!("{entry:?} is not HOST:PORT ({why})");
-        let url = Url::parse(&format!("https://{entry}/")).map_err(|e| bad(&e.to_string()))?;
+    fn parse(entry: &str) -> Result<Self, NotHostPort> {
+        let bad = |why| NotHostPort {
+            entry: entry.to_owned(),
+            why,
+        };
+        let url = Url::parse(&format!("https://{entry}/"))
+            .map_err(|e| bad(HostPortProblem::Unparsable(e)))?;
         if url.path() != "/"
             || url.query().is_some()
             || url.fragment().is_some()
             || !url.username().is_empty()
             || url.password().is_some()
         {
-            return Err(bad("only a host and a port"));
+            return Err(bad(HostPortProblem::NotOnlyHostPort));
         }
-        Self::of(&url).ok_or_else(|| bad("no host"))
+        Self::of(&url).ok_or_else(|| bad(HostPortProblem::NoHost))
     }
 }
 
@@ -105,7 +176,7 @@ impl Guard {
     ///
     /// # Errors
     /// The first entry that is not `host[:port]`.
-    pub fn try_new(insecure: &[String], private: &[String]) -> Result<Self, String> {
+    pub fn try_new(insecure: &[String], private: &[String]) -> Result<Self, NotHostPort> {
         let parse = |entries: &[String]| {
             entries
                 .iter()
@@ -127,21 +198,23 @@ impl Guard {
     ///
     /// # Errors
     /// The reason it is refused.
-    pub fn check(&self, url: &Url) -> Result<(), String> {
+    pub fn check(&self, url: &Url) -> Result<(), Refusal> {
         let scheme = url.scheme();
+        let wrong_scheme = || Refusal::Scheme {
+            scheme: scheme.to_owned(),
+        };
         if scheme != "https" && scheme != "http" {
-            return Err(format!("only https is fetched, not {scheme}"));
+            return Err(wrong_scheme());
         }
-        // `https://a.example@10.0.0.1/` hides the real host from a reader.
         if !url.username().is_empty() || url.password().is_some() {
-            return Err("a URL with user info is not fetched".into());
+            return Err(Refusal::UserInfo);
         }
-        let authority = Authority::of(url).ok_or_else(|| "the URL has no host".to_owned())?;
+        let authority = Authority::of(url).ok_or(Refusal::NoHost)?;
         if self.insecure.contains(&authority) {
             return Ok(());
         }
         if scheme != "https" {
-            return Err(format!("only https is fetched, not {scheme}"));
+            return Err(wrong_scheme());
         }
         if self.private.contains(&authority) {
             return Ok(());
@@ -159,10 +232,10 @@ impl Guard {
                 // A name allowed on internal addresses on one port is allowed on no other:
                 // its resolver lets internal addresses through, so the port is checked here.
                 if self.names(name) {
-                    return Err(format!(
-                        "{name}:{} is not an allowed host and port",
-                        authority.port
-                    ));
+                    return Err(Refusal::PortNotAllowed {
+                        host: name.clone(),
+                        port: authority.port,
+                    });
                 }
                 Ok(())
             }
@@ -181,7 +254,7 @@ impl Guard {
     ///
     /// # Errors
     /// The reason it is refused.
-    pub fn check_url(&self, url: &str) -> Result<(), String> {
+    pub fn check_url(&self, url: &str) -> Result<(), Refusal> {
         self.check(&parse(url)?)
     }
 
@@ -190,16 +263,16 @@ impl Guard {
     ///
     /// # Errors
     /// As [`Guard::check_url`].
-    pub fn rewrite(&self, url: &str) -> Result<Url, String> {
+    pub fn rewrite(&self, url: &str) -> Result<Url, Refusal> {
         let mut parsed = parse(url)?;
         self.check(&parsed)?;
-        let authority = Authority::of(&parsed).ok_or_else(|| "the URL has no host".to_owned())?;
+        let authority = Authority::of(&parsed).ok_or(Refusal::NoHost)?;
         if parsed.scheme() == "https" && self.insecure.contains(&authority) {
             // The port checked is the port connected to: `https://h/` is `http://h:443/`.
             parsed
                 .set_scheme("http")
                 .and_then(|()| parsed.set_port(Some(authority.port)))
-                .map_err(|()| "cannot fetch it over http".to_owned())?;
+                .map_err(|()| Refusal::NoPlainHttp)?;
         }
         Ok(parsed)
     }
@@ -209,7 +282,7 @@ impl Guard {
     ///
     /// # Errors
     /// The reason it is refused.
-    pub fn check_resolved(&self, host: &str, ip: IpAddr) -> Result<(), String> {
+    pub fn check_resolved(&self, host: &str, ip: IpAddr) -> Result<(), Refusal> {
         match special_purpose(ip) {
             Some(_) if !self.names(host) => Err(not_public(host)),
             _ => Ok(()),
@@ -221,7 +294,7 @@ impl Guard {
     ///
     /// # Errors
     /// The reason it is refused.
-    pub fn check_connected(&self, url: &Url, addr: SocketAddr) -> Result<(), String> {
+    pub fn check_connected(&self, url: &Url, addr: SocketAddr) -> Result<(), Refusal> {
         let ip = canonical(addr.ip());
         if special_purpose(ip).is_none() {
             return Ok(());
@@ -236,12 +309,14 @@ impl Guard {
 /// The one refusal of an internal address: `{host} is not a public address`, the host as the
 /// URL names it. The same words whatever the host resolved to and whether anything listens
 /// there (nothing was connected to).
-pub(crate) fn not_public(host: &str) -> String {
-    format!("{host} is not a public address")
+pub(crate) fn not_public(host: &str) -> Refusal {
+    Refusal::NotPublic {
+        host: host.to_owned(),
+    }
 }
 
-fn parse(url: &str) -> Result<Url, String> {
-    Url::parse(url).map_err(|e| format!("not an absolute http(s) URL: {e}"))
+fn parse(url: &str) -> Result<Url, Refusal> {
+    Url::parse(url).map_err(Refusal::NotAUrl)
 }
 
 /// An IPv4-mapped IPv6 address as the IPv4 address it is.
@@ -582,9 +657,9 @@ mod tests {
         }
         // Named as the parser reads it, without the range.
         let e = g.check_url("https://0x7f.1/x").unwrap_err();
-        assert_eq!(e, "127.0.0.1 is not a public address");
+        assert_eq!(e.to_string(), "127.0.0.1 is not a public address");
         let e = g.check_url("https://[::ffff:10.0.0.1]:8443/x").unwrap_err();
-        assert_eq!(e, "[::ffff:a00:1] is not a public address");
+        assert_eq!(e.to_string(), "[::ffff:a00:1] is not a public address");
     }
 
     #[test]
@@ -630,7 +705,10 @@ mod tests {
             assert!(g.check_url(bad).is_err(), "{bad}");
         }
         let e = g.check_url("https://dev.example:9001/a").unwrap_err();
-        assert!(e.contains("dev.example:9001 is not an allowed"), "{e}");
+        assert!(
+            e.to_string().contains("dev.example:9001 is not an allowed"),
+            "{e}"
+        );
         // Names allowed on some port may resolve internally (the port is checked above);
         // other names may not.
         assert!(g
@@ -639,7 +717,7 @@ mod tests {
         let e = g
             .check_resolved("evil.example", "::ffff:127.0.0.1".parse().unwrap())
             .unwrap_err();
-        assert_eq!(e, "evil.example is not a public address");
+        assert_eq!(e.to_string(), "evil.example is not a public address");
         // The address connected to.
         let at = |u: &str| Url::parse(u).unwrap();
         let addr = |a: &str| a.parse::<SocketAddr>().unwrap();

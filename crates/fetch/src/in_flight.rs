@@ -35,14 +35,13 @@ struct Inner {
 impl InFlight {
     /// A budget of `capacity` bytes (at most [`Semaphore::MAX_PERMITS`]; more is that).
     ///
-    /// # Errors
-    /// A `capacity` of 0, which would let no body be read.
-    pub fn new(capacity: usize) -> Result<Self, String> {
+    /// `None` for a `capacity` of 0, which would let no body be read.
+    pub fn new(capacity: usize) -> Option<Self> {
         if capacity == 0 {
-            return Err("the in-flight byte budget must be at least 1 byte".into());
+            return None;
         }
         let capacity = capacity.min(Semaphore::MAX_PERMITS);
-        Ok(Self {
+        Some(Self {
             inner: Arc::new(Inner {
                 permits: Arc::new(Semaphore::new(capacity)),
                 capacity,
@@ -145,7 +144,7 @@ mod tests {
 
     #[tokio::test]
     async fn shares_are_bounded_and_given_back() {
-        assert!(InFlight::new(0).is_err());
+        assert!(InFlight::new(0).is_none());
         let budget = InFlight::new(100).unwrap();
         let soon = || Instant::now() + Duration::from_secs(5);
         let mut a = budget.share();

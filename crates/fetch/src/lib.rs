@@ -40,7 +40,7 @@ use hallmark_core::verify::{ResolveError, Resources, Verifier};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use serde_json::Value;
 
-pub use guard::{is_internal, special_purpose, Guard};
+pub use guard::{is_internal, special_purpose, Guard, HostPortProblem, NotHostPort, Refusal};
 pub use in_flight::InFlight;
 
 /// Why a fetch failed.
@@ -53,7 +53,7 @@ pub enum FetchError {
         /// The URL.
         url: String,
         /// Why.
-        reason: String,
+        reason: Refusal,
     },
     /// Fetching is off (`--offline`) and no local copy was given.
     #[error("{url} was not fetched (offline); supply it with --resolve {url}=FILE")]
@@ -107,8 +107,20 @@ pub enum FetchError {
     #[error("invalid fetch policy: {reason}")]
     Policy {
         /// Why.
-        reason: String,
+        reason: PolicyError,
     },
+}
+
+/// Why a [`FetchPolicy`] cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// An allowed host that is not `host[:port]`.
+    #[error(transparent)]
+    Host(#[from] NotHostPort),
+    /// [`FetchPolicy::in_flight_bytes`] of 0, which would let no body be read.
+    #[error("the in-flight byte budget must be at least 1 byte")]
+    NoInFlightBytes,
 }
 
 /// What the fetcher may do.
@@ -210,9 +222,10 @@ impl Fetcher {
         // One process-wide rustls provider; installing twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let guard = Guard::try_new(&policy.insecure_hosts, &policy.private_hosts)
-            .map_err(|reason| FetchError::Policy { reason })?;
-        let in_flight = InFlight::new(policy.in_flight_bytes)
-            .map_err(|reason| FetchError::Policy { reason })?;
+            .map_err(|e| FetchError::Policy { reason: e.into() })?;
+        let in_flight = InFlight::new(policy.in_flight_bytes).ok_or(FetchError::Policy {
+            reason: PolicyError::NoInFlightBytes,
+        })?;
         let redirect_guard = guard.clone();
         let mut roots = Vec::new();
         for pem in &policy.extra_roots_pem {
@@ -241,7 +254,7 @@ impl Fetcher {
                 }
                 match redirect_guard.check(attempt.url()) {
                     Ok(()) => attempt.follow(),
-                    Err(reason) => attempt.error(Refusal(reason)),
+                    Err(reason) => attempt.error(reason),
                 }
             }))
             .build()
@@ -366,7 +379,7 @@ impl Fetcher {
         // Defence in depth: the address connected to, whatever led there.
         match response.remote_addr() {
             Some(addr) => self.guard.check_connected(response.url(), addr),
-            None => Err("the address connected to is not known".to_owned()),
+            None => Err(Refusal::UnknownPeer),
         }
         .map_err(refused)?;
         let status = response.status();
@@ -555,21 +568,10 @@ impl std::fmt::Display for Unresolved {
 
 impl std::error::Error for Unresolved {}
 
-/// Why the guard refused a request, as an error the HTTP client carries back.
-#[derive(Debug)]
-struct Refusal(String);
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Refusal {}
-
-/// The guard's refusal somewhere in an error's chain of sources.
-fn refusal_in(e: &(dyn std::error::Error + 'static)) -> Option<String> {
-    find::<Refusal>(e).map(|r| r.0.clone())
+/// The guard's refusal somewhere in an error's chain of sources (the resolver and the
+/// redirect policy hand it to the HTTP client, which carries it back).
+fn refusal_in(e: &(dyn std::error::Error + 'static)) -> Option<Refusal> {
+    find::<Refusal>(e).cloned()
 }
 
 /// Resolves host names, refusing any whose addresses include an internal one.
@@ -598,7 +600,7 @@ impl Resolve for GuardedResolver {
                 return Err(Unresolved.into());
             }
             for addr in &addrs {
-                guard.check_resolved(&host, addr.ip()).map_err(Refusal)?;
+                guard.check_resolved(&host, addr.ip())?;
             }
             let addrs: Addrs = Box::new(addrs.into_iter());
             Ok(addrs)

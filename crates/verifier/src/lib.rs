@@ -34,7 +34,7 @@ use hallmark_core::json::{self, JsonError};
 use hallmark_core::jsonld::WorkBudget;
 use hallmark_core::report::{Check, CheckId, Outcome, Report};
 use hallmark_core::verify::{Resources, Verifier};
-use hallmark_fetch::{FetchPolicy, Fetcher, Fetches};
+use hallmark_fetch::{FetchError, FetchPolicy, Fetcher, Fetches};
 use hallmark_http::{BlockingPool, PoolConfig, PoolError, Problem, ServeConfig, ServeError, Tls};
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
@@ -45,7 +45,7 @@ use tower_governor::key_extractor::KeyExtractor;
 use tower_governor::{GovernorError, GovernorLayer};
 
 pub use config::{ConfigError, VerifierConfig};
-pub use trust::TrustStore;
+pub use trust::{TrustError, TrustStore};
 
 /// The verifier's shared state: a core [`Verifier`] (whose caches hold parsed DID documents
 /// and verified, decoded status lists), the fetcher (with its HTTP cache) and the trust list.
@@ -66,12 +66,33 @@ struct Inner {
     governor: Option<Arc<GovernorConfig<ClientKey, NoOpMiddleware<QuantaInstant>>>>,
 }
 
+/// Why a [`VerifierState`] cannot be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StateError {
+    /// A trust-list file.
+    #[error(transparent)]
+    Trust(#[from] trust::TrustError),
+    /// An extra root certificate file (`ca_certs`) that cannot be read.
+    #[error("{}: {source}", path.display())]
+    CaCert {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The fetch policy or the HTTP client.
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+}
+
 impl VerifierState {
     /// Builds the state from the configuration.
     ///
     /// # Errors
-    /// A trust file that cannot be read, or an HTTP client that cannot be built.
-    pub fn new(config: VerifierConfig) -> Result<Self, String> {
+    /// [`StateError`]: a trust file or an extra root certificate that cannot be read, or an
+    /// HTTP client that cannot be built.
+    pub fn new(config: VerifierConfig) -> Result<Self, StateError> {
         let trust = TrustStore::new(config.trust_files.clone(), config.trust.clone())?;
         let policy = FetchPolicy {
             timeout: config.fetch_timeout,
@@ -83,11 +104,16 @@ impl VerifierState {
             extra_roots_pem: config
                 .ca_certs
                 .iter()
-                .map(|p| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display())))
+                .map(|p| {
+                    std::fs::read(p).map_err(|source| StateError::CaCert {
+                        path: p.clone(),
+                        source,
+                    })
+                })
                 .collect::<Result<_, _>>()?,
             ..FetchPolicy::default()
         };
-        let fetcher = Fetcher::new(policy).map_err(|e| e.to_string())?;
+        let fetcher = Fetcher::new(policy)?;
         let skew =
             time::Duration::try_from(config.clock_skew).unwrap_or(time::Duration::minutes(5));
         // The caches are this instance's, bounded by the configured bytes.

@@ -6,7 +6,29 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use hallmark_core::trust::{TrustList, TrustedIssuer};
+use hallmark_core::trust::{TrustFileError, TrustList, TrustedIssuer};
+
+/// A trust-list file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrustError {
+    /// It cannot be read.
+    #[error("{}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// It is not a trust list.
+    #[error("{}: {source}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: TrustFileError,
+    },
+}
 
 /// Trusted issuers from inline ids and reloadable files.
 #[derive(Debug)]
@@ -28,7 +50,7 @@ impl TrustStore {
     ///
     /// # Errors
     /// A file that cannot be read or parsed at start.
-    pub fn new(files: Vec<PathBuf>, inline: Vec<String>) -> Result<Self, String> {
+    pub fn new(files: Vec<PathBuf>, inline: Vec<String>) -> Result<Self, TrustError> {
         let (list, mtimes) = load(&files, &inline)?;
         Ok(Self {
             files,
@@ -84,7 +106,7 @@ impl TrustStore {
     }
 }
 
-type LoadResult = Result<(Option<Arc<TrustList>>, Vec<Option<SystemTime>>), String>;
+type LoadResult = Result<(Option<Arc<TrustList>>, Vec<Option<SystemTime>>), TrustError>;
 
 fn load(files: &[PathBuf], inline: &[String]) -> LoadResult {
     if files.is_empty() && inline.is_empty() {
@@ -99,10 +121,15 @@ fn load(files: &[PathBuf], inline: &[String]) -> LoadResult {
     }
     let mut mtimes = Vec::new();
     for file in files {
-        let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let bytes = std::fs::read(file).map_err(|source| TrustError::Read {
+            path: file.clone(),
+            source,
+        })?;
         mtimes.push(std::fs::metadata(file).and_then(|m| m.modified()).ok());
-        let parsed =
-            TrustList::from_json(&bytes).map_err(|e| format!("{}: {e}", file.display()))?;
+        let parsed = TrustList::from_json(&bytes).map_err(|source| TrustError::Parse {
+            path: file.clone(),
+            source,
+        })?;
         for issuer in parsed.issuers() {
             list.add(issuer.clone());
         }

@@ -55,6 +55,8 @@ pub fn human(input: &str, report: &Report) -> String {
             Outcome::Unknown => "??  ",
             Outcome::Warning => "warn",
             Outcome::Skipped => "skip",
+            // An outcome newer than this front end reads as undecided.
+            _ => "??  ",
         };
         let code = check.code.map(|c| format!("{c}: ")).unwrap_or_default();
         let _ = writeln!(

@@ -58,6 +58,7 @@ impl fmt::Display for CheckId {
 /// What a check concluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Outcome {
     /// Checked and fine.
     Passed,

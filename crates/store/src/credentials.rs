@@ -44,6 +44,7 @@ pub struct CredentialRow {
 /// Where a credential's status stands (its validity window aside).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum CredentialState {
     /// Neither revoked nor suspended.
     Active,

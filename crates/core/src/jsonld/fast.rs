@@ -926,6 +926,21 @@ impl Emitter {
                 if v.is_null() {
                     continue;
                 }
+                // A node reference (a string, or an object with only `@id`) in a graph
+                // container: JSON-LD 1.1 wraps it in a graph object where it is free-floating
+                // (jsonld.js in safe mode refuses it as data loss), while oxjsonld keeps the
+                // reference itself as the value. The reference processor decides (found by
+                // the jsonld_fast fuzz target).
+                let reference = match v {
+                    Value::String(_) => true,
+                    Value::Object(m) => m.keys().all(|k| {
+                        expand_iri(active, k, true, false).is_some_and(|e| e.as_ref() == "@id")
+                    }),
+                    _ => false,
+                };
+                if reference {
+                    return None;
+                }
                 let name = self.fresh();
                 self.quads.push(Quad::new(
                     subject.clone(),

@@ -27,6 +27,7 @@
 
 pub mod badge;
 pub mod cache;
+pub mod clock;
 pub mod credential;
 pub mod datetime;
 pub mod did;

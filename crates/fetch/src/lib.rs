@@ -35,6 +35,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hallmark_core::cache::{BoundedCache, Budget, Standing, Usage};
+use hallmark_core::clock::Clock;
 use hallmark_core::report::Report;
 use hallmark_core::verify::{ResolveError, Resources, Verifier};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
@@ -160,6 +161,9 @@ pub struct FetchPolicy {
     /// until its timeout, then fails as [`FetchError::Busy`]; a body larger than the whole
     /// budget is [`FetchError::TooLarge`]. See [`InFlight`].
     pub in_flight_bytes: usize,
+    /// The clock cached responses expire by ([`hallmark_core::clock`]): the system's, or a
+    /// test's that moves without sleeping.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Default for FetchPolicy {
@@ -177,6 +181,7 @@ impl Default for FetchPolicy {
             static_hosts: HashMap::new(),
             max_fetches: 32,
             in_flight_bytes: DEFAULT_IN_FLIGHT_BYTES,
+            clock: hallmark_core::clock::system(),
         }
     }
 }
@@ -307,7 +312,7 @@ impl Fetcher {
     /// A fresh cached response; a stale one is dropped.
     fn fresh(&self, url: &str) -> Option<Arc<[u8]>> {
         let hit = self.cache.get(url)?;
-        if hit.expires > Instant::now() {
+        if hit.expires > self.policy.clock.now() {
             Some(hit.bytes)
         } else {
             self.cache.remove(url);
@@ -442,7 +447,7 @@ impl Fetcher {
                 url.to_owned(),
                 Cached {
                     bytes: bytes.clone(),
-                    expires: Instant::now() + age,
+                    expires: self.policy.clock.now() + age,
                 },
                 Standing::Untrusted,
             );

@@ -265,16 +265,20 @@ async fn cache_honours_cache_control_ttl_and_the_configured_bound() {
             _ => assert!(!cached && hits(&counter, path) == 2, "{path}"),
         }
     }
-    // The configured maximum age bounds even a long max-age.
+    // The configured maximum age bounds even a long max-age (by the fetcher's clock: the
+    // test moves it instead of sleeping).
+    let clock = hallmark_core::clock::ManualClock::new();
     let short = FetchPolicy {
-        max_age: Duration::from_millis(200),
+        max_age: Duration::from_secs(200),
+        clock: Arc::new(clock.clone()),
         ..local_policy(port)
     };
     let fetcher = Fetcher::new(short).unwrap();
     let url = format!("{base}/max-age");
     let first = fetcher.get(&url).await.unwrap();
+    clock.advance(Duration::from_secs(199));
     assert!(Arc::ptr_eq(&first, &fetcher.get(&url).await.unwrap()));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    clock.advance(Duration::from_secs(1));
     let later = fetcher.get(&url).await.unwrap();
     assert!(!Arc::ptr_eq(&first, &later));
 }

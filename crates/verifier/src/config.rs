@@ -2,7 +2,10 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
+
+use hallmark_core::clock::Clock;
 
 use hallmark_core::status::MIN_ENTRIES;
 use hallmark_core::verify::CacheLimits;
@@ -116,6 +119,9 @@ pub struct VerifierConfig {
     pub verify_workers: usize,
     /// The work one request's verification may take (default 5 s); then 503.
     pub verify_timeout: Duration,
+    /// The clock the fetch cache and the trust list's reload interval go by: the system's;
+    /// a test's [`hallmark_core::clock::ManualClock`] moves without sleeping.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Default for VerifierConfig {
@@ -266,6 +272,7 @@ impl VerifierConfig {
             idle_timeout: idle_timeout_seconds.map_or(server.idle_timeout, Duration::from_secs),
             verify_workers: verify_workers.unwrap_or(pool.workers),
             verify_timeout: verify_timeout_ms.map_or(pool.deadline, Duration::from_millis),
+            clock: hallmark_core::clock::system(),
             tls,
             signature_cache: file.signature_cache.unwrap_or(true),
             listen,

@@ -93,12 +93,17 @@ impl VerifierState {
     /// [`StateError`]: a trust file or an extra root certificate that cannot be read, or an
     /// HTTP client that cannot be built.
     pub fn new(config: VerifierConfig) -> Result<Self, StateError> {
-        let trust = TrustStore::new(config.trust_files.clone(), config.trust.clone())?;
+        let trust = TrustStore::new(
+            config.trust_files.clone(),
+            config.trust.clone(),
+            Arc::clone(&config.clock),
+        )?;
         let policy = FetchPolicy {
             timeout: config.fetch_timeout,
             max_age: config.cache_max_age,
             cache_bytes: config.response_cache_bytes,
             in_flight_bytes: config.fetch_in_flight_bytes,
+            clock: Arc::clone(&config.clock),
             insecure_hosts: config.insecure_hosts.clone(),
             private_hosts: config.private_hosts.clone(),
             extra_roots_pem: config

@@ -1,10 +1,12 @@
-//! The trust list, reloaded from its files when they change (checked at most once a second),
-//! so an operator edits it without a restart. A file that fails to parse keeps the previous
-//! list and is logged.
+//! The trust list, reloaded from its files when they change (their modification time or
+//! length; checked at most once a second by the verifier's clock), so an operator edits it
+//! without a restart. A file that fails to parse keeps the previous list and is logged.
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime};
+
+use hallmark_core::clock::Clock;
 
 use hallmark_core::trust::{TrustFileError, TrustList, TrustedIssuer};
 
@@ -36,12 +38,22 @@ pub struct TrustStore {
     files: Vec<PathBuf>,
     inline: Vec<String>,
     loaded: RwLock<Loaded>,
+    clock: Arc<dyn Clock>,
+}
+
+/// What says a file changed: its modification time and length (an edit within the file
+/// system's timestamp granularity still changes the length, as a rewrite usually does).
+type Stamp = Option<(SystemTime, u64)>;
+
+fn stamp(file: &PathBuf) -> Stamp {
+    let meta = std::fs::metadata(file).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
 }
 
 #[derive(Debug)]
 struct Loaded {
     list: Option<Arc<TrustList>>,
-    mtimes: Vec<Option<SystemTime>>,
+    mtimes: Vec<Stamp>,
     checked: Instant,
 }
 
@@ -50,7 +62,11 @@ impl TrustStore {
     ///
     /// # Errors
     /// A file that cannot be read or parsed at start.
-    pub fn new(files: Vec<PathBuf>, inline: Vec<String>) -> Result<Self, TrustError> {
+    pub fn new(
+        files: Vec<PathBuf>,
+        inline: Vec<String>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, TrustError> {
         let (list, mtimes) = load(&files, &inline)?;
         Ok(Self {
             files,
@@ -58,8 +74,9 @@ impl TrustStore {
             loaded: RwLock::new(Loaded {
                 list,
                 mtimes,
-                checked: Instant::now(),
+                checked: clock.now(),
             }),
+            clock,
         })
     }
 
@@ -68,7 +85,7 @@ impl TrustStore {
         let stale = self
             .loaded
             .read()
-            .map(|l| l.checked.elapsed() > Duration::from_secs(1))
+            .map(|l| self.clock.now().duration_since(l.checked) >= Duration::from_secs(1))
             .unwrap_or(false);
         if stale && !self.files.is_empty() {
             self.refresh();
@@ -77,15 +94,11 @@ impl TrustStore {
     }
 
     fn refresh(&self) {
-        let mtimes: Vec<Option<SystemTime>> = self
-            .files
-            .iter()
-            .map(|f| std::fs::metadata(f).and_then(|m| m.modified()).ok())
-            .collect();
+        let mtimes: Vec<Stamp> = self.files.iter().map(stamp).collect();
         let Ok(mut loaded) = self.loaded.write() else {
             return;
         };
-        loaded.checked = Instant::now();
+        loaded.checked = self.clock.now();
         if mtimes == loaded.mtimes {
             return;
         }
@@ -106,7 +119,7 @@ impl TrustStore {
     }
 }
 
-type LoadResult = Result<(Option<Arc<TrustList>>, Vec<Option<SystemTime>>), TrustError>;
+type LoadResult = Result<(Option<Arc<TrustList>>, Vec<Stamp>), TrustError>;
 
 fn load(files: &[PathBuf], inline: &[String]) -> LoadResult {
     if files.is_empty() && inline.is_empty() {
@@ -125,7 +138,7 @@ fn load(files: &[PathBuf], inline: &[String]) -> LoadResult {
             path: file.clone(),
             source,
         })?;
-        mtimes.push(std::fs::metadata(file).and_then(|m| m.modified()).ok());
+        mtimes.push(stamp(file));
         let parsed = TrustList::from_json(&bytes).map_err(|source| TrustError::Parse {
             path: file.clone(),
             source,

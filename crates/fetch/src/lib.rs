@@ -34,6 +34,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt;
 use hallmark_core::cache::{BoundedCache, Budget, Standing, Usage};
 use hallmark_core::clock::Clock;
 use hallmark_core::report::Report;
@@ -705,6 +706,10 @@ impl Resources for Snapshot {
 /// theirs.
 const MAX_ROUNDS: usize = 4;
 
+/// Fetches one verification runs at once: the documents a pass names (a DID document and a
+/// status list, a presentation's issuers) are fetched together, a few at a time.
+const CONCURRENT_FETCHES: usize = 8;
+
 /// Verifies a parsed credential, fetching what the pipeline needs with `fetcher`.
 pub async fn verify(verifier: &Verifier, credential: &Value, fetcher: &Fetcher) -> Report {
     // One work budget for every pass: a pass that ran out does not start afresh.
@@ -779,8 +784,10 @@ where
         if new.is_empty() {
             break;
         }
-        for url in new {
-            // Local copies cost no request. The count is taken before the fetch is awaited.
+        // Every URL a pass named is fetched at once (at most CONCURRENT_FETCHES at a time),
+        // not one after another. Local copies cost no request; each fetch is counted before
+        // it starts, so the bound holds however the fetches interleave.
+        let gets = new.into_iter().map(|url| {
             let local = fetcher.local.contains_key(&url);
             let allowed = {
                 let mut inner = fetches.lock();
@@ -788,14 +795,20 @@ where
                 inner.made += usize::from(allowed && !local);
                 allowed
             };
-            let fetched = if allowed {
-                fetcher.get(&url).await
-            } else {
-                Err(FetchError::TooManyFetches {
-                    url: url.clone(),
-                    max,
-                })
-            };
+            async move {
+                let fetched = if allowed {
+                    fetcher.get(&url).await
+                } else {
+                    Err(FetchError::TooManyFetches {
+                        url: url.clone(),
+                        max,
+                    })
+                };
+                (url, fetched)
+            }
+        });
+        let mut done = futures_util::stream::iter(gets).buffer_unordered(CONCURRENT_FETCHES);
+        while let Some((url, fetched)) = done.next().await {
             fetches.lock().found.insert(url, fetched);
         }
         (result, snapshot) = pass(snapshot).await?;

@@ -594,3 +594,50 @@ async fn a_dropped_fetch_gives_its_bytes_back() {
         assert_eq!(budget.held(), 0, "{path}");
     }
 }
+
+/// The documents one pass of the pipeline names are fetched at once: a server that answers
+/// only when both requests have arrived answers both (fetched one after the other, the first
+/// would wait out the timeout, and both would fail).
+#[tokio::test]
+async fn the_documents_a_pass_names_are_fetched_concurrently() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let both = Arc::new(tokio::sync::Barrier::new(2));
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let both = both.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let mut read = 0;
+                while !buf[..read].windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf[read..]).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => read += n,
+                    }
+                }
+                both.wait().await;
+                let _ = socket
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
+                    )
+                    .await;
+            });
+        }
+    });
+    let fetcher = Fetcher::new(FetchPolicy {
+        timeout: Duration::from_secs(20),
+        ..local_policy(port)
+    })
+    .unwrap();
+    let urls = [
+        format!("https://127.0.0.1:{port}/did.json"),
+        format!("https://127.0.0.1:{port}/status/1"),
+    ];
+    let answers = hallmark_fetch::with_fetched(&fetcher, |resources| {
+        urls.iter()
+            .map(|u| resources.fetch(u).map(|b| b.to_vec()).map_err(|e| e.detail))
+            .collect::<Vec<_>>()
+    })
+    .await;
+    assert_eq!(answers, vec![Ok(b"{}".to_vec()), Ok(b"{}".to_vec())]);
+}

@@ -38,6 +38,7 @@ pub mod keys;
 pub mod multibase;
 #[cfg(feature = "ob3-schema")]
 pub mod ob3_schema;
+pub mod plan;
 pub mod proof;
 pub mod report;
 pub mod status;

@@ -657,6 +657,29 @@ impl Fetches {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Fetches together, before the pipeline runs, what the core's plan
+    /// ([`hallmark_core::plan::documents_needed`]) says `document` needs and the fetcher does
+    /// not hold fresh: its keys' documents and status lists, then the lists' keys' documents,
+    /// round by round until the plan names nothing new. The pipeline then usually runs once;
+    /// anything the plan missed is still fetched between its passes. Draws on the same bound.
+    pub async fn prefetch(&self, fetcher: &Fetcher, document: &Value) {
+        for _ in 0..MAX_ROUNDS {
+            let known = |url: &str| {
+                fetcher
+                    .cached(url)
+                    .or_else(|| self.get(url).and_then(Result::ok))
+            };
+            let new: Vec<String> = hallmark_core::plan::documents_needed(document, &known)
+                .into_iter()
+                .filter(|url| fetcher.cached(url).is_none() && self.get(url).is_none())
+                .collect();
+            if new.is_empty() {
+                return;
+            }
+            fetch_all(fetcher, self, new).await;
+        }
+    }
+
     fn get(&self, url: &str) -> Option<Result<Arc<[u8]>, FetchError>> {
         self.lock().found.get(url).cloned()
     }
@@ -714,10 +737,16 @@ const CONCURRENT_FETCHES: usize = 8;
 pub async fn verify(verifier: &Verifier, credential: &Value, fetcher: &Fetcher) -> Report {
     // One work budget for every pass: a pass that ran out does not start afresh.
     let budget = verifier.new_work_budget();
-    with_fetched(fetcher, |resources| {
-        verifier.verify_value_within(credential, resources, &budget)
-    })
-    .await
+    let fetches = Fetches::new();
+    fetches.prefetch(fetcher, credential).await;
+    let pass = |snapshot: Snapshot| {
+        let result = verifier.verify_value_within(credential, &snapshot, &budget);
+        std::future::ready(Ok::<_, std::convert::Infallible>((result, snapshot)))
+    };
+    match with_fetched_in(fetcher, &fetches, pass).await {
+        Ok(report) => report,
+        Err(never) => match never {},
+    }
 }
 
 /// Runs `work` (which does no I/O) with what it asks `fetcher` for: runs it, fetches the
@@ -771,7 +800,6 @@ where
         missing: Mutex::new(Vec::new()),
     };
     let (mut result, mut snapshot) = pass(snapshot).await?;
-    let max = fetcher.policy.max_fetches;
     for _ in 0..MAX_ROUNDS {
         let missing: Vec<String> =
             std::mem::take(&mut *snapshot.missing.lock().unwrap_or_else(|p| p.into_inner()));
@@ -784,36 +812,41 @@ where
         if new.is_empty() {
             break;
         }
-        // Every URL a pass named is fetched at once (at most CONCURRENT_FETCHES at a time),
-        // not one after another. Local copies cost no request; each fetch is counted before
-        // it starts, so the bound holds however the fetches interleave.
-        let gets = new.into_iter().map(|url| {
-            let local = fetcher.local.contains_key(&url);
-            let allowed = {
-                let mut inner = fetches.lock();
-                let allowed = local || inner.made < max;
-                inner.made += usize::from(allowed && !local);
-                allowed
-            };
-            async move {
-                let fetched = if allowed {
-                    fetcher.get(&url).await
-                } else {
-                    Err(FetchError::TooManyFetches {
-                        url: url.clone(),
-                        max,
-                    })
-                };
-                (url, fetched)
-            }
-        });
-        let mut done = futures_util::stream::iter(gets).buffer_unordered(CONCURRENT_FETCHES);
-        while let Some((url, fetched)) = done.next().await {
-            fetches.lock().found.insert(url, fetched);
-        }
+        fetch_all(fetcher, fetches, new).await;
         (result, snapshot) = pass(snapshot).await?;
     }
     Ok(result)
+}
+
+/// Fetches `urls` into `fetches` at once (at most [`CONCURRENT_FETCHES`] at a time), not one
+/// after another. Local copies cost no request; each fetch is counted before it starts, so
+/// the bound ([`FetchPolicy::max_fetches`]) holds however the fetches interleave.
+async fn fetch_all(fetcher: &Fetcher, fetches: &Fetches, urls: Vec<String>) {
+    let max = fetcher.policy.max_fetches;
+    let gets = urls.into_iter().map(|url| {
+        let local = fetcher.local.contains_key(&url);
+        let allowed = {
+            let mut inner = fetches.lock();
+            let allowed = local || inner.made < max;
+            inner.made += usize::from(allowed && !local);
+            allowed
+        };
+        async move {
+            let fetched = if allowed {
+                fetcher.get(&url).await
+            } else {
+                Err(FetchError::TooManyFetches {
+                    url: url.clone(),
+                    max,
+                })
+            };
+            (url, fetched)
+        }
+    });
+    let mut done = futures_util::stream::iter(gets).buffer_unordered(CONCURRENT_FETCHES);
+    while let Some((url, fetched)) = done.next().await {
+        fetches.lock().found.insert(url, fetched);
+    }
 }
 
 /// Fetches one URL as bytes for the CLI's `verify https://…` inputs.

@@ -228,3 +228,46 @@ async fn attacker_lists_stay_within_the_cache_bounds_and_do_not_evict_a_trusted_
     assert!(report.verified(), "{report:#?}");
     assert_eq!(hits(&counter, "/trusted"), 1);
 }
+
+/// With the core's plan fetched first ([`hallmark_fetch::Fetches::prefetch`]), a credential
+/// and its status list are verified in one pass of the pipeline (without it, two: the first
+/// finds the list missing).
+#[tokio::test]
+async fn the_planned_documents_are_fetched_before_the_one_pass() {
+    let issuer = Signer::new(3);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let url = format!("https://127.0.0.1:{port}/status/1");
+    let counter = serve(
+        listener,
+        HashMap::from([("/status/1".to_owned(), issuer.list(&url, MIN_ENTRIES, 5))]),
+    );
+    let credential = issuer.credential(&url);
+    for (planned, passes_expected) in [(false, 2), (true, 1)] {
+        // Fresh caches each time.
+        let verifier = Verifier::new(datetime::parse("2026-06-01T00:00:00Z").unwrap());
+        let fetcher = Fetcher::new(FetchPolicy {
+            insecure_hosts: vec![format!("127.0.0.1:{port}")],
+            ..FetchPolicy::default()
+        })
+        .unwrap();
+        let fetches = hallmark_fetch::Fetches::new();
+        if planned {
+            fetches.prefetch(&fetcher, &credential).await;
+        }
+        let passes = std::sync::atomic::AtomicUsize::new(0);
+        let budget = verifier.new_work_budget();
+        let report = hallmark_fetch::with_fetched_in(&fetcher, &fetches, |snapshot| {
+            passes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let report = verifier.verify_value_within(&credential, &snapshot, &budget);
+            std::future::ready(Ok::<_, std::convert::Infallible>((report, snapshot)))
+        })
+        .await
+        .unwrap();
+        assert!(report.verified(), "{report:#?}");
+        assert_eq!(outcome(&report, CheckId::Status), Outcome::Passed);
+        assert_eq!(passes.into_inner(), passes_expected, "planned: {planned}");
+        assert_eq!(fetches.made(), 1);
+    }
+    assert_eq!(hits(&counter, "/status/1"), 2);
+}

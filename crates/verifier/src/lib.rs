@@ -524,6 +524,11 @@ async fn check_credential(
     allowance: &Allowance,
 ) -> Result<Report, PoolError> {
     let verifier = state.verifier();
+    // What the core's plan names is fetched together first; the pipeline then runs once.
+    allowance
+        .fetches
+        .prefetch(&state.inner.fetcher, &credential)
+        .await;
     let report = checked(state, allowance, move |resources, budget| {
         verifier.verify_value_within(&credential, resources, budget)
     })

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::auth::Admin;
 use super::{admin_view, json_response, ApiJson};
 use crate::problem::Problem;
-use crate::service::{Issuer, MessageStatus};
+use crate::service::{Issuer, MessageStatus, StatusChangeError};
 
 /// The body of `revoke`.
 #[derive(Deserialize)]
@@ -61,8 +61,7 @@ pub(super) async fn set_message(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NewStatus>,
 ) -> Result<Response, Problem> {
-    let status =
-        MessageStatus::from_json(&body.status).map_err(crate::service::StatusChangeError::from)?;
+    let status = MessageStatus::from_json(&body.status).map_err(StatusChangeError::from)?;
     let row = issuer.set_message_status(&actor, &id, status).await?;
     Ok(json_response(StatusCode::OK, &admin_view(&issuer, &row)))
 }

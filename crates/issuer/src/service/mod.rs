@@ -31,14 +31,17 @@ use crate::config::{Config, ConfigError};
 use crate::keys::{IssuerKeys, KeysError};
 use crate::program::{Program, ProgramError};
 
-pub use approvals::{ApprovalError, Approved, NewApproval, Reference};
+pub use approvals::{ApprovalError, Approved, NewApproval, Reference, MAX_REFERENCES};
 pub use issuance::{IssueError, Issued};
 pub use lists::{ListError, SignError};
 pub use partners::{NewPartner, PartnerError};
 pub use records::{LookupError, PageSize};
 pub use slots::DrawError;
 pub use status::{MessageStatus, StatusChangeError, StatusValueError};
-pub use text::{forbidden_char, ApprovedAtError, PartnerUrl, TextError, UrlError};
+pub use text::{
+    forbidden_char, ApprovedAtError, PartnerUrl, TextError, UrlError, MAX_DESCRIPTION, MAX_NAME,
+    MAX_URL,
+};
 pub use tokens::{create_token, token_hash, AuthError, TokenError};
 pub use vc_api::{IssueOptions, RequestedStatusError, VcIssueError};
 

@@ -7,11 +7,11 @@ use time::{Duration, OffsetDateTime};
 use super::now;
 
 /// The longest name (partner, approver, reference, genre) accepted, in characters.
-pub(crate) const MAX_NAME: usize = 200;
+pub const MAX_NAME: usize = 200;
 /// The longest reference description or revocation reason accepted, in characters.
-pub(crate) const MAX_DESCRIPTION: usize = 2000;
+pub const MAX_DESCRIPTION: usize = 2000;
 /// The longest partner URL accepted, in bytes.
-pub(crate) const MAX_URL: usize = 500;
+pub const MAX_URL: usize = 500;
 /// How far ahead of the issuer's clock an approval may be dated (time zones, clock skew).
 const MAX_APPROVAL_AHEAD: Duration = Duration::days(1);
 /// No approval is dated before this (the program did not exist yet): 2000-01-01T00:00:00Z.

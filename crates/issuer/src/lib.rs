@@ -31,7 +31,9 @@
 //!   with a later issue), calling the same service methods as the JSON endpoints;
 //! - **a new background job** (bulk issuance, renewal, expiry sweeps): a function calling
 //!   [`Issuer`] methods, run by a job runner in the `hallmark` binary (`crates/cli`), never
-//!   from inside a request handler.
+//!   from inside a request handler;
+//! - **a new verification check**: not here, but in the core pipeline
+//!   (`hallmark_core::verify`), which the CLI, the verifier and the browser share.
 //!
 //! ```no_run
 //! # async fn example(config: hallmark_issuer::Config) -> Result<(), Box<dyn std::error::Error>> {

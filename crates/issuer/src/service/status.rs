@@ -245,3 +245,26 @@ fn lookup(e: LookupError, id: &str) -> StatusChangeError {
         _ => StatusChangeError::NoCredential { id: id.to_owned() },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_status_values_are_hex_strings_or_numbers() {
+        assert_eq!(
+            MessageStatus::from_json(&json!("0x2")).unwrap(),
+            MessageStatus(2)
+        );
+        assert_eq!(
+            MessageStatus::from_json(&json!(3)).unwrap(),
+            MessageStatus(3)
+        );
+        for bad in [json!("2"), json!("0xZ"), json!(1.5), json!(null)] {
+            assert_eq!(
+                MessageStatus::from_json(&bad).unwrap_err(),
+                StatusValueError { given: bad.clone() }
+            );
+        }
+    }
+}

@@ -360,3 +360,84 @@ pub(crate) fn approved_at(text: Option<&str>) -> Result<OffsetDateTime, Approved
     }
     Ok(at)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The variant names the failure; the form stored is the WHATWG serialization.
+    #[test]
+    fn partner_urls_are_normalized_or_refused_by_kind() {
+        let url = PartnerUrl::parse("HTTPS://Northwind.Example").unwrap();
+        assert_eq!(url.as_str(), "https://northwind.example/");
+        assert_eq!(
+            PartnerUrl::parse("did:web:northwind.example")
+                .unwrap()
+                .as_str(),
+            "did:web:northwind.example"
+        );
+        let refused = |u: &str| PartnerUrl::parse(u).unwrap_err();
+        assert!(matches!(
+            refused("http:///x.example"),
+            UrlError::NotHostForm { .. }
+        ));
+        assert!(matches!(
+            refused("https:x.example"),
+            UrlError::NotHostForm { .. }
+        ));
+        assert!(matches!(
+            refused("https://x.example\\a"),
+            UrlError::Backslash { .. }
+        ));
+        assert!(matches!(
+            refused("ftp://x.example"),
+            UrlError::Scheme { .. }
+        ));
+        assert!(matches!(
+            refused("https://u:p@x.example"),
+            UrlError::UserInfo { .. }
+        ));
+        assert!(matches!(
+            refused("https://x.example/\u{202E}"),
+            UrlError::Character {
+                character: '\u{202E}',
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn text_errors_carry_the_field_and_the_character() {
+        assert_eq!(
+            check_text("references[1].name", "Micro\u{200B}soft", MAX_NAME, true),
+            Err(TextError::Forbidden {
+                field: "references[1].name".into(),
+                what: "invisible Unicode character",
+                character: '\u{200B}',
+                at: 5,
+            })
+        );
+        assert!(check_text("approver", "Zoë \u{200D}", MAX_NAME, true).is_ok());
+        assert!(matches!(
+            check_text("name", " ", MAX_NAME, true),
+            Err(TextError::Required { .. })
+        ));
+    }
+
+    #[test]
+    fn approval_dates_need_a_time_zone_and_a_plausible_year() {
+        assert!(matches!(
+            approved_at(Some("2026-01-01T09:00:00")),
+            Err(ApprovedAtError::Syntax { why, .. }) if why.starts_with("no time zone")
+        ));
+        assert!(matches!(
+            approved_at(Some("1999-12-31T23:59:59Z")),
+            Err(ApprovedAtError::TooEarly { .. })
+        ));
+        assert!(matches!(
+            approved_at(Some("9999-01-01T00:00:00Z")),
+            Err(ApprovedAtError::Future { .. })
+        ));
+        assert!(approved_at(Some("2026-01-01T10:00:00+01:00")).is_ok());
+    }
+}

@@ -4,6 +4,10 @@
 //! Exit status is a contract: 0 verified (or the command succeeded), 1 not verified, 2 the
 //! command could not run (usage, unreadable input). Human-readable reports go to stderr,
 //! machine output (JSON, signed credentials) to stdout.
+//!
+//! Each command is a module here, and only parses, calls a library crate and renders. A
+//! background job of the issuer (bulk issuance, renewal) is run from here, by a job runner
+//! `hallmark serve` starts, calling the same `hallmark_issuer::Issuer` methods as the API.
 
 #![forbid(unsafe_code)]
 

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use hallmark_core::trust::TrustArg;
-use hallmark_issuer::{AppState, Config, Overrides};
+use hallmark_issuer::{Config, Issuer, Overrides};
 
 use crate::error::CliError;
 
@@ -100,7 +100,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             let addr = demo_address(args.listen.as_deref())?;
             let listener = bind(addr).await?;
             let addr = listener.local_addr().map_err(serve_error)?;
-            hallmark_issuer::demo::prepare(&args.data, addr).map_err(CliError::Serve)?;
+            hallmark_issuer::demo::prepare(&args.data, addr).map_err(serve_error)?;
             let overrides = Overrides {
                 listen: Some(addr.to_string()),
                 ..overrides
@@ -112,7 +112,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             let listener = bind(config.listen).await?;
             let addr = listener.local_addr().map_err(serve_error)?;
             let moved = if demo {
-                hallmark_issuer::demo::follow_listen(&config_path, addr).map_err(CliError::Serve)?
+                hallmark_issuer::demo::follow_listen(&config_path, addr).map_err(serve_error)?
             } else {
                 None
             };
@@ -127,7 +127,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                 None => (config, listener),
             }
         };
-        let state = AppState::open(config).await.map_err(serve_error)?;
+        let state = Issuer::open(config).await.map_err(serve_error)?;
         // A new demo, or one whose first start stopped before it was seeded.
         let first = hallmark_store::PageRequest::first(1);
         if demo
@@ -179,8 +179,9 @@ fn demo_address(listen: Option<&str>) -> Result<std::net::SocketAddr, CliError> 
 }
 
 /// A first partner, approval and badge, and an admin token, for a new demo.
-async fn seed_demo(state: &AppState) -> Result<(), CliError> {
-    let token = hallmark_issuer::create_token(state.store(), "demo-admin")
+async fn seed_demo(state: &Issuer) -> Result<(), CliError> {
+    const ADMIN: &str = "demo-admin";
+    let token = hallmark_issuer::create_token(state.store(), ADMIN)
         .await
         .map_err(serve_error)?;
     let base = state.config().base_url.clone();
@@ -189,7 +190,7 @@ async fn seed_demo(state: &AppState) -> Result<(), CliError> {
          Try:\n  curl -s -H \"Authorization: Bearer $HALLMARK_TOKEN\" {base}/api/v1/credentials\n\
          The README walks through recording an approval, issuing and verifying a badge.\n"
     );
-    let badge = hallmark_issuer::demo::seed(state, &token)
+    let badge = hallmark_issuer::demo::seed(state, ADMIN)
         .await
         .map_err(serve_error)?;
     eprintln!("The demo Gold badge: {badge}\n");

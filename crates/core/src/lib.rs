@@ -5,6 +5,10 @@
 //! It does no I/O: callers bring bytes and already-fetched documents, and get a [`Report`]
 //! back. It builds for `wasm32-unknown-unknown`, so a browser can verify on its own.
 //!
+//! A new verification check goes in the pipeline, [`verify`] (its [`CheckId`] in [`report`]),
+//! so the CLI, both services and the browser report it alike; what it needs fetched it asks of
+//! [`verify::Resources`]. Endpoints, pages, domain rules and jobs live in the services.
+//!
 //! ```
 //! use hallmark_core::{badge, keys::SecretKey, did::Did, proof, verify::{Offline, Verifier}};
 //! use time::macros::datetime;

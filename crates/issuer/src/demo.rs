@@ -1,5 +1,6 @@
 //! `hallmark serve --demo`: a data folder with a demo program, a fresh issuer key, a
-//! configuration and a SQLite database, created when none exists.
+//! configuration and a SQLite database, created when none exists, and seeded through the
+//! service ([`seed`]).
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -9,6 +10,46 @@ use hallmark_core::did::Did;
 use hallmark_core::keys::{KeyFile, SecretKey};
 
 use crate::program::DEMO_PROGRAM;
+use crate::service::{
+    ApprovalError, Issuer, NewApproval, NewPartner, PartnerError, RandomnessError, Reference,
+};
+
+/// Why a demo folder could not be made or updated.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DemoError {
+    /// A file or folder could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file or folder could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// No system randomness for the key.
+    #[error(transparent)]
+    Randomness(#[from] RandomnessError),
+}
+
+/// Why the demo could not be seeded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SeedError {
+    /// The demo partner was refused.
+    #[error("the demo partner: {0}")]
+    Partner(#[from] PartnerError),
+    /// The demo approval was refused, or its badge not issued.
+    #[error("the demo approval: {0}")]
+    Approval(#[from] ApprovalError),
+}
 
 /// The demo's `base_url` for the address it listens on: `http://{listen}`, with loopback in
 /// place of an unspecified address (`0.0.0.0:8080` serves badges named
@@ -31,16 +72,19 @@ pub fn base_url(listen: SocketAddr) -> String {
 /// configuration's path and whether it was created now.
 ///
 /// # Errors
-/// An I/O error naming the file.
-pub fn prepare(dir: &Path, listen: SocketAddr) -> Result<(PathBuf, bool), String> {
+/// [`DemoError`] naming the file that could not be written, or no randomness.
+pub fn prepare(dir: &Path, listen: SocketAddr) -> Result<(PathBuf, bool), DemoError> {
     let config = dir.join("config.toml");
     if config.exists() {
         return Ok((config, false));
     }
-    let err = |path: &Path, e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    let err = |path: &Path, source| DemoError::Write {
+        path: path.to_owned(),
+        source,
+    };
     std::fs::create_dir_all(dir.join("keys")).map_err(|e| err(dir, e))?;
     let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| format!("no system randomness: {e}"))?;
+    getrandom::fill(&mut seed).map_err(RandomnessError)?;
     let key = KeyFile::new(SecretKey::from_seed(&seed));
     seed.fill(0);
     let key_path = dir.join("keys/issuer.json");
@@ -87,10 +131,15 @@ status_ttl_seconds = 60
 /// Badges issued before keep the old address in their ids and status list URLs.
 ///
 /// # Errors
-/// A message naming the file that could not be read or written.
-pub fn follow_listen(config: &Path, now: SocketAddr) -> Result<Option<(String, String)>, String> {
-    let text = std::fs::read_to_string(config)
-        .map_err(|e| format!("cannot read {}: {e}", config.display()))?;
+/// [`DemoError`] naming the file that could not be read or written.
+pub fn follow_listen(
+    config: &Path,
+    now: SocketAddr,
+) -> Result<Option<(String, String)>, DemoError> {
+    let text = std::fs::read_to_string(config).map_err(|source| DemoError::Read {
+        path: config.to_owned(),
+        source,
+    })?;
     let value = |key: &str| {
         let quoted = text.lines().find_map(|line| value_of(line, key))?;
         quoted.strip_prefix('"')?.strip_suffix('"')
@@ -119,7 +168,10 @@ pub fn follow_listen(config: &Path, now: SocketAddr) -> Result<Option<(String, S
     let temporary = config.with_extension("toml.new");
     std::fs::write(&temporary, rewritten)
         .and_then(|()| std::fs::rename(&temporary, config))
-        .map_err(|e| format!("cannot write {}: {e}", config.display()))?;
+        .map_err(|source| DemoError::Write {
+            path: config.to_owned(),
+            source,
+        })?;
     Ok(Some((old.to_owned(), new)))
 }
 
@@ -133,58 +185,57 @@ fn value_of<'a>(line: &'a str, key: &str) -> Option<&'a str> {
     )
 }
 
-/// Seeds a new demo through the API itself: one partner and a Gold approval with its badge.
-/// Returns the badge's URL.
+/// Seeds a new demo through the service, as `actor` (the audit log's name for it): one
+/// partner and a Gold approval with its badge. Returns the badge's URL.
 ///
 /// # Errors
-/// A message naming the request that failed.
-pub async fn seed(state: &crate::AppState, token: &str) -> Result<String, String> {
-    use tower::ServiceExt;
-    let call = |path: &'static str, body: serde_json::Value| {
-        let app = crate::router(state.clone());
-        let request = axum::http::Request::post(path)
-            .header("authorization", format!("Bearer {token}"))
-            .header("content-type", "application/json")
-            .body(axum::body::Body::from(body.to_string()));
-        async move {
-            let request = request.map_err(|e| e.to_string())?;
-            let response = app.oneshot(request).await.map_err(|e| e.to_string())?;
-            let status = response.status();
-            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-                .await
-                .map_err(|e| e.to_string())?;
-            let value: serde_json::Value =
-                serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
-            if status.is_success() {
-                Ok(value)
-            } else {
-                Err(format!("{path}: {status}: {value}"))
-            }
-        }
+/// [`SeedError`]: the partner or the approval was refused.
+pub async fn seed(issuer: &Issuer, actor: &str) -> Result<String, SeedError> {
+    let partner = issuer
+        .create_partner(
+            actor,
+            &NewPartner {
+                name: "Northwind Consulting".into(),
+                url: "https://northwind.example".into(),
+            },
+        )
+        .await?;
+    let reference = |name: &str, description: &str, genre: Option<&str>, public| Reference {
+        name: name.into(),
+        description: description.into(),
+        genre: genre.unwrap_or("Customer reference").into(),
+        validated: true,
+        public,
     };
-    let partner = call(
-        "/api/v1/partners",
-        serde_json::json!({"name": "Northwind Consulting", "url": "https://northwind.example"}),
-    )
-    .await?;
-    let approval = call(
-        "/api/v1/approvals",
-        serde_json::json!({
-            "partner_id": partner["id"], "tier": "gold", "role": "solutions",
-            "competencies": ["CLOUD-FUND", "CLOUD-ARCH", "SEC-IAM", "DATA-MIG", "DEVOPS"],
-            "exam_score": 87, "demo_level": "Advanced", "approver": "Demo Program Manager",
-            "references": [
-                {"name": "Contoso Retail platform migration", "description": "40 TB and 120 services moved with zero downtime.", "validated": true, "public": true},
-                {"name": "Fabrikam Health security review", "description": "IAM design for a regulated workload.", "genre": "Audited artifact", "validated": true, "public": true},
-                {"name": "Confidential banking reference", "validated": true, "public": false}
-            ]
-        }),
-    )
-    .await?;
-    Ok(approval["credential"]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned())
+    let approval = NewApproval {
+        partner_id: partner.id,
+        tier: "gold".into(),
+        role: "solutions".into(),
+        competencies: ["CLOUD-FUND", "CLOUD-ARCH", "SEC-IAM", "DATA-MIG", "DEVOPS"]
+            .map(String::from)
+            .to_vec(),
+        exam_score: Some(87),
+        demo_level: Some("Advanced".into()),
+        approver: "Demo Program Manager".into(),
+        references: vec![
+            reference(
+                "Contoso Retail platform migration",
+                "40 TB and 120 services moved with zero downtime.",
+                None,
+                true,
+            ),
+            reference(
+                "Fabrikam Health security review",
+                "IAM design for a regulated workload.",
+                Some("Audited artifact"),
+                true,
+            ),
+            reference("Confidential banking reference", "", None, false),
+        ],
+        approved_at: None,
+    };
+    let approved = issuer.approve(actor, &approval).await?;
+    Ok(issuer.credential_url(&approved.credential.row.id))
 }
 
 #[cfg(test)]

@@ -2,16 +2,41 @@
 //! no longer sign but stay in the did:web document so the badges they signed still verify.
 //! Keys are never logged: [`IssuerKeys`] prints only public material.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use hallmark_core::did::{method_of, Did, VerificationMethodId};
-use hallmark_core::keys::{KeyFile, PublicKey};
+use hallmark_core::keys::{KeyError, KeyFile, PublicKey};
 use serde_json::{json, Value};
 
 /// Why the keys could not be loaded.
 #[derive(Debug, thiserror::Error)]
-#[error("keys: {0}")]
-pub struct KeysError(pub String);
+#[non_exhaustive]
+pub enum KeysError {
+    /// A key file could not be read.
+    #[error("keys: cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A key file is not a valid key.
+    #[error("keys: {}: {source}", path.display())]
+    Key {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: KeyError,
+    },
+    /// `issuer_id` is a did:key other than the signing key's.
+    #[error("keys: issuer_id {issuer} is a did:key, but issuer.json holds {key_did}")]
+    OtherDidKey {
+        /// The configured issuer.
+        issuer: String,
+        /// The did:key of `issuer.json`.
+        key_did: String,
+    },
+}
 
 /// The issuer's signing key and identifiers.
 pub struct IssuerKeys {
@@ -38,9 +63,14 @@ impl IssuerKeys {
     /// [`KeysError`] naming the file.
     pub fn load(dir: &Path, issuer_id: Option<&str>) -> Result<Self, KeysError> {
         let read = |path: &Path| -> Result<KeyFile, KeysError> {
-            let bytes = std::fs::read(path)
-                .map_err(|e| KeysError(format!("cannot read {}: {e}", path.display())))?;
-            KeyFile::from_json(&bytes).map_err(|e| KeysError(format!("{}: {e}", path.display())))
+            let bytes = std::fs::read(path).map_err(|source| KeysError::Read {
+                path: path.to_owned(),
+                source,
+            })?;
+            KeyFile::from_json(&bytes).map_err(|source| KeysError::Key {
+                path: path.to_owned(),
+                source,
+            })
         };
         let current = read(&dir.join("issuer.json"))?;
         let mut retired = Vec::new();
@@ -58,9 +88,7 @@ impl IssuerKeys {
         let key_did = Did::key(&current.public_key()).to_string();
         let issuer = issuer_id.map_or(key_did.clone(), str::to_owned);
         if method_of(&issuer) == Some("key") && issuer != key_did {
-            return Err(KeysError(format!(
-                "issuer_id {issuer} is a did:key, but issuer.json holds {key_did}"
-            )));
+            return Err(KeysError::OtherDidKey { issuer, key_did });
         }
         Ok(Self {
             current,

@@ -1,11 +1,16 @@
 //! The issuer's errors as RFC 9457 problem details: the shared builder
-//! ([`hallmark_http::Problem`]) with the issuer's own mappings (the store's errors, the
-//! blocking pool's). Every error the service returns names what went wrong; none is a bare
-//! 500 with a stack trace.
+//! ([`hallmark_http::Problem`]) with the one mapping of every service error (and the store's
+//! and the blocking pool's) onto a status, a slug, a title and a detail. Every error the
+//! service returns names what went wrong; none is a bare 500 with a stack trace.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+
+use crate::service::{
+    ApprovalError, AuthError, IssueError, LookupError, PartnerError, StatusChangeError,
+    VcIssueError,
+};
 
 /// An API error, rendered as problem details by [`hallmark_http::Problem`].
 #[derive(Debug)]
@@ -47,6 +52,16 @@ impl Problem {
     pub fn internal(context: &str, error: &dyn std::fmt::Display) -> Self {
         Self(hallmark_http::Problem::internal(context, error))
     }
+
+    /// 409: the resource's state does not allow the change.
+    fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)
+    }
+
+    /// 422 whose detail is the error's message.
+    fn invalid_because(e: &dyn std::fmt::Display) -> Self {
+        Self::invalid(e.to_string())
+    }
 }
 
 impl IntoResponse for Problem {
@@ -71,16 +86,106 @@ impl From<hallmark_store::StoreError> for Problem {
     fn from(e: hallmark_store::StoreError) -> Self {
         match e {
             hallmark_store::StoreError::NotFound(what) => Self::not_found(what.to_string()),
-            hallmark_store::StoreError::Conflict { taken, .. } => Self::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                "Conflict",
-                taken.to_string(),
-            ),
+            hallmark_store::StoreError::Conflict { taken, .. } => Self::conflict(taken.to_string()),
             hallmark_store::StoreError::StatusUpdate { source, .. } => {
                 Self::invalid(source.to_string())
             }
             other => Self::internal("the database", &other),
+        }
+    }
+}
+
+impl From<AuthError> for Problem {
+    fn from(e: AuthError) -> Self {
+        let hint = "send Authorization: Bearer <token>; create one with `hallmark token create`";
+        match e {
+            AuthError::Store(e) => e.into(),
+            e => Self::unauthorized(format!("{e}: {hint}")),
+        }
+    }
+}
+
+impl From<LookupError> for Problem {
+    fn from(e: LookupError) -> Self {
+        match e {
+            LookupError::Store(e) => e.into(),
+            e => Self::not_found(e.to_string()),
+        }
+    }
+}
+
+impl From<PartnerError> for Problem {
+    fn from(e: PartnerError) -> Self {
+        match e {
+            PartnerError::Randomness(e) => Self::internal("randomness", &e),
+            PartnerError::Store(e) => e.into(),
+            e => Self::invalid_because(&e),
+        }
+    }
+}
+
+impl From<ApprovalError> for Problem {
+    fn from(e: ApprovalError) -> Self {
+        match e {
+            ApprovalError::UnknownPartner { .. } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown-partner",
+                "Unknown partner",
+                e.to_string(),
+            ),
+            ApprovalError::RequirementsNotMet { ref shortfalls } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "requirements-not-met",
+                "The approval does not meet the tier's requirements",
+                e.to_string(),
+            )
+            .with("shortfalls", serde_json::json!(shortfalls)),
+            ApprovalError::Randomness(e) => Self::internal("randomness", &e),
+            ApprovalError::Issue(e) => e.into(),
+            ApprovalError::Store(e) => e.into(),
+            e => Self::invalid_because(&e),
+        }
+    }
+}
+
+impl From<IssueError> for Problem {
+    fn from(e: IssueError) -> Self {
+        match e {
+            IssueError::Badge(_) | IssueError::Credential(_) | IssueError::Sign(_) => {
+                Self::invalid_because(&e)
+            }
+            IssueError::Pool(e) => e.into(),
+            IssueError::NoFreeIndex => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "No free status index",
+                e.to_string(),
+            ),
+            IssueError::Store(e) => e.into(),
+            e => Self::internal("issuance", &e),
+        }
+    }
+}
+
+impl From<StatusChangeError> for Problem {
+    fn from(e: StatusChangeError) -> Self {
+        match e {
+            StatusChangeError::NoCredential { .. } => Self::not_found(e.to_string()),
+            StatusChangeError::Revoked { .. }
+            | StatusChangeError::AlreadySuspended { .. }
+            | StatusChangeError::NotSuspended { .. } => Self::conflict(e.to_string()),
+            StatusChangeError::ListMissing { .. } => Self::internal("status", &e),
+            StatusChangeError::Store(e) => e.into(),
+            e => Self::invalid_because(&e),
+        }
+    }
+}
+
+impl From<VcIssueError> for Problem {
+    fn from(e: VcIssueError) -> Self {
+        match e {
+            VcIssueError::Issue(e) => e.into(),
+            e => Self::invalid_because(&e),
         }
     }
 }

@@ -14,8 +14,48 @@ pub const MAX_VALIDITY_DAYS: u32 = 36_500;
 
 /// Why a program file was refused.
 #[derive(Debug, thiserror::Error)]
-#[error("program: {0}")]
-pub struct ProgramError(pub String);
+#[non_exhaustive]
+pub enum ProgramError {
+    /// Not valid TOML, or unknown or mistyped keys.
+    #[error("program: {0}")]
+    Toml(#[from] toml::de::Error),
+    /// A role, tier or competency id used twice.
+    #[error("program: {id:?} is defined twice")]
+    Duplicate {
+        /// The id.
+        id: String,
+    },
+    /// A tier requires a competency the program does not define.
+    #[error("program: tier {tier:?} requires unknown competency {code:?}")]
+    UnknownCompetency {
+        /// The tier.
+        tier: String,
+        /// The competency code.
+        code: String,
+    },
+    /// A tier requires a demo level not in the rubric.
+    #[error("program: tier {tier:?} requires unknown demo level {level:?}")]
+    UnknownDemoLevel {
+        /// The tier.
+        tier: String,
+        /// The level.
+        level: String,
+    },
+    /// A minimum exam score above 100 percent.
+    #[error("program: tier {tier:?}: min_exam_score above 100")]
+    ExamScore {
+        /// The tier.
+        tier: String,
+    },
+    /// A validity of 0 days or more than [`MAX_VALIDITY_DAYS`].
+    #[error(
+        "program: tier {tier:?}: validity_days must be 1 to {MAX_VALIDITY_DAYS} (a hundred years)"
+    )]
+    Validity {
+        /// The tier.
+        tier: String,
+    },
+}
 
 /// A role partners are certified for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,7 +212,7 @@ impl Program {
     /// # Errors
     /// [`ProgramError`] naming the problem.
     pub fn from_toml(text: &str) -> Result<Self, ProgramError> {
-        let program: Self = toml::from_str(text).map_err(|e| ProgramError(e.to_string()))?;
+        let program: Self = toml::from_str(text)?;
         let mut seen = HashSet::new();
         for id in program
             .roles
@@ -182,37 +222,35 @@ impl Program {
             .chain(program.competencies.iter().map(|c| &c.code))
         {
             if !seen.insert(id.clone()) {
-                return Err(ProgramError(format!("{id:?} is defined twice")));
+                return Err(ProgramError::Duplicate { id: id.clone() });
             }
         }
         for tier in &program.tiers {
             for code in &tier.required_competencies {
                 if program.competency(code).is_none() {
-                    return Err(ProgramError(format!(
-                        "tier {:?} requires unknown competency {code:?}",
-                        tier.id
-                    )));
+                    return Err(ProgramError::UnknownCompetency {
+                        tier: tier.id.clone(),
+                        code: code.clone(),
+                    });
                 }
             }
             if let Some(level) = &tier.min_demo_level {
                 if !program.rubric.contains(level) {
-                    return Err(ProgramError(format!(
-                        "tier {:?} requires unknown demo level {level:?}",
-                        tier.id
-                    )));
+                    return Err(ProgramError::UnknownDemoLevel {
+                        tier: tier.id.clone(),
+                        level: level.clone(),
+                    });
                 }
             }
             if tier.min_exam_score.is_some_and(|s| s > 100) {
-                return Err(ProgramError(format!(
-                    "tier {:?}: min_exam_score above 100",
-                    tier.id
-                )));
+                return Err(ProgramError::ExamScore {
+                    tier: tier.id.clone(),
+                });
             }
             if tier.validity_days == 0 || tier.validity_days > MAX_VALIDITY_DAYS {
-                return Err(ProgramError(format!(
-                    "tier {:?}: validity_days must be 1 to {MAX_VALIDITY_DAYS} (a hundred years)",
-                    tier.id
-                )));
+                return Err(ProgramError::Validity {
+                    tier: tier.id.clone(),
+                });
             }
         }
         Ok(program)
@@ -424,14 +462,17 @@ mod tests {
         let forever = DEMO_PROGRAM.replacen("validity_days = ", "validity_days = 1000", 1);
         assert!(Program::from_toml(&forever)
             .unwrap_err()
-            .0
+            .to_string()
             .contains("validity_days must be 1 to 36500"));
         let bad = DEMO_PROGRAM.replacen(
             "required_competencies = [\"",
             "required_competencies = [\"NOPE\", \"",
             1,
         );
-        assert!(Program::from_toml(&bad).unwrap_err().0.contains("NOPE"));
+        assert!(Program::from_toml(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("NOPE"));
         assert!(Program::from_toml("name = 1").is_err());
     }
 }

@@ -12,7 +12,7 @@ use axum::http::{Request, StatusCode};
 use hallmark_core::keys::{KeyFile, SecretKey};
 use hallmark_core::verify::{ResolveError, Resources, Verifier};
 use hallmark_core::{CheckId, Outcome, Report};
-use hallmark_issuer::{router, AppState, Config, Overrides};
+use hallmark_issuer::{router, Config, Issuer, Overrides};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -23,7 +23,7 @@ enum Backend {
 }
 
 struct Harness {
-    state: AppState,
+    state: Issuer,
     token: String,
     _dir: PathBuf,
 }
@@ -92,7 +92,7 @@ async fn harness(backend: Backend, issuer_id: Option<&str>, extra: &str) -> Opti
     )
     .unwrap();
     let config = Config::load(&dir.join("config.toml"), &Overrides::default()).unwrap();
-    let state = AppState::open(config).await.unwrap();
+    let state = Issuer::open(config).await.unwrap();
     let token = hallmark_issuer::create_token(state.store(), "test-admin")
         .await
         .unwrap();
@@ -932,7 +932,7 @@ async fn credentials_sharing_a_message_slot_are_moved_on_open(backend: Backend) 
     // Opening the issuer again repairs it before the constraint goes in.
     let config = Config::load(&h._dir.join("config.toml"), &Overrides::default()).unwrap();
     let reopened = Harness {
-        state: AppState::open(config).await.unwrap(),
+        state: Issuer::open(config).await.unwrap(),
         token: h.token.clone(),
         _dir: h._dir.clone(),
     };
@@ -1328,7 +1328,7 @@ async fn status_lists_follow_a_new_base_url_and_keep_their_bits(backend: Backend
     std::fs::write(&path, text).unwrap();
     let config = Config::load(&path, &Overrides::default()).unwrap();
     let moved = Harness {
-        state: AppState::open(config).await.unwrap(),
+        state: Issuer::open(config).await.unwrap(),
         token: h.token.clone(),
         _dir: h._dir.clone(),
     };
@@ -1365,7 +1365,7 @@ async fn status_lists_follow_a_new_base_url_and_keep_their_bits(backend: Backend
     assert!(report.verified(), "{:#?}", report.checks);
     // Opened again at the same address, nothing is re-signed.
     let config = Config::load(&path, &Overrides::default()).unwrap();
-    let again = AppState::open(config).await.unwrap();
+    let again = Issuer::open(config).await.unwrap();
     let unchanged = again
         .store()
         .status_list("revocation-1")
@@ -1617,7 +1617,7 @@ async fn signing_runs_on_the_bounded_pool_and_a_full_pool_answers_503(backend: B
         ..hallmark_http::PoolConfig::default()
     };
     let small = Harness {
-        state: AppState::open(config).await.unwrap(),
+        state: Issuer::open(config).await.unwrap(),
         token: h.token.clone(),
         _dir: h._dir.clone(),
     };

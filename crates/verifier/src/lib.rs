@@ -12,6 +12,10 @@
 //! request; verification runs on a bounded blocking pool with a deadline (`503` with
 //! `Retry-After` when it is full), never on the async threads; the server's connection limits
 //! are [`hallmark_http::serve`]'s.
+//!
+//! A new endpoint is a route in [`router`] with its handler here; so is a page (templates under
+//! `web/`, with a later issue). A new check goes in the core pipeline
+//! (`hallmark_core::verify`), not here, so every front end reports it.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -447,7 +447,7 @@ async fn rate_limit_retry_after_is_at_least_one_second() {
 }
 
 /// An issuer on 127.0.0.1 with a token, for status tests.
-async fn issuer() -> (u16, String, hallmark_issuer::AppState) {
+async fn issuer() -> (u16, String, hallmark_issuer::Issuer) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let dir = std::env::temp_dir().join(format!(
@@ -475,7 +475,7 @@ async fn issuer() -> (u16, String, hallmark_issuer::AppState) {
         &hallmark_issuer::Overrides::default(),
     )
     .unwrap();
-    let state = hallmark_issuer::AppState::open(config).await.unwrap();
+    let state = hallmark_issuer::Issuer::open(config).await.unwrap();
     let token = hallmark_issuer::create_token(state.store(), "t")
         .await
         .unwrap();

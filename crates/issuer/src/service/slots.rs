@@ -9,7 +9,7 @@ use hallmark_core::status::{Bitstring, StatusPurpose};
 use hallmark_store::{BoxError, SlotRepair, StatusListRow, StatusSlot};
 use serde_json::Value;
 
-use crate::AppState;
+use super::{Issuer, RandomnessError};
 
 /// Random status indexes; in tests, a script of indexes drawn first.
 #[derive(Debug, Default)]
@@ -19,21 +19,33 @@ pub(crate) struct IndexDraws {
 
 impl IndexDraws {
     /// An index below `entries`: the next scripted one, else a random one.
-    pub(crate) fn next(&self, entries: u64) -> Result<u64, String> {
+    pub(crate) fn next(&self, entries: u64) -> Result<u64, DrawError> {
         if entries == 0 {
-            return Err("a status list without entries".into());
+            return Err(DrawError::NoEntries);
         }
         if let Some(i) = self.script.lock().ok().and_then(|mut s| s.pop_front()) {
             return Ok(i % entries);
         }
         let mut bytes = [0u8; 8];
-        getrandom::fill(&mut bytes).map_err(|e| format!("no system randomness: {e}"))?;
+        getrandom::fill(&mut bytes).map_err(RandomnessError)?;
         // Lists have a power-of-two length, so the remainder is unbiased.
         Ok(u64::from_le_bytes(bytes) % entries)
     }
 }
 
-impl AppState {
+/// Why no status index could be drawn.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DrawError {
+    /// The list has no entries.
+    #[error("a status list without entries")]
+    NoEntries,
+    /// No system randomness.
+    #[error(transparent)]
+    Randomness(#[from] RandomnessError),
+}
+
+impl Issuer {
     /// For tests: the next status indexes new credentials draw (one per status entry, in
     /// order), before random ones again, so a test can make two issuances collide.
     #[doc(hidden)]
@@ -44,14 +56,14 @@ impl AppState {
     }
 
     /// A status index below `entries` for a new credential.
-    pub(crate) fn draw_index(&self, entries: u64) -> Result<u64, String> {
+    pub(crate) fn draw_index(&self, entries: u64) -> Result<u64, DrawError> {
         self.inner.draws.next(entries)
     }
 }
 
 /// Moves credentials off shared "message" slots with the issuer's keys
 /// ([`hallmark_store::Store::migrate_repairing`]).
-pub(crate) struct Resigner<'a>(pub(crate) &'a AppState);
+pub(crate) struct Resigner<'a>(pub(crate) &'a Issuer);
 
 impl SlotRepair for Resigner<'_> {
     fn draw_index(&self, entries: i64) -> Result<u32, BoxError> {
@@ -97,9 +109,7 @@ impl SlotRepair for Resigner<'_> {
             None => (Value::Null, false),
         };
         let cryptosuite = match suite["cryptosuite"].as_str() {
-            Some(s) => s
-                .parse::<hallmark_core::proof::Cryptosuite>()
-                .map_err(|e| e.to_string())?,
+            Some(s) => s.parse::<hallmark_core::proof::Cryptosuite>()?,
             None => self.0.config().cryptosuite,
         };
         let mut signed = self.0.sign(doc, cryptosuite)?;
@@ -114,13 +124,13 @@ impl SlotRepair for Resigner<'_> {
         list: &StatusListRow,
         values: &[(u32, i64)],
     ) -> Result<(Vec<u8>, String), BoxError> {
-        let purpose = StatusPurpose::parse(list.purpose.as_str()).map_err(|e| e.to_string())?;
+        let purpose = StatusPurpose::parse(list.purpose.as_str())?;
         let size = u8::try_from(list.status_size).map_err(|_| "statusSize out of range")?;
         let mut bits = Bitstring::from_bytes(list.bits.clone());
         for &(index, value) in values {
             let index = u64::from(index);
             let value = u8::try_from(value).map_err(|_| format!("status value {value}"))?;
-            bits.set(index, size, value).map_err(|e| e.to_string())?;
+            bits.set(index, size, value)?;
         }
         let document = self.0.sign_list(&list.id, purpose, &bits)?;
         Ok((bits.as_bytes().to_vec(), document))

@@ -1,0 +1,136 @@
+//! The HTTP API (docs/design.md §5): thin handlers, one module per resource. A handler
+//! extracts (a token through [`auth`], a body through [`ApiJson`]), calls one
+//! [`Issuer`] operation, and renders the result; errors become problem details through
+//! [`crate::problem`]. No domain rule lives here.
+
+mod approvals;
+mod audit;
+mod auth;
+mod credentials;
+mod partners;
+mod program;
+mod public;
+mod status;
+mod vc_api;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use hallmark_store::CredentialRow;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::problem::Problem;
+use crate::service::{Issuer, PageSize};
+
+/// The whole HTTP API: admin under `/api/v1` (bearer tokens), public read-only documents,
+/// and the VC API `POST /credentials/issue`. Bodies are limited to the configured size and
+/// requests to 10 seconds; every error is problem details.
+pub fn router(issuer: Issuer) -> Router {
+    let limit = issuer.config().max_body_bytes;
+    let app = Router::new()
+        .route("/api/v1/program", get(program::show))
+        .route(
+            "/api/v1/partners",
+            get(partners::list).post(partners::create),
+        )
+        .route("/api/v1/partners/{id}", get(partners::show))
+        .route("/api/v1/approvals", post(approvals::approve))
+        .route("/api/v1/credentials", get(credentials::list))
+        .route("/api/v1/credentials/{id}", get(credentials::show))
+        .route("/api/v1/credentials/{id}/revoke", post(status::revoke))
+        .route("/api/v1/credentials/{id}/suspend", post(status::suspend))
+        .route(
+            "/api/v1/credentials/{id}/reinstate",
+            post(status::reinstate),
+        )
+        .route("/api/v1/credentials/{id}/status", post(status::set_message))
+        .route("/api/v1/audit", get(audit::list))
+        .route("/credentials/issue", post(vc_api::issue))
+        .route("/credentials/{id}", get(public::credential))
+        .route("/status/{id}", get(public::status_list))
+        .route("/.well-known/did.json", get(public::did_document))
+        .route("/healthz", get(public::health))
+        .fallback(public::not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(issuer);
+    hallmark_http::layers(app, hallmark_http::REQUEST_TIMEOUT)
+}
+
+/// A JSON body whose rejections are problem details: malformed JSON is a 400, a wrong shape
+/// a 422, an oversized body a 413 — never a 500.
+pub(crate) struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(body_problem(&rejection)),
+        }
+    }
+}
+
+fn body_problem(rejection: &JsonRejection) -> Problem {
+    let status = rejection.status();
+    let (slug, title) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ("too-large", "Request body too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported-media-type",
+            "Expected Content-Type: application/json",
+        ),
+        StatusCode::UNPROCESSABLE_ENTITY => ("invalid", "Invalid request"),
+        _ => ("malformed-json", "Malformed JSON"),
+    };
+    Problem::new(status, slug, title, rejection.body_text())
+}
+
+/// The `?limit=` of a listing.
+#[derive(Deserialize)]
+struct Limit {
+    limit: Option<i64>,
+}
+
+impl Limit {
+    fn size(&self) -> PageSize {
+        PageSize::new(self.limit)
+    }
+}
+
+/// `body` as `application/json` with `status`.
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    let content_type = HeaderValue::from_static("application/json");
+    (
+        status,
+        [(header::CONTENT_TYPE, content_type)],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// 201 with `body` and `Location: location`.
+fn created(location: &str, body: &Value) -> Response {
+    let mut response = json_response(StatusCode::CREATED, body);
+    if let Ok(location) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
+/// A credential as the admin API shows it: where it and its status entries are published,
+/// and its state.
+fn admin_view(issuer: &Issuer, row: &CredentialRow) -> Value {
+    let slot = |s: &hallmark_store::StatusSlot| json!({"list": issuer.list_url(&s.list), "index": s.index});
+    json!({
+        "id": issuer.credential_url(&row.id), "uuid": row.id, "approval": row.approval_id, "partner": row.partner_id,
+        "tier": row.tier, "role": row.role, "issuedAt": row.issued_at, "validUntil": row.valid_until,
+        "revokedAt": row.revoked_at, "revocationReason": row.revocation_reason, "suspended": row.suspended,
+        "revocation": row.revocation.as_ref().map(slot),
+        "suspension": row.suspension.as_ref().map(slot),
+        "message": row.message.as_ref().map(|s| json!({"list": issuer.list_url(&s.list), "index": s.index, "status": format!("0x{:x}", row.message_status)})),
+    })
+}

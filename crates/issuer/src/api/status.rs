@@ -1,0 +1,67 @@
+//! `POST /api/v1/credentials/{id}/revoke|suspend|reinstate|status`: status changes. Each
+//! answers the credential as it is now.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::auth::Admin;
+use super::{admin_view, json_response, ApiJson};
+use crate::problem::Problem;
+use crate::service::{Issuer, MessageStatus, StatusChangeError};
+
+/// The body of `revoke`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Reason {
+    #[serde(default)]
+    reason: String,
+}
+
+/// The body of `status`: the new value, `"0x2"` as in `statusMessage`, or a number.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NewStatus {
+    status: Value,
+}
+
+pub(super) async fn revoke(
+    Admin(actor): Admin,
+    State(issuer): State<Issuer>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Reason>,
+) -> Result<Response, Problem> {
+    let row = issuer.revoke(&actor, &id, &body.reason).await?;
+    Ok(json_response(StatusCode::OK, &admin_view(&issuer, &row)))
+}
+
+pub(super) async fn suspend(
+    Admin(actor): Admin,
+    State(issuer): State<Issuer>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let row = issuer.suspend(&actor, &id).await?;
+    Ok(json_response(StatusCode::OK, &admin_view(&issuer, &row)))
+}
+
+pub(super) async fn reinstate(
+    Admin(actor): Admin,
+    State(issuer): State<Issuer>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let row = issuer.reinstate(&actor, &id).await?;
+    Ok(json_response(StatusCode::OK, &admin_view(&issuer, &row)))
+}
+
+pub(super) async fn set_message(
+    Admin(actor): Admin,
+    State(issuer): State<Issuer>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewStatus>,
+) -> Result<Response, Problem> {
+    let status = MessageStatus::from_json(&body.status).map_err(StatusChangeError::from)?;
+    let row = issuer.set_message_status(&actor, &id, status).await?;
+    Ok(json_response(StatusCode::OK, &admin_view(&issuer, &row)))
+}

@@ -1,0 +1,321 @@
+//! Approvals: a partner's assessment record checked against its tier's requirements
+//! ([`crate::program::Program::shortfalls`]), recorded, and its Open Badges 3.0 badge issued,
+//! in one transaction.
+
+use hallmark_core::badge::{self, PartnerBadge};
+use hallmark_core::datetime;
+use hallmark_store::{Approval, Partner, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use time::{Duration, OffsetDateTime};
+
+use super::text::{approved_at, check_text, MAX_DESCRIPTION, MAX_NAME};
+use super::{
+    now, uuid_v4, ApprovedAtError, IssueError, Issued, Issuer, RandomnessError, TextError,
+};
+use crate::program::{Claim, Program, Shortfall, Tier};
+
+/// The most references one approval may list.
+pub const MAX_REFERENCES: usize = 100;
+
+/// A customer reference in an approval's record.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    /// Its name: one line of plain text, at most 200 characters.
+    pub name: String,
+    /// What was done: plain text, at most 2,000 characters.
+    #[serde(default)]
+    pub description: String,
+    /// Its kind (OB 3.0 `Evidence.genre`); default "Customer reference".
+    #[serde(default = "default_genre")]
+    pub genre: String,
+    /// Checked with the customer.
+    #[serde(default)]
+    pub validated: bool,
+    /// May appear in the badge (as evidence, when validated too).
+    #[serde(default)]
+    pub public: bool,
+}
+
+fn default_genre() -> String {
+    "Customer reference".into()
+}
+
+/// An approval to record: what a partner achieved, for a tier and role.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewApproval {
+    /// The partner's id.
+    pub partner_id: String,
+    /// The tier's slug.
+    pub tier: String,
+    /// The role's slug.
+    pub role: String,
+    /// Competency codes.
+    #[serde(default)]
+    pub competencies: Vec<String>,
+    /// The exam score, percent (0–100).
+    pub exam_score: Option<u8>,
+    /// The demo level reached, one of the program's rubric.
+    pub demo_level: Option<String>,
+    /// Customer references, at most [`MAX_REFERENCES`].
+    #[serde(default)]
+    pub references: Vec<Reference>,
+    /// Who approved: one line of plain text, at most 200 characters.
+    pub approver: String,
+    /// When the approval was decided, the badge's `validFrom`: an RFC 3339 date-time with a
+    /// time zone (XML Schema `dateTimeStamp`), from 2000-01-01T00:00:00Z to a day ahead of
+    /// the issuer's clock; default now.
+    pub approved_at: Option<String>,
+}
+
+/// An approval recorded and its badge issued.
+#[derive(Debug, Clone)]
+pub struct Approved {
+    /// The approval stored.
+    pub approval: Approval,
+    /// Its badge.
+    pub credential: Issued,
+}
+
+/// Why an approval was refused or its badge not issued.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApprovalError {
+    /// No partner with that id.
+    #[error("no partner {partner_id}; create it with POST /api/v1/partners")]
+    UnknownPartner {
+        /// The id given.
+        partner_id: String,
+    },
+    /// The approver is blank.
+    #[error("approver must name who approved")]
+    NoApprover,
+    /// A text field was refused.
+    #[error(transparent)]
+    Text(#[from] TextError),
+    /// More than [`MAX_REFERENCES`] references.
+    #[error("references: {given} given; at most {MAX_REFERENCES} are allowed")]
+    TooManyReferences {
+        /// How many were given.
+        given: usize,
+    },
+    /// `approved_at` was refused.
+    #[error(transparent)]
+    ApprovedAt(#[from] ApprovedAtError),
+    /// The approval misses its tier's requirements; the first shortfall is the message.
+    #[error("{}", shortfalls.first().map_or("", |s| s.detail.as_str()))]
+    RequirementsNotMet {
+        /// Every unmet requirement, at least one.
+        shortfalls: Vec<Shortfall>,
+    },
+    /// The tier is not the program's (the requirements check names it first).
+    #[error("unknown tier")]
+    UnknownTier {
+        /// The slug given.
+        tier: String,
+    },
+    /// `approved_at` plus the tier's validity passes the year 9999.
+    #[error("approved_at {} plus {tier}'s validity of {validity_days} days is beyond the year 9999", datetime::format(*approved_at))]
+    ValidityOverflow {
+        /// When the approval was decided.
+        approved_at: OffsetDateTime,
+        /// The tier's name.
+        tier: String,
+        /// Its validity, in days.
+        validity_days: u32,
+    },
+    /// No randomness for the approval's id.
+    #[error(transparent)]
+    Randomness(#[from] RandomnessError),
+    /// The badge could not be issued.
+    #[error(transparent)]
+    Issue(#[from] IssueError),
+    /// The database.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl NewApproval {
+    /// Checks the record's text fields and size.
+    fn check(&self) -> Result<(), ApprovalError> {
+        if self.approver.trim().is_empty() {
+            return Err(ApprovalError::NoApprover);
+        }
+        check_text("approver", &self.approver, MAX_NAME, true)?;
+        if self.references.len() > MAX_REFERENCES {
+            return Err(ApprovalError::TooManyReferences {
+                given: self.references.len(),
+            });
+        }
+        for (i, r) in self.references.iter().enumerate() {
+            check_text(&format!("references[{i}].name"), &r.name, MAX_NAME, true)?;
+            let description = format!("references[{i}].description");
+            check_text(&description, &r.description, MAX_DESCRIPTION, false)?;
+            check_text(&format!("references[{i}].genre"), &r.genre, MAX_NAME, true)?;
+        }
+        Ok(())
+    }
+
+    /// What the approval claims, for [`Program::shortfalls`].
+    fn claim(&self) -> Claim<'_> {
+        Claim {
+            tier: &self.tier,
+            role: &self.role,
+            competencies: &self.competencies,
+            exam_score: self.exam_score,
+            demo_level: self.demo_level.as_deref(),
+            validated_references: self.references.iter().filter(|r| r.validated).count(),
+        }
+    }
+}
+
+impl Issuer {
+    /// Records an approval by `actor` and issues its badge, in one transaction: the partner
+    /// must exist, the text fields be plain, and the claim meet its tier's requirements; the
+    /// badge is valid from `approved_at` for the tier's validity.
+    ///
+    /// # Errors
+    /// [`ApprovalError`], one variant per reason; nothing is written.
+    pub async fn approve(&self, actor: &str, new: &NewApproval) -> Result<Approved, ApprovalError> {
+        let partner = self
+            .store()
+            .partner(&new.partner_id)
+            .await?
+            .ok_or_else(|| ApprovalError::UnknownPartner {
+                partner_id: new.partner_id.clone(),
+            })?;
+        new.check()?;
+        let approved_at = approved_at(new.approved_at.as_deref())?;
+        let program = self.program();
+        let shortfalls = program.shortfalls(&new.claim());
+        if !shortfalls.is_empty() {
+            return Err(ApprovalError::RequirementsNotMet { shortfalls });
+        }
+        let tier = program
+            .tier(&new.tier)
+            .ok_or_else(|| ApprovalError::UnknownTier {
+                tier: new.tier.clone(),
+            })?;
+        let valid_until = approved_at
+            .checked_add(Duration::days(i64::from(tier.validity_days)))
+            .filter(|t| t.year() <= 9999)
+            .ok_or_else(|| ApprovalError::ValidityOverflow {
+                approved_at,
+                tier: tier.name.clone(),
+                validity_days: tier.validity_days,
+            })?;
+        let approval = Approval {
+            id: uuid_v4()?,
+            partner_id: partner.id.clone(),
+            tier: tier.id.clone(),
+            role: new.role.clone(),
+            record: json!({
+                "competencies": new.competencies, "exam_score": new.exam_score, "demo_level": new.demo_level,
+                "references": new.references, "approver": new.approver,
+            }),
+            approved_at: approved_at.unix_timestamp(),
+            created_at: now().unix_timestamp(),
+        };
+        let badge = BadgeFacts {
+            new,
+            partner: &partner,
+            tier,
+            valid_from: approved_at,
+            valid_until,
+        };
+        let wanted = self.badge_statuses();
+        let credential = self
+            .issue(
+                actor,
+                Some(&approval),
+                &wanted,
+                self.config().cryptosuite,
+                |uuid, status| Ok(self.badge(&badge, uuid, status).build()?.into_map()),
+            )
+            .await?;
+        Ok(Approved {
+            approval,
+            credential,
+        })
+    }
+
+    /// The badge of an approval (Open Badges 3.0), with status entries `status`.
+    fn badge(&self, facts: &BadgeFacts<'_>, uuid: &str, status: Vec<Value>) -> PartnerBadge {
+        let (new, tier, program) = (facts.new, facts.tier, self.program());
+        let config = self.config();
+        PartnerBadge {
+            base_url: config.base_url.clone(),
+            credential_uuid: uuid.to_owned(),
+            issuer: badge::Issuer {
+                id: self.keys().issuer().to_owned(),
+                name: config.issuer_name.clone(),
+                url: config.issuer_url.clone(),
+            },
+            partner: badge::Partner {
+                id: facts.partner.url.clone(),
+                name: facts.partner.name.clone(),
+            },
+            role: new.role.clone(),
+            tier: badge::Tier {
+                slug: tier.id.clone(),
+                name: tier.name.clone(),
+                description: tier.description.clone(),
+                criteria: tier.criteria(program),
+            },
+            competencies: competencies(program, &new.competencies),
+            exam: tier
+                .min_exam_score
+                .zip(new.exam_score)
+                .map(|(required, score)| badge::Exam { score, required }),
+            demo: tier.min_demo_level.clone().zip(new.demo_level.clone()).map(
+                |(required, achieved)| badge::Demo {
+                    levels: program.rubric.clone(),
+                    required,
+                    achieved,
+                },
+            ),
+            evidence: new
+                .references
+                .iter()
+                .filter(|r| r.public && r.validated)
+                .map(|r| badge::Evidence {
+                    name: r.name.clone(),
+                    description: r.description.clone(),
+                    genre: r.genre.clone(),
+                })
+                .collect(),
+            valid_from: facts.valid_from,
+            valid_until: facts.valid_until,
+            credential_status: status,
+        }
+    }
+}
+
+/// What a badge is made of, besides its uuid and status entries.
+struct BadgeFacts<'a> {
+    new: &'a NewApproval,
+    partner: &'a Partner,
+    tier: &'a Tier,
+    valid_from: OffsetDateTime,
+    valid_until: OffsetDateTime,
+}
+
+/// The program's competencies among `codes`, as the badge names them.
+fn competencies(program: &Program, codes: &[String]) -> Vec<badge::Competency> {
+    codes
+        .iter()
+        .filter_map(|code| program.competency(code))
+        .map(|c| badge::Competency {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            url: None,
+            framework: Some(
+                c.framework
+                    .clone()
+                    .unwrap_or_else(|| program.framework.clone()),
+            ),
+        })
+        .collect()
+}

@@ -1,0 +1,203 @@
+//! Issuance, shared by every way a credential is made (an approval's badge, the VC API):
+//! status indexes drawn at random, the credential built around them, signed on the blocking
+//! pool, and committed with its audit entry, retried when an index was taken meanwhile.
+
+use hallmark_core::badge::BadgeError;
+use hallmark_core::credential::CredentialError;
+use hallmark_core::datetime;
+use hallmark_core::proof::Cryptosuite;
+use hallmark_core::status::{StatusEntry, StatusPurpose, MIN_ENTRIES};
+use hallmark_http::PoolError;
+use hallmark_store::{Approval, CredentialRow, StatusSlot, StoreError};
+use serde_json::{json, Map, Value};
+
+use super::slots::DrawError;
+use super::{audit, now, uuid_v4, Issuer, ListError, RandomnessError, SignError};
+
+/// How many times issuance draws new status indexes after finding one taken.
+const ATTEMPTS: usize = 32;
+
+/// A credential just issued: its row (status slots included) and its signed document.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// The row stored; `row.id` is the uuid the admin API takes.
+    pub row: CredentialRow,
+    /// The signed credential.
+    pub document: Value,
+}
+
+/// Why a credential could not be issued.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IssueError {
+    /// No randomness for the credential's id.
+    #[error(transparent)]
+    Randomness(#[from] RandomnessError),
+    /// No status index could be drawn.
+    #[error(transparent)]
+    Draw(#[from] DrawError),
+    /// The status list to draw from could not be found or created.
+    #[error(transparent)]
+    List(#[from] ListError),
+    /// A status index beyond what the store keeps.
+    #[error("status index {index} is out of range")]
+    IndexOutOfRange {
+        /// The index drawn.
+        index: u64,
+    },
+    /// The badge could not be built from the approval.
+    #[error(transparent)]
+    Badge(#[from] BadgeError),
+    /// The credential is not a valid VC.
+    #[error(transparent)]
+    Credential(#[from] CredentialError),
+    /// The signing pool is busy, or signing passed the deadline.
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+    /// Signing failed (e.g. a term no context defines, under `eddsa-rdfc-2022`).
+    #[error("cannot sign: {0}")]
+    Sign(#[from] SignError),
+    /// Every attempt found a status index taken.
+    #[error("could not find a free status index; try again")]
+    NoFreeIndex,
+    /// The database.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A status entry a new credential gets (Bitstring Status List §2.1).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct WantedStatus {
+    pub(crate) purpose: StatusPurpose,
+    pub(crate) status_size: u8,
+    pub(crate) messages: Vec<(u8, String)>,
+    pub(crate) reference: Vec<String>,
+}
+
+impl WantedStatus {
+    /// A one-bit entry with no messages (revocation, suspension).
+    pub(crate) fn plain(purpose: StatusPurpose) -> Self {
+        Self {
+            purpose,
+            status_size: 1,
+            messages: Vec::new(),
+            reference: Vec::new(),
+        }
+    }
+}
+
+/// The status slots of a credential being issued, by purpose.
+#[derive(Default)]
+struct Slots {
+    revocation: Option<StatusSlot>,
+    suspension: Option<StatusSlot>,
+    message: Option<StatusSlot>,
+}
+
+impl Issuer {
+    /// The status entries a badge gets: revocation, and suspension when the program has it.
+    pub(crate) fn badge_statuses(&self) -> Vec<WantedStatus> {
+        let mut wanted = vec![WantedStatus::plain(StatusPurpose::Revocation)];
+        if self.program().suspension {
+            wanted.push(WantedStatus::plain(StatusPurpose::Suspension));
+        }
+        wanted
+    }
+
+    /// Draws random, unused status indexes for `wanted`, builds the credential with them
+    /// (`build` gets the uuid and the `credentialStatus` entries), signs it on the blocking
+    /// pool, and commits it (with `approval`, when there is one) and its audit entry; draws
+    /// again if an index was taken meanwhile.
+    pub(crate) async fn issue(
+        &self,
+        actor: &str,
+        approval: Option<&Approval>,
+        wanted: &[WantedStatus],
+        cryptosuite: Cryptosuite,
+        build: impl Fn(&str, Vec<Value>) -> Result<Map<String, Value>, IssueError>,
+    ) -> Result<Issued, IssueError> {
+        // One deadline for every signing attempt of this request.
+        let deadline = self.pool().deadline();
+        for _ in 0..ATTEMPTS {
+            let uuid = uuid_v4()?;
+            let (entries, slots) = self.draw_slots(wanted).await?;
+            let unsigned = build(&uuid, entries)?;
+            let valid_until = unsigned
+                .get("validUntil")
+                .and_then(Value::as_str)
+                .and_then(|t| datetime::parse(t).ok())
+                .map(|t| t.unix_timestamp());
+            // Canonicalization (rdfc) is CPU work: off the async threads.
+            let signer = self.clone();
+            let mut signed = self
+                .pool()
+                .run(deadline, move || signer.sign(unsigned, cryptosuite))
+                .await??;
+            if approval.is_some() {
+                // A badge: the OB 3.0 JSON Schema wants `proof` as an array.
+                hallmark_core::proof::into_proof_set(&mut signed);
+            }
+            let document = Value::Object(signed);
+            let row = CredentialRow {
+                id: uuid.clone(),
+                approval_id: approval.map(|a| a.id.clone()),
+                partner_id: approval.map(|a| a.partner_id.clone()),
+                tier: approval.map(|a| a.tier.clone()),
+                role: approval.map(|a| a.role.clone()),
+                revocation: slots.revocation,
+                suspension: slots.suspension,
+                document: document.to_string(),
+                issued_at: now().unix_timestamp(),
+                valid_until,
+                revoked_at: None,
+                revocation_reason: None,
+                suspended: false,
+                message: slots.message,
+                message_status: 0,
+            };
+            let entry = audit(
+                actor,
+                "credential.issue",
+                &uuid,
+                json!({"approval": approval.map(|a| &a.id), "tier": row.tier, "partner": row.partner_id}),
+            );
+            match self.store().record_issuance(approval, &row, &entry).await {
+                Ok(()) => return Ok(Issued { row, document }),
+                // A status index taken concurrently: draw again.
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(IssueError::NoFreeIndex)
+    }
+
+    /// A random index in the current list of each wanted status: the `credentialStatus`
+    /// entries and the slots to store.
+    async fn draw_slots(&self, wanted: &[WantedStatus]) -> Result<(Vec<Value>, Slots), IssueError> {
+        let mut entries = Vec::new();
+        let mut slots = Slots::default();
+        for w in wanted {
+            let list = self.current_list(w.purpose, w.status_size).await?;
+            let index = self.draw_index(MIN_ENTRIES as u64)?;
+            entries.push(
+                StatusEntry {
+                    purpose: w.purpose,
+                    index,
+                    list_url: self.list_url(&list),
+                    status_size: w.status_size,
+                    messages: w.messages.clone(),
+                    reference: w.reference.clone(),
+                }
+                .to_json(),
+            );
+            let index = u32::try_from(index).map_err(|_| IssueError::IndexOutOfRange { index })?;
+            let slot = Some(StatusSlot::new(list, index));
+            match w.purpose {
+                StatusPurpose::Revocation => slots.revocation = slot,
+                StatusPurpose::Suspension => slots.suspension = slot,
+                _ => slots.message = slot,
+            }
+        }
+        Ok((entries, slots))
+    }
+}

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use hallmark_testkit::Tripwire;
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -641,44 +642,6 @@ fn unreachable_list_is_unknown_and_exit_1() {
             .contains("127.0.0.1 is not a public address"),
         "{line}"
     );
-}
-
-/// A listener on 127.0.0.1 that accepts and drops connections; [`Tripwire::connections`]
-/// counts them (a sentinel connection made last is accepted after every earlier one).
-struct Tripwire {
-    port: u16,
-    accepted: std::sync::mpsc::Receiver<std::net::SocketAddr>,
-}
-
-impl Tripwire {
-    fn new() -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let (tx, accepted) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                if tx.send(stream.peer_addr().unwrap()).is_err() {
-                    return;
-                }
-            }
-        });
-        Self { port, accepted }
-    }
-
-    fn connections(&self) -> usize {
-        let sentinel = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        let me = sentinel.local_addr().unwrap();
-        let mut n = 0;
-        while self
-            .accepted
-            .recv_timeout(std::time::Duration::from_secs(30))
-            .unwrap()
-            != me
-        {
-            n += 1;
-        }
-        n
-    }
 }
 
 #[test]

@@ -15,8 +15,9 @@ use hallmark_core::status::{Bitstring, StatusEntry, StatusListSpec, StatusPurpos
 use hallmark_core::trust::{TrustList, TrustedIssuer};
 use hallmark_core::verify::{CacheLimits, Verifier};
 use hallmark_fetch::{FetchPolicy, Fetcher};
+use hallmark_testkit::read_request_head;
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 /// Attacker lists presented, each distinct.
@@ -38,16 +39,9 @@ fn serve(listener: TcpListener, routes: HashMap<String, Vec<u8>>) -> Hits {
             };
             let (routes, counter) = (routes.clone(), counter.clone());
             tokio::spawn(async move {
-                let mut buf = vec![0u8; 4096];
-                let mut read = 0;
-                while !buf[..read].windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut buf[read..]).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => read += n,
-                    }
-                }
-                let request = String::from_utf8_lossy(&buf[..read]);
-                let path = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let Some(path) = read_request_head(&mut socket).await else {
+                    return;
+                };
                 *counter.lock().unwrap().entry(path.clone()).or_insert(0) += 1;
                 let (status, body) = match routes.get(&path) {
                     Some(body) => (200, body.as_slice()),

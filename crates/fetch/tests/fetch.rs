@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hallmark_fetch::{FetchError, FetchPolicy, Fetcher};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use hallmark_testkit::read_request_head;
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 /// A canned response: extra headers and body, per path.
@@ -34,16 +35,9 @@ async fn serve(
             let routes = routes.clone();
             let counter = counter.clone();
             tokio::spawn(async move {
-                let mut buf = vec![0u8; 4096];
-                let mut read = 0;
-                while !buf[..read].windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut buf[read..]).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => read += n,
-                    }
-                }
-                let request = String::from_utf8_lossy(&buf[..read]);
-                let path = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let Some(path) = read_request_head(&mut socket).await else {
+                    return;
+                };
                 *counter.lock().unwrap().entry(path.clone()).or_insert(0) += 1;
                 let route = routes.get(path.as_str()).cloned().unwrap_or(Route {
                     status: 404,
@@ -417,16 +411,9 @@ async fn serve_large(length: usize, release: tokio::sync::watch::Receiver<bool>)
             };
             let mut release = release.clone();
             tokio::spawn(async move {
-                let mut buf = vec![0u8; 4096];
-                let mut read = 0;
-                while !buf[..read].windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut buf[read..]).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => read += n,
-                    }
-                }
-                let request = String::from_utf8_lossy(&buf[..read]);
-                let path = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let Some(path) = read_request_head(&mut socket).await else {
+                    return;
+                };
                 let head = if path.contains("unsized") {
                     "HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n".to_owned()
                 } else {
@@ -607,13 +594,8 @@ async fn the_documents_a_pass_names_are_fetched_concurrently() {
         while let Ok((mut socket, _)) = listener.accept().await {
             let both = both.clone();
             tokio::spawn(async move {
-                let mut buf = vec![0u8; 4096];
-                let mut read = 0;
-                while !buf[..read].windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut buf[read..]).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => read += n,
-                    }
+                if read_request_head(&mut socket).await.is_none() {
+                    return;
                 }
                 both.wait().await;
                 let _ = socket

@@ -6,9 +6,7 @@
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
-use std::sync::mpsc::{channel, Receiver};
-use std::time::Duration;
+use std::net::{IpAddr, TcpListener};
 
 use hallmark_core::badge;
 use hallmark_core::did::{Did, VerificationMethodId};
@@ -18,47 +16,8 @@ use hallmark_core::status::{StatusEntry, StatusPurpose};
 use hallmark_core::verify::{Resources, Verifier};
 use hallmark_core::{CheckId, Outcome, Report};
 use hallmark_fetch::{FetchError, FetchPolicy, Fetcher};
+use hallmark_testkit::Tripwire;
 use serde_json::Value;
-
-/// A listener on 127.0.0.1 that accepts and drops connections, reporting each one.
-struct Tripwire {
-    port: u16,
-    accepted: Receiver<SocketAddr>,
-}
-
-impl Tripwire {
-    fn new() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let (tx, accepted) = channel();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                if tx.send(stream.peer_addr().unwrap()).is_err() {
-                    return;
-                }
-            }
-        });
-        Self { port, accepted }
-    }
-
-    /// Connections accepted so far: a sentinel connection is made last, and every earlier
-    /// one is accepted before it (the backlog is first in, first out).
-    fn connections(&self) -> usize {
-        let sentinel = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        let me = sentinel.local_addr().unwrap();
-        let mut n = 0;
-        loop {
-            let peer = self
-                .accepted
-                .recv_timeout(Duration::from_secs(30))
-                .expect("the sentinel is accepted");
-            if peer == me {
-                return n;
-            }
-            n += 1;
-        }
-    }
-}
 
 /// Hosts that are 127.0.0.1 (or 0.0.0.0, which reaches it too) once a WHATWG URL parser
 /// has read them.

@@ -13,6 +13,7 @@ use hallmark_core::badge;
 use hallmark_core::did::{Did, Relationship};
 use hallmark_core::keys::{KeyFile, SecretKey};
 use hallmark_core::proof::{self, Cryptosuite, ProofOptions};
+use hallmark_testkit::Tripwire;
 use hallmark_verifier::{router, VerifierConfig, VerifierState};
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -728,39 +729,6 @@ async fn message_status_is_reported_and_follows_the_issuer() {
             r.body
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// A listener on 127.0.0.1 that accepts and drops connections; [`Tripwire::connections`]
-/// counts them (a sentinel connection made last is accepted after every earlier one).
-struct Tripwire {
-    port: u16,
-    accepted: std::sync::mpsc::Receiver<std::net::SocketAddr>,
-}
-
-impl Tripwire {
-    fn new() -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let (tx, accepted) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                if tx.send(stream.peer_addr().unwrap()).is_err() {
-                    return;
-                }
-            }
-        });
-        Self { port, accepted }
-    }
-
-    fn connections(&self) -> usize {
-        let sentinel = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        let me = sentinel.local_addr().unwrap();
-        let mut n = 0;
-        while self.accepted.recv_timeout(Duration::from_secs(30)).unwrap() != me {
-            n += 1;
-        }
-        n
     }
 }
 

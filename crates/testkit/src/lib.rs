@@ -1,0 +1,88 @@
+//! Test helpers shared by Hallmark's test crates, so that each is written once: a loopback
+//! [`Tripwire`] that counts the connections made to it (the SSRF tests' proof that nothing was
+//! reached), and [`read_request_head`] for the small canned HTTP servers of the fetch tests.
+//!
+//! A dev-dependency only: nothing in the product depends on it.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::Duration;
+
+use tokio::io::AsyncReadExt;
+
+/// A listener on 127.0.0.1 that accepts and drops connections, counting them.
+#[derive(Debug)]
+pub struct Tripwire {
+    /// The port it listens on.
+    pub port: u16,
+    accepted: Receiver<SocketAddr>,
+}
+
+impl Tripwire {
+    /// Listens on an ephemeral port of 127.0.0.1.
+    ///
+    /// # Panics
+    /// When no port can be bound (a test cannot run then).
+    pub fn new() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let port = listener.local_addr().expect("its address").port();
+        let (tx, accepted) = channel();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let Ok(peer) = stream.peer_addr() else {
+                    continue;
+                };
+                if tx.send(peer).is_err() {
+                    return;
+                }
+            }
+        });
+        Self { port, accepted }
+    }
+
+    /// Connections accepted so far. A sentinel connection is made last, and every earlier one
+    /// is accepted before it (the backlog is first in, first out), so no sleep is needed.
+    ///
+    /// # Panics
+    /// When the sentinel is not accepted within 30 s (the listener thread died).
+    pub fn connections(&self) -> usize {
+        let sentinel = TcpStream::connect(("127.0.0.1", self.port)).expect("the sentinel");
+        let me = sentinel.local_addr().expect("its address");
+        let mut n = 0;
+        while self
+            .accepted
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the sentinel is accepted")
+            != me
+        {
+            n += 1;
+        }
+        n
+    }
+}
+
+impl Default for Tripwire {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Reads an HTTP/1.1 request's head (up to and including the blank line, at most 4 KiB) and
+/// returns its path; `None` when the client closes first.
+pub async fn read_request_head(socket: &mut (impl AsyncReadExt + Unpin)) -> Option<String> {
+    let mut buf = vec![0u8; 4096];
+    let mut read = 0;
+    while !buf[..read].windows(4).any(|w| w == b"\r\n\r\n") {
+        match socket.read(&mut buf[read..]).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => read += n,
+        }
+        if read == buf.len() {
+            return None;
+        }
+    }
+    let head = String::from_utf8_lossy(&buf[..read]);
+    Some(head.split_whitespace().nth(1).unwrap_or("/").to_owned())
+}

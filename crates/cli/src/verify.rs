@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use hallmark_core::did::Did;
 use hallmark_core::json::{self, JsonError};
+use hallmark_core::report::{Hint, Outcome, Report};
 use hallmark_core::trust::{TrustList, TrustedIssuer};
 use hallmark_core::verify::Verifier;
 use hallmark_fetch::{FetchPolicy, Fetcher};
@@ -117,6 +118,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                 matches!(e, JsonError::Syntax(_)),
             ),
         };
+        let report = hinted(report);
         worst = worst.max(if unreadable {
             2
         } else if report.verified() {
@@ -144,6 +146,20 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Output(e)),
         _ => Ok(worst),
     }
+}
+
+/// The report with this command's hints added to the details they belong to (each once).
+fn hinted(mut report: Report) -> Report {
+    for check in &mut report.checks {
+        if let Some(Hint::TrustIssuer { issuer }) = check.hint.take() {
+            let hint = match check.outcome {
+                Outcome::Warning => format!("; add --trust {issuer} to trust it"),
+                _ => format!("; add it with --trust {issuer} if you trust it"),
+            };
+            check.detail.push_str(&hint);
+        }
+    }
+    report
 }
 
 /// The URL an input names, its scheme written in lower case (schemes are case-insensitive,

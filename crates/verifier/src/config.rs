@@ -116,6 +116,10 @@ pub struct VerifierConfig {
     pub verify_workers: usize,
     /// The work one request's verification may take (default 5 s); then 503.
     pub verify_timeout: Duration,
+    /// Local copies: whenever the verifier would fetch the URL (a DID document, a status
+    /// list), it uses the file instead, as `hallmark verify --resolve URL=FILE` does. Set by
+    /// programs that embed the verifier (and its tests); no configuration file key yet.
+    pub resolve: Vec<(String, PathBuf)>,
 }
 
 impl Default for VerifierConfig {
@@ -288,6 +292,7 @@ impl VerifierConfig {
             insecure_hosts: file.insecure_hosts,
             private_hosts: file.private_hosts,
             ca_certs: file.ca_certs.into_iter().map(|p| dir.join(p)).collect(),
+            resolve: Vec::new(),
         })
     }
 }

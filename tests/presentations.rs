@@ -225,7 +225,6 @@ fn human_report_of_a_presentation() {
         .args(&args)
         .output()
         .unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("presentation with 2 credentials"), "{err}");
@@ -236,6 +235,27 @@ fn human_report_of_a_presentation() {
     assert!(
         err.trim_end()
             .ends_with("verdict: NOT VERIFIED (credential 2: status failed)"),
+        "{err}"
+    );
+
+    // The presentation's own failure comes first; a nine-letter id keeps its space.
+    let v = read(&vectors().join("wrong-challenge.txt"));
+    std::fs::write(&file, &v.body).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hallmark"))
+        .args(["verify", "--offline", "--challenge", "another"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("[FAIL] challenge INVALID_CHALLENGE_ERROR: "),
+        "{err}"
+    );
+    assert!(
+        err.trim_end()
+            .ends_with("verdict: NOT VERIFIED (presentation challenge failed)"),
         "{err}"
     );
 }

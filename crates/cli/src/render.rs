@@ -69,9 +69,10 @@ fn checks(out: &mut String, checks: &[Check]) {
             Outcome::Skipped => "skip",
         };
         let code = check.code.map(|c| format!("{c}: ")).unwrap_or_default();
+        // Ids up to 8 characters line up; a longer one (`challenge`) still gets its space.
         let _ = writeln!(
             out,
-            "  [{mark}] {:<9}{code}{}",
+            "  [{mark}] {:<8} {code}{}",
             check.check.as_str(),
             check.detail
         );

@@ -7,8 +7,14 @@
 #[test]
 fn cli_output_matches_the_golden_files() {
     trycmd::TestCases::new()
-        .register_bin("hallmark", std::path::Path::new(env!("CARGO_BIN_EXE_hallmark")))
+        .register_bin(
+            "hallmark",
+            std::path::Path::new(env!("CARGO_BIN_EXE_hallmark")),
+        )
         .env("HALLMARK_LOG", "warn")
         .env("NO_COLOR", "1")
-        .case(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/cmd/*.toml"));
+        .case(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/cmd/*.toml"
+        ));
 }

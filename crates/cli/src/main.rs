@@ -48,7 +48,8 @@ enum Command {
     Sign(sign::Args),
     /// Build and sign a partner badge (an Open Badges 3.0 credential) offline.
     Issue(Box<issue::Args>),
-    /// Verify badges: proof, issuer, trust, validity and status, one report per input.
+    /// Verify badges (proof, issuer, trust, validity, status) or presentations of them (the
+    /// holder's proof, challenge, domain, then each badge), one report per input.
     Verify(verify::Args),
     /// Create, change and inspect Bitstring Status List credentials (revocation, suspension).
     #[command(subcommand)]

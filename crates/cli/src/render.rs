@@ -1,8 +1,9 @@
-//! The human rendering of a verification report: one line per check, then the verdict.
+//! The human rendering of a verification report: one line per check, then the verdict; for a
+//! presentation, its own checks, then each credential's report, indented, then the verdict.
 
 use std::fmt::Write;
 
-use hallmark_core::report::{Outcome, Report};
+use hallmark_core::report::{Check, Outcome, PresentationReport, Report};
 
 /// Renders `report` for people, headed by the input's name.
 pub fn human(input: &str, report: &Report) -> String {
@@ -48,7 +49,18 @@ pub fn human(input: &str, report: &Report) -> String {
             );
         }
     }
-    for check in &report.checks {
+    checks(&mut out, &report.checks);
+    let verdict = match report.first_problem() {
+        None => "VERIFIED".to_owned(),
+        Some(c) => format!("NOT VERIFIED ({} {})", c.check, c.outcome.as_str()),
+    };
+    let _ = writeln!(out, "  verdict: {verdict}");
+    out
+}
+
+/// One line per check.
+fn checks(out: &mut String, checks: &[Check]) {
+    for check in checks {
         let mark = match check.outcome {
             Outcome::Passed => "ok  ",
             Outcome::Failed => "FAIL",
@@ -59,16 +71,48 @@ pub fn human(input: &str, report: &Report) -> String {
             _ => "??  ",
         };
         let code = check.code.map(|c| format!("{c}: ")).unwrap_or_default();
+        // Ids up to 8 characters line up; a longer one (`challenge`) still gets its space.
         let _ = writeln!(
             out,
-            "  [{mark}] {:<9}{code}{}",
+            "  [{mark}] {:<8} {code}{}",
             check.check.as_str(),
             check.detail
         );
     }
-    let verdict = match report.first_problem() {
-        None => "VERIFIED".to_owned(),
-        Some(c) => format!("NOT VERIFIED ({} {})", c.check, c.outcome.as_str()),
+}
+
+/// Renders a presentation's report for people: its checks, each credential's (indented, as
+/// [`human`] renders them), then the presentation's verdict.
+pub fn presentation(input: &str, report: &PresentationReport) -> String {
+    let mut out = String::new();
+    let n = report.credentials.len();
+    let _ = writeln!(
+        out,
+        "{input}\n  presentation with {n} credential{}",
+        if n == 1 { "" } else { "s" }
+    );
+    checks(&mut out, &report.checks);
+    for (i, credential) in report.credentials.iter().enumerate() {
+        for line in human(&format!("credential {} of {n}", i + 1), credential).lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    let problem = report
+        .checks
+        .iter()
+        .find(|c| c.is_problem())
+        .map(|c| format!("presentation {} {}", c.check, c.outcome.as_str()))
+        .or_else(|| {
+            report.credentials.iter().enumerate().find_map(|(i, r)| {
+                r.first_problem()
+                    .map(|c| format!("credential {}: {} {}", i + 1, c.check, c.outcome.as_str()))
+            })
+        });
+    // The verdict is the report's; the first problem only says why.
+    let verdict = if report.verified() {
+        "VERIFIED".to_owned()
+    } else {
+        format!("NOT VERIFIED ({})", problem.unwrap_or_default())
     };
     let _ = writeln!(out, "  verdict: {verdict}");
     out

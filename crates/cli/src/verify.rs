@@ -1,11 +1,15 @@
 //! `hallmark verify`: runs the verification pipeline over files, standard input or URLs and
-//! reports every check (docs/design.md §3, §4).
+//! reports every check (docs/design.md §3, §4). An input that is a presentation (VC 2.0
+//! §4.13) goes through the core's presentation pipeline, the one `POST /presentations/verify`
+//! runs: its own checks, then each credential's; `--json` prints that endpoint's body.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use hallmark_core::did::Did;
 use hallmark_core::json::{self, JsonError};
+use hallmark_core::presentation::{self, PresentationOptions};
+use hallmark_core::report::{Hint, Outcome, PresentationReport, Report};
 use hallmark_core::trust::{TrustArg, TrustList, TrustedIssuer};
 use hallmark_core::verify::Verifier;
 use hallmark_fetch::{FetchPolicy, Fetcher};
@@ -56,7 +60,15 @@ pub struct Args {
     /// Tolerated clock skew on validFrom and validUntil, in seconds.
     #[arg(long, default_value_t = 300)]
     clock_skew: u32,
-    /// Badges to verify: files, - for standard input, or https URLs (the scheme in any case).
+    /// For presentations: the challenge the holder's proof must carry.
+    #[arg(long, value_name = "TEXT")]
+    challenge: Option<String>,
+    /// For presentations: the domain the holder's proof must carry. Repeat for a proof with
+    /// several.
+    #[arg(long, value_name = "DOMAIN")]
+    domain: Vec<String>,
+    /// Badges or presentations to verify: files, - for standard input, or https URLs (the
+    /// scheme in any case).
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<String>,
 }
@@ -75,6 +87,13 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         verifier = verifier.trust(trust_list(&args.trust)?);
     }
     let fetcher = fetcher(&args)?;
+    let mut options = PresentationOptions::default();
+    if let Some(challenge) = &args.challenge {
+        options = options.with_challenge(challenge.clone());
+    }
+    if !args.domain.is_empty() {
+        options = options.with_domain(args.domain.iter().cloned());
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -107,7 +126,34 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                 continue;
             }
         };
-        let (report, unreadable) = match json::parse(&bytes) {
+        let value = json::parse(&bytes);
+        if let Some(value) = value
+            .as_ref()
+            .ok()
+            .filter(|v| presentation::is_presentation(v))
+        {
+            let report = verify_presentation(&runtime, &verifier, value, &options, &fetcher);
+            worst = worst.max(if report.verified() { 0 } else { 1 });
+            let written = if args.json {
+                let mut body = hallmark_verifier::presentation_body(&report);
+                if let Some(map) = body.as_object_mut() {
+                    map.insert("input".into(), input.as_str().into());
+                }
+                writeln!(stdout, "{body}")
+            } else {
+                eprint!("{}", render::presentation(input, &report));
+                Ok(())
+            };
+            // A closed pipe ends the output, not the verdict: the exit code still says it.
+            if let Err(e) = written {
+                return match output(e) {
+                    CliError::BrokenPipe => Ok(worst),
+                    other => Err(other),
+                };
+            }
+            continue;
+        }
+        let (report, unreadable) = match value {
             Ok(value) => (
                 runtime.block_on(hallmark_fetch::verify(&verifier, &value, &fetcher)),
                 false,
@@ -117,6 +163,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                 matches!(e, JsonError::Syntax(_)),
             ),
         };
+        let report = hinted(report);
         worst = worst.max(if unreadable {
             2
         } else if report.verified() {
@@ -144,6 +191,39 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Output(e)),
         _ => Ok(worst),
     }
+}
+
+/// Verifies a presentation with what it asks `fetcher` for: the holder's proof and every
+/// credential in it share one work budget and one bound of fetches, as on the verifier.
+fn verify_presentation(
+    runtime: &tokio::runtime::Runtime,
+    verifier: &Verifier,
+    value: &serde_json::Value,
+    options: &PresentationOptions,
+    fetcher: &Fetcher,
+) -> PresentationReport {
+    let empty = serde_json::Map::new();
+    let vp = value.as_object().unwrap_or(&empty);
+    let budget = verifier.new_work_budget();
+    let mut report = runtime.block_on(hallmark_fetch::with_fetched(fetcher, |resources| {
+        verifier.verify_presentation_within(vp, options, resources, &budget)
+    }));
+    report.credentials = report.credentials.into_iter().map(hinted).collect();
+    report
+}
+
+/// The report with this command's hints added to the details they belong to (each once).
+fn hinted(mut report: Report) -> Report {
+    for check in &mut report.checks {
+        if let Some(Hint::TrustIssuer { issuer }) = check.hint.take() {
+            let hint = match check.outcome {
+                Outcome::Warning => format!("; add --trust {issuer} to trust it"),
+                _ => format!("; add it with --trust {issuer} if you trust it"),
+            };
+            check.detail.push_str(&hint);
+        }
+    }
+    report
 }
 
 /// The URL an input names, its scheme written in lower case (schemes are case-insensitive,

@@ -43,11 +43,12 @@ pub mod multibase;
 #[cfg(feature = "ob3-schema")]
 pub mod ob3_schema;
 pub mod plan;
+pub mod presentation;
 pub mod proof;
 pub mod report;
 pub mod status;
 pub mod trust;
 pub mod verify;
 
-pub use report::{Check, CheckId, ErrorCode, Outcome, Report};
+pub use report::{Check, CheckId, ErrorCode, Hint, Outcome, PresentationReport, Report};
 pub use verify::Verifier;

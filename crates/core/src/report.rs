@@ -1,12 +1,21 @@
 //! The verification report (docs/design.md §3): one entry per check, in a fixed order, each
 //! with an outcome, an error code from the specs and a detail for people. Every front end
 //! renders this same value; its JSON form is part of the CLI and HTTP contracts.
+//!
+//! A credential gives a [`Report`]; a presentation gives a [`PresentationReport`]: the
+//! holder's own checks and one [`Report`] per embedded credential. Both verdicts come from one
+//! rule (no check `failed` or `unknown`), written once here.
+//!
+//! Details are sentences about the document, never about a front end: what to do about a
+//! finding that depends on the front end's own flags or settings (e.g. how to trust an
+//! issuer) is a typed [`Hint`] the front end words itself.
 
 use std::fmt;
 
 use serde::Serialize;
 
-/// A check of the pipeline, in the order they run.
+/// A check of the pipeline, in the order they run: a credential's ([`CheckId::ALL`]), then a
+/// presentation's own ([`CheckId::PRESENTATION`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
@@ -23,10 +32,14 @@ pub enum CheckId {
     Validity,
     /// Revocation and suspension status.
     Status,
+    /// A presentation's proof was made by its holder, for `authentication`.
+    Holder,
+    /// A presentation's proof carries the challenge and domain the verifier asked for.
+    Challenge,
 }
 
 impl CheckId {
-    /// Every check, in pipeline order.
+    /// Every check of a credential, in pipeline order.
     pub const ALL: [CheckId; 6] = [
         Self::Parse,
         Self::Proof,
@@ -35,6 +48,12 @@ impl CheckId {
         Self::Validity,
         Self::Status,
     ];
+
+    /// The checks of a presentation's own (VC 2.0 §4.13; VC-DI §4.3), in order: its shape,
+    /// the holder's proof for `authentication`, the holder binding, challenge and domain.
+    /// Its credentials have their own reports.
+    pub const PRESENTATION: [CheckId; 4] =
+        [Self::Parse, Self::Proof, Self::Holder, Self::Challenge];
 
     /// The check's id as written in reports.
     pub fn as_str(self) -> &'static str {
@@ -45,6 +64,8 @@ impl CheckId {
             Self::Trust => "trust",
             Self::Validity => "validity",
             Self::Status => "status",
+            Self::Holder => "holder",
+            Self::Challenge => "challenge",
         }
     }
 }
@@ -118,6 +139,10 @@ pub enum ErrorCode {
     StatusRevoked,
     /// Hallmark: the credential's suspension bit is set.
     StatusSuspended,
+    /// A proof's `challenge` is not the one the verifier asked for (VC-DI 1.0 §2.3).
+    InvalidChallengeError,
+    /// A proof's `domain` is not the one the verifier asked for (VC-DI 1.0 §2.3).
+    InvalidDomainError,
 }
 
 impl ErrorCode {
@@ -139,6 +164,8 @@ impl ErrorCode {
             Self::StatusListLengthError => "STATUS_LIST_LENGTH_ERROR",
             Self::StatusRevoked => "STATUS_REVOKED",
             Self::StatusSuspended => "STATUS_SUSPENDED",
+            Self::InvalidChallengeError => "INVALID_CHALLENGE_ERROR",
+            Self::InvalidDomainError => "INVALID_DOMAIN_ERROR",
         }
     }
 }
@@ -158,8 +185,26 @@ pub struct Check {
     pub outcome: Outcome,
     /// The spec's error code when the outcome is `failed` or `unknown`.
     pub code: Option<ErrorCode>,
-    /// A sentence for people: what was checked, or what is wrong and what to do.
+    /// A sentence for people: what was checked, or what is wrong. It names no front end's
+    /// flags; see `hint`.
     pub detail: String,
+    /// What the person could do about it, when that depends on the front end (its flags, its
+    /// configuration): the front end words it. Not part of the JSON form.
+    #[serde(skip)]
+    pub hint: Option<Hint>,
+}
+
+/// A remedy a front end words in its own terms (a CLI flag, a configuration setting), so the
+/// core's details stay the same whatever renders them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Hint {
+    /// The issuer was not found in a trust list (the `trust` check failed), or there is no
+    /// trust list (it warned): the person may add this issuer to the trust list.
+    TrustIssuer {
+        /// The issuer's id, as the trust list would name it.
+        issuer: String,
+    },
 }
 
 impl Check {
@@ -174,8 +219,25 @@ impl Check {
             outcome,
             code,
             detail: detail.into(),
+            hint: None,
         }
     }
+
+    pub(crate) fn with_hint(mut self, hint: Hint) -> Self {
+        self.hint = Some(hint);
+        self
+    }
+
+    /// Whether this check stands in the way of a verdict: `failed` or `unknown`.
+    pub fn is_problem(&self) -> bool {
+        matches!(self.outcome, Outcome::Failed | Outcome::Unknown)
+    }
+}
+
+/// The verdict rule of docs/design.md §3, the one place it is written: true only when no
+/// check failed or stayed unknown (every check passed, warned or was skipped).
+fn verdict<'a>(checks: impl IntoIterator<Item = &'a Check>) -> bool {
+    checks.into_iter().all(|c| !c.is_problem())
 }
 
 /// What a badge says, for display beside the verdict.
@@ -269,9 +331,7 @@ impl Report {
     /// The verdict: true only when no check failed or stayed unknown (every check passed,
     /// warned or was skipped). A verifier never turns "could not tell" into "valid".
     pub fn verified(&self) -> bool {
-        self.checks
-            .iter()
-            .all(|c| !matches!(c.outcome, Outcome::Failed | Outcome::Unknown))
+        verdict(&self.checks)
     }
 
     /// Keeps the outcome of the checks in `ids` (and `parse`, which every other check
@@ -299,9 +359,78 @@ impl Report {
 
     /// The first check that failed or stayed unknown.
     pub fn first_problem(&self) -> Option<&Check> {
-        self.checks
-            .iter()
-            .find(|c| matches!(c.outcome, Outcome::Failed | Outcome::Unknown))
+        self.checks.iter().find(|c| c.is_problem())
+    }
+
+    /// The report as one JSON object.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+/// The result of verifying a presentation (VC 2.0 §4.13): its own checks
+/// ([`CheckId::PRESENTATION`]) and one [`Report`] per embedded credential, in order.
+///
+/// `verified` is true only when no check of the presentation nor of any of its credentials
+/// failed or stayed unknown: the same rule as [`Report::verified`], derived here and nowhere
+/// else. As JSON (the body of the VC API's `POST /presentations/verify`, less its
+/// `problemDetails`): `{"verified": …, "checks": […], "credentialResults": [report…]}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresentationReport {
+    /// The presentation's own checks, in order. `holder` and `challenge` appear only when the
+    /// presentation is signed (`holder` only when it names a holder).
+    pub checks: Vec<Check>,
+    /// One report per embedded credential (`verifiableCredential`), in order.
+    pub credentials: Vec<Report>,
+}
+
+impl Serialize for PresentationReport {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Wire<'a> {
+            verified: bool,
+            checks: &'a [Check],
+            #[serde(rename = "credentialResults")]
+            credential_results: &'a [Report],
+        }
+        Wire {
+            verified: self.verified(),
+            checks: &self.checks,
+            credential_results: &self.credentials,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl PresentationReport {
+    pub(crate) fn new(checks: Vec<Check>, credentials: Vec<Report>) -> Self {
+        Self {
+            checks,
+            credentials,
+        }
+    }
+
+    /// The verdict: true only when no check of the presentation or of its credentials failed
+    /// or stayed unknown.
+    pub fn verified(&self) -> bool {
+        verdict(
+            self.checks
+                .iter()
+                .chain(self.credentials.iter().flat_map(|r| &r.checks)),
+        )
+    }
+
+    /// [`Report::only`] on every credential's report (the VC API's `options.checks`). The
+    /// presentation's own checks always run: they are what a presentation is for.
+    #[must_use]
+    pub fn only(mut self, ids: &[CheckId]) -> Self {
+        self.credentials = self.credentials.into_iter().map(|r| r.only(ids)).collect();
+        self
+    }
+
+    /// The result of one of the presentation's own checks.
+    pub fn check(&self, id: CheckId) -> Option<&Check> {
+        self.checks.iter().find(|c| c.check == id)
     }
 
     /// The report as one JSON object.

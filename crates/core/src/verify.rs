@@ -1,5 +1,9 @@
 //! The verification pipeline (docs/design.md §3): `parse`, `proof`, `issuer`, `trust`, `validity`,
-//! `status`, in that order, producing one [`Report`].
+//! `status`, in that order, producing one [`Report`]. A presentation
+//! ([`Verifier::verify_presentation`]) adds its own `parse`, `proof` (the holder's, for
+//! `authentication`), `holder` and `challenge` checks, and runs every embedded credential
+//! through the same pipeline within the same work budget and resources, producing one
+//! [`PresentationReport`].
 //!
 //! The pipeline does no I/O. What it cannot derive itself (a `did:web` DID document, an
 //! issuer profile, a status list credential) it asks of a [`Resources`] implementation,
@@ -22,8 +26,9 @@ use crate::did::{did_web_url, ControllerDocument, Did, Relationship, Verificatio
 use crate::json;
 use crate::jsonld::{self, Limits};
 use crate::keys::PublicKey;
+use crate::presentation::{self, PresentationOptions};
 use crate::proof::{self, KeyLookupError, ProofFailure, ProofResult};
-use crate::report::{Check, CheckId, ErrorCode, Outcome, Report};
+use crate::report::{Check, CheckId, ErrorCode, Hint, Outcome, PresentationReport, Report};
 use crate::status::{StatusEntry, StatusList, StatusPurpose, DEFAULT_MAX_DECODED_BYTES};
 use crate::trust::TrustList;
 
@@ -445,9 +450,75 @@ impl Verifier {
     ) -> (Check, Option<Check>) {
         let mut documents = DocumentCache::new(resources, self, budget);
         let proofs = self.proofs(document, purpose, &mut documents);
-        let binding = controller
-            .map(|c| binding_check(Some(c), "the holder", purpose, &proofs, &mut documents));
+        let binding = controller.map(|c| {
+            binding_check(
+                CheckId::Issuer,
+                Some(c),
+                "the holder",
+                purpose,
+                &proofs,
+                &mut documents,
+            )
+        });
         (proof_check(&proofs), binding)
+    }
+
+    /// Verifies a presentation (VC 2.0 §4.13) within a fresh work budget of
+    /// [`Verifier::work_budget`] steps: see [`Verifier::verify_presentation_within`].
+    pub fn verify_presentation(
+        &self,
+        vp: &Map<String, Value>,
+        options: &PresentationOptions,
+        resources: &dyn Resources,
+    ) -> PresentationReport {
+        self.verify_presentation_within(vp, options, resources, &self.new_work_budget())
+    }
+
+    /// Verifies a presentation drawing on a caller's work budget, which its proofs and every
+    /// embedded credential share (so do `resources`: a document fetched for one is there for
+    /// all). Its own checks, in order ([`CheckId::PRESENTATION`]):
+    /// - `parse`: the VC base context first, a type including `VerifiablePresentation`;
+    /// - `proof`: every proof verifies for `authentication` (VC-DI §4.3); skipped for an
+    ///   unsigned presentation, failed when `options` ask for a challenge or domain, which
+    ///   only a proof carries;
+    /// - `holder` (signed presentations that name one): a proof's method belongs to the holder
+    ///   and is listed under its `authentication`;
+    /// - `challenge` (signed presentations): every proof carries `options`' challenge and
+    ///   domain.
+    ///
+    /// Then one [`Report`] per `verifiableCredential`, as [`Verifier::verify_value_within`].
+    pub fn verify_presentation_within(
+        &self,
+        vp: &Map<String, Value>,
+        options: &PresentationOptions,
+        resources: &dyn Resources,
+        budget: &jsonld::WorkBudget,
+    ) -> PresentationReport {
+        let mut checks = vec![presentation::shape_check(vp)];
+        if vp.contains_key("proof") {
+            let mut documents = DocumentCache::new(resources, self, budget);
+            let purpose = Relationship::Authentication;
+            let proofs = self.proofs(vp, purpose, &mut documents);
+            checks.push(proof_check(&proofs));
+            if let Some(holder) = presentation::holder(vp) {
+                checks.push(binding_check(
+                    CheckId::Holder,
+                    Some(holder),
+                    "the holder",
+                    purpose,
+                    &proofs,
+                    &mut documents,
+                ));
+            }
+            checks.push(presentation::challenge_check(vp, options));
+        } else {
+            checks.push(presentation::unsigned_check(options));
+        }
+        let credentials = presentation::credentials(vp)
+            .into_iter()
+            .map(|c| self.verify_value_within(c, resources, budget))
+            .collect();
+        PresentationReport::new(checks, credentials)
     }
 
     /// Sets the cap on a decompressed status list, bytes.
@@ -751,13 +822,18 @@ impl Verifier {
         let Some(issuer) = shape.issuer_id else {
             return Check::new(id, Outcome::Failed, None, "the credential names no issuer");
         };
+        // How to trust the issuer is the front end's to say (a flag, a setting): a hint.
+        let hint = || Hint::TrustIssuer {
+            issuer: issuer.to_owned(),
+        };
         match &self.trust {
             None => Check::new(
                 id,
                 Outcome::Warning,
                 None,
-                format!("no trust list is configured, so {issuer} was not checked against one; add --trust {issuer} to trust it"),
-            ),
+                format!("no trust list is configured, so {issuer} was not checked against one"),
+            )
+            .with_hint(hint()),
             Some(list) => match list.find(issuer) {
                 Some(entry) => Check::new(
                     id,
@@ -772,8 +848,9 @@ impl Verifier {
                     id,
                     Outcome::Failed,
                     None,
-                    format!("issuer {issuer} is not in the trust list; add it with --trust {issuer} if you trust it"),
-                ),
+                    format!("issuer {issuer} is not in the trust list"),
+                )
+                .with_hint(hint()),
             },
         }
     }
@@ -930,6 +1007,7 @@ fn issuer_check(
     documents: &mut DocumentCache<'_>,
 ) -> Check {
     binding_check(
+        CheckId::Issuer,
         shape.issuer_id,
         "the issuer",
         Relationship::AssertionMethod,
@@ -939,15 +1017,16 @@ fn issuer_check(
 }
 
 /// That one proof's verification method is `controller`'s, listed under `relationship`
-/// (VC-DI §4.3 Retrieve Verification Method; VC 2.0 §4.7 issuer; §4.13 holder).
+/// (VC-DI §4.3 Retrieve Verification Method; VC 2.0 §4.7 issuer; §4.13 holder), reported
+/// under `id`.
 fn binding_check(
+    id: CheckId,
     controller: Option<&str>,
     role: &str,
     relationship: Relationship,
     proofs: &Result<Vec<ProofResult>, proof::ProofError>,
     documents: &mut DocumentCache<'_>,
 ) -> Check {
-    let id = CheckId::Issuer;
     let Some(issuer) = controller else {
         return Check::new(
             id,

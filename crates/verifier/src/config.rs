@@ -122,6 +122,10 @@ pub struct VerifierConfig {
     /// The clock the fetch cache and the trust list's reload interval go by: the system's;
     /// a test's [`hallmark_core::clock::ManualClock`] moves without sleeping.
     pub clock: Arc<dyn Clock>,
+    /// Local copies: whenever the verifier would fetch the URL (a DID document, a status
+    /// list), it uses the file instead, as `hallmark verify --resolve URL=FILE` does. Set by
+    /// programs that embed the verifier (and its tests); no configuration file key yet.
+    pub resolve: Vec<(String, PathBuf)>,
 }
 
 impl Default for VerifierConfig {
@@ -300,6 +304,7 @@ impl VerifierConfig {
             insecure_hosts: file.insecure_hosts,
             private_hosts: file.private_hosts,
             ca_certs: file.ca_certs.into_iter().map(|p| dir.join(p)).collect(),
+            resolve: Vec::new(),
         })
     }
 }

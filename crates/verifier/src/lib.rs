@@ -33,14 +33,14 @@ use axum::routing::{get, post};
 use axum::Router;
 use governor::clock::QuantaInstant;
 use governor::middleware::NoOpMiddleware;
-use hallmark_core::did::Relationship;
 use hallmark_core::json::{self, JsonError};
 use hallmark_core::jsonld::WorkBudget;
-use hallmark_core::report::{Check, CheckId, Outcome, Report};
+use hallmark_core::presentation::PresentationOptions;
+use hallmark_core::report::{Check, CheckId, Hint, Outcome, PresentationReport, Report};
 use hallmark_core::verify::{Resources, Verifier};
 use hallmark_fetch::{FetchError, FetchPolicy, Fetcher, Fetches};
 use hallmark_http::{BlockingPool, PoolConfig, PoolError, Problem, ServeConfig, ServeError, Tls};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use time::OffsetDateTime;
 use tokio::time::Instant;
 use tower::ServiceBuilder;
@@ -85,6 +85,14 @@ pub enum StateError {
         /// Why.
         source: std::io::Error,
     },
+    /// A local copy ([`VerifierConfig::resolve`]) that cannot be read.
+    #[error("{}: {source}", path.display())]
+    LocalCopy {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The fetch policy or the HTTP client.
     #[error(transparent)]
     Fetch(#[from] FetchError),
@@ -94,8 +102,9 @@ impl VerifierState {
     /// Builds the state from the configuration.
     ///
     /// # Errors
-    /// [`StateError`]: a trust file or an extra root certificate that cannot be read, or an
-    /// HTTP client that cannot be built.
+    /// [`StateError`]: a trust file, an extra root certificate or a local copy
+    /// ([`VerifierConfig::resolve`]) that cannot be read, or an HTTP client that cannot be
+    /// built.
     pub fn new(config: VerifierConfig) -> Result<Self, StateError> {
         let trust = TrustStore::new(
             config.trust_files.clone(),
@@ -122,7 +131,14 @@ impl VerifierState {
                 .collect::<Result<_, _>>()?,
             ..FetchPolicy::default()
         };
-        let fetcher = Fetcher::new(policy)?;
+        let mut fetcher = Fetcher::new(policy)?;
+        for (url, path) in &config.resolve {
+            let bytes = std::fs::read(path).map_err(|source| StateError::LocalCopy {
+                path: path.clone(),
+                source,
+            })?;
+            fetcher = fetcher.with_local(url, bytes);
+        }
         let skew =
             time::Duration::try_from(config.clock_skew).unwrap_or(time::Duration::minutes(5));
         // The caches are this instance's, bounded by the configured bytes.
@@ -537,7 +553,7 @@ async fn check_credential(
         verifier.verify_value_within(&credential, resources, budget)
     })
     .await?;
-    Ok(restrict(report, only))
+    Ok(restrict(hinted(report), only))
 }
 
 /// Runs `work` (no I/O; canonicalization and signatures) as often as it needs to with what it
@@ -611,7 +627,9 @@ async fn verify_credential(State(state): State<VerifierState>, body: Bytes) -> R
     }
 }
 
-/// `POST /presentations/verify` `{verifiablePresentation, options: {challenge, domain}}`.
+/// `POST /presentations/verify` `{verifiablePresentation, options: {challenge, domain}}`: the
+/// core's presentation pipeline ([`Verifier::verify_presentation_within`]) within the
+/// request's one allowance, the answer [`presentation_body`].
 async fn verify_presentation(State(state): State<VerifierState>, body: Bytes) -> Response {
     let value = match strict_body(&body) {
         Ok(Body::Json(v)) => v,
@@ -634,155 +652,62 @@ async fn verify_presentation(State(state): State<VerifierState>, body: Bytes) ->
         Ok(o) => o,
         Err(r) => return *r,
     };
-    let challenge = options
-        .and_then(|o| o.get("challenge"))
-        .and_then(Value::as_str);
-    let domain = options.and_then(|o| o.get("domain"));
+    let options = PresentationOptions::from_vc_api(options);
     let verifier = state.verifier();
-    // One deadline and budget for the holder's proof and every credential inside.
+    // One deadline, budget and fetch bound for the holder's proof and every credential inside.
     let allowance = Allowance::new(&state, &verifier, &body);
-    let mut checks = presentation_shape(vp);
-    let holder = match vp.get("holder") {
-        Some(Value::String(h)) => Some(h.clone()),
-        Some(Value::Object(h)) => h.get("id").and_then(Value::as_str).map(str::to_owned),
-        _ => None,
-    };
-    if vp.contains_key("proof") {
-        let document = vp.clone();
-        let controller = holder.clone();
-        let proofs = checked(&state, &allowance, move |resources, budget| {
-            verifier.verify_proofs_within(
-                &document,
-                Relationship::Authentication,
-                controller.as_deref(),
-                resources,
-                budget,
-            )
-        })
+    let vp = vp.clone();
+    allowance
+        .fetches
+        .prefetch(&state.inner.fetcher, &value)
         .await;
-        let (proof, binding) = match proofs {
-            Ok(checked) => checked,
-            Err(e) => return Problem::from(e).into_response(),
-        };
-        checks.push(serde_json::to_value(&proof).unwrap_or_default());
-        if let Some(b) = binding {
-            let mut b = serde_json::to_value(&b).unwrap_or_default();
-            b["check"] = "holder".into();
-            checks.push(b);
+    let report = checked(&state, &allowance, move |resources, budget| {
+        verifier.verify_presentation_within(&vp, &options, resources, budget)
+    })
+    .await;
+    match report {
+        Ok(mut report) => {
+            report.credentials = report.credentials.into_iter().map(hinted).collect();
+            let report = match &only {
+                Some(ids) => report.only(ids),
+                None => report,
+            };
+            verdict(&presentation_body(&report), report.verified())
         }
-        checks.push(challenge_domain(vp, challenge, domain));
-    } else if challenge.is_some() || domain.is_some() {
-        checks.push(json!({"check": "proof", "outcome": "failed", "code": "PROOF_VERIFICATION_ERROR", "detail": "a challenge or domain was given, but the presentation is not signed"}));
-    } else {
-        checks.push(json!({"check": "proof", "outcome": "skipped", "code": null, "detail": "the presentation has no proof (an unsigned presentation)"}));
+        Err(e) => Problem::from(e).into_response(),
     }
-    let credentials: Vec<Value> = match vp.get("verifiableCredential") {
-        None => Vec::new(),
-        Some(Value::Array(items)) => items.clone(),
-        Some(one) => vec![one.clone()],
-    };
-    let mut reports = Vec::new();
-    for c in credentials {
-        match check_credential(&state, c, only.as_deref(), &allowance).await {
-            Ok(report) => reports.push(report),
-            Err(e) => return Problem::from(e).into_response(),
-        }
-    }
-    let presentation_ok = checks
+}
+
+/// The body of `POST /presentations/verify` for a report: `{verified, checks,
+/// credentialResults, problemDetails}`, with the problem details of the presentation's checks
+/// then of each credential's. `hallmark verify --json` prints the same for a presentation.
+pub fn presentation_body(report: &PresentationReport) -> Value {
+    let mut body = report.to_json();
+    let failing: Vec<Value> = report
+        .checks
         .iter()
-        .all(|c| !matches!(c["outcome"].as_str(), Some("failed" | "unknown")));
-    let verified = presentation_ok && reports.iter().all(|r| r.verified());
-    let mut all_checks = checks.clone();
-    for (i, r) in reports.iter().enumerate() {
-        for c in &r.checks {
-            let mut c = serde_json::to_value(c).unwrap_or_default();
-            c["credential"] = i.into();
-            all_checks.push(c);
-        }
-    }
-    let details = problem_details(&all_checks);
-    let body = json!({
-        "verified": verified,
-        "checks": checks,
-        "credentialResults": reports.iter().map(Report::to_json).collect::<Vec<_>>(),
-        "problemDetails": details,
-    });
-    verdict(&body, verified)
+        .chain(report.credentials.iter().flat_map(|r| &r.checks))
+        .filter(|c| c.is_problem())
+        .map(check_json)
+        .collect();
+    body["problemDetails"] = problem_details(&failing).into();
+    body
 }
 
-/// The presentation's shape (VC 2.0 §4.13): contexts and type.
-fn presentation_shape(vp: &Map<String, Value>) -> Vec<Value> {
-    let first = match vp.get("@context") {
-        Some(Value::Array(c)) => c.first().and_then(Value::as_str),
-        Some(Value::String(c)) => Some(c.as_str()),
-        _ => None,
-    };
-    let types: Vec<&str> = match vp.get("type") {
-        Some(Value::Array(t)) => t.iter().filter_map(Value::as_str).collect(),
-        Some(Value::String(t)) => vec![t.as_str()],
-        _ => vec![],
-    };
-    let problem = if !matches!(
-        first,
-        Some("https://www.w3.org/ns/credentials/v2" | "https://www.w3.org/2018/credentials/v1")
-    ) {
-        Some("the presentation's first @context must be https://www.w3.org/ns/credentials/v2")
-    } else if !types.contains(&"VerifiablePresentation") {
-        Some("the presentation's type must include VerifiablePresentation")
-    } else {
-        None
-    };
-    vec![match problem {
-        None => {
-            json!({"check": "parse", "outcome": "passed", "code": null, "detail": "a VC 2.0 presentation"})
-        }
-        Some(d) => {
-            json!({"check": "parse", "outcome": "failed", "code": "MALFORMED_VALUE_ERROR", "detail": d})
-        }
-    }]
-}
-
-/// VC-DI §4.3 steps 5–6: the proof's `domain` and `challenge` must be the ones expected.
-fn challenge_domain(
-    vp: &Map<String, Value>,
-    challenge: Option<&str>,
-    domain: Option<&Value>,
-) -> Value {
-    let proofs: Vec<&Value> = match vp.get("proof") {
-        Some(Value::Array(p)) => p.iter().collect(),
-        Some(p) => vec![p],
-        None => vec![],
-    };
-    for p in &proofs {
-        if let Some(expected) = challenge {
-            if p.get("challenge").and_then(Value::as_str) != Some(expected) {
-                return json!({"check": "challenge", "outcome": "failed", "code": "INVALID_CHALLENGE_ERROR", "detail": format!("the proof's challenge is not {expected:?}")});
-            }
-        }
-        if let Some(expected) = domain {
-            let wanted: Vec<&str> = match expected {
-                Value::Array(d) => d.iter().filter_map(Value::as_str).collect(),
-                Value::String(d) => vec![d.as_str()],
-                _ => vec![],
+/// The report with the front end's hints added to the details they belong to (each once: a
+/// hint is taken as it is worded). The verifier is `hallmark verifier serve`: its trust list
+/// takes `--trust`. Before `options.checks`, which keeps the outcome a hint is worded for.
+fn hinted(mut report: Report) -> Report {
+    for check in &mut report.checks {
+        if let Some(Hint::TrustIssuer { issuer }) = check.hint.take() {
+            let hint = match check.outcome {
+                Outcome::Warning => format!("; add --trust {issuer} to trust it"),
+                _ => format!("; add it with --trust {issuer} if you trust it"),
             };
-            let got: Vec<&str> = match p.get("domain") {
-                Some(Value::Array(d)) => d.iter().filter_map(Value::as_str).collect(),
-                Some(Value::String(d)) => vec![d.as_str()],
-                _ => vec![],
-            };
-            let (mut a, mut b) = (wanted.clone(), got);
-            a.sort_unstable();
-            b.sort_unstable();
-            if a != b {
-                return json!({"check": "challenge", "outcome": "failed", "code": "INVALID_DOMAIN_ERROR", "detail": format!("the proof's domain is not {}", wanted.join(", "))});
-            }
+            check.detail.push_str(&hint);
         }
     }
-    let detail = match (challenge, domain) {
-        (None, None) => "no challenge or domain was asked for".to_owned(),
-        _ => "the proof carries the expected challenge and domain".to_owned(),
-    };
-    json!({"check": "challenge", "outcome": "passed", "code": null, "detail": detail})
+    report
 }
 
 /// `POST /verify`: what the verify page sends — a credential as JSON, `{"url": …}`, a
@@ -863,7 +788,7 @@ async fn verify_page(State(state): State<VerifierState>, request: Request) -> Re
     )
     .await
     {
-        Ok(report) => answer_report(&report),
+        Ok(report) => answer_report(&hinted(report)),
         Err(e) => Problem::from(e).into_response(),
     }
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use hallmark_core::did::Did;
 use hallmark_core::json::{self, JsonError};
 use hallmark_core::presentation::{self, PresentationOptions};
-use hallmark_core::report::{Hint, Outcome, PresentationReport, Report};
+use hallmark_core::report::PresentationReport;
 use hallmark_core::trust::{TrustArg, TrustList, TrustedIssuer};
 use hallmark_core::verify::Verifier;
 use hallmark_fetch::{FetchPolicy, Fetcher};
@@ -163,7 +163,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                 matches!(e, JsonError::Syntax(_)),
             ),
         };
-        let report = hinted(report);
+        let report = hallmark_verifier::hinted(report);
         worst = worst.max(if unreadable {
             2
         } else if report.verified() {
@@ -208,21 +208,11 @@ fn verify_presentation(
     let mut report = runtime.block_on(hallmark_fetch::with_fetched(fetcher, |resources| {
         verifier.verify_presentation_within(vp, options, resources, &budget)
     }));
-    report.credentials = report.credentials.into_iter().map(hinted).collect();
-    report
-}
-
-/// The report with this command's hints added to the details they belong to (each once).
-fn hinted(mut report: Report) -> Report {
-    for check in &mut report.checks {
-        if let Some(Hint::TrustIssuer { issuer }) = check.hint.take() {
-            let hint = match check.outcome {
-                Outcome::Warning => format!("; add --trust {issuer} to trust it"),
-                _ => format!("; add it with --trust {issuer} if you trust it"),
-            };
-            check.detail.push_str(&hint);
-        }
-    }
+    report.credentials = report
+        .credentials
+        .into_iter()
+        .map(hallmark_verifier::hinted)
+        .collect();
     report
 }
 

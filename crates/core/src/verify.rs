@@ -118,15 +118,20 @@ pub struct CacheLimits {
     /// Verified signatures ([`proof::SignatureCache`]); 0 keeps none. Trusted: made with a
     /// method of an issuer in the trust list.
     pub signatures: usize,
+    /// Canonical hashes of JSON-LD documents (`eddsa-rdfc-2022`; [`jsonld::HashCache`]), so
+    /// a badge or status list seen before is not canonicalized again; 0 keeps none.
+    pub canonical_hashes: usize,
 }
 
 impl Default for CacheLimits {
-    /// 8 MiB of documents, 64 MiB of status lists, 2 MiB of signatures.
+    /// 8 MiB of documents, 64 MiB of status lists, 2 MiB of signatures, 1 MiB of canonical
+    /// hashes.
     fn default() -> Self {
         Self {
             documents: 8 << 20,
             status_lists: 64 << 20,
             signatures: proof::DEFAULT_SIGNATURE_CACHE_BYTES,
+            canonical_hashes: jsonld::DEFAULT_HASH_CACHE_BYTES,
         }
     }
 }
@@ -137,6 +142,7 @@ impl CacheLimits {
         self.documents
             .saturating_add(self.status_lists)
             .saturating_add(self.signatures)
+            .saturating_add(self.canonical_hashes)
     }
 }
 
@@ -178,6 +184,8 @@ struct Caches {
     lists: Arc<BoundedCache<String, ListEntry>>,
     /// Verified signatures.
     signatures: proof::SignatureCache,
+    /// Canonical hashes, handed to canonicalization through [`Limits::hashes`].
+    hashes: Arc<jsonld::HashCache>,
 }
 
 impl Default for Caches {
@@ -236,6 +244,7 @@ impl Caches {
                 |url, entry| list_cost(url, entry),
             )),
             signatures: proof::SignatureCache::new(limits.signatures),
+            hashes: Arc::new(jsonld::HashCache::new(limits.canonical_hashes)),
         }
     }
 
@@ -371,12 +380,18 @@ impl Verifier {
         }
     }
 
+    /// Forgets the canonical hashes it remembered (benchmarks of the cold path).
+    pub fn clear_canonical_hashes(&self) {
+        self.caches.hashes.clear();
+    }
+
     /// The budgets of its caches.
     pub fn cache_budgets(&self) -> CacheLimits {
         CacheLimits {
             documents: self.caches.documents.budget().total(),
             status_lists: self.caches.lists.budget().total(),
             signatures: self.caches.signatures.budget().total(),
+            canonical_hashes: self.caches.hashes.capacity_bytes(),
         }
     }
 
@@ -1132,7 +1147,9 @@ impl<'r> DocumentCache<'r> {
             resources,
             verifier,
             seen: Vec::new(),
-            limits: Limits::default().budget(budget.clone()),
+            limits: Limits::default()
+                .budget(budget.clone())
+                .hashes(Arc::clone(&verifier.caches.hashes)),
         }
     }
 

@@ -170,6 +170,7 @@ async fn attacker_lists_stay_within_the_cache_bounds_and_do_not_evict_a_trusted_
         // 512 KiB per partition: three of the 128 KiB attacker lists at a time.
         status_lists: 1 << 20,
         signatures: 64 << 10,
+        canonical_hashes: 64 << 10,
     };
     let response_bytes = 16 << 10;
     let mut trust = TrustList::new();

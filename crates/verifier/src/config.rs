@@ -34,6 +34,7 @@ struct File {
     document_cache_bytes: Option<usize>,
     status_list_cache_bytes: Option<usize>,
     signature_cache_bytes: Option<usize>,
+    canonical_hash_cache_bytes: Option<usize>,
     max_status_list_bytes: Option<usize>,
     #[serde(default)]
     insecure_hosts: Vec<String>,
@@ -91,6 +92,9 @@ pub struct VerifierConfig {
     /// Bytes of verified signatures cached (default 2 MiB; 0, or `signature_cache = false`,
     /// for none).
     pub signature_cache_bytes: usize,
+    /// Bytes of canonical hashes of JSON-LD documents cached (`eddsa-rdfc-2022`; default
+    /// 1 MiB; 0 for none): a badge or list seen before is not canonicalized again.
+    pub canonical_hash_cache_bytes: usize,
     /// The largest status list decoded, bytes (default 2 MiB: 16,777,216 one-bit entries);
     /// a larger one fails the status check.
     pub max_status_list_bytes: usize,
@@ -153,6 +157,7 @@ impl VerifierConfig {
             } else {
                 0
             },
+            canonical_hashes: self.canonical_hash_cache_bytes,
         }
     }
 
@@ -300,6 +305,9 @@ impl VerifierConfig {
             signature_cache_bytes: file
                 .signature_cache_bytes
                 .unwrap_or(cache_defaults.signatures),
+            canonical_hash_cache_bytes: file
+                .canonical_hash_cache_bytes
+                .unwrap_or(cache_defaults.canonical_hashes),
             max_status_list_bytes,
             insecure_hosts: file.insecure_hosts,
             private_hosts: file.private_hosts,
@@ -333,7 +341,7 @@ mod cache_tests {
         assert_eq!(config.cache_bound(), 106 << 20);
         assert_eq!(config.max_status_list_bytes, 2 << 20);
         let config = parse(
-            "response_cache_bytes = 1000\ndocument_cache_bytes = 2000\nstatus_list_cache_bytes = 3000\nsignature_cache_bytes = 4000\nmax_status_list_bytes = 16384",
+            "response_cache_bytes = 1000\ndocument_cache_bytes = 2000\nstatus_list_cache_bytes = 3000\nsignature_cache_bytes = 4000\ncanonical_hash_cache_bytes = 0\nmax_status_list_bytes = 16384",
         )
         .unwrap();
         assert_eq!(
@@ -341,7 +349,8 @@ mod cache_tests {
             CacheLimits {
                 documents: 2000,
                 status_lists: 3000,
-                signatures: 4000
+                signatures: 4000,
+                canonical_hashes: 0,
             }
         );
         assert_eq!(config.cache_bound(), 10_000);

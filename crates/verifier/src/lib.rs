@@ -694,10 +694,11 @@ pub fn presentation_body(report: &PresentationReport) -> Value {
     body
 }
 
-/// The report with the front end's hints added to the details they belong to (each once: a
-/// hint is taken as it is worded). The verifier is `hallmark verifier serve`: its trust list
-/// takes `--trust`. Before `options.checks`, which keeps the outcome a hint is worded for.
-fn hinted(mut report: Report) -> Report {
+/// The report with the front ends' hints added to the details they belong to (each once: a
+/// hint is taken as it is worded). Both front ends that verify, `hallmark verify` and
+/// `hallmark verifier serve`, take trusted issuers with `--trust`, so they share this wording.
+/// Before `options.checks`, which keeps the outcome a hint is worded for.
+pub fn hinted(mut report: Report) -> Report {
     for check in &mut report.checks {
         if let Some(Hint::TrustIssuer { issuer }) = check.hint.take() {
             let hint = match check.outcome {

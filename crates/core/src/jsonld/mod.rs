@@ -57,7 +57,7 @@ use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
 use oxrdf::{BlankNode, GraphNameRef, NamedOrBlankNodeRef, Quad, QuadRef, TermRef};
@@ -189,6 +189,9 @@ pub struct Limits {
     pub max_work: u64,
     /// The work budget shared by every document of one request, if any.
     pub budget: Option<WorkBudget>,
+    /// Where [`canonical_hash`] remembers results: a verifier's own cache
+    /// ([`crate::verify::CacheLimits::canonical_hashes`]); `None` remembers nothing.
+    pub hashes: Option<Arc<HashCache>>,
 }
 
 /// A canonicalization work budget, in steps, shared by every JSON-LD document one request
@@ -257,6 +260,7 @@ impl Default for Limits {
             max_blank_nodes: 1024,
             max_work: 25_000,
             budget: None,
+            hashes: None,
         }
     }
 }
@@ -294,6 +298,13 @@ impl Limits {
     #[must_use]
     pub fn budget(mut self, budget: WorkBudget) -> Self {
         self.budget = Some(budget);
+        self
+    }
+
+    /// Sets [`Limits::hashes`]: the cache [`canonical_hash`] remembers results in.
+    #[must_use]
+    pub fn hashes(mut self, hashes: Arc<HashCache>) -> Self {
+        self.hashes = Some(hashes);
         self
     }
 }
@@ -449,7 +460,7 @@ pub fn canonical_nquads_by(
 /// it, remembered: a document that was canonicalized before (the same JSON-LD input bytes
 /// under the same limits; a badge verified again, a status list re-checked) costs a JCS
 /// serialization and a hash lookup instead of JSON-LD processing. Errors are remembered too.
-/// At most [`CACHE_CAPACITY`] results are kept; [`clear_cache`] forgets them.
+/// Results are kept in [`Limits::hashes`], when the caller gives a cache.
 ///
 /// # Errors
 /// As [`canonical_nquads`].
@@ -462,7 +473,7 @@ pub fn canonical_hash(
     use sha2::{Digest, Sha256};
     let (text, contexts) = prepare(object, without, context, limits, Screening::OnCacheMiss)?;
     let key = cache_key(&text, limits);
-    if let Some(found) = cache().lock().ok().and_then(|m| m.get(&key).cloned()) {
+    if let Some(found) = cached(limits, &key) {
         return found;
     }
     let result = screen(object, without, context)
@@ -470,7 +481,7 @@ pub fn canonical_hash(
         .and_then(|()| quads(object, without, &contexts, &text))
         .and_then(|q| canonicalize_quads(q, limits))
         .map(|nq| Sha256::digest(nq.as_bytes()).into());
-    remember(key, &result);
+    remember(limits, key, &result);
     result
 }
 
@@ -531,9 +542,8 @@ pub fn canonical_hash_pair(
         cache_key(&config_text, limits),
         cache_key(&document_text, limits),
     );
-    let cached = |key: &[u8; 32]| cache().lock().ok().and_then(|m| m.get(key).cloned());
-    if cached(&config_key).is_some()
-        || cached(&document_key).is_some()
+    if cached(limits, &config_key).is_some()
+        || cached(limits, &document_key).is_some()
         || budget_left(limits).is_err()
     {
         return separate();
@@ -551,8 +561,8 @@ pub fn canonical_hash_pair(
     // A half refused by a limit is final: its dataset is the one `canonical_hash` would
     // canonicalize, so doing it again would only spend the request's budget twice (and
     // report the budget instead of the document's own refusal).
-    remember(config_key, &config_hash);
-    remember(document_key, &document_hash);
+    remember(limits, config_key, &config_hash);
+    remember(limits, document_key, &document_hash);
     (config_hash, document_hash)
 }
 
@@ -623,13 +633,71 @@ fn cache_key(text: &[u8], limits: &Limits) -> [u8; 32] {
     key.finalize().into()
 }
 
-/// How many canonical hashes [`canonical_hash`] remembers before it starts over.
-pub const CACHE_CAPACITY: usize = 1024;
+/// The bytes one remembered canonical hash is counted as: its key and hash (64), what an
+/// error quotes of the input at most ([`MAX_QUOTED`]), and the map's own overhead.
+pub const HASH_ENTRY_BYTES: usize = 64 + MAX_QUOTED + 64;
+
+/// The default byte bound of a [`HashCache`]: 1 MiB, about 2,700 documents.
+pub const DEFAULT_HASH_CACHE_BYTES: usize = 1 << 20;
 
 /// A canonical hash, or why there is none.
 type HashResult = Result<[u8; 32], JsonLdError>;
 
-type HashCache = Mutex<HashMap<[u8; 32], HashResult>>;
+/// The canonical hashes one verifier remembers ([`canonical_hash`] through
+/// [`Limits::hashes`]), keyed by the SHA-256 of the JSON-LD input and the limits, bounded by
+/// bytes ([`HASH_ENTRY_BYTES`] each): when full it starts over, which costs a re-computation,
+/// never memory. Thread-safe; share it with an `Arc`.
+#[derive(Debug)]
+pub struct HashCache {
+    map: Mutex<HashMap<[u8; 32], HashResult>>,
+    capacity: usize,
+}
+
+impl HashCache {
+    /// A cache of at most `bytes` (0 keeps nothing).
+    pub fn new(bytes: usize) -> Self {
+        Self {
+            map: Mutex::new(HashMap::new()),
+            capacity: bytes / HASH_ENTRY_BYTES,
+        }
+    }
+
+    /// The byte bound it was made with, rounded down to whole entries.
+    pub fn capacity_bytes(&self) -> usize {
+        self.capacity * HASH_ENTRY_BYTES
+    }
+
+    /// Results remembered now.
+    pub fn len(&self) -> usize {
+        self.map.lock().map_or(0, |m| m.len())
+    }
+
+    /// True when nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Forgets everything (benchmarks of the cold path).
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.map.lock() {
+            map.clear();
+        }
+    }
+}
+
+/// Two [`Limits`] are equal only when they share the same cache.
+impl PartialEq for HashCache {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Eq for HashCache {}
+
+fn cached(limits: &Limits, key: &[u8; 32]) -> Option<HashResult> {
+    let cache = limits.hashes.as_deref()?;
+    cache.map.lock().ok()?.get(key).cloned()
+}
 
 /// Refuses to start on a document once the request's budget is spent (JSON-LD expansion is
 /// not metered step by step; bounded by the document's size, it still should not run for a
@@ -645,15 +713,21 @@ fn budget_left(limits: &Limits) -> Result<(), JsonLdError> {
     }
 }
 
-/// Keeps a result for [`canonical_hash`], but not a spent request budget (another request,
-/// with budget left, may succeed). Bytes are bounded: at most [`CACHE_CAPACITY`] entries, and
-/// what an error quotes of the input is clipped ([`clip`]).
-fn remember(key: [u8; 32], result: &Result<[u8; 32], JsonLdError>) {
+/// Keeps a result for [`canonical_hash`] in the limits' cache, but not a spent request budget
+/// (another request, with budget left, may succeed). Bytes are bounded: the cache's entries,
+/// and what an error quotes of the input is clipped ([`clip`]).
+fn remember(limits: &Limits, key: [u8; 32], result: &HashResult) {
     if let Err(JsonLdError::RequestBudgetExhausted { .. }) = result {
         return;
     }
-    if let Ok(mut map) = cache().lock() {
-        if map.len() >= CACHE_CAPACITY {
+    let Some(cache) = limits.hashes.as_deref() else {
+        return;
+    };
+    if cache.capacity == 0 {
+        return;
+    }
+    if let Ok(mut map) = cache.map.lock() {
+        if map.len() >= cache.capacity {
             map.clear();
         }
         map.insert(key, result.clone());
@@ -850,19 +924,6 @@ fn is_iri_text(text: &str) -> bool {
 /// The most bytes of the input an error quotes.
 const MAX_QUOTED: usize = 256;
 
-fn cache() -> &'static HashCache {
-    static CACHE: OnceLock<HashCache> = OnceLock::new();
-    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
-/// Forgets every canonical hash [`canonical_hash`] remembered (for benchmarks of the cold
-/// path, and to bound memory from the outside).
-pub fn clear_cache() {
-    if let Ok(mut map) = cache().lock() {
-        map.clear();
-    }
-}
-
 /// [`canonical_hash`] when it is remembered or [`fast`] covers the document (its `@context`s
 /// all pinned or plain, its features covered, no sentinel); `None` otherwise.
 fn fast_hash(
@@ -881,7 +942,7 @@ fn fast_hash(
     )
     .ok()?;
     let key = cache_key(&text, limits);
-    if let Some(found) = cache().lock().ok().and_then(|m| m.get(&key).cloned()) {
+    if let Some(found) = cached(limits, &key) {
         return Some(found);
     }
     screen(object, without, Some(context)).ok()?;
@@ -891,7 +952,7 @@ fn fast_hash(
     let quads = fast::to_rdf(object, without, &contexts, false)?;
     check_sentinels(&quads).ok()?;
     let result = canonicalize_quads(quads, limits).map(|nq| Sha256::digest(nq.as_bytes()).into());
-    remember(key, &result);
+    remember(limits, key, &result);
     Some(result)
 }
 

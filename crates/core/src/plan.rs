@@ -10,6 +10,7 @@
 //! each credential embedded in it. The plan is a forecast: the pipeline still asks for what it
 //! needs, and a caller fetches anything the plan missed on a second pass.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -21,16 +22,20 @@ const MAX_DEPTH: usize = 3;
 
 /// The URLs `document` (a credential, a presentation, or a JSON-LD request body holding one
 /// under `verifiableCredential` / `verifiablePresentation`) needs, in the order found, each
-/// once. `known` gives the bytes of a URL already at hand (a status list fetched in an earlier
-/// round), whose own needs are then added; a caller repeats the plan until it names nothing
-/// new.
+/// once, at most `max` of them (a caller fetches no more than its bound anyway, and a hostile
+/// document may name thousands). `known` gives the bytes of a URL already at hand (a status
+/// list fetched in an earlier round), whose own needs are then added (parsing it: a caller on
+/// an async thread passes `&|_| None`); a caller repeats the plan until it names nothing new.
 pub fn documents_needed(
     document: &Value,
     known: &dyn Fn(&str) -> Option<Arc<[u8]>>,
+    max: usize,
 ) -> Vec<String> {
     let mut needs = Needs {
         urls: Vec::new(),
+        seen: HashSet::new(),
         known,
+        max,
     };
     needs.document(document, 0);
     needs.urls
@@ -38,12 +43,14 @@ pub fn documents_needed(
 
 struct Needs<'a> {
     urls: Vec<String>,
+    seen: HashSet<String>,
     known: &'a dyn Fn(&str) -> Option<Arc<[u8]>>,
+    max: usize,
 }
 
 impl Needs<'_> {
     fn add(&mut self, url: String) {
-        if !self.urls.contains(&url) {
+        if self.urls.len() < self.max && self.seen.insert(url.clone()) {
             self.urls.push(url);
         }
     }
@@ -141,7 +148,7 @@ mod tests {
             ]
         });
         assert_eq!(
-            documents_needed(&credential, &nothing),
+            documents_needed(&credential, &nothing, 32),
             [
                 "https://acme.example/.well-known/did.json",
                 "https://keys.example/issuer",
@@ -155,11 +162,22 @@ mod tests {
         );
         let known = move |url: &str| (url == "https://acme.example/status/2").then(|| list.clone());
         assert_eq!(
-            documents_needed(&credential, &known)
+            documents_needed(&credential, &known, 32)
                 .last()
                 .map(String::as_str),
             Some("https://lists.example/acme/did.json")
         );
+    }
+
+    #[test]
+    fn a_plan_stops_at_its_bound() {
+        let proofs: Vec<Value> = (0..10_000)
+            .map(|i| json!({"verificationMethod": format!("did:web:h{i}.example#k")}))
+            .collect();
+        let credential = json!({"proof": proofs});
+        let planned = documents_needed(&credential, &nothing, 32);
+        assert_eq!(planned.len(), 32);
+        assert_eq!(planned[31], "https://h31.example/.well-known/did.json");
     }
 
     #[test]
@@ -172,7 +190,7 @@ mod tests {
             ]
         }});
         assert_eq!(
-            documents_needed(&request, &nothing),
+            documents_needed(&request, &nothing, 32),
             [
                 "https://holder.example/.well-known/did.json",
                 "https://acme.example/.well-known/did.json",
@@ -184,7 +202,7 @@ mod tests {
             json!([1, 2]),
             json!({"proof": 7, "credentialStatus": "x"}),
         ] {
-            assert!(documents_needed(&odd, &nothing).is_empty());
+            assert!(documents_needed(&odd, &nothing, 32).is_empty());
         }
     }
 }

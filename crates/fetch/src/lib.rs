@@ -658,24 +658,21 @@ impl Fetches {
     }
 
     /// Fetches together, before the pipeline runs, what the core's plan
-    /// ([`hallmark_core::plan::documents_needed`]) says `document` needs and the fetcher does
-    /// not hold fresh: its keys' documents and status lists, then the lists' keys' documents,
-    /// round by round until the plan names nothing new. The pipeline then usually runs once;
-    /// anything the plan missed is still fetched between its passes. Draws on the same bound.
+    /// ([`hallmark_core::plan::documents_needed`]) says `document` itself names and the
+    /// fetcher does not hold fresh: its keys' documents and status lists (the lists' own keys
+    /// are left to the pipeline's next pass: reading a list here would parse up to a
+    /// megabyte on the caller's async thread). A badge whose list its issuer signed is then
+    /// verified in one pass. Draws on the same bound, and plans no more than it has left.
     pub async fn prefetch(&self, fetcher: &Fetcher, document: &Value) {
-        for _ in 0..MAX_ROUNDS {
-            let known = |url: &str| {
-                fetcher
-                    .cached(url)
-                    .or_else(|| self.get(url).and_then(Result::ok))
-            };
-            let new: Vec<String> = hallmark_core::plan::documents_needed(document, &known)
-                .into_iter()
-                .filter(|url| fetcher.cached(url).is_none() && self.get(url).is_none())
-                .collect();
-            if new.is_empty() {
-                return;
-            }
+        let left = fetcher.policy.max_fetches.saturating_sub(self.made());
+        if left == 0 {
+            return;
+        }
+        let new: Vec<String> = hallmark_core::plan::documents_needed(document, &|_| None, left)
+            .into_iter()
+            .filter(|url| fetcher.cached(url).is_none() && self.get(url).is_none())
+            .collect();
+        if !new.is_empty() {
             fetch_all(fetcher, self, new).await;
         }
     }

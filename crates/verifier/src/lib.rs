@@ -40,7 +40,7 @@ use hallmark_core::report::{Check, CheckId, Hint, Outcome, PresentationReport, R
 use hallmark_core::verify::{Resources, Verifier};
 use hallmark_fetch::{FetchError, FetchPolicy, Fetcher, Fetches};
 use hallmark_http::{BlockingPool, PoolConfig, PoolError, Problem, ServeConfig, ServeError, Tls};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 use tokio::time::Instant;
 use tower::ServiceBuilder;
@@ -631,32 +631,13 @@ async fn verify_credential(State(state): State<VerifierState>, body: Bytes) -> R
 /// core's presentation pipeline ([`Verifier::verify_presentation_within`]) within the
 /// request's one allowance, the answer [`presentation_body`].
 async fn verify_presentation(State(state): State<VerifierState>, body: Bytes) -> Response {
-    let value = match strict_body(&body) {
-        Ok(Body::Json(v)) => v,
-        Ok(Body::Duplicate) => {
-            let report = duplicate_report(&body);
-            return answer(json!({"verified": false, "checks": report.checks}), false);
-        }
-        Err(r) => return *r,
+    let (value, vp, options, only) = match presentation_request(&body) {
+        Ok(request) => request,
+        Err(answer) => return *answer,
     };
-    let Some(Value::Object(vp)) = value.get("verifiablePresentation") else {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "invalid",
-            "Invalid request",
-            "the body must be {\"verifiablePresentation\": {…}, \"options\": {…}}".into(),
-        );
-    };
-    let options = value.get("options");
-    let only = match requested_checks(options) {
-        Ok(o) => o,
-        Err(r) => return *r,
-    };
-    let options = PresentationOptions::from_vc_api(options);
     let verifier = state.verifier();
     // One deadline, budget and fetch bound for the holder's proof and every credential inside.
     let allowance = Allowance::new(&state, &verifier, &body);
-    let vp = vp.clone();
     allowance
         .fetches
         .prefetch(&state.inner.fetcher, &value)
@@ -676,6 +657,42 @@ async fn verify_presentation(State(state): State<VerifierState>, body: Bytes) ->
         }
         Err(e) => Problem::from(e).into_response(),
     }
+}
+
+/// A `POST /presentations/verify` body read: the whole request, the presentation, its options
+/// and the checks asked for; or the answer to give instead (a duplicate key's report, a
+/// problem).
+type PresentationRequest = (
+    Value,
+    Map<String, Value>,
+    PresentationOptions,
+    Option<Vec<CheckId>>,
+);
+
+fn presentation_request(body: &[u8]) -> Result<PresentationRequest, Box<Response>> {
+    let value = match strict_body(body) {
+        Ok(Body::Json(v)) => v,
+        Ok(Body::Duplicate) => {
+            let report = duplicate_report(body);
+            return Err(Box::new(answer(
+                json!({"verified": false, "checks": report.checks}),
+                false,
+            )));
+        }
+        Err(r) => return Err(r),
+    };
+    let Some(Value::Object(vp)) = value.get("verifiablePresentation") else {
+        return Err(Box::new(problem(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "Invalid request",
+            "the body must be {\"verifiablePresentation\": {…}, \"options\": {…}}".into(),
+        )));
+    };
+    let vp = vp.clone();
+    let only = requested_checks(value.get("options"))?;
+    let options = PresentationOptions::from_vc_api(value.get("options"));
+    Ok((value, vp, options, only))
 }
 
 /// The body of `POST /presentations/verify` for a report: `{verified, checks,
@@ -714,14 +731,50 @@ pub fn hinted(mut report: Report) -> Report {
 /// `POST /verify`: what the verify page sends — a credential as JSON, `{"url": …}`, a
 /// multipart upload (`file`, or `url`), or a form (`url=` or `credential=`).
 async fn verify_page(State(state): State<VerifierState>, request: Request) -> Response {
+    let limit = state.config().max_body_bytes;
+    let bytes = match page_input(request, limit).await {
+        Err(r) => return *r,
+        Ok(Input::Bytes(b)) => b,
+        Ok(Input::Url(url)) => match state.inner.fetcher.get(&url).await {
+            Ok(b) => b.to_vec(),
+            Err(e) => {
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    "unfetchable",
+                    "The badge could not be fetched",
+                    e.to_string(),
+                )
+            }
+        },
+    };
+    // Parsed with the rest: a duplicate key or bad JSON is the report's `parse` failure.
+    let verifier = state.verifier();
+    let allowance = Allowance::new(&state, &verifier, &bytes);
+    match checked(
+        &state,
+        &allowance,
+        move |resources, budget| match json::parse(&bytes) {
+            Ok(value) => verifier.verify_value_within(&value, resources, budget),
+            Err(_) => verifier.verify_bytes(&bytes, resources),
+        },
+    )
+    .await
+    {
+        Ok(report) => answer_report(&hinted(report)),
+        Err(e) => Problem::from(e).into_response(),
+    }
+}
+
+/// What the verify page was given: an upload, a form, `{"url"}`, `{"verifiableCredential"}` or
+/// a credential itself, by its content type.
+async fn page_input(request: Request, limit: usize) -> Result<Input, Rejection> {
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let limit = state.config().max_body_bytes;
-    let input: Result<Input, Rejection> = if content_type.starts_with("multipart/form-data") {
+    if content_type.starts_with("multipart/form-data") {
         match Multipart::from_request(request, &()).await {
             Ok(mut multipart) => read_multipart(&mut multipart, limit).await,
             Err(e) => Err(body_rejection(
@@ -760,37 +813,6 @@ async fn verify_page(State(state): State<VerifierState>, request: Request) -> Re
                 Err(r) => Err(r),
             },
         }
-    };
-    let bytes = match input {
-        Err(r) => return *r,
-        Ok(Input::Bytes(b)) => b,
-        Ok(Input::Url(url)) => match state.inner.fetcher.get(&url).await {
-            Ok(b) => b.to_vec(),
-            Err(e) => {
-                return problem(
-                    StatusCode::BAD_REQUEST,
-                    "unfetchable",
-                    "The badge could not be fetched",
-                    e.to_string(),
-                )
-            }
-        },
-    };
-    // Parsed with the rest: a duplicate key or bad JSON is the report's `parse` failure.
-    let verifier = state.verifier();
-    let allowance = Allowance::new(&state, &verifier, &bytes);
-    match checked(
-        &state,
-        &allowance,
-        move |resources, budget| match json::parse(&bytes) {
-            Ok(value) => verifier.verify_value_within(&value, resources, budget),
-            Err(_) => verifier.verify_bytes(&bytes, resources),
-        },
-    )
-    .await
-    {
-        Ok(report) => answer_report(&hinted(report)),
-        Err(e) => Problem::from(e).into_response(),
     }
 }
 

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use hallmark_testkit::Tripwire;
+use hallmark_testkit::{Tripwire, LOOPBACK_SPELLINGS};
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -649,22 +649,7 @@ fn verify_url_never_reaches_loopback_however_spelled() {
     let trip = Tripwire::new();
     let port = trip.port;
     let mut urls = Vec::new();
-    for host in [
-        "127.0.0.1",
-        "2130706433",
-        "0x7f000001",
-        "017700000001",
-        "127.1",
-        "0x7f.1",
-        "0177.0.0.1",
-        "127.0.0.1.",
-        "0",
-        "%31%32%37.0.0.1",
-        "\u{ff11}\u{ff12}\u{ff17}.\u{ff10}.\u{ff10}.\u{ff11}",
-        "[::ffff:127.0.0.1]",
-        "[::ffff:7f00:1]",
-        "localhost",
-    ] {
+    for host in LOOPBACK_SPELLINGS {
         for scheme in ["https", "http"] {
             urls.push(format!("{scheme}://{host}:{port}/x"));
         }

@@ -141,14 +141,7 @@ impl Drop for Server {
 }
 
 fn postgres_database() -> Option<String> {
-    let Ok(admin) = std::env::var("HALLMARK_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "HALLMARK_TEST_POSTGRES_URL must be set under CI"
-        );
-        eprintln!("skipping the PostgreSQL run: HALLMARK_TEST_POSTGRES_URL is not set");
-        return None;
-    };
+    let admin = hallmark_testkit::postgres_admin_url()?;
     let name = format!("hallmark_e2e_{}_{}", std::process::id(), free_port());
     let status = Command::new("psql")
         .args([admin.as_str(), "-qc", &format!("CREATE DATABASE {name}")])

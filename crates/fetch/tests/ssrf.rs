@@ -16,40 +16,8 @@ use hallmark_core::status::{StatusEntry, StatusPurpose};
 use hallmark_core::verify::{Resources, Verifier};
 use hallmark_core::{CheckId, Outcome, Report};
 use hallmark_fetch::{FetchError, FetchPolicy, Fetcher};
-use hallmark_testkit::Tripwire;
+use hallmark_testkit::{Tripwire, LOOPBACK_SPELLINGS};
 use serde_json::Value;
-
-/// Hosts that are 127.0.0.1 (or 0.0.0.0, which reaches it too) once a WHATWG URL parser
-/// has read them.
-const SPELLINGS: &[&str] = &[
-    "127.0.0.1",
-    "2130706433",
-    "0x7f000001",
-    "0X7F000001",
-    "017700000001",
-    "127.1",
-    "127.0.1",
-    "0x7f.1",
-    "0177.1",
-    "0177.0.0.1",
-    "0x7f.0.0.1",
-    "127.000.000.001",
-    "127.0.0.1.",
-    "0",
-    "0.0.0.0",
-    "%31%32%37.0.0.1",
-    "127%2e0%2e0%2e1",
-    "\u{ff11}\u{ff12}\u{ff17}.\u{ff10}.\u{ff10}.\u{ff11}",
-    "127\u{3002}0\u{3002}0\u{3002}1",
-    "[::ffff:127.0.0.1]",
-    "[::ffff:7f00:1]",
-    "[0:0:0:0:0:ffff:7f00:1]",
-    "[::127.0.0.1]",
-    "[64:ff9b::7f00:1]",
-    "[2002:7f00:1::1]",
-    "localhost",
-    "LocalHost.",
-];
 
 /// A policy whose allow lists hold the listener's port, but for other hosts.
 fn policy(port: u16) -> FetchPolicy {
@@ -68,7 +36,7 @@ async fn every_spelling_of_loopback_is_refused_before_connecting() {
     let trip = Tripwire::new();
     let port = trip.port;
     let fetcher = Fetcher::new(policy(port)).unwrap();
-    for host in SPELLINGS {
+    for host in LOOPBACK_SPELLINGS {
         for scheme in ["https", "http"] {
             let url = format!("{scheme}://{host}:{port}/x");
             let err = fetcher.get(&url).await.unwrap_err();
@@ -93,7 +61,7 @@ async fn an_allowed_host_is_allowed_on_its_own_port_only() {
         ..FetchPolicy::default()
     };
     let fetcher = Fetcher::new(policy).unwrap();
-    for host in SPELLINGS.iter().chain(&["dev.example"]) {
+    for host in LOOPBACK_SPELLINGS.iter().chain(&["dev.example"]) {
         for scheme in ["https", "http"] {
             let url = format!("{scheme}://{host}:{port}/x");
             let err = fetcher.get(&url).await.unwrap_err();
@@ -149,7 +117,7 @@ fn redirector(location: String) -> u16 {
 #[tokio::test]
 async fn every_redirect_hop_is_checked_after_normalisation() {
     let trip = Tripwire::new();
-    for host in SPELLINGS {
+    for host in LOOPBACK_SPELLINGS {
         for scheme in ["https", "http"] {
             let target = format!("{scheme}://{host}:{}/x", trip.port);
             let port = redirector(target.clone());
@@ -200,7 +168,7 @@ async fn a_did_web_issuer_on_loopback_is_refused_however_spelled() {
     let fetcher = Fetcher::new(policy(port)).unwrap();
     let verifier = verifier();
     let mut tried = 0;
-    for host in SPELLINGS {
+    for host in LOOPBACK_SPELLINGS {
         // did:web encodes host:port as host%3Aport; the DID syntax refuses some spellings
         // outright (brackets, non-ASCII), which is a refusal too.
         let did = format!("did:web:{host}%3A{port}");
@@ -228,7 +196,7 @@ async fn a_status_list_on_loopback_is_refused_however_spelled() {
     let fetcher = Fetcher::new(policy(port)).unwrap();
     let verifier = verifier();
     let key = SecretKey::from_seed(&[9; 32]);
-    for host in SPELLINGS {
+    for host in LOOPBACK_SPELLINGS {
         for scheme in ["https", "http"] {
             let list = format!("{scheme}://{host}:{port}/status/1");
             let mut b = badge::example(&Did::key(&key.public_key()));

@@ -41,14 +41,7 @@ fn temp_dir(tag: &str) -> PathBuf {
 
 /// A fresh PostgreSQL database, or None when no server is configured (outside CI).
 async fn postgres_url() -> Option<String> {
-    let Ok(admin) = std::env::var("HALLMARK_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "HALLMARK_TEST_POSTGRES_URL must be set under CI"
-        );
-        eprintln!("skipping the PostgreSQL run: HALLMARK_TEST_POSTGRES_URL is not set");
-        return None;
-    };
+    let admin = hallmark_testkit::postgres_admin_url()?;
     let mut r = [0u8; 6];
     getrandom::fill(&mut r).unwrap();
     let name = format!(

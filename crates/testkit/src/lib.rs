@@ -1,6 +1,8 @@
 //! Test helpers shared by Hallmark's test crates, so that each is written once: a loopback
 //! [`Tripwire`] that counts the connections made to it (the SSRF tests' proof that nothing was
-//! reached), and [`read_request_head`] for the small canned HTTP servers of the fetch tests.
+//! reached) and the loopback spellings it is tried with ([`LOOPBACK_SPELLINGS`]),
+//! [`read_request_head`] for the small canned HTTP servers of the fetch tests, and
+//! [`postgres_admin_url`], the PostgreSQL server the store-backed tests use.
 //!
 //! A dev-dependency only: nothing in the product depends on it.
 #![forbid(unsafe_code)]
@@ -11,6 +13,56 @@ use std::sync::mpsc::{channel, Receiver};
 use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
+
+/// Hosts that are 127.0.0.1 (or 0.0.0.0, which reaches it too) once a WHATWG URL parser has
+/// read them: every SSRF test tries them all, on every path that fetches.
+pub const LOOPBACK_SPELLINGS: &[&str] = &[
+    "127.0.0.1",
+    "2130706433",
+    "0x7f000001",
+    "0X7F000001",
+    "017700000001",
+    "127.1",
+    "127.0.1",
+    "0x7f.1",
+    "0177.1",
+    "0177.0.0.1",
+    "0x7f.0.0.1",
+    "127.000.000.001",
+    "127.0.0.1.",
+    "0",
+    "0.0.0.0",
+    "%31%32%37.0.0.1",
+    "127%2e0%2e0%2e1",
+    "\u{ff11}\u{ff12}\u{ff17}.\u{ff10}.\u{ff10}.\u{ff11}",
+    "127\u{3002}0\u{3002}0\u{3002}1",
+    "[::ffff:127.0.0.1]",
+    "[::ffff:7f00:1]",
+    "[0:0:0:0:0:ffff:7f00:1]",
+    "[::127.0.0.1]",
+    "[64:ff9b::7f00:1]",
+    "[2002:7f00:1::1]",
+    "localhost",
+    "LocalHost.",
+];
+
+/// The PostgreSQL server the store's tests run on (`HALLMARK_TEST_POSTGRES_URL`, which
+/// `scripts/test.sh` sets), or `None` outside CI when it is not set (the test then runs on
+/// SQLite only, and says so).
+///
+/// # Panics
+/// Under CI (`CI` set) without the variable: a test must not pass by skipping there.
+pub fn postgres_admin_url() -> Option<String> {
+    let Ok(url) = std::env::var("HALLMARK_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "HALLMARK_TEST_POSTGRES_URL must be set under CI"
+        );
+        eprintln!("skipping the PostgreSQL run: HALLMARK_TEST_POSTGRES_URL is not set");
+        return None;
+    };
+    Some(url)
+}
 
 /// A listener on 127.0.0.1 that accepts and drops connections, counting them.
 #[derive(Debug)]

@@ -13,7 +13,7 @@ use hallmark_core::badge;
 use hallmark_core::did::{Did, Relationship};
 use hallmark_core::keys::{KeyFile, SecretKey};
 use hallmark_core::proof::{self, Cryptosuite, ProofOptions};
-use hallmark_testkit::Tripwire;
+use hallmark_testkit::{Tripwire, LOOPBACK_SPELLINGS};
 use hallmark_verifier::{router, VerifierConfig, VerifierState};
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -735,22 +735,7 @@ async fn verify_by_url_never_reaches_loopback_however_spelled() {
         private_hosts: vec![format!("private.example:{port}")],
         ..VerifierConfig::default()
     });
-    for host in [
-        "127.0.0.1",
-        "2130706433",
-        "0x7f000001",
-        "017700000001",
-        "127.1",
-        "0x7f.1",
-        "0177.0.0.1",
-        "127.0.0.1.",
-        "0",
-        "%31%32%37.0.0.1",
-        "\u{ff11}\u{ff12}\u{ff17}.\u{ff10}.\u{ff10}.\u{ff11}",
-        "[::ffff:127.0.0.1]",
-        "[::ffff:7f00:1]",
-        "localhost",
-    ] {
+    for host in LOOPBACK_SPELLINGS {
         for scheme in ["https", "http"] {
             let url = format!("{scheme}://{host}:{port}/x");
             let r = send(

@@ -23,15 +23,7 @@ pub fn unique(tag: &str) -> String {
 
 /// The PostgreSQL server's URL, or None outside CI when it is not set.
 pub fn postgres_url() -> Option<String> {
-    let Ok(url) = std::env::var("HALLMARK_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "HALLMARK_TEST_POSTGRES_URL must be set under CI"
-        );
-        eprintln!("skipping the PostgreSQL run: HALLMARK_TEST_POSTGRES_URL is not set");
-        return None;
-    };
-    Some(url)
+    hallmark_testkit::postgres_admin_url()
 }
 
 /// A fresh database, not yet migrated; None for PostgreSQL without a server (outside CI).

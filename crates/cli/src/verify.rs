@@ -163,7 +163,12 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                 matches!(e, JsonError::Syntax(_)),
             ),
         };
-        let report = hallmark_verifier::hinted(report);
+        let mut report = hallmark_verifier::hinted(report);
+        // Asked to authenticate a holder, given a bare credential: anyone can present a public
+        // badge, so it fails (attacker check: it printed VERIFIED).
+        report
+            .checks
+            .extend(presentation::credential_given_check(&options));
         worst = worst.max(if unreadable {
             2
         } else if report.verified() {

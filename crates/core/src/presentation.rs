@@ -50,16 +50,24 @@ impl PresentationOptions {
         self
     }
 
-    /// The VC API's `options` of `POST /presentations/verify`: `challenge` (a string; any
-    /// other value asks for none) and `domain` (a string or an array of strings; any other
-    /// value present, `null` included, asks for a proof whose domain holds no string).
-    pub fn from_vc_api(options: Option<&Value>) -> Self {
-        let challenge = options
-            .and_then(|o| o.get("challenge"))
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        let domain = options.and_then(|o| o.get("domain")).map(strings);
-        Self { challenge, domain }
+    /// The VC API's `options` of `POST /presentations/verify`: `challenge` (a string) and
+    /// `domain` (a string or an array of strings; `null` asks for a proof without a domain).
+    ///
+    /// # Errors
+    /// [`OptionsError`] for a challenge or domain of another type: a relying party that sent
+    /// its nonce as a number must not get "no challenge asked" (a replay accepted).
+    pub fn from_vc_api(options: Option<&Value>) -> Result<Self, OptionsError> {
+        let challenge = match options.and_then(|o| o.get("challenge")) {
+            None => None,
+            Some(Value::String(c)) => Some(c.clone()),
+            Some(_) => return Err(OptionsError::Challenge),
+        };
+        let domain = match options.and_then(|o| o.get("domain")) {
+            None => None,
+            Some(Value::Null) => Some(Vec::new()),
+            Some(value) => Some(exact_strings(value).ok_or(OptionsError::Domain)?),
+        };
+        Ok(Self { challenge, domain })
     }
 
     fn asks_anything(&self) -> bool {
@@ -67,18 +75,34 @@ impl PresentationOptions {
     }
 }
 
-/// The strings of a string-or-array value; nothing for any other value.
-fn strings(value: &Value) -> Vec<String> {
+/// Why [`PresentationOptions::from_vc_api`] refuses the options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OptionsError {
+    /// `challenge` is not a string.
+    #[error("options.challenge must be a string")]
+    Challenge,
+    /// `domain` is not a string, an array of strings or null.
+    #[error("options.domain must be a string, an array of strings or null")]
+    Domain,
+}
+
+/// The strings of a string or an array of strings; `None` when anything else is in it (a
+/// value that is not a string never matches one).
+fn exact_strings(value: &Value) -> Option<Vec<String>> {
     match value {
         Value::Array(items) => items
             .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
+            .map(|v| v.as_str().map(str::to_owned))
             .collect(),
-        Value::String(s) => vec![s.clone()],
-        _ => Vec::new(),
+        Value::String(s) => Some(vec![s.clone()]),
+        _ => None,
     }
 }
+
+/// The most credentials one presentation may hold: each is a full verification and a report
+/// of its own (a 240 KB body of 120,000 `0`s made a 100 MB answer).
+pub const MAX_CREDENTIALS: usize = 100;
 
 fn types(document: &Map<String, Value>) -> Vec<&str> {
     match document.get("type") {
@@ -104,22 +128,42 @@ pub fn is_presentation(document: &Value) -> bool {
                 .any(|k| map.contains_key(*k)))
 }
 
-/// The presentation's holder: `holder` as a string, or the `id` of a `holder` object.
-pub(crate) fn holder(vp: &Map<String, Value>) -> Option<&str> {
+/// A presentation's `holder`.
+pub(crate) enum Holder<'a> {
+    /// None is named.
+    Absent,
+    /// `holder` as a string, or the `id` (or `@id`) string of a `holder` object.
+    Id(&'a str),
+    /// Named in another shape (an array, a number, an object without one string id): the
+    /// holder check fails rather than disappear.
+    Malformed,
+}
+
+/// The presentation's [`Holder`].
+pub(crate) fn holder(vp: &Map<String, Value>) -> Holder<'_> {
     match vp.get("holder") {
-        Some(Value::String(h)) => Some(h),
-        Some(Value::Object(h)) => h.get("id").and_then(Value::as_str),
-        _ => None,
+        None => Holder::Absent,
+        Some(Value::String(h)) => Holder::Id(h),
+        Some(Value::Object(h)) => match (h.get("id"), h.get("@id")) {
+            (Some(Value::String(id)), None) | (None, Some(Value::String(id))) => Holder::Id(id),
+            _ => Holder::Malformed,
+        },
+        Some(_) => Holder::Malformed,
     }
 }
 
-/// The embedded credentials (`verifiableCredential`: one, or an array), in order.
+/// The embedded credentials, in order: `verifiableCredential` (one, or an array) and the
+/// same property written as its IRI, which JSON-LD reads as the same.
 pub(crate) fn credentials(vp: &Map<String, Value>) -> Vec<&Value> {
-    match vp.get("verifiableCredential") {
-        None => Vec::new(),
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(one) => vec![one],
+    let mut all = Vec::new();
+    for key in ["verifiableCredential", VERIFIABLE_CREDENTIAL_IRI] {
+        match vp.get(key) {
+            None => {}
+            Some(Value::Array(items)) => all.extend(items),
+            Some(one) => all.push(one),
+        }
     }
+    all
 }
 
 /// The `parse` check of a presentation (VC 2.0 §4.13): its first `@context` is the VC base
@@ -130,13 +174,20 @@ pub(crate) fn shape_check(vp: &Map<String, Value>) -> Check {
         Some(Value::String(c)) => Some(c.as_str()),
         _ => None,
     };
+    let held = credentials(vp).len();
     let problem = if !matches!(
         first,
         Some("https://www.w3.org/ns/credentials/v2" | "https://www.w3.org/2018/credentials/v1")
     ) {
-        Some("the presentation's first @context must be https://www.w3.org/ns/credentials/v2")
+        Some(
+            "the presentation's first @context must be https://www.w3.org/ns/credentials/v2".into(),
+        )
     } else if !types(vp).contains(&PRESENTATION_TYPE) {
-        Some("the presentation's type must include VerifiablePresentation")
+        Some("the presentation's type must include VerifiablePresentation".into())
+    } else if held > MAX_CREDENTIALS {
+        Some(format!(
+            "a presentation may hold at most {MAX_CREDENTIALS} credentials; this one holds {held} (none was verified)"
+        ))
     } else {
         None
     };
@@ -176,6 +227,20 @@ pub(crate) fn unsigned_check(options: &PresentationOptions) -> Check {
     }
 }
 
+/// The `challenge` check of a credential given where a challenge or domain was asked for:
+/// failed, since only a presentation signed by its holder carries them and anyone can show a
+/// credential; `None` when nothing was asked.
+pub fn credential_given_check(options: &PresentationOptions) -> Option<Check> {
+    options.asks_anything().then(|| {
+        Check::new(
+            CheckId::Challenge,
+            Outcome::Failed,
+            Some(ErrorCode::InvalidChallengeError),
+            "a challenge or domain was asked for, which only a presentation signed by its holder carries; this is a credential",
+        )
+    })
+}
+
 /// The `challenge` check (VC-DI 1.0 §4.3 steps 5–6): every proof carries the expected
 /// `challenge` and `domain` (domain values in any order). They are signed, so once the
 /// `proof` check passed they are the values the holder signed.
@@ -199,11 +264,18 @@ pub(crate) fn challenge_check(vp: &Map<String, Value>, options: &PresentationOpt
         }
         if let Some(expected) = &options.domain {
             let mut wanted: Vec<&str> = expected.iter().map(String::as_str).collect();
-            let got = p.get("domain").map(strings).unwrap_or_default();
-            let mut got: Vec<&str> = got.iter().map(String::as_str).collect();
+            // A domain entry that is not a string matches nothing: the whole domain fails.
+            let got = match p.get("domain") {
+                None => Some(Vec::new()),
+                Some(d) => exact_strings(d),
+            };
+            let mut got: Option<Vec<&str>> =
+                got.as_ref().map(|g| g.iter().map(String::as_str).collect());
             wanted.sort_unstable();
-            got.sort_unstable();
-            if wanted != got {
+            if let Some(g) = &mut got {
+                g.sort_unstable();
+            }
+            if got.as_ref() != Some(&wanted) {
                 return Check::new(
                     id,
                     Outcome::Failed,
@@ -249,14 +321,29 @@ mod tests {
 
     #[test]
     fn vc_api_options_keep_their_meaning() {
-        let o = PresentationOptions::from_vc_api(Some(&json!({"challenge": 5, "domain": null})));
-        assert_eq!(o.challenge, None);
+        let o = PresentationOptions::from_vc_api(Some(&json!({"challenge": "c", "domain": null})))
+            .unwrap();
+        assert_eq!(o.challenge.as_deref(), Some("c"));
         assert_eq!(o.domain, Some(vec![]));
-        let o = PresentationOptions::from_vc_api(Some(&json!({"domain": ["b", 1, "a"]})));
+        let o = PresentationOptions::from_vc_api(Some(&json!({"domain": ["b", "a"]}))).unwrap();
         assert_eq!(o.domain, Some(vec!["b".to_owned(), "a".to_owned()]));
+        // A nonce of another type is an error, never "no challenge asked" (attacker check).
+        for (options, error) in [
+            (json!({"challenge": 5}), OptionsError::Challenge),
+            (json!({"challenge": null}), OptionsError::Challenge),
+            (json!({"challenge": ["c1"]}), OptionsError::Challenge),
+            (json!({"domain": ["b", 1, "a"]}), OptionsError::Domain),
+            (json!({"domain": 5}), OptionsError::Domain),
+        ] {
+            assert_eq!(
+                PresentationOptions::from_vc_api(Some(&options)),
+                Err(error),
+                "{options}"
+            );
+        }
         assert_eq!(
             PresentationOptions::from_vc_api(None),
-            PresentationOptions::default()
+            Ok(PresentationOptions::default())
         );
     }
 }

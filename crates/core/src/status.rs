@@ -407,7 +407,8 @@ impl StatusEntry {
                     };
                     let value = status
                         .strip_prefix("0x")
-                        .filter(|h| !h.is_empty())
+                        // Hex digits only: from_str_radix would also take a sign ("0x+1").
+                        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
                         .and_then(|h| u8::from_str_radix(h, 16).ok())
                         .filter(|v| u16::from(*v) < 1 << status_size)
                         .ok_or_else(|| {

@@ -515,24 +515,36 @@ impl Verifier {
             let purpose = Relationship::Authentication;
             let proofs = self.proofs(vp, purpose, &mut documents);
             checks.push(proof_check(&proofs));
-            if let Some(holder) = presentation::holder(vp) {
-                checks.push(binding_check(
+            match presentation::holder(vp) {
+                presentation::Holder::Absent => {}
+                presentation::Holder::Id(holder) => checks.push(binding_check(
                     CheckId::Holder,
                     Some(holder),
                     "the holder",
                     purpose,
                     &proofs,
                     &mut documents,
-                ));
+                )),
+                presentation::Holder::Malformed => checks.push(Check::new(
+                    CheckId::Holder,
+                    Outcome::Failed,
+                    Some(ErrorCode::MalformedValueError),
+                    "holder must be one DID or URL: a string, or an object whose id is one",
+                )),
             }
             checks.push(presentation::challenge_check(vp, options));
         } else {
             checks.push(presentation::unsigned_check(options));
         }
-        let credentials = presentation::credentials(vp)
-            .into_iter()
-            .map(|c| self.verify_value_within(c, resources, budget))
-            .collect();
+        let held = presentation::credentials(vp);
+        // Over the cap, the parse check failed and none is verified.
+        let credentials = if held.len() > presentation::MAX_CREDENTIALS {
+            Vec::new()
+        } else {
+            held.into_iter()
+                .map(|c| self.verify_value_within(c, resources, budget))
+                .collect()
+        };
         PresentationReport::new(checks, credentials)
     }
 

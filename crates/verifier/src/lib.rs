@@ -631,16 +631,19 @@ async fn verify_credential(State(state): State<VerifierState>, body: Bytes) -> R
 /// core's presentation pipeline ([`Verifier::verify_presentation_within`]) within the
 /// request's one allowance, the answer [`presentation_body`].
 async fn verify_presentation(State(state): State<VerifierState>, body: Bytes) -> Response {
-    let (value, vp, options, only) = match presentation_request(&body) {
+    let (vp, options, only) = match presentation_request(&body) {
         Ok(request) => request,
         Err(answer) => return *answer,
     };
     let verifier = state.verifier();
     // One deadline, budget and fetch bound for the holder's proof and every credential inside.
     let allowance = Allowance::new(&state, &verifier, &body);
+    // The presentation alone: nothing else of the request is verified, so nothing else is
+    // fetched (attacker check: sibling keys drew on the bound).
+    let presentation = Value::Object(vp.clone());
     allowance
         .fetches
-        .prefetch(&state.inner.fetcher, &value)
+        .prefetch(&state.inner.fetcher, &presentation)
         .await;
     let report = checked(&state, &allowance, move |resources, budget| {
         verifier.verify_presentation_within(&vp, &options, resources, budget)
@@ -659,11 +662,9 @@ async fn verify_presentation(State(state): State<VerifierState>, body: Bytes) ->
     }
 }
 
-/// A `POST /presentations/verify` body read: the whole request, the presentation, its options
-/// and the checks asked for; or the answer to give instead (a duplicate key's report, a
-/// problem).
+/// A `POST /presentations/verify` body read: the presentation, its options and the checks
+/// asked for; or the answer to give instead (a duplicate key's report, a problem).
 type PresentationRequest = (
-    Value,
     Map<String, Value>,
     PresentationOptions,
     Option<Vec<CheckId>>,
@@ -691,8 +692,15 @@ fn presentation_request(body: &[u8]) -> Result<PresentationRequest, Box<Response
     };
     let vp = vp.clone();
     let only = requested_checks(value.get("options"))?;
-    let options = PresentationOptions::from_vc_api(value.get("options"));
-    Ok((value, vp, options, only))
+    let options = PresentationOptions::from_vc_api(value.get("options")).map_err(|e| {
+        Box::new(problem(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "Invalid request",
+            e.to_string(),
+        ))
+    })?;
+    Ok((vp, options, only))
 }
 
 /// The body of `POST /presentations/verify` for a report: `{verified, checks,

@@ -1153,3 +1153,53 @@ async fn heavy_verification_runs_on_the_bounded_pool_and_a_full_pool_answers_503
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(outcome(&r, "proof"), "failed:PROOF_TRANSFORMATION_ERROR");
 }
+
+/// A challenge or domain option of another type is a 400, never "nothing asked" (a relying
+/// party's nonce sent as a number must not let a replay through); and the plan fetches what
+/// the presentation names, not what the rest of the request names (attacker checks).
+#[tokio::test]
+async fn presentation_options_are_typed_and_only_the_presentation_is_planned() {
+    let trip = Tripwire::new();
+    let s = state(VerifierConfig {
+        insecure_hosts: vec![format!("127.0.0.1:{}", trip.port)],
+        ..VerifierConfig::default()
+    });
+    let vp = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"]
+    });
+    for options in [
+        json!({"challenge": 5}),
+        json!({"challenge": null}),
+        json!({"challenge": ["c1"]}),
+        json!({"domain": ["a.example", 1]}),
+    ] {
+        let r = send(
+            &s,
+            "/presentations/verify",
+            "application/json",
+            json!({"verifiablePresentation": vp, "options": options})
+                .to_string()
+                .into_bytes(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{options}: {}", r.body);
+        assert_eq!(r.content_type, "application/problem+json");
+    }
+    let sibling = format!("http://127.0.0.1:{}/sibling", trip.port);
+    let r = send(
+        &s,
+        "/presentations/verify",
+        "application/json",
+        json!({
+            "verifiablePresentation": vp,
+            "proof": {"verificationMethod": format!("{sibling}#k")},
+            "verifiableCredential": [{"proof": {"verificationMethod": format!("{sibling}2#k")}}]
+        })
+        .to_string()
+        .into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(trip.connections(), 0);
+}

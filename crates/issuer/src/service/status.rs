@@ -92,8 +92,10 @@ impl MessageStatus {
     pub fn from_json(value: &Value) -> Result<Self, StatusValueError> {
         match value {
             Value::Number(n) => n.as_i64(),
+            // Hex digits only: from_str_radix would also take a sign ("0x+1").
             Value::String(s) => s
                 .strip_prefix("0x")
+                .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
                 .and_then(|h| i64::from_str_radix(h, 16).ok()),
             _ => None,
         }
@@ -260,7 +262,15 @@ mod tests {
             MessageStatus::from_json(&json!(3)).unwrap(),
             MessageStatus(3)
         );
-        for bad in [json!("2"), json!("0xZ"), json!(1.5), json!(null)] {
+        for bad in [
+            json!("2"),
+            json!("0xZ"),
+            json!(1.5),
+            json!(null),
+            json!("0x+1"),
+            json!("0x-1"),
+            json!("0x"),
+        ] {
             assert_eq!(
                 MessageStatus::from_json(&bad).unwrap_err(),
                 StatusValueError { given: bad.clone() }

@@ -826,3 +826,39 @@ fn json_report_names_revoked_and_suspended_with_a_code() {
         assert_eq!(status["code"], code_expected, "{line}");
     }
 }
+
+/// Output closed early (`| head -c 1`) ends the output, not the verification: a later input
+/// that does not verify still makes the exit code 1 (newcomer check: it was 0).
+#[test]
+fn a_closed_stdout_still_gets_every_input_verified() {
+    use std::io::Read;
+    let dir = std::env::temp_dir().join(format!("hallmark-cli-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = root().join("tests/cmd/badge.json");
+    let tampered = dir.join("tampered.json");
+    let text = std::fs::read_to_string(&good).unwrap();
+    std::fs::write(&tampered, text.replacen("Gold", "Platinum", 1)).unwrap();
+    let mut args: Vec<String> = [
+        "verify",
+        "--json",
+        "--offline",
+        "--at",
+        "2026-06-01T00:00:00Z",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend((0..300).map(|_| good.display().to_string()));
+    args.push(tampered.display().to_string());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hallmark"))
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 1];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The pipe is closed here, with most of the output unread.
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -6,8 +6,9 @@
 //! machine output (JSON, signed credentials) to stdout.
 //!
 //! Each command is a module here, and only parses, calls a library crate and renders. A
-//! background job of the issuer (bulk issuance, renewal) is run from here, by a job runner
-//! `hallmark serve` starts, calling the same `hallmark_issuer::Issuer` methods as the API.
+//! background job of the issuer (bulk issuance, renewal) is run from here, calling the same
+//! `hallmark_issuer::Issuer` methods as the API (there is no job runner yet: the first job
+//! brings one to `hallmark serve`).
 
 #![forbid(unsafe_code)]
 

@@ -47,8 +47,11 @@ pub enum TokenCommand {
 
 /// Logs to stderr; `HALLMARK_LOG` sets the filter (default `info`).
 fn init_logging() {
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colour for a terminal only: a log file or journal gets plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("HALLMARK_LOG")
                 .unwrap_or_else(|_| "info".into()),

@@ -100,6 +100,9 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         .map_err(CliError::Output)?;
     let mut worst = 0u8;
     let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) ends the output, not the verification: every input is still
+    // verified, so the exit code speaks for all of them.
+    let mut closed = false;
     for input in &args.inputs {
         let bytes = match url_input(input) {
             Ok(Some(url)) => runtime
@@ -115,8 +118,8 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                 worst = 2;
                 if args.json {
                     let line = serde_json::json!({"input": input, "verified": false, "error": e.to_string()});
-                    if writeln!(stdout, "{line}").is_err() {
-                        return Ok(worst);
+                    if !closed && writeln!(stdout, "{line}").is_err() {
+                        closed = true;
                     }
                 }
                 eprintln!("error: {e}");
@@ -139,17 +142,20 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                 if let Some(map) = body.as_object_mut() {
                     map.insert("input".into(), input.as_str().into());
                 }
-                writeln!(stdout, "{body}")
+                if closed {
+                    Ok(())
+                } else {
+                    writeln!(stdout, "{body}")
+                }
             } else {
                 eprint!("{}", render::presentation(input, &report));
                 Ok(())
             };
-            // A closed pipe ends the output, not the verdict: the exit code still says it.
             if let Err(e) = written {
-                return match output(e) {
-                    CliError::BrokenPipe => Ok(worst),
-                    other => Err(other),
-                };
+                match output(e) {
+                    CliError::BrokenPipe => closed = true,
+                    other => return Err(other),
+                }
             }
             continue;
         }
@@ -181,12 +187,13 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             if let Some(map) = value.as_object_mut() {
                 map.insert("input".into(), input.as_str().into());
             }
-            // A closed pipe ends the output, not the verdict: the exit code still says it.
-            if let Err(e) = writeln!(stdout, "{value}") {
-                return match output(e) {
-                    CliError::BrokenPipe => Ok(worst),
-                    other => Err(other),
-                };
+            if !closed {
+                if let Err(e) = writeln!(stdout, "{value}") {
+                    match output(e) {
+                        CliError::BrokenPipe => closed = true,
+                        other => return Err(other),
+                    }
+                }
             }
         } else {
             eprint!("{}", render::human(input, &report));

@@ -30,8 +30,8 @@
 //! - **a new page**: a template under `web/` served by a handler in `src/api/` (pages come
 //!   with a later issue), calling the same service methods as the JSON endpoints;
 //! - **a new background job** (bulk issuance, renewal, expiry sweeps): a function calling
-//!   [`Issuer`] methods, run by a job runner in the `hallmark` binary (`crates/cli`), never
-//!   from inside a request handler;
+//!   [`Issuer`] methods, run from the `hallmark` binary (`crates/cli`; no job runner exists
+//!   yet), never from inside a request handler;
 //! - **a new verification check**: not here, but in the core pipeline
 //!   (`hallmark_core::verify`), which the CLI, the verifier and the browser share.
 //!

@@ -35,7 +35,7 @@ use governor::clock::QuantaInstant;
 use governor::middleware::NoOpMiddleware;
 use hallmark_core::json::{self, JsonError};
 use hallmark_core::jsonld::WorkBudget;
-use hallmark_core::presentation::PresentationOptions;
+use hallmark_core::presentation::{PresentationOptions, PRESENTATION_TYPE};
 use hallmark_core::report::{Check, CheckId, Hint, Outcome, PresentationReport, Report};
 use hallmark_core::verify::{Resources, Verifier};
 use hallmark_fetch::{FetchError, FetchPolicy, Fetcher, Fetches};
@@ -755,6 +755,14 @@ async fn verify_page(State(state): State<VerifierState>, request: Request) -> Re
             }
         },
     };
+    if is_presentation_text(&bytes) {
+        return problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "presentation",
+            "A presentation",
+            "this takes a credential; send a presentation to POST /presentations/verify".into(),
+        );
+    }
     // Parsed with the rest: a duplicate key or bad JSON is the report's `parse` failure.
     let verifier = state.verifier();
     let allowance = Allowance::new(&state, &verifier, &bytes);
@@ -771,6 +779,19 @@ async fn verify_page(State(state): State<VerifierState>, request: Request) -> Re
         Ok(report) => answer_report(&hinted(report)),
         Err(e) => Problem::from(e).into_response(),
     }
+}
+
+/// Whether `bytes` are a presentation (its `type` names one): a cheap look for the type in the
+/// text first, a parse only then.
+fn is_presentation_text(bytes: &[u8]) -> bool {
+    memchr::memmem::find(bytes, b"VerifiablePresentation").is_some()
+        && json::parse(bytes).is_ok_and(|v| {
+            v.get("type").is_some_and(|t| match t {
+                Value::String(t) => t == PRESENTATION_TYPE,
+                Value::Array(ts) => ts.iter().any(|t| t == PRESENTATION_TYPE),
+                _ => false,
+            })
+        })
 }
 
 /// What the verify page was given: an upload, a form, `{"url"}`, `{"verifiableCredential"}` or
@@ -809,7 +830,13 @@ async fn page_input(request: Request, limit: usize) -> Result<Input, Rejection> 
                 {
                     Ok(Input::Url(m["url"].as_str().unwrap_or_default().to_owned()))
                 }
-                Ok(Body::Json(Value::Object(mut m))) if m.contains_key("verifiableCredential") => {
+                // The VC API's wrapper, not a presentation (which has its own context and
+                // type, and holds credentials under the same key).
+                Ok(Body::Json(Value::Object(mut m)))
+                    if m.contains_key("verifiableCredential")
+                        && !m.contains_key("@context")
+                        && !m.contains_key("type") =>
+                {
                     Ok(Input::Bytes(
                         m.remove("verifiableCredential")
                             .unwrap_or_default()

@@ -1203,3 +1203,38 @@ async fn presentation_options_are_typed_and_only_the_presentation_is_planned() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(trip.connections(), 0);
 }
+
+/// `POST /verify` takes a credential: a presentation (which holds its credentials under the
+/// wrapper's key) is answered with where to send it, not misread as a wrapper (newcomer check).
+#[tokio::test]
+async fn the_verify_page_points_a_presentation_elsewhere() {
+    let s = state(VerifierConfig::default());
+    let vp = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "verifiableCredential": [badge(Relationship::AssertionMethod)]
+    });
+    let r = send(
+        &s,
+        "/verify",
+        "application/json",
+        vp.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.content_type, "application/problem+json");
+    assert!(r.body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("POST /presentations/verify"));
+    // The VC API's wrapper still works.
+    let wrapped = json!({"verifiableCredential": badge(Relationship::AssertionMethod)});
+    let r = send(
+        &s,
+        "/verify",
+        "application/json",
+        wrapped.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}

@@ -1,6 +1,10 @@
 //! Reading the TOML configuration files of `hallmark serve` and `hallmark verifier serve`: one
 //! function that reads a file into the service's typed `File` struct, and the error both
 //! services report, which always names the file or the key at fault.
+//!
+//! Where things go: a new configuration key belongs to its service's config module
+//! (`hallmark_issuer::config`, `hallmark_verifier::config`: a field of its `File`, checked
+//! with an error naming the key, and a row in the README's table); this crate only reads files.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

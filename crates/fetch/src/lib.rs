@@ -1,9 +1,16 @@
 //! Fetching for verification: DID documents (`did:web`), issuer profiles and Bitstring Status
 //! List credentials, over HTTPS, with an SSRF guard and a bounded cache.
 //!
-//! The core pipeline does no I/O; [`verify`] runs it, fetches what it asked for and could not
-//! have, and runs it again, until nothing new is needed (at most a few rounds: a badge's
-//! status list may be signed by a `did:web` key).
+//! The core pipeline does no I/O; [`verify`] first fetches, together, what the core's plan
+//! (`hallmark_core::plan`) says the document names ([`Fetches::prefetch`]), then runs the
+//! pipeline, fetches concurrently what it asked for and could not have, and runs it again,
+//! until nothing new is needed (at most a few rounds: a badge's status list may be signed by a
+//! `did:web` key).
+//!
+//! Where things go: a new kind of document a check needs is named by the core's plan and
+//! asked through `Resources`; it is fetched here with no change, under the same guard and
+//! bounds. A new limit on what is fetched (a size, a count, a time) is a [`FetchPolicy`]
+//! field with its default, set by the verifier's config and the CLI's flags.
 //!
 //! By default the [`Fetcher`] sends requests only over `https`, never to loopback, private,
 //! link-local, shared or otherwise internal addresses (every special-purpose range of the IANA

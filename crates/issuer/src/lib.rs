@@ -26,7 +26,9 @@
 //!   the mapping of any new error variant in [`problem`];
 //! - **a new domain rule** (a check on an approval, a new status transition, a limit on a
 //!   field): in `src/service/`, as a variant of that operation's error enum carrying its
-//!   context, so the API, the demo seed and any other caller get it alike;
+//!   context, so the API, the demo seed and any other caller get it alike; the program's
+//!   requirements (tiers, scores, competencies) in `src/program.rs`; what is stored, and in
+//!   which transaction, in `hallmark_store`;
 //! - **a new page**: a template under `web/` served by a handler in `src/api/` (pages come
 //!   with a later issue), calling the same service methods as the JSON endpoints;
 //! - **a new background job** (bulk issuance, renewal, expiry sweeps): a function calling

@@ -5,8 +5,12 @@
 #     status lists;
 #   - `hallmark verifier serve`, fetching those lists once and serving them from its cache;
 #   - wrk (Debian's package) posting the badge to POST /credentials/verify.
-# Usage: [COLD=1] [THREADS=2] [CONNECTIONS=64] scripts/bench-verifier.sh [SECONDS per run, default 30] [SOAK SECONDS, default 0]
+# Usage: [COLD=1] [CALLGRIND=1] [THREADS=2] [CONNECTIONS=64] scripts/bench-verifier.sh [SECONDS per run, default 30] [SOAK SECONDS, default 0]
 # Prints req/s and latency percentiles per cryptosuite, then RSS samples during the soak.
+# CALLGRIND=1 runs the verifier under valgrind's callgrind and prints the instructions it
+# executed per request during each run: a count that does not move with the machine's load
+# (req/s on a shared 2-core VM varies by 20 % between runs of one binary), for comparing two
+# builds. Throughput under callgrind is ~50 times lower; use CONNECTIONS=4 THREADS=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-30}
@@ -16,6 +20,10 @@ threads=${THREADS:-2}
 
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 command -v curl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null; }
+callgrind=${CALLGRIND:-0}
+if [ "$callgrind" = 1 ]; then
+  command -v valgrind >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
+fi
 # HALLMARK_BIN=path runs another build (e.g. one with frame pointers, for perf).
 if [ -z "${HALLMARK_BIN:-}" ]; then cargo build --release -q -p hallmark; fi
 bin=${HALLMARK_BIN:-$PWD/target/release/hallmark}
@@ -75,7 +83,11 @@ insecure=(--insecure-host "127.0.0.1:$jcs_port")
 [ -n "${rdfc_port:-}" ] && insecure+=(--insecure-host "127.0.0.1:$rdfc_port")
 # COLD=1: no verified-signature cache, so every request does the curve arithmetic.
 echo "signature_cache = $([ "${COLD:-0}" = 1 ] && echo false || echo true)" > "$work/verifier.toml"
-HALLMARK_LOG=warn "$bin" verifier serve --config "$work/verifier.toml" --listen "127.0.0.1:$vport" "${insecure[@]}" 2>"$work/verifier.log" & vpid=$!; pids+=($vpid)
+under=()
+# Under callgrind, counting starts only around each run (callgrind_control below).
+[ "$callgrind" = 1 ] && under=(valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/callgrind.%p")
+HALLMARK_LOG=warn "${under[@]}" "$bin" verifier serve --config "$work/verifier.toml" --listen "127.0.0.1:$vport" "${insecure[@]}" 2>"$work/verifier.log" & vpid=$!; pids+=($vpid)
+for _ in $(seq 1 50); do wait_for "http://127.0.0.1:$vport/healthz" 2>/dev/null && break; done
 wait_for "http://127.0.0.1:$vport/healthz"
 
 cat > "$work/post.lua" <<'LUA'
@@ -102,10 +114,17 @@ for i in "${!suites[@]}"; do
   [ "$code" = 200 ] || { echo "${suites[$i]}: the badge does not verify ($code)" >&2; exit 1; }
   echo "== ${suites[$i]}: $(wc -c < "$body") byte request, ${duration}s, $connections connections, $threads wrk threads"
   before=$(cpu_ticks)
+  if [ "$callgrind" = 1 ]; then callgrind_control -z "$vpid" >/dev/null; callgrind_control -i on "$vpid" >/dev/null; fi
   BODY=$body wrk -t"$threads" -c"$connections" -d"${duration}s" -s "$work/post.lua" "http://127.0.0.1:$vport/credentials/verify" > "$work/run.out"
   after=$(cpu_ticks)
   grep -E "Requests/sec|requests .*errors" "$work/run.out"
   requests=$(sed -n 's/^requests \([0-9]*\),.*/\1/p' "$work/run.out")
+  if [ "$callgrind" = 1 ]; then
+    rm -f "$work"/callgrind.*.*
+    callgrind_control -d "$vpid" >/dev/null; callgrind_control -i off "$vpid" >/dev/null
+    total=$(awk '/^summary:/ {print $2}' "$work"/callgrind.*.* | tail -n 1)
+    echo "verifier instructions per request (callgrind): $(( total / (requests > 0 ? requests : 1) ))"
+  fi
   python3 -c "print(f'verifier CPU per request: {($after - $before) / $tick / max($requests, 1) * 1e6:.1f} µs')"
   echo "verifier RSS after the run: $(rss)"
 done

@@ -73,23 +73,7 @@ fn verify_json(args: &[&str]) -> Output {
 }
 
 fn checks(line: &Value) -> Vec<String> {
-    line["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| match c["code"].as_str() {
-            Some(code) => format!(
-                "{}={}:{code}",
-                c["check"].as_str().unwrap(),
-                c["outcome"].as_str().unwrap()
-            ),
-            None => format!(
-                "{}={}",
-                c["check"].as_str().unwrap(),
-                c["outcome"].as_str().unwrap()
-            ),
-        })
-        .collect()
+    hallmark_testkit::check_outcomes(&line["checks"])
 }
 
 #[test]

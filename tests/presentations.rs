@@ -54,24 +54,7 @@ fn read(path: &Path) -> Vector {
 
 /// `check=outcome[:CODE]` for each check of a JSON report's `checks`.
 fn line(checks: &Value) -> String {
-    checks
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| match c["code"].as_str() {
-            Some(code) => format!(
-                "{}={}:{code}",
-                c["check"].as_str().unwrap(),
-                c["outcome"].as_str().unwrap()
-            ),
-            None => format!(
-                "{}={}",
-                c["check"].as_str().unwrap(),
-                c["outcome"].as_str().unwrap()
-            ),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    hallmark_testkit::check_outcomes(checks).join(" ")
 }
 
 /// The `expect:` form of a presentation body (CLI or HTTP).

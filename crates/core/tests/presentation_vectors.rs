@@ -26,6 +26,7 @@ use hallmark_core::proof::{self, Cryptosuite, ProofOptions};
 use hallmark_core::report::{Check, PresentationReport};
 use hallmark_core::status::{StatusEntry, StatusPurpose};
 use hallmark_core::verify::Verifier;
+use hallmark_testkit::VectorFile;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use time::macros::datetime;
@@ -54,56 +55,39 @@ struct Vector {
 
 impl Vector {
     fn render(&self) -> Vec<u8> {
-        let mut out = format!("# {}\n# at: {}\n", self.about, self.at);
-        if let Some(c) = &self.challenge {
-            out.push_str(&format!("# challenge: {c}\n"));
+        let mut headers = vec![("at".to_owned(), self.at.clone())];
+        if let Some(x) = &self.challenge {
+            headers.push(("challenge".to_owned(), x.clone()));
         }
-        if let Some(d) = &self.domain {
-            out.push_str(&format!("# domain: {d}\n"));
+        if let Some(x) = &self.domain {
+            headers.push(("domain".to_owned(), x.clone()));
         }
-        for r in &self.resolve {
-            out.push_str(&format!("# resolve: {r}\n"));
+        for x in &self.resolve {
+            headers.push(("resolve".to_owned(), x.clone()));
         }
-        out.push_str(&format!(
-            "# expect: {}\n# exit: {}\n",
-            self.expect, self.exit
-        ));
-        let mut bytes = out.into_bytes();
-        bytes.extend_from_slice(&self.body);
-        bytes
+        headers.push(("expect".to_owned(), self.expect.clone()));
+        headers.push(("exit".to_owned(), self.exit.to_string()));
+        VectorFile {
+            about: self.about.clone(),
+            headers,
+            body: self.body.clone(),
+        }
+        .render()
     }
 
     fn parse(bytes: &[u8]) -> Self {
-        let mut v = Vector {
-            about: String::new(),
-            at: String::new(),
-            challenge: None,
-            domain: None,
-            resolve: vec![],
-            expect: String::new(),
-            exit: 0,
-            body: vec![],
-        };
-        let mut rest = bytes;
-        while rest.starts_with(b"# ") {
-            let end = rest
-                .iter()
-                .position(|b| *b == b'\n')
-                .expect("header line ends");
-            let line = std::str::from_utf8(&rest[2..end]).expect("header is UTF-8");
-            match line.split_once(": ") {
-                Some(("at", x)) => v.at = x.into(),
-                Some(("challenge", x)) => v.challenge = Some(x.into()),
-                Some(("domain", x)) => v.domain = Some(x.into()),
-                Some(("resolve", x)) => v.resolve.push(x.into()),
-                Some(("expect", x)) => v.expect = x.into(),
-                Some(("exit", x)) => v.exit = x.parse().expect("exit is a number"),
-                _ => v.about = line.into(),
-            }
-            rest = &rest[end + 1..];
+        let file = VectorFile::parse(bytes);
+        let one = |key| file.get(key).unwrap_or_default().to_owned();
+        Vector {
+            about: file.about.clone(),
+            at: one("at"),
+            challenge: file.get("challenge").map(str::to_owned),
+            domain: file.get("domain").map(str::to_owned),
+            resolve: file.all("resolve").map(str::to_owned).collect(),
+            expect: one("expect"),
+            exit: one("exit").parse().expect("exit is a number"),
+            body: file.body.clone(),
         }
-        v.body = rest.to_vec();
-        v
     }
 }
 

@@ -19,6 +19,7 @@ use hallmark_core::proof::{self, Cryptosuite, ProofOptions};
 use hallmark_core::status::{Bitstring, StatusEntry, StatusListSpec, StatusPurpose, MIN_ENTRIES};
 use hallmark_core::trust::{TrustList, TrustedIssuer};
 use hallmark_core::verify::Verifier;
+use hallmark_testkit::VectorFile;
 use serde_json::{json, Map, Value};
 use time::macros::datetime;
 
@@ -44,51 +45,35 @@ struct Vector {
 
 impl Vector {
     fn render(&self) -> Vec<u8> {
-        let mut out = format!("# {}\n# at: {}\n", self.about, self.at);
-        for t in &self.trust {
-            out.push_str(&format!("# trust: {t}\n"));
+        let mut headers = vec![("at".to_owned(), self.at.clone())];
+        for x in &self.trust {
+            headers.push(("trust".to_owned(), x.clone()));
         }
-        for r in &self.resolve {
-            out.push_str(&format!("# resolve: {r}\n"));
+        for x in &self.resolve {
+            headers.push(("resolve".to_owned(), x.clone()));
         }
-        out.push_str(&format!(
-            "# expect: {}\n# exit: {}\n",
-            self.expect, self.exit
-        ));
-        let mut bytes = out.into_bytes();
-        bytes.extend_from_slice(&self.body);
-        bytes
+        headers.push(("expect".to_owned(), self.expect.clone()));
+        headers.push(("exit".to_owned(), self.exit.to_string()));
+        VectorFile {
+            about: self.about.clone(),
+            headers,
+            body: self.body.clone(),
+        }
+        .render()
     }
 
     fn parse(bytes: &[u8]) -> Self {
-        let mut v = Vector {
-            about: String::new(),
-            at: String::new(),
-            trust: vec![],
-            resolve: vec![],
-            expect: String::new(),
-            exit: 0,
-            body: vec![],
-        };
-        let mut rest = bytes;
-        while rest.starts_with(b"# ") {
-            let end = rest
-                .iter()
-                .position(|b| *b == b'\n')
-                .expect("header line ends");
-            let line = std::str::from_utf8(&rest[2..end]).expect("header is UTF-8");
-            match line.split_once(": ") {
-                Some(("at", x)) => v.at = x.into(),
-                Some(("trust", x)) => v.trust.push(x.into()),
-                Some(("resolve", x)) => v.resolve.push(x.into()),
-                Some(("expect", x)) => v.expect = x.into(),
-                Some(("exit", x)) => v.exit = x.parse().expect("exit is a number"),
-                _ => v.about = line.into(),
-            }
-            rest = &rest[end + 1..];
+        let file = VectorFile::parse(bytes);
+        let one = |key| file.get(key).unwrap_or_default().to_owned();
+        Vector {
+            about: file.about.clone(),
+            at: one("at"),
+            trust: file.all("trust").map(str::to_owned).collect(),
+            resolve: file.all("resolve").map(str::to_owned).collect(),
+            expect: one("expect"),
+            exit: one("exit").parse().expect("exit is a number"),
+            body: file.body.clone(),
         }
-        v.body = rest.to_vec();
-        v
     }
 }
 

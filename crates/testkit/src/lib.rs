@@ -2,7 +2,9 @@
 //! [`Tripwire`] that counts the connections made to it (the SSRF tests' proof that nothing was
 //! reached) and the loopback spellings it is tried with ([`LOOPBACK_SPELLINGS`]),
 //! [`read_request_head`] for the small canned HTTP servers of the fetch tests, and
-//! [`postgres_admin_url`], the PostgreSQL server the store-backed tests use.
+//! [`postgres_admin_url`], the PostgreSQL server the store-backed tests use; [`VectorFile`],
+//! the header-and-body form of the test vectors, and [`check_outcomes`], their `expect:` form
+//! of a report.
 //!
 //! A dev-dependency only: nothing in the product depends on it.
 #![forbid(unsafe_code)]
@@ -137,4 +139,90 @@ pub async fn read_request_head(socket: &mut (impl AsyncReadExt + Unpin)) -> Opti
     }
     let head = String::from_utf8_lossy(&buf[..read]);
     Some(head.split_whitespace().nth(1).unwrap_or("/").to_owned())
+}
+
+/// A vector file's header and body: `# ABOUT` and `# key: value` lines, then the document
+/// (`tests/vectors/verify`, `tests/vectors/presentations`). The first line without
+/// `key: value` is the description; keys may repeat.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VectorFile {
+    /// What the vector is about.
+    pub about: String,
+    /// The `key: value` header lines, in order.
+    pub headers: Vec<(String, String)>,
+    /// The document after the header.
+    pub body: Vec<u8>,
+}
+
+impl VectorFile {
+    /// Reads a vector file.
+    ///
+    /// # Panics
+    /// On a header line without an end or not UTF-8 (a broken test file).
+    pub fn parse(bytes: &[u8]) -> Self {
+        let mut v = Self::default();
+        let mut rest = bytes;
+        while rest.starts_with(b"# ") {
+            let end = rest
+                .iter()
+                .position(|b| *b == b'\n')
+                .expect("header line ends");
+            let line = std::str::from_utf8(&rest[2..end]).expect("header is UTF-8");
+            match line.split_once(": ") {
+                Some((key, value)) if !key.contains(' ') => {
+                    v.headers.push((key.to_owned(), value.to_owned()));
+                }
+                _ => v.about = line.to_owned(),
+            }
+            rest = &rest[end + 1..];
+        }
+        v.body = rest.to_vec();
+        v
+    }
+
+    /// The file's bytes: the description, the headers in order, the body.
+    pub fn render(&self) -> Vec<u8> {
+        let mut out = format!("# {}\n", self.about);
+        for (key, value) in &self.headers {
+            out.push_str(&format!("# {key}: {value}\n"));
+        }
+        let mut bytes = out.into_bytes();
+        bytes.extend_from_slice(&self.body);
+        bytes
+    }
+
+    /// The first value of `key`.
+    pub fn get<'a>(&'a self, key: &'a str) -> Option<&'a str> {
+        self.all(key).next()
+    }
+
+    /// Every value of `key`, in order.
+    pub fn all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// `check=outcome[:CODE]` for each check of a JSON report's `checks` (the vectors' `expect:`
+/// form).
+///
+/// # Panics
+/// On a check without a string `check` or `outcome`.
+pub fn check_outcomes(checks: &serde_json::Value) -> Vec<String> {
+    checks
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|c| {
+            let id = c["check"].as_str().expect("a check id");
+            let outcome = c["outcome"].as_str().expect("an outcome");
+            match c["code"].as_str() {
+                Some(code) => format!("{id}={outcome}:{code}"),
+                None => format!("{id}={outcome}"),
+            }
+        })
+        .collect()
 }

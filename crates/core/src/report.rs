@@ -362,9 +362,83 @@ impl Report {
         self.checks.iter().find(|c| c.is_problem())
     }
 
+    /// The one state a person is shown (the verify page, the embed image): derived from the
+    /// checks, so it can never say more than the verdict. See [`Standing`] for the order.
+    pub fn standing(&self) -> Standing {
+        let failed = |id: CheckId| {
+            self.check(id)
+                .filter(|c| c.outcome == Outcome::Failed)
+        };
+        if [CheckId::Parse, CheckId::Proof, CheckId::Issuer, CheckId::Trust]
+            .into_iter()
+            .any(|id| failed(id).is_some())
+        {
+            return Standing::Invalid;
+        }
+        if let Some(status) = failed(CheckId::Status) {
+            match status.code {
+                Some(ErrorCode::StatusRevoked) => return Standing::Revoked,
+                Some(ErrorCode::StatusSuspended) => return Standing::Suspended,
+                _ => {}
+            }
+        }
+        if let Some(validity) = failed(CheckId::Validity) {
+            return if validity.detail.starts_with("not yet valid") {
+                Standing::NotYetValid
+            } else {
+                Standing::Expired
+            };
+        }
+        if self.verified() {
+            Standing::Valid
+        } else {
+            Standing::Unknown
+        }
+    }
+
     /// The report as one JSON object.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+/// The state of a badge in one word, as people are shown it ([`Report::standing`]).
+///
+/// The most serious finding wins: a badge that fails its proof, issuer or trust check is
+/// `Invalid` whatever else it says; then a set revocation bit, then suspension, then the
+/// validity window; `Valid` only when the verdict is verified; anything else (a status list
+/// that could not be fetched or checked) is `Unknown` — never shown as valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Standing {
+    /// Verified: genuine, current, neither revoked nor suspended.
+    Valid,
+    /// Genuine, but `validUntil` has passed.
+    Expired,
+    /// Genuine, but `validFrom` is still ahead.
+    NotYetValid,
+    /// The suspension bit is set.
+    Suspended,
+    /// The revocation bit is set.
+    Revoked,
+    /// Unreadable, altered, signed by a key not the issuer's, or by an untrusted issuer.
+    Invalid,
+    /// Could not be decided (e.g. its status list could not be had).
+    Unknown,
+}
+
+impl Standing {
+    /// The state's name as written in JSON, CSS classes and message ids (`not-yet-valid`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Valid => "valid",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not-yet-valid",
+            Self::Suspended => "suspended",
+            Self::Revoked => "revoked",
+            Self::Invalid => "invalid",
+            Self::Unknown => "unknown",
+        }
     }
 }
 

@@ -1,0 +1,18 @@
+//! Hallmark's faces (docs/design.md §5, §6): the pages people see, the images other sites
+//! embed, in English and German. Both services render through this crate, so the verify page
+//! of `hallmark serve` and the paste page of `hallmark verifier serve` show a report the same
+//! way.
+//!
+//! - [`i18n`]: the language of a request and the texts of one catalog per language
+//!   (`web/locales/*.ftl`).
+//! - [`page`]: what every page shares: the layout, the security headers (a strict
+//!   Content-Security-Policy, no inline script or style), content negotiation, the assets.
+//!
+//! Templates live in the repository's `web/templates/` (askama: checked at compile time,
+//! every value HTML-escaped unless a template says otherwise, which none does for data).
+//! Nothing here fetches or stores: the services hand in what to show.
+
+pub mod i18n;
+pub mod page;
+
+pub use i18n::{Lang, Text};

@@ -1,0 +1,98 @@
+# Hallmarks Seiten und Bilder auf Deutsch. Jede Nachricht hier steht auch in en.ftl
+# (ein Test von hallmark-web prüft das).
+
+site-title = Hallmark
+lang-name = Deutsch
+lang-switch = Sprache
+skip-to-content = Zum Inhalt springen
+nav-directory = Partnerverzeichnis
+nav-program = Programm
+nav-verify = Abzeichen prüfen
+footer-about = Geprüft mit Hallmark: signierte Abzeichen (W3C Verifiable Credentials 2.0, Open Badges 3.0), die jeder nachprüfen kann.
+
+## Die Zustände eines Abzeichens, in Worten (nie nur durch Farbe).
+state-valid = Gültig
+state-expired = Abgelaufen
+state-not-yet-valid = Noch nicht gültig
+state-suspended = Ausgesetzt
+state-revoked = Widerrufen
+state-invalid = Ungültig
+state-unknown = Nicht prüfbar
+state-valid-lead = Dieses Abzeichen ist echt und aktuell.
+state-expired-lead = Dieses Abzeichen war echt, ist aber abgelaufen.
+state-not-yet-valid-lead = Dieses Abzeichen ist echt, gilt aber noch nicht.
+state-suspended-lead = Der Aussteller hat dieses Abzeichen ausgesetzt.
+state-revoked-lead = Der Aussteller hat dieses Abzeichen widerrufen.
+state-invalid-lead = Dieses Abzeichen hat die Prüfung nicht bestanden: Es wurde möglicherweise verändert oder nicht von dem ausgestellt, den es nennt.
+state-unknown-lead = Dieses Abzeichen konnte gerade nicht vollständig geprüft werden. Verlassen Sie sich nicht darauf, bis es geprüft werden kann.
+
+## Die Prüfseite.
+verify-title = { $partner } — { $tier }
+verify-holds = { $partner } ist { $tier }
+verify-partner = Partner
+verify-tier = Stufe
+verify-role = Rolle
+verify-competencies = Kompetenzen
+verify-issuer = Ausgestellt von
+verify-issuer-domain = Domain: { $domain }
+verify-issuer-key-only = Dieser Aussteller ist nur durch einen Schlüssel (did:key) bezeichnet, nicht durch eine Web-Domain: Prüfen Sie, ob Sie diesem Schlüssel vertrauen.
+verify-issued = Ausgestellt am
+verify-expires = Gültig bis
+verify-expired-on = Abgelaufen am
+verify-days-left = { $days ->
+    [one] noch { $days } Tag
+   *[other] noch { $days } Tage
+}
+verify-reason = Grund: { $reason }
+verify-successor = Ein neueres Abzeichen ersetzt dieses: { $link }
+verify-successor-link = zum aktuellen Abzeichen
+verify-checked-at = Geprüft am { $at }
+verify-details = Alle Prüfungen
+verify-check = Prüfung
+verify-outcome = Ergebnis
+verify-detail = Einzelheiten
+verify-raw = Das Abzeichen, wie es signiert wurde (JSON)
+verify-command = Selbst prüfen, auf der Kommandozeile:
+verify-embed = Dieses Abzeichen auf Ihrer Website zeigen
+verify-embed-help = Fügen Sie diesen Ausschnitt in Ihre Seite ein. Das Bild zeigt stets den aktuellen Zustand des Abzeichens und verweist hierher.
+verify-linkedin = Zum LinkedIn-Profil hinzufügen
+verify-downloads = Downloads
+verify-qr = QR-Code (SVG)
+verify-qr-png = QR-Code (PNG)
+verify-baked-png = Abzeichenbild mit eingebettetem Nachweis (PNG)
+verify-baked-svg = Abzeichenbild mit eingebettetem Nachweis (SVG)
+
+check-parse = Format
+check-proof = Signatur
+check-issuer = Schlüssel des Ausstellers
+check-trust = Vertrauenswürdiger Aussteller
+check-validity = Gültigkeitszeitraum
+check-status = Widerruf und Aussetzung
+check-holder = Inhaber
+check-challenge = Challenge
+outcome-passed = Bestanden
+outcome-failed = Nicht bestanden
+outcome-unknown = Nicht feststellbar
+outcome-warning = Warnung
+outcome-skipped = Übersprungen
+
+## Das eingebettete Bild.
+embed-alt = { $partner }: { $tier } — { $state }. Prüfen unter { $url }
+
+## Monate, für Daten in Worten.
+month-1 = Januar
+month-2 = Februar
+month-3 = März
+month-4 = April
+month-5 = Mai
+month-6 = Juni
+month-7 = Juli
+month-8 = August
+month-9 = September
+month-10 = Oktober
+month-11 = November
+month-12 = Dezember
+
+## Fehler als Seiten.
+error-title = Etwas stimmt nicht
+error-not-found = Diese Seite gibt es nicht.

@@ -1,0 +1,98 @@
+# Hallmark's pages and images in English. Every message here must also be in de.ftl
+# (a test of hallmark-web checks it). Arguments are escaped where they are rendered.
+
+site-title = Hallmark
+lang-name = English
+lang-switch = Language
+skip-to-content = Skip to content
+nav-directory = Partner directory
+nav-program = Program
+nav-verify = Verify a badge
+footer-about = Verified with Hallmark: signed badges (W3C Verifiable Credentials 2.0, Open Badges 3.0) that anyone can check.
+
+## The states of a badge, in words (never colour alone).
+state-valid = Valid
+state-expired = Expired
+state-not-yet-valid = Not yet valid
+state-suspended = Suspended
+state-revoked = Revoked
+state-invalid = Not valid
+state-unknown = Cannot verify
+state-valid-lead = This badge is genuine and current.
+state-expired-lead = This badge was genuine but has expired.
+state-not-yet-valid-lead = This badge is genuine but not valid yet.
+state-suspended-lead = The issuer has suspended this badge.
+state-revoked-lead = The issuer has revoked this badge.
+state-invalid-lead = This badge failed its checks: it may have been altered, or was not issued by whom it names.
+state-unknown-lead = This badge could not be checked completely right now. Do not rely on it until it can.
+
+## The verify page.
+verify-title = { $partner } — { $tier }
+verify-holds = { $partner } holds { $tier }
+verify-partner = Partner
+verify-tier = Tier
+verify-role = Role
+verify-competencies = Competencies
+verify-issuer = Issued by
+verify-issuer-domain = Domain: { $domain }
+verify-issuer-key-only = This issuer is identified only by a key (did:key), not by a web domain: check that you trust this key.
+verify-issued = Issued
+verify-expires = Expires
+verify-expired-on = Expired
+verify-days-left = { $days ->
+    [one] { $days } day left
+   *[other] { $days } days left
+}
+verify-reason = Reason: { $reason }
+verify-successor = A newer badge replaces this one: { $link }
+verify-successor-link = see the current badge
+verify-checked-at = Checked { $at }
+verify-details = Every check
+verify-check = Check
+verify-outcome = Outcome
+verify-detail = Detail
+verify-raw = The badge as signed (JSON)
+verify-command = Check it yourself with the command line:
+verify-embed = Show this badge on your website
+verify-embed-help = Paste this snippet into your page. The image always shows the badge's current state and links here.
+verify-linkedin = Add to LinkedIn profile
+verify-downloads = Downloads
+verify-qr = QR code (SVG)
+verify-qr-png = QR code (PNG)
+verify-baked-png = Badge image with the credential inside (PNG)
+verify-baked-svg = Badge image with the credential inside (SVG)
+
+check-parse = Format
+check-proof = Signature
+check-issuer = Issuer key
+check-trust = Trusted issuer
+check-validity = Validity dates
+check-status = Revocation and suspension
+check-holder = Holder
+check-challenge = Challenge
+outcome-passed = Passed
+outcome-failed = Failed
+outcome-unknown = Could not tell
+outcome-warning = Warning
+outcome-skipped = Skipped
+
+## The embed image.
+embed-alt = { $partner }: { $tier } — { $state }. Verify at { $url }
+
+## Months, for dates in words.
+month-1 = January
+month-2 = February
+month-3 = March
+month-4 = April
+month-5 = May
+month-6 = June
+month-7 = July
+month-8 = August
+month-9 = September
+month-10 = October
+month-11 = November
+month-12 = December
+
+## Errors as pages.
+error-title = Something is wrong
+error-not-found = There is no such page.

@@ -45,6 +45,8 @@ verify-days-left = { $days ->
 }
 verify-reason = Grund: { $reason }
 verify-successor = Ein neueres Abzeichen ersetzt dieses: { $link }
+verify-unnamed = (ohne Namen)
+check-other = Weitere Prüfung
 verify-successor-link = zum aktuellen Abzeichen
 verify-checked-at = Geprüft am { $at }
 verify-details = Alle Prüfungen
@@ -77,7 +79,7 @@ outcome-warning = Warnung
 outcome-skipped = Übersprungen
 
 ## Das eingebettete Bild.
-embed-alt = { $partner }: { $tier } — { $state }. Prüfen unter { $url }
+embed-alt = { $partner }: { $tier }. Dieses Abzeichen prüfen.
 
 ## Monate, für Daten in Worten.
 month-1 = Januar

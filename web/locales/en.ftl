@@ -45,6 +45,8 @@ verify-days-left = { $days ->
 }
 verify-reason = Reason: { $reason }
 verify-successor = A newer badge replaces this one: { $link }
+verify-unnamed = (no name)
+check-other = Other check
 verify-successor-link = see the current badge
 verify-checked-at = Checked { $at }
 verify-details = Every check
@@ -77,7 +79,7 @@ outcome-warning = Warning
 outcome-skipped = Skipped
 
 ## The embed image.
-embed-alt = { $partner }: { $tier } — { $state }. Verify at { $url }
+embed-alt = { $partner }: { $tier }. Verify this badge.
 
 ## Months, for dates in words.
 month-1 = January

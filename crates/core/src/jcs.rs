@@ -299,7 +299,7 @@ mod tests {
         fn gen(next: &mut dyn FnMut() -> u64, names: &[&str], depth: u32) -> Value {
             match next() % if depth > 3 { 4 } else { 6 } {
                 0 => Value::Null,
-                1 => json!(next() % 2 == 0),
+                1 => json!(next().is_multiple_of(2)),
                 2 => match next() % 3 {
                     0 => json!((next() % 20_000_000_000) as i64 - 10_000_000_000),
                     1 => json!(f64::from_bits(next() >> 2)),

@@ -38,6 +38,7 @@ struct File {
     tls_key: Option<PathBuf>,
     max_connections: Option<usize>,
     max_connections_per_client: Option<usize>,
+    linkedin_organization_id: Option<String>,
 }
 
 fn default_keys() -> PathBuf {
@@ -128,6 +129,9 @@ pub struct Config {
     pub max_connections_per_client: usize,
     /// The blocking pool signing runs on (default: 2 workers per core, a 5 s deadline).
     pub signing: hallmark_http::PoolConfig,
+    /// The agency's LinkedIn organization id (digits), for the verify page's "Add to
+    /// LinkedIn" link; without it the link names the organization by `issuer_name`.
+    pub linkedin_organization_id: Option<String>,
 }
 
 /// Overrides from the command line (the environment is read by [`Config::load`]).
@@ -300,7 +304,16 @@ impl Config {
             1,
         )?
         .unwrap_or(hallmark_http::ServeConfig::default().max_connections_per_client);
+        if let Some(id) = &file.linkedin_organization_id {
+            if id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid(
+                    "linkedin_organization_id",
+                    format!("{id:?} must be the organization's number, digits only"),
+                ));
+            }
+        }
         Ok(Self {
+            linkedin_organization_id: file.linkedin_organization_id,
             tls,
             max_connections,
             max_connections_per_client,

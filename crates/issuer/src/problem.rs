@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::service::{
-    ApprovalError, AuthError, IssueError, LookupError, PartnerError, StatusChangeError,
+    ApprovalError, AuthError, CheckError, IssueError, LookupError, PartnerError, StatusChangeError,
     VcIssueError,
 };
 
@@ -101,6 +101,15 @@ impl From<AuthError> for Problem {
         match e {
             AuthError::Store(e) => e.into(),
             e => Self::unauthorized(format!("{e}: {hint}")),
+        }
+    }
+}
+
+impl From<CheckError> for Problem {
+    fn from(e: CheckError) -> Self {
+        match e {
+            CheckError::Lookup(e) => e.into(),
+            CheckError::Pool(e) => e.into(),
         }
     }
 }

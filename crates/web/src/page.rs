@@ -193,12 +193,15 @@ mod tests {
 
     #[test]
     fn browsers_get_pages_and_machines_get_json() {
-        let chrome = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
+        let chrome =
+            "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
         assert!(wants_html(&accept(chrome)));
         assert!(!wants_html(&accept("*/*")));
         assert!(!wants_html(&accept("application/json")));
         assert!(!wants_html(&accept("application/ld+json, text/html;q=0.5")));
-        assert!(wants_html(&accept("text/html;q=0.9, application/json;q=0.9")));
+        assert!(wants_html(&accept(
+            "text/html;q=0.9, application/json;q=0.9"
+        )));
         assert!(!wants_html(&accept("text/html;q=0")));
         assert!(!wants_html(&HeaderMap::new()));
     }
@@ -210,5 +213,32 @@ mod tests {
         assert_eq!(lang_of(None, &headers), Lang::De);
         assert_eq!(lang_of(Some("x=1&lang=en"), &headers), Lang::En);
         assert_eq!(lang_of(Some("lang=xx"), &HeaderMap::new()), Lang::En);
+    }
+}
+
+/// A page saying what went wrong (a 404, a badge that could not be checked).
+#[derive(askama::Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    /// The layout.
+    pub chrome: Chrome,
+    /// The texts.
+    pub t: Text,
+    /// What went wrong, for people.
+    pub detail: String,
+}
+
+/// An error page with `status` saying `detail`, in the language of `t`.
+pub fn error_page(status: StatusCode, t: Text, path: &str, detail: String) -> Response {
+    use askama::Template;
+    let title = t.get("error-title").into_owned();
+    let page = ErrorPage {
+        chrome: Chrome::new(t, title, detail.clone(), path),
+        t,
+        detail,
+    };
+    match page.render() {
+        Ok(body) => html(status, body),
+        Err(_) => (status, "error").into_response(),
     }
 }

@@ -457,7 +457,7 @@ impl Permutations {
         }
         while self.index < self.items.len() {
             if self.counters[self.index] < self.index {
-                if self.index % 2 == 0 {
+                if self.index.is_multiple_of(2) {
                     self.items.swap(0, self.index);
                 } else {
                     self.items.swap(self.counters[self.index], self.index);

@@ -7,6 +7,7 @@ mod approvals;
 mod audit;
 mod auth;
 mod credentials;
+mod pages;
 mod partners;
 mod program;
 mod public;
@@ -50,14 +51,35 @@ pub fn router(issuer: Issuer) -> Router {
         .route("/api/v1/credentials/{id}/status", post(status::set_message))
         .route("/api/v1/audit", get(audit::list))
         .route("/credentials/issue", post(vc_api::issue))
-        .route("/credentials/{id}", get(public::credential))
+        .route("/credentials/{id}", get(pages::credential))
+        .route("/badges/{id}/badge.svg", get(pages::badge_svg))
+        .route("/assets/{name}", get(pages::asset))
         .route("/status/{id}", get(public::status_list))
         .route("/.well-known/did.json", get(public::did_document))
         .route("/healthz", get(public::health))
         .fallback(public::not_found)
+        .layer(axum::middleware::from_fn(public_cors))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(issuer);
     hallmark_http::layers(app, hallmark_http::REQUEST_TIMEOUT)
+}
+
+/// `Access-Control-Allow-Origin: *` on the public reads (every `GET` outside `/api/`), so
+/// other sites' scripts may read badges, status lists, the DID document and the program; the
+/// admin API and every write send none (no credentials are ever allowed).
+async fn public_cors(request: Request, next: axum::middleware::Next) -> Response {
+    let public = matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    ) && !request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    if public {
+        response.headers_mut().insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+    }
+    response
 }
 
 /// A JSON body whose rejections are problem details: malformed JSON is a 400, a wrong shape

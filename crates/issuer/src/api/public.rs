@@ -10,15 +10,6 @@ use serde_json::Value;
 use crate::problem::Problem;
 use crate::service::Issuer;
 
-pub(super) async fn credential(
-    State(issuer): State<Issuer>,
-    Path(id): Path<String>,
-) -> Result<Response, Problem> {
-    let row = issuer.credential(&id).await?;
-    let content_type = [(header::CONTENT_TYPE, "application/json")];
-    Ok((StatusCode::OK, content_type, row.document).into_response())
-}
-
 /// A status list credential, cacheable for its `ttl`.
 pub(super) async fn status_list(
     State(issuer): State<Issuer>,

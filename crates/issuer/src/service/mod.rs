@@ -9,6 +9,7 @@
 //! methods; the errors become problem details in one place, [`crate::problem`].
 
 mod approvals;
+mod checks;
 mod issuance;
 mod lists;
 mod partners;
@@ -32,6 +33,7 @@ use crate::keys::{IssuerKeys, KeysError};
 use crate::program::{Program, ProgramError};
 
 pub use approvals::{ApprovalError, Approved, NewApproval, Reference, MAX_REFERENCES};
+pub use checks::{CheckError, Checked, Embed, EMBED_MAX_AGE, EMBED_TTL};
 pub use issuance::{IssueError, Issued};
 pub use lists::{ListError, SignError};
 pub use partners::{NewPartner, PartnerError};
@@ -99,6 +101,12 @@ struct Inner {
     draws: slots::IndexDraws,
     /// Where signing runs: off the async threads, bounded, with a deadline.
     pool: BlockingPool,
+    /// The verifier of the issuer's own badges (the verify page, the embed image).
+    verifier: hallmark_core::Verifier,
+    /// The latest bytes of the issuer's documents, for that verifier.
+    documents: checks::DocumentMemo,
+    /// Rendered embed images, for a few seconds.
+    embeds: checks::EmbedCache,
 }
 
 impl Issuer {
@@ -120,6 +128,7 @@ impl Issuer {
         let keys = IssuerKeys::load(&config.keys_dir, config.issuer_id.as_deref())?;
         let store = Store::connect(&config.database_url).await?;
         let pool = BlockingPool::new(config.signing);
+        let verifier = checks::own_verifier(keys.issuer());
         let issuer = Self {
             inner: Arc::new(Inner {
                 config,
@@ -128,6 +137,9 @@ impl Issuer {
                 store,
                 draws: slots::IndexDraws::default(),
                 pool,
+                verifier,
+                documents: checks::DocumentMemo::default(),
+                embeds: checks::EmbedCache::default(),
             }),
         };
         let moves = issuer

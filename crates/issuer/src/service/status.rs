@@ -200,6 +200,9 @@ impl Issuer {
         self.store()
             .change_status(id, &slot, &change, at, update, &entry)
             .await?;
+        // This process's embed images show the change at once; other processes within their
+        // cache lifetime (`EMBED_TTL`).
+        self.inner.embeds.forget(id);
         self.credential(id).await.map_err(|e| lookup(e, id))
     }
 }

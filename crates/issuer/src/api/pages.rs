@@ -1,0 +1,186 @@
+//! The badge's faces at the issuer: the verify page (`GET /credentials/{id}` for a browser),
+//! the embed image, and the pages' assets. Each handler asks the service for the verdict
+//! ([`Issuer::check_credential`], [`Issuer::embed`]) and renders it with `hallmark_web`.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use hallmark_core::datetime;
+use hallmark_web::page::{error_page, html, lang_of, wants_html, Chrome};
+use hallmark_web::verify::{IssuerLinks, LinkedIn, ReportView, VerifyPage};
+use hallmark_web::{Lang, Text};
+
+use crate::problem::Problem;
+use crate::service::{CheckError, Checked, Issuer, EMBED_MAX_AGE};
+
+/// `GET /credentials/{id}`: the verify page for a browser (`Accept: text/html`), the signed
+/// credential as JSON otherwise, or with `?format=json`.
+pub(super) async fn credential(
+    State(issuer): State<Issuer>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let forced_json = query
+        .as_deref()
+        .is_some_and(|q| q.split('&').any(|p| p == "format=json"));
+    if !forced_json && wants_html(&headers) {
+        let lang = lang_of(query.as_deref(), &headers);
+        return Ok(verify_page(&issuer, &id, lang).await);
+    }
+    let row = issuer.credential(&id).await?;
+    let content_type = [(header::CONTENT_TYPE, "application/json")];
+    Ok((StatusCode::OK, content_type, row.document).into_response())
+}
+
+async fn verify_page(issuer: &Issuer, id: &str, lang: Lang) -> Response {
+    let t = Text::new(lang);
+    let path = format!("/credentials/{id}");
+    match issuer.check_credential(id).await {
+        Ok(checked) => {
+            let mut view = ReportView::new(&checked.report, checked.checked_at, t);
+            // The program names its roles; the badge carries the role's id.
+            if let Some(role) = issuer
+                .program()
+                .roles
+                .iter()
+                .find(|r| view.role.as_deref() == Some(r.id.as_str()))
+            {
+                view.role = Some(role.name.clone());
+            }
+            let links = links(issuer, &checked, &view);
+            let mut chrome = Chrome::new(t, String::new(), String::new(), &path);
+            chrome.url = Some(links.credential_url.clone());
+            chrome.image = checked.row.tier.as_ref().map(|tier| {
+                format!(
+                    "{}/program/tiers/{tier}/image.png",
+                    issuer.config().base_url
+                )
+            });
+            let page = VerifyPage::new(chrome, view, Some(links));
+            match page.to_html() {
+                Ok(body) => {
+                    let mut response = html(StatusCode::OK, body);
+                    // The verdict is of this instant: never stored by a cache.
+                    response
+                        .headers_mut()
+                        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                    response
+                }
+                Err(e) => error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    t,
+                    &path,
+                    format!("the page could not be rendered: {e}"),
+                ),
+            }
+        }
+        Err(CheckError::Lookup(crate::service::LookupError::Credential { .. })) => error_page(
+            StatusCode::NOT_FOUND,
+            t,
+            &path,
+            t.get("error-not-found").into_owned(),
+        ),
+        Err(e) => {
+            tracing::warn!("verify page of {id}: {e}");
+            let problem = Problem::from(e);
+            error_page(problem.0.status, t, &path, problem.0.detail)
+        }
+    }
+}
+
+/// The badge's other forms and what the issuer knows beside the report.
+fn links(issuer: &Issuer, checked: &Checked, view: &ReportView) -> IssuerLinks {
+    let config = issuer.config();
+    let row = &checked.row;
+    let credential_url = issuer.credential_url(&row.id);
+    let badges = format!("/badges/{}", row.id);
+    let linkedin = (view.standing == hallmark_core::Standing::Valid)
+        .then(|| {
+            let summary = checked.report.summary.as_ref()?;
+            let issued = datetime::parse(summary.valid_from.as_deref()?).ok()?;
+            let expires = summary
+                .valid_until
+                .as_deref()
+                .and_then(|u| datetime::parse(u).ok());
+            Some(
+                LinkedIn {
+                    name: &view.tier,
+                    organization_id: config.linkedin_organization_id.as_deref(),
+                    organization_name: &config.issuer_name,
+                    issued,
+                    expires,
+                    cert_url: &credential_url,
+                    cert_id: &row.id,
+                }
+                .url(),
+            )
+        })
+        .flatten();
+    IssuerLinks {
+        raw_url: format!("/credentials/{}?format=json", row.id),
+        embed_image_url: format!("{}{badges}/badge.svg", config.base_url),
+        qr_svg: format!("{badges}/qr.svg"),
+        qr_png: format!("{badges}/qr.png"),
+        baked_png: format!("{badges}/baked.png"),
+        baked_svg: format!("{badges}/baked.svg"),
+        reason: row
+            .revocation_reason
+            .clone()
+            .filter(|_| view.standing == hallmark_core::Standing::Revoked),
+        successor: None,
+        linkedin,
+        credential_url,
+    }
+}
+
+/// `GET /badges/{id}/badge.svg`: the embed image with the live state; short-lived in caches,
+/// with an `ETag` (a matching `If-None-Match` gets 304).
+pub(super) async fn badge_svg(
+    State(issuer): State<Issuer>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let lang = lang_of(query.as_deref(), &headers);
+    let embed = issuer.embed(&id, lang).await?;
+    let etag = HeaderValue::from_str(&embed.etag).unwrap_or(HeaderValue::from_static("\"0\""));
+    let cache = HeaderValue::from_str(&format!("public, max-age={EMBED_MAX_AGE}"))
+        .unwrap_or(HeaderValue::from_static("no-cache"));
+    let matched = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == embed.etag || t.trim() == "*")
+        });
+    let mut response = if matched {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut r = (StatusCode::OK, embed.svg).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("image/svg+xml; charset=utf-8"),
+        );
+        r
+    };
+    let h = response.headers_mut();
+    h.insert(header::ETAG, etag);
+    h.insert(header::CACHE_CONTROL, cache);
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Language"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    // An SVG opened by itself runs no script and loads nothing.
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+    );
+    Ok(response)
+}
+
+/// `GET /assets/{name}`: the pages' stylesheet and images.
+pub(super) async fn asset(Path(name): Path<String>) -> Response {
+    hallmark_web::page::asset_response(&name)
+}

@@ -1,0 +1,404 @@
+//! The badge's faces at the issuer, through `router()` (no socket): the verify page in every
+//! state, content negotiation, the embed image (live state, ETag, CORS), escaping and the
+//! German page. The browser suite (`tests/browser`) checks the same pages in Chromium.
+
+use std::path::PathBuf;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use hallmark_core::keys::{KeyFile, SecretKey};
+use hallmark_issuer::{router, Config, Issuer, Overrides};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+struct Harness {
+    issuer: Issuer,
+    token: String,
+    _dir: PathBuf,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    text: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .map_or("", |v| v.to_str().unwrap_or(""))
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text))
+    }
+
+    /// The `data-state` of the page's verdict or the image's root.
+    fn state(&self) -> &str {
+        let at = self.text.find("data-state=\"").expect("a data-state") + 12;
+        let end = self.text[at..].find('"').unwrap();
+        &self.text[at..at + end]
+    }
+}
+
+async fn harness() -> Harness {
+    let mut r = [0u8; 8];
+    getrandom::fill(&mut r).unwrap();
+    let dir = std::env::temp_dir().join(format!(
+        "hallmark-pages-{}",
+        r.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ));
+    std::fs::create_dir_all(dir.join("keys")).unwrap();
+    let key = KeyFile::new(SecretKey::from_seed(&[12; 32]));
+    std::fs::write(dir.join("keys/issuer.json"), key.to_json().expose()).unwrap();
+    std::fs::write(
+        dir.join("program.toml"),
+        hallmark_issuer::program::DEMO_PROGRAM,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        "issuer_name = \"Acme\"\nbase_url = \"https://partners.acme.example\"\ndatabase_url = \"sqlite:hallmark.db\"\nlinkedin_organization_id = \"4242\"\n",
+    )
+    .unwrap();
+    let config = Config::load(&dir.join("config.toml"), &Overrides::default()).unwrap();
+    let issuer = Issuer::open(config).await.unwrap();
+    let token = hallmark_issuer::create_token(issuer.store(), "test")
+        .await
+        .unwrap();
+    Harness {
+        issuer,
+        token,
+        _dir: dir,
+    }
+}
+
+const BROWSER: &str =
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
+
+impl Harness {
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        if body.is_some() {
+            req = req
+                .header("content-type", "application/json")
+                .header("authorization", format!("Bearer {}", self.token));
+        }
+        let req = req
+            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+            .unwrap();
+        let res = router(self.issuer.clone()).oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 22)
+            .await
+            .unwrap();
+        Reply {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn page(&self, path: &str) -> Reply {
+        self.send("GET", path, &[("accept", BROWSER)], None).await
+    }
+
+    /// A badge for a new partner named `name`, approved `days_ago`; its uuid.
+    async fn badge(&self, name: &str, days_ago: i64) -> String {
+        let r = self
+            .send(
+                "POST",
+                "/api/v1/partners",
+                &[],
+                Some(json!({"name": name, "url": "https://northwind.example"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let partner = r.json()["id"].as_str().unwrap().to_owned();
+        let approved = time::OffsetDateTime::now_utc() - time::Duration::days(days_ago);
+        let r = self
+            .send(
+                "POST",
+                "/api/v1/approvals",
+                &[],
+                Some(json!({
+                    "partner_id": partner, "tier": "silver", "role": "solutions",
+                    "competencies": ["CLOUD-FUND", "CLOUD-ARCH"], "exam_score": 75,
+                    "approver": "Jane", "approved_at": hallmark_core::datetime::format(approved),
+                    "references": [{"name": "Contoso", "validated": true, "public": true}]
+                })),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let location = r.header("location").to_owned();
+        location.rsplit('/').next().unwrap().to_owned()
+    }
+
+    async fn execute(&self, sql: &str) {
+        match self.issuer.store() {
+            hallmark_store::Store::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+            hallmark_store::Store::Postgres(pool) => {
+                sqlx::query(sql).execute(pool).await.map(|_| ())
+            }
+        }
+        .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_verify_page_shows_every_state_and_json_stays_the_default() {
+    let h = harness().await;
+    let valid = h.badge("Northwind", 10).await;
+    let path = format!("/credentials/{valid}");
+
+    // Machines keep the JSON document: no Accept, */*, or ?format=json.
+    for headers in [
+        vec![],
+        vec![("accept", "*/*")],
+        vec![("accept", "application/json")],
+    ] {
+        let r = h.send("GET", &path, &headers, None).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.header("content-type"), "application/json");
+        assert_eq!(
+            r.json()["id"],
+            format!("https://partners.acme.example{path}")
+        );
+        assert_eq!(r.header("access-control-allow-origin"), "*");
+    }
+    let r = h
+        .send(
+            "GET",
+            &format!("{path}?format=json"),
+            &[("accept", BROWSER)],
+            None,
+        )
+        .await;
+    assert_eq!(r.header("content-type"), "application/json");
+
+    let page = h.page(&path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.header("content-type"), "text/html; charset=utf-8");
+    assert!(page
+        .header("content-security-policy")
+        .contains("script-src 'self'"));
+    assert!(!page
+        .header("content-security-policy")
+        .contains("unsafe-inline"));
+    assert_eq!(page.header("cache-control"), "no-store");
+    assert_eq!(page.state(), "valid");
+    for expected in [
+        ">Valid<",
+        "<span id=\"partner-name\">Northwind</span>",
+        "<span id=\"tier-name\">Silver Partner</span>",
+        "data-check=\"proof\" data-outcome=\"passed\"",
+        "data-check=\"status\" data-outcome=\"passed\"",
+        "data-check=\"trust\" data-outcome=\"passed\"",
+        "id=\"raw-credential\" href=\"/credentials/",
+        "organizationId=4242",
+        "hallmark verify --trust did:key:",
+        "property=\"og:title\" content=\"Northwind — Silver Partner · Valid\"",
+        "/badges/",
+    ] {
+        assert!(
+            page.text.contains(expected),
+            "{expected:?} not in the page:\n{}",
+            page.text
+        );
+    }
+
+    // Revoked, with its public reason; LinkedIn only for a valid badge.
+    let revoked = h.badge("Revoked Ltd", 10).await;
+    let r = h
+        .send(
+            "POST",
+            &format!("/api/v1/credentials/{revoked}/revoke"),
+            &[],
+            Some(json!({"reason": "Left the program"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let page = h.page(&format!("/credentials/{revoked}")).await;
+    assert_eq!(page.state(), "revoked");
+    assert!(
+        page.text.contains("Reason: Left the program"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("data-code") || page.text.contains("STATUS_REVOKED"));
+    assert!(!page.text.contains("id=\"linkedin\""));
+
+    let suspended = h.badge("Paused GmbH", 10).await;
+    let r = h
+        .send(
+            "POST",
+            &format!("/api/v1/credentials/{suspended}/suspend"),
+            &[],
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        h.page(&format!("/credentials/{suspended}")).await.state(),
+        "suspended"
+    );
+
+    // A silver badge lasts 365 days: approved 400 days ago, it has expired.
+    let expired = h.badge("Lapsed Inc", 400).await;
+    let page = h.page(&format!("/credentials/{expired}")).await;
+    assert_eq!(page.state(), "expired");
+    assert!(page
+        .text
+        .contains("data-check=\"validity\" data-outcome=\"failed\""));
+
+    // Altered in the database: the signature no longer matches.
+    let tampered = h.badge("Honest Partner", 10).await;
+    h.execute(&format!(
+        "UPDATE credentials SET document = replace(document, 'Honest Partner', 'Forged Partner') WHERE id = '{tampered}'"
+    ))
+    .await;
+    let page = h.page(&format!("/credentials/{tampered}")).await;
+    assert_eq!(page.state(), "invalid");
+    assert!(page.text.contains("Forged Partner"));
+    assert!(page
+        .text
+        .contains("data-check=\"proof\" data-outcome=\"failed\""));
+
+    // A status list the issuer no longer has: undecided, never shown as valid.
+    let orphan = h.badge("Orphan AG", 10).await;
+    h.execute("DELETE FROM status_lists WHERE purpose = 'suspension'")
+        .await;
+    let page = h.page(&format!("/credentials/{orphan}")).await;
+    assert_eq!(page.state(), "unknown", "{}", page.text);
+    assert!(page
+        .text
+        .contains("data-check=\"status\" data-outcome=\"unknown\""));
+
+    // No such badge: a 404 page for a browser, problem details for a machine.
+    let page = h
+        .page("/credentials/00000000-0000-4000-8000-000000000000")
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.header("content-type").starts_with("text/html"));
+    let r = h
+        .send(
+            "GET",
+            "/credentials/00000000-0000-4000-8000-000000000000",
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.header("content-type"), "application/problem+json");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_are_text_on_the_page_and_in_the_image_and_german_is_german() {
+    let h = harness().await;
+    let evil = "<img src=x onerror=alert(1)>";
+    let id = h.badge(evil, 10).await;
+    let page = h.page(&format!("/credentials/{id}")).await;
+    assert!(!page.text.contains("<img src=x"), "{}", page.text);
+    assert!(
+        page.text.contains("&#60;img src=x onerror=alert(1)&#62;"),
+        "{}",
+        page.text
+    );
+    let image = h
+        .send("GET", &format!("/badges/{id}/badge.svg"), &[], None)
+        .await;
+    assert!(!image.text.contains("<img"), "{}", image.text);
+    assert!(image.text.contains("&#60;img src=x"), "{}", image.text);
+
+    let de = h
+        .send(
+            "GET",
+            &format!("/credentials/{id}"),
+            &[
+                ("accept", BROWSER),
+                ("accept-language", "de-DE,de;q=0.9,en;q=0.8"),
+            ],
+            None,
+        )
+        .await;
+    assert!(de.text.contains("<html lang=\"de\">"));
+    assert!(de.text.contains(">Gültig<"), "{}", de.text);
+    assert!(de.text.contains("Alle Prüfungen"));
+    let en = h.page(&format!("/credentials/{id}?lang=en")).await;
+    assert!(en.text.contains("<html lang=\"en\">"));
+    let svg = h
+        .send("GET", &format!("/badges/{id}/badge.svg?lang=de"), &[], None)
+        .await;
+    assert!(svg.text.contains(">Gültig<"), "{}", svg.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embed_shows_the_live_state_with_an_etag_and_cors() {
+    let h = harness().await;
+    let id = h.badge("Northwind", 10).await;
+    let path = format!("/badges/{id}/badge.svg");
+    let r = h.send("GET", &path, &[], None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header("content-type"), "image/svg+xml; charset=utf-8");
+    assert_eq!(r.header("cache-control"), "public, max-age=60");
+    assert_eq!(r.header("access-control-allow-origin"), "*");
+    assert_eq!(r.state(), "valid");
+    assert!(
+        r.text.contains(">Northwind<")
+            && r.text.contains(">Silver Partner<")
+            && r.text.contains(">Valid<")
+    );
+    let etag = r.header("etag").to_owned();
+    assert!(etag.starts_with('"') && etag.len() > 10, "{etag}");
+
+    let again = h
+        .send("GET", &path, &[("if-none-match", etag.as_str())], None)
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.text.is_empty());
+    assert_eq!(again.header("etag"), etag);
+
+    // Revoked here: the very next image says so, with a new entity tag.
+    let r = h
+        .send(
+            "POST",
+            &format!("/api/v1/credentials/{id}/revoke"),
+            &[],
+            Some(json!({"reason": "Fraud"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let after = h
+        .send("GET", &path, &[("if-none-match", etag.as_str())], None)
+        .await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert_eq!(after.state(), "revoked");
+    assert!(after.text.contains(">Revoked<"));
+    assert_ne!(after.header("etag"), etag);
+
+    // The admin API sends no CORS header; an unknown badge is a 404 problem.
+    let admin = h
+        .send(
+            "GET",
+            "/api/v1/credentials",
+            &[("authorization", &format!("Bearer {}", h.token))],
+            None,
+        )
+        .await;
+    assert_eq!(admin.status, StatusCode::OK);
+    assert_eq!(admin.header("access-control-allow-origin"), "");
+    let missing = h.send("GET", "/badges/nope/badge.svg", &[], None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.header("content-type"), "application/problem+json");
+}

@@ -1,0 +1,433 @@
+//! The verify page (docs/design.md §5): what a customer sees after scanning a badge's QR
+//! code — who holds which tier, issued by whom, until when, and one unmistakable state in
+//! words and icon ([`Standing`]), then every check of the report for those who want detail.
+//! The issuer's page adds the badge's links (raw JSON, QR, baked images, the embed snippet,
+//! LinkedIn); the paste page of either service shows the same report without them.
+
+use askama::Template;
+use hallmark_core::report::{CheckId, Outcome, Standing};
+use hallmark_core::{datetime, Report};
+use time::OffsetDateTime;
+
+use crate::i18n::Text;
+use crate::page::Chrome;
+
+/// One check, as the page lists it.
+#[derive(Debug, Clone)]
+pub struct CheckRow {
+    /// The check's id (`proof`), for `data-check`.
+    pub id: &'static str,
+    /// Its name in the page's language.
+    pub label: String,
+    /// `passed`, `failed`, … for `data-outcome`.
+    pub outcome: &'static str,
+    /// The outcome in words.
+    pub outcome_label: String,
+    /// The spec's error code, when there is one.
+    pub code: Option<&'static str>,
+    /// What the pipeline said (English: the report's own words).
+    pub detail: String,
+}
+
+/// What the issuer knows beside the report: links to the badge's other forms, the public
+/// revocation reason, a successor.
+#[derive(Debug, Clone, Default)]
+pub struct IssuerLinks {
+    /// The credential's URL (the verify page's own, and the raw JSON's with `Accept: application/json`).
+    pub credential_url: String,
+    /// The raw credential link (`{credential_url}.json` or the URL with `?format=json`).
+    pub raw_url: String,
+    /// `/badges/{id}/badge.svg`, absolute.
+    pub embed_image_url: String,
+    /// `/badges/{id}/qr.svg` and `.png`, `/badges/{id}/baked.png` and `.svg`, relative.
+    pub qr_svg: String,
+    /// See `qr_svg`.
+    pub qr_png: String,
+    /// See `qr_svg`.
+    pub baked_png: String,
+    /// See `qr_svg`.
+    pub baked_svg: String,
+    /// The public reason of a revocation or suspension.
+    pub reason: Option<String>,
+    /// The badge that replaces this one (an http(s) URL).
+    pub successor: Option<String>,
+    /// The "Add to LinkedIn" URL, when the badge is valid.
+    pub linkedin: Option<String>,
+}
+
+/// The report, ready for a page in one language.
+#[derive(Debug, Clone)]
+pub struct ReportView {
+    /// The state.
+    pub standing: Standing,
+    /// The state in words.
+    pub word: String,
+    /// A sentence saying what the state means.
+    pub lead: String,
+    /// The partner's display name (or id).
+    pub partner: String,
+    /// The partner's id, when it is an http(s) URL (shown as a link).
+    pub partner_url: Option<String>,
+    /// The tier's name.
+    pub tier: String,
+    /// The role.
+    pub role: Option<String>,
+    /// Competency names (with codes).
+    pub competencies: Vec<String>,
+    /// The issuer's name (or id).
+    pub issuer: String,
+    /// The issuer's DID or URL.
+    pub issuer_id: String,
+    /// The issuer's web domain (`did:web`), or `None` when it is only a key.
+    pub issuer_domain: Option<String>,
+    /// Whether the issuer is identified only by a key (`did:key`).
+    pub key_only: bool,
+    /// Issued, in words.
+    pub issued: Option<String>,
+    /// Expiry, in words.
+    pub expires: Option<String>,
+    /// "123 days left", when valid and expiring.
+    pub time_left: Option<String>,
+    /// Whether the expiry has passed.
+    pub expired: bool,
+    /// "Checked 4 December 2026, 10:00 UTC".
+    pub checked: String,
+    /// Every check.
+    pub checks: Vec<CheckRow>,
+    /// The `hallmark verify` command that checks it, when the badge has a URL.
+    pub command: Option<String>,
+}
+
+impl ReportView {
+    /// The view of `report`, checked at `at`, in the language of `t`.
+    pub fn new(report: &Report, at: OffsetDateTime, t: Text) -> Self {
+        let standing = report.standing();
+        let summary = report.summary.clone().unwrap_or_default();
+        let unnamed = || t.get("verify-unnamed").into_owned();
+        let partner = summary
+            .subject
+            .name
+            .clone()
+            .or_else(|| summary.subject.id.clone())
+            .unwrap_or_else(unnamed);
+        let partner_url = summary.subject.id.clone().filter(|u| is_http(u));
+        let tier = summary
+            .tier
+            .as_ref()
+            .and_then(|t| t.name.clone())
+            .or_else(|| summary.name.clone())
+            .unwrap_or_else(unnamed);
+        let issuer_id = summary.issuer.id.clone().unwrap_or_default();
+        let issuer = summary
+            .issuer
+            .name
+            .clone()
+            .unwrap_or_else(|| issuer_id.clone());
+        let issuer_domain = web_domain(&issuer_id);
+        let key_only = issuer_id.starts_with("did:key:");
+        let from = summary
+            .valid_from
+            .as_deref()
+            .and_then(|v| datetime::parse(v).ok());
+        let until = summary
+            .valid_until
+            .as_deref()
+            .and_then(|v| datetime::parse(v).ok());
+        let expired = until.is_some_and(|u| u < at);
+        let time_left = until.filter(|_| standing == Standing::Valid).map(|u| {
+            let days = (u - at).whole_days().max(0);
+            t.with("verify-days-left", "days", days)
+        });
+        let checks = report
+            .checks
+            .iter()
+            .map(|c| CheckRow {
+                id: c.check.as_str(),
+                label: t.get(check_label(c.check)).into_owned(),
+                outcome: c.outcome.as_str(),
+                outcome_label: t.get(outcome_label(c.outcome)).into_owned(),
+                code: c.code.map(|c| c.as_str()),
+                detail: c.detail.clone(),
+            })
+            .collect();
+        let command = summary.id.as_ref().filter(|id| is_http(id)).map(|id| {
+            match summary.issuer.id.as_deref() {
+                Some(issuer) if !issuer.is_empty() => {
+                    format!("hallmark verify --trust {} {id}", shell_word(issuer))
+                }
+                _ => format!("hallmark verify {id}"),
+            }
+        });
+        Self {
+            standing,
+            word: t.get(&format!("state-{}", standing.as_str())).into_owned(),
+            lead: t
+                .get(&format!("state-{}-lead", standing.as_str()))
+                .into_owned(),
+            partner,
+            partner_url,
+            tier,
+            role: summary.role.clone(),
+            competencies: summary
+                .competencies
+                .iter()
+                .map(|c| match &c.code {
+                    Some(code) => format!("{} ({code})", c.name),
+                    None => c.name.clone(),
+                })
+                .collect(),
+            issuer,
+            issuer_id,
+            issuer_domain,
+            key_only,
+            issued: from.map(|f| t.date(f)),
+            expires: until.map(|u| t.date(u)),
+            time_left,
+            expired,
+            checked: t.with(
+                "verify-checked-at",
+                "at",
+                format!("{}, {:02}:{:02} UTC", t.date(at), at.hour(), at.minute()),
+            ),
+            checks,
+            command,
+        }
+    }
+}
+
+/// The verify page: the layout, the report, and (on the issuer) the badge's links.
+#[derive(Template)]
+#[template(path = "verify.html")]
+pub struct VerifyPage {
+    /// The layout.
+    pub chrome: Chrome,
+    /// The texts.
+    pub t: Text,
+    /// The report.
+    pub view: ReportView,
+    /// The issuer's links, on the issuer's page.
+    pub links: Option<IssuerLinks>,
+    /// The embed snippet (HTML the partner pastes), on the issuer's page.
+    pub snippet: Option<String>,
+}
+
+impl VerifyPage {
+    /// The page for `view` with optional issuer `links`.
+    pub fn new(mut chrome: Chrome, view: ReportView, links: Option<IssuerLinks>) -> Self {
+        let t = chrome.t;
+        chrome.title = t.with2(
+            "verify-title",
+            ("partner", view.partner.as_str().into()),
+            ("tier", view.tier.as_str().into()),
+        ) + " · "
+            + &view.word;
+        chrome.description = format!("{} {}", view.word, view.lead);
+        let snippet = links.as_ref().map(|l| {
+            let alt = t.with2(
+                "embed-alt",
+                ("partner", view.partner.as_str().into()),
+                ("tier", view.tier.as_str().into()),
+            );
+            embed_snippet(&l.credential_url, &l.embed_image_url, &alt)
+        });
+        Self {
+            chrome,
+            t,
+            view,
+            links,
+            snippet,
+        }
+    }
+
+    /// The page as HTML.
+    ///
+    /// # Errors
+    /// A template error (none is expected: templates are checked at compile time).
+    pub fn to_html(&self) -> Result<String, askama::Error> {
+        self.render()
+    }
+}
+
+/// The snippet a partner pastes: a plain link around the live image, no script. Every value
+/// is escaped for an HTML attribute here, because the snippet is HTML of its own (the page
+/// escapes it once more to show it as text).
+pub fn embed_snippet(verify_url: &str, image_url: &str, alt: &str) -> String {
+    format!(
+        "<a href=\"{}\"><img src=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\"></a>",
+        attr(verify_url),
+        attr(image_url),
+        attr(alt),
+        crate::embed::WIDTH,
+        crate::embed::HEIGHT
+    )
+}
+
+/// Escapes text for a double-quoted HTML attribute.
+pub fn attr(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether a URL may be rendered as a link: http or https only.
+pub fn is_http(url: &str) -> bool {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://")
+}
+
+/// The web domain of a `did:web` (`did:web:example.com%3A8443:x` → `example.com:8443`).
+pub fn web_domain(did: &str) -> Option<String> {
+    let rest = did.strip_prefix("did:web:")?;
+    let host = rest.split(':').next()?;
+    (!host.is_empty()).then(|| host.replace("%3A", ":").replace("%3a", ":"))
+}
+
+/// A word quoted for a POSIX shell when it holds anything but safe characters.
+fn shell_word(word: &str) -> String {
+    if word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.:/%@+=".contains(c))
+    {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+fn check_label(id: CheckId) -> &'static str {
+    match id {
+        CheckId::Parse => "check-parse",
+        CheckId::Proof => "check-proof",
+        CheckId::Issuer => "check-issuer",
+        CheckId::Trust => "check-trust",
+        CheckId::Validity => "check-validity",
+        CheckId::Status => "check-status",
+        CheckId::Holder => "check-holder",
+        CheckId::Challenge => "check-challenge",
+        _ => "check-other",
+    }
+}
+
+fn outcome_label(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Passed => "outcome-passed",
+        Outcome::Failed => "outcome-failed",
+        Outcome::Unknown => "outcome-unknown",
+        Outcome::Warning => "outcome-warning",
+        Outcome::Skipped => "outcome-skipped",
+        _ => "outcome-unknown",
+    }
+}
+
+/// What LinkedIn's "Add to profile" form is pre-filled with (its `startTask=CERTIFICATION_NAME`
+/// URL parameters).
+#[derive(Debug, Clone)]
+pub struct LinkedIn<'a> {
+    /// The certification's name (the tier).
+    pub name: &'a str,
+    /// The agency's LinkedIn organization id, when configured.
+    pub organization_id: Option<&'a str>,
+    /// The agency's name, used when there is no organization id.
+    pub organization_name: &'a str,
+    /// Issue date.
+    pub issued: OffsetDateTime,
+    /// Expiry.
+    pub expires: Option<OffsetDateTime>,
+    /// The verify page's URL.
+    pub cert_url: &'a str,
+    /// The credential's id at the issuer.
+    pub cert_id: &'a str,
+}
+
+impl LinkedIn<'_> {
+    /// The `https://www.linkedin.com/profile/add?startTask=CERTIFICATION_NAME&…` URL, every
+    /// value percent-encoded.
+    pub fn url(&self) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query.append_pair("startTask", "CERTIFICATION_NAME");
+        query.append_pair("name", self.name);
+        match self.organization_id {
+            Some(id) => query.append_pair("organizationId", id),
+            None => query.append_pair("organizationName", self.organization_name),
+        };
+        query.append_pair("issueYear", &self.issued.year().to_string());
+        query.append_pair("issueMonth", &u8::from(self.issued.month()).to_string());
+        if let Some(expires) = self.expires {
+            query.append_pair("expirationYear", &expires.year().to_string());
+            query.append_pair("expirationMonth", &u8::from(expires.month()).to_string());
+        }
+        query.append_pair("certUrl", self.cert_url);
+        query.append_pair("certId", self.cert_id);
+        format!("https://www.linkedin.com/profile/add?{}", query.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_linkedin_link_carries_every_field_encoded() {
+        let link = LinkedIn {
+            name: "Gold Partner & Co",
+            organization_id: None,
+            organization_name: "Acme Cloud",
+            issued: time::macros::datetime!(2026-03-05 10:00 UTC),
+            expires: Some(time::macros::datetime!(2027-03-05 10:00 UTC)),
+            cert_url: "https://agency.example/credentials/abc",
+            cert_id: "abc",
+        };
+        assert_eq!(
+            link.url(),
+            "https://www.linkedin.com/profile/add?startTask=CERTIFICATION_NAME&name=Gold+Partner+%26+Co&organizationName=Acme+Cloud&issueYear=2026&issueMonth=3&expirationYear=2027&expirationMonth=3&certUrl=https%3A%2F%2Fagency.example%2Fcredentials%2Fabc&certId=abc"
+        );
+        let with_id = LinkedIn {
+            organization_id: Some("1234"),
+            ..link
+        };
+        assert!(with_id.url().contains("&organizationId=1234&"));
+        assert!(!with_id.url().contains("organizationName"));
+    }
+
+    #[test]
+    fn snippets_escape_their_attributes() {
+        let s = embed_snippet(
+            "https://a.example/credentials/1",
+            "https://a.example/badges/1/badge.svg",
+            "\"><script>alert(1)</script>",
+        );
+        assert!(!s.contains("<script>"), "{s}");
+        assert!(
+            s.contains("alt=\"&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\""),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn only_http_urls_are_links_and_did_web_names_its_domain() {
+        assert!(is_http("https://x.example"));
+        assert!(is_http("HTTP://x.example"));
+        assert!(!is_http("javascript:alert(1)"));
+        assert!(!is_http("data:text/html,x"));
+        assert_eq!(
+            web_domain("did:web:agency.example").as_deref(),
+            Some("agency.example")
+        );
+        assert_eq!(
+            web_domain("did:web:localhost%3A8443:x").as_deref(),
+            Some("localhost:8443")
+        );
+        assert_eq!(web_domain("did:key:z6Mk"), None);
+        assert_eq!(shell_word("did:key:z6Mk"), "did:key:z6Mk");
+        assert_eq!(shell_word("a b'c"), "'a b'\\''c'");
+    }
+}

@@ -98,3 +98,22 @@ month-12 = Dezember
 ## Fehler als Seiten.
 error-title = Etwas stimmt nicht
 error-not-found = Diese Seite gibt es nicht.
+
+## Die Seite zum Prüfen beliebiger Abzeichen.
+paste-title = Abzeichen prüfen
+paste-lead = Prüfen Sie jedes Abzeichen nach Open Badges 3.0 oder Verifiable Credentials: Signatur, Aussteller, Gültigkeit und ob es widerrufen oder ausgesetzt wurde.
+paste-json = Abzeichen einfügen
+paste-json-label = Das JSON des Abzeichens
+paste-upload = Datei hochladen
+paste-upload-label = Eine Abzeichendatei: JSON oder ein Abzeichenbild mit eingebettetem Nachweis (PNG oder SVG)
+paste-upload-help = Bis zu { $kib } KB.
+paste-url = Adresse angeben
+paste-url-label = Die URL des Abzeichens (https)
+paste-submit = Prüfen
+paste-again = Ein weiteres Abzeichen prüfen
+paste-error-empty = Es wurde nichts angegeben: Fügen Sie ein Abzeichen ein, wählen Sie eine Datei oder geben Sie eine URL ein.
+paste-error-fetch = Das Abzeichen konnte nicht abgerufen werden: { $why }
+paste-error-presentation = Dies ist eine Präsentation, kein einzelnes Abzeichen: Senden Sie sie an den Präsentations-Endpunkt (POST /presentations/verify).
+paste-error-image = Dieses Bild enthält kein Abzeichen: { $why }
+paste-error-too-large = Das ist größer als die { $kib } KB, die dieser Dienst annimmt.
+paste-error-busy = Der Dienst ist gerade ausgelastet; versuchen Sie es gleich noch einmal.

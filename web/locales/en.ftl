@@ -98,3 +98,22 @@ month-12 = December
 ## Errors as pages.
 error-title = Something is wrong
 error-not-found = There is no such page.
+
+## The paste page (verify any badge).
+paste-title = Verify a badge
+paste-lead = Check any Open Badges 3.0 or Verifiable Credential badge: its signature, its issuer, its dates, and whether it has been revoked or suspended.
+paste-json = Paste the badge
+paste-json-label = The badge's JSON
+paste-upload = Upload a file
+paste-upload-label = A badge file: JSON, or a badge image with the credential inside (PNG or SVG)
+paste-upload-help = Up to { $kib } KB.
+paste-url = Give its address
+paste-url-label = The badge's URL (https)
+paste-submit = Verify
+paste-again = Verify another badge
+paste-error-empty = Nothing was given: paste a badge, choose a file or enter a URL.
+paste-error-fetch = The badge could not be fetched: { $why }
+paste-error-presentation = This is a presentation, not a single badge: send it to the presentation endpoint (POST /presentations/verify).
+paste-error-image = This image holds no badge: { $why }
+paste-error-too-large = This is larger than the { $kib } KB this service accepts.
+paste-error-busy = The service is busy right now; try again in a moment.

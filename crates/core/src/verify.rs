@@ -342,6 +342,11 @@ impl Verifier {
         }
     }
 
+    /// The instant time checks are evaluated at.
+    pub fn now(&self) -> OffsetDateTime {
+        self.now
+    }
+
     /// The same verifier evaluating time checks at `now` (keeps its caches).
     #[must_use]
     pub fn at(mut self, now: OffsetDateTime) -> Self {

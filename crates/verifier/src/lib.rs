@@ -48,6 +48,11 @@ use tower_governor::governor::{GovernorConfig, GovernorConfigBuilder};
 use tower_governor::key_extractor::KeyExtractor;
 use tower_governor::{GovernorError, GovernorLayer};
 
+use hallmark_web::page::{html, lang_of, wants_html, Chrome};
+use hallmark_web::paste::PastePage;
+use hallmark_web::verify::{ReportView, VerifyPage};
+use hallmark_web::{Lang, Text};
+
 pub use config::{ConfigError, VerifierConfig};
 pub use trust::{TrustError, TrustStore};
 
@@ -201,7 +206,9 @@ pub fn router(state: VerifierState) -> Router {
     let mut app = Router::new()
         .route("/credentials/verify", post(verify_credential))
         .route("/presentations/verify", post(verify_presentation))
-        .route("/verify", post(verify_page))
+        .route("/verify", post(verify_page).get(paste))
+        .route("/", get(paste))
+        .route("/assets/{name}", get(asset))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async {
             Problem::not_found(
@@ -737,35 +744,79 @@ pub fn hinted(mut report: Report) -> Report {
 }
 
 /// `POST /verify`: what the verify page sends — a credential as JSON, `{"url": …}`, a
-/// multipart upload (`file`, or `url`), or a form (`url=` or `credential=`).
+/// multipart upload (`file`, or `url`), or a form (`url=` or `credential=`); a file may be a
+/// baked PNG or SVG (Open Badges 3.0 §5.3), whose credential is verified. A browser
+/// (`Accept: text/html`) gets the report as the verify page, or the paste page saying what
+/// was wrong; anything else gets JSON as from `POST /credentials/verify`.
 async fn verify_page(State(state): State<VerifierState>, request: Request) -> Response {
+    let page = wants_html(request.headers())
+        .then(|| lang_of(request.uri().query(), request.headers()));
     let limit = state.config().max_body_bytes;
     let bytes = match page_input(request, limit).await {
-        Err(r) => return *r,
+        Err(r) => return refused(page, limit, *r).await,
         Ok(Input::Bytes(b)) => b,
         Ok(Input::Url(url)) => match state.inner.fetcher.get(&url).await {
             Ok(b) => b.to_vec(),
             Err(e) => {
-                return problem(
-                    StatusCode::BAD_REQUEST,
-                    "unfetchable",
-                    "The badge could not be fetched",
-                    e.to_string(),
-                )
+                let detail = e.to_string();
+                return match page {
+                    Some(lang) => paste_page(
+                        lang,
+                        limit,
+                        StatusCode::BAD_REQUEST,
+                        Text::new(lang).with("paste-error-fetch", "why", detail),
+                    ),
+                    None => problem(
+                        StatusCode::BAD_REQUEST,
+                        "unfetchable",
+                        "The badge could not be fetched",
+                        detail,
+                    ),
+                };
             }
         },
     };
+    let bytes = match hallmark_core::baked::unbake(&bytes) {
+        Ok(Some(credential)) => credential,
+        Ok(None) => bytes,
+        Err(e) => {
+            let detail = e.to_string();
+            return match page {
+                Some(lang) => paste_page(
+                    lang,
+                    limit,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Text::new(lang).with("paste-error-image", "why", detail),
+                ),
+                None => problem(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "no-credential-in-image",
+                    "The image holds no badge",
+                    detail,
+                ),
+            };
+        }
+    };
     if is_presentation_text(&bytes) {
-        return problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "presentation",
-            "A presentation",
-            "this takes a credential; send a presentation to POST /presentations/verify".into(),
-        );
+        return match page {
+            Some(lang) => paste_page(
+                lang,
+                limit,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Text::new(lang).get("paste-error-presentation").into_owned(),
+            ),
+            None => problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "presentation",
+                "A presentation",
+                "this takes a credential; send a presentation to POST /presentations/verify".into(),
+            ),
+        };
     }
     // Parsed with the rest: a duplicate key or bad JSON is the report's `parse` failure.
     let verifier = state.verifier();
     let allowance = Allowance::new(&state, &verifier, &bytes);
+    let checked_at = verifier.now();
     match checked(
         &state,
         &allowance,
@@ -776,9 +827,84 @@ async fn verify_page(State(state): State<VerifierState>, request: Request) -> Re
     )
     .await
     {
-        Ok(report) => answer_report(&hinted(report)),
-        Err(e) => Problem::from(e).into_response(),
+        Ok(report) => match page {
+            Some(lang) => report_page(lang, &hinted(report), checked_at),
+            None => answer_report(&hinted(report)),
+        },
+        Err(e) => match page {
+            Some(lang) => paste_page(
+                lang,
+                limit,
+                StatusCode::SERVICE_UNAVAILABLE,
+                Text::new(lang).get("paste-error-busy").into_owned(),
+            ),
+            None => Problem::from(e).into_response(),
+        },
     }
+}
+
+/// `GET /verify` (and `GET /`): the page to paste, upload or link a badge.
+async fn paste(State(state): State<VerifierState>, request: Request) -> Response {
+    let lang = lang_of(request.uri().query(), request.headers());
+    let page = PastePage::new(Text::new(lang), false, state.config().max_body_bytes, None);
+    match page.to_html() {
+        Ok(body) => html(StatusCode::OK, body),
+        Err(e) => Problem::internal("the paste page", &e).into_response(),
+    }
+}
+
+/// `GET /assets/{name}`: the pages' stylesheet.
+async fn asset(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    hallmark_web::page::asset_response(&name)
+}
+
+/// The paste page again, with `status` and what was wrong.
+fn paste_page(lang: Lang, limit: usize, status: StatusCode, error: String) -> Response {
+    let page = PastePage::new(Text::new(lang), false, limit, Some(error));
+    match page.to_html() {
+        Ok(body) => html(status, body),
+        Err(e) => Problem::internal("the paste page", &e).into_response(),
+    }
+}
+
+/// The report as the verify page (no issuer links: this service is not the issuer).
+fn report_page(lang: Lang, report: &Report, at: OffsetDateTime) -> Response {
+    let t = Text::new(lang);
+    let view = ReportView::new(report, at, t);
+    let mut chrome = Chrome::new(t, String::new(), String::new(), "/verify");
+    chrome.issuer_nav = false;
+    match VerifyPage::new(chrome, view, None).to_html() {
+        Ok(body) => {
+            let mut response = html(StatusCode::OK, body);
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(e) => Problem::internal("the verify page", &e).into_response(),
+    }
+}
+
+/// A body the paste page could not read: for a browser the paste page with why, else the
+/// problem as it was.
+async fn refused(page: Option<Lang>, limit: usize, response: Response) -> Response {
+    let Some(lang) = page else {
+        return response;
+    };
+    let status = response.status();
+    let t = Text::new(lang);
+    let error = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        t.with("paste-error-too-large", "kib", limit / 1024)
+    } else {
+        let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+            .await
+            .unwrap_or_default();
+        serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|v| v.get("detail").and_then(Value::as_str).map(str::to_owned))
+            .unwrap_or_else(|| t.get("paste-error-empty").into_owned())
+    };
+    paste_page(lang, limit, status, error)
 }
 
 /// Whether `bytes` are a presentation (its `type` names one): a cheap look for the type in the

@@ -9,6 +9,7 @@
 //!   Content-Security-Policy, no inline script or style), content negotiation, the assets.
 //! - [`verify`]: the verify page — the report of one badge in words, for people.
 //! - [`embed`]: the badge image partners embed, with the live state.
+//! - [`paste`]: the page to verify any badge, pasted, uploaded or by URL.
 //!
 //! Templates live in the repository's `web/templates/` (askama: checked at compile time,
 //! every value HTML-escaped unless a template says otherwise, which none does for data).
@@ -17,6 +18,7 @@
 pub mod embed;
 pub mod i18n;
 pub mod page;
+pub mod paste;
 pub mod verify;
 
 pub use i18n::{Lang, Text};

@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod badge;
+pub mod baked;
 pub mod cache;
 pub mod clock;
 pub mod credential;
@@ -50,7 +51,5 @@ pub mod status;
 pub mod trust;
 pub mod verify;
 
-pub use report::{
-    Check, CheckId, ErrorCode, Hint, Outcome, PresentationReport, Report, Standing,
-};
+pub use report::{Check, CheckId, ErrorCode, Hint, Outcome, PresentationReport, Report, Standing};
 pub use verify::Verifier;

@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod badge;
+pub mod baked;
 pub mod cache;
 pub mod clock;
 pub mod credential;

@@ -361,3 +361,37 @@ fn onedtech_validator_fixtures_get_hallmarks_verdicts() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// The validator's baked images: the JSON ones unbake to one credential that verifies (as
+/// upstream asserts); the JWT ones are refused by name (Hallmark verifies Data Integrity only).
+#[test]
+fn onedtech_validator_baked_images() {
+    use hallmark_core::baked::{unbake, BakedError, ImageFormat};
+    let at = hallmark_core::datetime::parse("2026-01-01T00:00:00Z").unwrap();
+    let mut credentials = Vec::new();
+    for file in ["simple-json.png", "simple-json.svg"] {
+        let bytes = VECTORS.read(&format!("1edtech-validator/{file}"));
+        let json = unbake(&bytes).unwrap().expect(file);
+        let doc = json::parse(&json).unwrap();
+        assert_eq!(doc["id"], "http://example.com/credentials/3527", "{file}");
+        let report =
+            Verifier::new(at).verify_value(&doc, &validator_resources(std::slice::from_ref(&doc)));
+        let proof = report.check(CheckId::Proof).unwrap();
+        assert_eq!(proof.outcome, Outcome::Passed, "{file}: {}", proof.detail);
+        assert!(report.verified(), "{file}: {report:?}");
+        credentials.push(doc);
+    }
+    assert_eq!(
+        credentials[0], credentials[1],
+        "the PNG and SVG carry one credential"
+    );
+    for (file, format) in [
+        ("simple-jwt.png", ImageFormat::Png),
+        ("simple-jwt.svg", ImageFormat::Svg),
+        ("simple-jwt_v1.png", ImageFormat::Png),
+        ("simple-jwt_v1.svg", ImageFormat::Svg),
+    ] {
+        let bytes = VECTORS.read(&format!("1edtech-validator/{file}"));
+        assert_eq!(unbake(&bytes), Err(BakedError::Jwt(format)), "{file}");
+    }
+}

@@ -39,6 +39,8 @@ struct File {
     max_connections: Option<usize>,
     max_connections_per_client: Option<usize>,
     linkedin_organization_id: Option<String>,
+    #[serde(default = "default_embed_max_age")]
+    embed_max_age_seconds: u64,
 }
 
 fn default_keys() -> PathBuf {
@@ -59,6 +61,9 @@ fn default_program() -> PathBuf {
 }
 fn default_ttl() -> u64 {
     60
+}
+fn default_embed_max_age() -> u64 {
+    30
 }
 fn default_body_limit() -> usize {
     64 * 1024
@@ -132,6 +137,9 @@ pub struct Config {
     /// The agency's LinkedIn organization id (digits), for the verify page's "Add to
     /// LinkedIn" link; without it the link names the organization by `issuer_name`.
     pub linkedin_organization_id: Option<String>,
+    /// How long browsers and proxies may keep an embed image (`badge.svg`), seconds: a
+    /// status change shows on partners' sites within this (default 30, at most 3600).
+    pub embed_max_age_seconds: u64,
 }
 
 /// Overrides from the command line (the environment is read by [`Config::load`]).
@@ -197,6 +205,12 @@ impl Config {
         if let Some(v) = env("HALLMARK_OPEN_ISSUE_ENDPOINT") {
             file.open_issue_endpoint =
                 hallmark_config::parse_bool("HALLMARK_OPEN_ISSUE_ENDPOINT", &v)?;
+        }
+        if let Some(v) = env("HALLMARK_EMBED_MAX_AGE_SECONDS") {
+            file.embed_max_age_seconds = v.parse().map_err(|_| ConfigError::Invalid {
+                key: "HALLMARK_EMBED_MAX_AGE_SECONDS",
+                message: format!("{v:?} must be a number of seconds"),
+            })?;
         }
         if let Some(v) = &overrides.listen {
             file.listen = v.clone();
@@ -312,8 +326,16 @@ impl Config {
                 ));
             }
         }
+        if file.embed_max_age_seconds > 3600 {
+            return Err(invalid(
+                "embed_max_age_seconds",
+                "must be at most 3600 (an hour): a revoked badge would show as valid that long"
+                    .into(),
+            ));
+        }
         Ok(Self {
             linkedin_organization_id: file.linkedin_organization_id,
+            embed_max_age_seconds: file.embed_max_age_seconds,
             tls,
             max_connections,
             max_connections_per_client,

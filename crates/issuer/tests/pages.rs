@@ -351,7 +351,7 @@ async fn the_embed_shows_the_live_state_with_an_etag_and_cors() {
     let r = h.send("GET", &path, &[], None).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.header("content-type"), "image/svg+xml; charset=utf-8");
-    assert_eq!(r.header("cache-control"), "public, max-age=60");
+    assert_eq!(r.header("cache-control"), "public, max-age=30");
     assert_eq!(r.header("access-control-allow-origin"), "*");
     assert_eq!(r.state(), "valid");
     assert!(
@@ -401,4 +401,73 @@ async fn the_embed_shows_the_live_state_with_an_etag_and_cors() {
     let missing = h.send("GET", "/badges/nope/badge.svg", &[], None).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.header("content-type"), "application/problem+json");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_paste_page_verifies_this_issuers_badges_from_the_store() {
+    let h = harness().await;
+    let page = h.page("/verify").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("id=\"paste\"") && page.text.contains("href=\"/directory\""));
+
+    let id = h.badge("Northwind", 10).await;
+    let json = h
+        .send("GET", &format!("/credentials/{id}"), &[], None)
+        .await
+        .text;
+    let form = |json: &str| {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("credential", json)
+            .finish()
+    };
+    let issuer = h.issuer.clone();
+    let post = |body: String| {
+        let issuer = issuer.clone();
+        async move {
+            let req = Request::post("/verify")
+                .header("accept", BROWSER)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap();
+            let res = router(issuer).oneshot(req).await.unwrap();
+            let status = res.status();
+            let bytes = axum::body::to_bytes(res.into_body(), 1 << 22)
+                .await
+                .unwrap();
+            (status, String::from_utf8_lossy(&bytes).into_owned())
+        }
+    };
+    let (status, text) = post(form(&json)).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    // Its status list read from the store (the base URL is not even resolvable here).
+    assert!(text.contains("data-state=\"valid\""), "{text}");
+    assert!(
+        text.contains("data-check=\"status\" data-outcome=\"passed\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("data-check=\"trust\" data-outcome=\"warning\""),
+        "{text}"
+    );
+
+    let r = h
+        .send(
+            "POST",
+            &format!("/api/v1/credentials/{id}/revoke"),
+            &[],
+            Some(json!({"reason": "Ended"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let (_, text) = post(form(&json)).await;
+    assert!(text.contains("data-state=\"revoked\""), "{text}");
+
+    // Nothing given: the paste page again, saying so.
+    let (status, text) = post("credential=".into()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(text.contains("id=\"paste-error\""), "{text}");
+    // A URL at a private address is refused by the fetcher's guard.
+    let (status, text) = post("url=https%3A%2F%2F10.0.0.1%2Fbadge.json".into()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(text.contains("could not be fetched"), "{text}");
 }

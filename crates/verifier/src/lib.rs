@@ -26,7 +26,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -48,9 +48,8 @@ use tower_governor::governor::{GovernorConfig, GovernorConfigBuilder};
 use tower_governor::key_extractor::KeyExtractor;
 use tower_governor::{GovernorError, GovernorLayer};
 
-use hallmark_web::page::{html, lang_of, wants_html, Chrome};
-use hallmark_web::paste::PastePage;
-use hallmark_web::verify::{ReportView, VerifyPage};
+use hallmark_web::form::PasteInput;
+use hallmark_web::page::{lang_of, wants_html};
 use hallmark_web::{Lang, Text};
 
 pub use config::{ConfigError, VerifierConfig};
@@ -749,8 +748,8 @@ pub fn hinted(mut report: Report) -> Report {
 /// (`Accept: text/html`) gets the report as the verify page, or the paste page saying what
 /// was wrong; anything else gets JSON as from `POST /credentials/verify`.
 async fn verify_page(State(state): State<VerifierState>, request: Request) -> Response {
-    let page = wants_html(request.headers())
-        .then(|| lang_of(request.uri().query(), request.headers()));
+    let page =
+        wants_html(request.headers()).then(|| lang_of(request.uri().query(), request.headers()));
     let limit = state.config().max_body_bytes;
     let bytes = match page_input(request, limit).await {
         Err(r) => return refused(page, limit, *r).await,
@@ -776,42 +775,33 @@ async fn verify_page(State(state): State<VerifierState>, request: Request) -> Re
             }
         },
     };
-    let bytes = match hallmark_core::baked::unbake(&bytes) {
-        Ok(Some(credential)) => credential,
-        Ok(None) => bytes,
-        Err(e) => {
-            let detail = e.to_string();
-            return match page {
-                Some(lang) => paste_page(
-                    lang,
-                    limit,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Text::new(lang).with("paste-error-image", "why", detail),
-                ),
-                None => problem(
+    let bytes = match page {
+        Some(lang) => match hallmark_web::paste::credential_of(bytes) {
+            Ok(b) => b,
+            Err(e) => {
+                let t = Text::new(lang);
+                return paste_page(lang, limit, StatusCode::UNPROCESSABLE_ENTITY, e.message(t));
+            }
+        },
+        None => match hallmark_core::baked::unbake(&bytes) {
+            Ok(b) => b.unwrap_or(bytes),
+            Err(e) => {
+                return problem(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "no-credential-in-image",
                     "The image holds no badge",
-                    detail,
-                ),
-            };
-        }
+                    e.to_string(),
+                )
+            }
+        },
     };
-    if is_presentation_text(&bytes) {
-        return match page {
-            Some(lang) => paste_page(
-                lang,
-                limit,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Text::new(lang).get("paste-error-presentation").into_owned(),
-            ),
-            None => problem(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "presentation",
-                "A presentation",
-                "this takes a credential; send a presentation to POST /presentations/verify".into(),
-            ),
-        };
+    if page.is_none() && is_presentation_text(&bytes) {
+        return problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "presentation",
+            "A presentation",
+            "this takes a credential; send a presentation to POST /presentations/verify".into(),
+        );
     }
     // Parsed with the rest: a duplicate key or bad JSON is the report's `parse` failure.
     let verifier = state.verifier();
@@ -828,7 +818,9 @@ async fn verify_page(State(state): State<VerifierState>, request: Request) -> Re
     .await
     {
         Ok(report) => match page {
-            Some(lang) => report_page(lang, &hinted(report), checked_at),
+            Some(lang) => {
+                hallmark_web::paste::report_response(lang, false, &hinted(report), checked_at)
+            }
             None => answer_report(&hinted(report)),
         },
         Err(e) => match page {
@@ -846,11 +838,8 @@ async fn verify_page(State(state): State<VerifierState>, request: Request) -> Re
 /// `GET /verify` (and `GET /`): the page to paste, upload or link a badge.
 async fn paste(State(state): State<VerifierState>, request: Request) -> Response {
     let lang = lang_of(request.uri().query(), request.headers());
-    let page = PastePage::new(Text::new(lang), false, state.config().max_body_bytes, None);
-    match page.to_html() {
-        Ok(body) => html(StatusCode::OK, body),
-        Err(e) => Problem::internal("the paste page", &e).into_response(),
-    }
+    let limit = state.config().max_body_bytes;
+    hallmark_web::paste::paste_response(lang, false, limit, StatusCode::OK, None)
 }
 
 /// `GET /assets/{name}`: the pages' stylesheet.
@@ -860,29 +849,7 @@ async fn asset(axum::extract::Path(name): axum::extract::Path<String>) -> Respon
 
 /// The paste page again, with `status` and what was wrong.
 fn paste_page(lang: Lang, limit: usize, status: StatusCode, error: String) -> Response {
-    let page = PastePage::new(Text::new(lang), false, limit, Some(error));
-    match page.to_html() {
-        Ok(body) => html(status, body),
-        Err(e) => Problem::internal("the paste page", &e).into_response(),
-    }
-}
-
-/// The report as the verify page (no issuer links: this service is not the issuer).
-fn report_page(lang: Lang, report: &Report, at: OffsetDateTime) -> Response {
-    let t = Text::new(lang);
-    let view = ReportView::new(report, at, t);
-    let mut chrome = Chrome::new(t, String::new(), String::new(), "/verify");
-    chrome.issuer_nav = false;
-    match VerifyPage::new(chrome, view, None).to_html() {
-        Ok(body) => {
-            let mut response = html(StatusCode::OK, body);
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
-        Err(e) => Problem::internal("the verify page", &e).into_response(),
-    }
+    hallmark_web::paste::paste_response(lang, false, limit, status, Some(error))
 }
 
 /// A body the paste page could not read: for a browser the paste page with why, else the
@@ -923,57 +890,48 @@ fn is_presentation_text(bytes: &[u8]) -> bool {
 /// What the verify page was given: an upload, a form, `{"url"}`, `{"verifiableCredential"}` or
 /// a credential itself, by its content type.
 async fn page_input(request: Request, limit: usize) -> Result<Input, Rejection> {
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if content_type.starts_with("multipart/form-data") {
-        match Multipart::from_request(request, &()).await {
-            Ok(mut multipart) => read_multipart(&mut multipart, limit).await,
+    if hallmark_web::form::is_form(&request) {
+        return match hallmark_web::form::read(request, limit).await {
+            Ok(PasteInput::Bytes(b)) => Ok(Input::Bytes(b)),
+            Ok(PasteInput::Url(u)) => Ok(Input::Url(u)),
             Err(e) => Err(body_rejection(
                 e.status(),
                 limit,
-                "Invalid upload",
-                e.body_text(),
+                "Invalid form",
+                e.to_string(),
             )),
-        }
-    } else {
-        match Bytes::from_request(request, &()).await {
-            Err(e) => Err(body_rejection(
-                e.status(),
-                limit,
-                "Invalid body",
-                e.body_text(),
-            )),
-            Ok(bytes) if content_type.starts_with("application/x-www-form-urlencoded") => {
-                read_form(&bytes)
+        };
+    }
+    match Bytes::from_request(request, &()).await {
+        Err(e) => Err(body_rejection(
+            e.status(),
+            limit,
+            "Invalid body",
+            e.body_text(),
+        )),
+        Ok(bytes) => match strict_body(&bytes) {
+            Ok(Body::Json(Value::Object(m)))
+                if m.len() == 1 && m.get("url").is_some_and(Value::is_string) =>
+            {
+                Ok(Input::Url(m["url"].as_str().unwrap_or_default().to_owned()))
             }
-            Ok(bytes) => match strict_body(&bytes) {
-                Ok(Body::Json(Value::Object(m)))
-                    if m.len() == 1 && m.get("url").is_some_and(Value::is_string) =>
-                {
-                    Ok(Input::Url(m["url"].as_str().unwrap_or_default().to_owned()))
-                }
-                // The VC API's wrapper, not a presentation (which has its own context and
-                // type, and holds credentials under the same key).
-                Ok(Body::Json(Value::Object(mut m)))
-                    if m.contains_key("verifiableCredential")
-                        && !m.contains_key("@context")
-                        && !m.contains_key("type") =>
-                {
-                    Ok(Input::Bytes(
-                        m.remove("verifiableCredential")
-                            .unwrap_or_default()
-                            .to_string()
-                            .into_bytes(),
-                    ))
-                }
-                Ok(Body::Json(_) | Body::Duplicate) => Ok(Input::Bytes(bytes.to_vec())),
-                Err(r) => Err(r),
-            },
-        }
+            // The VC API's wrapper, not a presentation (which has its own context and
+            // type, and holds credentials under the same key).
+            Ok(Body::Json(Value::Object(mut m)))
+                if m.contains_key("verifiableCredential")
+                    && !m.contains_key("@context")
+                    && !m.contains_key("type") =>
+            {
+                Ok(Input::Bytes(
+                    m.remove("verifiableCredential")
+                        .unwrap_or_default()
+                        .to_string()
+                        .into_bytes(),
+                ))
+            }
+            Ok(Body::Json(_) | Body::Duplicate) => Ok(Input::Bytes(bytes.to_vec())),
+            Err(r) => Err(r),
+        },
     }
 }
 
@@ -1001,52 +959,6 @@ fn body_rejection(
     } else {
         reject(StatusCode::BAD_REQUEST, "invalid", title, detail)
     }
-}
-
-async fn read_multipart(multipart: &mut Multipart, limit: usize) -> Result<Input, Rejection> {
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        body_rejection(e.status(), limit, "Invalid upload", e.body_text())
-    };
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        match field.name() {
-            Some("file" | "credential") => {
-                return Ok(Input::Bytes(field.bytes().await.map_err(bad)?.to_vec()))
-            }
-            Some("url") => {
-                return Ok(Input::Url(
-                    field.text().await.map_err(bad)?.trim().to_owned(),
-                ))
-            }
-            _ => {}
-        }
-    }
-    Err(reject(
-        StatusCode::BAD_REQUEST,
-        "invalid",
-        "Invalid upload",
-        "the upload has no `file`, `credential` or `url` field".into(),
-    ))
-}
-
-fn read_form(bytes: &[u8]) -> Result<Input, Rejection> {
-    let form: Vec<(String, String)> = serde_urlencoded_pairs(bytes);
-    for (k, v) in form {
-        match k.as_str() {
-            "url" => return Ok(Input::Url(v.trim().to_owned())),
-            "credential" => return Ok(Input::Bytes(v.into_bytes())),
-            _ => {}
-        }
-    }
-    Err(reject(
-        StatusCode::BAD_REQUEST,
-        "invalid",
-        "Invalid form",
-        "the form has no `url` or `credential` field".into(),
-    ))
-}
-
-fn serde_urlencoded_pairs(bytes: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(bytes).into_owned().collect()
 }
 
 /// Check results as JSON, for callers that build their own responses.

@@ -16,6 +16,7 @@
 //! Nothing here fetches or stores: the services hand in what to show.
 
 pub mod embed;
+pub mod form;
 pub mod i18n;
 pub mod page;
 pub mod paste;

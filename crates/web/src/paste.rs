@@ -4,9 +4,14 @@
 //! issuer's links, or this page again with what was wrong.
 
 use askama::Template;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use hallmark_core::Report;
+use time::OffsetDateTime;
 
-use crate::i18n::Text;
-use crate::page::Chrome;
+use crate::i18n::{Lang, Text};
+use crate::page::{html, Chrome};
+use crate::verify::{ReportView, VerifyPage};
 
 /// The paste page.
 #[derive(Template)]
@@ -52,4 +57,84 @@ impl PastePage {
     pub fn max_kib(&self) -> usize {
         self.max_bytes / 1024
     }
+}
+
+/// The paste page as a response: `status`, with `error` when an attempt failed.
+pub fn paste_response(
+    lang: Lang,
+    issuer_nav: bool,
+    max_bytes: usize,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
+    let page = PastePage::new(Text::new(lang), issuer_nav, max_bytes, error);
+    match page.to_html() {
+        Ok(body) => html(status, body),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+/// A report as the verify page (without an issuer's links), never stored by caches.
+pub fn report_response(
+    lang: Lang,
+    issuer_nav: bool,
+    report: &Report,
+    at: OffsetDateTime,
+) -> Response {
+    let t = Text::new(lang);
+    let view = ReportView::new(report, at, t);
+    let mut chrome = Chrome::new(t, String::new(), String::new(), "/verify");
+    chrome.issuer_nav = issuer_nav;
+    match VerifyPage::new(chrome, view, None).to_html() {
+        Ok(body) => {
+            let mut response = html(StatusCode::OK, body);
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+/// Why a pasted or uploaded badge is not verified at all (before the pipeline).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unverifiable {
+    /// A PNG or SVG holding no (readable) badge.
+    #[error(transparent)]
+    Image(#[from] hallmark_core::baked::BakedError),
+    /// A presentation, which has its own endpoint.
+    #[error("a presentation, not a single badge: send it to POST /presentations/verify")]
+    Presentation,
+}
+
+impl Unverifiable {
+    /// The sentence for the paste page, in the language of `t`.
+    pub fn message(&self, t: Text) -> String {
+        match self {
+            Self::Image(e) => t.with("paste-error-image", "why", e.to_string()),
+            Self::Presentation => t.get("paste-error-presentation").into_owned(),
+        }
+    }
+}
+
+/// The credential to verify in what was pasted or uploaded: a baked PNG or SVG's embedded
+/// badge (Open Badges 3.0 §5.3), or the bytes as they are; a presentation is refused (its
+/// checks need a challenge, and its own endpoint).
+///
+/// # Errors
+/// [`Unverifiable`].
+pub fn credential_of(bytes: Vec<u8>) -> Result<Vec<u8>, Unverifiable> {
+    let bytes = hallmark_core::baked::unbake(&bytes)?.unwrap_or(bytes);
+    let presentation = hallmark_core::json::parse(&bytes).is_ok_and(|v| {
+        let named = |t: &serde_json::Value| t == hallmark_core::presentation::PRESENTATION_TYPE;
+        v.get("type").is_some_and(|t| match t {
+            serde_json::Value::Array(types) => types.iter().any(named),
+            t => named(t),
+        })
+    });
+    if presentation {
+        return Err(Unverifiable::Presentation);
+    }
+    Ok(bytes)
 }

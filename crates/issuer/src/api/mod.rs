@@ -54,6 +54,12 @@ pub fn router(issuer: Issuer) -> Router {
         .route("/credentials/{id}", get(pages::credential))
         .route("/badges/{id}/badge.svg", get(pages::badge_svg))
         .route("/assets/{name}", get(pages::asset))
+        .route(
+            "/verify",
+            get(pages::paste)
+                .post(pages::verify_pasted)
+                .layer(DefaultBodyLimit::max(pages::PASTE_LIMIT)),
+        )
         .route("/status/{id}", get(public::status_list))
         .route("/.well-known/did.json", get(public::did_document))
         .route("/healthz", get(public::health))

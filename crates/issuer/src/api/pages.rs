@@ -2,16 +2,18 @@
 //! the embed image, and the pages' assets. Each handler asks the service for the verdict
 //! ([`Issuer::check_credential`], [`Issuer::embed`]) and renders it with `hallmark_web`.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hallmark_core::datetime;
+use hallmark_web::form::{self, PasteInput, PasteInputError};
 use hallmark_web::page::{error_page, html, lang_of, wants_html, Chrome};
+use hallmark_web::paste::{credential_of, paste_response, report_response};
 use hallmark_web::verify::{IssuerLinks, LinkedIn, ReportView, VerifyPage};
 use hallmark_web::{Lang, Text};
 
 use crate::problem::Problem;
-use crate::service::{CheckError, Checked, Issuer, EMBED_MAX_AGE};
+use crate::service::{CheckError, Checked, Issuer};
 
 /// `GET /credentials/{id}`: the verify page for a browser (`Accept: text/html`), the signed
 /// credential as JSON otherwise, or with `?format=json`.
@@ -134,8 +136,8 @@ fn links(issuer: &Issuer, checked: &Checked, view: &ReportView) -> IssuerLinks {
     }
 }
 
-/// `GET /badges/{id}/badge.svg`: the embed image with the live state; short-lived in caches,
-/// with an `ETag` (a matching `If-None-Match` gets 304).
+/// `GET /badges/{id}/badge.svg`: the embed image with the live state; kept by caches for
+/// `embed_max_age_seconds`, with an `ETag` (a matching `If-None-Match` gets 304).
 pub(super) async fn badge_svg(
     State(issuer): State<Issuer>,
     Path(id): Path<String>,
@@ -145,7 +147,8 @@ pub(super) async fn badge_svg(
     let lang = lang_of(query.as_deref(), &headers);
     let embed = issuer.embed(&id, lang).await?;
     let etag = HeaderValue::from_str(&embed.etag).unwrap_or(HeaderValue::from_static("\"0\""));
-    let cache = HeaderValue::from_str(&format!("public, max-age={EMBED_MAX_AGE}"))
+    let max_age = issuer.config().embed_max_age_seconds;
+    let cache = HeaderValue::from_str(&format!("public, max-age={max_age}"))
         .unwrap_or(HeaderValue::from_static("no-cache"));
     let matched = headers
         .get(header::IF_NONE_MATCH)
@@ -183,4 +186,55 @@ pub(super) async fn badge_svg(
 /// `GET /assets/{name}`: the pages' stylesheet and images.
 pub(super) async fn asset(Path(name): Path<String>) -> Response {
     hallmark_web::page::asset_response(&name)
+}
+
+/// The largest badge the paste page takes: a baked image is larger than an API body.
+pub(super) const PASTE_LIMIT: usize = 256 * 1024;
+
+/// `GET /verify`: the page to paste, upload or link any badge.
+pub(super) async fn paste(RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
+    let lang = lang_of(query.as_deref(), &headers);
+    paste_response(lang, true, PASTE_LIMIT, StatusCode::OK, None)
+}
+
+/// `POST /verify`: the paste page's forms (a pasted badge, an uploaded file or baked image,
+/// a URL); the report as the verify page, or the paste page again saying what was wrong.
+pub(super) async fn verify_pasted(State(issuer): State<Issuer>, request: Request) -> Response {
+    let lang = lang_of(request.uri().query(), request.headers());
+    let t = Text::new(lang);
+    let again =
+        |status, error: String| paste_response(lang, true, PASTE_LIMIT, status, Some(error));
+    let bytes = match form::read(request, PASTE_LIMIT).await {
+        Ok(PasteInput::Bytes(b)) => b,
+        Ok(PasteInput::Url(url)) => match issuer.fetch_badge(&url).await {
+            Ok(b) => b,
+            Err(e) => {
+                return again(
+                    StatusCode::BAD_REQUEST,
+                    t.with("paste-error-fetch", "why", e.to_string()),
+                )
+            }
+        },
+        Err(PasteInputError::TooLarge { .. }) => {
+            return again(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                t.with("paste-error-too-large", "kib", PASTE_LIMIT / 1024),
+            )
+        }
+        Err(e) => return again(e.status(), e.to_string()),
+    };
+    let bytes = match credential_of(bytes) {
+        Ok(b) => b,
+        Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, e.message(t)),
+    };
+    match issuer.verify_any(bytes).await {
+        Ok((report, at)) => report_response(lang, true, &report, at),
+        Err(e) => {
+            tracing::warn!("paste page: {e}");
+            again(
+                StatusCode::SERVICE_UNAVAILABLE,
+                t.get("paste-error-busy").into_owned(),
+            )
+        }
+    }
 }

@@ -89,6 +89,7 @@ impl DocumentMemo {
 }
 
 /// The documents a badge needs, as the issuer has them.
+#[derive(Debug, Clone)]
 struct OwnDocuments(HashMap<String, Arc<[u8]>>);
 
 impl Resources for OwnDocuments {
@@ -129,10 +130,18 @@ impl Issuer {
     /// The issuer's documents `document` names (status lists, the DID document), read from
     /// the store; a URL that is not the issuer's is left out (its check is then `unknown`).
     async fn own_documents(&self, document: &str) -> Result<OwnDocuments, LookupError> {
+        match serde_json::from_str::<serde_json::Value>(document) {
+            Ok(value) => self.own_documents_of(&value).await,
+            Err(_) => Ok(OwnDocuments(HashMap::new())),
+        }
+    }
+
+    /// As [`Issuer::own_documents`], for a parsed document.
+    async fn own_documents_of(
+        &self,
+        value: &serde_json::Value,
+    ) -> Result<OwnDocuments, LookupError> {
         let mut found = HashMap::new();
-        let Ok(value) = serde_json::from_str::<serde_json::Value>(document) else {
-            return Ok(OwnDocuments(found));
-        };
         let lists = format!("{}/status/", self.config().base_url);
         let did_url = Did::parse(self.keys().issuer())
             .ok()
@@ -140,7 +149,7 @@ impl Issuer {
         // Status lists name the DID document in their own proofs: a second round finds it.
         for _ in 0..2 {
             let known = |url: &str| found.get(url).cloned();
-            let needed = documents_needed(&value, &known, MAX_DOCUMENTS);
+            let needed = documents_needed(value, &known, MAX_DOCUMENTS);
             let mut added = false;
             for url in needed.iter().chain(did_url.iter()) {
                 if found.contains_key(url) {
@@ -170,13 +179,10 @@ impl Issuer {
     }
 }
 
-/// How long this process reuses a rendered embed image before checking the badge again: a
-/// status change made by another issuer process shows within this, one made by this process
-/// at once.
+/// How long this process reuses a rendered embed image before checking the badge again (or
+/// the configured `embed_max_age_seconds`, when shorter): a status change made by another
+/// issuer process shows within this, one made by this process at once.
 pub const EMBED_TTL: Duration = Duration::from_secs(5);
-
-/// How long browsers and proxies may keep an embed image (`Cache-Control: max-age`), seconds.
-pub const EMBED_MAX_AGE: u64 = 60;
 
 /// The most embed images kept (each about a kilobyte).
 const MAX_EMBEDS: usize = 20_000;
@@ -197,10 +203,10 @@ pub(crate) struct EmbedCache {
 }
 
 impl EmbedCache {
-    fn get(&self, id: &str, lang: Lang) -> Option<Embed> {
+    fn get(&self, id: &str, lang: Lang, ttl: Duration) -> Option<Embed> {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         let (at, embed) = entries.get(&(id.to_owned(), lang))?;
-        (at.elapsed() < EMBED_TTL).then(|| embed.clone())
+        (at.elapsed() < ttl).then(|| embed.clone())
     }
 
     fn put(&self, id: &str, lang: Lang, embed: Embed) {
@@ -231,7 +237,8 @@ impl Issuer {
     /// # Errors
     /// As [`Issuer::check_credential`].
     pub async fn embed(&self, id: &str, lang: Lang) -> Result<Embed, CheckError> {
-        if let Some(embed) = self.inner.embeds.get(id, lang) {
+        let ttl = EMBED_TTL.min(Duration::from_secs(self.config().embed_max_age_seconds));
+        if let Some(embed) = self.inner.embeds.get(id, lang, ttl) {
             return Ok(embed);
         }
         let checked = self.check_credential(id).await?;
@@ -266,5 +273,87 @@ impl Issuer {
         };
         self.inner.embeds.put(id, lang, embed.clone());
         Ok(embed)
+    }
+}
+
+/// How the paste page fetches other issuers' documents: public https addresses only (the
+/// fetcher's guard), small and quick.
+pub(crate) fn paste_fetch_policy() -> hallmark_fetch::FetchPolicy {
+    hallmark_fetch::FetchPolicy {
+        timeout: Duration::from_secs(5),
+        cache_bytes: 8 << 20,
+        max_fetches: 8,
+        ..hallmark_fetch::FetchPolicy::default()
+    }
+}
+
+/// The issuer's own documents first, then what was fetched: a URL at the issuer's own base
+/// is never fetched over the network (it is read from the store, or it does not exist).
+struct Layered {
+    own: Arc<OwnDocuments>,
+    own_base: Arc<str>,
+    fetched: hallmark_fetch::Snapshot,
+}
+
+impl Resources for Layered {
+    fn fetch(&self, url: &str) -> Result<Arc<[u8]>, ResolveError> {
+        match self.own.fetch(url) {
+            Ok(bytes) => Ok(bytes),
+            Err(e) if url.starts_with(&*self.own_base) => Err(e),
+            Err(_) => self.fetched.fetch(url),
+        }
+    }
+}
+
+impl Issuer {
+    /// The badge at `url`, for the paste page: through the guarded fetcher (public https
+    /// addresses only, bounded in bytes and time).
+    ///
+    /// # Errors
+    /// [`hallmark_fetch::FetchError`] naming why it could not be had.
+    pub async fn fetch_badge(&self, url: &str) -> Result<Vec<u8>, hallmark_fetch::FetchError> {
+        hallmark_fetch::fetch_input(&self.inner.fetcher, url)
+            .await
+            .map(|b| b.to_vec())
+    }
+
+    /// Verifies any badge (the paste page): the same pipeline, with no trust list (the trust
+    /// check warns and names the issuer), the issuer's own documents from the store and
+    /// anyone else's fetched through the guarded fetcher. Returns the report and the instant
+    /// it was checked at.
+    ///
+    /// # Errors
+    /// [`CheckError::Pool`] when the verification could not run in time; the database.
+    pub async fn verify_any(&self, bytes: Vec<u8>) -> Result<(Report, OffsetDateTime), CheckError> {
+        let own = match hallmark_core::json::parse(&bytes) {
+            Ok(value) => self.own_documents_of(&value).await?,
+            Err(_) => OwnDocuments(HashMap::new()),
+        };
+        let own = Arc::new(own);
+        let own_base: Arc<str> = Arc::from(format!("{}/", self.config().base_url));
+        let at = now();
+        let verifier = Verifier::new(at);
+        let bytes: Arc<[u8]> = Arc::from(bytes);
+        let deadline = self.pool().deadline();
+        let pool = self.pool().clone();
+        let report = hallmark_fetch::with_fetched_by(&self.inner.fetcher, |fetched| {
+            let resources = Layered {
+                own: own.clone(),
+                own_base: own_base.clone(),
+                fetched,
+            };
+            let verifier = verifier.clone();
+            let bytes = bytes.clone();
+            let pool = pool.clone();
+            async move {
+                pool.run(deadline, move || {
+                    let report = verifier.verify_bytes(&bytes, &resources);
+                    (report, resources.fetched)
+                })
+                .await
+            }
+        })
+        .await?;
+        Ok((report, at))
     }
 }

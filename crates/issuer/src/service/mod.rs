@@ -33,7 +33,7 @@ use crate::keys::{IssuerKeys, KeysError};
 use crate::program::{Program, ProgramError};
 
 pub use approvals::{ApprovalError, Approved, NewApproval, Reference, MAX_REFERENCES};
-pub use checks::{CheckError, Checked, Embed, EMBED_MAX_AGE, EMBED_TTL};
+pub use checks::{CheckError, Checked, Embed, EMBED_TTL};
 pub use issuance::{IssueError, Issued};
 pub use lists::{ListError, SignError};
 pub use partners::{NewPartner, PartnerError};
@@ -79,6 +79,9 @@ pub enum StartError {
     /// A status list could not be created or re-signed.
     #[error(transparent)]
     List(#[from] ListError),
+    /// The fetcher of other issuers' documents (the paste page) could not be made.
+    #[error("the fetcher: {0}")]
+    Fetcher(#[from] hallmark_fetch::FetchError),
 }
 
 /// No system randomness (for an id, a token or a status index).
@@ -107,6 +110,8 @@ struct Inner {
     documents: checks::DocumentMemo,
     /// Rendered embed images, for a few seconds.
     embeds: checks::EmbedCache,
+    /// Other issuers' documents, for badges pasted on the paste page (SSRF-guarded).
+    fetcher: hallmark_fetch::Fetcher,
 }
 
 impl Issuer {
@@ -129,6 +134,7 @@ impl Issuer {
         let store = Store::connect(&config.database_url).await?;
         let pool = BlockingPool::new(config.signing);
         let verifier = checks::own_verifier(keys.issuer());
+        let fetcher = hallmark_fetch::Fetcher::new(checks::paste_fetch_policy())?;
         let issuer = Self {
             inner: Arc::new(Inner {
                 config,
@@ -140,6 +146,7 @@ impl Issuer {
                 verifier,
                 documents: checks::DocumentMemo::default(),
                 embeds: checks::EmbedCache::default(),
+                fetcher,
             }),
         };
         let moves = issuer

@@ -25,8 +25,9 @@ if [ ! -d "$here/node_modules/playwright-core" ] || [ ! -d "$here/node_modules/@
 fi
 if [ -z "${HALLMARK:-}" ]; then
   (cd "$root" && cargo build -q -p hallmark --locked)
-  export HALLMARK=${CARGO_TARGET_DIR:-$root/target}/debug/hallmark
+  HALLMARK=$(cd "$root" && realpath -m "${CARGO_TARGET_DIR:-target}")/debug/hallmark
 fi
+export HALLMARK=$(realpath -m "$HALLMARK")
 
 cd "$here"
 if [ $# -eq 0 ]; then set -- *.test.mjs; fi

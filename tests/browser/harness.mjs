@@ -516,3 +516,35 @@ export async function assertAccessible(page, what) {
   return results;
 }
 
+
+/**
+ * Presses Tab from the top of the page until focus comes back to an element already visited
+ * (at most `max` presses); every element focused, in order (as `tabUntil` describes them).
+ */
+export async function tabThrough(page, max = 200) {
+  const visited = [];
+  const seen = new Set();
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const info = await page.evaluate(() => {
+      const e = document.activeElement;
+      if (!e || e === document.body) return null;
+      if (!e.dataset.tabSeen) e.dataset.tabSeen = String(Math.random());
+      return {
+        key: e.dataset.tabSeen,
+        tag: e.tagName.toLowerCase(),
+        id: e.id,
+        href: e.getAttribute('href'),
+        text: (e.textContent || '').trim().slice(0, 60),
+        name: e.getAttribute('name'),
+        type: e.getAttribute('type'),
+        inLang: !!e.closest('.lang'),
+      };
+    });
+    if (!info) continue;
+    if (seen.has(info.key)) return visited;
+    seen.add(info.key);
+    visited.push(info);
+  }
+  return visited;
+}

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { assertAccessible, launchBrowser, startOtherOrigin, tabUntil, watchedPage } from './harness.mjs';
+import { assertAccessible, launchBrowser, startOtherOrigin, tabThrough, tabUntil, watchedPage } from './harness.mjs';
 
 let browser;
 let origin;
@@ -61,5 +61,18 @@ test('Tab reaches a link and Enter follows it', async () => {
   assert.deepEqual(visited.map((e) => e.text), ['One', 'Deutsch']);
   await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
   assert.equal(new URL(page.url()).search, '?lang=de');
+  await page.context().close();
+});
+
+test('tabThrough visits every focusable element once, in order', async () => {
+  const page = await watchedPage(browser);
+  origin.setPage(
+    '<!doctype html><html lang="en"><title>t</title><a href="/a">A</a><div class="lang"><a href="?lang=de">DE</a></div>' +
+      '<textarea id="snippet" readonly>x</textarea><button id="go">Go</button>',
+  );
+  await page.goto(origin.base);
+  const reached = await tabThrough(page);
+  assert.deepEqual(reached.map((e) => e.id || e.text), ['A', 'DE', 'snippet', 'go']);
+  assert.deepEqual(reached.map((e) => e.inLang), [false, true, false, false]);
   await page.context().close();
 });

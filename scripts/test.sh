@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Hallmark test on a fresh Debian machine with the Rust toolchain: installs and
-# starts what the tests need (the wasm32 target, PostgreSQL), then formatting, lints, the
-# core's wasm32 build, a brief run of every fuzz target, and the whole test suite (the store's
-# tests on SQLite and PostgreSQL).
+# starts what the tests need (the wasm32 target, PostgreSQL, Chromium), then formatting, lints,
+# the core's wasm32 build, the interop and browser tests, a brief run of every fuzz target, and
+# the whole test suite (the store's tests on SQLite and PostgreSQL).
 # Usage: scripts/test.sh      (from anywhere; CI calls it through .ci/run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,6 +54,17 @@ command -v npm >/dev/null || { echo "the interop tests need Node.js 20 and npm (
 (cd tests/interop && npm ci --no-audit --no-fund)
 cargo build -p hallmark --locked
 bash tests/interop/run.sh
+
+step "browser tests: the pages in Debian's headless Chromium (playwright-core, axe-core; tests/browser)"
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
+if [ ${#missing[@]} -gt 0 ]; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+(cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+HALLMARK="$(realpath -m "${CARGO_TARGET_DIR:-target}")/debug/hallmark" bash tests/browser/run.sh
 
 step "fuzzing: each cargo-fuzz target for 20 s from its minimized corpus (scripts/fuzz.sh)"
 bash scripts/fuzz.sh 20

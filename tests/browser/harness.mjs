@@ -137,9 +137,12 @@ export async function stopProcess(child) {
 /** A demo issuer on a free port: its base URL, admin token, data folder and issuer DID. */
 export async function startIssuer() {
   const data = tempDir('hallmark-issuer-');
-  const { child, address, lines } = await startHallmark([
-    'serve', '--demo', '--data', data, '--listen', '127.0.0.1:0',
-  ]);
+  // A short embed lifetime (the setting embed_max_age_seconds), so the embed test sees a
+  // revocation reach another site within it without waiting long.
+  const { child, address, lines } = await startHallmark(
+    ['serve', '--demo', '--data', data, '--listen', '127.0.0.1:0'],
+    { HALLMARK_EMBED_MAX_AGE_SECONDS: '3' },
+  );
   const token = lines
     .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim())
     .find((l) => l.startsWith('export HALLMARK_TOKEN='))

@@ -50,7 +50,5 @@ pub mod status;
 pub mod trust;
 pub mod verify;
 
-pub use report::{
-    Check, CheckId, ErrorCode, Hint, Outcome, PresentationReport, Report, Standing,
-};
+pub use report::{Check, CheckId, ErrorCode, Hint, Outcome, PresentationReport, Report, Standing};
 pub use verify::Verifier;

@@ -365,13 +365,15 @@ impl Report {
     /// The one state a person is shown (the verify page, the embed image): derived from the
     /// checks, so it can never say more than the verdict. See [`Standing`] for the order.
     pub fn standing(&self) -> Standing {
-        let failed = |id: CheckId| {
-            self.check(id)
-                .filter(|c| c.outcome == Outcome::Failed)
-        };
-        if [CheckId::Parse, CheckId::Proof, CheckId::Issuer, CheckId::Trust]
-            .into_iter()
-            .any(|id| failed(id).is_some())
+        let failed = |id: CheckId| self.check(id).filter(|c| c.outcome == Outcome::Failed);
+        if [
+            CheckId::Parse,
+            CheckId::Proof,
+            CheckId::Issuer,
+            CheckId::Trust,
+        ]
+        .into_iter()
+        .any(|id| failed(id).is_some())
         {
             return Standing::Invalid;
         }

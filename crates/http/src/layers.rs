@@ -146,8 +146,8 @@ fn request_id(headers: &HeaderMap) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("0"))
 }
 
-/// An error response that is not problem details (or a JSON answer of the service's own)
-/// becomes one, keeping its headers (`Allow`, `Retry-After`, …) and its text as the detail.
+/// An error response that is not problem details (or a JSON answer of the service's own, or
+/// an error page a page handler rendered for a browser, `text/html`) becomes one, keeping its headers (`Allow`, `Retry-After`, …) and its text as the detail.
 async fn as_problem(response: Response, method: &Method) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -158,7 +158,10 @@ async fn as_problem(response: Response, method: &Method) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if content_type.starts_with(PROBLEM_JSON) || content_type.starts_with("application/json") {
+    if content_type.starts_with(PROBLEM_JSON)
+        || content_type.starts_with("application/json")
+        || content_type.starts_with("text/html")
+    {
         return response;
     }
     let (mut parts, body) = response.into_parts();

@@ -8,7 +8,7 @@
 //! - [`page`]: what every page shares: the layout, the security headers (a strict
 //!   Content-Security-Policy, no inline script or style), content negotiation, the assets.
 //! - [`directory`]: the partner directory page.
-//! - [`program`]: the program, tier and competency pages, the home page, the 404 page.
+//! - [`program`]: the program, tier and competency pages, the home page, an error page.
 //!
 //! Templates live in the repository's `web/templates/` (askama: checked at compile time,
 //! every value HTML-escaped unless a template says otherwise, which none does for data).
@@ -19,4 +19,5 @@ pub mod i18n;
 pub mod page;
 pub mod program;
 
+pub use askama::{Error as TemplateError, Template};
 pub use i18n::{Lang, Text};

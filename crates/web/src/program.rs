@@ -1,6 +1,6 @@
 //! The program's pages (the URLs signed into every badge answer with these for browsers):
 //! the program (`/program`), a tier (`/program/tiers/{slug}`), a competency
-//! (`/program/competencies/{code}`), the home page (`/`) and the not-found page. The issuer
+//! (`/program/competencies/{code}`), the home page (`/`) and an error page. The issuer
 //! gathers the data; this renders it. Every value is text, escaped where rendered.
 
 use askama::Template;
@@ -129,12 +129,14 @@ pub struct HomePage {
     pub program: String,
 }
 
-/// `web/templates/not_found.html`: a 404 page.
+/// `web/templates/problem.html`: an error as a page (a 404, a refused search).
 #[derive(Template)]
-#[template(path = "not_found.html")]
-pub struct NotFoundPage {
+#[template(path = "problem.html")]
+pub struct ProblemPage {
     /// The layout.
     pub chrome: Chrome,
+    /// What is wrong, for people.
+    pub message: String,
 }
 
 /// `url` when it is an http(s) URL (the only kind rendered as a link), else `None`.

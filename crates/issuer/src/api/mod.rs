@@ -7,6 +7,7 @@ mod approvals;
 mod audit;
 mod auth;
 mod credentials;
+mod pages;
 mod partners;
 mod program;
 mod public;
@@ -37,7 +38,10 @@ pub fn router(issuer: Issuer) -> Router {
             "/api/v1/partners",
             get(partners::list).post(partners::create),
         )
-        .route("/api/v1/partners/{id}", get(partners::show))
+        .route(
+            "/api/v1/partners/{id}",
+            get(partners::show).patch(partners::change),
+        )
         .route("/api/v1/approvals", post(approvals::approve))
         .route("/api/v1/credentials", get(credentials::list))
         .route("/api/v1/credentials/{id}", get(credentials::show))
@@ -54,10 +58,26 @@ pub fn router(issuer: Issuer) -> Router {
         .route("/status/{id}", get(public::status_list))
         .route("/.well-known/did.json", get(public::did_document))
         .route("/healthz", get(public::health))
+        // The public pages (issue 12: home, directory, program).
+        .route("/", get(pages::home))
+        .route("/directory", get(pages::directory))
+        .route("/program", get(pages::program))
+        .route("/program/tiers/{slug}", get(pages::tier))
+        .route(
+            "/program/tiers/{slug}/results/{*rest}",
+            get(pages::tier_result),
+        )
+        .route("/program/competencies/{code}", get(pages::competency))
+        .route("/assets/{name}", get(assets))
         .fallback(public::not_found)
         .layer(DefaultBodyLimit::max(limit))
         .with_state(issuer);
     hallmark_http::layers(app, hallmark_http::REQUEST_TIMEOUT)
+}
+
+/// `GET /assets/{name}`: the pages' static files (`web/static/`).
+async fn assets(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    hallmark_web::page::asset_response(&name)
 }
 
 /// A JSON body whose rejections are problem details: malformed JSON is a 400, a wrong shape

@@ -271,6 +271,21 @@ impl World {
             signed.push(doc.clone());
         }
 
+        // The corpora hold badges the world signed before badges carried an achievement
+        // image (issue 12): the same documents without it are the world's too.
+        let before_images: Vec<Map<String, Value>> = signed
+            .iter()
+            .filter_map(|d| {
+                let mut d = d.clone();
+                let achievement = d
+                    .get_mut("credentialSubject")?
+                    .get_mut("achievement")?
+                    .as_object_mut()?;
+                achievement.remove("image")?;
+                Some(d)
+            })
+            .collect();
+        signed.extend(before_images);
         let known_jcs = signed
             .iter()
             .map(|d| jcs::object_to_vec(d, Some("proof"), None))

@@ -1,5 +1,5 @@
 //! The partner badge (docs/design.md §2): an Open Badges 3.0 `OpenBadgeCredential` naming the
-//! partner, its tier (the `Achievement`), its role, its competencies (`alignment`), its
+//! partner, its tier (the `Achievement`, with its image `{base}/program/tiers/{slug}/image.png`), its role, its competencies (`alignment`), its
 //! assessment results, public evidence and a validity period.
 //!
 //! [`PartnerBadge::build`] refuses a badge that lacks what OB 3.0 requires (OB 3.0 §B.1.1
@@ -293,6 +293,16 @@ impl PartnerBadge {
             "criteria".into(),
             json!({ "narrative": self.tier.criteria }),
         );
+        // The tier's badge image, so wallets show it (OB 3.0 §B.1.3 Achievement.image, an
+        // `Image`; the issuer serves it).
+        achievement.insert(
+            "image".into(),
+            json!({
+                "id": format!("{tier_url}/image.png"),
+                "type": "Image",
+                "caption": self.tier.name,
+            }),
+        );
         if !alignment.is_empty() {
             achievement.insert("alignment".into(), alignment.into());
         }
@@ -510,6 +520,14 @@ mod tests {
         assert_eq!(
             subject["achievement"]["id"],
             "https://acme.example/program/tiers/gold"
+        );
+        assert_eq!(
+            subject["achievement"]["image"],
+            json!({
+                "id": "https://acme.example/program/tiers/gold/image.png",
+                "type": "Image",
+                "caption": "Gold Partner",
+            })
         );
         assert_eq!(
             subject["achievement"]["alignment"][1]["targetCode"],

@@ -185,8 +185,10 @@ fn value_of<'a>(line: &'a str, key: &str) -> Option<&'a str> {
     )
 }
 
-/// Seeds a new demo through the service, as `actor` (the audit log's name for it): one
-/// partner and a Gold approval with its badge. Returns the badge's URL.
+/// Seeds a new demo through the service, as `actor` (the audit log's name for it): a partner
+/// with a Gold approval and its badge, and two more partners (Silver sales, Registered
+/// delivery) so the directory shows some variety; all three listed. Returns the Gold
+/// badge's URL.
 ///
 /// # Errors
 /// [`SeedError`]: the partner or the approval was refused.
@@ -197,6 +199,7 @@ pub async fn seed(issuer: &Issuer, actor: &str) -> Result<String, SeedError> {
             &NewPartner {
                 name: "Northwind Consulting".into(),
                 url: "https://northwind.example".into(),
+                listed: true,
             },
         )
         .await?;
@@ -235,6 +238,59 @@ pub async fn seed(issuer: &Issuer, actor: &str) -> Result<String, SeedError> {
         approved_at: None,
     };
     let approved = issuer.approve(actor, &approval).await?;
+    let more = [
+        (
+            "Contoso Cloud Services",
+            "https://contoso.example",
+            "silver",
+            "sales",
+            &["CLOUD-FUND", "CLOUD-ARCH", "VALUE-SELL"][..],
+            Some(76),
+            1,
+        ),
+        (
+            "Fabrikam Digital",
+            "https://fabrikam.example",
+            "registered",
+            "delivery",
+            &["CLOUD-FUND", "DEVOPS"][..],
+            None,
+            0,
+        ),
+    ];
+    for (name, url, tier, role, codes, exam_score, references) in more {
+        let partner = issuer
+            .create_partner(
+                actor,
+                &NewPartner {
+                    name: name.into(),
+                    url: url.into(),
+                    listed: true,
+                },
+            )
+            .await?;
+        let approval = NewApproval {
+            partner_id: partner.id,
+            tier: tier.into(),
+            role: role.into(),
+            competencies: codes.iter().map(|c| (*c).to_owned()).collect(),
+            exam_score,
+            demo_level: None,
+            approver: "Demo Program Manager".into(),
+            references: (0..references)
+                .map(|i| {
+                    reference(
+                        &format!("{name} customer reference {}", i + 1),
+                        "A validated customer project.",
+                        None,
+                        true,
+                    )
+                })
+                .collect(),
+            approved_at: None,
+        };
+        issuer.approve(actor, &approval).await?;
+    }
     Ok(issuer.credential_url(&approved.credential.row.id))
 }
 

@@ -45,7 +45,7 @@
 //! let partner = issuer
 //!     .create_partner(
 //!         "console",
-//!         &NewPartner { name: "Fabrikam".into(), url: "https://fabrikam.example".into() },
+//!         &NewPartner { name: "Fabrikam".into(), url: "https://fabrikam.example".into(), listed: false },
 //!     )
 //!     .await?;
 //! println!("partner {}", partner.id);

@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::service::{
-    ApprovalError, AuthError, CheckError, IssueError, LookupError, PartnerError, StatusChangeError,
-    VcIssueError,
+    ApprovalError, AuthError, CheckError, DirectoryError, IssueError, LookupError, PageError,
+    PartnerError, StatusChangeError, VcIssueError,
 };
 
 /// An API error, rendered as problem details by [`hallmark_http::Problem`].
@@ -120,6 +120,26 @@ impl From<LookupError> for Problem {
             LookupError::Store(e) => e.into(),
             e => Self::not_found(e.to_string()),
         }
+    }
+}
+
+impl From<DirectoryError> for Problem {
+    fn from(e: DirectoryError) -> Self {
+        match e {
+            DirectoryError::Store(e) => e.into(),
+            e => Self::new(
+                StatusCode::BAD_REQUEST,
+                "bad-search",
+                "The directory search was refused",
+                e.to_string(),
+            ),
+        }
+    }
+}
+
+impl From<PageError> for Problem {
+    fn from(e: PageError) -> Self {
+        Self::not_found(e.to_string())
     }
 }
 

@@ -103,9 +103,23 @@ where
     })
 }
 
+/// The distinct competency codes of an approval's record (`record.competencies`, strings).
+fn competency_codes(approval: &Approval) -> Vec<&str> {
+    let mut codes: Vec<&str> = approval
+        .record
+        .get("competencies")
+        .and_then(serde_json::Value::as_array)
+        .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
+        .unwrap_or_default();
+    codes.sort_unstable();
+    codes.dedup();
+    codes
+}
+
 impl Store {
-    /// Records an issuance in one transaction: the approval (if any), the credential, and the
-    /// audit entry. A status slot already taken is [`StoreError::Conflict`] with
+    /// Records an issuance in one transaction: the approval (if any), the credential, the
+    /// competencies it was issued for (the approval record's `competencies`, a list of codes,
+    /// indexed for the directory's filter), and the audit entry. A status slot already taken is [`StoreError::Conflict`] with
     /// [`crate::Taken::StatusSlot`]: pick another index and sign again.
     ///
     /// # Errors
@@ -133,6 +147,11 @@ impl Store {
                 .bind(&c.document).bind(c.issued_at).bind(c.valid_until).bind(c.revoked_at).bind(&c.revocation_reason).bind(c.suspended)
                 .bind(list(&c.message)).bind(index(&c.message)).bind(c.message_status)
                 .execute(&mut *tx).await?;
+            for code in approval.map(competency_codes).unwrap_or_default() {
+                sqlx::query(&sql(sqlite, "INSERT INTO credential_competencies (credential_id, code) VALUES ($1, $2)"))
+                    .bind(&c.id).bind(code)
+                    .execute(&mut *tx).await?;
+            }
             audit!(tx, sqlite, audit);
             tx.commit().await?;
             Ok(())

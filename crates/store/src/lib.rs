@@ -13,12 +13,15 @@
 //! - this file: the [`Store`] handle, [`Store::connect`], the migrations
 //!   ([`Store::migrate`], [`Store::migrate_repairing`]) and the errors ([`StoreError`] and
 //!   what it names: [`Missing`], [`Taken`], [`Table`]);
-//! - `partners`: [`Partner`]s and their [`Approval`]s, and listing them;
+//! - `partners`: [`Partner`]s (listed in the directory or not) and their [`Approval`]s, and
+//!   listing them;
 //! - `credentials`: issued credentials ([`CredentialRow`]), issuance, and listing them by
 //!   partner, tier and [`CredentialState`];
 //! - `status`: status lists ([`StatusListRow`]) and the slots credentials hold in them
 //!   ([`StatusSlot`], [`StatusPurpose`]), status changes ([`StatusChange`]), and the repair
 //!   of "message" slots shared before migration 0003 ([`SlotRepair`], [`SlotMove`]);
+//! - `directory`: the public partner directory ([`DirectoryFilter`], [`DirectoryEntry`]):
+//!   listed partners with badges matching a search, three queries a page;
 //! - `tokens`: API tokens ([`TokenRow`]);
 //! - `audit`: the audit log ([`AuditEntry`]);
 //! - `page`: keyset pagination shared by the list queries ([`PageRequest`], [`Page`],
@@ -84,6 +87,7 @@ macro_rules! bind_all {
 
 mod audit;
 mod credentials;
+mod directory;
 mod page;
 mod partners;
 mod redact;
@@ -92,6 +96,7 @@ mod tokens;
 
 pub use audit::{AuditEntry, AuditFilter};
 pub use credentials::{CredentialFilter, CredentialRow, CredentialState};
+pub use directory::{DirectoryBadge, DirectoryEntry, DirectoryFilter};
 pub use page::{Cursor, CursorError, Page, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use partners::{Approval, ApprovalFilter, Partner, PartnerFilter};
 pub use redact::RedactedUrl;

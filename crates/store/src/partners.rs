@@ -18,6 +18,9 @@ pub struct Partner {
     pub url: String,
     /// Unix seconds.
     pub created_at: i64,
+    /// Whether the agency lists it in the public directory (default: not).
+    #[serde(default)]
+    pub listed: bool,
 }
 
 /// An approval: the program's decision with its assessment record.
@@ -53,17 +56,27 @@ pub struct ApprovalFilter {
     pub partner: Option<String>,
 }
 
-fn partner_from_row<R: Row>(r: &R) -> Result<Partner, sqlx::Error>
+/// The columns [`partner_from_row`] reads.
+pub(crate) const PARTNER_COLUMNS: &str = "id, name, url, created_at, listed";
+
+/// A name as the directory's search compares it: lower case (Unicode).
+pub(crate) fn name_key(name: &str) -> String {
+    name.to_lowercase()
+}
+
+pub(crate) fn partner_from_row<R: Row>(r: &R) -> Result<Partner, sqlx::Error>
 where
     for<'a> &'a str: sqlx::ColumnIndex<R>,
     for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> bool: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
 {
     Ok(Partner {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
         url: r.try_get("url")?,
         created_at: r.try_get("created_at")?,
+        listed: r.try_get("listed")?,
     })
 }
 
@@ -100,12 +113,40 @@ impl Store {
     ) -> Result<(), StoreError> {
         with_pool!(self, pool, sqlite => {
             let mut tx = pool.begin().await?;
-            sqlx::query(&sql(sqlite, "INSERT INTO partners (id, name, url, created_at) VALUES ($1, $2, $3, $4)"))
+            sqlx::query(&sql(sqlite, "INSERT INTO partners (id, name, url, created_at, listed, name_key) VALUES ($1, $2, $3, $4, $5, $6)"))
                 .bind(&partner.id).bind(&partner.name).bind(&partner.url).bind(partner.created_at)
+                .bind(partner.listed).bind(name_key(&partner.name))
                 .execute(&mut *tx).await?;
             audit!(tx, sqlite, audit);
             tx.commit().await?;
             Ok(())
+        })
+    }
+
+    /// Lists or unlists a partner in the public directory, with its audit entry; the
+    /// partner as it now is, or `None` (nothing written) when there is no such partner.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn set_partner_listed(
+        &self,
+        id: &str,
+        listed: bool,
+        audit: &AuditEntry,
+    ) -> Result<Option<Partner>, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(&sql(sqlite, "UPDATE partners SET listed = $1 WHERE id = $2"))
+                .bind(listed).bind(id).execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Ok(None);
+            }
+            audit!(tx, sqlite, audit);
+            let row = sqlx::query(&sql(sqlite, &format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE id = $1")))
+                .bind(id).fetch_one(&mut *tx).await?;
+            let partner = partner_from_row(&row)?;
+            tx.commit().await?;
+            Ok(Some(partner))
         })
     }
 
@@ -115,7 +156,7 @@ impl Store {
     /// A database error.
     pub async fn partner(&self, id: &str) -> Result<Option<Partner>, StoreError> {
         with_pool!(self, pool, sqlite => {
-            let row = sqlx::query(&sql(sqlite, "SELECT id, name, url, created_at FROM partners WHERE id = $1"))
+            let row = sqlx::query(&sql(sqlite, &format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE id = $1")))
                 .bind(id).fetch_optional(pool).await?;
             Ok(row.as_ref().map(partner_from_row).transpose()?)
         })
@@ -143,7 +184,7 @@ impl Store {
             c.push(format!("(name > {name} OR (name = {name} AND id > {id}))"));
         }
         let text = format!(
-            "SELECT id, name, url, created_at FROM partners{} ORDER BY name, id{}",
+            "SELECT {PARTNER_COLUMNS} FROM partners{} ORDER BY name, id{}",
             c.clause(),
             c.limit(page)
         );

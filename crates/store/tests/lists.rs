@@ -47,6 +47,7 @@ fn partner(id: &str, name: &str) -> Partner {
         name: name.into(),
         url: format!("https://{id}.example/"),
         created_at: 1,
+        listed: false,
     }
 }
 

@@ -10,16 +10,21 @@
 //! - [`verify`]: the verify page — the report of one badge in words, for people.
 //! - [`embed`]: the badge image partners embed, with the live state.
 //! - [`paste`]: the page to verify any badge, pasted, uploaded or by URL.
+//! - [`directory`]: the partner directory page.
+//! - [`program`]: the program, tier and competency pages, the home page, an error page.
 //!
 //! Templates live in the repository's `web/templates/` (askama: checked at compile time,
 //! every value HTML-escaped unless a template says otherwise, which none does for data).
 //! Nothing here fetches or stores: the services hand in what to show.
 
+pub mod directory;
 pub mod embed;
 pub mod form;
 pub mod i18n;
 pub mod page;
 pub mod paste;
+pub mod program;
 pub mod verify;
 
+pub use askama::{Error as TemplateError, Template};
 pub use i18n::{Lang, Text};

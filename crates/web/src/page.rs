@@ -216,26 +216,14 @@ mod tests {
     }
 }
 
-/// A page saying what went wrong (a 404, a badge that could not be checked).
-#[derive(askama::Template)]
-#[template(path = "error.html")]
-pub struct ErrorPage {
-    /// The layout.
-    pub chrome: Chrome,
-    /// The texts.
-    pub t: Text,
-    /// What went wrong, for people.
-    pub detail: String,
-}
-
-/// An error page with `status` saying `detail`, in the language of `t`.
+/// An error page with `status` saying `detail`, in the language of `t`
+/// (`web/templates/problem.html`).
 pub fn error_page(status: StatusCode, t: Text, path: &str, detail: String) -> Response {
     use askama::Template;
     let title = t.get("error-title").into_owned();
-    let page = ErrorPage {
+    let page = crate::program::ProblemPage {
         chrome: Chrome::new(t, title, detail.clone(), path),
-        t,
-        detail,
+        message: detail,
     };
     match page.render() {
         Ok(body) => html(status, body),

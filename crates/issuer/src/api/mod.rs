@@ -11,6 +11,7 @@ mod pages;
 mod partners;
 mod program;
 mod public;
+mod site;
 mod status;
 mod vc_api;
 
@@ -38,7 +39,10 @@ pub fn router(issuer: Issuer) -> Router {
             "/api/v1/partners",
             get(partners::list).post(partners::create),
         )
-        .route("/api/v1/partners/{id}", get(partners::show))
+        .route(
+            "/api/v1/partners/{id}",
+            get(partners::show).patch(partners::change),
+        )
         .route("/api/v1/approvals", post(approvals::approve))
         .route("/api/v1/credentials", get(credentials::list))
         .route("/api/v1/credentials/{id}", get(credentials::show))
@@ -63,6 +67,16 @@ pub fn router(issuer: Issuer) -> Router {
         .route("/status/{id}", get(public::status_list))
         .route("/.well-known/did.json", get(public::did_document))
         .route("/healthz", get(public::health))
+        // The public pages (issue 12: home, directory, program).
+        .route("/", get(site::home))
+        .route("/directory", get(site::directory))
+        .route("/program", get(site::program))
+        .route("/program/tiers/{slug}", get(site::tier))
+        .route(
+            "/program/tiers/{slug}/results/{*rest}",
+            get(site::tier_result),
+        )
+        .route("/program/competencies/{code}", get(site::competency))
         .fallback(public::not_found)
         .layer(axum::middleware::from_fn(public_cors))
         .layer(DefaultBodyLimit::max(limit))

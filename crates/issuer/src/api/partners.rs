@@ -1,4 +1,5 @@
-//! `/api/v1/partners`: create, list and read partners.
+//! `/api/v1/partners`: create, list, read and change (list in the directory or not)
+//! partners.
 
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -8,7 +9,7 @@ use serde_json::{json, Value};
 use super::auth::Admin;
 use super::{created, ApiJson};
 use crate::problem::Problem;
-use crate::service::{Issuer, NewPartner};
+use crate::service::{Issuer, NewPartner, PartnerChange};
 
 pub(super) async fn create(
     Admin(actor): Admin,
@@ -34,4 +35,15 @@ pub(super) async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, Problem> {
     Ok(Json(json!(issuer.partner(&id).await?)))
+}
+
+pub(super) async fn change(
+    Admin(actor): Admin,
+    State(issuer): State<Issuer>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PartnerChange>,
+) -> Result<Json<Value>, Problem> {
+    Ok(Json(json!(
+        issuer.change_partner(&actor, &id, &body).await?
+    )))
 }

@@ -1,6 +1,7 @@
 //! The issuer's domain operations, with no HTTP in them: record an approval against the
 //! program's requirements and issue its badge, revoke, suspend, reinstate, set a "message"
-//! status, the VC API issue, partners, tokens, and the status lists these keep signed.
+//! status, the VC API issue, partners, tokens, and the status lists these keep signed; and
+//! the data of the public pages (the directory, the program's pages).
 //!
 //! [`Issuer`] holds the store, keys, program, configuration and signing pool; its methods are
 //! the operations, each returning its own error enum (one variant per failure, with its
@@ -10,8 +11,10 @@
 
 mod approvals;
 mod checks;
+mod directory;
 mod issuance;
 mod lists;
+mod pages;
 mod partners;
 mod records;
 pub(crate) mod slots;
@@ -34,9 +37,13 @@ use crate::program::{Program, ProgramError};
 
 pub use approvals::{ApprovalError, Approved, NewApproval, Reference, MAX_REFERENCES};
 pub use checks::{CheckError, Checked, Embed, EMBED_TTL};
+pub use directory::{
+    Directory, DirectoryError, DirectoryQuery, MAX_DIRECTORY_PAGE, MAX_QUERY_CHARS,
+};
 pub use issuance::{IssueError, Issued};
 pub use lists::{ListError, SignError};
-pub use partners::{NewPartner, PartnerError};
+pub use pages::{Described, PageError};
+pub use partners::{NewPartner, PartnerChange, PartnerError};
 pub use records::{LookupError, PageSize};
 pub use slots::DrawError;
 pub use status::{MessageStatus, StatusChangeError, StatusValueError};

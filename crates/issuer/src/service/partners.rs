@@ -16,6 +16,17 @@ pub struct NewPartner {
     pub name: String,
     /// Its web address or DID ([`PartnerUrl::parse`]).
     pub url: String,
+    /// Whether the public directory lists it (default: not).
+    #[serde(default)]
+    pub listed: bool,
+}
+
+/// A change to a partner (`PATCH /api/v1/partners/{id}`): each field that is present.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerChange {
+    /// List it in the public directory, or not.
+    pub listed: Option<bool>,
 }
 
 /// Why a partner could not be created.
@@ -54,12 +65,13 @@ impl Issuer {
             name: name.to_owned(),
             url: url.into(),
             created_at: now().unix_timestamp(),
+            listed: new.listed,
         };
         let entry = audit(
             actor,
             "partner.create",
             &partner.id,
-            json!({"name": partner.name}),
+            json!({"name": partner.name, "listed": partner.listed}),
         );
         self.store().create_partner(&partner, &entry).await?;
         Ok(partner)
@@ -83,6 +95,33 @@ impl Issuer {
                 None => return Ok(all),
             }
         }
+    }
+
+    /// Changes a partner (today: whether the directory lists it), with an audit entry
+    /// (`partner.list` or `partner.unlist`) by `actor`. A change with no field changes
+    /// nothing and writes no entry.
+    ///
+    /// # Errors
+    /// [`LookupError::Partner`] when there is none (nothing written), or the database.
+    pub async fn change_partner(
+        &self,
+        actor: &str,
+        id: &str,
+        change: &PartnerChange,
+    ) -> Result<Partner, LookupError> {
+        let Some(listed) = change.listed else {
+            return self.partner(id).await;
+        };
+        let action = if listed {
+            "partner.list"
+        } else {
+            "partner.unlist"
+        };
+        let entry = audit(actor, action, id, json!({"listed": listed}));
+        self.store()
+            .set_partner_listed(id, listed, &entry)
+            .await?
+            .ok_or_else(|| LookupError::Partner { id: id.to_owned() })
     }
 
     /// A partner by id.

@@ -181,6 +181,21 @@ pub fn asset_response(name: &str) -> Response {
     }
 }
 
+/// An error page with `status` saying `detail`, in the language of `t`
+/// (`web/templates/problem.html`).
+pub fn error_page(status: StatusCode, t: Text, path: &str, detail: String) -> Response {
+    use askama::Template;
+    let title = t.get("error-title").into_owned();
+    let page = crate::program::ProblemPage {
+        chrome: Chrome::new(t, title, detail.clone(), path),
+        message: detail,
+    };
+    match page.render() {
+        Ok(body) => html(status, body),
+        Err(_) => (status, "error").into_response(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,20 +228,5 @@ mod tests {
         assert_eq!(lang_of(None, &headers), Lang::De);
         assert_eq!(lang_of(Some("x=1&lang=en"), &headers), Lang::En);
         assert_eq!(lang_of(Some("lang=xx"), &HeaderMap::new()), Lang::En);
-    }
-}
-
-/// An error page with `status` saying `detail`, in the language of `t`
-/// (`web/templates/problem.html`).
-pub fn error_page(status: StatusCode, t: Text, path: &str, detail: String) -> Response {
-    use askama::Template;
-    let title = t.get("error-title").into_owned();
-    let page = crate::program::ProblemPage {
-        chrome: Chrome::new(t, title, detail.clone(), path),
-        message: detail,
-    };
-    match page.render() {
-        Ok(body) => html(status, body),
-        Err(_) => (status, "error").into_response(),
     }
 }

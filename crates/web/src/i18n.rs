@@ -225,8 +225,14 @@ mod tests {
     fn negotiation_follows_query_then_quality_then_english() {
         assert_eq!(Lang::negotiate(Some("de"), Some("en")), Lang::De);
         assert_eq!(Lang::negotiate(Some("fr"), Some("de-AT")), Lang::De);
-        assert_eq!(Lang::negotiate(None, Some("fr, de;q=0.8, en;q=0.7")), Lang::De);
-        assert_eq!(Lang::negotiate(None, Some("de;q=0.5, en-GB;q=0.9")), Lang::En);
+        assert_eq!(
+            Lang::negotiate(None, Some("fr, de;q=0.8, en;q=0.7")),
+            Lang::De
+        );
+        assert_eq!(
+            Lang::negotiate(None, Some("de;q=0.5, en-GB;q=0.9")),
+            Lang::En
+        );
         assert_eq!(Lang::negotiate(None, Some("de;q=0")), Lang::En);
         assert_eq!(Lang::negotiate(None, Some("de;q=2, en;q=x")), Lang::En);
         assert_eq!(Lang::negotiate(None, Some("fr")), Lang::En);

@@ -7,6 +7,9 @@
 //!   (`web/locales/*.ftl`).
 //! - [`page`]: what every page shares: the layout, the security headers (a strict
 //!   Content-Security-Policy, no inline script or style), content negotiation, the assets.
+//! - [`qr`]: QR codes of verify URLs, SVG and PNG, for print.
+//! - [`tier_image`]: the tier badge images (SVG with the names, PNG for wallets), which baked
+//!   badges (`hallmark_core::baked`) carry the credential in.
 //!
 //! Templates live in the repository's `web/templates/` (askama: checked at compile time,
 //! every value HTML-escaped unless a template says otherwise, which none does for data).
@@ -14,5 +17,7 @@
 
 pub mod i18n;
 pub mod page;
+pub mod qr;
+pub mod tier_image;
 
 pub use i18n::{Lang, Text};

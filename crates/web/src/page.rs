@@ -193,12 +193,15 @@ mod tests {
 
     #[test]
     fn browsers_get_pages_and_machines_get_json() {
-        let chrome = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
+        let chrome =
+            "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
         assert!(wants_html(&accept(chrome)));
         assert!(!wants_html(&accept("*/*")));
         assert!(!wants_html(&accept("application/json")));
         assert!(!wants_html(&accept("application/ld+json, text/html;q=0.5")));
-        assert!(wants_html(&accept("text/html;q=0.9, application/json;q=0.9")));
+        assert!(wants_html(&accept(
+            "text/html;q=0.9, application/json;q=0.9"
+        )));
         assert!(!wants_html(&accept("text/html;q=0")));
         assert!(!wants_html(&HeaderMap::new()));
     }

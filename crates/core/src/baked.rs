@@ -388,7 +388,11 @@ pub fn bake_svg(svg: &str, credential_json: &str) -> Result<String, BakeError> {
 
     let element = format!(
         "<openbadges:credential><![CDATA[{}]]></openbadges:credential>",
-        credential_json.replace("]]>", "]]]]><![CDATA[>")
+        credential_json
+            .replace("]]>", "]]]]><![CDATA[>")
+            // XML parsers turn a CR into LF even in CDATA (XML 1.0 §2.11): a character
+            // reference between two CDATA sections keeps it.
+            .replace('\r', "]]>&#13;<![CDATA[")
     );
     // Existing credential elements (ranges after the start tag), removed.
     let mut removed: Vec<std::ops::Range<usize>> =
@@ -514,7 +518,7 @@ mod tests {
         out
     }
 
-    const JSON: &str = r#"{"id":"urn:x","name":"a ]]> b <c> & d ü"}"#;
+    const JSON: &str = "{\"id\":\"urn:x\",\r\n\"name\":\"a ]]> b <c> & d ü\"}";
 
     fn kinds(png: &[u8]) -> Vec<String> {
         png_chunks(png)

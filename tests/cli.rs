@@ -846,3 +846,26 @@ fn a_closed_stdout_still_gets_every_input_verified() {
     assert_eq!(status.code(), Some(1));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The golden files' baked images are what Hallmark bakes: `badge.json` baked into
+/// `plain.png` / `plain.svg` gives `badge-baked.png` / `badge-baked.svg` byte for byte.
+#[test]
+fn golden_baked_images_are_hallmarks_own() {
+    use hallmark_core::baked;
+    let cmd = root().join("tests/cmd");
+    let read = |name: &str| std::fs::read(cmd.join(name)).unwrap();
+    let badge = String::from_utf8(read("badge.json")).unwrap();
+    assert_eq!(
+        baked::bake_png(&read("plain.png"), &badge).unwrap(),
+        read("badge-baked.png")
+    );
+    let plain_svg = String::from_utf8(read("plain.svg")).unwrap();
+    assert_eq!(
+        baked::bake_svg(&plain_svg, &badge).unwrap().into_bytes(),
+        read("badge-baked.svg")
+    );
+    assert_eq!(
+        baked::unbake(&read("badge-baked.png")).unwrap().unwrap(),
+        badge.as_bytes()
+    );
+}

@@ -38,6 +38,7 @@ pub const TARGETS: &[&str] = &[
     "jsonld_fast",
     "did_multibase",
     "rdfc_budget",
+    "unbake",
 ];
 
 /// Runs the check of `target` on `data`; `false` when no such target is known here.
@@ -50,6 +51,7 @@ pub fn run(target: &str, data: &[u8]) -> bool {
         "jsonld_fast" => jsonld_fast(data),
         "did_multibase" => did_multibase(data),
         "rdfc_budget" => rdfc_budget(data),
+        "unbake" => unbake(data),
         _ => return false,
     }
     true
@@ -794,4 +796,45 @@ fn unlabelled(line: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// unbake
+
+use hallmark_core::baked;
+
+/// A 1×1 grayscale PNG.
+const UNBAKE_PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\0\0\0\0\x3a\x7e\x9b\x55\0\0\0\x0aIDATx\x01c`\0\0\0\x02\0\x01\x73\x75\x01\x18\0\0\0\0IEND\xaeB`\x82";
+
+/// The `unbake` target: see fuzz_targets/unbake.rs.
+pub fn unbake(data: &[u8]) {
+    // Bake whatever the input is as a credential text, and read it back.
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Ok(png) = baked::bake_png(UNBAKE_PNG, text) {
+            assert_eq!(
+                baked::unbake(&png).ok().flatten().as_deref(),
+                compact_jws_or(text, data)
+            );
+        }
+        if let Ok(svg) = baked::bake_svg("<svg xmlns=\"http://www.w3.org/2000/svg\"/>", text) {
+            let back = baked::unbake(svg.as_bytes());
+            if !text.trim().is_empty() {
+                assert_eq!(back.ok().flatten().as_deref(), compact_jws_or(text, data));
+            }
+        }
+    }
+    // Read the input as an image: any answer but a panic.
+    if let Ok(Some(json)) = baked::unbake(data) {
+        assert!(json.len() <= data.len());
+    }
+}
+
+/// What unbake returns for a baked `text`: nothing for a compact JWS (refused), else the bytes.
+fn compact_jws_or<'a>(text: &str, data: &'a [u8]) -> Option<&'a [u8]> {
+    let t = text.trim_ascii();
+    let jws = !t.is_empty()
+        && t.matches('.').count() == 2
+        && t.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'='));
+    (!jws).then_some(data)
 }

@@ -71,6 +71,15 @@ pub enum CliError {
     /// The issuer service could not start or run.
     #[error("{0}")]
     Serve(String),
+    /// An input is a PNG or SVG image without one readable Open Badges 3.0 credential baked in
+    /// (OB 3.0 §5.3).
+    #[error("{input}: {source}")]
+    Baked {
+        /// The input as given.
+        input: String,
+        /// What is wrong with the image.
+        source: hallmark_core::baked::BakedError,
+    },
     /// A service's address is taken (by another process, or another `hallmark serve`). One
     /// line, with what to do in it.
     #[error("{0} is already in use; choose another address with --listen, e.g. --listen {next}", next = next_port(.0))]
@@ -106,6 +115,7 @@ impl CliError {
             }
             Self::Serve(_) => "`hallmark serve --help` and `hallmark verifier serve --help` list the options; `hallmark serve --demo` writes a working issuer configuration".into(),
             Self::StatusList(_) => "see `hallmark status-list --help`".into(),
+            Self::Baked { .. } => "give the badge's JSON, or a PNG or SVG baked with its credential (an openbadgecredential iTXt chunk or an <openbadges:credential> element), such as an issuer's /badges/{id}/baked.png".into(),
             Self::Fetch(_) => "only https URLs on public addresses are fetched; save the badge and pass the file instead".into(),
             Self::Proof(_) | Self::BrokenPipe | Self::Output(_) | Self::AddressInUse(_) => {
                 return None

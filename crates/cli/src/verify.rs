@@ -1,7 +1,9 @@
 //! `hallmark verify`: runs the verification pipeline over files, standard input or URLs and
 //! reports every check (docs/design.md §3, §4). An input that is a presentation (VC 2.0
 //! §4.13) goes through the core's presentation pipeline, the one `POST /presentations/verify`
-//! runs: its own checks, then each credential's; `--json` prints that endpoint's body.
+//! runs: its own checks, then each credential's; `--json` prints that endpoint's body. An input
+//! that is a baked badge image (PNG or SVG, OB 3.0 §5.3) is verified as the credential baked
+//! into it; an image without one is unreadable input (exit 2).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -67,8 +69,8 @@ pub struct Args {
     /// several.
     #[arg(long, value_name = "DOMAIN")]
     domain: Vec<String>,
-    /// Badges or presentations to verify: files, - for standard input, or https URLs (the
-    /// scheme in any case).
+    /// Badges or presentations to verify: files (JSON, or a baked PNG or SVG badge image), -
+    /// for standard input, or https URLs (the scheme in any case).
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<String>,
 }
@@ -112,6 +114,15 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             Ok(None) => read_input(input),
             Err(e) => Err(e),
         };
+        // A baked badge image (OB 3.0 §5.3): verify the credential inside it.
+        let bytes = bytes.and_then(|b| match hallmark_core::baked::unbake(&b) {
+            Ok(None) => Ok(b),
+            Ok(Some(json)) => Ok(json),
+            Err(source) => Err(CliError::Baked {
+                input: input.clone(),
+                source,
+            }),
+        });
         let bytes = match bytes {
             Ok(b) => b,
             Err(e) => {

@@ -388,7 +388,11 @@ pub fn bake_svg(svg: &str, credential_json: &str) -> Result<String, BakeError> {
 
     let element = format!(
         "<openbadges:credential><![CDATA[{}]]></openbadges:credential>",
-        credential_json.replace("]]>", "]]]]><![CDATA[>")
+        credential_json
+            .replace("]]>", "]]]]><![CDATA[>")
+            // XML parsers turn a CR into LF even in CDATA (XML 1.0 §2.11): a character
+            // reference between two CDATA sections keeps it.
+            .replace('\r', "]]>&#13;<![CDATA[")
     );
     // Existing credential elements (ranges after the start tag), removed.
     let mut removed: Vec<std::ops::Range<usize>> =
@@ -466,8 +470,8 @@ fn unbake_svg(bytes: &[u8]) -> Result<Vec<u8>, BakedError> {
 /// The credential baked into an image, or `None` when `bytes` are not an image.
 ///
 /// - A PNG (by its signature): the text of its one `openbadgecredential` `iTXt` chunk.
-/// - An XML document (first non-blank byte `<`, after an optional UTF-8 BOM): the text of the
-///   one `<openbadges:credential>` element of its `<svg>`.
+/// - An SVG document (first non-blank byte `<`, after an optional UTF-8 BOM, and an `<svg`
+///   tag in it): the text of the one `<openbadges:credential>` element of its `<svg>`.
 /// - Anything else (e.g. a JSON credential): `Ok(None)`, for the caller to read as JSON.
 ///
 /// The bytes returned are the JSON as baked, byte for byte (surrounding whitespace included);
@@ -482,7 +486,9 @@ pub fn unbake(bytes: &[u8]) -> Result<Option<Vec<u8>>, BakedError> {
         return unbake_png(bytes).map(Some);
     }
     let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    if text.trim_ascii_start().first() == Some(&b'<') {
+    // Markup that names no <svg> (an HTML error page fetched instead of a badge) is not an
+    // image: the caller reports it as what it is, not JSON.
+    if text.trim_ascii_start().first() == Some(&b'<') && text.windows(4).any(|w| w == b"<svg") {
         return unbake_svg(text).map(Some);
     }
     Ok(None)
@@ -514,7 +520,7 @@ mod tests {
         out
     }
 
-    const JSON: &str = r#"{"id":"urn:x","name":"a ]]> b <c> & d ü"}"#;
+    const JSON: &str = "{\"id\":\"urn:x\",\r\n\"name\":\"a ]]> b <c> & d ü\"}";
 
     fn kinds(png: &[u8]) -> Vec<String> {
         png_chunks(png)
@@ -666,7 +672,8 @@ mod tests {
                 ..
             })
         ));
-        assert!(unbake(b"<html/>")
+        assert_eq!(unbake(b"<html>not a badge</html>"), Ok(None));
+        assert!(unbake(b"<html><svg/></html>")
             .unwrap_err()
             .to_string()
             .contains("root element is <html>"));

@@ -12,6 +12,9 @@
 //! - [`paste`]: the page to verify any badge, pasted, uploaded or by URL.
 //! - [`directory`]: the partner directory page.
 //! - [`program`]: the program, tier and competency pages, the home page, an error page.
+//! - [`qr`]: QR codes of verify URLs, SVG and PNG, for print.
+//! - [`tier_image`]: the tier badge images (SVG with the names, PNG for wallets), which baked
+//!   badges (`hallmark_core::baked`) carry the credential in.
 //!
 //! Templates live in the repository's `web/templates/` (askama: checked at compile time,
 //! every value HTML-escaped unless a template says otherwise, which none does for data).
@@ -24,6 +27,8 @@ pub mod i18n;
 pub mod page;
 pub mod paste;
 pub mod program;
+pub mod qr;
+pub mod tier_image;
 pub mod verify;
 
 pub use askama::{Error as TemplateError, Template};

@@ -6,6 +6,7 @@
 mod approvals;
 mod audit;
 mod auth;
+mod badges;
 mod credentials;
 mod pages;
 mod partners;
@@ -77,6 +78,13 @@ pub fn router(issuer: Issuer) -> Router {
             get(site::tier_result),
         )
         .route("/program/competencies/{code}", get(site::competency))
+        // A badge's images and the tier images (badges.rs): QR codes, baked PNG/SVG.
+        .route("/badges/{id}/qr.svg", get(badges::qr_svg))
+        .route("/badges/{id}/qr.png", get(badges::qr_png))
+        .route("/badges/{id}/baked.png", get(badges::baked_png))
+        .route("/badges/{id}/baked.svg", get(badges::baked_svg))
+        .route("/program/tiers/{id}/image.svg", get(badges::tier_svg))
+        .route("/program/tiers/{id}/image.png", get(badges::tier_png))
         .fallback(public::not_found)
         .layer(axum::middleware::from_fn(public_cors))
         .layer(DefaultBodyLimit::max(limit))

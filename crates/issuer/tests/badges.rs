@@ -3,106 +3,13 @@
 //! credential, which verifies; the QR codes decode (rqrr) to the verify URL; tier images;
 //! 404s, ETags, CORS; a verify URL too long for a QR code is a 422, not a panic.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::Arc;
+mod common;
 
-use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode};
-use hallmark_core::keys::{KeyFile, SecretKey};
-use hallmark_core::verify::{ResolveError, Resources, Verifier};
-use hallmark_issuer::{router, Config, Issuer, Overrides};
+use axum::http::StatusCode;
+use common::{harness, Harness, Reply, BASE};
 use serde_json::{json, Value};
-use tower::ServiceExt;
-
-const BASE: &str = "https://partners.acme.example";
-
-struct Harness {
-    state: Issuer,
-    token: String,
-    _dir: PathBuf,
-}
-
-async fn harness(base_url: &str) -> Harness {
-    let mut r = [0u8; 8];
-    getrandom::fill(&mut r).unwrap();
-    let tag: String = r.iter().map(|b| format!("{b:02x}")).collect();
-    let dir = std::env::temp_dir().join(format!("hallmark-badges-{tag}"));
-    std::fs::create_dir_all(dir.join("keys")).unwrap();
-    let key = KeyFile::new(SecretKey::from_seed(&[12; 32]));
-    std::fs::write(dir.join("keys/issuer.json"), key.to_json().expose()).unwrap();
-    std::fs::write(
-        dir.join("program.toml"),
-        hallmark_issuer::program::DEMO_PROGRAM,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("config.toml"),
-        format!("issuer_name = \"Acme\"\nbase_url = \"{base_url}\"\ndatabase_url = \"sqlite:hallmark.db\"\n"),
-    )
-    .unwrap();
-    let config = Config::load(&dir.join("config.toml"), &Overrides::default()).unwrap();
-    let state = Issuer::open(config).await.unwrap();
-    let token = hallmark_issuer::create_token(state.store(), "test-admin")
-        .await
-        .unwrap();
-    Harness {
-        state,
-        token,
-        _dir: dir,
-    }
-}
-
-struct Raw {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Raw {
-    fn header(&self, name: &str) -> &str {
-        self.headers.get(name).map_or("", |v| v.to_str().unwrap())
-    }
-}
 
 impl Harness {
-    async fn send(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: Option<Value>,
-    ) -> Raw {
-        let mut req = Request::builder().method(method).uri(path);
-        for (name, value) in headers {
-            req = req.header(*name, *value);
-        }
-        if body.is_some() {
-            req = req
-                .header("authorization", format!("Bearer {}", self.token))
-                .header("content-type", "application/json");
-        }
-        let req = req
-            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-            .unwrap();
-        let res = router(self.state.clone()).oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let body = axum::body::to_bytes(res.into_body(), 1 << 22)
-            .await
-            .unwrap()
-            .to_vec();
-        Raw {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    async fn get(&self, path: &str) -> Raw {
-        self.send("GET", path, &[], None).await
-    }
-
     /// A gold badge for a partner named `name`: its uuid.
     async fn badge(&self, name: &str) -> String {
         let r = self
@@ -141,34 +48,6 @@ impl Harness {
         let body: Value = serde_json::from_slice(&r.body).unwrap();
         body["credential"]["uuid"].as_str().unwrap().to_owned()
     }
-
-    /// Verifies `badge` with the status lists and DID document this service publishes.
-    async fn verify(&self, badge: &Value) -> hallmark_core::Report {
-        let mut docs = HashMap::new();
-        for path in [
-            "/status/revocation-1",
-            "/status/suspension-1",
-            "/status/message-2bit-1",
-            "/.well-known/did.json",
-        ] {
-            let r = self.get(path).await;
-            if r.status == StatusCode::OK {
-                docs.insert(format!("{BASE}{path}"), Arc::<[u8]>::from(r.body));
-            }
-        }
-        Verifier::new(time::OffsetDateTime::now_utc()).verify_value(badge, &Served(docs))
-    }
-}
-
-struct Served(HashMap<String, Arc<[u8]>>);
-
-impl Resources for Served {
-    fn fetch(&self, url: &str) -> Result<Arc<[u8]>, ResolveError> {
-        self.0.get(url).cloned().ok_or_else(|| ResolveError {
-            undecided: true,
-            detail: format!("{url} not served"),
-        })
-    }
 }
 
 /// The chunks of a PNG, walked here (independently of hallmark_core::baked): (type, data).
@@ -190,7 +69,7 @@ fn png_chunks(png: &[u8]) -> Vec<(String, Vec<u8>)> {
     chunks
 }
 
-fn assert_public_image(r: &Raw, content_type: &str) {
+fn assert_public_image(r: &Reply, content_type: &str) {
     assert_eq!(
         r.status,
         StatusCode::OK,
@@ -223,7 +102,7 @@ fn decode_qr(png_bytes: &[u8]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn baked_images_carry_exactly_the_stored_credential() {
-    let h = harness(BASE).await;
+    let h = harness(BASE, "").await;
     let uuid = h.badge("<img src=x onerror=alert(1)> & Sons").await;
     let stored = h.get(&format!("/credentials/{uuid}")).await.body;
     let credential: Value = serde_json::from_slice(&stored).unwrap();
@@ -298,7 +177,7 @@ async fn baked_images_carry_exactly_the_stored_credential() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn qr_codes_decode_to_the_verify_url() {
-    let h = harness(BASE).await;
+    let h = harness(BASE, "").await;
     let uuid = h.badge("Northwind").await;
     let r = h.get(&format!("/badges/{uuid}/qr.png")).await;
     assert_public_image(&r, "image/png");
@@ -337,7 +216,7 @@ async fn qr_codes_decode_to_the_verify_url() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tier_images_name_the_tier_and_are_pngs() {
-    let h = harness(BASE).await;
+    let h = harness(BASE, "").await;
     let r = h.get("/program/tiers/gold/image.svg").await;
     assert_public_image(&r, "image/svg+xml");
     let svg = String::from_utf8(r.body).unwrap();
@@ -347,7 +226,7 @@ async fn tier_images_name_the_tier_and_are_pngs() {
         .filter(|n| n.tag_name().name() == "text")
         .filter_map(|n| n.text())
         .collect();
-    let program = &h.state.program();
+    let program = &h.issuer.program();
     let gold = program.tiers.iter().find(|t| t.id == "gold").unwrap();
     assert_eq!(texts, [gold.name.as_str(), program.name.as_str()]);
     let r = h.get("/program/tiers/gold/image.png").await;
@@ -362,7 +241,7 @@ async fn tier_images_name_the_tier_and_are_pngs() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_verify_url_too_long_for_a_qr_code_is_422() {
     let long = format!("{BASE}/{}", "x".repeat(600));
-    let h = harness(&long).await;
+    let h = harness(&long, "").await;
     let uuid = h.badge("Northwind").await;
     for path in [
         format!("/badges/{uuid}/qr.png"),

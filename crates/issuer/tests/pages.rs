@@ -2,118 +2,18 @@
 //! state, content negotiation, the embed image (live state, ETag, CORS), escaping and the
 //! German page. The browser suite (`tests/browser`) checks the same pages in Chromium.
 
-use std::path::PathBuf;
+mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use hallmark_core::keys::{KeyFile, SecretKey};
-use hallmark_issuer::{router, Config, Issuer, Overrides};
-use serde_json::{json, Value};
+use common::{harness, Harness, BASE, BROWSER};
+use hallmark_issuer::router;
+use serde_json::json;
 use tower::ServiceExt;
 
-struct Harness {
-    issuer: Issuer,
-    token: String,
-    _dir: PathBuf,
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    text: String,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .map_or("", |v| v.to_str().unwrap_or(""))
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text))
-    }
-
-    /// The `data-state` of the page's verdict or the image's root.
-    fn state(&self) -> &str {
-        let at = self.text.find("data-state=\"").expect("a data-state") + 12;
-        let end = self.text[at..].find('"').unwrap();
-        &self.text[at..at + end]
-    }
-}
-
-async fn harness() -> Harness {
-    let mut r = [0u8; 8];
-    getrandom::fill(&mut r).unwrap();
-    let dir = std::env::temp_dir().join(format!(
-        "hallmark-pages-{}",
-        r.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    ));
-    std::fs::create_dir_all(dir.join("keys")).unwrap();
-    let key = KeyFile::new(SecretKey::from_seed(&[12; 32]));
-    std::fs::write(dir.join("keys/issuer.json"), key.to_json().expose()).unwrap();
-    std::fs::write(
-        dir.join("program.toml"),
-        hallmark_issuer::program::DEMO_PROGRAM,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("config.toml"),
-        "issuer_name = \"Acme\"\nbase_url = \"https://partners.acme.example\"\ndatabase_url = \"sqlite:hallmark.db\"\nlinkedin_organization_id = \"4242\"\n",
-    )
-    .unwrap();
-    let config = Config::load(&dir.join("config.toml"), &Overrides::default()).unwrap();
-    let issuer = Issuer::open(config).await.unwrap();
-    let token = hallmark_issuer::create_token(issuer.store(), "test")
-        .await
-        .unwrap();
-    Harness {
-        issuer,
-        token,
-        _dir: dir,
-    }
-}
-
-const BROWSER: &str =
-    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
+const CONFIG: &str = "linkedin_organization_id = \"4242\"\n";
 
 impl Harness {
-    async fn send(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: Option<Value>,
-    ) -> Reply {
-        let mut req = Request::builder().method(method).uri(path);
-        for (name, value) in headers {
-            req = req.header(*name, *value);
-        }
-        if body.is_some() {
-            req = req
-                .header("content-type", "application/json")
-                .header("authorization", format!("Bearer {}", self.token));
-        }
-        let req = req
-            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-            .unwrap();
-        let res = router(self.issuer.clone()).oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = axum::body::to_bytes(res.into_body(), 1 << 22)
-            .await
-            .unwrap();
-        Reply {
-            status,
-            headers,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-        }
-    }
-
-    async fn page(&self, path: &str) -> Reply {
-        self.send("GET", path, &[("accept", BROWSER)], None).await
-    }
-
     /// A badge for a new partner named `name`, approved `days_ago`; its uuid.
     async fn badge(&self, name: &str, days_ago: i64) -> String {
         let r = self
@@ -144,21 +44,11 @@ impl Harness {
         let location = r.header("location").to_owned();
         location.rsplit('/').next().unwrap().to_owned()
     }
-
-    async fn execute(&self, sql: &str) {
-        match self.issuer.store() {
-            hallmark_store::Store::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
-            hallmark_store::Store::Postgres(pool) => {
-                sqlx::query(sql).execute(pool).await.map(|_| ())
-            }
-        }
-        .unwrap();
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_verify_page_shows_every_state_and_json_stays_the_default() {
-    let h = harness().await;
+    let h = harness(BASE, CONFIG).await;
     let valid = h.badge("Northwind", 10).await;
     let path = format!("/credentials/{valid}");
 
@@ -305,7 +195,7 @@ async fn the_verify_page_shows_every_state_and_json_stays_the_default() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn names_are_text_on_the_page_and_in_the_image_and_german_is_german() {
-    let h = harness().await;
+    let h = harness(BASE, CONFIG).await;
     let evil = "<img src=x onerror=alert(1)>";
     let id = h.badge(evil, 10).await;
     let page = h.page(&format!("/credentials/{id}")).await;
@@ -345,7 +235,7 @@ async fn names_are_text_on_the_page_and_in_the_image_and_german_is_german() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_embed_shows_the_live_state_with_an_etag_and_cors() {
-    let h = harness().await;
+    let h = harness(BASE, CONFIG).await;
     let id = h.badge("Northwind", 10).await;
     let path = format!("/badges/{id}/badge.svg");
     let r = h.send("GET", &path, &[], None).await;
@@ -405,7 +295,7 @@ async fn the_embed_shows_the_live_state_with_an_etag_and_cors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_paste_page_verifies_this_issuers_badges_from_the_store() {
-    let h = harness().await;
+    let h = harness(BASE, CONFIG).await;
     let page = h.page("/verify").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("id=\"paste\"") && page.text.contains("href=\"/directory\""));

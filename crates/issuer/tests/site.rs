@@ -4,114 +4,37 @@
 //! and JSON, 404s), the home page, and badges carrying the tier's image that still verify
 //! with either cryptosuite.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::Arc;
+mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use hallmark_core::keys::{KeyFile, SecretKey};
-use hallmark_core::verify::{ResolveError, Resources, Verifier};
-use hallmark_issuer::{router, Config, Issuer, Overrides};
+use axum::http::StatusCode;
+use common::{Harness, Reply, BASE};
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
-const BASE: &str = "https://partners.acme.example";
 const HTML: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
 
-struct Harness {
-    issuer: Issuer,
-    token: String,
-    _dir: PathBuf,
-}
-
-struct Reply {
-    status: StatusCode,
-    content_type: String,
-    headers: axum::http::HeaderMap,
-    text: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|_| panic!("not JSON: {}", self.text))
-    }
-}
-
 async fn harness(extra: &str) -> Harness {
-    let mut r = [0u8; 8];
-    getrandom::fill(&mut r).unwrap();
-    let dir = std::env::temp_dir().join(format!(
-        "hallmark-pages-{}",
-        r.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    ));
-    std::fs::create_dir_all(dir.join("keys")).unwrap();
-    let key = KeyFile::new(SecretKey::from_seed(&[12; 32]));
-    std::fs::write(dir.join("keys/issuer.json"), key.to_json().expose()).unwrap();
-    std::fs::write(
-        dir.join("program.toml"),
-        hallmark_issuer::program::DEMO_PROGRAM,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("config.toml"),
-        format!("issuer_name = \"Acme\"\nissuer_url = \"https://acme.example\"\nbase_url = \"{BASE}\"\ndatabase_url = \"sqlite:hallmark.db\"\n{extra}"),
-    )
-    .unwrap();
-    let config = Config::load(&dir.join("config.toml"), &Overrides::default()).unwrap();
-    let issuer = Issuer::open(config).await.unwrap();
-    let token = hallmark_issuer::create_token(issuer.store(), "test-admin")
-        .await
-        .unwrap();
-    Harness {
-        issuer,
-        token,
-        _dir: dir,
-    }
+    common::harness(BASE, extra).await
 }
 
 impl Harness {
-    async fn send(&self, method: &str, path: &str, accept: &str, body: Option<Value>) -> Reply {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("accept", accept)
-            .header("authorization", format!("Bearer {}", self.token));
-        if body.is_some() {
-            req = req.header("content-type", "application/json");
-        }
-        let req = req
-            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-            .unwrap();
-        let res = router(self.issuer.clone()).oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let content_type = headers
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        let bytes = axum::body::to_bytes(res.into_body(), 1 << 22)
-            .await
-            .unwrap();
-        Reply {
-            status,
-            content_type,
-            headers,
-            text: String::from_utf8(bytes.to_vec()).unwrap(),
-        }
+    /// A request with `Accept: accept` (and the token, which public pages ignore).
+    async fn ask(&self, method: &str, path: &str, accept: &str, body: Option<Value>) -> Reply {
+        let token = format!("Bearer {}", self.token);
+        let headers = [("accept", accept), ("authorization", token.as_str())];
+        self.send(method, path, &headers, body).await
     }
 
     async fn json(&self, path: &str) -> Reply {
-        self.send("GET", path, "application/json", None).await
+        self.ask("GET", path, "application/json", None).await
     }
 
-    async fn page(&self, path: &str) -> Reply {
-        self.send("GET", path, HTML, None).await
+    async fn html(&self, path: &str) -> Reply {
+        self.ask("GET", path, HTML, None).await
     }
 
     async fn partner(&self, name: &str, listed: bool) -> String {
         let r = self
-            .send(
+            .ask(
                 "POST",
                 "/api/v1/partners",
                 "application/json",
@@ -147,7 +70,7 @@ impl Harness {
             time::OffsetDateTime::now_utc() - time::Duration::days(30),
         );
         let r = self
-            .send(
+            .ask(
                 "POST",
                 "/api/v1/approvals",
                 "application/json",
@@ -164,43 +87,6 @@ impl Harness {
             body["credential"]["uuid"].as_str().unwrap().to_owned(),
             body["credential"]["document"].clone(),
         )
-    }
-
-    async fn sql(&self, text: &str) {
-        let hallmark_store::Store::Sqlite(pool) = self.issuer.store() else {
-            unreachable!()
-        };
-        sqlx::query(text).execute(pool).await.unwrap();
-    }
-
-    /// Verifies a badge with the documents the service publishes.
-    async fn verify(&self, badge: &Value) -> hallmark_core::Report {
-        let mut docs = HashMap::new();
-        for path in [
-            "/status/revocation-1",
-            "/status/suspension-1",
-            "/.well-known/did.json",
-        ] {
-            let r = self.json(path).await;
-            if r.status == StatusCode::OK {
-                docs.insert(
-                    format!("{BASE}{path}"),
-                    Arc::<[u8]>::from(r.text.into_bytes()),
-                );
-            }
-        }
-        Verifier::new(time::OffsetDateTime::now_utc()).verify_value(badge, &Served(docs))
-    }
-}
-
-struct Served(HashMap<String, Arc<[u8]>>);
-
-impl Resources for Served {
-    fn fetch(&self, url: &str) -> Result<Arc<[u8]>, ResolveError> {
-        self.0.get(url).cloned().ok_or_else(|| ResolveError {
-            undecided: true,
-            detail: format!("{url} not served"),
-        })
     }
 }
 
@@ -230,7 +116,7 @@ async fn the_directory_finds_listed_partners_with_current_badges() {
     let (r_uuid, _) = h.approve(&revoked, "gold", "solutions").await;
     let (e_uuid, _) = h.approve(&expired, "gold", "solutions").await;
     let r = h
-        .send(
+        .ask(
             "POST",
             &format!("/api/v1/credentials/{r_uuid}/revoke"),
             "application/json",
@@ -238,7 +124,7 @@ async fn the_directory_finds_listed_partners_with_current_badges() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    h.sql(&format!(
+    h.execute(&format!(
         "UPDATE credentials SET valid_until = 1 WHERE id = '{e_uuid}'"
     ))
     .await;
@@ -312,7 +198,7 @@ async fn the_directory_finds_listed_partners_with_current_badges() {
             r.text
         );
     }
-    let r = h.page("/directory?tier=diamond").await;
+    let r = h.html("/directory?tier=diamond").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.content_type.starts_with("text/html"));
 
@@ -331,7 +217,7 @@ async fn the_directory_finds_listed_partners_with_current_badges() {
     assert_eq!(seen.len(), 3);
 
     // HTML for browsers: the form, the results, escaped names, links to verify pages.
-    let r = h.page("/directory?limit=2").await;
+    let r = h.html("/directory?limit=2").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.content_type.starts_with("text/html"));
     assert!(r.headers.get("content-security-policy").is_some());
@@ -349,7 +235,7 @@ async fn the_directory_finds_listed_partners_with_current_badges() {
     assert!(page.contains("&#60;img src=x onerror=alert(1)&#62;"));
     assert!(!page.contains("<img src=x"));
     assert!(page.contains(r#"<a rel="next" href="/directory?limit=2&#38;after="#));
-    let r = h.page("/directory?q=north").await;
+    let r = h.html("/directory?q=north").await;
     assert!(r
         .text
         .contains(&format!(r#"href="{BASE}/credentials/{gold}""#)));
@@ -357,7 +243,7 @@ async fn the_directory_finds_listed_partners_with_current_badges() {
 
     // Listing and unlisting by the admin API, audited; unknown partners and fields refused.
     let r = h
-        .send(
+        .ask(
             "PATCH",
             &format!("/api/v1/partners/{hidden}"),
             "application/json",
@@ -371,7 +257,7 @@ async fn the_directory_finds_listed_partners_with_current_badges() {
         ["Hidden Partner"]
     );
     let r = h
-        .send(
+        .ask(
             "PATCH",
             &format!("/api/v1/partners/{hidden}"),
             "application/json",
@@ -398,7 +284,7 @@ async fn the_directory_finds_listed_partners_with_current_badges() {
         "{actions:?}"
     );
     let r = h
-        .send(
+        .ask(
             "PATCH",
             "/api/v1/partners/nope",
             "application/json",
@@ -408,7 +294,7 @@ async fn the_directory_finds_listed_partners_with_current_badges() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.content_type, "application/problem+json");
     let r = h
-        .send(
+        .ask(
             "PATCH",
             &format!("/api/v1/partners/{hidden}"),
             "application/json",
@@ -417,7 +303,7 @@ async fn the_directory_finds_listed_partners_with_current_badges() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = h
-        .send(
+        .ask(
             "PATCH",
             &format!("/api/v1/partners/{hidden}"),
             "application/json",
@@ -470,7 +356,7 @@ async fn every_url_signed_into_a_badge_answers_with_a_page_and_json() {
     assert_eq!(tier["image"], achievement["image"]);
     assert_eq!(tier["alignment"].as_array().unwrap().len(), 4);
     assert_eq!(tier["requirements"]["minExamScore"], 80);
-    let page = h.page(path).await;
+    let page = h.html(path).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("<h1>Gold Partner</h1>"));
     assert!(page.text.contains(
@@ -495,7 +381,7 @@ async fn every_url_signed_into_a_badge_answers_with_a_page_and_json() {
             .unwrap()
             .iter()
             .any(|t| t["id"] == tier_url));
-        let page = h.page(path).await;
+        let page = h.html(path).await;
         assert_eq!(page.status, StatusCode::OK, "{url}");
         assert!(page
             .text
@@ -519,7 +405,7 @@ async fn every_url_signed_into_a_badge_answers_with_a_page_and_json() {
         program["program"]["tiers"][0]["id"],
         format!("{BASE}/program/tiers/platinum")
     );
-    let page = h.page("/program").await;
+    let page = h.html("/program").await;
     assert!(page.text.contains("<h1>Acme Cloud Partner Program</h1>"));
     assert!(page
         .text
@@ -527,7 +413,7 @@ async fn every_url_signed_into_a_badge_answers_with_a_page_and_json() {
     assert!(page.text.contains(r#"<a href="https://acme.example">"#));
 
     // German.
-    let page = h.page("/program/tiers/gold?lang=de").await;
+    let page = h.html("/program/tiers/gold?lang=de").await;
     assert!(page.text.contains("Geforderte Kompetenzen"));
 
     // Unknown ones: 404 problem details, or a 404 page.
@@ -539,7 +425,7 @@ async fn every_url_signed_into_a_badge_answers_with_a_page_and_json() {
         let r = h.json(path).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(r.content_type, "application/problem+json", "{path}");
-        let r = h.page(path).await;
+        let r = h.html(path).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
         assert!(
             r.content_type.starts_with("text/html"),
@@ -551,7 +437,7 @@ async fn every_url_signed_into_a_badge_answers_with_a_page_and_json() {
     }
 
     // Home: a page for browsers, an index for machines.
-    let home = h.page("/").await;
+    let home = h.html("/").await;
     assert_eq!(home.status, StatusCode::OK);
     for link in ["/directory", "/program", "/verify"] {
         assert!(

@@ -1,0 +1,189 @@
+//! What the issuer's page and image tests share: an issuer on SQLite in a temporary folder,
+//! requests through `router()` (no socket), and verification of a badge against the documents
+//! the service publishes.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use hallmark_core::keys::{KeyFile, SecretKey};
+use hallmark_core::verify::{ResolveError, Resources, Verifier};
+use hallmark_issuer::{router, Config, Issuer, Overrides};
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// The base URL of the tests' issuer.
+pub const BASE: &str = "https://partners.acme.example";
+
+/// What a browser sends as `Accept`.
+pub const BROWSER: &str =
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
+
+/// An issuer with the demo program, a fixed key and an admin token.
+pub struct Harness {
+    pub issuer: Issuer,
+    pub token: String,
+    _dir: PathBuf,
+}
+
+/// An answer: status, headers, body as bytes and as (lossy) text.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub content_type: String,
+    pub body: Vec<u8>,
+    pub text: String,
+}
+
+impl Reply {
+    /// A header's value, or "".
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .map_or("", |v| v.to_str().unwrap_or(""))
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.text))
+    }
+
+    /// The `data-state` of a page's verdict or an image's root.
+    pub fn state(&self) -> &str {
+        let at = self.text.find("data-state=\"").expect("a data-state") + 12;
+        let end = self.text[at..].find('"').unwrap();
+        &self.text[at..at + end]
+    }
+}
+
+/// An issuer at `base_url` with `extra` lines of configuration.
+pub async fn harness(base_url: &str, extra: &str) -> Harness {
+    let mut r = [0u8; 8];
+    getrandom::fill(&mut r).unwrap();
+    let tag: String = r.iter().map(|b| format!("{b:02x}")).collect();
+    let dir = std::env::temp_dir().join(format!("hallmark-faces-{tag}"));
+    std::fs::create_dir_all(dir.join("keys")).unwrap();
+    let key = KeyFile::new(SecretKey::from_seed(&[12; 32]));
+    std::fs::write(dir.join("keys/issuer.json"), key.to_json().expose()).unwrap();
+    std::fs::write(
+        dir.join("program.toml"),
+        hallmark_issuer::program::DEMO_PROGRAM,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        format!("issuer_name = \"Acme\"\nissuer_url = \"https://acme.example\"\nbase_url = \"{base_url}\"\ndatabase_url = \"sqlite:hallmark.db\"\n{extra}"),
+    )
+    .unwrap();
+    let config = Config::load(&dir.join("config.toml"), &Overrides::default()).unwrap();
+    let issuer = Issuer::open(config).await.unwrap();
+    let token = hallmark_issuer::create_token(issuer.store(), "test-admin")
+        .await
+        .unwrap();
+    Harness {
+        issuer,
+        token,
+        _dir: dir,
+    }
+}
+
+impl Harness {
+    /// A request with `headers`; a JSON `body` and anything under `/api/` carry the token.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        if body.is_some() {
+            req = req.header("content-type", "application/json");
+        }
+        if (body.is_some() || path.starts_with("/api/"))
+            && !headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+        {
+            req = req.header("authorization", format!("Bearer {}", self.token));
+        }
+        let req = req
+            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+            .unwrap();
+        let res = router(self.issuer.clone()).oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let content_type = headers
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let body = axum::body::to_bytes(res.into_body(), 1 << 22)
+            .await
+            .unwrap()
+            .to_vec();
+        Reply {
+            status,
+            headers,
+            content_type,
+            text: String::from_utf8_lossy(&body).into_owned(),
+            body,
+        }
+    }
+
+    /// `GET path` with no headers.
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send("GET", path, &[], None).await
+    }
+
+    /// `GET path` as a browser.
+    pub async fn page(&self, path: &str) -> Reply {
+        self.send("GET", path, &[("accept", BROWSER)], None).await
+    }
+
+    /// Verifies `badge` with the status lists and DID document this service publishes.
+    pub async fn verify(&self, badge: &Value) -> hallmark_core::Report {
+        let base = self.issuer.config().base_url.clone();
+        let mut docs = HashMap::new();
+        for path in [
+            "/status/revocation-1",
+            "/status/suspension-1",
+            "/status/message-2bit-1",
+            "/.well-known/did.json",
+        ] {
+            let r = self.get(path).await;
+            if r.status == StatusCode::OK {
+                docs.insert(format!("{base}{path}"), Arc::<[u8]>::from(r.body));
+            }
+        }
+        Verifier::new(time::OffsetDateTime::now_utc()).verify_value(badge, &Served(docs))
+    }
+
+    /// Runs `sql` on the issuer's database.
+    pub async fn execute(&self, sql: &str) {
+        match self.issuer.store() {
+            hallmark_store::Store::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+            hallmark_store::Store::Postgres(pool) => {
+                sqlx::query(sql).execute(pool).await.map(|_| ())
+            }
+        }
+        .unwrap();
+    }
+}
+
+/// Documents by URL.
+pub struct Served(pub HashMap<String, Arc<[u8]>>);
+
+impl Resources for Served {
+    fn fetch(&self, url: &str) -> Result<Arc<[u8]>, ResolveError> {
+        self.0.get(url).cloned().ok_or_else(|| ResolveError {
+            undecided: true,
+            detail: format!("{url} not served"),
+        })
+    }
+}

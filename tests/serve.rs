@@ -125,6 +125,25 @@ fn http(
     )
 }
 
+/// `GET path`: the status and the body's bytes (for images).
+fn get_bytes(port: u16, path: &str) -> (u16, Vec<u8>) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\nconnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let head_end = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&response[..head_end]).into_owned();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, response[head_end + 4..].to_vec())
+}
+
 struct Server {
     child: Child,
     port: u16,
@@ -218,6 +237,20 @@ fn round_trip(database_url: &str, tag: &str) {
         "{report}"
     );
 
+    // The baked images of the badge, read back by `hallmark verify` (the credential inside,
+    // its status fetched live).
+    let mut baked = Vec::new();
+    for kind in ["png", "svg"] {
+        let (status, bytes) = get_bytes(port, &format!("/badges/{uuid}/baked.{kind}"));
+        assert_eq!(status, 200, "baked.{kind}");
+        let file = server.dir.join(format!("baked.{kind}"));
+        std::fs::write(&file, bytes).unwrap();
+        let (code, report) = verify(&server, file.to_str().unwrap());
+        assert_eq!(code, 0, "baked.{kind}: {report}");
+        assert_eq!(report["summary"]["id"], url.as_str(), "baked.{kind}");
+        baked.push(file);
+    }
+
     // Revoked: the next verification fails, with no wait.
     let (status, _) = http(
         port,
@@ -242,6 +275,11 @@ fn round_trip(database_url: &str, tag: &str) {
         "{tag}: revocation seen by a fresh verifier {:?} after the change",
         started.elapsed()
     );
+    for file in &baked {
+        let (code, report) = verify(&server, file.to_str().unwrap());
+        assert_eq!(code, 1, "{}: {report}", file.display());
+        assert_eq!(report["checks"][5]["code"], "STATUS_REVOKED", "{report}");
+    }
 
     // Without the loopback allowance the verifier refuses to fetch from 127.0.0.1.
     let out = hallmark()

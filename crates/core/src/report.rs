@@ -514,3 +514,59 @@ impl PresentationReport {
         serde_json::to_value(self).unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(outcomes: &[(CheckId, Outcome, Option<ErrorCode>, &str)]) -> Report {
+        let checks = CheckId::ALL
+            .iter()
+            .map(|id| {
+                outcomes.iter().find(|(c, ..)| c == id).map_or_else(
+                    || Check::new(*id, Outcome::Passed, None, "fine"),
+                    |(c, o, code, d)| Check::new(*c, *o, *code, *d),
+                )
+            })
+            .collect();
+        Report::from_checks(checks, None)
+    }
+
+    #[test]
+    fn the_most_serious_finding_is_the_state() {
+        use CheckId::*;
+        use ErrorCode::*;
+        let failed = Outcome::Failed;
+        assert_eq!(report(&[]).standing(), Standing::Valid);
+        let trust_warns = report(&[(Trust, Outcome::Warning, None, "no trust list")]);
+        assert_eq!(trust_warns.standing(), Standing::Valid);
+        let revoked = (Status, failed, Some(StatusRevoked), "REVOKED");
+        let expired = (
+            Validity,
+            failed,
+            Some(RangeError),
+            "expired: validUntil was …",
+        );
+        let forged = (Proof, failed, Some(ProofVerificationError), "bad");
+        assert_eq!(report(&[revoked, expired]).standing(), Standing::Revoked);
+        assert_eq!(report(&[forged, revoked]).standing(), Standing::Invalid);
+        assert_eq!(report(&[expired]).standing(), Standing::Expired);
+        let early = (
+            Validity,
+            failed,
+            Some(RangeError),
+            "not yet valid: validFrom is …",
+        );
+        assert_eq!(report(&[early]).standing(), Standing::NotYetValid);
+        let suspended = (Status, failed, Some(StatusSuspended), "SUSPENDED");
+        assert_eq!(report(&[suspended]).standing(), Standing::Suspended);
+        let untrusted = (Trust, failed, None, "not in the trust list");
+        assert_eq!(report(&[untrusted]).standing(), Standing::Invalid);
+        // Could not tell is never valid; nor is a status list that failed its own checks.
+        let unknown = (Status, Outcome::Unknown, Some(StatusRetrievalError), "down");
+        assert_eq!(report(&[unknown]).standing(), Standing::Unknown);
+        let bad_list = (Status, failed, Some(StatusVerificationError), "bad list");
+        assert_eq!(report(&[bad_list]).standing(), Standing::Unknown);
+        assert_eq!(report(&[unknown, expired]).standing(), Standing::Expired);
+    }
+}

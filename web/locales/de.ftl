@@ -25,6 +25,8 @@ state-suspended-lead = Der Aussteller hat dieses Abzeichen ausgesetzt.
 state-revoked-lead = Der Aussteller hat dieses Abzeichen widerrufen.
 state-invalid-lead = Dieses Abzeichen hat die Prüfung nicht bestanden: Es wurde möglicherweise verändert oder nicht von dem ausgestellt, den es nennt.
 state-unknown-lead = Dieses Abzeichen konnte gerade nicht vollständig geprüft werden. Verlassen Sie sich nicht darauf, bis es geprüft werden kann.
+state-untrusted-lead = Dieses Abzeichen ist wie angegeben signiert, aber sein Aussteller, { $issuer }, gehört nicht zu denen, denen dieser Dienst vertraut.
+state-unvouched = Dieser Dienst hat keine Liste vertrauenswürdiger Aussteller: Jeder kann ein Abzeichen unter jedem Namen signieren. Prüfen Sie, ob { $issuer } der ist, den Sie erwarten (Domain oder Schlüssel stehen unten).
 
 ## Die Prüfseite.
 verify-title = { $partner } — { $tier }

@@ -25,6 +25,8 @@ state-suspended-lead = The issuer has suspended this badge.
 state-revoked-lead = The issuer has revoked this badge.
 state-invalid-lead = This badge failed its checks: it may have been altered, or was not issued by whom it names.
 state-unknown-lead = This badge could not be checked completely right now. Do not rely on it until it can.
+state-untrusted-lead = This badge is signed as stated, but its issuer, { $issuer }, is not one this service trusts.
+state-unvouched = This service has no list of trusted issuers: anyone can sign a badge under any name. Check that { $issuer } is who you expect (its domain or key is below).
 
 ## The verify page.
 verify-title = { $partner } — { $tier }

@@ -66,6 +66,9 @@ async fn the_verify_page_shows_every_state_and_json_stays_the_default() {
             format!("https://partners.acme.example{path}")
         );
         assert_eq!(r.header("access-control-allow-origin"), "*");
+        // The JSON form says it depends on Accept too, so no cache hands it to a browser.
+        assert_eq!(r.header("vary"), "Accept, Accept-Language");
+        assert_eq!(r.header("cache-control"), "no-cache");
     }
     let r = h
         .send(
@@ -90,8 +93,8 @@ async fn the_verify_page_shows_every_state_and_json_stays_the_default() {
     assert_eq!(page.state(), "valid");
     for expected in [
         ">Valid<",
-        "<span id=\"partner-name\">Northwind</span>",
-        "<span id=\"tier-name\">Silver Partner</span>",
+        "<bdi id=\"partner-name\">Northwind</bdi>",
+        "<bdi id=\"tier-name\">Silver Partner</bdi>",
         "data-check=\"proof\" data-outcome=\"passed\"",
         "data-check=\"status\" data-outcome=\"passed\"",
         "data-check=\"trust\" data-outcome=\"passed\"",
@@ -336,7 +339,7 @@ async fn the_paste_page_verifies_this_issuers_badges_from_the_store() {
         "{text}"
     );
     assert!(
-        text.contains("data-check=\"trust\" data-outcome=\"warning\""),
+        text.contains("data-check=\"trust\" data-outcome=\"passed\""),
         "{text}"
     );
 
@@ -351,6 +354,34 @@ async fn the_paste_page_verifies_this_issuers_badges_from_the_store() {
     assert_eq!(r.status, StatusCode::OK);
     let (_, text) = post(form(&json)).await;
     assert!(text.contains("data-state=\"revoked\""), "{text}");
+
+    // Anyone else's badge, however well signed and whatever name it claims, is not shown as
+    // valid on this issuer's site (attacker check): its trust check fails, and says whose.
+    let key =
+        hallmark_core::keys::KeyFile::new(hallmark_core::keys::SecretKey::from_seed(&[99; 32]));
+    let did = hallmark_core::did::Did::key(&key.public_key());
+    let mut forged = hallmark_core::badge::example(&did);
+    forged.issuer.name = "Acme".into();
+    forged.valid_from = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+    forged.valid_until = time::OffsetDateTime::now_utc() + time::Duration::days(100);
+    let options = hallmark_core::proof::ProofOptions::did_key(
+        &key.public_key(),
+        hallmark_core::proof::Cryptosuite::EddsaJcs2022,
+        None,
+    );
+    let signed = hallmark_core::proof::sign(
+        forged.build().unwrap().into_map(),
+        &options,
+        key.secret_key(),
+    )
+    .unwrap();
+    let (_, text) = post(form(&serde_json::Value::Object(signed).to_string())).await;
+    assert!(text.contains("data-state=\"invalid\""), "{text}");
+    assert!(
+        text.contains("data-check=\"trust\" data-outcome=\"failed\""),
+        "{text}"
+    );
+    assert!(text.contains("is not one this service trusts"), "{text}");
 
     // Nothing given: the paste page again, saying so.
     let (status, text) = post("credential=".into()).await;

@@ -138,6 +138,8 @@ async fn a_pasted_badge_and_an_uploaded_baked_png_show_the_report() {
     assert!(r
         .text
         .contains("data-check=\"trust\" data-outcome=\"warning\""));
+    // …and the page says that nobody vouched for the issuer.
+    assert!(r.text.contains("id=\"unvouched\""), "{}", r.text);
     assert!(
         r.text
             .contains("Northwind &#60;b&#62;Consulting&#60;/b&#62;"),

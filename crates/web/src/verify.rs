@@ -64,6 +64,9 @@ pub struct ReportView {
     pub word: String,
     /// A sentence saying what the state means.
     pub lead: String,
+    /// When valid but no trust list vouches for the issuer (the trust check warned): a
+    /// caution that anyone can sign a badge under any name.
+    pub unvouched: Option<String>,
     /// The partner's display name (or id).
     pub partner: String,
     /// The partner's id, when it is an http(s) URL (shown as a link).
@@ -102,7 +105,7 @@ impl ReportView {
     /// The view of `report`, checked at `at`, in the language of `t`.
     pub fn new(report: &Report, at: OffsetDateTime, t: Text) -> Self {
         let standing = report.standing();
-        let summary = report.summary.clone().unwrap_or_default();
+        let summary = clean_summary(report.summary.clone().unwrap_or_default());
         let unnamed = || t.get("verify-unnamed").into_owned();
         let partner = summary
             .subject
@@ -152,18 +155,34 @@ impl ReportView {
             .collect();
         let command = summary.id.as_ref().filter(|id| is_http(id)).map(|id| {
             match summary.issuer.id.as_deref() {
-                Some(issuer) if !issuer.is_empty() => {
-                    format!("hallmark verify --trust {} {id}", shell_word(issuer))
-                }
-                _ => format!("hallmark verify {id}"),
+                Some(issuer) if !issuer.is_empty() => format!(
+                    "hallmark verify --trust {} {}",
+                    shell_word(issuer),
+                    shell_word(id)
+                ),
+                _ => format!("hallmark verify {}", shell_word(id)),
             }
         });
+        let outcome = |id: CheckId| report.check(id).map(|c| c.outcome);
+        let only_untrusted = standing == Standing::Invalid
+            && outcome(CheckId::Trust) == Some(Outcome::Failed)
+            && [CheckId::Parse, CheckId::Proof, CheckId::Issuer]
+                .into_iter()
+                .all(|id| outcome(id) == Some(Outcome::Passed));
+        let lead = if only_untrusted {
+            t.with("state-untrusted-lead", "issuer", issuer.as_str())
+        } else {
+            t.get(&format!("state-{}-lead", standing.as_str()))
+                .into_owned()
+        };
+        let unvouched = (standing == Standing::Valid
+            && outcome(CheckId::Trust) == Some(Outcome::Warning))
+        .then(|| t.with("state-unvouched", "issuer", issuer.as_str()));
         Self {
             standing,
             word: t.get(&format!("state-{}", standing.as_str())).into_owned(),
-            lead: t
-                .get(&format!("state-{}-lead", standing.as_str()))
-                .into_owned(),
+            lead,
+            unvouched,
             partner,
             partner_url,
             tier,
@@ -246,6 +265,50 @@ impl VerifyPage {
     pub fn to_html(&self) -> Result<String, askama::Error> {
         self.render()
     }
+}
+
+/// The summary without the characters that would let a name reorder or hide the text around
+/// it (bidirectional controls and marks, invisible and control characters): a pasted badge
+/// is anyone's, and its names are shown beside the verdict.
+fn clean_summary(mut summary: hallmark_core::report::Summary) -> hallmark_core::report::Summary {
+    let clean = |text: &mut Option<String>| {
+        if let Some(t) = text {
+            *t = clean_text(t);
+        }
+    };
+    clean(&mut summary.name);
+    clean(&mut summary.role);
+    for party in [&mut summary.issuer, &mut summary.subject] {
+        clean(&mut party.name);
+        clean(&mut party.id);
+    }
+    if let Some(tier) = &mut summary.tier {
+        clean(&mut tier.name);
+        clean(&mut tier.id);
+    }
+    for c in &mut summary.competencies {
+        c.name = clean_text(&c.name);
+        clean(&mut c.code);
+    }
+    summary
+}
+
+/// `text` without control characters, bidirectional controls and marks, zero-width and other
+/// invisible formatting characters, and noncharacters (the zero-width joiner and non-joiner
+/// stay: many scripts need them).
+pub fn clean_text(text: &str) -> String {
+    text.chars()
+        .filter(|&c| {
+            let n = u32::from(c);
+            !(c.is_control()
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+                || matches!(c, '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+                || matches!(c, '\u{2060}'..='\u{2064}')
+                || matches!(c, '\u{FEFF}' | '\u{00AD}' | '\u{FFF9}'..='\u{FFFB}')
+                || (0xFDD0..=0xFDEF).contains(&n)
+                || n & 0xFFFE == 0xFFFE)
+        })
+        .collect()
 }
 
 /// The snippet a partner pastes: a plain link around the live image, no script. Every value
@@ -410,6 +473,38 @@ mod tests {
             s.contains("alt=\"&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\""),
             "{s}"
         );
+    }
+
+    #[test]
+    fn names_lose_what_would_reorder_or_hide_text() {
+        assert_eq!(clean_text("Agency \u{202E}ycnega"), "Agency ycnega");
+        assert_eq!(clean_text("a\u{200B}b\u{2066}c\u{FFFE}d\u{0}e"), "abcde");
+        // Joiners that scripts need stay.
+        assert_eq!(clean_text("क्\u{200D}ष"), "क्\u{200D}ष");
+    }
+
+    /// A credential id is anyone's text: the command shown must not run a second one when
+    /// pasted into a shell (attacker check).
+    #[test]
+    fn the_command_quotes_what_a_shell_would_read() {
+        use hallmark_core::report::{Party, Summary};
+        let report = Report {
+            checks: Vec::new(),
+            summary: Some(Summary {
+                id: Some("https://x.example/c;touch${IFS}/tmp/x;#".into()),
+                issuer: Party {
+                    id: Some("did:key:z6Mk".into()),
+                    name: Some("Acme \u{202E}ycnega".into()),
+                },
+                ..Summary::default()
+            }),
+        };
+        let view = ReportView::new(&report, OffsetDateTime::UNIX_EPOCH, Text::default());
+        assert_eq!(
+            view.command.as_deref(),
+            Some("hallmark verify --trust did:key:z6Mk 'https://x.example/c;touch${IFS}/tmp/x;#'")
+        );
+        assert_eq!(view.issuer, "Acme ycnega");
     }
 
     #[test]

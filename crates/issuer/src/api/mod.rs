@@ -86,26 +86,45 @@ pub fn router(issuer: Issuer) -> Router {
         .route("/program/tiers/{id}/image.svg", get(badges::tier_svg))
         .route("/program/tiers/{id}/image.png", get(badges::tier_png))
         .fallback(public::not_found)
-        .layer(axum::middleware::from_fn(public_cors))
+        .layer(axum::middleware::from_fn(public_headers))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(issuer);
     hallmark_http::layers(app, hallmark_http::REQUEST_TIMEOUT)
 }
 
-/// `Access-Control-Allow-Origin: *` on the public reads (every `GET` outside `/api/`), so
-/// other sites' scripts may read badges, status lists, the DID document and the program; the
-/// admin API and every write send none (no credentials are ever allowed).
-async fn public_cors(request: Request, next: axum::middleware::Next) -> Response {
+/// The headers of the public reads (every `GET` outside `/api/`): `Access-Control-Allow-Origin:
+/// *`, so other sites' scripts may read badges, status lists, the DID document and the
+/// program (the admin API and every write send none; no credentials are ever allowed); and on
+/// the URLs that answer a page or JSON by `Accept` (and a language by `Accept-Language`),
+/// `Vary` saying so on both forms, and `Cache-Control: no-cache` unless the handler set one,
+/// so a shared cache never hands one form to a client that asked for the other.
+async fn public_headers(request: Request, next: axum::middleware::Next) -> Response {
     let public = matches!(
         *request.method(),
         axum::http::Method::GET | axum::http::Method::HEAD
     ) && !request.uri().path().starts_with("/api/");
+    let path = request.uri().path();
+    let negotiated = path == "/"
+        || path == "/directory"
+        || path == "/verify"
+        || (path.starts_with("/program") && !path.ends_with(".png") && !path.ends_with(".svg"))
+        || (path.starts_with("/credentials/") && path != "/credentials/issue");
     let mut response = next.run(request).await;
     if public {
-        response.headers_mut().insert(
+        let headers = response.headers_mut();
+        headers.insert(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
             HeaderValue::from_static("*"),
         );
+        if negotiated {
+            headers.insert(
+                header::VARY,
+                HeaderValue::from_static("Accept, Accept-Language"),
+            );
+            if !headers.contains_key(header::CACHE_CONTROL) {
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            }
+        }
     }
     response
 }

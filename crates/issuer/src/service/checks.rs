@@ -291,7 +291,7 @@ pub(crate) fn paste_fetch_policy() -> hallmark_fetch::FetchPolicy {
 /// is never fetched over the network (it is read from the store, or it does not exist).
 struct Layered {
     own: Arc<OwnDocuments>,
-    own_base: Arc<str>,
+    own_host: Arc<Option<String>>,
     fetched: hallmark_fetch::Snapshot,
 }
 
@@ -299,10 +299,19 @@ impl Resources for Layered {
     fn fetch(&self, url: &str) -> Result<Arc<[u8]>, ResolveError> {
         match self.own.fetch(url) {
             Ok(bytes) => Ok(bytes),
-            Err(e) if url.starts_with(&*self.own_base) => Err(e),
+            Err(e) if host_of(url).is_some() && host_of(url) == *self.own_host => Err(e),
             Err(_) => self.fetched.fetch(url),
         }
     }
+}
+
+/// The host of an http(s) URL as the WHATWG parser reads it (lower case, IDNA), without a
+/// trailing dot: `https://BADGES.agency.example./x` and `https://badges.agency.example:443/`
+/// name the same host.
+fn host_of(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let host = parsed.host_str()?;
+    Some(host.trim_end_matches('.').to_owned())
 }
 
 impl Issuer {
@@ -317,9 +326,10 @@ impl Issuer {
             .map(|b| b.to_vec())
     }
 
-    /// Verifies any badge (the paste page): the same pipeline, with no trust list (the trust
-    /// check warns and names the issuer), the issuer's own documents from the store and
-    /// anyone else's fetched through the guarded fetcher. Returns the report and the instant
+    /// Verifies any badge (the paste page): the same pipeline, trusting this issuer alone (a
+    /// badge of another issuer fails its trust check, and the page says so), the issuer's own
+    /// documents from the store and anyone else's fetched through the guarded fetcher; a URL
+    /// on the issuer's own host is never fetched. Returns the report and the instant
     /// it was checked at.
     ///
     /// # Errors
@@ -330,16 +340,18 @@ impl Issuer {
             Err(_) => OwnDocuments(HashMap::new()),
         };
         let own = Arc::new(own);
-        let own_base: Arc<str> = Arc::from(format!("{}/", self.config().base_url));
+        let own_host = Arc::new(host_of(&self.config().base_url));
         let at = now();
-        let verifier = Verifier::new(at);
+        // Trusting this issuer alone: a badge of anyone else's is not shown as valid on the
+        // agency's own site (attacker check: a forged name signed by any key was).
+        let verifier = self.inner.verifier.clone().at(at);
         let bytes: Arc<[u8]> = Arc::from(bytes);
         let deadline = self.pool().deadline();
         let pool = self.pool().clone();
         let report = hallmark_fetch::with_fetched_by(&self.inner.fetcher, |fetched| {
             let resources = Layered {
                 own: own.clone(),
-                own_base: own_base.clone(),
+                own_host: own_host.clone(),
                 fetched,
             };
             let verifier = verifier.clone();

@@ -196,8 +196,16 @@ pub fn forbidden_char(c: char) -> Option<&'static str> {
         '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{FFFFD}' | '\u{100000}'..='\u{10FFFD}' => {
             Some("Unicode private-use character")
         }
+        // Noncharacters: XML (the SVG images, baked badges) does not allow U+FFFE and U+FFFF.
+        c if is_noncharacter(c) => Some("Unicode noncharacter"),
         _ => None,
     }
+}
+
+/// U+FDD0–U+FDEF, and the last two code points of every plane (U+FFFE, U+FFFF, U+1FFFE, …).
+pub fn is_noncharacter(c: char) -> bool {
+    let n = u32::from(c);
+    (0xFDD0..=0xFDEF).contains(&n) || n & 0xFFFE == 0xFFFE
 }
 
 /// Checks free text that ends up in badges and the admin API: at most `max` characters,
@@ -364,6 +372,26 @@ pub(crate) fn approved_at(text: Option<&str>) -> Result<OffsetDateTime, Approved
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// XML refuses U+FFFE and U+FFFF: a name holding them broke the SVG images (attacker
+    /// check); every noncharacter is refused, and their neighbours are not.
+    #[test]
+    fn noncharacters_are_refused() {
+        for c in [
+            '\u{FFFE}',
+            '\u{FFFF}',
+            '\u{FDD0}',
+            '\u{FDEF}',
+            '\u{1FFFE}',
+            '\u{10FFFF}',
+        ] {
+            assert_eq!(forbidden_char(c), Some("Unicode noncharacter"), "{c:?}");
+        }
+        for c in ['\u{FDCF}', '\u{FDF0}', '\u{FFFD}', '\u{1FFFD}', 'é'] {
+            assert_eq!(forbidden_char(c), None, "{c:?}");
+        }
+        assert!(check_text("name", "Nonchar \u{FFFE} co", MAX_NAME, true).is_err());
+    }
 
     /// The variant names the failure; the form stored is the WHATWG serialization.
     #[test]

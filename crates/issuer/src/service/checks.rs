@@ -369,3 +369,25 @@ impl Issuer {
         Ok((report, at))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::host_of;
+
+    /// The paste page must not fetch the issuer's own host under another spelling (attacker
+    /// check): case, a default port, a trailing dot are the same host.
+    #[test]
+    fn one_host_however_spelled() {
+        let own = host_of("https://badges.agency.example");
+        for url in [
+            "https://BADGES.agency.example/status/1",
+            "https://badges.agency.example:443/status/1",
+            "https://badges.agency.example./status/1",
+            "http://badges.agency.example/x",
+        ] {
+            assert_eq!(host_of(url), own, "{url}");
+        }
+        assert_ne!(host_of("https://other.example/x"), own);
+        assert_eq!(host_of("not a url"), None);
+    }
+}

@@ -38,7 +38,8 @@ fi
 
 sanitizer=${FUZZ_SANITIZER:-none}
 targets=${FUZZ_TARGETS:-$(cd fuzz && cargo fuzz list)}
-bin_dir=fuzz/target/x86_64-unknown-linux-gnu/release
+# cargo fuzz builds into CARGO_TARGET_DIR when it is set (relative to fuzz/), else fuzz/target.
+bin_dir=$(cd fuzz && realpath -m "${CARGO_TARGET_DIR:-target}")/x86_64-unknown-linux-gnu/release
 
 # Per-target libFuzzer options: input size (a badge with its resources is ~10-30 KB; keys and
 # DIDs are short) and, for every target, 512 MB of memory and 30 s per input at most.

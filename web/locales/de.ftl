@@ -41,6 +41,7 @@ verify-issuer-key-only = Dieser Aussteller ist nur durch einen Schlüssel (did:k
 verify-issued = Ausgestellt am
 verify-expires = Gültig bis
 verify-expired-on = Abgelaufen am
+verify-expiry-date = Ablaufdatum
 verify-days-left = { $days ->
     [one] noch { $days } Tag
    *[other] noch { $days } Tage

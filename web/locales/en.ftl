@@ -41,6 +41,7 @@ verify-issuer-key-only = This issuer is identified only by a key (did:key), not 
 verify-issued = Issued
 verify-expires = Expires
 verify-expired-on = Expired
+verify-expiry-date = Expiry date
 verify-days-left = { $days ->
     [one] { $days } day left
    *[other] { $days } days left

@@ -29,8 +29,9 @@
 //!   context, so the API, the demo seed and any other caller get it alike; the program's
 //!   requirements (tiers, scores, competencies) in `src/program.rs`; what is stored, and in
 //!   which transaction, in `hallmark_store`;
-//! - **a new page**: a template under `web/` served by a handler in `src/api/` (pages come
-//!   with a later issue), calling the same service methods as the JSON endpoints;
+//! - **a new page**: a template under `web/templates/` (texts in `web/locales/`, its view in
+//!   `hallmark_web`) served by a handler in `src/api/`, calling the same service methods as
+//!   the JSON endpoints;
 //! - **a new background job** (bulk issuance, renewal, expiry sweeps): a function calling
 //!   [`Issuer`] methods, run from the `hallmark` binary (`crates/cli`; no job runner exists
 //!   yet), never from inside a request handler;

@@ -67,7 +67,7 @@ async fn the_verify_page_shows_every_state_and_json_stays_the_default() {
         );
         assert_eq!(r.header("access-control-allow-origin"), "*");
         // The JSON form says it depends on Accept too, so no cache hands it to a browser.
-        assert_eq!(r.header("vary"), "Accept, Accept-Language");
+        assert_eq!(r.header("vary"), "Accept, Accept-Language, Cookie");
         assert_eq!(r.header("cache-control"), "no-cache");
     }
     let r = h
@@ -382,6 +382,16 @@ async fn the_paste_page_verifies_this_issuers_badges_from_the_store() {
         "{text}"
     );
     assert!(text.contains("is not one this service trusts"), "{text}");
+
+    // This issuer's own badge by its URL: read from the store (the base URL is not even
+    // resolvable here), never fetched.
+    let url = format!("{BASE}/credentials/{id}");
+    let by_url = form_urlencoded::Serializer::new(String::new())
+        .append_pair("url", &url)
+        .finish();
+    let (status, text) = post(by_url).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(text.contains("data-state=\"revoked\""), "{text}");
 
     // Nothing given: the paste page again, saying so.
     let (status, text) = post("credential=".into()).await;

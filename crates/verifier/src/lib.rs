@@ -14,7 +14,7 @@
 //! are [`hallmark_http::serve`]'s.
 //!
 //! A new endpoint is a route in [`router`] with its handler here; so is a page (templates under
-//! `web/`, with a later issue). A new check goes in the core pipeline
+//! `web/templates/`, rendered through `hallmark_web`). A new check goes in the core pipeline
 //! (`hallmark_core::verify`), not here, so every front end reports it.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -839,7 +839,13 @@ async fn verify_page(State(state): State<VerifierState>, request: Request) -> Re
 async fn paste(State(state): State<VerifierState>, request: Request) -> Response {
     let lang = lang_of(request.uri().query(), request.headers());
     let limit = state.config().max_body_bytes;
-    hallmark_web::paste::paste_response(lang, false, limit, StatusCode::OK, None)
+    let mut response =
+        hallmark_web::paste::paste_response(lang, false, limit, StatusCode::OK, None);
+    // The language switch's choice, kept for the report page the form leads to.
+    if let Some(cookie) = hallmark_web::page::lang_cookie(request.uri().query()) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// `GET /assets/{name}`: the pages' stylesheet.

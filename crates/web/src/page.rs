@@ -25,7 +25,7 @@ pub fn html(status: StatusCode, body: String) -> Response {
     security_headers(headers);
     headers.insert(
         header::VARY,
-        HeaderValue::from_static("Accept, Accept-Language"),
+        HeaderValue::from_static("Accept, Accept-Language, Cookie"),
     );
     response
 }
@@ -86,17 +86,49 @@ fn quality(text: &str) -> u16 {
         .map_or(0, |q| (q * 1000.0).round() as u16)
 }
 
-/// The language of a request: `?lang=` (from the raw query), then `Accept-Language`.
+/// The cookie that keeps the language a visitor chose with the switch.
+pub const LANG_COOKIE: &str = "hallmark-lang";
+
+/// The language named by `?lang=` in a raw query, when it is one the pages are written in.
+pub fn asked_lang(query: Option<&str>) -> Option<Lang> {
+    query?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("lang="))
+        .filter(|v| v.len() <= 16)
+        .and_then(Lang::from_tag)
+}
+
+/// The language of a request: `?lang=` (from the raw query), then the language cookie (the
+/// switch's choice, [`lang_cookie`]), then `Accept-Language`.
 pub fn lang_of(query: Option<&str>, headers: &HeaderMap) -> Lang {
-    let asked = query.and_then(|q| {
-        q.split('&')
-            .find_map(|pair| pair.strip_prefix("lang="))
-            .filter(|v| v.len() <= 16)
-    });
+    if let Some(lang) = asked_lang(query) {
+        return lang;
+    }
+    let chosen = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(LANG_COOKIE)?.strip_prefix('='))
+        .and_then(Lang::from_tag);
+    if let Some(lang) = chosen {
+        return lang;
+    }
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
-    Lang::negotiate(asked, accept)
+    Lang::negotiate(None, accept)
+}
+
+/// The `Set-Cookie` that keeps a language chosen with `?lang=` for the next pages (a year,
+/// this site only, not readable by scripts), or `None` when the query names none.
+pub fn lang_cookie(query: Option<&str>) -> Option<HeaderValue> {
+    let lang = asked_lang(query)?;
+    HeaderValue::from_str(&format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
+        lang.code()
+    ))
+    .ok()
 }
 
 /// What the layout (`web/templates/base.html`) shows around every page.
@@ -219,6 +251,25 @@ mod tests {
         )));
         assert!(!wants_html(&accept("text/html;q=0")));
         assert!(!wants_html(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn a_chosen_language_is_kept_by_its_cookie() {
+        let cookie = lang_cookie(Some("lang=de")).unwrap();
+        assert!(cookie
+            .to_str()
+            .unwrap()
+            .starts_with("hallmark-lang=de; Path=/;"));
+        assert_eq!(lang_cookie(Some("x=1")), None);
+        assert_eq!(lang_cookie(Some("lang=xx")), None);
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static("en"));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=b; hallmark-lang=de"),
+        );
+        assert_eq!(lang_of(None, &headers), Lang::De);
+        assert_eq!(lang_of(Some("lang=en"), &headers), Lang::En);
     }
 
     #[test]

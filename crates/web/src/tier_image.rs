@@ -73,6 +73,15 @@ struct TierSvg<'a> {
     tier: &'a str,
     program: &'a str,
     colour: Palette,
+    tier_size: u32,
+    program_size: u32,
+}
+
+/// A font size (px) at which `text` fits in `width` px (about 0.6 em a character, bold
+/// sans-serif), at most `max`, at least 8.
+fn fitting(text: &str, width: u32, max: u32) -> u32 {
+    let chars = u32::try_from(text.chars().count().max(1)).unwrap_or(u32::MAX);
+    (width * 10 / (chars * 6)).clamp(8, max)
 }
 
 /// The SVG badge image of a tier: 240×280, the shield in the rank's colours, the tier's and
@@ -85,6 +94,9 @@ pub fn tier_svg(tier: &str, program: &str, position: usize) -> Result<String, as
         tier,
         program,
         colour: Palette::for_position(position),
+        // Inside the shield's inner outline at those heights: about 150 and 140 px.
+        tier_size: fitting(tier, 150, 22),
+        program_size: fitting(program, 140, 13),
     }
     .render()
 }

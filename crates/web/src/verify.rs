@@ -93,6 +93,9 @@ pub struct ReportView {
     pub time_left: Option<String>,
     /// Whether the expiry has passed.
     pub expired: bool,
+    /// The expiry's label: "Expires" for a badge that is or will be valid, "Expired" once
+    /// passed, a neutral "Expiry date" for one revoked, suspended or not valid.
+    pub expiry_label: String,
     /// "Checked 4 December 2026, 10:00 UTC".
     pub checked: String,
     /// Every check.
@@ -137,6 +140,13 @@ impl ReportView {
             .as_deref()
             .and_then(|v| datetime::parse(v).ok());
         let expired = until.is_some_and(|u| u < at);
+        let expiry_label = t
+            .get(match standing {
+                _ if expired => "verify-expired-on",
+                Standing::Valid | Standing::NotYetValid => "verify-expires",
+                _ => "verify-expiry-date",
+            })
+            .into_owned();
         let time_left = until.filter(|_| standing == Standing::Valid).map(|u| {
             let days = (u - at).whole_days().max(0);
             t.with("verify-days-left", "days", days)
@@ -154,14 +164,19 @@ impl ReportView {
             })
             .collect();
         let command = summary.id.as_ref().filter(|id| is_http(id)).map(|id| {
-            match summary.issuer.id.as_deref() {
-                Some(issuer) if !issuer.is_empty() => format!(
-                    "hallmark verify --trust {} {}",
-                    shell_word(issuer),
-                    shell_word(id)
-                ),
-                _ => format!("hallmark verify {}", shell_word(id)),
+            let mut command = String::from("hallmark verify");
+            if let Some(issuer) = summary.issuer.id.as_deref().filter(|i| !i.is_empty()) {
+                command.push_str(" --trust ");
+                command.push_str(&shell_word(issuer));
             }
+            // The CLI fetches plain http only from a host it is told to (a local demo).
+            if let Some(host) = insecure_host(id) {
+                command.push_str(" --insecure-host ");
+                command.push_str(&shell_word(&host));
+            }
+            command.push(' ');
+            command.push_str(&shell_word(id));
+            command
         });
         let outcome = |id: CheckId| report.check(id).map(|c| c.outcome);
         let only_untrusted = standing == Standing::Invalid
@@ -203,6 +218,7 @@ impl ReportView {
             expires: until.map(|u| t.date(u)),
             time_left,
             expired,
+            expiry_label,
             checked: t.with(
                 "verify-checked-at",
                 "at",
@@ -345,6 +361,24 @@ pub fn attr(text: &str) -> String {
 pub fn is_http(url: &str) -> bool {
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
     lower.starts_with("https://") || lower.starts_with("http://")
+}
+
+/// `host:port` of a plain-http URL (what `hallmark verify --insecure-host` takes), `None` for
+/// https.
+fn insecure_host(url: &str) -> Option<String> {
+    let rest = url
+        .get(..7)
+        .filter(|s| s.eq_ignore_ascii_case("http://"))
+        .map(|_| &url[7..])?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit('@').next()?;
+    (!host.is_empty()).then(|| {
+        if host.contains(':') && !host.ends_with(']') {
+            host.to_owned()
+        } else {
+            format!("{host}:80")
+        }
+    })
 }
 
 /// The web domain of a `did:web` (`did:web:example.com%3A8443:x` → `example.com:8443`).
@@ -505,6 +539,15 @@ mod tests {
             Some("hallmark verify --trust did:key:z6Mk 'https://x.example/c;touch${IFS}/tmp/x;#'")
         );
         assert_eq!(view.issuer, "Acme ycnega");
+        assert_eq!(
+            insecure_host("http://127.0.0.1:8080/credentials/x").as_deref(),
+            Some("127.0.0.1:8080")
+        );
+        assert_eq!(
+            insecure_host("http://localhost/c").as_deref(),
+            Some("localhost:80")
+        );
+        assert_eq!(insecure_host("https://a.example/c"), None);
     }
 
     #[test]

@@ -97,13 +97,15 @@ pub fn router(issuer: Issuer) -> Router {
 /// program (the admin API and every write send none; no credentials are ever allowed); and on
 /// the URLs that answer a page or JSON by `Accept` (and a language by `Accept-Language`),
 /// `Vary` saying so on both forms, and `Cache-Control: no-cache` unless the handler set one,
-/// so a shared cache never hands one form to a client that asked for the other.
+/// so a shared cache never hands one form to a client that asked for the other; and the
+/// language cookie when `?lang=` chose one.
 async fn public_headers(request: Request, next: axum::middleware::Next) -> Response {
     let public = matches!(
         *request.method(),
         axum::http::Method::GET | axum::http::Method::HEAD
     ) && !request.uri().path().starts_with("/api/");
     let path = request.uri().path();
+    let chosen = hallmark_web::page::lang_cookie(request.uri().query());
     let negotiated = path == "/"
         || path == "/directory"
         || path == "/verify"
@@ -119,8 +121,12 @@ async fn public_headers(request: Request, next: axum::middleware::Next) -> Respo
         if negotiated {
             headers.insert(
                 header::VARY,
-                HeaderValue::from_static("Accept, Accept-Language"),
+                HeaderValue::from_static("Accept, Accept-Language, Cookie"),
             );
+            // The language switch's choice, kept for the next pages.
+            if let Some(cookie) = chosen {
+                headers.insert(header::SET_COOKIE, cookie);
+            }
             if !headers.contains_key(header::CACHE_CONTROL) {
                 headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             }

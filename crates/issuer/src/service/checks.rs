@@ -315,12 +315,23 @@ fn host_of(url: &str) -> Option<String> {
 }
 
 impl Issuer {
-    /// The badge at `url`, for the paste page: through the guarded fetcher (public https
-    /// addresses only, bounded in bytes and time).
+    /// The badge at `url`, for the paste page: one of this issuer's own from its store, any
+    /// other through the guarded fetcher (public https addresses only, bounded in bytes and
+    /// time).
     ///
     /// # Errors
     /// [`hallmark_fetch::FetchError`] naming why it could not be had.
     pub async fn fetch_badge(&self, url: &str) -> Result<Vec<u8>, hallmark_fetch::FetchError> {
+        // This issuer's own badge is read from the store, never fetched from itself.
+        let own = format!("{}/credentials/", self.config().base_url);
+        if let Some(id) = url
+            .strip_prefix(&own)
+            .filter(|id| !id.contains(['/', '?', '#']))
+        {
+            if let Ok(Some(row)) = self.store().credential(id).await {
+                return Ok(row.document.into_bytes());
+            }
+        }
         hallmark_fetch::fetch_input(&self.inner.fetcher, url)
             .await
             .map(|b| b.to_vec())

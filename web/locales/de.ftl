@@ -146,6 +146,7 @@ program-tiers = Stufen
 program-roles = Rollen
 program-competencies = Kompetenzen
 tier-criteria = Kriterien
+tier-criteria-signed = So wie das Programm sie formuliert und wie jedes Abzeichen dieser Stufe sie enthält (criteria.narrative, in der Sprache des Programms):
 tier-exam = Prüfung
 tier-exam-score = mindestens { $score } %
 tier-demo = Live-Demo, mindestens

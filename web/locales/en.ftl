@@ -146,6 +146,7 @@ program-tiers = Tiers
 program-roles = Roles
 program-competencies = Competencies
 tier-criteria = Criteria
+tier-criteria-signed = As the program states them, and as every badge of this tier carries them (criteria.narrative):
 tier-exam = Exam
 tier-exam-score = at least { $score }%
 tier-demo = Live demo, at least

@@ -171,15 +171,7 @@ pub(super) async fn badge_svg(
     h.insert(header::ETAG, etag);
     h.insert(header::CACHE_CONTROL, cache);
     h.insert(header::VARY, HeaderValue::from_static("Accept-Language"));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    // An SVG opened by itself runs no script and loads nothing.
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
-    );
+    hallmark_web::page::image_headers(h);
     Ok(response)
 }
 

@@ -392,6 +392,31 @@ async fn the_paste_page_verifies_this_issuers_badges_from_the_store() {
     let (status, text) = post(by_url).await;
     assert_eq!(status, StatusCode::OK, "{text}");
     assert!(text.contains("data-state=\"revoked\""), "{text}");
+    // Any other spelling of this issuer's host is read from the store too, or refused as no
+    // badge of it: never fetched (re-check: these went to the fetcher).
+    let upper = url.replace("partners.acme.example", "PARTNERS.acme.example.");
+    let (status, text) = post(
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("url", &upper)
+            .finish(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    for other in [
+        format!("{url}?x"),
+        format!("{BASE}/credentials/../status/revocation-1"),
+        format!("{BASE}/credentials/00000000-0000-4000-8000-000000000000"),
+    ] {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("url", &other)
+            .finish();
+        let (status, text) = post(body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{other}: {text}");
+        assert!(
+            text.contains("own address but names no badge"),
+            "{other}: {text}"
+        );
+    }
 
     // Nothing given: the paste page again, saying so.
     let (status, text) = post("credential=".into()).await;

@@ -163,14 +163,22 @@ impl ReportView {
                 detail: c.detail.clone(),
             })
             .collect();
+        let trusted = report.check(CheckId::Trust).map(|c| c.outcome) == Some(Outcome::Passed);
         let command = summary.id.as_ref().filter(|id| is_http(id)).map(|id| {
             let mut command = String::from("hallmark verify");
-            if let Some(issuer) = summary.issuer.id.as_deref().filter(|i| !i.is_empty()) {
+            // Only an issuer this service trusts is named as one to trust: the command must
+            // not teach a reader to trust the key of a badge that failed here.
+            if let Some(issuer) = summary
+                .issuer
+                .id
+                .as_deref()
+                .filter(|i| trusted && !i.is_empty())
+            {
                 command.push_str(" --trust ");
                 command.push_str(&shell_word(issuer));
             }
-            // The CLI fetches plain http only from a host it is told to (a local demo).
-            if let Some(host) = insecure_host(id) {
+            // The CLI fetches plain http only from a host it is told to: a local demo.
+            if let Some(host) = loopback_http_host(id) {
                 command.push_str(" --insecure-host ");
                 command.push_str(&shell_word(&host));
             }
@@ -256,7 +264,11 @@ impl VerifyPage {
             ("tier", view.tier.as_str().into()),
         ) + " · "
             + &view.word;
-        chrome.description = format!("{} {}", view.word, view.lead);
+        chrome.description = format!(
+            "{} {}",
+            view.word,
+            view.unvouched.as_deref().unwrap_or(&view.lead)
+        );
         let snippet = links.as_ref().map(|l| {
             let alt = t.with2(
                 "embed-alt",
@@ -363,21 +375,24 @@ pub fn is_http(url: &str) -> bool {
     lower.starts_with("https://") || lower.starts_with("http://")
 }
 
-/// `host:port` of a plain-http URL (what `hallmark verify --insecure-host` takes), `None` for
-/// https.
-fn insecure_host(url: &str) -> Option<String> {
-    let rest = url
-        .get(..7)
-        .filter(|s| s.eq_ignore_ascii_case("http://"))
-        .map(|_| &url[7..])?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority.rsplit('@').next()?;
-    (!host.is_empty()).then(|| {
-        if host.contains(':') && !host.ends_with(']') {
-            host.to_owned()
-        } else {
-            format!("{host}:80")
-        }
+/// `host:port` of a plain-http URL on a loopback host (`127.0.0.0/8`, `[::1]`, `localhost`):
+/// what `hallmark verify --insecure-host` takes for a local demo; `None` for anything else.
+fn loopback_http_host(text: &str) -> Option<String> {
+    let url = url::Url::parse(text).ok()?;
+    if url.scheme() != "http" {
+        return None;
+    }
+    let loopback = match url.host()? {
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+        url::Host::Domain(name) => name == "localhost",
+    };
+    loopback.then(|| {
+        format!(
+            "{}:{}",
+            url.host_str().unwrap_or_default(),
+            url.port_or_known_default().unwrap_or(80)
+        )
     })
 }
 
@@ -536,18 +551,25 @@ mod tests {
         let view = ReportView::new(&report, OffsetDateTime::UNIX_EPOCH, Text::default());
         assert_eq!(
             view.command.as_deref(),
-            Some("hallmark verify --trust did:key:z6Mk 'https://x.example/c;touch${IFS}/tmp/x;#'")
+            Some("hallmark verify 'https://x.example/c;touch${IFS}/tmp/x;#'")
         );
         assert_eq!(view.issuer, "Acme ycnega");
+        // Not trusted here: the command does not name its key as one to trust.
+        assert!(!view.command.as_deref().unwrap().contains("--trust"));
         assert_eq!(
-            insecure_host("http://127.0.0.1:8080/credentials/x").as_deref(),
+            loopback_http_host("http://127.0.0.1:8080/credentials/x").as_deref(),
             Some("127.0.0.1:8080")
         );
         assert_eq!(
-            insecure_host("http://localhost/c").as_deref(),
+            loopback_http_host("http://localhost/c").as_deref(),
             Some("localhost:80")
         );
-        assert_eq!(insecure_host("https://a.example/c"), None);
+        assert_eq!(
+            loopback_http_host("http://[::1]:9/c").as_deref(),
+            Some("[::1]:9")
+        );
+        assert_eq!(loopback_http_host("http://a.example/c"), None);
+        assert_eq!(loopback_http_host("https://127.0.0.1/c"), None);
     }
 
     #[test]

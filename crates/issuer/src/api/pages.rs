@@ -170,7 +170,10 @@ pub(super) async fn badge_svg(
     let h = response.headers_mut();
     h.insert(header::ETAG, etag);
     h.insert(header::CACHE_CONTROL, cache);
-    h.insert(header::VARY, HeaderValue::from_static("Accept-Language"));
+    h.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept-Language, Cookie"),
+    );
     hallmark_web::page::image_headers(h);
     Ok(response)
 }

@@ -276,6 +276,22 @@ impl Issuer {
     }
 }
 
+/// Why the paste page could not have the badge at a URL.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchBadgeError {
+    /// The URL is at this issuer's own address but names none of its badges (it is never
+    /// fetched over the network).
+    #[error("{url} is at this issuer's own address but names no badge of it")]
+    NoSuchBadge {
+        /// The URL given.
+        url: String,
+    },
+    /// Fetching it from elsewhere failed.
+    #[error(transparent)]
+    Fetch(#[from] hallmark_fetch::FetchError),
+}
+
 /// How the paste page fetches other issuers' documents: public https addresses only (the
 /// fetcher's guard), small and quick.
 pub(crate) fn paste_fetch_policy() -> hallmark_fetch::FetchPolicy {
@@ -315,26 +331,35 @@ fn host_of(url: &str) -> Option<String> {
 }
 
 impl Issuer {
-    /// The badge at `url`, for the paste page: one of this issuer's own from its store, any
-    /// other through the guarded fetcher (public https addresses only, bounded in bytes and
-    /// time).
+    /// The badge at `url`, for the paste page: one of this issuer's own from its store (any
+    /// spelling of its host), any other through the guarded fetcher (public https addresses
+    /// only, bounded in bytes and time). Nothing at the issuer's own host is ever fetched.
     ///
     /// # Errors
-    /// [`hallmark_fetch::FetchError`] naming why it could not be had.
-    pub async fn fetch_badge(&self, url: &str) -> Result<Vec<u8>, hallmark_fetch::FetchError> {
-        // This issuer's own badge is read from the store, never fetched from itself.
-        let own = format!("{}/credentials/", self.config().base_url);
-        if let Some(id) = url
-            .strip_prefix(&own)
-            .filter(|id| !id.contains(['/', '?', '#']))
-        {
-            if let Ok(Some(row)) = self.store().credential(id).await {
-                return Ok(row.document.into_bytes());
-            }
+    /// [`FetchBadgeError`]: a URL at this issuer naming no badge of it, or why the fetch failed.
+    pub async fn fetch_badge(&self, url: &str) -> Result<Vec<u8>, FetchBadgeError> {
+        let base = self.config().base_url.as_str();
+        if host_of(url).is_some() && host_of(url) == host_of(base) {
+            let not_here = || FetchBadgeError::NoSuchBadge {
+                url: url.to_owned(),
+            };
+            let parsed = url::Url::parse(url).map_err(|_| not_here())?;
+            let base_path = url::Url::parse(base)
+                .map(|b| b.path().trim_end_matches('/').to_owned())
+                .unwrap_or_default();
+            let id = parsed
+                .path()
+                .strip_prefix(&format!("{base_path}/credentials/"))
+                .filter(|id| !id.is_empty() && !id.contains('/') && parsed.query().is_none())
+                .ok_or_else(not_here)?;
+            return match self.store().credential(id).await {
+                Ok(Some(row)) => Ok(row.document.into_bytes()),
+                _ => Err(not_here()),
+            };
         }
-        hallmark_fetch::fetch_input(&self.inner.fetcher, url)
-            .await
-            .map(|b| b.to_vec())
+        Ok(hallmark_fetch::fetch_input(&self.inner.fetcher, url)
+            .await?
+            .to_vec())
     }
 
     /// Verifies any badge (the paste page): the same pipeline, trusting this issuer alone (a

@@ -36,7 +36,7 @@ use crate::keys::{IssuerKeys, KeysError};
 use crate::program::{Program, ProgramError};
 
 pub use approvals::{ApprovalError, Approved, NewApproval, Reference, MAX_REFERENCES};
-pub use checks::{CheckError, Checked, Embed, EMBED_TTL};
+pub use checks::{CheckError, Checked, Embed, FetchBadgeError, EMBED_TTL};
 pub use directory::{
     Directory, DirectoryError, DirectoryQuery, MAX_DIRECTORY_PAGE, MAX_QUERY_CHARS,
 };

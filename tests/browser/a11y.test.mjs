@@ -1,19 +1,13 @@
 // Accessibility: axe-core (WCAG 2.x A and AA rules) on the verify page in every state, the
 // directory, a program page and the paste pages: no serious or critical violation.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { assertAccessible, badgeOfADownIssuer, launchBrowser, startVerifier, startWorld, watchedPage } from './harness.mjs';
+import {
+  assertAccessible, badgeOfADownIssuer, browser, startVerifier, useWorld, watchedPage, world,
+} from './harness.mjs';
 
-let world;
-let browser;
-before(async () => {
-  [world, browser] = await Promise.all([startWorld(), launchBrowser()]);
-});
-after(async () => {
-  await browser?.close();
-  await world?.stop();
-});
+useWorld();
 
 async function check(url, what, width = 1280, height = 800) {
   const page = await watchedPage(browser, { viewport: { width, height } });

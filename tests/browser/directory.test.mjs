@@ -1,19 +1,13 @@
 // The partner directory: search by competency through the form; only listed partners; each
 // entry links to its verify page.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { launchBrowser, startWorld, verdictOf, watchedPage } from './harness.mjs';
+import {
+  browser, useWorld, verdictOf, watchedPage, world,
+} from './harness.mjs';
 
-let world;
-let browser;
-before(async () => {
-  [world, browser] = await Promise.all([startWorld(), launchBrowser()]);
-});
-after(async () => {
-  await browser?.close();
-  await world?.stop();
-});
+useWorld();
 
 const names = (page) =>
   page.$$eval('ul#results > li.partner .partner-name', (els) => els.map((e) => e.textContent.trim()));

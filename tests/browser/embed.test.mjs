@@ -2,20 +2,14 @@
 // origin); the image shows the live state, and turns Revoked after a revocation within its
 // short cache lifetime (a reload revalidates it: same URL, new content).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { embedSnippet, get, launchBrowser, partnerPage, startWorld, stateWords, watchedPage } from './harness.mjs';
+import {
+  browser, embedSnippet, get, partnerPage, stateWords, useWorld, watchedPage, world,
+} from './harness.mjs';
 
 const en = stateWords('en');
-let world;
-let browser;
-before(async () => {
-  [world, browser] = await Promise.all([startWorld(), launchBrowser()]);
-});
-after(async () => {
-  await browser?.close();
-  await world?.stop();
-});
+useWorld();
 
 /**
  * Loads `url` (or reloads, with `how`) and returns the badge image the page shows: its URL,

@@ -18,6 +18,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, '../..');
@@ -550,4 +551,24 @@ export async function tabThrough(page, max = 200) {
     visited.push(info);
   }
   return visited;
+}
+
+// ---- a test file's world --------------------------------------------------------------------
+
+/** The demo world and the browser of the running test file (live bindings: set by useWorld). */
+export let world;
+export let browser;
+
+/**
+ * Starts the world and a browser before the file's tests and stops both after them; the
+ * file reads them through the `world` and `browser` bindings it imports from here.
+ */
+export function useWorld() {
+  before(async () => {
+    [world, browser] = await Promise.all([startWorld(), launchBrowser()]);
+  });
+  after(async () => {
+    await browser?.close();
+    await world?.stop();
+  });
 }

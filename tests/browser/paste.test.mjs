@@ -4,19 +4,13 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { checksOf, get, launchBrowser, startWorld, tabUntil, tempDir, verdictOf, watchedPage } from './harness.mjs';
+import {
+  browser, checksOf, get, tabUntil, tempDir, useWorld, verdictOf, watchedPage, world,
+} from './harness.mjs';
 
-let world;
-let browser;
-before(async () => {
-  [world, browser] = await Promise.all([startWorld(), launchBrowser()]);
-});
-after(async () => {
-  await browser?.close();
-  await world?.stop();
-});
+useWorld();
 
 const services = () => [
   ['issuer', world.issuer.base],

@@ -4,21 +4,15 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 
 import {
-  embedSnippet, launchBrowser, partnerPage, SCREENSHOTS, startWorld, watchedPage,
+  browser, embedSnippet, partnerPage, SCREENSHOTS, useWorld, watchedPage, world,
 } from './harness.mjs';
 
-let world;
-let browser;
-before(async () => {
-  [world, browser] = await Promise.all([startWorld(), launchBrowser()]);
+useWorld();
+before(() => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-});
-after(async () => {
-  await browser?.close();
-  await world?.stop();
 });
 
 const DESKTOP = { width: 1280, height: 800 };

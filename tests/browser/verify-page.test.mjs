@@ -1,24 +1,15 @@
 // The verify page behind the QR code (`GET /credentials/{uuid}` as a browser asks for it):
 // one unmistakable state per badge, its checks, the German page, and the keyboard alone.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import {
-  badgeOfADownIssuer, checksOf, launchBrowser, startVerifier, startWorld, stateWords, tabThrough, tabUntil,
-  verdictOf, watchedPage,
+  badgeOfADownIssuer, browser, checksOf, startVerifier, stateWords, tabThrough, tabUntil, useWorld, verdictOf, watchedPage, world,
 } from './harness.mjs';
 
 const en = stateWords('en');
 const de = stateWords('de');
-let world;
-let browser;
-before(async () => {
-  [world, browser] = await Promise.all([startWorld(), launchBrowser()]);
-});
-after(async () => {
-  await browser?.close();
-  await world?.stop();
-});
+useWorld();
 
 async function open(badge, query = '') {
   const page = await watchedPage(browser);

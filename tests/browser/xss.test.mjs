@@ -1,19 +1,13 @@
 // A partner named `<img src=x onerror=alert(1)>` is text on every page and in every image:
 // no dialog ever fires, the literal name is shown, and no `img[src=x]` element exists.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { get, launchBrowser, startWorld, verdictOf, watchedPage, XSS_NAME } from './harness.mjs';
+import {
+  browser, get, useWorld, verdictOf, watchedPage, world, XSS_NAME,
+} from './harness.mjs';
 
-let world;
-let browser;
-before(async () => {
-  [world, browser] = await Promise.all([startWorld(), launchBrowser()]);
-});
-after(async () => {
-  await browser?.close();
-  await world?.stop();
-});
+useWorld();
 
 /** Opens `url` (or runs `go`), then checks the name is text, nothing ran, no img[src=x]. */
 async function assertInert(page, what) {

@@ -28,17 +28,6 @@ struct Harness {
     _dir: PathBuf,
 }
 
-fn temp_dir(tag: &str) -> PathBuf {
-    let mut r = [0u8; 8];
-    getrandom::fill(&mut r).unwrap();
-    let dir = std::env::temp_dir().join(format!(
-        "hallmark-api-{tag}-{}",
-        r.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    ));
-    std::fs::create_dir_all(dir.join("keys")).unwrap();
-    dir
-}
-
 /// A fresh PostgreSQL database, or None when no server is configured (outside CI).
 async fn postgres_url() -> Option<String> {
     let admin = hallmark_testkit::postgres_admin_url()?;
@@ -64,14 +53,6 @@ async fn postgres_url() -> Option<String> {
 }
 
 async fn harness(backend: Backend, issuer_id: Option<&str>, extra: &str) -> Option<Harness> {
-    let dir = temp_dir(&format!("{backend:?}"));
-    let key = KeyFile::new(SecretKey::from_seed(&[11; 32]));
-    std::fs::write(dir.join("keys/issuer.json"), key.to_json().expose()).unwrap();
-    std::fs::write(
-        dir.join("program.toml"),
-        hallmark_issuer::program::DEMO_PROGRAM,
-    )
-    .unwrap();
     let database_url = match backend {
         Backend::Sqlite => "sqlite:hallmark.db".to_owned(),
         Backend::Postgres => postgres_url().await?,
@@ -79,11 +60,13 @@ async fn harness(backend: Backend, issuer_id: Option<&str>, extra: &str) -> Opti
     let issuer = issuer_id
         .map(|i| format!("issuer_id = \"{i}\"\n"))
         .unwrap_or_default();
-    std::fs::write(
-        dir.join("config.toml"),
-        format!("{issuer}issuer_name = \"Acme\"\nbase_url = \"https://partners.acme.example\"\ndatabase_url = \"{database_url}\"\n{extra}"),
-    )
-    .unwrap();
+    let key = KeyFile::new(SecretKey::from_seed(&[11; 32]));
+    let dir = hallmark_testkit::issuer_folder(
+        &format!("api-{backend:?}"),
+        key.to_json().expose(),
+        hallmark_issuer::program::DEMO_PROGRAM,
+        &format!("{issuer}issuer_name = \"Acme\"\nbase_url = \"https://partners.acme.example\"\ndatabase_url = \"{database_url}\"\n{extra}"),
+    );
     let config = Config::load(&dir.join("config.toml"), &Overrides::default()).unwrap();
     let state = Issuer::open(config).await.unwrap();
     let token = hallmark_issuer::create_token(state.store(), "test-admin")

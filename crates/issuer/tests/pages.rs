@@ -6,7 +6,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{harness, Harness, BASE, BROWSER};
+use common::{harness, Harness, Verdict, BASE, BROWSER};
 use hallmark_issuer::router;
 use serde_json::json;
 use tower::ServiceExt;

@@ -226,3 +226,85 @@ pub fn check_outcomes(checks: &serde_json::Value) -> Vec<String> {
         })
         .collect()
 }
+
+/// A fresh folder for an issuer under the system's temporary directory, named
+/// `hallmark-{tag}-{pid}-{n}`: `keys/issuer.json` holding `key_json` (a key file's JSON),
+/// `program.toml` holding `program`, `config.toml` holding `config`. The caller loads the
+/// configuration from `{folder}/config.toml` (relative paths resolve inside the folder).
+///
+/// # Panics
+/// When the folder cannot be written (a test's own failure).
+pub fn issuer_folder(tag: &str, key_json: &str, program: &str, config: &str) -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let dir = std::env::temp_dir().join(format!(
+        "hallmark-{tag}-{}-{n}-{nanos:08x}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(dir.join("keys")).expect("the issuer folder can be made");
+    std::fs::write(dir.join("keys/issuer.json"), key_json).expect("the key is written");
+    std::fs::write(dir.join("program.toml"), program).expect("the program is written");
+    std::fs::write(dir.join("config.toml"), config).expect("the configuration is written");
+    dir
+}
+
+/// A service's answer, read whole: status, headers, `Content-Type`, body bytes and text.
+#[derive(Debug)]
+pub struct Answer {
+    /// The status.
+    pub status: axum::http::StatusCode,
+    /// The headers.
+    pub headers: axum::http::HeaderMap,
+    /// `Content-Type`, or "".
+    pub content_type: String,
+    /// The body.
+    pub body: Vec<u8>,
+    /// The body as (lossy) UTF-8.
+    pub text: String,
+}
+
+impl Answer {
+    /// A header's value, or "".
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .map_or("", |v| v.to_str().unwrap_or(""))
+    }
+
+    /// The body as JSON.
+    ///
+    /// # Panics
+    /// When it is not JSON (a test's own failure), showing the text.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.text))
+    }
+
+    /// Reads `response` (a body of up to 4 MiB).
+    ///
+    /// # Panics
+    /// When the body cannot be read (a test's own failure).
+    pub async fn read(response: axum::response::Response) -> Self {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let content_type = headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 22)
+            .await
+            .expect("the body is read")
+            .to_vec();
+        Self {
+            status,
+            headers,
+            content_type,
+            text: String::from_utf8_lossy(&body).into_owned(),
+            body,
+        }
+    }
+}

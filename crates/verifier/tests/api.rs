@@ -451,26 +451,13 @@ async fn rate_limit_retry_after_is_at_least_one_second() {
 async fn issuer() -> (u16, String, hallmark_issuer::Issuer) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let dir = std::env::temp_dir().join(format!(
-        "hallmark-verifier-issuer-{}-{port}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(dir.join("keys")).unwrap();
-    std::fs::copy(
-        root().join("keys.example/issuer.json"),
-        dir.join("keys/issuer.json"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("program.toml"),
+    let key = std::fs::read_to_string(root().join("keys.example/issuer.json")).unwrap();
+    let dir = hallmark_testkit::issuer_folder(
+        "verifier-issuer",
+        &key,
         hallmark_issuer::program::DEMO_PROGRAM,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("config.toml"),
-        format!("issuer_name = \"Acme\"\nbase_url = \"http://127.0.0.1:{port}\"\nstatus_ttl_seconds = 1\n"),
-    )
-    .unwrap();
+        &format!("issuer_name = \"Acme\"\nbase_url = \"http://127.0.0.1:{port}\"\nstatus_ttl_seconds = 1\n"),
+    );
     let config = hallmark_issuer::Config::load(
         &dir.join("config.toml"),
         &hallmark_issuer::Overrides::default(),

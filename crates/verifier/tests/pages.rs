@@ -10,6 +10,7 @@ use hallmark_core::badge;
 use hallmark_core::did::Did;
 use hallmark_core::keys::KeyFile;
 use hallmark_core::proof::{self, Cryptosuite, ProofOptions};
+use hallmark_testkit::Answer;
 use hallmark_verifier::{router, VerifierConfig, VerifierState};
 use serde_json::Value;
 use tower::ServiceExt;
@@ -33,29 +34,9 @@ fn badge_json(partner: &str) -> String {
     Value::Object(signed).to_string()
 }
 
-struct Reply {
-    status: StatusCode,
-    content_type: String,
-    text: String,
-}
-
-async fn send(request: Request<Body>) -> Reply {
+async fn send(request: Request<Body>) -> Answer {
     let state = VerifierState::new(VerifierConfig::default()).unwrap();
-    let res = router(state).oneshot(request).await.unwrap();
-    let status = res.status();
-    let content_type = res
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 22)
-        .await
-        .unwrap();
-    Reply {
-        status,
-        content_type,
-        text: String::from_utf8_lossy(&bytes).into_owned(),
-    }
+    Answer::read(router(state).oneshot(request).await.unwrap()).await
 }
 
 fn form(field: &str, value: &str, accept: &str) -> Request<Body> {

@@ -4,7 +4,7 @@
 //! issuer's links, or this page again with what was wrong.
 
 use askama::Template;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hallmark_core::Report;
 use time::OffsetDateTime;
@@ -85,14 +85,8 @@ pub fn report_response(
     let view = ReportView::new(report, at, t);
     let mut chrome = Chrome::new(t, String::new(), String::new(), "/verify");
     chrome.issuer_nav = issuer_nav;
-    match VerifyPage::new(chrome, view, None).to_html() {
-        Ok(body) => {
-            let mut response = html(StatusCode::OK, body);
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
+    match VerifyPage::new(chrome, view, None).to_response() {
+        Ok(response) => response,
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
 }

@@ -293,6 +293,19 @@ impl VerifyPage {
     pub fn to_html(&self) -> Result<String, askama::Error> {
         self.render()
     }
+
+    /// The page as a 200 response that no cache stores: the verdict is of this instant.
+    ///
+    /// # Errors
+    /// As [`VerifyPage::to_html`].
+    pub fn to_response(&self) -> Result<axum::response::Response, askama::Error> {
+        let mut response = crate::page::html(axum::http::StatusCode::OK, self.to_html()?);
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+        Ok(response)
+    }
 }
 
 /// The summary without the characters that would let a name reorder or hide the text around

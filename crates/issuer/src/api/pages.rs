@@ -7,7 +7,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hallmark_core::datetime;
 use hallmark_web::form::{self, PasteInput, PasteInputError};
-use hallmark_web::page::{error_page, html, lang_of, wants_html, Chrome};
+use hallmark_web::page::{error_page, lang_of, wants_html, Chrome};
 use hallmark_web::paste::{credential_of, paste_response, report_response};
 use hallmark_web::verify::{IssuerLinks, LinkedIn, ReportView, VerifyPage};
 use hallmark_web::{Lang, Text};
@@ -60,15 +60,8 @@ async fn verify_page(issuer: &Issuer, id: &str, lang: Lang) -> Response {
                 )
             });
             let page = VerifyPage::new(chrome, view, Some(links));
-            match page.to_html() {
-                Ok(body) => {
-                    let mut response = html(StatusCode::OK, body);
-                    // The verdict is of this instant: never stored by a cache.
-                    response
-                        .headers_mut()
-                        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-                    response
-                }
+            match page.to_response() {
+                Ok(response) => response,
                 Err(e) => error_page(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     t,

@@ -8,10 +8,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode};
+use axum::http::{Request, StatusCode};
 use hallmark_core::keys::{KeyFile, SecretKey};
 use hallmark_core::verify::{ResolveError, Resources, Verifier};
 use hallmark_issuer::{router, Config, Issuer, Overrides};
+use hallmark_testkit::Answer;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -30,29 +31,16 @@ pub struct Harness {
 }
 
 /// An answer: status, headers, body as bytes and as (lossy) text.
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub content_type: String,
-    pub body: Vec<u8>,
-    pub text: String,
+pub use hallmark_testkit::Answer as Reply;
+
+/// The verdict a page or image shows.
+pub trait Verdict {
+    /// The `data-state` of a page's verdict or an image's root.
+    fn state(&self) -> &str;
 }
 
-impl Reply {
-    /// A header's value, or "".
-    pub fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .map_or("", |v| v.to_str().unwrap_or(""))
-    }
-
-    /// The body as JSON.
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.text))
-    }
-
-    /// The `data-state` of a page's verdict or an image's root.
-    pub fn state(&self) -> &str {
+impl Verdict for Reply {
+    fn state(&self) -> &str {
         let at = self.text.find("data-state=\"").expect("a data-state") + 12;
         let end = self.text[at..].find('"').unwrap();
         &self.text[at..at + end]
@@ -61,23 +49,13 @@ impl Reply {
 
 /// An issuer at `base_url` with `extra` lines of configuration.
 pub async fn harness(base_url: &str, extra: &str) -> Harness {
-    let mut r = [0u8; 8];
-    getrandom::fill(&mut r).unwrap();
-    let tag: String = r.iter().map(|b| format!("{b:02x}")).collect();
-    let dir = std::env::temp_dir().join(format!("hallmark-faces-{tag}"));
-    std::fs::create_dir_all(dir.join("keys")).unwrap();
     let key = KeyFile::new(SecretKey::from_seed(&[12; 32]));
-    std::fs::write(dir.join("keys/issuer.json"), key.to_json().expose()).unwrap();
-    std::fs::write(
-        dir.join("program.toml"),
+    let dir = hallmark_testkit::issuer_folder(
+        "faces",
+        key.to_json().expose(),
         hallmark_issuer::program::DEMO_PROGRAM,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("config.toml"),
-        format!("issuer_name = \"Acme\"\nissuer_url = \"https://acme.example\"\nbase_url = \"{base_url}\"\ndatabase_url = \"sqlite:hallmark.db\"\n{extra}"),
-    )
-    .unwrap();
+        &format!("issuer_name = \"Acme\"\nissuer_url = \"https://acme.example\"\nbase_url = \"{base_url}\"\ndatabase_url = \"sqlite:hallmark.db\"\n{extra}"),
+    );
     let config = Config::load(&dir.join("config.toml"), &Overrides::default()).unwrap();
     let issuer = Issuer::open(config).await.unwrap();
     let token = hallmark_issuer::create_token(issuer.store(), "test-admin")
@@ -116,24 +94,7 @@ impl Harness {
         let req = req
             .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
             .unwrap();
-        let res = router(self.issuer.clone()).oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let content_type = headers
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        let body = axum::body::to_bytes(res.into_body(), 1 << 22)
-            .await
-            .unwrap()
-            .to_vec();
-        Reply {
-            status,
-            headers,
-            content_type,
-            text: String::from_utf8_lossy(&body).into_owned(),
-            body,
-        }
+        Answer::read(router(self.issuer.clone()).oneshot(req).await.unwrap()).await
     }
 
     /// `GET path` with no headers.

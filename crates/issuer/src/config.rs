@@ -41,6 +41,8 @@ struct File {
     linkedin_organization_id: Option<String>,
     #[serde(default = "default_embed_max_age")]
     embed_max_age_seconds: u64,
+    #[serde(default = "default_lifecycle_interval")]
+    lifecycle_interval_seconds: u64,
 }
 
 fn default_keys() -> PathBuf {
@@ -65,6 +67,13 @@ fn default_ttl() -> u64 {
 fn default_embed_max_age() -> u64 {
     30
 }
+/// Daily.
+fn default_lifecycle_interval() -> u64 {
+    86_400
+}
+/// The longest period of the lifecycle job, seconds: thirty days (its reminders are 30, 14
+/// and 1 days ahead, so it must run at least that often to send them).
+pub const MAX_LIFECYCLE_INTERVAL_SECONDS: u64 = 30 * 86_400;
 fn default_body_limit() -> usize {
     64 * 1024
 }
@@ -140,6 +149,10 @@ pub struct Config {
     /// How long browsers and proxies may keep an embed image (`badge.svg`), seconds: a
     /// status change shows on partners' sites within this (default 30, at most 3600).
     pub embed_max_age_seconds: u64,
+    /// How often the lifecycle job (lapses, "expiring" reminders) runs, seconds (default
+    /// 86400, daily; 0 turns it off; at most [`MAX_LIFECYCLE_INTERVAL_SECONDS`]). Several
+    /// processes on one database run it once a period between them (a lease).
+    pub lifecycle_interval_seconds: u64,
 }
 
 /// Overrides from the command line (the environment is read by [`Config::load`]).
@@ -154,7 +167,8 @@ pub struct Overrides {
 impl Config {
     /// Reads `path`, then `HALLMARK_LISTEN`, `HALLMARK_DATABASE_URL`, `HALLMARK_BASE_URL`,
     /// `HALLMARK_ISSUER_ID`, `HALLMARK_KEYS_DIR`, `HALLMARK_CRYPTOSUITE`,
-    /// `HALLMARK_OPEN_ISSUE_ENDPOINT`, then `overrides`.
+    /// `HALLMARK_OPEN_ISSUE_ENDPOINT`, `HALLMARK_EMBED_MAX_AGE_SECONDS`,
+    /// `HALLMARK_LIFECYCLE_INTERVAL_SECONDS`, then `overrides`.
     ///
     /// # Errors
     /// [`ConfigError`] naming the file or key at fault.
@@ -211,6 +225,16 @@ impl Config {
                 key: "HALLMARK_EMBED_MAX_AGE_SECONDS",
                 message: format!("{v:?} must be a number of seconds"),
             })?;
+        }
+        if let Some(v) = env("HALLMARK_LIFECYCLE_INTERVAL_SECONDS") {
+            file.lifecycle_interval_seconds = v.parse().map_err(|_| ConfigError::Invalid {
+                key: "HALLMARK_LIFECYCLE_INTERVAL_SECONDS",
+                message: format!("{v:?} must be a number of seconds"),
+            })?;
+            from_env.push((
+                "lifecycle_interval_seconds",
+                "HALLMARK_LIFECYCLE_INTERVAL_SECONDS",
+            ));
         }
         if let Some(v) = &overrides.listen {
             file.listen = v.clone();
@@ -333,7 +357,14 @@ impl Config {
                     .into(),
             ));
         }
+        if file.lifecycle_interval_seconds > MAX_LIFECYCLE_INTERVAL_SECONDS {
+            return Err(invalid(
+                "lifecycle_interval_seconds",
+                format!("must be at most {MAX_LIFECYCLE_INTERVAL_SECONDS} (thirty days), or 0 to turn the job off"),
+            ));
+        }
         Ok(Self {
+            lifecycle_interval_seconds: file.lifecycle_interval_seconds,
             linkedin_organization_id: file.linkedin_organization_id,
             embed_max_age_seconds: file.embed_max_age_seconds,
             tls,
@@ -503,6 +534,36 @@ mod tests {
         .unwrap_err();
         assert!(!e.to_string().contains("s3cret"), "{e}");
         assert!(e.to_string().contains("database_url"), "{e}");
+    }
+
+    #[test]
+    fn the_lifecycle_interval_is_daily_by_default_bounded_and_read_from_the_environment() {
+        assert_eq!(
+            load_env(MINIMAL, &[]).unwrap().lifecycle_interval_seconds,
+            86_400
+        );
+        let c = load_env(&format!("{MINIMAL}lifecycle_interval_seconds = 0\n"), &[]).unwrap();
+        assert_eq!(c.lifecycle_interval_seconds, 0);
+        let c = load_env(MINIMAL, &[("HALLMARK_LIFECYCLE_INTERVAL_SECONDS", "3600")]).unwrap();
+        assert_eq!(c.lifecycle_interval_seconds, 3600);
+        let e = load_env(
+            &format!("{MINIMAL}lifecycle_interval_seconds = 2592001\n"),
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "configuration key `lifecycle_interval_seconds`: must be at most 2592000 (thirty days), or 0 to turn the job off"
+        );
+        for value in ["daily", "2592001"] {
+            let e = load_env(MINIMAL, &[("HALLMARK_LIFECYCLE_INTERVAL_SECONDS", value)])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("configuration key `HALLMARK_LIFECYCLE_INTERVAL_SECONDS`: "),
+                "{e}"
+            );
+        }
     }
 
     #[test]

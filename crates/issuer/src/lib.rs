@@ -32,9 +32,11 @@
 //! - **a new page**: a template under `web/templates/` (texts in `web/locales/`, its view in
 //!   `hallmark_web`) served by a handler in `src/api/`, calling the same service methods as
 //!   the JSON endpoints;
-//! - **a new background job** (bulk issuance, renewal, expiry sweeps): a function calling
-//!   [`Issuer`] methods, run from the `hallmark` binary (`crates/cli`; no job runner exists
-//!   yet), never from inside a request handler;
+//! - **a new background job**: a periodic one (expiry sweeps, deliveries) is a task of
+//!   [`jobs::Jobs`], which [`serve`] starts and stops, calling [`Issuer`] methods that take
+//!   the instant as a parameter, under a lease ([`jobs::LeasedJob`]) when it must not run on
+//!   two processes at once; a one-off one (bulk issuance) is a `hallmark` command
+//!   (`crates/cli`); never from inside a request handler;
 //! - **a new verification check**: not here, but in the core pipeline
 //!   (`hallmark_core::verify`), which the CLI, the verifier and the browser share.
 //!
@@ -58,6 +60,7 @@
 mod api;
 pub mod config;
 pub mod demo;
+pub mod jobs;
 pub mod keys;
 pub mod problem;
 pub mod program;
@@ -73,7 +76,8 @@ pub use service::{create_token, token_hash, Issuer, StartError, TokenError};
 
 /// Serves the API on `listener` over http, or https when the configuration names a
 /// certificate, until `shutdown` resolves (e.g. [`hallmark_http::shutdown_signal`]); then
-/// finishes the requests in flight.
+/// finishes the requests in flight. The background jobs ([`jobs::Jobs::start`]: the
+/// lifecycle job) run meanwhile and are stopped with it.
 ///
 /// # Errors
 /// [`ServeError`]: the TLS certificate or key, or the listener.
@@ -89,5 +93,8 @@ pub async fn serve(
         max_connections_per_client: config.max_connections_per_client,
         ..ServeConfig::default()
     };
-    hallmark_http::serve(listener, router(issuer), limits, tls, shutdown).await
+    let jobs = jobs::Jobs::start(&issuer);
+    let served = hallmark_http::serve(listener, router(issuer), limits, tls, shutdown).await;
+    jobs.stop().await;
+    served
 }

@@ -12,6 +12,9 @@ pub const DEMO_PROGRAM: &str = include_str!("demo_program.toml");
 /// The longest validity of a tier's badges, in days: a hundred years.
 pub const MAX_VALIDITY_DAYS: u32 = 36_500;
 
+/// The longest grace period of a tier's badges, in days: ten years.
+pub const MAX_GRACE_DAYS: u32 = 3650;
+
 /// Why a program file was refused.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -52,6 +55,12 @@ pub enum ProgramError {
         "program: tier {tier:?}: validity_days must be 1 to {MAX_VALIDITY_DAYS} (a hundred years)"
     )]
     Validity {
+        /// The tier.
+        tier: String,
+    },
+    /// A grace period of more than [`MAX_GRACE_DAYS`].
+    #[error("program: tier {tier:?}: grace_days must be at most {MAX_GRACE_DAYS} (ten years)")]
+    Grace {
         /// The tier.
         tier: String,
     },
@@ -112,6 +121,11 @@ pub struct Tier {
     pub required_references: usize,
     /// How long a badge is valid, days (the renewal cadence).
     pub validity_days: u32,
+    /// Days after validUntil during which a badge may still be renewed; after them it is
+    /// lapsed (its "message" status set by the lifecycle job). At most [`MAX_GRACE_DAYS`];
+    /// default 0.
+    #[serde(default)]
+    pub grace_days: u32,
     /// Benefits, for people.
     #[serde(default)]
     pub benefits: Vec<String>,
@@ -252,6 +266,11 @@ impl Program {
                     tier: tier.id.clone(),
                 });
             }
+            if tier.grace_days > MAX_GRACE_DAYS {
+                return Err(ProgramError::Grace {
+                    tier: tier.id.clone(),
+                });
+            }
         }
         Ok(program)
     }
@@ -386,6 +405,33 @@ mod tests {
         assert_eq!(p.tiers.len(), 4);
         assert!(p.competencies.len() >= 12);
         assert!(p.suspension);
+    }
+
+    #[test]
+    fn grace_days_default_to_zero_and_are_bounded() {
+        let p = Program::from_toml(DEMO_PROGRAM).unwrap();
+        assert_eq!(p.tier("gold").unwrap().grace_days, 0);
+        let with = |days: u32| {
+            DEMO_PROGRAM.replacen(
+                "validity_days = 365",
+                &format!("validity_days = 365\ngrace_days = {days}"),
+                1,
+            )
+        };
+        let first = Program::from_toml(DEMO_PROGRAM).unwrap().tiers[0]
+            .id
+            .clone();
+        let p = Program::from_toml(&with(MAX_GRACE_DAYS)).unwrap();
+        assert_eq!(p.tier(&first).unwrap().grace_days, MAX_GRACE_DAYS);
+        let e = Program::from_toml(&with(MAX_GRACE_DAYS + 1)).unwrap_err();
+        assert!(
+            matches!(&e, ProgramError::Grace { tier } if *tier == first),
+            "{e}"
+        );
+        assert_eq!(
+            e.to_string(),
+            format!("program: tier {first:?}: grace_days must be at most 3650 (ten years)")
+        );
     }
 
     #[test]

@@ -65,9 +65,9 @@ pub struct CredentialFilter {
     pub state: Option<CredentialState>,
 }
 
-const CREDENTIAL_COLUMNS: &str = "id, approval_id, partner_id, tier, role, revocation_list, revocation_index, suspension_list, suspension_index, document, issued_at, valid_until, revoked_at, revocation_reason, suspended, message_list, message_index, message_status";
+pub(crate) const CREDENTIAL_COLUMNS: &str = "id, approval_id, partner_id, tier, role, revocation_list, revocation_index, suspension_list, suspension_index, document, issued_at, valid_until, revoked_at, revocation_reason, suspended, message_list, message_index, message_status";
 
-fn credential_from_row<R: Row>(row: &R) -> Result<CredentialRow, sqlx::Error>
+pub(crate) fn credential_from_row<R: Row>(row: &R) -> Result<CredentialRow, sqlx::Error>
 where
     for<'a> &'a str: sqlx::ColumnIndex<R>,
     for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
@@ -101,6 +101,30 @@ where
         message: slot("message")?,
         message_status: row.try_get("message_status")?,
     })
+}
+
+/// The conditions of `filter` (partner, tier, state), shared by the lists of credentials.
+pub(crate) fn filter_conditions(filter: &CredentialFilter) -> Conditions {
+    let mut c = Conditions::default();
+    if let Some(partner) = &filter.partner {
+        let p = c.bind(Arg::Text(partner.clone()));
+        c.push(format!("partner_id = {p}"));
+    }
+    if let Some(tier) = &filter.tier {
+        let p = c.bind(Arg::Text(tier.clone()));
+        c.push(format!("tier = {p}"));
+    }
+    match filter.state {
+        None => {}
+        Some(CredentialState::Active) => {
+            c.push("revoked_at IS NULL AND suspended = FALSE".into());
+        }
+        Some(CredentialState::Suspended) => {
+            c.push("revoked_at IS NULL AND suspended = TRUE".into());
+        }
+        Some(CredentialState::Revoked) => c.push("revoked_at IS NOT NULL".into()),
+    }
+    c
 }
 
 /// The distinct competency codes of an approval's record (`record.competencies`, strings).
@@ -181,25 +205,7 @@ impl Store {
         filter: &CredentialFilter,
         page: &PageRequest,
     ) -> Result<Page<CredentialRow>, StoreError> {
-        let mut c = Conditions::default();
-        if let Some(partner) = &filter.partner {
-            let p = c.bind(Arg::Text(partner.clone()));
-            c.push(format!("partner_id = {p}"));
-        }
-        if let Some(tier) = &filter.tier {
-            let p = c.bind(Arg::Text(tier.clone()));
-            c.push(format!("tier = {p}"));
-        }
-        match filter.state {
-            None => {}
-            Some(CredentialState::Active) => {
-                c.push("revoked_at IS NULL AND suspended = FALSE".into());
-            }
-            Some(CredentialState::Suspended) => {
-                c.push("revoked_at IS NULL AND suspended = TRUE".into());
-            }
-            Some(CredentialState::Revoked) => c.push("revoked_at IS NOT NULL".into()),
-        }
+        let mut c = filter_conditions(filter);
         if let Some(key) = page.start(Table::Credentials, "it")? {
             let at = c.bind(Arg::Int(key.int(0)));
             let id = c.bind(Arg::Text(key.text(1)));

@@ -22,6 +22,9 @@
 //!   of "message" slots shared before migration 0003 ([`SlotRepair`], [`SlotMove`]);
 //! - `directory`: the public partner directory ([`DirectoryFilter`], [`DirectoryEntry`]):
 //!   listed partners with badges matching a search, three queries a page;
+//! - `expiry`: job leases (one process runs a periodic job at a time), "expiring" reminders
+//!   (once per credential and threshold), and credentials by `validUntil` ([`Expiring`],
+//!   [`ReminderCandidate`]);
 //! - `tokens`: API tokens ([`TokenRow`]);
 //! - `audit`: the audit log ([`AuditEntry`]);
 //! - `page`: keyset pagination shared by the list queries ([`PageRequest`], [`Page`],
@@ -88,6 +91,7 @@ macro_rules! bind_all {
 mod audit;
 mod credentials;
 mod directory;
+mod expiry;
 mod page;
 mod partners;
 mod redact;
@@ -97,6 +101,7 @@ mod tokens;
 pub use audit::{AuditEntry, AuditFilter};
 pub use credentials::{CredentialFilter, CredentialRow, CredentialState};
 pub use directory::{DirectoryBadge, DirectoryEntry, DirectoryFilter};
+pub use expiry::{Expiring, ReminderCandidate};
 pub use page::{Cursor, CursorError, Page, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use partners::{Approval, ApprovalFilter, Partner, PartnerFilter};
 pub use redact::RedactedUrl;

@@ -1,7 +1,8 @@
 //! The issuer's domain operations, with no HTTP in them: record an approval against the
 //! program's requirements and issue its badge, revoke, suspend, reinstate, set a "message"
-//! status, the VC API issue, partners, tokens, and the status lists these keep signed; and
-//! the data of the public pages (the directory, the program's pages).
+//! status, the VC API issue, partners, tokens, and the status lists these keep signed; the
+//! lifecycle of badges (lapse after `validUntil` and grace, "expiring" reminders, badges
+//! due: `expiry`); and the data of the public pages (the directory, the program's pages).
 //!
 //! [`Issuer`] holds the store, keys, program, configuration and signing pool; its methods are
 //! the operations, each returning its own error enum (one variant per failure, with its
@@ -12,6 +13,7 @@
 mod approvals;
 mod checks;
 mod directory;
+mod expiry;
 mod issuance;
 mod lists;
 mod pages;
@@ -40,6 +42,7 @@ pub use checks::{CheckError, Checked, Embed, FetchBadgeError, EMBED_TTL};
 pub use directory::{
     Directory, DirectoryError, DirectoryQuery, MAX_DIRECTORY_PAGE, MAX_QUERY_CHARS,
 };
+pub use expiry::{Due, LifecycleError, LifecycleRun, REMINDER_DAYS};
 pub use issuance::{IssueError, Issued};
 pub use lists::{ListError, SignError};
 pub use pages::{Described, PageError};

@@ -160,6 +160,7 @@ impl Issuer {
                 "minDemoLevel": tier.min_demo_level,
                 "requiredReferences": tier.required_references,
                 "validityDays": tier.validity_days,
+                "graceDays": tier.grace_days,
             },
             "benefits": tier.benefits,
             "rank": tier.rank,

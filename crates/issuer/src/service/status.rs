@@ -163,6 +163,37 @@ impl Issuer {
         self.change(actor, id, change).await
     }
 
+    /// Sets a credential's "message" status to `status` only if, once its list is locked, the
+    /// value there is still `from`; the audit entry's action is `action` (e.g.
+    /// `credential.lapse`) instead of `credential.status`. Returns `None`, writing nothing,
+    /// when the value was no longer `from` (another process changed it first), so a job
+    /// that runs twice at once changes and audits it once.
+    ///
+    /// # Errors
+    /// As [`Issuer::set_message_status`].
+    pub(crate) async fn set_message_status_from(
+        &self,
+        actor: &str,
+        id: &str,
+        from: u8,
+        status: MessageStatus,
+        action: &'static str,
+    ) -> Result<Option<CredentialRow>, StatusChangeError> {
+        let change = StatusChange::Message { status: status.0 };
+        let guard = Guard {
+            action: Some(action),
+            from: Some(from),
+        };
+        match self.change_with(actor, id, change, guard).await {
+            Err(StatusChangeError::Store(StoreError::StatusUpdate { source, .. }))
+                if source.downcast_ref::<NoLongerFrom>().is_some() =>
+            {
+                Ok(None)
+            }
+            other => other.map(Some),
+        }
+    }
+
     /// Applies `change` to credential `id` and re-signs its list, in one transaction; returns
     /// the credential as it is now.
     async fn change(
@@ -171,8 +202,20 @@ impl Issuer {
         id: &str,
         change: StatusChange,
     ) -> Result<CredentialRow, StatusChangeError> {
+        self.change_with(actor, id, change, Guard::default()).await
+    }
+
+    /// [`Issuer::change`], with `guard`'s audit action and expected current value.
+    async fn change_with(
+        &self,
+        actor: &str,
+        id: &str,
+        change: StatusChange,
+        guard: Guard,
+    ) -> Result<CredentialRow, StatusChangeError> {
         let row = self.credential(id).await.map_err(|e| lookup(e, id))?;
         let (slot, value, action) = transition(&row, &change)?;
+        let action = guard.action.unwrap_or(action);
         let purpose = purpose_of(&change);
         let slot = slot.ok_or_else(|| StatusChangeError::NoEntry {
             id: id.to_owned(),
@@ -192,6 +235,12 @@ impl Issuer {
         let signer = self.clone();
         let update = move |bits: Vec<u8>| -> Result<(Vec<u8>, String), hallmark_store::BoxError> {
             let mut bits = Bitstring::from_bytes(bits);
+            if let Some(from) = guard.from {
+                let found = bits.get(u64::from(index), status_size)?;
+                if found != from {
+                    return Err(Box::new(NoLongerFrom { found }));
+                }
+            }
             bits.set(u64::from(index), status_size, value)?;
             let document = signer.sign_list(&list, purpose, &bits)?;
             Ok((bits.as_bytes().to_vec(), document))
@@ -205,6 +254,21 @@ impl Issuer {
         self.inner.embeds.forget(id);
         self.credential(id).await.map_err(|e| lookup(e, id))
     }
+}
+
+/// What a status change may add to its rule: another audit action, and the value the slot
+/// must hold when its list is locked.
+#[derive(Debug, Clone, Copy, Default)]
+struct Guard {
+    action: Option<&'static str>,
+    from: Option<u8>,
+}
+
+/// The slot no longer held the value a guarded change expected ([`Guard::from`]).
+#[derive(Debug, thiserror::Error)]
+#[error("the status is now {found}")]
+struct NoLongerFrom {
+    found: u8,
 }
 
 /// Whether `change` may apply to `row`: the slot it writes, the value, the audit action.

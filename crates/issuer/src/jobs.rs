@@ -1,0 +1,195 @@
+//! The background jobs of `hallmark serve`: a small runner of periodic tasks, started by
+//! [`crate::serve`] and stopped when it shuts down, and the daily lifecycle job
+//! ([`Issuer::lifecycle`]: lapses, "expiring" reminders).
+//!
+//! Each task runs shortly after start ([`FIRST_RUN_DELAY`]), then once a period. An error is
+//! logged and the task goes on; it never takes the server down. Stopping drops a run in
+//! progress: each of its changes is its own transaction, so nothing is half-written, and the
+//! next run picks up the rest.
+//!
+//! Several processes may share one database: a periodic job whose runs must not overlap
+//! takes a lease row (`job_leases`, claimed by a conditional upsert, [`LeasedJob`]) for its
+//! period, so of all processes one runs it a period; what it writes is idempotent anyway
+//! (a lapse checks the value with its list locked, a reminder has a primary key).
+
+use std::future::Future;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::service::{Issuer, LifecycleError, LifecycleRun};
+
+/// How long after start a task first runs: long enough for the server to come up first.
+pub const FIRST_RUN_DELAY: Duration = Duration::from_secs(5);
+
+/// The lease name of the lifecycle job.
+pub const LIFECYCLE: &str = "lifecycle";
+
+/// The running background tasks; [`Jobs::stop`] ends them.
+#[derive(Debug)]
+pub struct Jobs {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Jobs {
+    /// No tasks yet.
+    pub fn new() -> Self {
+        Self {
+            stop: watch::channel(false).0,
+            tasks: Vec::new(),
+        }
+    }
+
+    /// Starts the issuer's jobs: the lifecycle job every `lifecycle_interval_seconds` (none
+    /// when 0), under a lease held by this process.
+    pub fn start(issuer: &Issuer) -> Self {
+        let mut jobs = Self::new();
+        let period = issuer.config().lifecycle_interval_seconds;
+        if period > 0 {
+            let job = LeasedJob::new(LIFECYCLE, Duration::from_secs(period));
+            let issuer = issuer.clone();
+            jobs.every(LIFECYCLE, job.period, FIRST_RUN_DELAY, move || {
+                let (issuer, job) = (issuer.clone(), job.clone());
+                async move {
+                    match job.lifecycle(&issuer, crate::service::now()).await {
+                        Ok(Some(run)) => {
+                            tracing::info!("lifecycle: {run}");
+                            Ok(())
+                        }
+                        Ok(None) => {
+                            tracing::debug!("lifecycle: another process holds the lease");
+                            Ok(())
+                        }
+                        Err(e) => Err(e.to_string()),
+                    }
+                }
+            });
+        }
+        jobs
+    }
+
+    /// Spawns task `name`: `run` after `first`, then every `period` after each run started
+    /// (a run longer than the period delays the next, never overlaps it). An `Err` is logged.
+    pub fn every<F, Fut>(&mut self, name: &'static str, period: Duration, first: Duration, run: F)
+    where
+        F: Fn() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
+        let mut stop = self.stop.subscribe();
+        self.tasks.push(tokio::spawn(async move {
+            let mut next = tokio::time::Instant::now() + first;
+            loop {
+                tokio::select! {
+                    _ = stop.wait_for(|s| *s) => return,
+                    () = tokio::time::sleep_until(next) => {}
+                }
+                next = tokio::time::Instant::now() + period;
+                tokio::select! {
+                    _ = stop.wait_for(|s| *s) => return,
+                    result = run() => {
+                        if let Err(e) = result {
+                            tracing::error!("job {name}: {e}");
+                        }
+                    }
+                }
+            }
+        }));
+    }
+
+    /// How many tasks run.
+    pub fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Whether no task runs.
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    /// Stops every task (a run in progress is dropped between transactions) and waits for
+    /// them to end.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            // A task that panicked is over too; nothing more to do for it.
+            let _ = task.await;
+        }
+    }
+}
+
+impl Default for Jobs {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A periodic job that one process at a time runs, under a lease in the database: a run
+/// claims job `name`'s lease for (nearly) a period; a process finding it held skips the run.
+#[derive(Debug, Clone)]
+pub struct LeasedJob {
+    name: &'static str,
+    /// Who claims: unique per process.
+    holder: String,
+    period: Duration,
+}
+
+impl LeasedJob {
+    /// Job `name`, run once per `period` between all processes, held by a new random holder.
+    pub fn new(name: &'static str, period: Duration) -> Self {
+        let holder =
+            crate::service::uuid_v4().unwrap_or_else(|_| format!("process-{}", std::process::id()));
+        Self {
+            name,
+            holder,
+            period,
+        }
+    }
+
+    /// This process's holder id.
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+
+    /// Claims the lease at `at`: until `at` plus the period less a hundredth of it (at most a
+    /// minute), so this process's next tick finds it free even if it fires a little early.
+    ///
+    /// # Errors
+    /// The database.
+    pub async fn claim(
+        &self,
+        issuer: &Issuer,
+        at: OffsetDateTime,
+    ) -> Result<bool, hallmark_store::StoreError> {
+        let period = i64::try_from(self.period.as_secs()).unwrap_or(i64::MAX);
+        let slack = (period / 100).min(60);
+        let at = at.unix_timestamp();
+        issuer
+            .store()
+            .claim_job(
+                self.name,
+                &self.holder,
+                at,
+                at.saturating_add(period - slack),
+            )
+            .await
+    }
+
+    /// Runs the lifecycle at `at` if this process gets the lease; `None` when another holds
+    /// it.
+    ///
+    /// # Errors
+    /// [`LifecycleError`].
+    pub async fn lifecycle(
+        &self,
+        issuer: &Issuer,
+        at: OffsetDateTime,
+    ) -> Result<Option<LifecycleRun>, LifecycleError> {
+        if !self.claim(issuer, at).await? {
+            return Ok(None);
+        }
+        issuer.lifecycle(at).await.map(Some)
+    }
+}

@@ -1,0 +1,268 @@
+//! A badge's end of life (issue 13): the lifecycle run that lapses badges past `validUntil`
+//! plus their tier's grace period and records the "expiring" reminders, and the badges due
+//! for renewal.
+//!
+//! Rules, each safe when two processes run them at once:
+//! - **lapse**: a badge (a credential with a tier) that is not revoked, has a "message" entry
+//!   still `active` (0), and whose `validUntil + grace_days` is at or before the run's
+//!   instant gets the message `lapsed` (2), its list re-signed in the same transaction, with
+//!   a `credential.lapse` audit entry by `system`. The value is checked again with the list
+//!   locked, so a lapse is written once. Badges issued without a "message" entry are left.
+//! - **reminders**: a badge not revoked and not lapsed whose `validUntil` is still ahead gets
+//!   the reminder of the *tightest* threshold of 30, 14 and 1 days it is within, unless it had
+//!   that one or a tighter one: a badge first seen 10 days before its end gets the 14-day
+//!   reminder only (never a late 30-day one), then the 1-day one. Each is a `reminders` row and
+//!   a `credential.expiring` audit entry (`{"days": d, "valid_until": unix}`) in one
+//!   transaction, made once by the row's primary key.
+
+use hallmark_store::{
+    AuditEntry, CredentialFilter, CredentialRow, Expiring, PageRequest, StoreError,
+};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use super::{now, Issuer, MessageStatus, StatusChangeError};
+
+/// The "expiring" reminder thresholds, days before `validUntil`, tightest first.
+pub const REMINDER_DAYS: [u32; 3] = [1, 14, 30];
+
+/// The "message" value of a badge in force (`PublicMessage::Active`).
+const ACTIVE: u8 = 0;
+/// The "message" value of a lapsed badge (`PublicMessage::Lapsed`).
+const LAPSED: i64 = 2;
+
+/// How many credentials a lifecycle run reads at a time.
+const BATCH: u32 = 200;
+
+const DAY: i64 = 86_400;
+
+/// What a lifecycle run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LifecycleRun {
+    /// Badges lapsed.
+    pub lapsed: usize,
+    /// 30-day reminders recorded.
+    pub reminded_30: usize,
+    /// 14-day reminders recorded.
+    pub reminded_14: usize,
+    /// 1-day reminders recorded.
+    pub reminded_1: usize,
+}
+
+impl std::fmt::Display for LifecycleRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} lapsed; reminders: {} at 30 days, {} at 14 days, {} at 1 day",
+            self.lapsed, self.reminded_30, self.reminded_14, self.reminded_1
+        )
+    }
+}
+
+/// Why a lifecycle run stopped (what it did before stays done; the next run goes on).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LifecycleError {
+    /// The database.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A badge could not be lapsed.
+    #[error("lapsing credential {id}: {source}")]
+    Lapse {
+        /// The credential.
+        id: String,
+        /// Why.
+        #[source]
+        source: StatusChangeError,
+    },
+}
+
+/// A badge due for renewal ([`Issuer::due`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Due {
+    /// The credential.
+    pub credential: CredentialRow,
+    /// Its tier's grace period, days (0 for a tier the program no longer has).
+    pub grace_days: u32,
+    /// When it lapses: `validUntil` plus the grace period, Unix seconds.
+    pub lapses_at: i64,
+}
+
+impl Issuer {
+    /// Runs the lifecycle at instant `at` (the job passes [`now`], tests any instant): lapses
+    /// the badges whose grace period is over, then records the reminders due (see the module
+    /// documentation for the rules).
+    ///
+    /// # Errors
+    /// [`LifecycleError`]: the database, or a lapse that failed (its list could not be
+    /// signed); what was done before it stays done.
+    pub async fn lifecycle(&self, at: OffsetDateTime) -> Result<LifecycleRun, LifecycleError> {
+        let at = at.unix_timestamp();
+        let mut run = LifecycleRun::default();
+        let mut page = PageRequest::first(BATCH);
+        loop {
+            let found = self
+                .store()
+                .lapse_candidates(i64::from(ACTIVE), at, &page)
+                .await?;
+            for row in &found.items {
+                if at < self.lapses_at(row).unwrap_or(i64::MAX) {
+                    continue;
+                }
+                if self.lapse(&row.id).await? {
+                    run.lapsed += 1;
+                }
+            }
+            match found.next {
+                Some(next) => page = PageRequest::after(BATCH, next),
+                None => break,
+            }
+        }
+        let widest = i64::from(REMINDER_DAYS[REMINDER_DAYS.len() - 1]) * DAY;
+        let mut page = PageRequest::first(BATCH);
+        loop {
+            let found = self
+                .store()
+                .reminder_candidates(LAPSED, at, widest, &page)
+                .await?;
+            for c in &found.items {
+                let left = c.valid_until - at;
+                let Some(days) = REMINDER_DAYS
+                    .into_iter()
+                    .map(i64::from)
+                    .find(|d| left <= d * DAY)
+                else {
+                    continue;
+                };
+                if c.reminded.is_some_and(|r| r <= days) {
+                    continue;
+                }
+                let entry = AuditEntry {
+                    at: now().unix_timestamp(),
+                    actor: "system".into(),
+                    action: "credential.expiring".into(),
+                    subject: c.id.clone(),
+                    detail: json!({"days": days, "valid_until": c.valid_until}),
+                };
+                if self
+                    .store()
+                    .record_reminder(&c.id, days, at, &entry)
+                    .await?
+                {
+                    match days {
+                        1 => run.reminded_1 += 1,
+                        14 => run.reminded_14 += 1,
+                        _ => run.reminded_30 += 1,
+                    }
+                }
+            }
+            match found.next {
+                Some(next) => page = PageRequest::after(BATCH, next),
+                None => break,
+            }
+        }
+        Ok(run)
+    }
+
+    /// Lapses one badge; whether this call did (not when it changed meanwhile: revoked, no
+    /// longer active, gone).
+    async fn lapse(&self, id: &str) -> Result<bool, LifecycleError> {
+        match self
+            .set_message_status_from(
+                "system",
+                id,
+                ACTIVE,
+                MessageStatus(LAPSED),
+                "credential.lapse",
+            )
+            .await
+        {
+            Ok(done) => Ok(done.is_some()),
+            Err(
+                StatusChangeError::Revoked { .. }
+                | StatusChangeError::NoCredential { .. }
+                | StatusChangeError::NoEntry { .. },
+            ) => Ok(false),
+            Err(source) => Err(LifecycleError::Lapse {
+                id: id.to_owned(),
+                source,
+            }),
+        }
+    }
+
+    /// When a badge lapses: its `validUntil` plus its tier's grace period (none for a tier
+    /// the program does not have), Unix seconds; `None` without a `validUntil`.
+    pub fn lapses_at(&self, row: &CredentialRow) -> Option<i64> {
+        let grace = self.grace_days(row);
+        row.valid_until
+            .map(|v| v.saturating_add(i64::from(grace) * DAY))
+    }
+
+    /// The grace period of a badge's tier, days (0 for a tier the program does not have).
+    fn grace_days(&self, row: &CredentialRow) -> u32 {
+        row.tier
+            .as_deref()
+            .and_then(|t| self.program().tier(t))
+            .map_or(0, |t| t.grace_days)
+    }
+
+    /// The badges due for renewal at `at`: not revoked, `validUntil` before `before`, and not
+    /// lapsed (their `validUntil` plus grace still ahead of `at`), soonest first; at most
+    /// `limit` of them.
+    ///
+    /// # Errors
+    /// The database.
+    pub async fn due(
+        &self,
+        at: OffsetDateTime,
+        before: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<Due>, StoreError> {
+        let at = at.unix_timestamp();
+        // Nothing whose grace ended before `at` can be due: start the window there.
+        let longest = self
+            .program()
+            .tiers
+            .iter()
+            .map(|t| t.grace_days)
+            .max()
+            .unwrap_or(0);
+        let window = Expiring {
+            before: before.unix_timestamp(),
+            after: Some(at.saturating_sub(i64::from(longest) * DAY)),
+        };
+        let mut out = Vec::new();
+        let mut page = PageRequest::first(BATCH);
+        loop {
+            let found = self
+                .store()
+                .credentials_expiring(&CredentialFilter::default(), &window, &page)
+                .await?;
+            for credential in found.items {
+                if credential.tier.is_none() {
+                    continue;
+                }
+                let Some(lapses_at) = self.lapses_at(&credential) else {
+                    continue;
+                };
+                let lapsed = credential.message.is_some() && credential.message_status == LAPSED;
+                if lapses_at <= at || lapsed {
+                    continue;
+                }
+                let grace_days = self.grace_days(&credential);
+                out.push(Due {
+                    credential,
+                    grace_days,
+                    lapses_at,
+                });
+                if out.len() >= limit {
+                    return Ok(out);
+                }
+            }
+            match found.next {
+                Some(next) => page = PageRequest::after(BATCH, next),
+                None => return Ok(out),
+            }
+        }
+    }
+}

@@ -13,6 +13,7 @@ mod approvals;
 mod checks;
 mod directory;
 mod issuance;
+mod lifecycle;
 mod lists;
 mod pages;
 mod partners;
@@ -41,6 +42,7 @@ pub use directory::{
     Directory, DirectoryError, DirectoryQuery, MAX_DIRECTORY_PAGE, MAX_QUERY_CHARS,
 };
 pub use issuance::{IssueError, Issued};
+pub use lifecycle::{PublicMessage, MESSAGE_STATUS_SIZE};
 pub use lists::{ListError, SignError};
 pub use pages::{Described, PageError};
 pub use partners::{NewPartner, PartnerChange, PartnerError};
@@ -171,6 +173,9 @@ impl Issuer {
         if issuer.inner.program.suspension {
             issuer.current_list(StatusPurpose::Suspension, 1).await?;
         }
+        issuer
+            .current_list(StatusPurpose::Message, MESSAGE_STATUS_SIZE)
+            .await?;
         Ok(issuer)
     }
 

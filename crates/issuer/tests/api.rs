@@ -196,6 +196,7 @@ impl Harness {
             "/status/revocation-1",
             "/status/suspension-1",
             "/status/message-2bit-1",
+            "/status/message-3bit-1",
             "/.well-known/did.json",
         ] {
             let r = self.send("GET", path, None, None, "").await;
@@ -294,11 +295,24 @@ async fn approval_issues_a_badge_that_verifies_and_revocation_shows_at_once(back
     );
     // Only validated, public references become evidence.
     assert_eq!(badge["evidence"].as_array().unwrap().len(), 2);
+    let purposes: Vec<&str> = badge["credentialStatus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["statusPurpose"].as_str().unwrap())
+        .collect();
+    // Revocation first: some verifiers read only the first entry.
+    assert_eq!(purposes, ["revocation", "suspension", "message"]);
+    let message = &badge["credentialStatus"][2];
+    assert_eq!(message["statusSize"], 3);
     assert_eq!(
-        badge["credentialStatus"].as_array().unwrap().len(),
-        2,
-        "revocation and suspension"
+        message["statusMessage"][1],
+        json!({"status": "0x1", "message": "superseded"})
     );
+    assert!(message["statusListCredential"]
+        .as_str()
+        .unwrap()
+        .ends_with("/status/message-3bit-1"));
 
     // Committed before the response: the public endpoint serves the same document.
     let public = h
@@ -503,11 +517,34 @@ async fn message_status_entries_are_issued_set_and_verified(backend: Backend) {
     ] {
         assert_refused(&h.post("/credentials/issue", issue(status)).await, expected);
     }
-    // A badge has no message entry.
+    // A credential issued without a message entry has none to set.
+    let r = h
+        .post(
+            "/credentials/issue",
+            issue(json!({"statusPurpose": "revocation"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let location = r.location.clone().expect("a Location header");
+    let plain = location.rsplit('/').next().unwrap().to_owned();
+    assert_refused(&h.set_status(&plain, json!(1)).await, "no message entry");
+    // A badge carries the public message (three bits), read by any verifier.
     let partner = h.partner("Northwind").await;
     let r = h.post("/api/v1/approvals", h.gold(&partner)).await;
-    let badge = r.body["credential"]["uuid"].as_str().unwrap().to_owned();
-    assert_refused(&h.set_status(&badge, json!(1)).await, "no message entry");
+    let uuid = r.body["credential"]["uuid"].as_str().unwrap().to_owned();
+    let badge = r.body["credential"]["document"].clone();
+    assert!(status(&h.verify(&badge).await)
+        .1
+        .contains("message: active"));
+    let r = h.set_status(&uuid, json!("0x4")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let report = h.verify(&badge).await;
+    assert!(report.verified(), "{:#?}", report.checks);
+    assert!(
+        status(&report).1.contains("message: under review"),
+        "{}",
+        status(&report).1
+    );
 }
 
 on_both!(shortfalls_are_422_naming_the_requirement);

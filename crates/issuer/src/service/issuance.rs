@@ -95,12 +95,15 @@ struct Slots {
 }
 
 impl Issuer {
-    /// The status entries a badge gets: revocation, and suspension when the program has it.
+    /// The status entries a badge gets: revocation first (some verifiers read only the
+    /// first), suspension when the program has it, and the public "message"
+    /// ([`super::PublicMessage`]).
     pub(crate) fn badge_statuses(&self) -> Vec<WantedStatus> {
         let mut wanted = vec![WantedStatus::plain(StatusPurpose::Revocation)];
         if self.program().suspension {
             wanted.push(WantedStatus::plain(StatusPurpose::Suspension));
         }
+        wanted.push(super::PublicMessage::entry());
         wanted
     }
 

@@ -15,6 +15,7 @@ mod checks;
 mod directory;
 mod expiry;
 mod issuance;
+mod lifecycle;
 mod lists;
 mod pages;
 mod partners;
@@ -44,6 +45,7 @@ pub use directory::{
 };
 pub use expiry::{Due, LifecycleError, LifecycleRun, REMINDER_DAYS};
 pub use issuance::{IssueError, Issued};
+pub use lifecycle::{PublicMessage, MESSAGE_STATUS_SIZE};
 pub use lists::{ListError, SignError};
 pub use pages::{Described, PageError};
 pub use partners::{NewPartner, PartnerChange, PartnerError};
@@ -174,6 +176,9 @@ impl Issuer {
         if issuer.inner.program.suspension {
             issuer.current_list(StatusPurpose::Suspension, 1).await?;
         }
+        issuer
+            .current_list(StatusPurpose::Message, MESSAGE_STATUS_SIZE)
+            .await?;
         Ok(issuer)
     }
 

@@ -115,6 +115,7 @@ impl Harness {
             "/status/revocation-1",
             "/status/suspension-1",
             "/status/message-2bit-1",
+            "/status/message-3bit-1",
             "/.well-known/did.json",
         ] {
             let r = self.get(path).await;

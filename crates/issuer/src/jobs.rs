@@ -193,3 +193,76 @@ impl LeasedJob {
         issuer.lifecycle(at).await.map(Some)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// Polls `done` until it holds, failing after 10 s (no fixed sleep).
+    async fn eventually(done: impl Fn() -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !done() {
+            assert!(tokio::time::Instant::now() < deadline, "not within 10 s");
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_task_runs_again_after_errors_and_stops_when_asked() {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let mut jobs = Jobs::new();
+        let counted = runs.clone();
+        jobs.every(
+            "test",
+            Duration::from_millis(2),
+            Duration::ZERO,
+            move || {
+                let n = counted.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    // Every other run fails: logged, and the task goes on.
+                    if n.is_multiple_of(2) {
+                        Err(format!("run {n} failed"))
+                    } else {
+                        Ok(())
+                    }
+                }
+            },
+        );
+        assert_eq!(jobs.len(), 1);
+        eventually(|| runs.load(Ordering::SeqCst) >= 4).await;
+        jobs.stop().await;
+        // The task has ended and dropped its closure: nothing can run any more.
+        assert_eq!(Arc::strong_count(&runs), 1, "no task left after stop");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn stopping_drops_a_run_in_progress_and_a_task_not_yet_started() {
+        let started = Arc::new(AtomicUsize::new(0));
+        let mut jobs = Jobs::new();
+        let s = started.clone();
+        jobs.every(
+            "slow",
+            Duration::from_secs(3600),
+            Duration::ZERO,
+            move || {
+                s.fetch_add(1, Ordering::SeqCst);
+                std::future::pending::<Result<(), String>>()
+            },
+        );
+        jobs.every(
+            "later",
+            Duration::from_secs(3600),
+            Duration::from_secs(3600),
+            || std::future::ready(Ok(())),
+        );
+        eventually(|| started.load(Ordering::SeqCst) == 1).await;
+        // Both end at once: neither the pending run nor the hour-long wait holds stop up.
+        tokio::time::timeout(Duration::from_secs(10), jobs.stop())
+            .await
+            .expect("stopped");
+    }
+}

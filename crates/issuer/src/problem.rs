@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use crate::service::CredentialQueryError;
 use crate::service::{
     ApprovalError, AuthError, CheckError, DirectoryError, IssueError, LookupError, PageError,
     PartnerError, StatusChangeError, VcIssueError,
@@ -131,6 +132,20 @@ impl From<DirectoryError> for Problem {
                 StatusCode::BAD_REQUEST,
                 "bad-search",
                 "The directory search was refused",
+                e.to_string(),
+            ),
+        }
+    }
+}
+
+impl From<CredentialQueryError> for Problem {
+    fn from(e: CredentialQueryError) -> Self {
+        match e {
+            CredentialQueryError::Store(e) => e.into(),
+            e => Self::new(
+                StatusCode::BAD_REQUEST,
+                "bad-query",
+                "The listing's parameters were refused",
                 e.to_string(),
             ),
         }

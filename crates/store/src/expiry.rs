@@ -219,12 +219,7 @@ impl Store {
             let rows = bind_all!(sqlx::query(&text), &c.args).fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
-                // MIN over INTEGER is read as i64 on both (INT4 is widened on PostgreSQL).
-                let reminded: Option<i64> = if sqlite {
-                    r.try_get("reminded")?
-                } else {
-                    r.try_get::<Option<i32>, _>("reminded")?.map(i64::from)
-                };
+                let reminded: Option<i64> = r.try_get("reminded")?;
                 out.push(ReminderCandidate { id: r.try_get("id")?, valid_until: r.try_get("valid_until")?, reminded });
             }
             out

@@ -21,15 +21,15 @@ use hallmark_store::{
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::{now, Issuer, MessageStatus, StatusChangeError};
+use super::{now, Issuer, MessageStatus, PublicMessage, StatusChangeError};
 
 /// The "expiring" reminder thresholds, days before `validUntil`, tightest first.
 pub const REMINDER_DAYS: [u32; 3] = [1, 14, 30];
 
-/// The "message" value of a badge in force (`PublicMessage::Active`).
-const ACTIVE: u8 = 0;
-/// The "message" value of a lapsed badge (`PublicMessage::Lapsed`).
-const LAPSED: i64 = 2;
+/// The "message" value of a badge in force.
+const ACTIVE: PublicMessage = PublicMessage::Active;
+/// The "message" value of a lapsed badge.
+const LAPSED: PublicMessage = PublicMessage::Lapsed;
 
 /// How many credentials a lifecycle run reads at a time.
 const BATCH: u32 = 200;
@@ -103,7 +103,7 @@ impl Issuer {
         loop {
             let found = self
                 .store()
-                .lapse_candidates(i64::from(ACTIVE), at, &page)
+                .lapse_candidates(ACTIVE.value(), at, &page)
                 .await?;
             for row in &found.items {
                 if at < self.lapses_at(row).unwrap_or(i64::MAX) {
@@ -123,7 +123,7 @@ impl Issuer {
         loop {
             let found = self
                 .store()
-                .reminder_candidates(LAPSED, at, widest, &page)
+                .reminder_candidates(LAPSED.value(), at, widest, &page)
                 .await?;
             for c in &found.items {
                 let left = c.valid_until - at;
@@ -171,8 +171,8 @@ impl Issuer {
             .set_message_status_from(
                 "system",
                 id,
-                ACTIVE,
-                MessageStatus(LAPSED),
+                ACTIVE.value(),
+                MessageStatus(LAPSED.value()),
                 "credential.lapse",
             )
             .await
@@ -245,7 +245,8 @@ impl Issuer {
                 let Some(lapses_at) = self.lapses_at(&credential) else {
                     continue;
                 };
-                let lapsed = credential.message.is_some() && credential.message_status == LAPSED;
+                let lapsed =
+                    credential.message.is_some() && credential.message_status == LAPSED.value();
                 if lapses_at <= at || lapsed {
                     continue;
                 }
@@ -264,5 +265,123 @@ impl Issuer {
                 None => return Ok(out),
             }
         }
+    }
+}
+
+/// What `GET /api/v1/credentials` asks for: filters (each optional, all combined), a page
+/// size and where the page starts, as the query string gives them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct CredentialQuery {
+    /// Issued to this partner (its id).
+    pub partner: Option<String>,
+    /// Of this tier (slug).
+    pub tier: Option<String>,
+    /// `active`, `suspended` or `revoked`.
+    pub state: Option<String>,
+    /// Only badges not revoked whose `validUntil` is before this RFC 3339 instant, soonest
+    /// first (by `validUntil`, then id) instead of newest first.
+    pub expiring_before: Option<String>,
+    /// With `expiring_before` (alone it means "before the year 10000"): `validUntil` at or
+    /// after this RFC 3339 instant, e.g. now to leave out the expired ones.
+    pub expiring_after: Option<String>,
+    /// Rows a page: 1 to 1000, 100 by default.
+    pub limit: Option<i64>,
+    /// The cursor of the page to read: the previous page's `next`.
+    pub after: Option<String>,
+}
+
+/// Why a credential listing was refused: the parameter and what is wrong with it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CredentialQueryError {
+    /// Not an RFC 3339 date-time with a time zone.
+    #[error(
+        "{parameter}: {given:?} is not an RFC 3339 date-time such as 2027-01-31T00:00:00Z ({why})"
+    )]
+    Date {
+        /// `expiring_before` or `expiring_after`.
+        parameter: &'static str,
+        /// The text given.
+        given: String,
+        /// Why.
+        why: &'static str,
+    },
+    /// A state that is not one.
+    #[error("state: {given:?} is not one of active, suspended, revoked")]
+    State {
+        /// The text given.
+        given: String,
+    },
+    /// `after` is not a cursor of this list.
+    #[error("after: {0}")]
+    Cursor(hallmark_store::CursorError),
+    /// The database.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl Issuer {
+    /// A page of credentials by `query`: newest first, or, with `expiring_before` or
+    /// `expiring_after`, those not revoked in that window of `validUntil`, soonest first.
+    ///
+    /// # Errors
+    /// [`CredentialQueryError`] naming the parameter at fault, or the database.
+    pub async fn credential_page(
+        &self,
+        query: &CredentialQuery,
+    ) -> Result<hallmark_store::Page<CredentialRow>, CredentialQueryError> {
+        let state = match query.state.as_deref() {
+            None | Some("") => None,
+            Some(s) => Some(
+                serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|_| {
+                    CredentialQueryError::State {
+                        given: s.to_owned(),
+                    }
+                })?,
+            ),
+        };
+        let filter = CredentialFilter {
+            partner: query.partner.clone().filter(|p| !p.is_empty()),
+            tier: query.tier.clone().filter(|t| !t.is_empty()),
+            state,
+        };
+        let date = |parameter: &'static str, text: &Option<String>| {
+            text.as_deref()
+                .map(|t| {
+                    hallmark_core::datetime::parse(t)
+                        .map(OffsetDateTime::unix_timestamp)
+                        .map_err(|e| CredentialQueryError::Date {
+                            parameter,
+                            given: t.to_owned(),
+                            why: e.reason,
+                        })
+                })
+                .transpose()
+        };
+        let before = date("expiring_before", &query.expiring_before)?;
+        let after = date("expiring_after", &query.expiring_after)?;
+        let limit = super::PageSize::new(query.limit).get();
+        let page = match query.after.as_deref().filter(|a| !a.is_empty()) {
+            None => PageRequest::first(limit),
+            Some(text) => {
+                PageRequest::after(limit, text.parse().map_err(CredentialQueryError::Cursor)?)
+            }
+        };
+        let found = if before.is_some() || after.is_some() {
+            let window = Expiring {
+                // The largest instant RFC 3339 writes: 9999-12-31T23:59:59Z.
+                before: before.unwrap_or(253_402_300_800),
+                after,
+            };
+            self.store()
+                .credentials_expiring(&filter, &window, &page)
+                .await
+        } else {
+            self.store().credentials(&filter, &page).await
+        };
+        found.map_err(|e| match e {
+            StoreError::InvalidCursor(e) => CredentialQueryError::Cursor(e),
+            e => CredentialQueryError::Store(e),
+        })
     }
 }

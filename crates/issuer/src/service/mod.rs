@@ -43,7 +43,9 @@ pub use checks::{CheckError, Checked, Embed, FetchBadgeError, EMBED_TTL};
 pub use directory::{
     Directory, DirectoryError, DirectoryQuery, MAX_DIRECTORY_PAGE, MAX_QUERY_CHARS,
 };
-pub use expiry::{Due, LifecycleError, LifecycleRun, REMINDER_DAYS};
+pub use expiry::{
+    CredentialQuery, CredentialQueryError, Due, LifecycleError, LifecycleRun, REMINDER_DAYS,
+};
 pub use issuance::{IssueError, Issued};
 pub use lifecycle::{PublicMessage, MESSAGE_STATUS_SIZE};
 pub use lists::{ListError, SignError};

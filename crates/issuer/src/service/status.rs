@@ -175,7 +175,7 @@ impl Issuer {
         &self,
         actor: &str,
         id: &str,
-        from: u8,
+        from: i64,
         status: MessageStatus,
         action: &'static str,
     ) -> Result<Option<CredentialRow>, StatusChangeError> {
@@ -237,7 +237,7 @@ impl Issuer {
             let mut bits = Bitstring::from_bytes(bits);
             if let Some(from) = guard.from {
                 let found = bits.get(u64::from(index), status_size)?;
-                if found != from {
+                if i64::from(found) != from {
                     return Err(Box::new(NoLongerFrom { found }));
                 }
             }
@@ -261,7 +261,7 @@ impl Issuer {
 #[derive(Debug, Clone, Copy, Default)]
 struct Guard {
     action: Option<&'static str>,
-    from: Option<u8>,
+    from: Option<i64>,
 }
 
 /// The slot no longer held the value a guarded change expected ([`Guard::from`]).

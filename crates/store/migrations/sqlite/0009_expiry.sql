@@ -14,7 +14,7 @@ CREATE TABLE job_leases (
 -- credential and threshold, whichever process finds it due first.
 CREATE TABLE reminders (
     credential_id TEXT NOT NULL REFERENCES credentials (id),
-    days INTEGER NOT NULL,
+    days BIGINT NOT NULL,
     at BIGINT NOT NULL,
     PRIMARY KEY (credential_id, days)
 );

@@ -6,12 +6,13 @@
 //! machine output (JSON, signed credentials) to stdout.
 //!
 //! Each command is a module here, and only parses, calls a library crate and renders. A
-//! background job of the issuer (bulk issuance, renewal) is run from here, calling the same
-//! `hallmark_issuer::Issuer` methods as the API (there is no job runner yet: the first job
-//! brings one to `hallmark serve`).
+//! one-off job of the issuer (bulk issuance) is run from here, calling the same
+//! `hallmark_issuer::Issuer` methods as the API; periodic ones run inside `hallmark serve`
+//! (`hallmark_issuer::jobs`).
 
 #![forbid(unsafe_code)]
 
+mod badges;
 mod error;
 mod issue;
 mod keygen;
@@ -63,6 +64,9 @@ enum Command {
     /// Manage admin API tokens.
     #[command(subcommand)]
     Token(serve::TokenCommand),
+    /// The issuer's badges: those due for renewal.
+    #[command(subcommand)]
+    Badges(badges::Command),
 }
 
 fn main() -> ExitCode {
@@ -83,6 +87,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Token(command) => serve::token(command),
         Command::Verifier(command) => serve::verifier(command),
+        Command::Badges(command) => badges::run(command),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -16,10 +16,12 @@
 //!   transaction, made once by the row's primary key.
 
 use hallmark_store::{
-    AuditEntry, CredentialFilter, CredentialRow, Expiring, PageRequest, StoreError,
+    AuditEntry, CredentialFilter, CredentialRow, Expiring, PageRequest, Store, StoreError,
 };
 use serde_json::json;
 use time::OffsetDateTime;
+
+use crate::program::Program;
 
 use super::{now, Issuer, MessageStatus, PublicMessage, StatusChangeError};
 
@@ -193,22 +195,10 @@ impl Issuer {
     /// When a badge lapses: its `validUntil` plus its tier's grace period (none for a tier
     /// the program does not have), Unix seconds; `None` without a `validUntil`.
     pub fn lapses_at(&self, row: &CredentialRow) -> Option<i64> {
-        let grace = self.grace_days(row);
-        row.valid_until
-            .map(|v| v.saturating_add(i64::from(grace) * DAY))
+        lapses_at(self.program(), row)
     }
 
-    /// The grace period of a badge's tier, days (0 for a tier the program does not have).
-    fn grace_days(&self, row: &CredentialRow) -> u32 {
-        row.tier
-            .as_deref()
-            .and_then(|t| self.program().tier(t))
-            .map_or(0, |t| t.grace_days)
-    }
-
-    /// The badges due for renewal at `at`: not revoked, `validUntil` before `before`, and not
-    /// lapsed (their `validUntil` plus grace still ahead of `at`), soonest first; at most
-    /// `limit` of them.
+    /// The badges due for renewal at `at` ([`due`]).
     ///
     /// # Errors
     /// The database.
@@ -218,52 +208,83 @@ impl Issuer {
         before: OffsetDateTime,
         limit: usize,
     ) -> Result<Vec<Due>, StoreError> {
-        let at = at.unix_timestamp();
-        // Nothing whose grace ended before `at` can be due: start the window there.
-        let longest = self
-            .program()
-            .tiers
-            .iter()
-            .map(|t| t.grace_days)
-            .max()
-            .unwrap_or(0);
-        let window = Expiring {
-            before: before.unix_timestamp(),
-            after: Some(at.saturating_sub(i64::from(longest) * DAY)),
-        };
-        let mut out = Vec::new();
-        let mut page = PageRequest::first(BATCH);
-        loop {
-            let found = self
-                .store()
-                .credentials_expiring(&CredentialFilter::default(), &window, &page)
-                .await?;
-            for credential in found.items {
-                if credential.tier.is_none() {
-                    continue;
-                }
-                let Some(lapses_at) = self.lapses_at(&credential) else {
-                    continue;
-                };
-                let lapsed =
-                    credential.message.is_some() && credential.message_status == LAPSED.value();
-                if lapses_at <= at || lapsed {
-                    continue;
-                }
-                let grace_days = self.grace_days(&credential);
-                out.push(Due {
-                    credential,
-                    grace_days,
-                    lapses_at,
-                });
-                if out.len() >= limit {
-                    return Ok(out);
-                }
+        due(self.store(), self.program(), at, before, limit).await
+    }
+}
+
+/// When a badge lapses under `program`: its `validUntil` plus its tier's grace period (none
+/// for a tier the program does not have), Unix seconds; `None` without a `validUntil`.
+pub fn lapses_at(program: &Program, row: &CredentialRow) -> Option<i64> {
+    let grace = grace_days(program, row);
+    row.valid_until
+        .map(|v| v.saturating_add(i64::from(grace) * DAY))
+}
+
+/// The grace period of a badge's tier, days (0 for a tier the program does not have).
+fn grace_days(program: &Program, row: &CredentialRow) -> u32 {
+    row.tier
+        .as_deref()
+        .and_then(|t| program.tier(t))
+        .map_or(0, |t| t.grace_days)
+}
+
+/// The badges (credentials with a tier) due for renewal at `at`, read from `store` with
+/// `program`'s grace periods: not revoked, `validUntil` before `before`, and not lapsed
+/// (`validUntil` plus grace still ahead of `at`, "message" not `lapsed`), soonest first; at
+/// most `limit` of them. For tools without the issuer's keys (`hallmark badges due`).
+///
+/// # Errors
+/// The database.
+pub async fn due(
+    store: &Store,
+    program: &Program,
+    at: OffsetDateTime,
+    before: OffsetDateTime,
+    limit: usize,
+) -> Result<Vec<Due>, StoreError> {
+    let at = at.unix_timestamp();
+    // Nothing whose longest grace ended before `at` can be due: start the window there.
+    let longest = program
+        .tiers
+        .iter()
+        .map(|t| t.grace_days)
+        .max()
+        .unwrap_or(0);
+    let window = Expiring {
+        before: before.unix_timestamp(),
+        after: Some(at.saturating_sub(i64::from(longest) * DAY)),
+    };
+    let mut out = Vec::new();
+    let mut page = PageRequest::first(BATCH);
+    loop {
+        let found = store
+            .credentials_expiring(&CredentialFilter::default(), &window, &page)
+            .await?;
+        for credential in found.items {
+            if credential.tier.is_none() {
+                continue;
             }
-            match found.next {
-                Some(next) => page = PageRequest::after(BATCH, next),
-                None => return Ok(out),
+            let Some(lapses_at) = lapses_at(program, &credential) else {
+                continue;
+            };
+            let lapsed =
+                credential.message.is_some() && credential.message_status == LAPSED.value();
+            if lapses_at <= at || lapsed {
+                continue;
             }
+            let grace_days = grace_days(program, &credential);
+            out.push(Due {
+                credential,
+                grace_days,
+                lapses_at,
+            });
+            if out.len() >= limit {
+                return Ok(out);
+            }
+        }
+        match found.next {
+            Some(next) => page = PageRequest::after(BATCH, next),
+            None => return Ok(out),
         }
     }
 }

@@ -44,7 +44,8 @@ pub use directory::{
     Directory, DirectoryError, DirectoryQuery, MAX_DIRECTORY_PAGE, MAX_QUERY_CHARS,
 };
 pub use expiry::{
-    CredentialQuery, CredentialQueryError, Due, LifecycleError, LifecycleRun, REMINDER_DAYS,
+    due, lapses_at, CredentialQuery, CredentialQueryError, Due, LifecycleError, LifecycleRun,
+    REMINDER_DAYS,
 };
 pub use issuance::{IssueError, Issued};
 pub use lifecycle::{PublicMessage, MESSAGE_STATUS_SIZE};

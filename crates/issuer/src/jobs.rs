@@ -2,7 +2,8 @@
 //! [`crate::serve`] and stopped when it shuts down, and the daily lifecycle job
 //! ([`Issuer::lifecycle`]: lapses, "expiring" reminders).
 //!
-//! Each task runs shortly after start ([`FIRST_RUN_DELAY`]), then once a period. An error is
+//! Each task runs shortly after start ([`FIRST_RUN_DELAY`], or its period when shorter),
+//! then once a period. An error is
 //! logged and the task goes on; it never takes the server down. Stopping drops a run in
 //! progress: each of its changes is its own transaction, so nothing is half-written, and the
 //! next run picks up the rest.
@@ -51,7 +52,8 @@ impl Jobs {
         if period > 0 {
             let job = LeasedJob::new(LIFECYCLE, Duration::from_secs(period));
             let issuer = issuer.clone();
-            jobs.every(LIFECYCLE, job.period, FIRST_RUN_DELAY, move || {
+            let first = FIRST_RUN_DELAY.min(job.period);
+            jobs.every(LIFECYCLE, job.period, first, move || {
                 let (issuer, job) = (issuer.clone(), job.clone());
                 async move {
                     match job.lifecycle(&issuer, crate::service::now()).await {

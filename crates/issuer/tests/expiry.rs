@@ -45,6 +45,8 @@ const GRACE_DAYS: i64 = 30;
 struct Harness {
     issuer: Issuer,
     token: String,
+    /// The instant badges are approved relative to (whole seconds), the same for all.
+    t0: OffsetDateTime,
     _dir: PathBuf,
 }
 
@@ -85,6 +87,11 @@ fn program() -> String {
 }
 
 async fn harness(backend: Backend) -> Option<Harness> {
+    harness_with(backend, "").await
+}
+
+/// An issuer with `extra` lines of configuration.
+async fn harness_with(backend: Backend, extra: &str) -> Option<Harness> {
     let database_url = match backend {
         Backend::Sqlite => "sqlite:hallmark.db".to_owned(),
         Backend::Postgres => postgres_url().await?,
@@ -94,7 +101,7 @@ async fn harness(backend: Backend) -> Option<Harness> {
         &format!("expiry-{backend:?}"),
         key.to_json().expose(),
         &program(),
-        &format!("issuer_name = \"Acme\"\nbase_url = \"https://partners.acme.example\"\ndatabase_url = \"{database_url}\"\ncryptosuite = \"eddsa-jcs-2022\"\n"),
+        &format!("issuer_name = \"Acme\"\nbase_url = \"https://partners.acme.example\"\ndatabase_url = \"{database_url}\"\ncryptosuite = \"eddsa-jcs-2022\"\n{extra}"),
     );
     let config = Config::load(&dir.join("config.toml"), &Overrides::default()).unwrap();
     let issuer = Issuer::open(config).await.unwrap();
@@ -109,13 +116,14 @@ async fn harness(backend: Backend) -> Option<Harness> {
     Some(Harness {
         issuer,
         token,
+        t0: OffsetDateTime::now_utc().replace_nanosecond(0).unwrap(),
         _dir: dir,
     })
 }
 
 impl Harness {
-    /// A "registered" badge for a new partner `name`, approved `days_ago` days ago (valid
-    /// for 365 days): its uuid and `validUntil`.
+    /// A "registered" badge for a new partner `name`, approved `days_ago` days before
+    /// [`Harness::t0`] (valid for 365 days): its uuid and `validUntil`.
     async fn badge(&self, name: &str, days_ago: i64) -> (String, OffsetDateTime) {
         let partner = self
             .issuer
@@ -129,8 +137,7 @@ impl Harness {
             )
             .await
             .unwrap();
-        let approved_at =
-            OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() - Duration::days(days_ago);
+        let approved_at = self.t0 - Duration::days(days_ago);
         let new: NewApproval = serde_json::from_value(json!({
             "partner_id": partner.id, "tier": "registered", "role": "sales",
             "competencies": ["CLOUD-FUND"], "approver": "Jane Approver",
@@ -277,7 +284,7 @@ async fn reminders_come_at_30_14_and_1_days_once_each(backend: Backend) {
     };
 
     // A second before 30 days: only "Late", 10 days before its end, gets the 14-day one.
-    assert!(late_until - (until - day * 30) <= day * 10);
+    assert_eq!(until - late_until, day * 20);
     assert_eq!(
         run(until - day * 30 - Duration::seconds(1)).await,
         reminded(0, 1, 0)
@@ -501,4 +508,47 @@ async fn the_api_lists_badges_expiring_before_an_instant_soonest_first(backend: 
         ))
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+}
+
+on_both!(serve_runs_the_lifecycle_job_and_stops_it_on_shutdown);
+async fn serve_runs_the_lifecycle_job_and_stops_it_on_shutdown(backend: Backend) {
+    let Some(h) = harness_with(backend, "lifecycle_interval_seconds = 1\n").await else {
+        return;
+    };
+    let (id, _) = h.badge("Served", 350).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(hallmark_issuer::serve(h.issuer.clone(), listener, async {
+        let _ = stopped.await;
+    }));
+    // The job's first run comes within a second of start: poll, with a deadline.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while h.issuer.store().reminders(&id).await.unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no lifecycle run");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        h.issuer
+            .store()
+            .reminders(&id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.0)
+            .collect::<Vec<_>>(),
+        [30]
+    );
+    assert!(h
+        .issuer
+        .store()
+        .job_lease("lifecycle")
+        .await
+        .unwrap()
+        .is_some());
+    stop.send(()).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(30), server)
+        .await
+        .expect("serve stops with its jobs")
+        .unwrap()
+        .unwrap();
 }

@@ -116,8 +116,10 @@ impl Jobs {
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         for task in self.tasks {
-            // A task that panicked is over too; nothing more to do for it.
-            let _ = task.await;
+            // A task that panicked ended then (the server went on); say so.
+            if let Err(e) = task.await {
+                tracing::error!("a background job ended abnormally: {e}");
+            }
         }
     }
 }

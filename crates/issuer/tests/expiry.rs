@@ -226,6 +226,14 @@ async fn a_badge_lapses_at_valid_until_plus_grace_once(backend: Backend) {
         (lapsed[0].actor.as_str(), lapsed[0].subject.as_str()),
         ("system", id.as_str())
     );
+    let slot = row.message.clone().unwrap();
+    assert_eq!(
+        lapsed[0].detail,
+        json!({
+            "list": slot.list, "index": slot.index, "status": 2,
+            "valid_until": until.unix_timestamp(), "lapses_at": lapses.unix_timestamp(),
+        })
+    );
     assert!(h.audit("credential.status").await.is_empty());
 
     // Later runs, and a run at once on two tasks, lapse nothing twice.

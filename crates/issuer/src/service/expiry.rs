@@ -7,7 +7,8 @@
 //!   still `active` (0), and whose `validUntil + grace_days` is at or before the run's
 //!   instant gets the message `lapsed` (2), its list re-signed in the same transaction, with
 //!   a `credential.lapse` audit entry by `system`. The value is checked again with the list
-//!   locked, so a lapse is written once. Badges issued without a "message" entry are left.
+//!   locked, so a lapse is written once. The entry's detail: `list`, `index`, `status` (2),
+//!   `valid_until` and `lapses_at` (Unix seconds). Badges issued without a "message" entry are left.
 //! - **reminders**: a badge not revoked and not lapsed whose `validUntil` is still ahead gets
 //!   the reminder of the *tightest* threshold of 30, 14 and 1 days it is within, unless it had
 //!   that one or a tighter one: a badge first seen 10 days before its end gets the 14-day
@@ -111,7 +112,7 @@ impl Issuer {
                 if at < self.lapses_at(row).unwrap_or(i64::MAX) {
                     continue;
                 }
-                if self.lapse(&row.id).await? {
+                if self.lapse(row).await? {
                     run.lapsed += 1;
                 }
             }
@@ -168,7 +169,12 @@ impl Issuer {
 
     /// Lapses one badge; whether this call did (not when it changed meanwhile: revoked, no
     /// longer active, gone).
-    async fn lapse(&self, id: &str) -> Result<bool, LifecycleError> {
+    async fn lapse(&self, row: &CredentialRow) -> Result<bool, LifecycleError> {
+        let id = row.id.as_str();
+        let mut detail = serde_json::Map::new();
+        detail.insert("status".into(), json!(LAPSED.value()));
+        detail.insert("valid_until".into(), json!(row.valid_until));
+        detail.insert("lapses_at".into(), json!(self.lapses_at(row)));
         match self
             .set_message_status_from(
                 "system",
@@ -176,6 +182,7 @@ impl Issuer {
                 ACTIVE.value(),
                 MessageStatus(LAPSED.value()),
                 "credential.lapse",
+                detail,
             )
             .await
         {

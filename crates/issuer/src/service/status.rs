@@ -165,7 +165,8 @@ impl Issuer {
 
     /// Sets a credential's "message" status to `status` only if, once its list is locked, the
     /// value there is still `from`; the audit entry's action is `action` (e.g.
-    /// `credential.lapse`) instead of `credential.status`. Returns `None`, writing nothing,
+    /// `credential.lapse`) instead of `credential.status`, its detail with `detail`'s members
+    /// added. Returns `None`, writing nothing,
     /// when the value was no longer `from` (another process changed it first), so a job
     /// that runs twice at once changes and audits it once.
     ///
@@ -178,11 +179,13 @@ impl Issuer {
         from: i64,
         status: MessageStatus,
         action: &'static str,
+        detail: serde_json::Map<String, Value>,
     ) -> Result<Option<CredentialRow>, StatusChangeError> {
         let change = StatusChange::Message { status: status.0 };
         let guard = Guard {
             action: Some(action),
             from: Some(from),
+            detail: Some(detail),
         };
         match self.change_with(actor, id, change, guard).await {
             Err(StatusChangeError::Store(StoreError::StatusUpdate { source, .. }))
@@ -216,6 +219,7 @@ impl Issuer {
         let row = self.credential(id).await.map_err(|e| lookup(e, id))?;
         let (slot, value, action) = transition(&row, &change)?;
         let action = guard.action.unwrap_or(action);
+        let from = guard.from;
         let purpose = purpose_of(&change);
         let slot = slot.ok_or_else(|| StatusChangeError::NoEntry {
             id: id.to_owned(),
@@ -231,11 +235,15 @@ impl Issuer {
                 .ok_or_else(|| StatusChangeError::ListMissing { list: list.clone() })?,
             _ => 1,
         };
-        let entry = audit(actor, action, id, json!({"list": list, "index": index}));
+        let mut detail = json!({"list": list, "index": index});
+        if let (Some(more), Some(all)) = (guard.detail, detail.as_object_mut()) {
+            all.extend(more);
+        }
+        let entry = audit(actor, action, id, detail);
         let signer = self.clone();
         let update = move |bits: Vec<u8>| -> Result<(Vec<u8>, String), hallmark_store::BoxError> {
             let mut bits = Bitstring::from_bytes(bits);
-            if let Some(from) = guard.from {
+            if let Some(from) = from {
                 let found = bits.get(u64::from(index), status_size)?;
                 if i64::from(found) != from {
                     return Err(Box::new(NoLongerFrom { found }));
@@ -258,10 +266,12 @@ impl Issuer {
 
 /// What a status change may add to its rule: another audit action, and the value the slot
 /// must hold when its list is locked.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 struct Guard {
     action: Option<&'static str>,
     from: Option<i64>,
+    /// Members added to the audit entry's detail.
+    detail: Option<serde_json::Map<String, Value>>,
 }
 
 /// The slot no longer held the value a guarded change expected ([`Guard::from`]).

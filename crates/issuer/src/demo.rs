@@ -236,6 +236,7 @@ pub async fn seed(issuer: &Issuer, actor: &str) -> Result<String, SeedError> {
             reference("Confidential banking reference", "", None, false),
         ],
         approved_at: None,
+        renewal: None,
     };
     let approved = issuer.approve(actor, &approval).await?;
     let more = [
@@ -288,6 +289,7 @@ pub async fn seed(issuer: &Issuer, actor: &str) -> Result<String, SeedError> {
                 })
                 .collect(),
             approved_at: None,
+            renewal: None,
         };
         issuer.approve(actor, &approval).await?;
     }

@@ -95,7 +95,9 @@ mod status;
 mod tokens;
 
 pub use audit::{AuditEntry, AuditFilter};
-pub use credentials::{CredentialFilter, CredentialRow, CredentialState};
+pub use credentials::{
+    CredentialFilter, CredentialRow, CredentialState, ListRewrite, Supersession,
+};
 pub use directory::{DirectoryBadge, DirectoryEntry, DirectoryFilter};
 pub use page::{Cursor, CursorError, Page, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use partners::{Approval, ApprovalFilter, Partner, PartnerFilter};

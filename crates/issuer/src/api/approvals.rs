@@ -1,4 +1,5 @@
-//! `POST /api/v1/approvals`: record an approval; its badge is issued at once.
+//! `POST /api/v1/approvals`: record an approval; its badge is issued at once, superseding
+//! the partner's previous badge for the role (a renewal, an upgrade or a downgrade).
 
 use axum::extract::State;
 use axum::response::Response;
@@ -18,8 +19,14 @@ pub(super) async fn approve(
     let (row, document) = (&approved.credential.row, &approved.credential.document);
     let url = issuer.credential_url(&row.id);
     let credential = json!({"id": url, "uuid": row.id, "document": document});
+    let superseded: Vec<_> = approved
+        .credential
+        .superseded
+        .iter()
+        .map(|old| json!({"id": issuer.credential_url(&old.id), "uuid": old.id, "tier": old.tier}))
+        .collect();
     Ok(created(
         &url,
-        &json!({"approval": approved.approval, "credential": credential}),
+        &json!({"approval": approved.approval, "kind": approved.kind, "credential": credential, "superseded": superseded}),
     ))
 }

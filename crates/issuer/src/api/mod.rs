@@ -207,5 +207,7 @@ fn admin_view(issuer: &Issuer, row: &CredentialRow) -> Value {
         "revocation": row.revocation.as_ref().map(slot),
         "suspension": row.suspension.as_ref().map(slot),
         "message": row.message.as_ref().map(|s| json!({"list": issuer.list_url(&s.list), "index": s.index, "status": format!("0x{:x}", row.message_status)})),
+        "publicMessage": row.message.as_ref().and_then(|_| crate::service::PublicMessage::from_value(row.message_status)),
+        "supersededBy": row.superseded_by.as_ref().map(|s| issuer.credential_url(s)),
     })
 }

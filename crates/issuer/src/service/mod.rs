@@ -36,7 +36,9 @@ use crate::config::{Config, ConfigError};
 use crate::keys::{IssuerKeys, KeysError};
 use crate::program::{Program, ProgramError};
 
-pub use approvals::{ApprovalError, Approved, NewApproval, Reference, MAX_REFERENCES};
+pub use approvals::{
+    ApprovalError, ApprovalKind, Approved, NewApproval, Reference, MAX_REFERENCES,
+};
 pub use checks::{CheckError, Checked, Embed, FetchBadgeError, EMBED_TTL};
 pub use directory::{
     Directory, DirectoryError, DirectoryQuery, MAX_DIRECTORY_PAGE, MAX_QUERY_CHARS,

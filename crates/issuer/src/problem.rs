@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::service::{
     ApprovalError, AuthError, CheckError, DirectoryError, IssueError, LookupError, PageError,
-    PartnerError, StatusChangeError, VcIssueError,
+    PartnerError, ReissueError, StatusChangeError, VcIssueError,
 };
 
 /// An API error, rendered as problem details by [`hallmark_http::Problem`].
@@ -205,6 +205,23 @@ impl From<StatusChangeError> for Problem {
             | StatusChangeError::NotSuspended { .. } => Self::conflict(e.to_string()),
             StatusChangeError::ListMissing { .. } => Self::internal("status", &e),
             StatusChangeError::Store(e) => e.into(),
+            e => Self::invalid_because(&e),
+        }
+    }
+}
+
+impl From<ReissueError> for Problem {
+    fn from(e: ReissueError) -> Self {
+        match e {
+            ReissueError::NoCredential { .. } => Self::not_found(e.to_string()),
+            ReissueError::Revoked { .. } | ReissueError::Expired { .. } => {
+                Self::conflict(e.to_string())
+            }
+            ReissueError::Record { .. } | ReissueError::TierGone { .. } => {
+                Self::internal("reissue", &e)
+            }
+            ReissueError::Approval(e) => e.into(),
+            ReissueError::Store(e) => e.into(),
             e => Self::invalid_because(&e),
         }
     }

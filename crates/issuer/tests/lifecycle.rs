@@ -313,3 +313,125 @@ async fn two_approvals_at_once_leave_one_current_badge(backend: Backend) {
     let old = all.iter().find(|c| !c["revokedAt"].is_null()).unwrap();
     assert_eq!(old["supersededBy"], current[0]["id"]);
 }
+
+on_both!(a_withdrawn_badge_says_so_publicly_and_keeps_its_reason_private);
+async fn a_withdrawn_badge_says_so_publicly_and_keeps_its_reason_private(backend: Backend) {
+    let Some(h) = issuer(backend).await else {
+        return;
+    };
+    let p = partner(&h, "Wingtip").await;
+    let (id, doc, _) = badge(&h, approval(&p, "silver")).await;
+    let secret = "Contract breach found in audit 2026-11";
+    let r = h
+        .send(
+            "POST",
+            &format!("/api/v1/credentials/{id}/revoke"),
+            &[],
+            Some(json!({"reason": secret})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["publicMessage"], "withdrawn");
+    assert_eq!(r.json()["revocationReason"], secret);
+    let report = h.verify(&doc).await;
+    assert_eq!(report.standing(), Standing::Revoked);
+    assert!(status_detail(&report).contains("message: withdrawn"));
+    let page = h.page(&format!("/credentials/{id}")).await;
+    assert!(
+        page.text.contains("withdrawn by the program"),
+        "{}",
+        page.text
+    );
+    assert!(!page.text.contains("Contract breach"));
+    let r = h
+        .send(
+            "POST",
+            &format!("/api/v1/credentials/{id}/revoke"),
+            &[],
+            Some(json!({"reason": "again"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+}
+
+on_both!(a_reissue_supersedes_the_badge_with_the_same_facts);
+async fn a_reissue_supersedes_the_badge_with_the_same_facts(backend: Backend) {
+    let Some(h) = issuer(backend).await else {
+        return;
+    };
+    let p = partner(&h, "Proseware").await;
+    let mut gold = approval(&p, "gold");
+    gold["approved_at"] = json!(days_ago(100));
+    let (old, old_doc, _) = badge(&h, gold).await;
+    let again = h.issuer.reissue("test-admin", &old).await.unwrap();
+    let new_doc = &again.credential.document;
+    assert_eq!(again.kind.as_str(), "reissue");
+    assert_eq!(again.credential.superseded[0].id, old);
+    assert_eq!(again.approval.record["reissue_of"], old.as_str());
+    for field in ["validFrom", "validUntil", "credentialSubject", "issuer"] {
+        let (a, b) = (&old_doc[field], &new_doc[field]);
+        if field == "credentialSubject" {
+            assert_eq!(a["achievement"], b["achievement"]);
+            assert_eq!(a["name"], b["name"]);
+        } else {
+            assert_eq!(a, b, "{field}");
+        }
+    }
+    assert_ne!(old_doc["id"], new_doc["id"]);
+    assert!(h.verify(new_doc).await.verified());
+    assert!(status_detail(&h.verify(&old_doc).await).contains("message: superseded"));
+    // Nothing is left to re-issue from a revoked badge; through the API too.
+    let e = h.issuer.reissue("test-admin", &old).await.unwrap_err();
+    assert!(e.to_string().contains("is revoked"), "{e}");
+    let r = h
+        .send(
+            "POST",
+            &format!("/api/v1/credentials/{old}/reissue"),
+            &[],
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    let current = again.credential.row.id.clone();
+    let r = h
+        .send(
+            "POST",
+            &format!("/api/v1/credentials/{current}/reissue"),
+            &[],
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json()["kind"], "reissue");
+    assert_eq!(r.json()["superseded"][0]["uuid"], current.as_str());
+}
+
+on_both!(badges_that_coexist_from_before_are_superseded_on_open);
+async fn badges_that_coexist_from_before_are_superseded_on_open(backend: Backend) {
+    let Some(h) = issuer(backend).await else {
+        return;
+    };
+    let p = partner(&h, "Coho").await;
+    let (first, first_doc, _) = badge(&h, approval(&p, "silver")).await;
+    let (second, _, _) = badge(&h, approval(&p, "silver")).await;
+    // As a database from before supersession has them: both current.
+    h.execute(&format!(
+        "UPDATE credentials SET revoked_at = NULL, revocation_reason = NULL, superseded_by = NULL, message_status = 0, issued_at = issued_at - 60 WHERE id = '{first}'"
+    ))
+    .await;
+    assert_eq!(
+        badges_of(&h, &p)
+            .await
+            .iter()
+            .filter(|c| c["revokedAt"].is_null())
+            .count(),
+        2
+    );
+    let reopened = hallmark_issuer::Issuer::open(h.issuer.config().clone())
+        .await
+        .unwrap();
+    let row = reopened.credential(&first).await.unwrap();
+    assert_eq!(row.superseded_by.as_deref(), Some(second.as_str()));
+    assert!(row.revoked_at.is_some());
+    assert!(status_detail(&h.verify(&first_doc).await).contains("message: superseded"));
+}

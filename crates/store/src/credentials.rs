@@ -34,13 +34,13 @@ macro_rules! insert_issuance {
     }};
 }
 
-/// Supersedes `$old` (credentials read in transaction `$tx`) by `$successor`: sets their
-/// revocation bits and "message" values, re-signs each list touched (locked, in id order),
-/// revokes the rows and names the successor, with one `credential.supersede` audit entry
-/// each.
+/// Revokes `$old` (credentials read in transaction `$tx`) with a public "message": sets
+/// their revocation bits and "message" values, re-signs each list touched (locked, in id
+/// order), revokes the rows and names the successor (`Some` for a supersession), with one
+/// audit entry each (`credential.supersede`, or `credential.revoke` without a successor).
 macro_rules! supersede_in {
     ($tx:ident, $sqlite:ident, $old:expr, $successor:expr, $supersede:expr) => {{
-        let (old, successor, s): (&[$crate::CredentialRow], &str, &$crate::credentials::Supersession<'_>) = ($old, $successor, $supersede);
+        let (old, successor, s): (&[$crate::CredentialRow], Option<&str>, &$crate::credentials::Supersession<'_>) = ($old, $successor, $supersede);
         let sqlite = $sqlite;
         let mut writes: std::collections::BTreeMap<String, Vec<(u32, i64)>> = Default::default();
         for c in old {
@@ -67,9 +67,9 @@ macro_rules! supersede_in {
             let entry = $crate::AuditEntry {
                 at: s.at,
                 actor: s.actor.to_owned(),
-                action: "credential.supersede".into(),
+                action: if successor.is_some() { "credential.supersede" } else { "credential.revoke" }.into(),
                 subject: c.id.clone(),
-                detail: serde_json::json!({"successor": successor, "kind": s.kind, "tier": c.tier, "role": c.role, "partner": c.partner_id}),
+                detail: serde_json::json!({"successor": successor, "kind": s.kind, "message": s.message, "tier": c.tier, "role": c.role, "partner": c.partner_id}),
             };
             audit!($tx, sqlite, &entry);
         }
@@ -297,9 +297,10 @@ pub trait ListRewrite: Send + Sync {
     ) -> Result<(Vec<u8>, String), crate::BoxError>;
 }
 
-/// What a new badge replaces: every other badge of the partner for the role that is not
-/// revoked (normally one) is revoked, its "message" set to `message`, and the new badge named
-/// as its successor, in the issuance's transaction.
+/// A revocation with a public reason: what a new badge replaces (every other badge of the
+/// partner for the role that is not revoked, normally one, revoked with its "message" set to
+/// `message` and the new badge named as its successor, in the issuance's transaction), or a
+/// badge withdrawn ([`Store::revoke_publicly`]).
 pub struct Supersession<'a> {
     /// The private revocation reason written on each replaced badge.
     pub reason: &'a str,
@@ -350,7 +351,7 @@ impl Store {
             let old = rows.iter().map(credential_from_row).collect::<Result<Vec<_>, _>>()?;
             insert_issuance!(tx, sqlite, Some(approval), credential);
             audit!(tx, sqlite, audit);
-            supersede_in!(tx, sqlite, &old, &credential.id, supersede);
+            supersede_in!(tx, sqlite, &old, Some(&credential.id), supersede);
             tx.commit().await?;
             Ok(old)
         })
@@ -380,9 +381,42 @@ impl Store {
             let rows = sqlx::query(&sql(sqlite, &format!("SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials WHERE partner_id = $1 AND role = $2 AND revoked_at IS NULL AND approval_id IS NOT NULL AND id <> $3 ORDER BY issued_at, id")))
                 .bind(partner).bind(role).bind(&keep.id).fetch_all(&mut *tx).await?;
             let old = rows.iter().map(credential_from_row).collect::<Result<Vec<_>, _>>()?;
-            supersede_in!(tx, sqlite, &old, &keep.id, supersede);
+            supersede_in!(tx, sqlite, &old, Some(&keep.id), supersede);
             tx.commit().await?;
             Ok(old)
+        })
+    }
+
+    /// Revokes credential `id` (unless it is revoked already) for the private
+    /// `revocation.reason`, setting its "message" entry, when it has one, to
+    /// `revocation.message` (the public reason), both lists re-signed, in one transaction
+    /// with a `credential.revoke` audit entry. Returns the credential as it was before, or
+    /// `None` when it was revoked already.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown credential, [`StoreError::ListSigning`], or a
+    /// database error; nothing is written then.
+    pub async fn revoke_publicly(
+        &self,
+        id: &str,
+        revocation: &Supersession<'_>,
+    ) -> Result<Option<CredentialRow>, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let mut tx = pool.begin().await?;
+            if sqlite {
+                // Take SQLite's write lock now, so the read below cannot go stale.
+                sqlx::query("UPDATE credentials SET id = id WHERE id = ?1").bind(id).execute(&mut *tx).await?;
+            }
+            let row = sqlx::query(&sql(sqlite, &format!("SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials WHERE id = $1 FOR UPDATE")))
+                .bind(id).fetch_optional(&mut *tx).await?
+                .ok_or_else(|| StoreError::NotFound(crate::Missing::Credential(id.to_owned())))?;
+            let row = credential_from_row(&row)?;
+            if row.revoked_at.is_some() {
+                return Ok(None);
+            }
+            supersede_in!(tx, sqlite, std::slice::from_ref(&row), None, revocation);
+            tx.commit().await?;
+            Ok(Some(row))
         })
     }
 

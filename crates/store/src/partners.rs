@@ -162,6 +162,18 @@ impl Store {
         })
     }
 
+    /// An approval by id.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn approval(&self, id: &str) -> Result<Option<Approval>, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let row = sqlx::query(&sql(sqlite, "SELECT id, partner_id, tier, role, record, approved_at, created_at FROM approvals WHERE id = $1"))
+                .bind(id).fetch_optional(pool).await?;
+            Ok(row.as_ref().map(approval_from_row).transpose()?)
+        })
+    }
+
     /// A page of the partners that match `filter`, by name, then id (names compare as the
     /// database's collation orders them).
     ///

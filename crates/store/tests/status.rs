@@ -34,6 +34,7 @@ fn with_slots(id: &str, index: u32) -> CredentialRow {
         suspension: Some(StatusSlot::new("suspension-1", index)),
         message: Some(StatusSlot::new("message-2bit-1", index)),
         message_status: 2,
+        superseded_by: None,
         ..bare_credential(id, 100)
     }
 }

@@ -54,6 +54,7 @@ pub fn router(issuer: Issuer) -> Router {
             post(status::reinstate),
         )
         .route("/api/v1/credentials/{id}/status", post(status::set_message))
+        .route("/api/v1/credentials/{id}/reissue", post(approvals::reissue))
         .route("/api/v1/audit", get(audit::list))
         .route("/credentials/issue", post(vc_api::issue))
         .route("/credentials/{id}", get(pages::credential))

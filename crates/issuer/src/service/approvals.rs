@@ -308,7 +308,12 @@ impl Issuer {
     }
 
     /// The badge of an approval (Open Badges 3.0), with status entries `status`.
-    fn badge(&self, facts: &BadgeFacts<'_>, uuid: &str, status: Vec<Value>) -> PartnerBadge {
+    pub(crate) fn badge(
+        &self,
+        facts: &BadgeFacts<'_>,
+        uuid: &str,
+        status: Vec<Value>,
+    ) -> PartnerBadge {
         let (new, tier, program) = (facts.new, facts.tier, self.program());
         let config = self.config();
         PartnerBadge {
@@ -428,12 +433,12 @@ pub(crate) fn classify(
 }
 
 /// What a badge is made of, besides its uuid and status entries.
-struct BadgeFacts<'a> {
-    new: &'a NewApproval,
-    partner: &'a Partner,
-    tier: &'a Tier,
-    valid_from: OffsetDateTime,
-    valid_until: OffsetDateTime,
+pub(crate) struct BadgeFacts<'a> {
+    pub(crate) new: &'a NewApproval,
+    pub(crate) partner: &'a Partner,
+    pub(crate) tier: &'a Tier,
+    pub(crate) valid_from: OffsetDateTime,
+    pub(crate) valid_until: OffsetDateTime,
 }
 
 /// The program's competencies among `codes`, as the badge names them.

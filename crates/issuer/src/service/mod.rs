@@ -44,7 +44,7 @@ pub use directory::{
     Directory, DirectoryError, DirectoryQuery, MAX_DIRECTORY_PAGE, MAX_QUERY_CHARS,
 };
 pub use issuance::{IssueError, Issued};
-pub use lifecycle::{PublicMessage, MESSAGE_STATUS_SIZE};
+pub use lifecycle::{PublicMessage, ReissueError, MESSAGE_STATUS_SIZE};
 pub use lists::{ListError, SignError};
 pub use pages::{Described, PageError};
 pub use partners::{NewPartner, PartnerChange, PartnerError};
@@ -171,6 +171,7 @@ impl Issuer {
             );
         }
         issuer.resign_moved_lists().await?;
+        issuer.supersede_coexisting().await?;
         issuer.current_list(StatusPurpose::Revocation, 1).await?;
         if issuer.inner.program.suspension {
             issuer.current_list(StatusPurpose::Suspension, 1).await?;

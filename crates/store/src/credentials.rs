@@ -65,9 +65,9 @@ pub struct CredentialFilter {
     pub state: Option<CredentialState>,
 }
 
-const CREDENTIAL_COLUMNS: &str = "id, approval_id, partner_id, tier, role, revocation_list, revocation_index, suspension_list, suspension_index, document, issued_at, valid_until, revoked_at, revocation_reason, suspended, message_list, message_index, message_status";
+pub(crate) const CREDENTIAL_COLUMNS: &str = "id, approval_id, partner_id, tier, role, revocation_list, revocation_index, suspension_list, suspension_index, document, issued_at, valid_until, revoked_at, revocation_reason, suspended, message_list, message_index, message_status";
 
-fn credential_from_row<R: Row>(row: &R) -> Result<CredentialRow, sqlx::Error>
+pub(crate) fn credential_from_row<R: Row>(row: &R) -> Result<CredentialRow, sqlx::Error>
 where
     for<'a> &'a str: sqlx::ColumnIndex<R>,
     for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,

@@ -443,8 +443,7 @@ impl Config {
         if w.poll_milliseconds < 10 || w.timeout_seconds == 0 || w.timeout_seconds > 60 {
             return Err(invalid(
                 "webhooks.poll_milliseconds",
-                "poll_milliseconds must be at least 10 and timeout_seconds between 1 and 60"
-                    .into(),
+                "poll_milliseconds must be at least 10 and timeout_seconds between 1 and 60".into(),
             ));
         }
         if let Some(smtp) = &file.smtp {
@@ -639,10 +638,17 @@ mod tests {
         )
         .unwrap();
         assert!(!c.deliveries);
-        assert_eq!((c.webhooks.retry_base_seconds, c.webhooks.retry_cap_seconds), (1, 4));
+        assert_eq!(
+            (c.webhooks.retry_base_seconds, c.webhooks.retry_cap_seconds),
+            (1, 4)
+        );
         let smtp = c.smtp.unwrap();
         assert_eq!((smtp.port, smtp.tls), (2525, SmtpTls::None));
-        let e = load_env(&format!("{MINIMAL}[webhooks]\nretry_base_seconds = 0\n"), &[]).unwrap_err();
+        let e = load_env(
+            &format!("{MINIMAL}[webhooks]\nretry_base_seconds = 0\n"),
+            &[],
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("webhooks.retry_base_seconds"), "{e}");
         let e = load_env(MINIMAL, &[("HALLMARK_DELIVERIES", "sometimes")]).unwrap_err();
         assert!(e.to_string().contains("HALLMARK_DELIVERIES"), "{e}");

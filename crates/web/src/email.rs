@@ -76,12 +76,26 @@ mod tests {
         let text = r.render().unwrap();
         assert!(text.starts_with("Hello Fabrikam <b>,\n"), "{text}");
         assert!(text.contains("Your Gold Partner badge (solutions) in the Acme Partner Program expires on 2027-01-31, in 14 day(s)."), "{text}");
-        assert!(text.contains("The tier requires an exam score of at least 80%."), "{text}");
-        assert!(text.contains("Renewal: https://acme.example/renew"), "{text}");
+        assert!(
+            text.contains("The tier requires an exam score of at least 80%."),
+            "{text}"
+        );
+        assert!(
+            text.contains("Renewal: https://acme.example/renew"),
+            "{text}"
+        );
         assert_eq!(r.subject(), "Your Gold Partner badge expires on 2027-01-31");
-        let lapsed = Reminder { lapsed: true, days: None, renew_url: None, ..r };
+        let lapsed = Reminder {
+            lapsed: true,
+            days: None,
+            renew_url: None,
+            ..r
+        };
         let text = lapsed.render().unwrap();
-        assert!(text.contains("expired on 2027-01-31 and has now lapsed."), "{text}");
+        assert!(
+            text.contains("expired on 2027-01-31 and has now lapsed."),
+            "{text}"
+        );
         assert!(!text.contains("Renewal:"), "{text}");
     }
 }

@@ -131,13 +131,18 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> Result<Strin
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
-    Ok(format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes())))
+    Ok(format!(
+        "v1,{}",
+        STANDARD.encode(mac.finalize().into_bytes())
+    ))
 }
 
 /// The delay before the attempt after `attempts` failed ones: `base` doubled each time,
 /// at most `cap` (seconds).
 pub fn backoff(base: u64, cap: u64, attempts: u32) -> u64 {
-    let factor = 1u64.checked_shl(attempts.saturating_sub(1)).unwrap_or(u64::MAX);
+    let factor = 1u64
+        .checked_shl(attempts.saturating_sub(1))
+        .unwrap_or(u64::MAX);
     base.saturating_mul(factor).min(cap)
 }
 
@@ -191,13 +196,17 @@ impl Mailer {
             SmtpTls::Starttls => {
                 AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host).map_err(relay)?
             }
-            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host).map_err(relay)?,
+            SmtpTls::Tls => {
+                AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host).map_err(relay)?
+            }
         }
         .port(smtp.port)
         .timeout(Some(Duration::from_secs(config.webhooks.timeout_seconds)));
         if let Some(user) = &smtp.username {
             let password = match &smtp.password_env {
-                Some(var) => std::env::var(var).map_err(|_| SmtpError::Password { var: var.clone() })?,
+                Some(var) => {
+                    std::env::var(var).map_err(|_| SmtpError::Password { var: var.clone() })?
+                }
                 None => String::new(),
             };
             builder = builder.credentials(Credentials::new(user.clone(), password));
@@ -410,7 +419,10 @@ impl Issuer {
         }
         let timestamp = OffsetDateTime::from_unix_timestamp(e.at)
             .ok()
-            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
             .unwrap_or_default();
         let body = json!({"type": e.event, "timestamp": timestamp, "data": data}).to_string();
         let mut out = Vec::new();
@@ -541,7 +553,11 @@ impl Issuer {
         let start = at.unix_timestamp();
         // The lease outlasts the attempt's time limit, so it is never taken over mid-send.
         let lease = start + i64::try_from(settings.timeout_seconds).unwrap_or(60) * 2 + 30;
-        if !self.store().claim_delivery(&d.id, &token, start, lease).await? {
+        if !self
+            .store()
+            .claim_delivery(&d.id, &token, start, lease)
+            .await?
+        {
             return Ok(false);
         }
         let (status, error) = match (&d.email, hook) {
@@ -557,7 +573,11 @@ impl Issuer {
                 DeliveryOutcome::Failed { status, error }
             }
             Some(error) => {
-                let delay = backoff(settings.retry_base_seconds, settings.retry_cap_seconds, attempts);
+                let delay = backoff(
+                    settings.retry_base_seconds,
+                    settings.retry_cap_seconds,
+                    attempts,
+                );
                 DeliveryOutcome::Retry {
                     status,
                     error,
@@ -595,7 +615,10 @@ impl Issuer {
             .await
         {
             Ok(status) if (200..300).contains(&status) => (Some(status), None),
-            Ok(status) => (Some(status), Some(format!("the receiver answered HTTP {status}"))),
+            Ok(status) => (
+                Some(status),
+                Some(format!("the receiver answered HTTP {status}")),
+            ),
             Err(e) => (None, Some(e.to_string())),
         }
     }

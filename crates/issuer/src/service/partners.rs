@@ -180,7 +180,12 @@ impl Issuer {
             None => return Err(not_found()),
         };
         if let Some(contacts) = contacts {
-            let entry = audit(actor, "partner.contacts", id, json!({"contacts": contacts.len()}));
+            let entry = audit(
+                actor,
+                "partner.contacts",
+                id,
+                json!({"contacts": contacts.len()}),
+            );
             partner = self
                 .store()
                 .set_partner_contacts(id, &contacts, &entry)

@@ -270,6 +270,7 @@ on_both!(
     events_arrive_signed_in_order_per_badge_after_the_receiver_was_down,
     a_delivery_fails_after_the_last_attempt_and_later_ones_proceed,
     a_failed_change_writes_no_outbox_row,
+    the_expiry_reminder_reaches_the_partner_contacts_through_smtp,
 );
 
 async fn subscriptions_are_checked_and_the_secret_shown_once(backend: Backend) {
@@ -608,4 +609,179 @@ async fn execute(h: &Harness, sql: &str) {
         hallmark_store::Store::Sqlite(p) => drop(sqlx::query(sql).execute(p).await.unwrap()),
         hallmark_store::Store::Postgres(p) => drop(sqlx::query(sql).execute(p).await.unwrap()),
     }
+}
+
+/// A local SMTP server (Debian's python3-aiosmtpd, which scripts/test.sh installs) keeping
+/// messages in a maildir; `None` (loudly) when it is absent outside CI.
+struct Smtp {
+    child: std::process::Child,
+    port: u16,
+    maildir: std::path::PathBuf,
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn smtp_server(tag: &str) -> Option<Smtp> {
+    let python = "/usr/bin/python3";
+    let present = std::process::Command::new(python)
+        .args(["-c", "import aiosmtpd"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !present {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "aiosmtpd must be installed under CI (scripts/test.sh)"
+        );
+        eprintln!("SKIPPING the e-mail test: python3-aiosmtpd is not installed (apt-get install python3-aiosmtpd)");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let maildir = std::env::temp_dir().join(format!(
+        "hallmark-maildir-{tag}-{}-{port}",
+        std::process::id()
+    ));
+    let child = std::process::Command::new(python)
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+        ])
+        .arg(&maildir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the SMTP server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Some(Smtp {
+        child,
+        port,
+        maildir,
+    })
+}
+
+async fn the_expiry_reminder_reaches_the_partner_contacts_through_smtp(backend: Backend) {
+    let Some(smtp) = smtp_server(&format!("{backend:?}")) else {
+        return;
+    };
+    let Some(h) = harness(backend, &format!("[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"Acme Partners <partners@acme.example>\"\nrenew_url = \"https://acme.example/renew\"\n", smtp.port)).await else {
+        return;
+    };
+    let (_, uuid) = h.badge().await;
+    let row = h.issuer.store().credential(&uuid).await.unwrap().unwrap();
+    let valid_until = row.valid_until.unwrap();
+    let date = OffsetDateTime::from_unix_timestamp(valid_until)
+        .unwrap()
+        .date()
+        .to_string();
+    // The expiring event as the lifecycle job writes it (issue 13, EXPIRY): its audit action.
+    h.issuer
+        .store()
+        .append_audit(&hallmark_store::AuditEntry {
+            at: OffsetDateTime::now_utc().unix_timestamp(),
+            actor: "system".into(),
+            action: "credential.expiring".into(),
+            subject: uuid.clone(),
+            detail: json!({"days": 14, "valid_until": valid_until}),
+        })
+        .await
+        .unwrap();
+    let at = OffsetDateTime::now_utc();
+    assert_eq!(
+        h.issuer.fan_out(at).await.unwrap(),
+        2,
+        "the issuance and the reminder"
+    );
+    assert_eq!(
+        h.issuer.send_due(at).await.unwrap(),
+        1,
+        "one e-mail, no webhook subscribed"
+    );
+    let deliveries = h.issuer.store().deliveries_of(&uuid).await.unwrap();
+    assert_eq!(deliveries.len(), 1);
+    assert_eq!(
+        deliveries[0].email.as_deref(),
+        Some("ops@northwind.example")
+    );
+    assert_eq!(
+        deliveries[0].state,
+        hallmark_store::DeliveryState::Delivered,
+        "{:?}",
+        deliveries[0].last_error
+    );
+    // The message, as the SMTP server stored it.
+    let new = smtp.maildir.join("new");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let message = loop {
+        if let Some(file) = std::fs::read_dir(&new).ok().and_then(|mut d| d.next()) {
+            break quoted_printable(&std::fs::read_to_string(file.unwrap().path()).unwrap());
+        }
+        assert!(std::time::Instant::now() < deadline, "no message arrived");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(message.contains("To: ops@northwind.example"), "{message}");
+    assert!(
+        message.contains(&format!(
+            "Subject: Your Gold Partner badge expires on {date}"
+        )),
+        "{message}"
+    );
+    assert!(message.contains("Hello Northwind,"), "{message}");
+    assert!(
+        message.contains(&format!("Your Gold Partner badge (solutions) in the")),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("expires on {date}, in 14 day(s).")),
+        "{message}"
+    );
+    assert!(
+        message.contains("Renewal: https://acme.example/renew"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("https://partners.acme.example/credentials/{uuid}")),
+        "{message}"
+    );
+    let _ = std::fs::remove_dir_all(&smtp.maildir);
+}
+
+/// The message with its quoted-printable body decoded (soft line breaks joined, `=XX`
+/// bytes), line ends as `\n`.
+fn quoted_printable(message: &str) -> String {
+    let text = message.replace("\r\n", "\n").replace("=\n", "");
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

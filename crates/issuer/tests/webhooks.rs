@@ -747,7 +747,7 @@ async fn the_expiry_reminder_reaches_the_partner_contacts_through_smtp(backend: 
     );
     assert!(message.contains("Hello Northwind,"), "{message}");
     assert!(
-        message.contains(&format!("Your Gold Partner badge (solutions) in the")),
+        message.contains("Your Gold Partner badge (solutions) in the"),
         "{message}"
     );
     assert!(

@@ -200,6 +200,7 @@ pub async fn seed(issuer: &Issuer, actor: &str) -> Result<String, SeedError> {
                 name: "Northwind Consulting".into(),
                 url: "https://northwind.example".into(),
                 listed: true,
+                contacts: Vec::new(),
             },
         )
         .await?;
@@ -267,6 +268,7 @@ pub async fn seed(issuer: &Issuer, actor: &str) -> Result<String, SeedError> {
                     name: name.into(),
                     url: url.into(),
                     listed: true,
+                    contacts: Vec::new(),
                 },
             )
             .await?;

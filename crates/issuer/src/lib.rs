@@ -46,7 +46,7 @@
 //! let partner = issuer
 //!     .create_partner(
 //!         "console",
-//!         &NewPartner { name: "Fabrikam".into(), url: "https://fabrikam.example".into(), listed: false },
+//!         &NewPartner { name: "Fabrikam".into(), url: "https://fabrikam.example".into(), listed: false, contacts: vec![] },
 //!     )
 //!     .await?;
 //! println!("partner {}", partner.id);
@@ -73,7 +73,8 @@ pub use service::{create_token, token_hash, Issuer, StartError, TokenError};
 
 /// Serves the API on `listener` over http, or https when the configuration names a
 /// certificate, until `shutdown` resolves (e.g. [`hallmark_http::shutdown_signal`]); then
-/// finishes the requests in flight.
+/// finishes the requests in flight. Unless the configuration says `deliveries = false`, the
+/// delivery worker ([`Issuer::run_deliveries`]) runs beside it and stops with it.
 ///
 /// # Errors
 /// [`ServeError`]: the TLS certificate or key, or the listener.
@@ -89,5 +90,15 @@ pub async fn serve(
         max_connections_per_client: config.max_connections_per_client,
         ..ServeConfig::default()
     };
-    hallmark_http::serve(listener, router(issuer), limits, tls, shutdown).await
+    // The delivery worker (webhooks, e-mails), stopped with the server.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = config
+        .deliveries
+        .then(|| tokio::spawn(issuer.clone().run_deliveries(stopped)));
+    let served = hallmark_http::serve(listener, router(issuer), limits, tls, shutdown).await;
+    let _ = stop.send(true);
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
+    served
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::service::{
     ApprovalError, AuthError, CheckError, DirectoryError, IssueError, LookupError, PageError,
-    PartnerError, ReissueError, StatusChangeError, VcIssueError,
+    PartnerError, ReissueError, StatusChangeError, VcIssueError, WebhookError,
 };
 
 /// An API error, rendered as problem details by [`hallmark_http::Problem`].
@@ -148,6 +148,18 @@ impl From<PartnerError> for Problem {
         match e {
             PartnerError::Randomness(e) => Self::internal("randomness", &e),
             PartnerError::Store(e) => e.into(),
+            e @ PartnerError::NotFound { .. } => Self::not_found(e.to_string()),
+            e => Self::invalid_because(&e),
+        }
+    }
+}
+
+impl From<WebhookError> for Problem {
+    fn from(e: WebhookError) -> Self {
+        match e {
+            WebhookError::Randomness(e) => Self::internal("randomness", &e),
+            WebhookError::Store(e) => e.into(),
+            e @ WebhookError::NotFound { .. } => Self::not_found(e.to_string()),
             e => Self::invalid_because(&e),
         }
     }

@@ -139,6 +139,7 @@ async fn slots_read_back_typed_and_conflicts_say_what_was_taken(postgres: bool) 
         url: "https://p.example/".into(),
         created_at: 1,
         listed: false,
+        contacts: Vec::new(),
     };
     store
         .create_partner(&partner, &entry("t", "partner.create", "p"))

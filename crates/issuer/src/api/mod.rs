@@ -15,6 +15,7 @@ mod public;
 mod site;
 mod status;
 mod vc_api;
+mod webhooks;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
@@ -56,6 +57,19 @@ pub fn router(issuer: Issuer) -> Router {
         .route("/api/v1/credentials/{id}/status", post(status::set_message))
         .route("/api/v1/credentials/{id}/reissue", post(approvals::reissue))
         .route("/api/v1/audit", get(audit::list))
+        // Notifications (issue 13, HOOKS).
+        .route(
+            "/api/v1/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route(
+            "/api/v1/webhooks/{id}",
+            get(webhooks::show).delete(webhooks::delete),
+        )
+        .route(
+            "/api/v1/webhooks/{id}/deliveries",
+            get(webhooks::deliveries),
+        )
         .route("/credentials/issue", post(vc_api::issue))
         .route("/credentials/{id}", get(pages::credential))
         .route("/badges/{id}/badge.svg", get(pages::badge_svg))

@@ -11,6 +11,7 @@
 
 mod approvals;
 mod checks;
+mod deliveries;
 mod directory;
 mod issuance;
 mod lifecycle;
@@ -40,6 +41,9 @@ pub use approvals::{
     ApprovalError, ApprovalKind, Approved, NewApproval, Reference, MAX_REFERENCES,
 };
 pub use checks::{CheckError, Checked, Embed, FetchBadgeError, EMBED_TTL};
+pub use deliveries::{
+    backoff, new_secret, sign, NewWebhook, SecretError, SmtpError, WebhookError, MAX_WEBHOOKS,
+};
 pub use directory::{
     Directory, DirectoryError, DirectoryQuery, MAX_DIRECTORY_PAGE, MAX_QUERY_CHARS,
 };
@@ -93,6 +97,9 @@ pub enum StartError {
     /// The fetcher of other issuers' documents (the paste page) could not be made.
     #[error("the fetcher: {0}")]
     Fetcher(#[from] hallmark_fetch::FetchError),
+    /// The `[smtp]` settings.
+    #[error(transparent)]
+    Smtp(#[from] SmtpError),
 }
 
 /// No system randomness (for an id, a token or a status index).
@@ -123,6 +130,10 @@ struct Inner {
     embeds: checks::EmbedCache,
     /// Other issuers' documents, for badges pasted on the paste page (SSRF-guarded).
     fetcher: hallmark_fetch::Fetcher,
+    /// Webhook POSTs: SSRF-guarded, no redirects (the delivery worker).
+    hooks: hallmark_fetch::Fetcher,
+    /// The SMTP relay of e-mail reminders, when `[smtp]` is configured.
+    mailer: Option<deliveries::Mailer>,
 }
 
 impl Issuer {
@@ -146,6 +157,13 @@ impl Issuer {
         let pool = BlockingPool::new(config.signing);
         let verifier = checks::own_verifier(keys.issuer());
         let fetcher = hallmark_fetch::Fetcher::new(checks::paste_fetch_policy())?;
+        let hooks = hallmark_fetch::Fetcher::new(hallmark_fetch::FetchPolicy {
+            timeout: std::time::Duration::from_secs(config.webhooks.timeout_seconds),
+            max_bytes: 64 << 10,
+            insecure_hosts: config.webhooks.insecure_hosts.clone(),
+            ..hallmark_fetch::FetchPolicy::default()
+        })?;
+        let mailer = deliveries::Mailer::from_config(&config)?;
         let issuer = Self {
             inner: Arc::new(Inner {
                 config,
@@ -158,6 +176,8 @@ impl Issuer {
                 documents: checks::DocumentMemo::default(),
                 embeds: checks::EmbedCache::default(),
                 fetcher,
+                hooks,
+                mailer,
             }),
         };
         let moves = issuer

@@ -51,6 +51,11 @@ impl PageSize {
         Self(u32::try_from(limit.unwrap_or(100).clamp(1, 1000)).unwrap_or(100))
     }
 
+    /// The rows asked for.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+
     fn first(self) -> PageRequest {
         PageRequest::first(self.0)
     }

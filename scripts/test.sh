@@ -40,6 +40,13 @@ as_psql() { as_root su postgres -c "psql -p $pg_port -tAc \"$1\""; }
   as_psql "CREATE DATABASE hallmark OWNER hallmark" >/dev/null
 export HALLMARK_TEST_POSTGRES_URL="postgres://hallmark:hallmark@127.0.0.1:$pg_port/hallmark"
 
+step "a local SMTP server for the e-mail reminder tests (Debian's python3-aiosmtpd)"
+if ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-aiosmtpd >/dev/null
+fi
+/usr/bin/python3 -c 'import aiosmtpd'
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

@@ -14,7 +14,12 @@ const BASE: &str = "https://partners.acme.example";
 
 /// The demo program, its "registered" tier with a grace period of 30 days.
 fn program() -> String {
-    let program = hallmark_issuer::program::DEMO_PROGRAM;
+    // Without the demo's own grace periods.
+    let program: String = hallmark_issuer::program::DEMO_PROGRAM
+        .lines()
+        .filter(|l| !l.starts_with("grace_days"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     let at = program.find("id = \"registered\"").unwrap();
     let (head, tail) = program.split_at(at);
     format!(
@@ -76,6 +81,7 @@ async fn folder(database_url: &str) -> (PathBuf, String, String) {
                     name: name.into(),
                     url: format!("https://{}.example", name.to_lowercase()),
                     listed: false,
+                    contacts: Vec::new(),
                 },
             )
             .await

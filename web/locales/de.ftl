@@ -164,3 +164,9 @@ home-directory = Zertifizierten Partner finden
 home-program = Das Programm: Stufen und Kompetenzen
 home-verify = Abzeichen prüfen
 home-back = Zurück zur Startseite
+
+## A badge's life: the public reason (its "message" status)
+public-message-superseded = durch ein neueres Abzeichen ersetzt
+public-message-lapsed = abgelaufen (nicht rechtzeitig erneuert)
+public-message-withdrawn = vom Programm zurückgezogen
+public-message-under-review = wird vom Programm überprüft

@@ -164,3 +164,9 @@ home-directory = Find a certified partner
 home-program = The program: tiers and competencies
 home-verify = Verify a badge
 home-back = Back to the start page
+
+## A badge's life: the public reason (its "message" status)
+public-message-superseded = superseded by a newer badge
+public-message-lapsed = lapsed (not renewed in time)
+public-message-withdrawn = withdrawn by the program
+public-message-under-review = under review by the program

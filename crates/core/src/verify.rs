@@ -673,9 +673,18 @@ impl Verifier {
                 }
             }
         }
-        failed
-            .or(unknown)
-            .unwrap_or_else(|| Check::new(id, Outcome::Passed, None, fine.join("; ")))
+        match failed.or(unknown) {
+            // What the other entries say still counts: a revoked badge's public "message"
+            // (superseded, withdrawn) is why it was revoked, for whoever reads the report.
+            Some(mut check) => {
+                for note in fine {
+                    check.detail.push_str("; ");
+                    check.detail.push_str(&note);
+                }
+                check
+            }
+            None => Check::new(id, Outcome::Passed, None, fine.join("; ")),
+        }
     }
 
     /// One entry's status: `Ok` with a note when it does not invalidate the credential.

@@ -217,6 +217,8 @@ fn response_cost(url: &str, cached: &Cached) -> usize {
 #[derive(Debug, Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
+    /// For [`Fetcher::post_json`]: the same guard, redirects never followed.
+    poster: reqwest::Client,
     guard: Arc<Guard>,
     policy: Arc<FetchPolicy>,
     local: Arc<HashMap<String, Arc<[u8]>>>,
@@ -250,17 +252,24 @@ impl Fetcher {
             })?);
         }
         let max_redirects = policy.max_redirects;
-        let client = reqwest::Client::builder()
-            .timeout(policy.timeout)
-            .connect_timeout(policy.timeout)
-            .user_agent(concat!("hallmark/", env!("CARGO_PKG_VERSION")))
-            .tls_certs_merge(roots)
-            // A proxy would resolve names itself, out of the guard's sight.
-            .no_proxy()
-            .dns_resolver(Arc::new(GuardedResolver {
-                guard: guard.clone(),
-                static_hosts: policy.static_hosts.clone(),
-            }))
+        let builder = || {
+            reqwest::Client::builder()
+                .timeout(policy.timeout)
+                .connect_timeout(policy.timeout)
+                .user_agent(concat!("hallmark/", env!("CARGO_PKG_VERSION")))
+                .tls_certs_merge(roots.clone())
+                // A proxy would resolve names itself, out of the guard's sight.
+                .no_proxy()
+                .dns_resolver(Arc::new(GuardedResolver {
+                    guard: guard.clone(),
+                    static_hosts: policy.static_hosts.clone(),
+                }))
+        };
+        let cannot_build = |e: reqwest::Error| FetchError::Unreachable {
+            url: String::new(),
+            reason: format!("cannot build the HTTP client: {e}"),
+        };
+        let client = builder()
             .redirect(reqwest::redirect::Policy::custom(move |attempt| {
                 if attempt.previous().len() > max_redirects {
                     return attempt.error(TooManyRedirects(max_redirects));
@@ -271,12 +280,14 @@ impl Fetcher {
                 }
             }))
             .build()
-            .map_err(|e| FetchError::Unreachable {
-                url: String::new(),
-                reason: format!("cannot build the HTTP client: {e}"),
-            })?;
+            .map_err(cannot_build)?;
+        let poster = builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(cannot_build)?;
         Ok(Self {
             client,
+            poster,
             guard: Arc::new(guard),
             local: Arc::new(HashMap::new()),
             cache: Arc::new(ResponseCache::new(
@@ -461,6 +472,66 @@ impl Fetcher {
             );
         }
         Ok(bytes)
+    }
+}
+
+impl Fetcher {
+    /// POSTs `body` (JSON) to `url` with `headers`, under the same guard as [`Fetcher::get`]
+    /// (scheme, every resolved address, the address connected to) and timeout; redirects
+    /// are not followed (a 3xx is returned as it is), nothing is cached, and at most
+    /// [`FetchPolicy::max_bytes`] of the answer is read, then dropped. Returns the answer's
+    /// HTTP status, whatever it is: a webhook sender decides what counts as delivered.
+    ///
+    /// # Errors
+    /// [`FetchError::Refused`], [`FetchError::Offline`], or [`FetchError::Unreachable`]
+    /// naming what failed (never an address or the network's own words).
+    pub async fn post_json(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Result<u16, FetchError> {
+        if self.policy.offline {
+            return Err(FetchError::Offline {
+                url: url.to_owned(),
+            });
+        }
+        let refused = |reason| FetchError::Refused {
+            url: url.to_owned(),
+            reason,
+        };
+        let target = self.guard.rewrite(url).map_err(refused)?;
+        let unreachable = |e: reqwest::Error| match refusal_in(&e) {
+            Some(reason) => refused(reason),
+            None => FetchError::Unreachable {
+                url: url.to_owned(),
+                reason: describe(&e, self.policy.timeout),
+            },
+        };
+        let mut request = self
+            .poster
+            .post(target)
+            .header("content-type", "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut response = request.body(body).send().await.map_err(unreachable)?;
+        match response.remote_addr() {
+            Some(addr) => self.guard.check_connected(response.url(), addr),
+            None => Err(Refusal::UnknownPeer),
+        }
+        .map_err(refused)?;
+        let status = response.status().as_u16();
+        // Read (a bounded part of) the answer so the connection ends cleanly; its bytes are
+        // not kept.
+        let mut read = 0usize;
+        while let Ok(Some(chunk)) = response.chunk().await {
+            read += chunk.len();
+            if read > self.policy.max_bytes {
+                break;
+            }
+        }
+        Ok(status)
     }
 }
 

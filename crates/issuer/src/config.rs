@@ -43,6 +43,89 @@ struct File {
     embed_max_age_seconds: u64,
     #[serde(default = "default_lifecycle_interval")]
     lifecycle_interval_seconds: u64,
+    #[serde(default = "default_true")]
+    deliveries: bool,
+    #[serde(default)]
+    webhooks: WebhookSettings,
+    smtp: Option<SmtpSettings>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// `[webhooks]`: how notifications are delivered (webhooks and e-mails alike).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// The first retry's delay, seconds (default 30); each next one doubles it.
+    pub retry_base_seconds: u64,
+    /// The longest delay between attempts, seconds (default 21600, six hours).
+    pub retry_cap_seconds: u64,
+    /// Attempts at most, then the delivery is `failed` and later ones proceed (default 12).
+    pub max_attempts: u32,
+    /// How often the worker looks for work, milliseconds (default 1000).
+    pub poll_milliseconds: u64,
+    /// One attempt's time limit, seconds (default 10).
+    pub timeout_seconds: u64,
+    /// Hosts (`host:port`) reached over plain HTTP, even on loopback or private addresses:
+    /// for tests and local development only (like the verifier's `--insecure-host`).
+    pub insecure_hosts: Vec<String>,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            retry_base_seconds: 30,
+            retry_cap_seconds: 21_600,
+            max_attempts: 12,
+            poll_milliseconds: 1000,
+            timeout_seconds: 10,
+            insecure_hosts: Vec::new(),
+        }
+    }
+}
+
+/// How the connection to the SMTP relay is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain SMTP (a relay on the same host or network only).
+    None,
+    /// STARTTLS, required.
+    Starttls,
+    /// TLS from the start (SMTPS).
+    Tls,
+}
+
+/// `[smtp]`: the relay e-mail reminders go through. No `[smtp]`: no e-mails.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    /// The relay's host name.
+    pub host: String,
+    /// Its port (default 587).
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    /// `none`, `starttls` (default) or `tls`.
+    #[serde(default = "default_smtp_tls")]
+    pub tls: SmtpTls,
+    /// The sender, `Name <address>` or an address.
+    pub from: String,
+    /// The user name, when the relay asks for one.
+    pub username: Option<String>,
+    /// The environment variable holding the password (the password is never in the file,
+    /// nor logged).
+    pub password_env: Option<String>,
+    /// Where partners renew (a page of the agency), named in the e-mails.
+    pub renew_url: Option<String>,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+fn default_smtp_tls() -> SmtpTls {
+    SmtpTls::Starttls
 }
 
 fn default_keys() -> PathBuf {
@@ -153,6 +236,14 @@ pub struct Config {
     /// 86400, daily; 0 turns it off; at most [`MAX_LIFECYCLE_INTERVAL_SECONDS`]). Several
     /// processes on one database run it once a period between them (a lease).
     pub lifecycle_interval_seconds: u64,
+    /// Whether this process runs the delivery worker (webhooks, e-mails; default true;
+    /// `HALLMARK_DELIVERIES`): false for instances that only serve, when other instances
+    /// deliver.
+    pub deliveries: bool,
+    /// `[webhooks]`: retries, timeouts and hosts allowed over plain HTTP.
+    pub webhooks: WebhookSettings,
+    /// `[smtp]`: the relay for e-mail reminders; none, no e-mails.
+    pub smtp: Option<SmtpSettings>,
 }
 
 /// Overrides from the command line (the environment is read by [`Config::load`]).
@@ -165,7 +256,7 @@ pub struct Overrides {
 }
 
 impl Config {
-    /// Reads `path`, then `HALLMARK_LISTEN`, `HALLMARK_DATABASE_URL`, `HALLMARK_BASE_URL`,
+    /// Reads `path`, then `HALLMARK_DELIVERIES`, `HALLMARK_LISTEN`, `HALLMARK_DATABASE_URL`, `HALLMARK_BASE_URL`,
     /// `HALLMARK_ISSUER_ID`, `HALLMARK_KEYS_DIR`, `HALLMARK_CRYPTOSUITE`,
     /// `HALLMARK_OPEN_ISSUE_ENDPOINT`, `HALLMARK_EMBED_MAX_AGE_SECONDS`,
     /// `HALLMARK_LIFECYCLE_INTERVAL_SECONDS`, then `overrides`.
@@ -235,6 +326,9 @@ impl Config {
                 "lifecycle_interval_seconds",
                 "HALLMARK_LIFECYCLE_INTERVAL_SECONDS",
             ));
+        }
+        if let Some(v) = env("HALLMARK_DELIVERIES") {
+            file.deliveries = hallmark_config::parse_bool("HALLMARK_DELIVERIES", &v)?;
         }
         if let Some(v) = &overrides.listen {
             file.listen = v.clone();
@@ -363,8 +457,35 @@ impl Config {
                 format!("must be at most {MAX_LIFECYCLE_INTERVAL_SECONDS} (thirty days), or 0 to turn the job off"),
             ));
         }
+        let w = &file.webhooks;
+        if w.retry_base_seconds == 0 || w.retry_cap_seconds < w.retry_base_seconds {
+            return Err(invalid(
+                "webhooks.retry_base_seconds",
+                "must be at least 1 and at most retry_cap_seconds".into(),
+            ));
+        }
+        if w.max_attempts == 0 || w.max_attempts > 100 {
+            return Err(invalid(
+                "webhooks.max_attempts",
+                "must be between 1 and 100".into(),
+            ));
+        }
+        if w.poll_milliseconds < 10 || w.timeout_seconds == 0 || w.timeout_seconds > 60 {
+            return Err(invalid(
+                "webhooks.poll_milliseconds",
+                "poll_milliseconds must be at least 10 and timeout_seconds between 1 and 60".into(),
+            ));
+        }
+        if let Some(smtp) = &file.smtp {
+            if smtp.host.trim().is_empty() {
+                return Err(invalid("smtp.host", "must not be empty".into()));
+            }
+        }
         Ok(Self {
             lifecycle_interval_seconds: file.lifecycle_interval_seconds,
+            deliveries: file.deliveries,
+            webhooks: file.webhooks,
+            smtp: file.smtp,
             linkedin_organization_id: file.linkedin_organization_id,
             embed_max_age_seconds: file.embed_max_age_seconds,
             tls,
@@ -564,6 +685,34 @@ mod tests {
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn delivery_settings_default_and_the_worker_switch() {
+        let c = load_env(MINIMAL, &[]).unwrap();
+        assert!(c.deliveries);
+        assert_eq!(c.webhooks, WebhookSettings::default());
+        assert_eq!(c.smtp, None);
+        let c = load_env(
+            &format!("{MINIMAL}deliveries = true\n[webhooks]\nretry_base_seconds = 1\nretry_cap_seconds = 4\n[smtp]\nhost = \"127.0.0.1\"\nport = 2525\ntls = \"none\"\nfrom = \"Acme <partners@acme.example>\"\n"),
+            &[("HALLMARK_DELIVERIES", "false")],
+        )
+        .unwrap();
+        assert!(!c.deliveries);
+        assert_eq!(
+            (c.webhooks.retry_base_seconds, c.webhooks.retry_cap_seconds),
+            (1, 4)
+        );
+        let smtp = c.smtp.unwrap();
+        assert_eq!((smtp.port, smtp.tls), (2525, SmtpTls::None));
+        let e = load_env(
+            &format!("{MINIMAL}[webhooks]\nretry_base_seconds = 0\n"),
+            &[],
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("webhooks.retry_base_seconds"), "{e}");
+        let e = load_env(MINIMAL, &[("HALLMARK_DELIVERIES", "sometimes")]).unwrap_err();
+        assert!(e.to_string().contains("HALLMARK_DELIVERIES"), "{e}");
     }
 
     #[test]

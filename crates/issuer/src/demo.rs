@@ -200,6 +200,7 @@ pub async fn seed(issuer: &Issuer, actor: &str) -> Result<String, SeedError> {
                 name: "Northwind Consulting".into(),
                 url: "https://northwind.example".into(),
                 listed: true,
+                contacts: Vec::new(),
             },
         )
         .await?;
@@ -236,6 +237,7 @@ pub async fn seed(issuer: &Issuer, actor: &str) -> Result<String, SeedError> {
             reference("Confidential banking reference", "", None, false),
         ],
         approved_at: None,
+        renewal: None,
     };
     let approved = issuer.approve(actor, &approval).await?;
     let more = [
@@ -266,6 +268,7 @@ pub async fn seed(issuer: &Issuer, actor: &str) -> Result<String, SeedError> {
                     name: name.into(),
                     url: url.into(),
                     listed: true,
+                    contacts: Vec::new(),
                 },
             )
             .await?;
@@ -288,6 +291,7 @@ pub async fn seed(issuer: &Issuer, actor: &str) -> Result<String, SeedError> {
                 })
                 .collect(),
             approved_at: None,
+            renewal: None,
         };
         issuer.approve(actor, &approval).await?;
     }

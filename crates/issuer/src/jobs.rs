@@ -1,6 +1,7 @@
 //! The background jobs of `hallmark serve`: a small runner of periodic tasks, started by
-//! [`crate::serve`] and stopped when it shuts down, and the daily lifecycle job
-//! ([`Issuer::lifecycle`]: lapses, "expiring" reminders).
+//! [`crate::serve`] and stopped when it shuts down: the daily lifecycle job
+//! ([`Issuer::lifecycle`]: lapses, "expiring" reminders) and the delivery worker
+//! ([`Issuer::run_deliveries`]).
 //!
 //! Each task runs shortly after start ([`FIRST_RUN_DELAY`], or its period when shorter),
 //! then once a period. An error is
@@ -45,9 +46,14 @@ impl Jobs {
     }
 
     /// Starts the issuer's jobs: the lifecycle job every `lifecycle_interval_seconds` (none
-    /// when 0), under a lease held by this process.
+    /// when 0), under a lease held by this process; and the delivery worker
+    /// ([`Issuer::run_deliveries`]: webhooks, e-mails) unless `deliveries = false`.
     pub fn start(issuer: &Issuer) -> Self {
         let mut jobs = Self::new();
+        if issuer.config().deliveries {
+            let issuer = issuer.clone();
+            jobs.spawn(move |stop| issuer.run_deliveries(stop));
+        }
         let period = issuer.config().lifecycle_interval_seconds;
         if period > 0 {
             let job = LeasedJob::new(LIFECYCLE, Duration::from_secs(period));
@@ -99,6 +105,16 @@ impl Jobs {
                 }
             }
         }));
+    }
+
+    /// Spawns a task that runs until it sees `stop` turn true (e.g. a worker with its own
+    /// loop); it should finish its current step and return then.
+    pub fn spawn<F, Fut>(&mut self, task: F)
+    where
+        F: FnOnce(watch::Receiver<bool>) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.tasks.push(tokio::spawn(task(self.stop.subscribe())));
     }
 
     /// How many tasks run.

@@ -48,7 +48,7 @@
 //! let partner = issuer
 //!     .create_partner(
 //!         "console",
-//!         &NewPartner { name: "Fabrikam".into(), url: "https://fabrikam.example".into(), listed: false },
+//!         &NewPartner { name: "Fabrikam".into(), url: "https://fabrikam.example".into(), listed: false, contacts: vec![] },
 //!     )
 //!     .await?;
 //! println!("partner {}", partner.id);
@@ -77,7 +77,8 @@ pub use service::{create_token, token_hash, Issuer, StartError, TokenError};
 /// Serves the API on `listener` over http, or https when the configuration names a
 /// certificate, until `shutdown` resolves (e.g. [`hallmark_http::shutdown_signal`]); then
 /// finishes the requests in flight. The background jobs ([`jobs::Jobs::start`]: the
-/// lifecycle job) run meanwhile and are stopped with it.
+/// lifecycle job, and the delivery worker ([`Issuer::run_deliveries`]) unless the
+/// configuration says `deliveries = false`) run beside it and stop with it.
 ///
 /// # Errors
 /// [`ServeError`]: the TLS certificate or key, or the listener.

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::service::CredentialQueryError;
 use crate::service::{
     ApprovalError, AuthError, CheckError, DirectoryError, IssueError, LookupError, PageError,
-    PartnerError, StatusChangeError, VcIssueError,
+    PartnerError, ReissueError, StatusChangeError, VcIssueError, WebhookError,
 };
 
 /// An API error, rendered as problem details by [`hallmark_http::Problem`].
@@ -163,6 +163,18 @@ impl From<PartnerError> for Problem {
         match e {
             PartnerError::Randomness(e) => Self::internal("randomness", &e),
             PartnerError::Store(e) => e.into(),
+            e @ PartnerError::NotFound { .. } => Self::not_found(e.to_string()),
+            e => Self::invalid_because(&e),
+        }
+    }
+}
+
+impl From<WebhookError> for Problem {
+    fn from(e: WebhookError) -> Self {
+        match e {
+            WebhookError::Randomness(e) => Self::internal("randomness", &e),
+            WebhookError::Store(e) => e.into(),
+            e @ WebhookError::NotFound { .. } => Self::not_found(e.to_string()),
             e => Self::invalid_because(&e),
         }
     }
@@ -220,6 +232,23 @@ impl From<StatusChangeError> for Problem {
             | StatusChangeError::NotSuspended { .. } => Self::conflict(e.to_string()),
             StatusChangeError::ListMissing { .. } => Self::internal("status", &e),
             StatusChangeError::Store(e) => e.into(),
+            e => Self::invalid_because(&e),
+        }
+    }
+}
+
+impl From<ReissueError> for Problem {
+    fn from(e: ReissueError) -> Self {
+        match e {
+            ReissueError::NoCredential { .. } => Self::not_found(e.to_string()),
+            ReissueError::Revoked { .. } | ReissueError::Expired { .. } => {
+                Self::conflict(e.to_string())
+            }
+            ReissueError::Record { .. } | ReissueError::TierGone { .. } => {
+                Self::internal("reissue", &e)
+            }
+            ReissueError::Approval(e) => e.into(),
+            ReissueError::Store(e) => e.into(),
             e => Self::invalid_because(&e),
         }
     }

@@ -12,9 +12,6 @@ pub const DEMO_PROGRAM: &str = include_str!("demo_program.toml");
 /// The longest validity of a tier's badges, in days: a hundred years.
 pub const MAX_VALIDITY_DAYS: u32 = 36_500;
 
-/// The longest grace period of a tier's badges, in days: ten years.
-pub const MAX_GRACE_DAYS: u32 = 3650;
-
 /// Why a program file was refused.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -121,17 +118,72 @@ pub struct Tier {
     pub required_references: usize,
     /// How long a badge is valid, days (the renewal cadence).
     pub validity_days: u32,
-    /// Days after validUntil during which a badge may still be renewed; after them it is
-    /// lapsed (its "message" status set by the lifecycle job). At most [`MAX_GRACE_DAYS`];
-    /// default 0.
-    #[serde(default)]
-    pub grace_days: u32,
     /// Benefits, for people.
     #[serde(default)]
     pub benefits: Vec<String>,
+    /// Days after `validUntil` during which a badge may still be renewed; after them it is
+    /// lapsed. At most [`MAX_GRACE_DAYS`].
+    #[serde(default)]
+    pub grace_days: u32,
+    /// What a renewal (same tier and role, before the grace period ends) requires instead
+    /// of the first certification's requirements; absent, a renewal meets the full bar.
+    #[serde(default)]
+    pub renewal: Option<Renewal>,
 }
 
+/// A tier's renewal requirements (`[tiers.renewal]`): each one absent is not required.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Renewal {
+    /// Competencies a renewal must include.
+    #[serde(default)]
+    pub required_competencies: Vec<String>,
+    /// Minimum exam score, percent.
+    #[serde(default)]
+    pub min_exam_score: Option<u8>,
+    /// Minimum live-demo rubric level.
+    #[serde(default)]
+    pub min_demo_level: Option<String>,
+    /// Validated references required.
+    #[serde(default)]
+    pub required_references: usize,
+    /// An approval of the same tier after the grace period: `full` (the first
+    /// certification's requirements, the default) or `refuse`.
+    #[serde(default)]
+    pub after_grace: AfterGrace,
+}
+
+/// What an approval of the same tier after the grace period needs ([`Renewal::after_grace`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AfterGrace {
+    /// The first certification's requirements.
+    #[default]
+    Full,
+    /// Refused as a renewal: the partner certifies anew (`"renewal": false`).
+    Refuse,
+}
+
+/// The longest grace period after a badge's `validUntil`, in days: ten years.
+pub const MAX_GRACE_DAYS: u32 = 3650;
+
 impl Tier {
+    /// The tier as a renewal sees it: the renewal requirements in place of the first
+    /// certification's (the same tier when it has none).
+    pub fn for_renewal(&self) -> Tier {
+        let Some(r) = &self.renewal else {
+            return self.clone();
+        };
+        Tier {
+            name: format!("{} renewal", self.name),
+            required_competencies: r.required_competencies.clone(),
+            min_exam_score: r.min_exam_score,
+            min_demo_level: r.min_demo_level.clone(),
+            required_references: r.required_references,
+            ..self.clone()
+        }
+    }
+
     /// The requirements in words (the badge's `criteria.narrative`).
     pub fn criteria(&self, program: &Program) -> String {
         let mut parts = Vec::new();
@@ -271,6 +323,30 @@ impl Program {
                     tier: tier.id.clone(),
                 });
             }
+            if let Some(r) = &tier.renewal {
+                let id = format!("{}.renewal", tier.id);
+                for code in &r.required_competencies {
+                    if program.competency(code).is_none() {
+                        return Err(ProgramError::UnknownCompetency {
+                            tier: id,
+                            code: code.clone(),
+                        });
+                    }
+                }
+                if let Some(level) = r
+                    .min_demo_level
+                    .as_ref()
+                    .filter(|l| !program.rubric.contains(l))
+                {
+                    return Err(ProgramError::UnknownDemoLevel {
+                        tier: id,
+                        level: level.clone(),
+                    });
+                }
+                if r.min_exam_score.is_some_and(|s| s > 100) {
+                    return Err(ProgramError::ExamScore { tier: id });
+                }
+            }
         }
         Ok(program)
     }
@@ -285,9 +361,9 @@ impl Program {
         self.competencies.iter().find(|c| c.code == code)
     }
 
-    /// Every requirement the claim does not meet; empty when it qualifies. An exam score
-    /// outside 0–100 or a demo level not in the rubric is refused whatever the tier asks.
-    pub fn shortfalls(&self, claim: &Claim<'_>) -> Vec<Shortfall> {
+    /// The checks that need no tier: an exam score outside 0–100, a demo level not in the
+    /// rubric.
+    fn basic_shortfalls(&self, claim: &Claim<'_>) -> Vec<Shortfall> {
         let mut out = Vec::new();
         if let Some(s) = claim.exam_score.filter(|s| *s > 100) {
             out.push(Shortfall {
@@ -307,21 +383,41 @@ impl Program {
                 ),
             });
         }
+        out
+    }
+
+    /// Every requirement the claim does not meet; empty when it qualifies. An exam score
+    /// outside 0–100 or a demo level not in the rubric is refused whatever the tier asks.
+    pub fn shortfalls(&self, claim: &Claim<'_>) -> Vec<Shortfall> {
+        let mut out = self.basic_shortfalls(claim);
         if !out.is_empty() {
             return out;
         }
-        let Some(tier) = self.tier(claim.tier) else {
-            let known: Vec<&str> = self.tiers.iter().map(|t| t.id.as_str()).collect();
-            out.push(Shortfall {
-                requirement: "tier",
-                detail: format!(
-                    "unknown tier {:?}; the program's tiers are {}",
-                    claim.tier,
-                    known.join(", ")
-                ),
-            });
+        match self.tier(claim.tier) {
+            Some(tier) => self.shortfalls_for(claim, tier),
+            None => {
+                let known: Vec<&str> = self.tiers.iter().map(|t| t.id.as_str()).collect();
+                out.push(Shortfall {
+                    requirement: "tier",
+                    detail: format!(
+                        "unknown tier {:?}; the program's tiers are {}",
+                        claim.tier,
+                        known.join(", ")
+                    ),
+                });
+                out
+            }
+        }
+    }
+
+    /// Every requirement of `tier` (the claim's tier, or its renewal: [`Tier::for_renewal`])
+    /// the claim does not meet, after the checks of [`Program::shortfalls`] that need no
+    /// tier.
+    pub fn shortfalls_for(&self, claim: &Claim<'_>, tier: &Tier) -> Vec<Shortfall> {
+        let mut out = self.basic_shortfalls(claim);
+        if !out.is_empty() {
             return out;
-        };
+        }
         if !self.roles.iter().any(|r| r.id == claim.role) {
             let known: Vec<&str> = self.roles.iter().map(|r| r.id.as_str()).collect();
             out.push(Shortfall {
@@ -409,18 +505,22 @@ mod tests {
 
     #[test]
     fn grace_days_default_to_zero_and_are_bounded() {
-        let p = Program::from_toml(DEMO_PROGRAM).unwrap();
-        assert_eq!(p.tier("gold").unwrap().grace_days, 0);
+        // The demo program without its grace periods.
+        let bare: String = DEMO_PROGRAM
+            .lines()
+            .filter(|l| !l.starts_with("grace_days"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let p = Program::from_toml(&bare).unwrap();
+        assert!(p.tiers.iter().all(|t| t.grace_days == 0));
         let with = |days: u32| {
-            DEMO_PROGRAM.replacen(
+            bare.replacen(
                 "validity_days = 365",
                 &format!("validity_days = 365\ngrace_days = {days}"),
                 1,
             )
         };
-        let first = Program::from_toml(DEMO_PROGRAM).unwrap().tiers[0]
-            .id
-            .clone();
+        let first = p.tiers[0].id.clone();
         let p = Program::from_toml(&with(MAX_GRACE_DAYS)).unwrap();
         assert_eq!(p.tier(&first).unwrap().grace_days, MAX_GRACE_DAYS);
         let e = Program::from_toml(&with(MAX_GRACE_DAYS + 1)).unwrap_err();

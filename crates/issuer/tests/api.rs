@@ -3,6 +3,8 @@
 //! named by HALLMARK_TEST_POSTGRES_URL (scripts/test.sh starts one); without it they are
 //! skipped locally and fail under CI.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,41 +18,13 @@ use hallmark_issuer::{router, Config, Issuer, Overrides};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-#[derive(Clone, Copy, Debug)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
 struct Harness {
     state: Issuer,
     token: String,
     _dir: PathBuf,
 }
 
-/// A fresh PostgreSQL database, or None when no server is configured (outside CI).
-async fn postgres_url() -> Option<String> {
-    let admin = hallmark_testkit::postgres_admin_url()?;
-    let mut r = [0u8; 6];
-    getrandom::fill(&mut r).unwrap();
-    let name = format!(
-        "hallmark_test_{}",
-        r.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    );
-    let store = hallmark_store::Store::connect(&admin)
-        .await
-        .expect("PostgreSQL is reachable");
-    let hallmark_store::Store::Postgres(pool) = &store else {
-        unreachable!()
-    };
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(pool)
-        .await
-        .unwrap();
-    store.close().await;
-    let base = admin.rsplit_once('/').unwrap().0;
-    Some(format!("{base}/{name}"))
-}
+use common::{postgres_url, Backend};
 
 async fn harness(backend: Backend, issuer_id: Option<&str>, extra: &str) -> Option<Harness> {
     let database_url = match backend {
@@ -250,21 +224,6 @@ impl Resources for Served {
 fn status(report: &Report) -> (Outcome, String) {
     let c = report.check(CheckId::Status).unwrap();
     (c.outcome, c.detail.clone())
-}
-
-macro_rules! on_both {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(super::Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(super::Backend::Postgres).await
-            }
-        }
-    };
 }
 
 on_both!(approval_issues_a_badge_that_verifies_and_revocation_shows_at_once);
@@ -805,10 +764,11 @@ async fn did_web_document_and_concurrent_issuance(backend: Backend) {
     assert_eq!(doc.body["id"], "did:web:partners.acme.example");
     let vm = doc.body["assertionMethod"][0].as_str().unwrap().to_owned();
     assert!(vm.starts_with("did:web:partners.acme.example#z6Mk"), "{vm}");
-    let partner = h.partner("Northwind").await;
-    // Twelve approvals at once: every badge gets its own status index.
+    // Twelve approvals at once (for twelve partners: one would supersede its own badges):
+    // every badge gets its own status index.
     let mut tasks = Vec::new();
-    for _ in 0..12 {
+    for i in 0..12 {
+        let partner = h.partner(&format!("Northwind {i}")).await;
         let h2 = Harness {
             state: h.state.clone(),
             token: h.token.clone(),

@@ -73,7 +73,12 @@ async fn postgres_url() -> Option<String> {
 
 /// The demo program, its "registered" tier with a grace period of [`GRACE_DAYS`].
 fn program() -> String {
-    let program = hallmark_issuer::program::DEMO_PROGRAM;
+    // Without the demo's own grace periods.
+    let program: String = hallmark_issuer::program::DEMO_PROGRAM
+        .lines()
+        .filter(|l| !l.starts_with("grace_days"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     let at = program.find("id = \"registered\"").unwrap();
     let (head, tail) = program.split_at(at);
     format!(
@@ -133,6 +138,7 @@ impl Harness {
                     name: name.into(),
                     url: format!("https://{}.example", name.to_lowercase()),
                     listed: false,
+                    contacts: Vec::new(),
                 },
             )
             .await
@@ -176,6 +182,28 @@ impl Harness {
         let encoded = doc["credentialSubject"]["encodedList"].as_str().unwrap();
         let bits = Bitstring::decode(encoded, 1 << 20).unwrap();
         bits.get(u64::from(slot.index), 3).unwrap()
+    }
+
+    /// How many outbox rows (webhook and e-mail events) of `event` name `credential`.
+    async fn outbox(&self, event: &str, credential: &str) -> i64 {
+        let text = "SELECT COUNT(*) AS n FROM outbox WHERE event = $1 AND credential_id = $2";
+        match self.issuer.store() {
+            hallmark_store::Store::Sqlite(pool) => {
+                sqlx::query_scalar(&text.replace('$', "?"))
+                    .bind(event)
+                    .bind(credential)
+                    .fetch_one(pool)
+                    .await
+            }
+            hallmark_store::Store::Postgres(pool) => {
+                sqlx::query_scalar(text)
+                    .bind(event)
+                    .bind(credential)
+                    .fetch_one(pool)
+                    .await
+            }
+        }
+        .unwrap()
     }
 
     async fn get(&self, path: &str) -> Answer {
@@ -235,6 +263,11 @@ async fn a_badge_lapses_at_valid_until_plus_grace_once(backend: Backend) {
         })
     );
     assert!(h.audit("credential.status").await.is_empty());
+    assert_eq!(
+        h.outbox("credential.lapsed", &id).await,
+        1,
+        "the webhook event"
+    );
 
     // Later runs, and a run at once on two tasks, lapse nothing twice.
     let run = h
@@ -364,6 +397,11 @@ async fn two_runs_at_once_remind_once(backend: Backend) {
     for id in &ids {
         assert_eq!(entries.iter().filter(|e| &e.subject == id).count(), 1);
         assert_eq!(h.issuer.store().reminders(id).await.unwrap().len(), 1);
+        assert_eq!(
+            h.outbox("credential.expiring", id).await,
+            1,
+            "the webhook event"
+        );
     }
 }
 

@@ -111,7 +111,8 @@ async fn the_verify_page_shows_every_state_and_json_stays_the_default() {
         );
     }
 
-    // Revoked, with its public reason; LinkedIn only for a valid badge.
+    // Revoked, with its public reason (never the agency's own); LinkedIn only for a valid
+    // badge.
     let revoked = h.badge("Revoked Ltd", 10).await;
     let r = h
         .send(
@@ -125,10 +126,11 @@ async fn the_verify_page_shows_every_state_and_json_stays_the_default() {
     let page = h.page(&format!("/credentials/{revoked}")).await;
     assert_eq!(page.state(), "revoked");
     assert!(
-        page.text.contains("Reason: Left the program"),
+        page.text.contains("Reason: withdrawn by the program"),
         "{}",
         page.text
     );
+    assert!(!page.text.contains("Left the program"));
     assert!(page.text.contains("data-code") || page.text.contains("STATUS_REVOKED"));
     assert!(!page.text.contains("id=\"linkedin\""));
 

@@ -6,6 +6,76 @@ use sqlx::Row;
 use crate::page::{Arg, Conditions, Key};
 use crate::{sql, Approval, AuditEntry, Page, PageRequest, StatusSlot, Store, StoreError, Table};
 
+/// Inserts an issuance inside transaction `$tx`: the approval (if any), the credential and
+/// the competencies it was issued for.
+macro_rules! insert_issuance {
+    ($tx:ident, $sqlite:ident, $approval:expr, $credential:expr) => {{
+        let (approval, c): (Option<&$crate::Approval>, &$crate::CredentialRow) = ($approval, $credential);
+        let sqlite = $sqlite;
+        let list = |s: &Option<$crate::StatusSlot>| s.as_ref().map(|s| s.list.clone());
+        let index = |s: &Option<$crate::StatusSlot>| s.as_ref().map(|s| i64::from(s.index));
+        if let Some(a) = approval {
+            sqlx::query(&$crate::sql(sqlite, "INSERT INTO approvals (id, partner_id, tier, role, record, approved_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"))
+                .bind(&a.id).bind(&a.partner_id).bind(&a.tier).bind(&a.role).bind(a.record.to_string()).bind(a.approved_at).bind(a.created_at)
+                .execute(&mut *$tx).await?;
+        }
+        sqlx::query(&$crate::sql(sqlite, &format!("INSERT INTO credentials ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)", $crate::credentials::CREDENTIAL_COLUMNS)))
+            .bind(&c.id).bind(&c.approval_id).bind(&c.partner_id).bind(&c.tier).bind(&c.role)
+            .bind(list(&c.revocation)).bind(index(&c.revocation))
+            .bind(list(&c.suspension)).bind(index(&c.suspension))
+            .bind(&c.document).bind(c.issued_at).bind(c.valid_until).bind(c.revoked_at).bind(&c.revocation_reason).bind(c.suspended)
+            .bind(list(&c.message)).bind(index(&c.message)).bind(c.message_status)
+            .execute(&mut *$tx).await?;
+        for code in approval.map($crate::credentials::competency_codes).unwrap_or_default() {
+            sqlx::query(&$crate::sql(sqlite, "INSERT INTO credential_competencies (credential_id, code) VALUES ($1, $2)"))
+                .bind(&c.id).bind(code)
+                .execute(&mut *$tx).await?;
+        }
+    }};
+}
+
+/// Revokes `$old` (credentials read in transaction `$tx`) with a public "message": sets
+/// their revocation bits and "message" values, re-signs each list touched (locked, in id
+/// order), revokes the rows and names the successor (`Some` for a supersession), with one
+/// audit entry each (`credential.supersede`, or `credential.revoke` without a successor).
+macro_rules! supersede_in {
+    ($tx:ident, $sqlite:ident, $old:expr, $successor:expr, $supersede:expr) => {{
+        let (old, successor, s): (&[$crate::CredentialRow], Option<&str>, &$crate::credentials::Supersession<'_>) = ($old, $successor, $supersede);
+        let sqlite = $sqlite;
+        let mut writes: std::collections::BTreeMap<String, Vec<(u32, i64)>> = Default::default();
+        for c in old {
+            if let Some(slot) = &c.revocation {
+                writes.entry(slot.list.clone()).or_default().push((slot.index, 1));
+            }
+            if let Some(slot) = &c.message {
+                writes.entry(slot.list.clone()).or_default().push((slot.index, s.message));
+            }
+        }
+        for (list_id, values) in &writes {
+            let r = sqlx::query(&$crate::sql(sqlite, &format!("SELECT {} FROM status_lists WHERE id = $1 FOR UPDATE", $crate::status::LIST_COLUMNS)))
+                .bind(list_id).fetch_optional(&mut *$tx).await?
+                .ok_or_else(|| $crate::StoreError::NotFound($crate::Missing::StatusList(list_id.clone())))?;
+            let list = $crate::status::list_from_row(&r)?;
+            let (bits, document) = s.lists.rewrite_list(&list, values).map_err(|e| $crate::StoreError::ListSigning { list: list_id.clone(), source: e })?;
+            sqlx::query(&$crate::sql(sqlite, "UPDATE status_lists SET bits = $1, document = $2, updated_at = $3 WHERE id = $4"))
+                .bind(&bits).bind(&document).bind(s.at).bind(list_id).execute(&mut *$tx).await?;
+        }
+        for c in old {
+            sqlx::query(&$crate::sql(sqlite, "UPDATE credentials SET revoked_at = $1, revocation_reason = $2, message_status = CASE WHEN message_list IS NULL THEN message_status ELSE $3 END, superseded_by = $4 WHERE id = $5"))
+                .bind(s.at).bind(s.reason).bind(s.message).bind(successor).bind(&c.id)
+                .execute(&mut *$tx).await?;
+            let entry = $crate::AuditEntry {
+                at: s.at,
+                actor: s.actor.to_owned(),
+                action: if successor.is_some() { "credential.supersede" } else { "credential.revoke" }.into(),
+                subject: c.id.clone(),
+                detail: serde_json::json!({"successor": successor, "kind": s.kind, "message": s.message, "tier": c.tier, "role": c.role, "partner": c.partner_id}),
+            };
+            audit!($tx, sqlite, &entry);
+        }
+    }};
+}
+
 /// An issued credential and its status.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CredentialRow {
@@ -39,6 +109,9 @@ pub struct CredentialRow {
     pub message: Option<StatusSlot>,
     /// The current "message" status value.
     pub message_status: i64,
+    /// The credential that replaced this one (a renewal, an upgrade or downgrade, a
+    /// re-issue), when it was superseded.
+    pub superseded_by: Option<String>,
 }
 
 /// Where a credential's status stands (its validity window aside).
@@ -65,7 +138,11 @@ pub struct CredentialFilter {
     pub state: Option<CredentialState>,
 }
 
+/// The columns written at issuance, in the order of its placeholders.
 pub(crate) const CREDENTIAL_COLUMNS: &str = "id, approval_id, partner_id, tier, role, revocation_list, revocation_index, suspension_list, suspension_index, document, issued_at, valid_until, revoked_at, revocation_reason, suspended, message_list, message_index, message_status";
+
+/// The columns read: those written at issuance and what changes later.
+pub(crate) const CREDENTIAL_READ_COLUMNS: &str = "id, approval_id, partner_id, tier, role, revocation_list, revocation_index, suspension_list, suspension_index, document, issued_at, valid_until, revoked_at, revocation_reason, suspended, message_list, message_index, message_status, superseded_by";
 
 pub(crate) fn credential_from_row<R: Row>(row: &R) -> Result<CredentialRow, sqlx::Error>
 where
@@ -100,6 +177,7 @@ where
         suspended: row.try_get("suspended")?,
         message: slot("message")?,
         message_status: row.try_get("message_status")?,
+        superseded_by: row.try_get("superseded_by")?,
     })
 }
 
@@ -128,7 +206,7 @@ pub(crate) fn filter_conditions(filter: &CredentialFilter) -> Conditions {
 }
 
 /// The distinct competency codes of an approval's record (`record.competencies`, strings).
-fn competency_codes(approval: &Approval) -> Vec<&str> {
+pub(crate) fn competency_codes(approval: &Approval) -> Vec<&str> {
     let mut codes: Vec<&str> = approval
         .record
         .get("competencies")
@@ -154,28 +232,9 @@ impl Store {
         credential: &CredentialRow,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        let c = credential;
-        let list = |s: &Option<StatusSlot>| s.as_ref().map(|s| s.list.clone());
-        let index = |s: &Option<StatusSlot>| s.as_ref().map(|s| i64::from(s.index));
         with_pool!(self, pool, sqlite => {
             let mut tx = pool.begin().await?;
-            if let Some(a) = approval {
-                sqlx::query(&sql(sqlite, "INSERT INTO approvals (id, partner_id, tier, role, record, approved_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"))
-                    .bind(&a.id).bind(&a.partner_id).bind(&a.tier).bind(&a.role).bind(a.record.to_string()).bind(a.approved_at).bind(a.created_at)
-                    .execute(&mut *tx).await?;
-            }
-            sqlx::query(&sql(sqlite, &format!("INSERT INTO credentials ({CREDENTIAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)")))
-                .bind(&c.id).bind(&c.approval_id).bind(&c.partner_id).bind(&c.tier).bind(&c.role)
-                .bind(list(&c.revocation)).bind(index(&c.revocation))
-                .bind(list(&c.suspension)).bind(index(&c.suspension))
-                .bind(&c.document).bind(c.issued_at).bind(c.valid_until).bind(c.revoked_at).bind(&c.revocation_reason).bind(c.suspended)
-                .bind(list(&c.message)).bind(index(&c.message)).bind(c.message_status)
-                .execute(&mut *tx).await?;
-            for code in approval.map(competency_codes).unwrap_or_default() {
-                sqlx::query(&sql(sqlite, "INSERT INTO credential_competencies (credential_id, code) VALUES ($1, $2)"))
-                    .bind(&c.id).bind(code)
-                    .execute(&mut *tx).await?;
-            }
+            insert_issuance!(tx, sqlite, approval, credential);
             audit!(tx, sqlite, audit);
             tx.commit().await?;
             Ok(())
@@ -188,7 +247,7 @@ impl Store {
     /// A database error.
     pub async fn credential(&self, id: &str) -> Result<Option<CredentialRow>, StoreError> {
         with_pool!(self, pool, sqlite => {
-            let row = sqlx::query(&sql(sqlite, &format!("SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE id = $1")))
+            let row = sqlx::query(&sql(sqlite, &format!("SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials WHERE id = $1")))
                 .bind(id).fetch_optional(pool).await?;
             Ok(row.as_ref().map(credential_from_row).transpose()?)
         })
@@ -214,7 +273,7 @@ impl Store {
             ));
         }
         let text = format!(
-            "SELECT {CREDENTIAL_COLUMNS} FROM credentials{} ORDER BY issued_at DESC, id{}",
+            "SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials{} ORDER BY issued_at DESC, id{}",
             c.clause(),
             c.limit(page)
         );
@@ -226,5 +285,174 @@ impl Store {
         Ok(Page::of(rows, page, Table::Credentials, |r| {
             Key(vec![Arg::Int(r.issued_at), Arg::Text(r.id.clone())])
         }))
+    }
+}
+
+/// Rewrites a status list's bits and signs it again: what the store needs from the issuer
+/// to change several entries of a list inside one of its transactions.
+pub trait ListRewrite: Send + Sync {
+    /// `list`'s bits with each `(index, value)` written, and the list credential signed
+    /// again for them (JSON text).
+    ///
+    /// # Errors
+    /// A value does not fit its entry, or signing failed.
+    fn rewrite_list(
+        &self,
+        list: &crate::StatusListRow,
+        values: &[(u32, i64)],
+    ) -> Result<(Vec<u8>, String), crate::BoxError>;
+}
+
+/// A revocation with a public reason: what a new badge replaces (every other badge of the
+/// partner for the role that is not revoked, normally one, revoked with its "message" set to
+/// `message` and the new badge named as its successor, in the issuance's transaction), or a
+/// badge withdrawn ([`Store::revoke_publicly`]).
+pub struct Supersession<'a> {
+    /// The private revocation reason written on each replaced badge.
+    pub reason: &'a str,
+    /// The "message" value each replaced badge gets (the issuer's "superseded").
+    pub message: i64,
+    /// Who did it, for the audit log.
+    pub actor: &'a str,
+    /// What replaced them, for the audit log (`renewal`, `upgrade`, `downgrade`,
+    /// `reissue`, `certification`).
+    pub kind: &'a str,
+    /// Unix seconds.
+    pub at: i64,
+    /// Signs the changed status lists.
+    pub lists: &'a dyn ListRewrite,
+}
+
+impl Store {
+    /// Records a badge's issuance (as [`Store::record_issuance`]) and, in the same
+    /// transaction, supersedes the partner's other badges for the same role that are not
+    /// revoked: their revocation bits set, their "message" entries (when they have one) set
+    /// to `supersede.message`, both lists re-signed through `supersede.lists`, each row
+    /// revoked with `supersede.reason` and `superseded_by` the new badge, and a
+    /// `credential.supersede` audit entry each. The partner's row is locked first, so two
+    /// approvals for one partner never leave two current badges for a role.
+    ///
+    /// Returns the superseded credentials as they were before.
+    ///
+    /// # Errors
+    /// As [`Store::record_issuance`]; [`StoreError::ListSigning`] when re-signing a list
+    /// failed. Nothing is written then.
+    pub async fn record_issuance_superseding(
+        &self,
+        approval: &Approval,
+        credential: &CredentialRow,
+        audit: &AuditEntry,
+        supersede: &Supersession<'_>,
+    ) -> Result<Vec<CredentialRow>, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let mut tx = pool.begin().await?;
+            // Lock the partner: concurrent approvals for it take turns.
+            if sqlite {
+                sqlx::query("UPDATE partners SET name = name WHERE id = ?1").bind(&approval.partner_id).execute(&mut *tx).await?;
+            } else {
+                sqlx::query("SELECT id FROM partners WHERE id = $1 FOR UPDATE").bind(&approval.partner_id).fetch_optional(&mut *tx).await?;
+            }
+            let rows = sqlx::query(&sql(sqlite, &format!("SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials WHERE partner_id = $1 AND role = $2 AND revoked_at IS NULL AND approval_id IS NOT NULL ORDER BY issued_at, id")))
+                .bind(&approval.partner_id).bind(&approval.role).fetch_all(&mut *tx).await?;
+            let old = rows.iter().map(credential_from_row).collect::<Result<Vec<_>, _>>()?;
+            insert_issuance!(tx, sqlite, Some(approval), credential);
+            audit!(tx, sqlite, audit);
+            supersede_in!(tx, sqlite, &old, Some(&credential.id), supersede);
+            tx.commit().await?;
+            Ok(old)
+        })
+    }
+
+    /// Supersedes, by `keep`, every other badge of its partner for its role that is not
+    /// revoked, as [`Store::record_issuance_superseding`] does: for badges that coexist from
+    /// before supersession existed. Returns those superseded.
+    ///
+    /// # Errors
+    /// [`StoreError::ListSigning`], or a database error; nothing is written then.
+    pub async fn supersede_others(
+        &self,
+        keep: &CredentialRow,
+        supersede: &Supersession<'_>,
+    ) -> Result<Vec<CredentialRow>, StoreError> {
+        let (Some(partner), Some(role)) = (&keep.partner_id, &keep.role) else {
+            return Ok(Vec::new());
+        };
+        with_pool!(self, pool, sqlite => {
+            let mut tx = pool.begin().await?;
+            if sqlite {
+                sqlx::query("UPDATE partners SET name = name WHERE id = ?1").bind(partner).execute(&mut *tx).await?;
+            } else {
+                sqlx::query("SELECT id FROM partners WHERE id = $1 FOR UPDATE").bind(partner).fetch_optional(&mut *tx).await?;
+            }
+            let rows = sqlx::query(&sql(sqlite, &format!("SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials WHERE partner_id = $1 AND role = $2 AND revoked_at IS NULL AND approval_id IS NOT NULL AND id <> $3 ORDER BY issued_at, id")))
+                .bind(partner).bind(role).bind(&keep.id).fetch_all(&mut *tx).await?;
+            let old = rows.iter().map(credential_from_row).collect::<Result<Vec<_>, _>>()?;
+            supersede_in!(tx, sqlite, &old, Some(&keep.id), supersede);
+            tx.commit().await?;
+            Ok(old)
+        })
+    }
+
+    /// Revokes credential `id` (unless it is revoked already) for the private
+    /// `revocation.reason`, setting its "message" entry, when it has one, to
+    /// `revocation.message` (the public reason), both lists re-signed, in one transaction
+    /// with a `credential.revoke` audit entry. Returns the credential as it was before, or
+    /// `None` when it was revoked already.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown credential, [`StoreError::ListSigning`], or a
+    /// database error; nothing is written then.
+    pub async fn revoke_publicly(
+        &self,
+        id: &str,
+        revocation: &Supersession<'_>,
+    ) -> Result<Option<CredentialRow>, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let mut tx = pool.begin().await?;
+            if sqlite {
+                // Take SQLite's write lock now, so the read below cannot go stale.
+                sqlx::query("UPDATE credentials SET id = id WHERE id = ?1").bind(id).execute(&mut *tx).await?;
+            }
+            let row = sqlx::query(&sql(sqlite, &format!("SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials WHERE id = $1 FOR UPDATE")))
+                .bind(id).fetch_optional(&mut *tx).await?
+                .ok_or_else(|| StoreError::NotFound(crate::Missing::Credential(id.to_owned())))?;
+            let row = credential_from_row(&row)?;
+            if row.revoked_at.is_some() {
+                return Ok(None);
+            }
+            supersede_in!(tx, sqlite, std::slice::from_ref(&row), None, revocation);
+            tx.commit().await?;
+            Ok(Some(row))
+        })
+    }
+
+    /// Partners with more than one badge for a role that is not revoked: `(partner, role)`
+    /// pairs, for [`Store::supersede_others`].
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn coexisting_badges(&self) -> Result<Vec<(String, String)>, StoreError> {
+        with_pool!(self, pool, _sqlite => {
+            let rows = sqlx::query("SELECT partner_id, role FROM credentials WHERE revoked_at IS NULL AND approval_id IS NOT NULL AND partner_id IS NOT NULL AND role IS NOT NULL GROUP BY partner_id, role HAVING COUNT(*) > 1 ORDER BY partner_id, role")
+                .fetch_all(pool).await?;
+            rows.iter().map(|r| Ok((r.try_get("partner_id")?, r.try_get("role")?))).collect()
+        })
+    }
+
+    /// The newest badge of a partner for a role that is not revoked (current, expired or
+    /// lapsed), if any.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn latest_badge(
+        &self,
+        partner: &str,
+        role: &str,
+    ) -> Result<Option<CredentialRow>, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let row = sqlx::query(&sql(sqlite, &format!("SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials WHERE partner_id = $1 AND role = $2 AND revoked_at IS NULL AND approval_id IS NOT NULL ORDER BY issued_at DESC, id DESC LIMIT 1")))
+                .bind(partner).bind(role).fetch_optional(pool).await?;
+            Ok(row.as_ref().map(credential_from_row).transpose()?)
+        })
     }
 }

@@ -5,7 +5,7 @@
 
 use sqlx::Row;
 
-use crate::credentials::{credential_from_row, filter_conditions, CREDENTIAL_COLUMNS};
+use crate::credentials::{credential_from_row, filter_conditions, CREDENTIAL_READ_COLUMNS};
 use crate::page::{Arg, Conditions, Key};
 use crate::{
     sql, AuditEntry, CredentialFilter, CredentialRow, Page, PageRequest, Store, StoreError, Table,
@@ -141,7 +141,7 @@ impl Store {
         }
         push_start(&mut c, page)?;
         let text = format!(
-            "SELECT {CREDENTIAL_COLUMNS} FROM credentials{} ORDER BY valid_until, id{}",
+            "SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials{} ORDER BY valid_until, id{}",
             c.clause(),
             c.limit(page)
         );
@@ -173,7 +173,7 @@ impl Store {
         c.push(format!("valid_until <= {p}"));
         push_start(&mut c, page)?;
         let text = format!(
-            "SELECT {CREDENTIAL_COLUMNS} FROM credentials{} ORDER BY valid_until, id{}",
+            "SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials{} ORDER BY valid_until, id{}",
             c.clause(),
             c.limit(page)
         );

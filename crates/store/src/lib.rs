@@ -29,6 +29,9 @@
 //! - `audit`: the audit log ([`AuditEntry`]);
 //! - `page`: keyset pagination shared by the list queries ([`PageRequest`], [`Page`],
 //!   [`Cursor`]);
+//! - `outbox`: notifications: the outbox written with the audit entries of changes
+//!   ([`event_of`]), webhook subscriptions ([`WebhookRow`]), and their deliveries
+//!   ([`DeliveryRow`]) fanned out, claimed under a lease and finished;
 //! - `redact`: database URLs without their password ([`RedactedUrl`]), for errors and logs.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -56,7 +59,9 @@ macro_rules! with_pool {
     };
 }
 
-/// Appends `$entry` (an [`AuditEntry`]) to the audit log inside transaction `$tx`.
+/// Appends `$entry` (an [`AuditEntry`]) to the audit log inside transaction `$tx`; when its
+/// action is one webhooks and e-mails tell about ([`event_of`]), also an outbox row in the
+/// same transaction (see `outbox`), so a change and its notification commit together.
 macro_rules! audit {
     ($tx:ident, $sqlite:ident, $entry:expr) => {{
         let e: &$crate::AuditEntry = $entry;
@@ -71,6 +76,18 @@ macro_rules! audit {
         .bind(e.detail.to_string())
         .execute(&mut *$tx)
         .await?;
+        if let Some(event) = $crate::outbox::event_of(&e.action) {
+            sqlx::query(&$crate::sql(
+                $sqlite,
+                "INSERT INTO outbox (event, credential_id, at, payload, fanned_out) VALUES ($1, $2, $3, $4, FALSE)",
+            ))
+            .bind(event)
+            .bind(&e.subject)
+            .bind(e.at)
+            .bind($crate::outbox::public_payload(&e.detail).to_string())
+            .execute(&mut *$tx)
+            .await?;
+        }
     }};
 }
 
@@ -92,6 +109,7 @@ mod audit;
 mod credentials;
 mod directory;
 mod expiry;
+mod outbox;
 mod page;
 mod partners;
 mod redact;
@@ -99,9 +117,15 @@ mod status;
 mod tokens;
 
 pub use audit::{AuditEntry, AuditFilter};
-pub use credentials::{CredentialFilter, CredentialRow, CredentialState};
+pub use credentials::{
+    CredentialFilter, CredentialRow, CredentialState, ListRewrite, Supersession,
+};
 pub use directory::{DirectoryBadge, DirectoryEntry, DirectoryFilter};
 pub use expiry::{Expiring, ReminderCandidate};
+pub use outbox::{
+    event_of, public_payload, DeliveryOutcome, DeliveryRow, DeliveryState, FanOutItem, NewDelivery,
+    OutboxEvent, WebhookRow, EVENT_TYPES,
+};
 pub use page::{Cursor, CursorError, Page, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use partners::{Approval, ApprovalFilter, Partner, PartnerFilter};
 pub use redact::RedactedUrl;
@@ -225,6 +249,8 @@ pub enum Table {
     Tokens,
     /// The audit log.
     AuditLog,
+    /// Deliveries of notifications.
+    Deliveries,
 }
 
 impl Table {
@@ -237,6 +263,7 @@ impl Table {
             Self::StatusLists => "status_lists",
             Self::Tokens => "tokens",
             Self::AuditLog => "audit_log",
+            Self::Deliveries => "deliveries",
         }
     }
 
@@ -248,6 +275,7 @@ impl Table {
             Self::StatusLists,
             Self::Tokens,
             Self::AuditLog,
+            Self::Deliveries,
         ]
         .into_iter()
         .find(|t| t.as_str() == name)

@@ -21,6 +21,10 @@ pub struct Partner {
     /// Whether the agency lists it in the public directory (default: not).
     #[serde(default)]
     pub listed: bool,
+    /// E-mail addresses the agency writes to about the partner's badges (expiry reminders),
+    /// at most a few, checked by the issuer.
+    #[serde(default)]
+    pub contacts: Vec<String>,
 }
 
 /// An approval: the program's decision with its assessment record.
@@ -57,7 +61,7 @@ pub struct ApprovalFilter {
 }
 
 /// The columns [`partner_from_row`] reads.
-pub(crate) const PARTNER_COLUMNS: &str = "id, name, url, created_at, listed";
+pub(crate) const PARTNER_COLUMNS: &str = "id, name, url, created_at, listed, contacts";
 
 /// A name as the directory's search compares it: lower case (Unicode).
 pub(crate) fn name_key(name: &str) -> String {
@@ -77,6 +81,13 @@ where
         url: r.try_get("url")?,
         created_at: r.try_get("created_at")?,
         listed: r.try_get("listed")?,
+        contacts: {
+            let text: String = r.try_get("contacts")?;
+            serde_json::from_str(&text).map_err(|e| sqlx::Error::ColumnDecode {
+                index: "contacts".into(),
+                source: Box::new(e),
+            })?
+        },
     })
 }
 
@@ -113,9 +124,9 @@ impl Store {
     ) -> Result<(), StoreError> {
         with_pool!(self, pool, sqlite => {
             let mut tx = pool.begin().await?;
-            sqlx::query(&sql(sqlite, "INSERT INTO partners (id, name, url, created_at, listed, name_key) VALUES ($1, $2, $3, $4, $5, $6)"))
+            sqlx::query(&sql(sqlite, "INSERT INTO partners (id, name, url, created_at, listed, name_key, contacts) VALUES ($1, $2, $3, $4, $5, $6, $7)"))
                 .bind(&partner.id).bind(&partner.name).bind(&partner.url).bind(partner.created_at)
-                .bind(partner.listed).bind(name_key(&partner.name))
+                .bind(partner.listed).bind(name_key(&partner.name)).bind(serde_json::json!(partner.contacts).to_string())
                 .execute(&mut *tx).await?;
             audit!(tx, sqlite, audit);
             tx.commit().await?;
@@ -150,6 +161,33 @@ impl Store {
         })
     }
 
+    /// Replaces a partner's contact addresses, with its audit entry; the partner as it now
+    /// is, or `None` (nothing written) when there is no such partner.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn set_partner_contacts(
+        &self,
+        id: &str,
+        contacts: &[String],
+        audit: &AuditEntry,
+    ) -> Result<Option<Partner>, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(&sql(sqlite, "UPDATE partners SET contacts = $1 WHERE id = $2"))
+                .bind(serde_json::json!(contacts).to_string()).bind(id).execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Ok(None);
+            }
+            audit!(tx, sqlite, audit);
+            let row = sqlx::query(&sql(sqlite, &format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE id = $1")))
+                .bind(id).fetch_one(&mut *tx).await?;
+            let partner = partner_from_row(&row)?;
+            tx.commit().await?;
+            Ok(Some(partner))
+        })
+    }
+
     /// A partner by id.
     ///
     /// # Errors
@@ -159,6 +197,18 @@ impl Store {
             let row = sqlx::query(&sql(sqlite, &format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE id = $1")))
                 .bind(id).fetch_optional(pool).await?;
             Ok(row.as_ref().map(partner_from_row).transpose()?)
+        })
+    }
+
+    /// An approval by id.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn approval(&self, id: &str) -> Result<Option<Approval>, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let row = sqlx::query(&sql(sqlite, "SELECT id, partner_id, tier, role, record, approved_at, created_at FROM approvals WHERE id = $1"))
+                .bind(id).fetch_optional(pool).await?;
+            Ok(row.as_ref().map(approval_from_row).transpose()?)
         })
     }
 

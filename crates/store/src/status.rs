@@ -127,9 +127,10 @@ pub struct StatusListRow {
     pub updated_at: i64,
 }
 
-const LIST_COLUMNS: &str = "id, purpose, entries, status_size, bits, document, updated_at";
+pub(crate) const LIST_COLUMNS: &str =
+    "id, purpose, entries, status_size, bits, document, updated_at";
 
-fn list_from_row<R: Row>(r: &R) -> Result<StatusListRow, sqlx::Error>
+pub(crate) fn list_from_row<R: Row>(r: &R) -> Result<StatusListRow, sqlx::Error>
 where
     for<'a> &'a str: sqlx::ColumnIndex<R>,
     for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,

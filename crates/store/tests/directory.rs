@@ -20,6 +20,7 @@ async fn partner(store: &Store, id: &str, name: &str, listed: bool) {
         url: format!("https://{id}.example/"),
         created_at: 1,
         listed,
+        contacts: Vec::new(),
     };
     store
         .create_partner(&p, &entry("t", "partner.create", id))

@@ -48,6 +48,7 @@ fn partner(id: &str, name: &str) -> Partner {
         url: format!("https://{id}.example/"),
         created_at: 1,
         listed: false,
+        contacts: Vec::new(),
     }
 }
 

@@ -57,6 +57,7 @@ fn credential(
         suspended: false,
         message: message.map(|(l, i)| StatusSlot::new(l, i)),
         message_status: status,
+        superseded_by: None,
     }
 }
 

@@ -34,6 +34,7 @@ fn with_slots(id: &str, index: u32) -> CredentialRow {
         suspension: Some(StatusSlot::new("suspension-1", index)),
         message: Some(StatusSlot::new("message-2bit-1", index)),
         message_status: 2,
+        superseded_by: None,
         ..bare_credential(id, 100)
     }
 }
@@ -138,6 +139,7 @@ async fn slots_read_back_typed_and_conflicts_say_what_was_taken(postgres: bool) 
         url: "https://p.example/".into(),
         created_at: 1,
         listed: false,
+        contacts: Vec::new(),
     };
     store
         .create_partner(&partner, &entry("t", "partner.create", "p"))

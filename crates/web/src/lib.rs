@@ -21,6 +21,7 @@
 //! Nothing here fetches or stores: the services hand in what to show.
 
 pub mod directory;
+pub mod email;
 pub mod embed;
 pub mod form;
 pub mod i18n;

@@ -15,6 +15,7 @@ mod public;
 mod site;
 mod status;
 mod vc_api;
+mod webhooks;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
@@ -54,7 +55,21 @@ pub fn router(issuer: Issuer) -> Router {
             post(status::reinstate),
         )
         .route("/api/v1/credentials/{id}/status", post(status::set_message))
+        .route("/api/v1/credentials/{id}/reissue", post(approvals::reissue))
         .route("/api/v1/audit", get(audit::list))
+        // Notifications (issue 13, HOOKS).
+        .route(
+            "/api/v1/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route(
+            "/api/v1/webhooks/{id}",
+            get(webhooks::show).delete(webhooks::delete),
+        )
+        .route(
+            "/api/v1/webhooks/{id}/deliveries",
+            get(webhooks::deliveries),
+        )
         .route("/credentials/issue", post(vc_api::issue))
         .route("/credentials/{id}", get(pages::credential))
         .route("/badges/{id}/badge.svg", get(pages::badge_svg))
@@ -207,5 +222,7 @@ fn admin_view(issuer: &Issuer, row: &CredentialRow) -> Value {
         "revocation": row.revocation.as_ref().map(slot),
         "suspension": row.suspension.as_ref().map(slot),
         "message": row.message.as_ref().map(|s| json!({"list": issuer.list_url(&s.list), "index": s.index, "status": format!("0x{:x}", row.message_status)})),
+        "publicMessage": row.message.as_ref().and_then(|_| crate::service::PublicMessage::from_value(row.message_status)),
+        "supersededBy": row.superseded_by.as_ref().map(|s| issuer.credential_url(s)),
     })
 }

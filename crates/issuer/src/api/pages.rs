@@ -13,7 +13,7 @@ use hallmark_web::verify::{IssuerLinks, LinkedIn, ReportView, VerifyPage};
 use hallmark_web::{Lang, Text};
 
 use crate::problem::Problem;
-use crate::service::{CheckError, Checked, Issuer};
+use crate::service::{CheckError, Checked, Issuer, PublicMessage};
 
 /// `GET /credentials/{id}`: the verify page for a browser (`Accept: text/html`), the signed
 /// credential as JSON otherwise, or with `?format=json`.
@@ -28,18 +28,39 @@ pub(super) async fn credential(
         .is_some_and(|q| q.split('&').any(|p| p == "format=json"));
     if !forced_json && wants_html(&headers) {
         let lang = lang_of(query.as_deref(), &headers);
-        return Ok(verify_page(&issuer, &id, lang).await);
+        let (page, successor) = verify_page(&issuer, &id, lang).await;
+        return Ok(with_successor(page, &issuer, successor.as_deref()));
     }
     let row = issuer.credential(&id).await?;
     let content_type = [(header::CONTENT_TYPE, "application/json")];
-    Ok((StatusCode::OK, content_type, row.document).into_response())
+    let response = (StatusCode::OK, content_type, row.document).into_response();
+    Ok(with_successor(
+        response,
+        &issuer,
+        row.superseded_by.as_deref(),
+    ))
 }
 
-async fn verify_page(issuer: &Issuer, id: &str, lang: Lang) -> Response {
+/// Adds `Link: <{successor}>; rel="successor-version"` (RFC 5829 §3.3) to the response of a
+/// superseded badge.
+fn with_successor(mut response: Response, issuer: &Issuer, successor: Option<&str>) -> Response {
+    let link = successor.and_then(|s| {
+        let url = issuer.credential_url(s);
+        HeaderValue::from_str(&format!("<{url}>; rel=\"successor-version\"")).ok()
+    });
+    if let Some(link) = link {
+        response.headers_mut().append(header::LINK, link);
+    }
+    response
+}
+
+/// The verify page, and the badge that superseded this one, if any.
+async fn verify_page(issuer: &Issuer, id: &str, lang: Lang) -> (Response, Option<String>) {
     let t = Text::new(lang);
     let path = format!("/credentials/{id}");
     match issuer.check_credential(id).await {
         Ok(checked) => {
+            let successor = checked.row.superseded_by.clone();
             let mut view = ReportView::new(&checked.report, checked.checked_at, t);
             // The program names its roles; the badge carries the role's id.
             if let Some(role) = issuer
@@ -50,7 +71,7 @@ async fn verify_page(issuer: &Issuer, id: &str, lang: Lang) -> Response {
             {
                 view.role = Some(role.name.clone());
             }
-            let links = links(issuer, &checked, &view);
+            let links = links(issuer, &checked, &view, t);
             let mut chrome = Chrome::new(t, String::new(), String::new(), &path);
             chrome.url = Some(links.credential_url.clone());
             chrome.image = checked.row.tier.as_ref().map(|tier| {
@@ -60,7 +81,7 @@ async fn verify_page(issuer: &Issuer, id: &str, lang: Lang) -> Response {
                 )
             });
             let page = VerifyPage::new(chrome, view, Some(links));
-            match page.to_response() {
+            let response = match page.to_response() {
                 Ok(response) => response,
                 Err(e) => error_page(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -68,24 +89,29 @@ async fn verify_page(issuer: &Issuer, id: &str, lang: Lang) -> Response {
                     &path,
                     format!("the page could not be rendered: {e}"),
                 ),
-            }
+            };
+            (response, successor)
         }
-        Err(CheckError::Lookup(crate::service::LookupError::Credential { .. })) => error_page(
-            StatusCode::NOT_FOUND,
-            t,
-            &path,
-            t.get("error-not-found").into_owned(),
-        ),
+        Err(CheckError::Lookup(crate::service::LookupError::Credential { .. })) => {
+            let page = error_page(
+                StatusCode::NOT_FOUND,
+                t,
+                &path,
+                t.get("error-not-found").into_owned(),
+            );
+            (page, None)
+        }
         Err(e) => {
             tracing::warn!("verify page of {id}: {e}");
             let problem = Problem::from(e);
-            error_page(problem.0.status, t, &path, problem.0.detail)
+            let page = error_page(problem.0.status, t, &path, problem.0.detail);
+            (page, None)
         }
     }
 }
 
 /// The badge's other forms and what the issuer knows beside the report.
-fn links(issuer: &Issuer, checked: &Checked, view: &ReportView) -> IssuerLinks {
+fn links(issuer: &Issuer, checked: &Checked, view: &ReportView, t: Text) -> IssuerLinks {
     let config = issuer.config();
     let row = &checked.row;
     let credential_url = issuer.credential_url(&row.id);
@@ -119,11 +145,18 @@ fn links(issuer: &Issuer, checked: &Checked, view: &ReportView) -> IssuerLinks {
         qr_png: format!("{badges}/qr.png"),
         baked_png: format!("{badges}/baked.png"),
         baked_svg: format!("{badges}/baked.svg"),
+        // The public reason only (the badge's "message" status); the agency's own reason for
+        // a revocation stays in the admin API.
         reason: row
-            .revocation_reason
-            .clone()
-            .filter(|_| view.standing == hallmark_core::Standing::Revoked),
-        successor: None,
+            .message
+            .as_ref()
+            .and_then(|_| PublicMessage::from_value(row.message_status))
+            .filter(|m| *m != PublicMessage::Active)
+            .map(|m| {
+                t.get(&format!("public-message-{}", m.as_str().replace(' ', "-")))
+                    .into_owned()
+            }),
+        successor: row.superseded_by.as_ref().map(|s| issuer.credential_url(s)),
         linkedin,
         credential_url,
     }

@@ -13,7 +13,7 @@ use super::text::{approved_at, check_text, MAX_DESCRIPTION, MAX_NAME};
 use super::{
     now, uuid_v4, ApprovedAtError, IssueError, Issued, Issuer, RandomnessError, TextError,
 };
-use crate::program::{Claim, Program, Shortfall, Tier};
+use crate::program::{AfterGrace, Claim, Program, Shortfall, Tier};
 
 /// The most references one approval may list.
 pub const MAX_REFERENCES: usize = 100;
@@ -68,6 +68,43 @@ pub struct NewApproval {
     /// time zone (XML Schema `dateTimeStamp`), from 2000-01-01T00:00:00Z to a day ahead of
     /// the issuer's clock; default now.
     pub approved_at: Option<String>,
+    /// Whether this renews the partner's badge of the same tier and role: absent, decided
+    /// from the partner's badges ([`ApprovalKind`]); `true`, refused unless it is a renewal;
+    /// `false`, a new certification at the full bar even when a renewal is possible.
+    #[serde(default)]
+    pub renewal: Option<bool>,
+}
+
+/// What an approval is to the partner's newest badge for the role (not revoked), and so
+/// which requirements apply. Every kind but a first certification supersedes that badge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum ApprovalKind {
+    /// No badge for the role, a new certification asked for (`"renewal": false`), or the
+    /// same tier after the grace period where the program asks the full bar again.
+    Certification,
+    /// The same tier before the grace period ends: the tier's renewal requirements.
+    Renewal,
+    /// A higher-ranked tier: its full requirements.
+    Upgrade,
+    /// A lower-ranked tier: its full requirements.
+    Downgrade,
+    /// The same badge issued again with the current key ([`Issuer::reissue`]).
+    Reissue,
+}
+
+impl ApprovalKind {
+    /// `certification`, `renewal`, `upgrade`, `downgrade`, `reissue`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Certification => "certification",
+            Self::Renewal => "renewal",
+            Self::Upgrade => "upgrade",
+            Self::Downgrade => "downgrade",
+            Self::Reissue => "reissue",
+        }
+    }
 }
 
 /// An approval recorded and its badge issued.
@@ -75,7 +112,9 @@ pub struct NewApproval {
 pub struct Approved {
     /// The approval stored.
     pub approval: Approval,
-    /// Its badge.
+    /// What it was to the partner's previous badge for the role.
+    pub kind: ApprovalKind,
+    /// Its badge; `credential.superseded` are the badges it replaced.
     pub credential: Issued,
 }
 
@@ -109,6 +148,24 @@ pub enum ApprovalError {
     RequirementsNotMet {
         /// Every unmet requirement, at least one.
         shortfalls: Vec<Shortfall>,
+    },
+    /// `"renewal": true`, but the partner has no badge of that tier for the role.
+    #[error("nothing to renew: the partner has no {tier} badge for the role {role}{}", current.as_ref().map_or(String::new(), |c| format!(" (its badge for the role is {c})")))]
+    NothingToRenew {
+        /// The tier asked for.
+        tier: String,
+        /// The role.
+        role: String,
+        /// The tier of the partner's badge for the role, if it has one.
+        current: Option<String>,
+    },
+    /// The same tier after the grace period, and the program does not renew then.
+    #[error("{tier}'s grace period ended on {}; this program does not renew after it: certify anew with \"renewal\": false (the full requirements)", datetime::format(*ended))]
+    GraceEnded {
+        /// The tier's name.
+        tier: String,
+        /// When the grace period ended.
+        ended: OffsetDateTime,
     },
     /// The tier is not the program's (the requirements check names it first).
     #[error("unknown tier")]
@@ -189,15 +246,21 @@ impl Issuer {
         new.check()?;
         let approved_at = approved_at(new.approved_at.as_deref())?;
         let program = self.program();
-        let shortfalls = program.shortfalls(&new.claim());
+        let Some(tier) = program.tier(&new.tier) else {
+            let shortfalls = program.shortfalls(&new.claim());
+            return Err(match shortfalls.is_empty() {
+                true => ApprovalError::UnknownTier {
+                    tier: new.tier.clone(),
+                },
+                false => ApprovalError::RequirementsNotMet { shortfalls },
+            });
+        };
+        let latest = self.store().latest_badge(&partner.id, &new.role).await?;
+        let (kind, bar) = classify(program, tier, latest.as_ref(), new.renewal, now())?;
+        let shortfalls = program.shortfalls_for(&new.claim(), &bar);
         if !shortfalls.is_empty() {
             return Err(ApprovalError::RequirementsNotMet { shortfalls });
         }
-        let tier = program
-            .tier(&new.tier)
-            .ok_or_else(|| ApprovalError::UnknownTier {
-                tier: new.tier.clone(),
-            })?;
         let valid_until = approved_at
             .checked_add(Duration::days(i64::from(tier.validity_days)))
             .filter(|t| t.year() <= 9999)
@@ -213,7 +276,8 @@ impl Issuer {
             role: new.role.clone(),
             record: json!({
                 "competencies": new.competencies, "exam_score": new.exam_score, "demo_level": new.demo_level,
-                "references": new.references, "approver": new.approver,
+                "references": new.references, "approver": new.approver, "kind": kind.as_str(),
+                "previous": latest.as_ref().map(|l| &l.id),
             }),
             approved_at: approved_at.unix_timestamp(),
             created_at: now().unix_timestamp(),
@@ -232,17 +296,24 @@ impl Issuer {
                 Some(&approval),
                 &wanted,
                 self.config().cryptosuite,
+                Some(kind.as_str()),
                 |uuid, status| Ok(self.badge(&badge, uuid, status).build()?.into_map()),
             )
             .await?;
         Ok(Approved {
             approval,
+            kind,
             credential,
         })
     }
 
     /// The badge of an approval (Open Badges 3.0), with status entries `status`.
-    fn badge(&self, facts: &BadgeFacts<'_>, uuid: &str, status: Vec<Value>) -> PartnerBadge {
+    pub(crate) fn badge(
+        &self,
+        facts: &BadgeFacts<'_>,
+        uuid: &str,
+        status: Vec<Value>,
+    ) -> PartnerBadge {
         let (new, tier, program) = (facts.new, facts.tier, self.program());
         let config = self.config();
         PartnerBadge {
@@ -293,13 +364,81 @@ impl Issuer {
     }
 }
 
+/// What an approval of `tier` is to the partner's newest badge for the role that is not
+/// revoked (`latest`), at `at`, and the requirements it must meet: the tier's, or its
+/// renewal's ([`crate::program::Tier::for_renewal`]).
+///
+/// # Errors
+/// [`ApprovalError::NothingToRenew`] when `renewal` is `Some(true)` and there is no badge of
+/// that tier; [`ApprovalError::GraceEnded`] for the same tier after the grace period when
+/// the program refuses renewals then.
+pub(crate) fn classify(
+    program: &Program,
+    tier: &Tier,
+    latest: Option<&hallmark_store::CredentialRow>,
+    renewal: Option<bool>,
+    at: OffsetDateTime,
+) -> Result<(ApprovalKind, Tier), ApprovalError> {
+    let nothing = |current: Option<String>| ApprovalError::NothingToRenew {
+        tier: tier.id.clone(),
+        role: latest.and_then(|l| l.role.clone()).unwrap_or_default(),
+        current,
+    };
+    let Some(latest) = latest else {
+        return match renewal {
+            Some(true) => Err(nothing(None)),
+            _ => Ok((ApprovalKind::Certification, tier.clone())),
+        };
+    };
+    let latest_tier = latest.tier.as_deref().unwrap_or_default();
+    if latest_tier != tier.id {
+        if renewal == Some(true) {
+            return Err(nothing(Some(latest_tier.to_owned())));
+        }
+        let before = program.tier(latest_tier).map_or(0, |t| t.rank);
+        let kind = if tier.rank < before {
+            ApprovalKind::Downgrade
+        } else {
+            ApprovalKind::Upgrade
+        };
+        return Ok((kind, tier.clone()));
+    }
+    if renewal == Some(false) {
+        return Ok((ApprovalKind::Certification, tier.clone()));
+    }
+    let lapsed =
+        latest.message.is_some() && latest.message_status == super::PublicMessage::Lapsed.value();
+    let grace_ends = latest.valid_until.and_then(|until| {
+        OffsetDateTime::from_unix_timestamp(until)
+            .ok()?
+            .checked_add(Duration::days(i64::from(tier.grace_days)))
+    });
+    match grace_ends {
+        Some(ends) if lapsed || at > ends => {
+            match tier
+                .renewal
+                .as_ref()
+                .map(|r| r.after_grace)
+                .unwrap_or_default()
+            {
+                AfterGrace::Full => Ok((ApprovalKind::Certification, tier.clone())),
+                AfterGrace::Refuse => Err(ApprovalError::GraceEnded {
+                    tier: tier.name.clone(),
+                    ended: ends,
+                }),
+            }
+        }
+        _ => Ok((ApprovalKind::Renewal, tier.for_renewal())),
+    }
+}
+
 /// What a badge is made of, besides its uuid and status entries.
-struct BadgeFacts<'a> {
-    new: &'a NewApproval,
-    partner: &'a Partner,
-    tier: &'a Tier,
-    valid_from: OffsetDateTime,
-    valid_until: OffsetDateTime,
+pub(crate) struct BadgeFacts<'a> {
+    pub(crate) new: &'a NewApproval,
+    pub(crate) partner: &'a Partner,
+    pub(crate) tier: &'a Tier,
+    pub(crate) valid_from: OffsetDateTime,
+    pub(crate) valid_until: OffsetDateTime,
 }
 
 /// The program's competencies among `codes`, as the badge names them.

@@ -8,7 +8,7 @@ use hallmark_core::datetime;
 use hallmark_core::proof::Cryptosuite;
 use hallmark_core::status::{StatusEntry, StatusPurpose, MIN_ENTRIES};
 use hallmark_http::PoolError;
-use hallmark_store::{Approval, CredentialRow, StatusSlot, StoreError};
+use hallmark_store::{Approval, CredentialRow, StatusSlot, StoreError, Supersession};
 use serde_json::{json, Map, Value};
 
 use super::slots::DrawError;
@@ -24,6 +24,8 @@ pub struct Issued {
     pub row: CredentialRow,
     /// The signed credential.
     pub document: Value,
+    /// The partner's badges for the role it superseded, as they were before.
+    pub superseded: Vec<CredentialRow>,
 }
 
 /// Why a credential could not be issued.
@@ -110,13 +112,16 @@ impl Issuer {
     /// Draws random, unused status indexes for `wanted`, builds the credential with them
     /// (`build` gets the uuid and the `credentialStatus` entries), signs it on the blocking
     /// pool, and commits it (with `approval`, when there is one) and its audit entry; draws
-    /// again if an index was taken meanwhile.
+    /// again if an index was taken meanwhile. With `approval` and `supersede` (what the new
+    /// badge is: `renewal`, `upgrade`…), the partner's other badges for the role that are not
+    /// revoked are superseded in the same transaction.
     pub(crate) async fn issue(
         &self,
         actor: &str,
         approval: Option<&Approval>,
         wanted: &[WantedStatus],
         cryptosuite: Cryptosuite,
+        supersede: Option<&str>,
         build: impl Fn(&str, Vec<Value>) -> Result<Map<String, Value>, IssueError>,
     ) -> Result<Issued, IssueError> {
         // One deadline for every signing attempt of this request.
@@ -157,6 +162,7 @@ impl Issuer {
                 suspended: false,
                 message: slots.message,
                 message_status: 0,
+                superseded_by: None,
             };
             let entry = audit(
                 actor,
@@ -164,8 +170,39 @@ impl Issuer {
                 &uuid,
                 json!({"approval": approval.map(|a| &a.id), "tier": row.tier, "partner": row.partner_id}),
             );
-            match self.store().record_issuance(approval, &row, &entry).await {
-                Ok(()) => return Ok(Issued { row, document }),
+            let recorded = match (approval, supersede) {
+                (Some(approval), Some(kind)) => {
+                    let reason = format!("superseded by {uuid} ({kind})");
+                    let resigner = super::slots::Resigner(self);
+                    let supersession = Supersession {
+                        reason: &reason,
+                        message: super::PublicMessage::Superseded.value(),
+                        actor,
+                        kind,
+                        at: now().unix_timestamp(),
+                        lists: &resigner,
+                    };
+                    self.store()
+                        .record_issuance_superseding(approval, &row, &entry, &supersession)
+                        .await
+                }
+                _ => self
+                    .store()
+                    .record_issuance(approval, &row, &entry)
+                    .await
+                    .map(|()| Vec::new()),
+            };
+            match recorded {
+                Ok(superseded) => {
+                    for old in &superseded {
+                        self.inner.embeds.forget(&old.id);
+                    }
+                    return Ok(Issued {
+                        row,
+                        document,
+                        superseded,
+                    });
+                }
                 // A status index taken concurrently: draw again.
                 Err(StoreError::Conflict { .. }) => continue,
                 Err(e) => return Err(e.into()),

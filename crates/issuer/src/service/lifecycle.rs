@@ -4,8 +4,13 @@
 //! role and names the new one as its successor.
 
 use hallmark_core::status::StatusPurpose;
+use hallmark_store::{CredentialRow, StoreError, Supersession};
+use serde_json::json;
+use time::OffsetDateTime;
 
+use super::approvals::{ApprovalError, ApprovalKind, Approved, BadgeFacts, NewApproval, Reference};
 use super::issuance::WantedStatus;
+use super::{now, uuid_v4, Issuer, LookupError};
 
 /// The width of a badge's "message" entry (`statusSize`): eight values.
 pub const MESSAGE_STATUS_SIZE: u8 = 3;
@@ -89,6 +94,194 @@ impl PublicMessage {
 impl std::fmt::Display for PublicMessage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Why a badge could not be issued again.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReissueError {
+    /// No such credential.
+    #[error("no credential {id}")]
+    NoCredential {
+        /// The id given.
+        id: String,
+    },
+    /// Not a partner badge (a VC API credential has no approval to issue again).
+    #[error("credential {id} is not a partner badge: only badges are issued again")]
+    NotABadge {
+        /// The credential.
+        id: String,
+    },
+    /// Revoked already (superseded, withdrawn): nothing to replace.
+    #[error("credential {id} is revoked: it has nothing left to replace")]
+    Revoked {
+        /// The credential.
+        id: String,
+    },
+    /// Its validity ended: a re-issue would be expired too.
+    #[error("credential {id} expired on {}: a re-issue would be expired too", hallmark_core::datetime::format(*until))]
+    Expired {
+        /// The credential.
+        id: String,
+        /// Its `validUntil`.
+        until: OffsetDateTime,
+    },
+    /// The stored approval could not be read back.
+    #[error("credential {id}: its approval record cannot be read: {why}")]
+    Record {
+        /// The credential.
+        id: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// The tier is no longer in the program.
+    #[error("credential {id}: its tier {tier} is no longer in the program")]
+    TierGone {
+        /// The credential.
+        id: String,
+        /// The tier.
+        tier: String,
+    },
+    /// Issuing failed.
+    #[error(transparent)]
+    Approval(#[from] ApprovalError),
+    /// The database.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Issuer {
+    /// Issues badge `id` again with the current key (after its key was revoked): the same
+    /// partner, tier, role, record and validity period, new status entries, a new id; the old
+    /// badge is superseded by it. A new approval row records it (`kind` "reissue",
+    /// `reissue_of` the old badge), so every badge keeps its own approval.
+    ///
+    /// # Errors
+    /// [`ReissueError`]: not found, not a badge, revoked or expired already, a record that
+    /// cannot be read back, issuing failed.
+    pub async fn reissue(&self, actor: &str, id: &str) -> Result<Approved, ReissueError> {
+        let row = self.credential(id).await.map_err(|e| match e {
+            LookupError::Store(e) => ReissueError::Store(e),
+            _ => ReissueError::NoCredential { id: id.to_owned() },
+        })?;
+        let not_badge = || ReissueError::NotABadge { id: id.to_owned() };
+        let approval_id = row.approval_id.clone().ok_or_else(not_badge)?;
+        if row.revoked_at.is_some() {
+            return Err(ReissueError::Revoked { id: id.to_owned() });
+        }
+        let until = row
+            .valid_until
+            .and_then(|u| OffsetDateTime::from_unix_timestamp(u).ok());
+        if let Some(until) = until.filter(|u| *u <= now()) {
+            return Err(ReissueError::Expired {
+                id: id.to_owned(),
+                until,
+            });
+        }
+        let old = self
+            .store()
+            .approval(&approval_id)
+            .await?
+            .ok_or_else(not_badge)?;
+        let record = |why: String| ReissueError::Record {
+            id: id.to_owned(),
+            why,
+        };
+        let r = &old.record;
+        let new = NewApproval {
+            partner_id: old.partner_id.clone(),
+            tier: old.tier.clone(),
+            role: old.role.clone(),
+            competencies: serde_json::from_value(r["competencies"].clone())
+                .map_err(|e| record(format!("competencies: {e}")))?,
+            exam_score: serde_json::from_value(r["exam_score"].clone()).unwrap_or(None),
+            demo_level: serde_json::from_value(r["demo_level"].clone()).unwrap_or(None),
+            references: serde_json::from_value::<Vec<Reference>>(r["references"].clone())
+                .map_err(|e| record(format!("references: {e}")))?,
+            approver: r["approver"].as_str().unwrap_or_default().to_owned(),
+            approved_at: None,
+            renewal: None,
+        };
+        let tier = self
+            .program()
+            .tier(&old.tier)
+            .ok_or_else(|| ReissueError::TierGone {
+                id: id.to_owned(),
+                tier: old.tier.clone(),
+            })?;
+        let partner = self
+            .store()
+            .partner(&old.partner_id)
+            .await?
+            .ok_or_else(not_badge)?;
+        let valid_from = OffsetDateTime::from_unix_timestamp(old.approved_at)
+            .map_err(|e| record(format!("approved_at: {e}")))?;
+        let valid_until = until.ok_or_else(|| record("no validUntil".into()))?;
+        let mut approval = old.clone();
+        approval.id = uuid_v4().map_err(ApprovalError::from)?;
+        approval.created_at = now().unix_timestamp();
+        approval.record["kind"] = json!(ApprovalKind::Reissue.as_str());
+        approval.record["reissue_of"] = json!(row.id);
+        let facts = BadgeFacts {
+            new: &new,
+            partner: &partner,
+            tier,
+            valid_from,
+            valid_until,
+        };
+        let wanted = self.badge_statuses();
+        let credential = self
+            .issue(
+                actor,
+                Some(&approval),
+                &wanted,
+                self.config().cryptosuite,
+                Some(ApprovalKind::Reissue.as_str()),
+                |uuid, status| Ok(self.badge(&facts, uuid, status).build()?.into_map()),
+            )
+            .await
+            .map_err(ApprovalError::from)?;
+        Ok(Approved {
+            approval,
+            kind: ApprovalKind::Reissue,
+            credential,
+        })
+    }
+
+    /// Supersedes badges that coexist for one partner and role from before supersession
+    /// existed: the newest of each pair stays, the others are superseded by it (revoked,
+    /// "message" superseded when they have one, the newest named as successor). Run when the
+    /// issuer opens; returns the badges superseded.
+    pub(crate) async fn supersede_coexisting(&self) -> Result<Vec<CredentialRow>, StoreError> {
+        let mut superseded = Vec::new();
+        for (partner, role) in self.store().coexisting_badges().await? {
+            let Some(keep) = self.store().latest_badge(&partner, &role).await? else {
+                continue;
+            };
+            let reason = format!(
+                "superseded by {} (a newer badge for the role, issued before supersession existed)",
+                keep.id
+            );
+            let resigner = super::slots::Resigner(self);
+            let supersession = Supersession {
+                reason: &reason,
+                message: PublicMessage::Superseded.value(),
+                actor: "system",
+                kind: "repair",
+                at: now().unix_timestamp(),
+                lists: &resigner,
+            };
+            let old = self.store().supersede_others(&keep, &supersession).await?;
+            for o in &old {
+                tracing::warn!(
+                    "badge {} and {} were both current for partner {partner}, role {role}: {} is superseded by the newer {}",
+                    o.id, keep.id, o.id, keep.id
+                );
+            }
+            superseded.extend(old);
+        }
+        Ok(superseded)
     }
 }
 

@@ -12,6 +12,7 @@
 
 mod approvals;
 mod checks;
+mod deliveries;
 mod directory;
 mod expiry;
 mod issuance;
@@ -38,8 +39,13 @@ use crate::config::{Config, ConfigError};
 use crate::keys::{IssuerKeys, KeysError};
 use crate::program::{Program, ProgramError};
 
-pub use approvals::{ApprovalError, Approved, NewApproval, Reference, MAX_REFERENCES};
+pub use approvals::{
+    ApprovalError, ApprovalKind, Approved, NewApproval, Reference, MAX_REFERENCES,
+};
 pub use checks::{CheckError, Checked, Embed, FetchBadgeError, EMBED_TTL};
+pub use deliveries::{
+    backoff, new_secret, sign, NewWebhook, SecretError, SmtpError, WebhookError, MAX_WEBHOOKS,
+};
 pub use directory::{
     Directory, DirectoryError, DirectoryQuery, MAX_DIRECTORY_PAGE, MAX_QUERY_CHARS,
 };
@@ -48,7 +54,7 @@ pub use expiry::{
     REMINDER_DAYS,
 };
 pub use issuance::{IssueError, Issued};
-pub use lifecycle::{PublicMessage, MESSAGE_STATUS_SIZE};
+pub use lifecycle::{PublicMessage, ReissueError, MESSAGE_STATUS_SIZE};
 pub use lists::{ListError, SignError};
 pub use pages::{Described, PageError};
 pub use partners::{NewPartner, PartnerChange, PartnerError};
@@ -97,6 +103,9 @@ pub enum StartError {
     /// The fetcher of other issuers' documents (the paste page) could not be made.
     #[error("the fetcher: {0}")]
     Fetcher(#[from] hallmark_fetch::FetchError),
+    /// The `[smtp]` settings.
+    #[error(transparent)]
+    Smtp(#[from] SmtpError),
 }
 
 /// No system randomness (for an id, a token or a status index).
@@ -127,6 +136,10 @@ struct Inner {
     embeds: checks::EmbedCache,
     /// Other issuers' documents, for badges pasted on the paste page (SSRF-guarded).
     fetcher: hallmark_fetch::Fetcher,
+    /// Webhook POSTs: SSRF-guarded, no redirects (the delivery worker).
+    hooks: hallmark_fetch::Fetcher,
+    /// The SMTP relay of e-mail reminders, when `[smtp]` is configured.
+    mailer: Option<deliveries::Mailer>,
 }
 
 impl Issuer {
@@ -150,6 +163,13 @@ impl Issuer {
         let pool = BlockingPool::new(config.signing);
         let verifier = checks::own_verifier(keys.issuer());
         let fetcher = hallmark_fetch::Fetcher::new(checks::paste_fetch_policy())?;
+        let hooks = hallmark_fetch::Fetcher::new(hallmark_fetch::FetchPolicy {
+            timeout: std::time::Duration::from_secs(config.webhooks.timeout_seconds),
+            max_bytes: 64 << 10,
+            insecure_hosts: config.webhooks.insecure_hosts.clone(),
+            ..hallmark_fetch::FetchPolicy::default()
+        })?;
+        let mailer = deliveries::Mailer::from_config(&config)?;
         let issuer = Self {
             inner: Arc::new(Inner {
                 config,
@@ -162,6 +182,8 @@ impl Issuer {
                 documents: checks::DocumentMemo::default(),
                 embeds: checks::EmbedCache::default(),
                 fetcher,
+                hooks,
+                mailer,
             }),
         };
         let moves = issuer
@@ -175,6 +197,7 @@ impl Issuer {
             );
         }
         issuer.resign_moved_lists().await?;
+        issuer.supersede_coexisting().await?;
         issuer.current_list(StatusPurpose::Revocation, 1).await?;
         if issuer.inner.program.suspension {
             issuer.current_list(StatusPurpose::Suspension, 1).await?;

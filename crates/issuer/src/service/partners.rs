@@ -19,6 +19,47 @@ pub struct NewPartner {
     /// Whether the public directory lists it (default: not).
     #[serde(default)]
     pub listed: bool,
+    /// E-mail addresses for reminders about its badges ([`MAX_CONTACTS`] at most).
+    #[serde(default)]
+    pub contacts: Vec<String>,
+}
+
+/// Contact addresses a partner may have at most.
+pub const MAX_CONTACTS: usize = 10;
+
+/// The longest contact address, bytes (RFC 5321 §4.5.3.1.3's path limit, less the brackets).
+const MAX_ADDRESS: usize = 254;
+
+/// Contact addresses checked: each a plain e-mail address (`name@example.com`, no display
+/// name), at most [`MAX_ADDRESS`] bytes, at most [`MAX_CONTACTS`] of them; duplicates (in
+/// any case) dropped, order kept.
+///
+/// # Errors
+/// [`PartnerError::Contact`] naming the address, or [`PartnerError::TooManyContacts`].
+pub fn check_contacts(given: &[String]) -> Result<Vec<String>, PartnerError> {
+    let mut out: Vec<String> = Vec::new();
+    for raw in given {
+        let address = raw.trim();
+        let bad = || PartnerError::Contact {
+            address: raw.clone(),
+        };
+        if address.len() > MAX_ADDRESS || address.contains(['<', '>', ' ', ',']) {
+            return Err(bad());
+        }
+        address.parse::<lettre::Address>().map_err(|_| bad())?;
+        // A domain must have a dot: `root@localhost` is no partner's address.
+        let domain = address.rsplit_once('@').map_or("", |(_, d)| d);
+        if !domain.contains('.') || domain.ends_with('.') {
+            return Err(bad());
+        }
+        if !out.iter().any(|a| a.eq_ignore_ascii_case(address)) {
+            out.push(address.to_owned());
+        }
+    }
+    if out.len() > MAX_CONTACTS {
+        return Err(PartnerError::TooManyContacts { max: MAX_CONTACTS });
+    }
+    Ok(out)
 }
 
 /// A change to a partner (`PATCH /api/v1/partners/{id}`): each field that is present.
@@ -27,6 +68,8 @@ pub struct NewPartner {
 pub struct PartnerChange {
     /// List it in the public directory, or not.
     pub listed: Option<bool>,
+    /// Replace its contact addresses ([`check_contacts`]).
+    pub contacts: Option<Vec<String>>,
 }
 
 /// Why a partner could not be created.
@@ -39,6 +82,24 @@ pub enum PartnerError {
     /// The URL was refused.
     #[error(transparent)]
     Url(#[from] UrlError),
+    /// A contact that is not a plain e-mail address.
+    #[error("contacts: {address:?} is not an e-mail address (name@example.com)")]
+    Contact {
+        /// The address given.
+        address: String,
+    },
+    /// Too many contacts.
+    #[error("contacts: at most {max} addresses")]
+    TooManyContacts {
+        /// The limit.
+        max: usize,
+    },
+    /// No such partner.
+    #[error("no partner {id}")]
+    NotFound {
+        /// The id asked for.
+        id: String,
+    },
     /// No randomness for its id.
     #[error(transparent)]
     Randomness(#[from] RandomnessError),
@@ -60,18 +121,20 @@ impl Issuer {
         let name = new.name.trim();
         check_text("name", name, MAX_NAME, true).map_err(PartnerError::Name)?;
         let url = PartnerUrl::parse(&new.url)?;
+        let contacts = check_contacts(&new.contacts)?;
         let partner = Partner {
             id: uuid_v4()?,
             name: name.to_owned(),
             url: url.into(),
             created_at: now().unix_timestamp(),
             listed: new.listed,
+            contacts,
         };
         let entry = audit(
             actor,
             "partner.create",
             &partner.id,
-            json!({"name": partner.name, "listed": partner.listed}),
+            json!({"name": partner.name, "listed": partner.listed, "contacts": partner.contacts.len()}),
         );
         self.store().create_partner(&partner, &entry).await?;
         Ok(partner)
@@ -97,31 +160,52 @@ impl Issuer {
         }
     }
 
-    /// Changes a partner (today: whether the directory lists it), with an audit entry
-    /// (`partner.list` or `partner.unlist`) by `actor`. A change with no field changes
-    /// nothing and writes no entry.
+    /// Changes a partner: its contacts (audit `partner.contacts`), then whether the
+    /// directory lists it (`partner.list` or `partner.unlist`), by `actor`. Everything is
+    /// checked before anything is written; a change with no field changes nothing.
     ///
     /// # Errors
-    /// [`LookupError::Partner`] when there is none (nothing written), or the database.
+    /// [`PartnerError::NotFound`] when there is none (nothing written), a refused contact,
+    /// or the database.
     pub async fn change_partner(
         &self,
         actor: &str,
         id: &str,
         change: &PartnerChange,
-    ) -> Result<Partner, LookupError> {
-        let Some(listed) = change.listed else {
-            return self.partner(id).await;
+    ) -> Result<Partner, PartnerError> {
+        let not_found = || PartnerError::NotFound { id: id.to_owned() };
+        let contacts = change.contacts.as_deref().map(check_contacts).transpose()?;
+        let mut partner = match self.store().partner(id).await? {
+            Some(p) => p,
+            None => return Err(not_found()),
         };
-        let action = if listed {
-            "partner.list"
-        } else {
-            "partner.unlist"
-        };
-        let entry = audit(actor, action, id, json!({"listed": listed}));
-        self.store()
-            .set_partner_listed(id, listed, &entry)
-            .await?
-            .ok_or_else(|| LookupError::Partner { id: id.to_owned() })
+        if let Some(contacts) = contacts {
+            let entry = audit(
+                actor,
+                "partner.contacts",
+                id,
+                json!({"contacts": contacts.len()}),
+            );
+            partner = self
+                .store()
+                .set_partner_contacts(id, &contacts, &entry)
+                .await?
+                .ok_or_else(not_found)?;
+        }
+        if let Some(listed) = change.listed {
+            let action = if listed {
+                "partner.list"
+            } else {
+                "partner.unlist"
+            };
+            let entry = audit(actor, action, id, json!({"listed": listed}));
+            partner = self
+                .store()
+                .set_partner_listed(id, listed, &entry)
+                .await?
+                .ok_or_else(not_found)?;
+        }
+        Ok(partner)
     }
 
     /// A partner by id.

@@ -51,7 +51,7 @@ impl PageSize {
         Self(u32::try_from(limit.unwrap_or(100).clamp(1, 1000)).unwrap_or(100))
     }
 
-    /// The number of rows.
+    /// The rows asked for.
     pub fn get(self) -> u32 {
         self.0
     }

@@ -62,7 +62,8 @@ impl Issuer {
 }
 
 /// Moves credentials off shared "message" slots with the issuer's keys
-/// ([`hallmark_store::Store::migrate_repairing`]).
+/// ([`hallmark_store::Store::migrate_repairing`]), and re-signs lists whose entries a
+/// supersession changes ([`hallmark_store::ListRewrite`]).
 pub(crate) struct Resigner<'a>(pub(crate) &'a Issuer);
 
 impl SlotRepair for Resigner<'_> {
@@ -119,6 +120,16 @@ impl SlotRepair for Resigner<'_> {
         Ok(serde_json::to_string(&signed)?)
     }
 
+    fn rewrite_list(
+        &self,
+        list: &StatusListRow,
+        values: &[(u32, i64)],
+    ) -> Result<(Vec<u8>, String), BoxError> {
+        hallmark_store::ListRewrite::rewrite_list(self, list, values)
+    }
+}
+
+impl hallmark_store::ListRewrite for Resigner<'_> {
     fn rewrite_list(
         &self,
         list: &StatusListRow,

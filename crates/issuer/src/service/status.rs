@@ -108,7 +108,9 @@ impl MessageStatus {
 
 impl Issuer {
     /// Revokes a credential for a private `reason` (one line of plain text, at most 2,000
-    /// characters). Final.
+    /// characters). Final. A badge's public "message" becomes "withdrawn" in the same
+    /// transaction ([`super::PublicMessage::Withdrawn`]): verifiers see that, never the
+    /// reason.
     ///
     /// # Errors
     /// [`StatusChangeError`]: no reason, no such credential, already revoked, the database.
@@ -122,9 +124,34 @@ impl Issuer {
             return Err(StatusChangeError::NoReason);
         }
         check_text("reason", reason, MAX_DESCRIPTION, true).map_err(StatusChangeError::Reason)?;
-        let reason = reason.to_owned();
-        self.change(actor, id, StatusChange::Revoke { reason })
-            .await
+        let row = self.credential(id).await.map_err(|e| lookup(e, id))?;
+        // A badge's message entry is the program's own (PublicMessage); a VC API
+        // credential's messages are the caller's, so its value is left alone.
+        if row.approval_id.is_none() || row.message.is_none() {
+            let reason = reason.to_owned();
+            return self
+                .change(actor, id, StatusChange::Revoke { reason })
+                .await;
+        }
+        let resigner = super::slots::Resigner(self);
+        let revocation = hallmark_store::Supersession {
+            reason,
+            message: super::PublicMessage::Withdrawn.value(),
+            actor,
+            kind: "withdrawn",
+            at: now().unix_timestamp(),
+            lists: &resigner,
+        };
+        match self.store().revoke_publicly(id, &revocation).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return Err(StatusChangeError::Revoked { id: id.to_owned() }),
+            Err(hallmark_store::StoreError::NotFound(_)) => {
+                return Err(StatusChangeError::NoCredential { id: id.to_owned() })
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.inner.embeds.forget(id);
+        self.credential(id).await.map_err(|e| lookup(e, id))
     }
 
     /// Suspends a credential.

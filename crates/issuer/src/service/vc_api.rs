@@ -126,7 +126,7 @@ impl Issuer {
         // Check the shape before allocating anything.
         UnsignedCredential::any_version(Value::Object(credential.clone()))?;
         let issued = self
-            .issue(actor, None, &wanted, cryptosuite, |_, entries| {
+            .issue(actor, None, &wanted, cryptosuite, None, |_, entries| {
                 with_status(&credential, entries)
             })
             .await?;

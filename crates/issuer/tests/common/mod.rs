@@ -47,25 +47,97 @@ impl Verdict for Reply {
     }
 }
 
-/// An issuer at `base_url` with `extra` lines of configuration.
+/// The database a test runs on.
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    /// SQLite in the issuer's folder.
+    Sqlite,
+    /// A fresh database on the PostgreSQL server of HALLMARK_TEST_POSTGRES_URL.
+    Postgres,
+}
+
+/// Runs the async test function `$name(backend: Backend)` on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::common::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::common::Backend::Postgres).await
+            }
+        }
+    };
+}
+
+/// A fresh PostgreSQL database, or None when no server is configured (outside CI).
+pub async fn postgres_url() -> Option<String> {
+    let admin = hallmark_testkit::postgres_admin_url()?;
+    let mut r = [0u8; 6];
+    getrandom::fill(&mut r).unwrap();
+    let name = format!(
+        "hallmark_test_{}",
+        r.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    let store = hallmark_store::Store::connect(&admin)
+        .await
+        .expect("PostgreSQL is reachable");
+    let hallmark_store::Store::Postgres(pool) = &store else {
+        unreachable!()
+    };
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(pool)
+        .await
+        .unwrap();
+    store.close().await;
+    let base = admin.rsplit_once('/').unwrap().0;
+    Some(format!("{base}/{name}"))
+}
+
+/// An issuer at `base_url` with `extra` lines of configuration, on SQLite.
 pub async fn harness(base_url: &str, extra: &str) -> Harness {
+    harness_with(
+        Backend::Sqlite,
+        base_url,
+        hallmark_issuer::program::DEMO_PROGRAM,
+        extra,
+    )
+    .await
+    .expect("SQLite is always there")
+}
+
+/// An issuer on `backend` at `base_url`, running `program`, with `extra` lines of
+/// configuration; None on PostgreSQL when no server is configured.
+pub async fn harness_with(
+    backend: Backend,
+    base_url: &str,
+    program: &str,
+    extra: &str,
+) -> Option<Harness> {
+    let database_url = match backend {
+        Backend::Sqlite => "sqlite:hallmark.db".to_owned(),
+        Backend::Postgres => postgres_url().await?,
+    };
     let key = KeyFile::new(SecretKey::from_seed(&[12; 32]));
     let dir = hallmark_testkit::issuer_folder(
         "faces",
         key.to_json().expose(),
-        hallmark_issuer::program::DEMO_PROGRAM,
-        &format!("issuer_name = \"Acme\"\nissuer_url = \"https://acme.example\"\nbase_url = \"{base_url}\"\ndatabase_url = \"sqlite:hallmark.db\"\n{extra}"),
+        program,
+        &format!("issuer_name = \"Acme\"\nissuer_url = \"https://acme.example\"\nbase_url = \"{base_url}\"\ndatabase_url = \"{database_url}\"\n{extra}"),
     );
     let config = Config::load(&dir.join("config.toml"), &Overrides::default()).unwrap();
     let issuer = Issuer::open(config).await.unwrap();
     let token = hallmark_issuer::create_token(issuer.store(), "test-admin")
         .await
         .unwrap();
-    Harness {
+    Some(Harness {
         issuer,
         token,
         _dir: dir,
-    }
+    })
 }
 
 impl Harness {

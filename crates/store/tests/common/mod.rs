@@ -79,6 +79,7 @@ pub fn bare_credential(id: &str, issued_at: i64) -> CredentialRow {
         suspended: false,
         message: None,
         message_status: 0,
+        superseded_by: None,
     }
 }
 

@@ -1,0 +1,791 @@
+//! Notifications (webhooks, the outbox, deliveries) on SQLite and PostgreSQL: the API, the
+//! outbox written in the change's transaction, fan-out, order per badge, the backoff
+//! schedule and giving up after the last attempt. The worker's steps are driven with
+//! explicit instants (`fan_out(at)`, `send_due(at)`); the receiver is a small HTTP server
+//! of the test that checks every signature.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use hallmark_core::keys::{KeyFile, SecretKey};
+use hallmark_issuer::{router, Config, Issuer, Overrides};
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tower::ServiceExt;
+
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+async fn postgres_url() -> Option<String> {
+    let admin = hallmark_testkit::postgres_admin_url()?;
+    let mut r = [0u8; 6];
+    getrandom::fill(&mut r).unwrap();
+    let name = format!(
+        "hallmark_test_{}",
+        r.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    let store = hallmark_store::Store::connect(&admin).await.unwrap();
+    let hallmark_store::Store::Postgres(pool) = &store else {
+        unreachable!()
+    };
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(pool)
+        .await
+        .unwrap();
+    store.close().await;
+    Some(format!("{}/{name}", admin.rsplit_once('/').unwrap().0))
+}
+
+/// One request the receiver got.
+#[derive(Debug, Clone)]
+struct Received {
+    id: String,
+    body: Value,
+}
+
+/// A webhook receiver on 127.0.0.1: answers 503 while `down`, else 204 after checking the
+/// signature (a bad one fails the test).
+#[derive(Clone)]
+struct Receiver {
+    port: u16,
+    down: Arc<AtomicBool>,
+    secret: Arc<Mutex<String>>,
+    got: Arc<Mutex<Vec<Received>>>,
+}
+
+impl Receiver {
+    async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let r = Self {
+            port: listener.local_addr().unwrap().port(),
+            down: Arc::default(),
+            secret: Arc::default(),
+            got: Arc::default(),
+        };
+        let me = r.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let me = me.clone();
+                tokio::spawn(async move {
+                    let (head, body) = read_request(&mut socket).await;
+                    let header = |name: &str| {
+                        head.lines()
+                            .find_map(|l| {
+                                let (k, v) = l.split_once(':')?;
+                                k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+                            })
+                            .unwrap_or_default()
+                    };
+                    let answer = if me.down.load(Ordering::SeqCst) {
+                        "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    } else {
+                        let id = header("webhook-id");
+                        let ts: i64 = header("webhook-timestamp").parse().unwrap();
+                        let secret = me.secret.lock().unwrap().clone();
+                        let expected =
+                            hallmark_issuer::service::sign(&secret, &id, ts, &body).unwrap();
+                        assert_eq!(header("webhook-signature"), expected, "signature of {id}");
+                        me.got.lock().unwrap().push(Received {
+                            id,
+                            body: serde_json::from_slice(&body).unwrap(),
+                        });
+                        "HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n"
+                    };
+                    let _ = socket.write_all(answer.as_bytes()).await;
+                });
+            }
+        });
+        r
+    }
+
+    fn got(&self) -> Vec<Received> {
+        self.got.lock().unwrap().clone()
+    }
+}
+
+async fn read_request(socket: &mut tokio::net::TcpStream) -> (String, Vec<u8>) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        let n = socket.read(&mut chunk).await.unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse().unwrap());
+            if buf.len() >= end + 4 + length {
+                return (
+                    String::from_utf8_lossy(&buf[..end]).into_owned(),
+                    buf[end + 4..end + 4 + length].to_vec(),
+                );
+            }
+        }
+    }
+    (String::new(), Vec::new())
+}
+
+struct Harness {
+    issuer: Issuer,
+    token: String,
+    _dir: std::path::PathBuf,
+}
+
+async fn harness(backend: Backend, extra: &str) -> Option<Harness> {
+    let database_url = match backend {
+        Backend::Sqlite => "sqlite:hallmark.db".to_owned(),
+        Backend::Postgres => postgres_url().await?,
+    };
+    let key = KeyFile::new(SecretKey::from_seed(&[13; 32]));
+    let dir = hallmark_testkit::issuer_folder(
+        &format!("hooks-{backend:?}"),
+        key.to_json().expose(),
+        hallmark_issuer::program::DEMO_PROGRAM,
+        &format!("issuer_name = \"Acme\"\nbase_url = \"https://partners.acme.example\"\ndatabase_url = \"{database_url}\"\ndeliveries = false\n{extra}"),
+    );
+    let config = Config::load(&dir.join("config.toml"), &Overrides::default()).unwrap();
+    let issuer = Issuer::open(config).await.unwrap();
+    let token = hallmark_issuer::create_token(issuer.store(), "test-admin")
+        .await
+        .unwrap();
+    Some(Harness {
+        issuer,
+        token,
+        _dir: dir,
+    })
+}
+
+impl Harness {
+    async fn send(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", format!("Bearer {}", self.token));
+        if body.is_some() {
+            req = req.header("content-type", "application/json");
+        }
+        let req = req
+            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+            .unwrap();
+        let res = router(self.issuer.clone()).oneshot(req).await.unwrap();
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 22)
+            .await
+            .unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    /// A partner with a contact, and a Gold badge for it: (partner, credential).
+    async fn badge(&self) -> (String, String) {
+        let (s, p) = self
+            .send(
+                "POST",
+                "/api/v1/partners",
+                Some(json!({"name": "Northwind", "url": "https://northwind.example", "contacts": ["ops@northwind.example"]})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{p}");
+        let partner = p["id"].as_str().unwrap().to_owned();
+        let approved_at =
+            hallmark_core::datetime::format(OffsetDateTime::now_utc() - time::Duration::days(30));
+        let (s, r) = self
+            .send(
+                "POST",
+                "/api/v1/approvals",
+                Some(json!({
+                    "partner_id": partner, "tier": "gold", "role": "solutions",
+                    "competencies": ["CLOUD-FUND", "CLOUD-ARCH", "SEC-IAM", "DATA-MIG"],
+                    "exam_score": 87, "demo_level": "Advanced", "approver": "Jane",
+                    "approved_at": approved_at,
+                    "references": [
+                        {"name": "Contoso", "validated": true, "public": true},
+                        {"name": "Fabrikam", "validated": true, "public": true},
+                        {"name": "Tailspin", "validated": true, "public": false}
+                    ]
+                })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        (
+            partner,
+            r["credential"]["uuid"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    async fn subscribe(&self, receiver: &Receiver) -> String {
+        let (s, w) = self
+            .send(
+                "POST",
+                "/api/v1/webhooks",
+                Some(json!({"url": format!("http://127.0.0.1:{}/hook", receiver.port), "description": "CRM"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{w}");
+        let secret = w["secret"].as_str().unwrap();
+        assert!(secret.starts_with("whsec_"), "{w}");
+        *receiver.secret.lock().unwrap() = secret.to_owned();
+        w["id"].as_str().unwrap().to_owned()
+    }
+
+    async fn log(&self, hook: &str) -> Vec<Value> {
+        let (s, log) = self
+            .send("GET", &format!("/api/v1/webhooks/{hook}/deliveries"), None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{log}");
+        log["items"].as_array().unwrap().clone()
+    }
+}
+
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(Backend::Postgres).await;
+            }
+        }
+    )*};
+}
+
+on_both!(
+    subscriptions_are_checked_and_the_secret_shown_once,
+    events_arrive_signed_in_order_per_badge_after_the_receiver_was_down,
+    a_delivery_fails_after_the_last_attempt_and_later_ones_proceed,
+    a_failed_change_writes_no_outbox_row,
+    the_expiry_reminder_reaches_the_partner_contacts_through_smtp,
+);
+
+async fn subscriptions_are_checked_and_the_secret_shown_once(backend: Backend) {
+    let Some(h) = harness(backend, "").await else {
+        return;
+    };
+    for (body, needle) in [
+        (
+            json!({"url": "http://hooks.example/x"}),
+            "must be an https URL",
+        ),
+        (json!({"url": "not a url"}), "url"),
+        (json!({"url": "https://u:p@hooks.example/"}), "user name"),
+        (
+            json!({"url": "https://hooks.example/", "events": ["credential.exploded"]}),
+            "unknown event \"credential.exploded\"",
+        ),
+        (
+            json!({"url": "https://hooks.example/", "events": []}),
+            "at least one event",
+        ),
+        (
+            json!({"url": "https://hooks.example/", "secret": "mine"}),
+            "secret",
+        ),
+    ] {
+        let (s, p) = h.send("POST", "/api/v1/webhooks", Some(body.clone())).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {p}");
+        let detail = p["detail"]
+            .as_str()
+            .map_or_else(|| p.to_string(), str::to_owned);
+        assert!(detail.contains(needle), "{body}: {p}");
+    }
+    let (s, w) = h
+        .send("POST", "/api/v1/webhooks", Some(json!({"url": "https://hooks.example/in", "events": ["credential.revoked", "credential.revoked"]})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(w["events"], json!(["credential.revoked"]));
+    let id = w["id"].as_str().unwrap();
+    let (_, shown) = h.send("GET", &format!("/api/v1/webhooks/{id}"), None).await;
+    assert_eq!(shown["url"], "https://hooks.example/in");
+    assert!(shown.get("secret").is_none(), "{shown}");
+    let (_, all) = h.send("GET", "/api/v1/webhooks", None).await;
+    assert_eq!(all.as_array().unwrap().len(), 1);
+    assert!(!all.to_string().contains("whsec_"));
+    let (s, _) = h
+        .send("DELETE", &format!("/api/v1/webhooks/{id}"), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, p) = h
+        .send("DELETE", &format!("/api/v1/webhooks/{id}"), None)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{p}");
+    // Contacts are checked too.
+    let (s, p) = h
+        .send(
+            "POST",
+            "/api/v1/partners",
+            Some(json!({"name": "X", "url": "https://x.example", "contacts": ["not-an-address"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("\"not-an-address\" is not an e-mail address"),
+        "{p}"
+    );
+}
+
+async fn events_arrive_signed_in_order_per_badge_after_the_receiver_was_down(backend: Backend) {
+    let receiver = Receiver::start().await;
+    let Some(h) = harness(backend, &format!("[webhooks]\nretry_base_seconds = 10\nretry_cap_seconds = 40\ninsecure_hosts = [\"127.0.0.1:{}\"]\n", receiver.port)).await else {
+        return;
+    };
+    let hook = h.subscribe(&receiver).await;
+    let (_, uuid) = h.badge().await;
+    for action in ["suspend", "reinstate"] {
+        let (s, r) = h
+            .send(
+                "POST",
+                &format!("/api/v1/credentials/{uuid}/{action}"),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+    }
+    let (s, r) = h
+        .send(
+            "POST",
+            &format!("/api/v1/credentials/{uuid}/revoke"),
+            Some(json!({"reason": "private: fraud"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+
+    let t0 = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    receiver.down.store(true, Ordering::SeqCst);
+    assert_eq!(h.issuer.fan_out(t0).await.unwrap(), 4);
+    assert_eq!(h.issuer.fan_out(t0).await.unwrap(), 0, "fanned out once");
+    // Only the first event of the badge is tried; the others wait behind it.
+    assert_eq!(h.issuer.send_due(t0).await.unwrap(), 1);
+    assert_eq!(
+        h.issuer.send_due(t0).await.unwrap(),
+        0,
+        "not due again before the backoff"
+    );
+    let log = h.log(&hook).await;
+    assert_eq!(log.len(), 4);
+    let first = log.last().unwrap();
+    assert_eq!(first["event"], "credential.issued");
+    assert_eq!(
+        (
+            first["state"].as_str(),
+            first["attempts"].as_i64(),
+            first["last_status"].as_i64()
+        ),
+        (Some("pending"), Some(1), Some(503))
+    );
+    assert_eq!(
+        first["next_attempt_at"].as_i64(),
+        Some(t0.unix_timestamp() + 10)
+    );
+    // Second failure: twice the base.
+    let t1 = t0 + time::Duration::seconds(10);
+    assert_eq!(h.issuer.send_due(t1).await.unwrap(), 1);
+    let first = h.log(&hook).await.last().unwrap().clone();
+    assert_eq!(
+        first["next_attempt_at"].as_i64(),
+        Some(t1.unix_timestamp() + 20)
+    );
+    assert!(receiver.got().is_empty());
+
+    // The receiver is back: everything arrives, in order.
+    receiver.down.store(false, Ordering::SeqCst);
+    let mut at = t1 + time::Duration::seconds(20);
+    for _ in 0..4 {
+        assert_eq!(h.issuer.send_due(at).await.unwrap(), 1);
+        at += time::Duration::seconds(1);
+    }
+    assert_eq!(h.issuer.send_due(at).await.unwrap(), 0);
+    let got = receiver.got();
+    let types: Vec<&str> = got
+        .iter()
+        .map(|r| r.body["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "credential.issued",
+            "credential.suspended",
+            "credential.reinstated",
+            "credential.revoked"
+        ]
+    );
+    for r in &got {
+        assert_eq!(r.body["data"]["id"], uuid.as_str());
+        assert_eq!(
+            r.body["data"]["credential"],
+            format!("https://partners.acme.example/credentials/{uuid}")
+        );
+        assert_eq!(r.body["data"]["tier"], "gold");
+        assert_eq!(r.body["data"]["role"], "solutions");
+        assert!(r.id.starts_with("msg_"), "{}", r.id);
+    }
+    assert!(
+        !got.iter().any(|r| r.body.to_string().contains("fraud")),
+        "the reason stays private"
+    );
+    let log = h.log(&hook).await;
+    assert!(
+        log.iter()
+            .all(|d| d["state"] == "delivered" && d["last_status"] == 204),
+        "{log:?}"
+    );
+    // The log's ids are the webhook-ids sent, the first one after three attempts.
+    assert_eq!(
+        log.last().unwrap()["webhook_id"].as_str().unwrap(),
+        got[0].id
+    );
+    assert_eq!(log.last().unwrap()["attempts"], 3);
+    // Pagination: two at a time, newest first.
+    let (_, page) = h
+        .send(
+            "GET",
+            &format!("/api/v1/webhooks/{hook}/deliveries?limit=2"),
+            None,
+        )
+        .await;
+    assert_eq!(page["items"][0]["event"], "credential.revoked");
+    let next = page["next"].as_str().unwrap();
+    let (_, page2) = h
+        .send(
+            "GET",
+            &format!("/api/v1/webhooks/{hook}/deliveries?limit=2&cursor={next}"),
+            None,
+        )
+        .await;
+    assert_eq!(page2["items"][1]["event"], "credential.issued");
+    assert!(page2["next"].is_null());
+}
+
+async fn a_delivery_fails_after_the_last_attempt_and_later_ones_proceed(backend: Backend) {
+    let receiver = Receiver::start().await;
+    let Some(h) = harness(backend, &format!("[webhooks]\nretry_base_seconds = 5\nmax_attempts = 2\ninsecure_hosts = [\"127.0.0.1:{}\"]\n", receiver.port)).await else {
+        return;
+    };
+    let hook = h.subscribe(&receiver).await;
+    let (_, uuid) = h.badge().await;
+    let (s, _) = h
+        .send(
+            "POST",
+            &format!("/api/v1/credentials/{uuid}/revoke"),
+            Some(json!({"reason": "x"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    receiver.down.store(true, Ordering::SeqCst);
+    let t0 = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    h.issuer.fan_out(t0).await.unwrap();
+    assert_eq!(h.issuer.send_due(t0).await.unwrap(), 1);
+    assert_eq!(
+        h.issuer
+            .send_due(t0 + time::Duration::seconds(5))
+            .await
+            .unwrap(),
+        1
+    );
+    let log = h.log(&hook).await;
+    let issued = log
+        .iter()
+        .find(|d| d["event"] == "credential.issued")
+        .unwrap();
+    assert_eq!(
+        (issued["state"].as_str(), issued["attempts"].as_i64()),
+        (Some("failed"), Some(2))
+    );
+    assert!(
+        issued["last_error"].as_str().unwrap().contains("HTTP 503"),
+        "{issued}"
+    );
+    receiver.down.store(false, Ordering::SeqCst);
+    assert_eq!(
+        h.issuer
+            .send_due(t0 + time::Duration::seconds(6))
+            .await
+            .unwrap(),
+        1
+    );
+    let types: Vec<Value> = receiver
+        .got()
+        .iter()
+        .map(|r| r.body["type"].clone())
+        .collect();
+    assert_eq!(types, [json!("credential.revoked")]);
+}
+
+async fn a_failed_change_writes_no_outbox_row(backend: Backend) {
+    let Some(h) = harness(backend, "").await else {
+        return;
+    };
+    let (_, uuid) = h.badge().await;
+    let before = h.issuer.store().outbox_after(0, 100).await.unwrap();
+    assert_eq!(before.len(), 1, "the issuance");
+    assert_eq!(before[0].event, "credential.issued");
+    // Make the outbox refuse rows: the revocation's transaction must roll back whole.
+    let (create, drop_it): (&[&str], &[&str]) = match h.issuer.store() {
+        hallmark_store::Store::Sqlite(_) => (
+            &["CREATE TRIGGER no_outbox BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'outbox refused'); END"],
+            &["DROP TRIGGER no_outbox"],
+        ),
+        hallmark_store::Store::Postgres(_) => (
+            &[
+                "CREATE FUNCTION no_outbox() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'outbox refused'; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER no_outbox BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION no_outbox()",
+            ],
+            &["DROP TRIGGER no_outbox ON outbox"],
+        ),
+    };
+    for sql in create {
+        execute(&h, sql).await;
+    }
+    let (s, _) = h
+        .send(
+            "POST",
+            &format!("/api/v1/credentials/{uuid}/revoke"),
+            Some(json!({"reason": "x"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
+    let (_, c) = h
+        .send("GET", &format!("/api/v1/credentials/{uuid}"), None)
+        .await;
+    assert!(c["revokedAt"].is_null(), "not revoked: {c}");
+    let audit = h
+        .issuer
+        .store()
+        .audit_log(
+            &hallmark_store::AuditFilter {
+                action: Some("credential.revoke".into()),
+                ..Default::default()
+            },
+            &hallmark_store::PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert!(audit.items.is_empty(), "no audit entry either");
+    for sql in drop_it {
+        execute(&h, sql).await;
+    }
+    let (s, _) = h
+        .send(
+            "POST",
+            &format!("/api/v1/credentials/{uuid}/revoke"),
+            Some(json!({"reason": "x"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let after = h
+        .issuer
+        .store()
+        .outbox_after(before[0].id, 100)
+        .await
+        .unwrap();
+    assert_eq!(after.len(), 1);
+    assert_eq!(
+        (after[0].event.as_str(), after[0].credential_id.as_str()),
+        ("credential.revoked", uuid.as_str())
+    );
+    assert_eq!(
+        after[0].payload,
+        json!({"kind": "withdrawn", "tier": "gold"}),
+        "no list, index or reason"
+    );
+}
+
+async fn execute(h: &Harness, sql: &str) {
+    match h.issuer.store() {
+        hallmark_store::Store::Sqlite(p) => drop(sqlx::query(sql).execute(p).await.unwrap()),
+        hallmark_store::Store::Postgres(p) => drop(sqlx::query(sql).execute(p).await.unwrap()),
+    }
+}
+
+/// A local SMTP server (Debian's python3-aiosmtpd, which scripts/test.sh installs) keeping
+/// messages in a maildir; `None` (loudly) when it is absent outside CI.
+struct Smtp {
+    child: std::process::Child,
+    port: u16,
+    maildir: std::path::PathBuf,
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn smtp_server(tag: &str) -> Option<Smtp> {
+    let python = "/usr/bin/python3";
+    let present = std::process::Command::new(python)
+        .args(["-c", "import aiosmtpd"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !present {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "aiosmtpd must be installed under CI (scripts/test.sh)"
+        );
+        eprintln!("SKIPPING the e-mail test: python3-aiosmtpd is not installed (apt-get install python3-aiosmtpd)");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let maildir = std::env::temp_dir().join(format!(
+        "hallmark-maildir-{tag}-{}-{port}",
+        std::process::id()
+    ));
+    let child = std::process::Command::new(python)
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+        ])
+        .arg(&maildir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the SMTP server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Some(Smtp {
+        child,
+        port,
+        maildir,
+    })
+}
+
+async fn the_expiry_reminder_reaches_the_partner_contacts_through_smtp(backend: Backend) {
+    let Some(smtp) = smtp_server(&format!("{backend:?}")) else {
+        return;
+    };
+    let Some(h) = harness(backend, &format!("[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"Acme Partners <partners@acme.example>\"\nrenew_url = \"https://acme.example/renew\"\n", smtp.port)).await else {
+        return;
+    };
+    let (_, uuid) = h.badge().await;
+    let row = h.issuer.store().credential(&uuid).await.unwrap().unwrap();
+    let valid_until = row.valid_until.unwrap();
+    let date = OffsetDateTime::from_unix_timestamp(valid_until)
+        .unwrap()
+        .date()
+        .to_string();
+    // The expiring event as the lifecycle job writes it (issue 13, EXPIRY): its audit action.
+    h.issuer
+        .store()
+        .append_audit(&hallmark_store::AuditEntry {
+            at: OffsetDateTime::now_utc().unix_timestamp(),
+            actor: "system".into(),
+            action: "credential.expiring".into(),
+            subject: uuid.clone(),
+            detail: json!({"days": 14, "valid_until": valid_until}),
+        })
+        .await
+        .unwrap();
+    let at = OffsetDateTime::now_utc();
+    assert_eq!(
+        h.issuer.fan_out(at).await.unwrap(),
+        2,
+        "the issuance and the reminder"
+    );
+    assert_eq!(
+        h.issuer.send_due(at).await.unwrap(),
+        1,
+        "one e-mail, no webhook subscribed"
+    );
+    let deliveries = h.issuer.store().deliveries_of(&uuid).await.unwrap();
+    assert_eq!(deliveries.len(), 1);
+    assert_eq!(
+        deliveries[0].email.as_deref(),
+        Some("ops@northwind.example")
+    );
+    assert_eq!(
+        deliveries[0].state,
+        hallmark_store::DeliveryState::Delivered,
+        "{:?}",
+        deliveries[0].last_error
+    );
+    // The message, as the SMTP server stored it.
+    let new = smtp.maildir.join("new");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let message = loop {
+        if let Some(file) = std::fs::read_dir(&new).ok().and_then(|mut d| d.next()) {
+            break quoted_printable(&std::fs::read_to_string(file.unwrap().path()).unwrap());
+        }
+        assert!(std::time::Instant::now() < deadline, "no message arrived");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(message.contains("To: ops@northwind.example"), "{message}");
+    assert!(
+        message.contains(&format!(
+            "Subject: Your Gold Partner badge expires on {date}"
+        )),
+        "{message}"
+    );
+    assert!(message.contains("Hello Northwind,"), "{message}");
+    assert!(
+        message.contains("Your Gold Partner badge (solutions) in the"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("expires on {date}, in 14 day(s).")),
+        "{message}"
+    );
+    assert!(
+        message.contains("Renewal: https://acme.example/renew"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("https://partners.acme.example/credentials/{uuid}")),
+        "{message}"
+    );
+    let _ = std::fs::remove_dir_all(&smtp.maildir);
+}
+
+/// The message with its quoted-printable body decoded (soft line breaks joined, `=XX`
+/// bytes), line ends as `\n`.
+fn quoted_printable(message: &str) -> String {
+    let text = message.replace("\r\n", "\n").replace("=\n", "");
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

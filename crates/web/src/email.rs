@@ -1,0 +1,101 @@
+//! E-mails to partners' contacts (plain text): the expiry reminder and the lapse notice,
+//! naming the partner, the tier, the expiry date and how to renew. English only.
+
+use askama::Template;
+
+/// An expiry reminder or lapse notice (`web/templates/email/reminder.txt`, text/plain: no
+/// escaping, no markup).
+#[derive(Debug, Clone, Template)]
+#[template(path = "email/reminder.txt")]
+pub struct Reminder<'a> {
+    /// The partner's name.
+    pub partner: &'a str,
+    /// The tier's name (`Gold Partner`).
+    pub tier: &'a str,
+    /// The role (`solutions`).
+    pub role: &'a str,
+    /// The program's name.
+    pub program: &'a str,
+    /// The agency's name.
+    pub issuer: &'a str,
+    /// The expiry date, `YYYY-MM-DD` (UTC).
+    pub expiry: &'a str,
+    /// Days left (a reminder), or `None`.
+    pub days: Option<i64>,
+    /// A lapse notice rather than a reminder.
+    pub lapsed: bool,
+    /// The tier's requirements in words.
+    pub requirements: &'a str,
+    /// Where to renew, when the agency configured it.
+    pub renew_url: Option<&'a str>,
+    /// The badge's public URL.
+    pub badge_url: &'a str,
+    /// The tier's page.
+    pub program_url: &'a str,
+}
+
+impl Reminder<'_> {
+    /// The body, plain text.
+    ///
+    /// # Errors
+    /// Askama's, should a value fail to format.
+    pub fn text(&self) -> Result<String, askama::Error> {
+        self.render()
+    }
+
+    /// The subject line.
+    pub fn subject(&self) -> String {
+        if self.lapsed {
+            format!("Your {} badge has lapsed", self.tier)
+        } else {
+            format!("Your {} badge expires on {}", self.tier, self.expiry)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reminder_names_partner_tier_date_and_how_to_renew() {
+        let r = Reminder {
+            partner: "Fabrikam <b>",
+            tier: "Gold Partner",
+            role: "solutions",
+            program: "Acme Partner Program",
+            issuer: "Acme",
+            expiry: "2027-01-31",
+            days: Some(14),
+            lapsed: false,
+            requirements: "an exam score of at least 80%",
+            renew_url: Some("https://acme.example/renew"),
+            badge_url: "https://p.example/credentials/u1",
+            program_url: "https://p.example/program/tiers/gold",
+        };
+        let text = r.render().unwrap();
+        assert!(text.starts_with("Hello Fabrikam <b>,\n"), "{text}");
+        assert!(text.contains("Your Gold Partner badge (solutions) in the Acme Partner Program expires on 2027-01-31, in 14 day(s)."), "{text}");
+        assert!(
+            text.contains("The tier requires an exam score of at least 80%."),
+            "{text}"
+        );
+        assert!(
+            text.contains("Renewal: https://acme.example/renew"),
+            "{text}"
+        );
+        assert_eq!(r.subject(), "Your Gold Partner badge expires on 2027-01-31");
+        let lapsed = Reminder {
+            lapsed: true,
+            days: None,
+            renew_url: None,
+            ..r
+        };
+        let text = lapsed.render().unwrap();
+        assert!(
+            text.contains("expired on 2027-01-31 and has now lapsed."),
+            "{text}"
+        );
+        assert!(!text.contains("Renewal:"), "{text}");
+    }
+}

@@ -230,14 +230,19 @@ async fn a_badge_lapses_at_valid_until_plus_grace_once(backend: Backend) {
         Some(lapses.unix_timestamp())
     );
 
-    for at in [until, lapses - Duration::seconds(1)] {
+    // In grace up to its last second, as a badge is valid up to its validUntil.
+    for at in [until, lapses - Duration::seconds(1), lapses] {
         let run = h.issuer.lifecycle(at).await.unwrap();
         assert_eq!(run.lapsed, 0, "at {at}");
     }
     assert_eq!(h.issuer.credential(&id).await.unwrap().message_status, 0);
     assert_eq!(h.served_message(&id).await, 0);
 
-    let run = h.issuer.lifecycle(lapses).await.unwrap();
+    let run = h
+        .issuer
+        .lifecycle(lapses + Duration::seconds(1))
+        .await
+        .unwrap();
     assert_eq!(run.lapsed, 1);
     let row = h.issuer.credential(&id).await.unwrap();
     assert_eq!(row.message_status, 2);
@@ -272,7 +277,7 @@ async fn a_badge_lapses_at_valid_until_plus_grace_once(backend: Backend) {
     // Later runs, and a run at once on two tasks, lapse nothing twice.
     let run = h
         .issuer
-        .lifecycle(lapses + Duration::seconds(1))
+        .lifecycle(lapses + Duration::seconds(2))
         .await
         .unwrap();
     assert_eq!(run.lapsed, 0);

@@ -4,8 +4,9 @@
 //!
 //! Rules, each safe when two processes run them at once:
 //! - **lapse**: a badge (a credential with a tier) that is not revoked, has a "message" entry
-//!   still `active` (0), and whose `validUntil + grace_days` is at or before the run's
-//!   instant gets the message `lapsed` (2), its list re-signed in the same transaction, with
+//!   still `active` (0), and whose `validUntil + grace_days` is before the run's instant
+//!   (as a badge is expired after its `validUntil`, and renewal refused after the grace)
+//!   gets the message `lapsed` (2), its list re-signed in the same transaction, with
 //!   a `credential.lapse` audit entry by `system`. The value is checked again with the list
 //!   locked, so a lapse is written once. The entry's detail: `list`, `index`, `status` (2),
 //!   `valid_until` and `lapses_at` (Unix seconds). Badges issued without a "message" entry are left.
@@ -87,7 +88,8 @@ pub struct Due {
     pub credential: CredentialRow,
     /// Its tier's grace period, days (0 for a tier the program no longer has).
     pub grace_days: u32,
-    /// When it lapses: `validUntil` plus the grace period, Unix seconds.
+    /// When its grace ends: `validUntil` plus the grace period, Unix seconds; it lapses after
+    /// this second.
     pub lapses_at: i64,
 }
 
@@ -109,7 +111,8 @@ impl Issuer {
                 .lapse_candidates(ACTIVE.value(), at, &page)
                 .await?;
             for row in &found.items {
-                if at < self.lapses_at(row).unwrap_or(i64::MAX) {
+                // In grace up to and including its last second, as `validUntil` is valid.
+                if at <= self.lapses_at(row).unwrap_or(i64::MAX) {
                     continue;
                 }
                 if self.lapse(row).await? {
@@ -199,8 +202,7 @@ impl Issuer {
         }
     }
 
-    /// When a badge lapses: its `validUntil` plus its tier's grace period (none for a tier
-    /// the program does not have), Unix seconds; `None` without a `validUntil`.
+    /// When a badge's grace ends ([`lapses_at`]): it lapses after this second.
     pub fn lapses_at(&self, row: &CredentialRow) -> Option<i64> {
         lapses_at(self.program(), row)
     }
@@ -219,8 +221,9 @@ impl Issuer {
     }
 }
 
-/// When a badge lapses under `program`: its `validUntil` plus its tier's grace period (none
-/// for a tier the program does not have), Unix seconds; `None` without a `validUntil`.
+/// When a badge's grace ends under `program` (it lapses after this second): its `validUntil`
+/// plus its tier's grace period (none for a tier the program does not have), Unix seconds;
+/// `None` without a `validUntil`.
 pub fn lapses_at(program: &Program, row: &CredentialRow) -> Option<i64> {
     let grace = grace_days(program, row);
     row.valid_until
@@ -276,7 +279,7 @@ pub async fn due(
             };
             let lapsed =
                 credential.message.is_some() && credential.message_status == LAPSED.value();
-            if lapses_at <= at || lapsed {
+            if lapses_at < at || lapsed {
                 continue;
             }
             let grace_days = grace_days(program, &credential);

@@ -292,6 +292,56 @@ fn round_trip(database_url: &str, tag: &str) {
         "the input URL itself is refused"
     );
     let _ = Path::new(&server.dir);
+    upgrade_names_its_successor(&server);
+}
+
+/// Silver → Gold for one partner and role: `hallmark verify` of the Silver badge's URL fails
+/// (revoked, public message "superseded") and reports the Gold badge its issuer names as
+/// successor, verified.
+fn upgrade_names_its_successor(server: &Server) {
+    let (port, token) = (server.port, Some(server.token.as_str()));
+    let (status, partner) = http(
+        port,
+        "POST",
+        "/api/v1/partners",
+        token,
+        Some(&json!({"name": "Fabrikam", "url": "https://fabrikam.example"})),
+    );
+    assert_eq!(status, 201, "{partner}");
+    let references: Vec<Value> = (0..3)
+        .map(|i| json!({"name": format!("Customer {i}"), "validated": true}))
+        .collect();
+    let mut approval = json!({
+        "partner_id": partner["id"], "tier": "silver", "role": "solutions",
+        "competencies": ["CLOUD-FUND", "CLOUD-ARCH", "SEC-IAM", "DATA-MIG"], "exam_score": 88,
+        "demo_level": "Advanced", "approver": "E2E", "references": references,
+    });
+    let (status, silver) = http(port, "POST", "/api/v1/approvals", token, Some(&approval));
+    assert_eq!(status, 201, "{silver}");
+    approval["tier"] = json!("gold");
+    let (status, gold) = http(port, "POST", "/api/v1/approvals", token, Some(&approval));
+    assert_eq!(status, 201, "{gold}");
+    assert_eq!(gold["kind"], "upgrade");
+    let silver_url = silver["credential"]["id"].as_str().unwrap();
+    let gold_url = gold["credential"]["id"].as_str().unwrap();
+    let (code, report) = verify(server, silver_url);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["checks"][5]["code"], "STATUS_REVOKED", "{report}");
+    assert!(
+        report["checks"][5]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("message: superseded"),
+        "{report}"
+    );
+    assert_eq!(
+        report["successor"],
+        json!({"id": gold_url, "standing": "valid"}),
+        "{report}"
+    );
+    let (code, report) = verify(server, gold_url);
+    assert_eq!(code, 0, "{report}");
+    assert!(report.get("successor").is_none());
 }
 
 #[test]

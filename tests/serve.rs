@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use hallmark_testkit::process::{free_port, http, stdout_of};
 use serde_json::{json, Value};
 
 fn root() -> PathBuf {
@@ -16,14 +17,6 @@ fn root() -> PathBuf {
 
 fn hallmark() -> Command {
     Command::new(env!("CARGO_BIN_EXE_hallmark"))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// An issuer folder: the example key, the demo program, and `config` as config.toml.
@@ -47,82 +40,21 @@ fn issuer_dir(tag: &str, port: u16, config: &str) -> PathBuf {
 
 /// `hallmark token create` for a configuration; the token.
 fn create_token(config: &Path) -> String {
-    let out = hallmark()
-        .args([
-            "token",
-            "create",
-            "--config",
-            config.to_str().unwrap(),
-            "--name",
-            "e2e",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    stdout_of(hallmark().args([
+        "token",
+        "create",
+        "--config",
+        config.to_str().unwrap(),
+        "--name",
+        "e2e",
+    ]))
 }
 
 /// Starts `hallmark ARGS` and waits for its "listening on" log line; returns the process and
 /// every stderr line up to that one (the rest of stderr keeps being drained).
 fn spawn_listening(args: &[&str]) -> (Child, Vec<String>) {
-    let mut child = hallmark()
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut lines = Vec::new();
-    loop {
-        let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the server did not log its address: {lines:?}");
-        };
-        let done = line.contains("listening on");
-        lines.push(line);
-        if done {
-            return (child, lines);
-        }
-    }
-}
-
-/// A minimal HTTP/1.1 client: one request per connection.
-fn http(
-    port: u16,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let auth = token
-        .map(|t| format!("authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    write!(stream, "{method} {path} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\nconnection: close\r\ncontent-type: application/json\r\n{auth}content-length: {}\r\n\r\n{body}", body.len()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let (_, body) = response.split_once("\r\n\r\n").unwrap();
-    (
-        status,
-        serde_json::from_str(body).unwrap_or(Value::String(body.to_owned())),
-    )
+    let (child, lines, _) = hallmark_testkit::process::spawn_listening(hallmark().args(args));
+    (child, lines)
 }
 
 /// `GET path`: the status and the body's bytes (for images).
@@ -157,17 +89,6 @@ impl Drop for Server {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-fn postgres_database() -> Option<String> {
-    let admin = hallmark_testkit::postgres_admin_url()?;
-    let name = format!("hallmark_e2e_{}_{}", std::process::id(), free_port());
-    let status = Command::new("psql")
-        .args([admin.as_str(), "-qc", &format!("CREATE DATABASE {name}")])
-        .status()
-        .expect("psql runs");
-    assert!(status.success());
-    Some(format!("{}/{name}", admin.rsplit_once('/').unwrap().0))
 }
 
 fn start(database_url: &str, tag: &str) -> Server {
@@ -292,6 +213,56 @@ fn round_trip(database_url: &str, tag: &str) {
         "the input URL itself is refused"
     );
     let _ = Path::new(&server.dir);
+    upgrade_names_its_successor(&server);
+}
+
+/// Silver → Gold for one partner and role: `hallmark verify` of the Silver badge's URL fails
+/// (revoked, public message "superseded") and reports the Gold badge its issuer names as
+/// successor, verified.
+fn upgrade_names_its_successor(server: &Server) {
+    let (port, token) = (server.port, Some(server.token.as_str()));
+    let (status, partner) = http(
+        port,
+        "POST",
+        "/api/v1/partners",
+        token,
+        Some(&json!({"name": "Fabrikam", "url": "https://fabrikam.example"})),
+    );
+    assert_eq!(status, 201, "{partner}");
+    let references: Vec<Value> = (0..3)
+        .map(|i| json!({"name": format!("Customer {i}"), "validated": true}))
+        .collect();
+    let mut approval = json!({
+        "partner_id": partner["id"], "tier": "silver", "role": "solutions",
+        "competencies": ["CLOUD-FUND", "CLOUD-ARCH", "SEC-IAM", "DATA-MIG"], "exam_score": 88,
+        "demo_level": "Advanced", "approver": "E2E", "references": references,
+    });
+    let (status, silver) = http(port, "POST", "/api/v1/approvals", token, Some(&approval));
+    assert_eq!(status, 201, "{silver}");
+    approval["tier"] = json!("gold");
+    let (status, gold) = http(port, "POST", "/api/v1/approvals", token, Some(&approval));
+    assert_eq!(status, 201, "{gold}");
+    assert_eq!(gold["kind"], "upgrade");
+    let silver_url = silver["credential"]["id"].as_str().unwrap();
+    let gold_url = gold["credential"]["id"].as_str().unwrap();
+    let (code, report) = verify(server, silver_url);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["checks"][5]["code"], "STATUS_REVOKED", "{report}");
+    assert!(
+        report["checks"][5]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("message: superseded"),
+        "{report}"
+    );
+    assert_eq!(
+        report["successor"],
+        json!({"id": gold_url, "standing": "valid"}),
+        "{report}"
+    );
+    let (code, report) = verify(server, gold_url);
+    assert_eq!(code, 0, "{report}");
+    assert!(report.get("successor").is_none());
 }
 
 #[test]
@@ -301,7 +272,7 @@ fn serve_issue_verify_revoke_on_sqlite() {
 
 #[test]
 fn serve_issue_verify_revoke_on_postgres() {
-    if let Some(url) = postgres_database() {
+    if let Some(url) = hallmark_testkit::process::postgres_database() {
         round_trip(&url, "postgres");
     }
 }

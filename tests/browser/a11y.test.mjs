@@ -17,7 +17,7 @@ async function check(url, what, width = 1280, height = 800) {
   await page.context().close();
 }
 
-for (const state of ['valid', 'expired', 'suspended', 'revoked', 'tampered']) {
+for (const state of ['valid', 'expired', 'suspended', 'revoked', 'superseded', 'tampered']) {
   test(`the verify page (${state}) has no serious accessibility violation`, async () => {
     await check(world.badges[state].url, `verify page, ${state}`);
     await check(world.badges[state].url, `verify page, ${state}, phone`, 390, 844);

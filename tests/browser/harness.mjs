@@ -218,6 +218,25 @@ export class Issuer {
     return { uuid, url, partnerId: partner.id, name, tier, document, listedOk };
   }
 
+  /**
+   * The same approval again for `badge`'s partner, tier and role: a renewal, which supersedes
+   * `badge`. Returns the new badge like `badge()` does.
+   */
+  async renew(badge) {
+    const approval = {
+      partner_id: badge.partnerId,
+      tier: badge.tier,
+      role: 'delivery',
+      competencies: ['CLOUD-FUND', 'CLOUD-ARCH', 'DEVOPS'],
+      exam_score: 85,
+      approver: 'Browser Test',
+      references: [{ name: 'Contoso rollout', validated: true, public: true }],
+    };
+    const issued = await this.api('POST', '/approvals', approval);
+    const { uuid, id: url, document } = issued.credential;
+    return { uuid, url, partnerId: badge.partnerId, name: badge.name, tier: badge.tier, document, kind: issued.kind };
+  }
+
   revoke(uuid, reason) {
     return this.api('POST', `/credentials/${uuid}/revoke`, { reason });
   }
@@ -370,7 +389,8 @@ export const XSS_NAME = '<img src=x onerror=alert(1)>';
 /**
  * The issuer with a badge in each state, the verifier, and the other origin. `badges`:
  * valid, expired (approved two years ago, a 365-day tier), suspended, revoked (reason
- * "Contract ended"), tampered (partner name changed in the database), xss (the XSS partner,
+ * "Contract ended", private: the page says "withdrawn"), superseded (renewed: `successor` is
+ * the badge that replaced it), tampered (partner name changed in the database), xss (the XSS partner,
  * listed), finops (listed, the only one with the FINOPS competency), embed (for the
  * revocation test).
  */
@@ -387,6 +407,8 @@ export async function startWorld() {
     b.revoked = await issuer.badge('Revoked Example SA', {});
     await issuer.revoke(b.revoked.uuid, 'Contract ended');
     b.revoked.reason = 'Contract ended';
+    b.superseded = await issuer.badge('Renewed Example AB', {});
+    b.successor = await issuer.renew(b.superseded);
     b.tampered = await issuer.badge('Tampered Example Ltd', {});
     issuer.tamper(b.tampered.uuid, 'Tampered Example Ltd', 'Trusted Example Ltd');
     b.xss = await issuer.badge(XSS_NAME, { listed: true, url: 'https://xss.example' });

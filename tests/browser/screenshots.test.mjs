@@ -37,6 +37,10 @@ for (const state of ['valid', 'revoked']) {
   });
 }
 
+test('screenshot of a superseded badge (renewed) naming its successor', async () => {
+  await shoot(world.badges.superseded.url, 'verify-superseded-phone.png', PHONE, verdictIs('revoked'));
+});
+
 test('screenshot of the embed on a partner page', async () => {
   const { issuer, origin } = world;
   const badge = world.badges.valid;

@@ -44,7 +44,9 @@ for (const [name, state, check, outcome] of cases) {
       assert.match(await page.textContent('#tier-name'), /Silver/);
     }
     if (name === 'revoked') {
-      assert.match(await page.textContent('#reason'), /Contract ended/);
+      // The public reason (the badge's "message" status), never the agency's own.
+      assert.match(await page.textContent('#reason'), /withdrawn by the program/);
+      assert.ok(!(await page.content()).includes(badge.reason), 'the private reason stays private');
     }
     assert.match((await page.getAttribute('a#raw-credential', 'href')) || '', /./);
     assert.match(await page.textContent('pre#verify-command'), /hallmark verify/);
@@ -52,6 +54,29 @@ for (const [name, state, check, outcome] of cases) {
     await page.context().close();
   });
 }
+
+test('a superseded badge says so, names why, and links the badge that replaced it', async () => {
+  const { superseded, successor } = world.badges;
+  assert.equal(successor.kind, 'renewal');
+  const page = await watchedPage(browser);
+  const response = await page.goto(superseded.url);
+  assert.equal(response.headers()['link'], `<${successor.url}>; rel="successor-version"`);
+  const verdict = await verdictOf(page);
+  assert.equal(verdict.state, 'revoked');
+  assert.equal(verdict.word, en.revoked);
+  assert.match(await page.textContent('#reason'), /superseded by a newer badge/);
+  const checks = await checksOf(page);
+  assert.equal(checks.status, 'failed', JSON.stringify(checks));
+  // The successor link, followed with the keyboard alone, opens the current badge: valid.
+  assert.equal(await page.getAttribute('#successor a', 'href'), successor.url);
+  await page.focus('#successor a');
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  assert.equal(page.url(), successor.url);
+  assert.equal((await verdictOf(page)).state, 'valid');
+  assert.equal(await page.locator('#successor').count(), 0, 'the current badge names no successor');
+  assert.deepEqual(page.dialogs, []);
+  await page.context().close();
+});
 
 test('the tampered badge never shows the forged name as verified', async () => {
   const page = await open(world.badges.tampered);

@@ -170,14 +170,16 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             }
             continue;
         }
-        let (report, unreadable) = match value {
-            Ok(value) => (
-                runtime.block_on(hallmark_fetch::verify(&verifier, &value, &fetcher)),
-                false,
-            ),
+        let (report, unreadable, successor) = match value {
+            Ok(value) => {
+                let report = runtime.block_on(hallmark_fetch::verify(&verifier, &value, &fetcher));
+                let successor = runtime.block_on(successor(&verifier, &value, &report, &fetcher));
+                (report, false, successor)
+            }
             Err(e) => (
                 verifier.verify_bytes(&bytes, &hallmark_core::verify::Offline),
                 matches!(e, JsonError::Syntax(_)),
+                None,
             ),
         };
         let mut report = hallmark_verifier::hinted(report);
@@ -197,6 +199,9 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             let mut value = report.to_json();
             if let Some(map) = value.as_object_mut() {
                 map.insert("input".into(), input.as_str().into());
+                if let Some(next) = &successor {
+                    map.insert("successor".into(), next.to_json());
+                }
             }
             if !closed {
                 if let Err(e) = writeln!(stdout, "{value}") {
@@ -208,12 +213,73 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             }
         } else {
             eprint!("{}", render::human(input, &report));
+            if let Some(next) = &successor {
+                eprintln!("  successor:    {}", next.describe());
+            }
         }
     }
     match stdout.flush() {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Output(e)),
         _ => Ok(worst),
     }
+}
+
+/// The badge that superseded a revoked one, as its issuer names it.
+struct Successor {
+    /// Its URL.
+    id: String,
+    /// Its verdict, when it could be fetched and read.
+    standing: Option<hallmark_core::Standing>,
+}
+
+impl Successor {
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({"id": self.id, "standing": self.standing})
+    }
+
+    fn describe(&self) -> String {
+        match self.standing {
+            Some(s) => format!("{} ({})", self.id, s.as_str()),
+            None => format!("{} (could not be fetched)", self.id),
+        }
+    }
+}
+
+/// For a revoked credential whose `id` is an http(s) URL: the successor its issuer names
+/// there (`Link: rel="successor-version"`), fetched and verified with the same verifier.
+/// `None` when the badge is not revoked, or the issuer names none or cannot be reached.
+async fn successor(
+    verifier: &hallmark_core::Verifier,
+    credential: &serde_json::Value,
+    report: &hallmark_core::Report,
+    fetcher: &Fetcher,
+) -> Option<Successor> {
+    let revoked = report
+        .check(hallmark_core::CheckId::Status)
+        .is_some_and(|c| c.code == Some(hallmark_core::report::ErrorCode::StatusRevoked));
+    let id = credential.get("id")?.as_str()?;
+    let web = id
+        .get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
+        || id
+            .get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case("http://"));
+    if !revoked || !web {
+        return None;
+    }
+    let next = fetcher.successor_of(id).await.ok()??;
+    let standing = match fetcher.get(&next).await {
+        Ok(bytes) => match json::parse(&bytes) {
+            Ok(value) => Some(
+                hallmark_fetch::verify(verifier, &value, fetcher)
+                    .await
+                    .standing(),
+            ),
+            Err(_) => Some(hallmark_core::Standing::Invalid),
+        },
+        Err(_) => None,
+    };
+    Some(Successor { id: next, standing })
 }
 
 /// Verifies a presentation with what it asks `fetcher` for: the holder's proof and every

@@ -533,6 +533,95 @@ impl Fetcher {
         }
         Ok(status)
     }
+
+    /// The newer version a credential's URL names: `Link: <…>; rel="successor-version"`
+    /// (RFC 5829 §3.3, RFC 8288) on a `HEAD` of `url` (the issuer's answer for a superseded
+    /// badge), resolved against `url`; `None` when there is none. Guarded like [`Fetcher::get`];
+    /// nothing is cached.
+    ///
+    /// # Errors
+    /// [`FetchError`] naming the URL: refused, unreachable, or an error status.
+    pub async fn successor_of(&self, url: &str) -> Result<Option<String>, FetchError> {
+        if self.policy.offline {
+            return Err(FetchError::Offline {
+                url: url.to_owned(),
+            });
+        }
+        let refused = |reason| FetchError::Refused {
+            url: url.to_owned(),
+            reason,
+        };
+        let target = self.guard.rewrite(url).map_err(refused)?;
+        let unreachable = |e: reqwest::Error| match refusal_in(&e) {
+            Some(reason) => refused(reason),
+            None => FetchError::Unreachable {
+                url: url.to_owned(),
+                reason: describe(&e, self.policy.timeout),
+            },
+        };
+        let response = self
+            .client
+            .head(target)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .map_err(unreachable)?;
+        match response.remote_addr() {
+            Some(addr) => self.guard.check_connected(response.url(), addr),
+            None => Err(Refusal::UnknownPeer),
+        }
+        .map_err(refused)?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(FetchError::Status {
+                url: url.to_owned(),
+                status: status.as_u16(),
+            });
+        }
+        let base = url::Url::parse(url).ok();
+        Ok(response
+            .headers()
+            .get_all(reqwest::header::LINK)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| link_target(v, "successor-version"))
+            .and_then(|target| match &base {
+                Some(base) => base.join(&target).ok().map(String::from),
+                None => Some(target),
+            }))
+    }
+}
+
+/// The target of the first link with relation `rel` in a `Link` header value (RFC 8288
+/// §3): `<uri>; rel="a b"` entries separated by commas; `rel` compared case-insensitively
+/// among the space-separated relation types.
+fn link_target(value: &str, rel: &str) -> Option<String> {
+    let mut rest = value;
+    while let Some(open) = rest.find('<') {
+        let close = open + rest[open..].find('>')?;
+        let target = &rest[open + 1..close];
+        let after = &rest[close + 1..];
+        let end = after.find('<').unwrap_or(after.len());
+        let params = &after[..end];
+        let found = params.split(';').any(|p| {
+            let Some((name, value)) = p.split_once('=') else {
+                return false;
+            };
+            name.trim().eq_ignore_ascii_case("rel")
+                && value
+                    .trim()
+                    .trim_end_matches(',')
+                    .trim()
+                    .trim_matches('"')
+                    .split_ascii_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case(rel))
+        });
+        if found {
+            return Some(target.to_owned());
+        }
+        rest = after;
+    }
+    None
 }
 
 /// `Cache-Control`: `no-store`/`no-cache` mean zero, `max-age=N` means N seconds.
@@ -930,4 +1019,36 @@ async fn fetch_all(fetcher: &Fetcher, fetches: &Fetches, urls: Vec<String>) {
 /// As [`Fetcher::get`].
 pub async fn fetch_input(fetcher: &Fetcher, url: &str) -> Result<Arc<[u8]>, FetchError> {
     fetcher.get(url).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::link_target;
+
+    #[test]
+    fn link_headers_name_their_targets_by_relation() {
+        let one = r#"<https://i.example/credentials/new>; rel="successor-version""#;
+        assert_eq!(
+            link_target(one, "successor-version").as_deref(),
+            Some("https://i.example/credentials/new")
+        );
+        let many = r#"<https://a.example/x>; rel="alternate", </credentials/b>; title="t"; rel="latest-version Successor-Version""#;
+        assert_eq!(
+            link_target(many, "successor-version").as_deref(),
+            Some("/credentials/b")
+        );
+        assert_eq!(
+            link_target(many, "alternate").as_deref(),
+            Some("https://a.example/x")
+        );
+        assert_eq!(link_target(one, "predecessor-version"), None);
+        assert_eq!(
+            link_target(
+                "<unterminated; rel=\"successor-version\"",
+                "successor-version"
+            ),
+            None
+        );
+        assert_eq!(link_target("", "successor-version"), None);
+    }
 }

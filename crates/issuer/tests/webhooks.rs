@@ -751,7 +751,7 @@ async fn the_expiry_reminder_reaches_the_partner_contacts_through_smtp(backend: 
     );
     assert!(message.contains("Hello Northwind,"), "{message}");
     assert!(
-        message.contains("Your Gold Partner badge (solutions) in the"),
+        message.contains("Your Gold Partner badge (Solutions) in the"),
         "{message}"
     );
     assert!(
@@ -760,6 +760,16 @@ async fn the_expiry_reminder_reaches_the_partner_contacts_through_smtp(backend: 
     );
     assert!(
         message.contains("Renewal: https://acme.example/renew"),
+        "{message}"
+    );
+    // How to renew: Gold's renewal bar (70%, not the first certification's 80%), by the end
+    // of its 30-day grace period.
+    assert!(
+        message.contains("record a renewal of your Gold Partner tier by"),
+        "{message}"
+    );
+    assert!(
+        message.contains("an exam score of at least 70%"),
         "{message}"
     );
     assert!(

@@ -4,7 +4,7 @@
 //! [`read_request_head`] for the small canned HTTP servers of the fetch tests, and
 //! [`postgres_admin_url`], the PostgreSQL server the store-backed tests use; [`VectorFile`],
 //! the header-and-body form of the test vectors, and [`check_outcomes`], their `expect:` form
-//! of a report.
+//! of a report; [`process`], for tests that run a server as a child process.
 //!
 //! A dev-dependency only: nothing in the product depends on it.
 #![forbid(unsafe_code)]
@@ -15,6 +15,8 @@ use std::sync::mpsc::{channel, Receiver};
 use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
+
+pub mod process;
 
 /// Hosts that are 127.0.0.1 (or 0.0.0.0, which reaches it too) once a WHATWG URL parser has
 /// read them: every SSRF test tries them all, on every path that fetches.

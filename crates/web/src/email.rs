@@ -12,7 +12,7 @@ pub struct Reminder<'a> {
     pub partner: &'a str,
     /// The tier's name (`Gold Partner`).
     pub tier: &'a str,
-    /// The role (`solutions`).
+    /// The role's name (`Solutions`).
     pub role: &'a str,
     /// The program's name.
     pub program: &'a str,
@@ -24,8 +24,12 @@ pub struct Reminder<'a> {
     pub days: Option<i64>,
     /// A lapse notice rather than a reminder.
     pub lapsed: bool,
-    /// The tier's requirements in words.
+    /// What renewing needs, in words (the tier's renewal requirements; for a lapse notice,
+    /// the first certification's).
     pub requirements: &'a str,
+    /// The last day a renewal is accepted (`validUntil` plus the tier's grace period),
+    /// `YYYY-MM-DD`, when known.
+    pub renew_by: Option<&'a str>,
     /// Where to renew, when the agency configured it.
     pub renew_url: Option<&'a str>,
     /// The badge's public URL.
@@ -68,7 +72,8 @@ mod tests {
             expiry: "2027-01-31",
             days: Some(14),
             lapsed: false,
-            requirements: "an exam score of at least 80%",
+            requirements: "Requires an exam score of at least 70%; renewed every 365 days.",
+            renew_by: Some("2027-03-02"),
             renew_url: Some("https://acme.example/renew"),
             badge_url: "https://p.example/credentials/u1",
             program_url: "https://p.example/program/tiers/gold",
@@ -77,7 +82,7 @@ mod tests {
         assert!(text.starts_with("Hello Fabrikam <b>,\n"), "{text}");
         assert!(text.contains("Your Gold Partner badge (solutions) in the Acme Partner Program expires on 2027-01-31, in 14 day(s)."), "{text}");
         assert!(
-            text.contains("The tier requires an exam score of at least 80%."),
+            text.contains("How to renew: ask Acme to record a renewal of your Gold Partner tier by 2027-03-02. Requires an exam score of at least 70%; renewed every 365 days."),
             "{text}"
         );
         assert!(
@@ -97,5 +102,9 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("Renewal:"), "{text}");
+        assert!(
+            text.contains("To be certified again, ask Acme to record a new approval"),
+            "{text}"
+        );
     }
 }

@@ -476,7 +476,26 @@ impl Issuer {
             .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
             .map(|t| t.date().to_string())
             .unwrap_or_else(|| "an unknown date".into());
-        let requirements = tier.map(|t| t.criteria(program)).unwrap_or_default();
+        // A renewal meets the tier's renewal bar until the grace period ends; after it (a
+        // lapse notice), the first certification's.
+        let requirements = tier
+            .map(|t| match lapsed {
+                true => t.criteria(program),
+                false => t.for_renewal().criteria(program),
+            })
+            .unwrap_or_default();
+        let renew_by = valid_until
+            .zip(tier)
+            .and_then(|(t, tier)| {
+                OffsetDateTime::from_unix_timestamp(t + i64::from(tier.grace_days) * 86_400).ok()
+            })
+            .map(|t| t.date().to_string());
+        let role = c.role.as_deref().unwrap_or("");
+        let role = program
+            .roles
+            .iter()
+            .find(|r| r.id == role)
+            .map_or(role, |r| r.name.as_str());
         let tier_slug = c.tier.clone().unwrap_or_default();
         let badge_url = self.credential_url(&c.id);
         let program_url = format!("{}/program/tiers/{tier_slug}", self.config().base_url);
@@ -484,8 +503,9 @@ impl Issuer {
         let view = hallmark_web::email::Reminder {
             partner: &p.name,
             tier: tier.map_or(tier_slug.as_str(), |t| t.name.as_str()),
-            role: c.role.as_deref().unwrap_or(""),
+            role,
             program: &program.name,
+            renew_by: renew_by.as_deref(),
             issuer: &self.config().issuer_name,
             expiry: &expiry,
             days: event.payload.get("days").and_then(Value::as_i64),
@@ -527,15 +547,23 @@ impl Issuer {
             tasks.spawn(async move { issuer.attempt(d, hook, at).await });
         }
         let mut made = 0;
+        // Every attempt runs to its end (dropping the set would abort sends in flight and
+        // leave their leases to expire: duplicates); the first error is answered after.
+        let mut first_error = None;
         while let Some(result) = tasks.join_next().await {
             match result {
                 Ok(Ok(true)) => made += 1,
                 Ok(Ok(false)) => {}
-                Ok(Err(e)) => return Err(e),
+                Ok(Err(e)) => {
+                    first_error.get_or_insert(e);
+                }
                 Err(e) => tracing::error!("a delivery task failed: {e}"),
             }
         }
-        Ok(made)
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(made),
+        }
     }
 
     /// One attempt at delivery `d`, under a lease: `false` when another process holds it.

@@ -14,6 +14,7 @@
 
 mod error;
 mod issue;
+mod key;
 mod keygen;
 mod render;
 mod serve;
@@ -63,6 +64,12 @@ enum Command {
     /// Manage admin API tokens.
     #[command(subcommand)]
     Token(serve::TokenCommand),
+    /// The issuer's signing keys: rotate, revoke, list.
+    #[command(subcommand)]
+    Key(key::KeyCommand),
+    /// Write the issuer's DID document and status lists as static files, for a CDN or
+    /// object store.
+    Publish(key::PublishArgs),
 }
 
 fn main() -> ExitCode {
@@ -83,6 +90,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Token(command) => serve::token(command),
         Command::Verifier(command) => serve::verifier(command),
+        Command::Key(command) => key::run(command),
+        Command::Publish(args) => key::publish(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

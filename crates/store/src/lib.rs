@@ -22,6 +22,8 @@
 //!   of "message" slots shared before migration 0003 ([`SlotRepair`], [`SlotMove`]);
 //! - `directory`: the public partner directory ([`DirectoryFilter`], [`DirectoryEntry`]):
 //!   listed partners with badges matching a search, three queries a page;
+//! - `keys`: the issuer's key registry ([`KeyRow`], [`KeyState`]) and which key signed
+//!   each credential ([`signer_of`]);
 //! - `tokens`: API tokens ([`TokenRow`]);
 //! - `audit`: the audit log ([`AuditEntry`]);
 //! - `page`: keyset pagination shared by the list queries ([`PageRequest`], [`Page`],
@@ -88,6 +90,7 @@ macro_rules! bind_all {
 mod audit;
 mod credentials;
 mod directory;
+mod keys;
 mod page;
 mod partners;
 mod redact;
@@ -97,6 +100,7 @@ mod tokens;
 pub use audit::{AuditEntry, AuditFilter};
 pub use credentials::{CredentialFilter, CredentialRow, CredentialState};
 pub use directory::{DirectoryBadge, DirectoryEntry, DirectoryFilter};
+pub use keys::{signer_of, KeyRow, KeyState};
 pub use page::{Cursor, CursorError, Page, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use partners::{Approval, ApprovalFilter, Partner, PartnerFilter};
 pub use redact::RedactedUrl;
@@ -326,6 +330,8 @@ pub enum Missing {
     Credential(String),
     /// No status list with this id.
     StatusList(String),
+    /// No issuer key is current (the key registry is empty).
+    CurrentKey,
     /// The credential exists but has no status of this purpose at this slot.
     CredentialSlot {
         /// The credential.
@@ -342,6 +348,7 @@ impl std::fmt::Display for Missing {
         match self {
             Self::Credential(id) => write!(f, "credential {id}"),
             Self::StatusList(id) => write!(f, "status list {id}"),
+            Self::CurrentKey => f.write_str("a current issuer key"),
             Self::CredentialSlot {
                 credential,
                 purpose,

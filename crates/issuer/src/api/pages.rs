@@ -31,8 +31,8 @@ pub(super) async fn credential(
         return Ok(verify_page(&issuer, &id, lang).await);
     }
     let row = issuer.credential(&id).await?;
-    let content_type = [(header::CONTENT_TYPE, "application/json")];
-    Ok((StatusCode::OK, content_type, row.document).into_response())
+    // An ETag, so caches revalidate (the negotiation layer adds `no-cache`).
+    Ok(super::public::json_document(&headers, None, row.document))
 }
 
 async fn verify_page(issuer: &Issuer, id: &str, lang: Lang) -> Response {

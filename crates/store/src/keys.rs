@@ -135,13 +135,14 @@ pub fn signer_of(document: &str) -> Option<String> {
 }
 
 impl Store {
-    /// Every registered key, oldest first.
+    /// Every registered key, oldest first (of keys registered in the same second, the
+    /// current one last).
     ///
     /// # Errors
     /// A database error.
     pub async fn issuer_keys(&self) -> Result<Vec<KeyRow>, StoreError> {
         with_pool!(self, pool, sqlite => {
-            let rows = sqlx::query(&sql(sqlite, &format!("SELECT {KEY_COLUMNS} FROM issuer_keys ORDER BY created_at, public_key")))
+            let rows = sqlx::query(&sql(sqlite, &format!("SELECT {KEY_COLUMNS} FROM issuer_keys ORDER BY created_at, CASE state WHEN 'current' THEN 1 ELSE 0 END, public_key")))
                 .fetch_all(pool).await?;
             Ok(rows.iter().map(key_from_row).collect::<Result<Vec<_>, _>>()?)
         })
@@ -208,8 +209,11 @@ impl Store {
                 sqlx::query("UPDATE issuer_keys SET state = state WHERE state = 'current'").execute(&mut *tx).await?;
             }
             let old = sqlx::query(&sql(sqlite, &format!("SELECT {KEY_COLUMNS} FROM issuer_keys WHERE state = 'current' FOR UPDATE")))
-                .fetch_optional(&mut *tx).await?
-                .ok_or(StoreError::NotFound(Missing::CurrentKey))?;
+                .fetch_optional(&mut *tx).await?;
+            let Some(old) = old else {
+                tx.rollback().await?;
+                return Err(StoreError::NotFound(Missing::CurrentKey));
+            };
             let mut old = key_from_row(&old)?;
             sqlx::query(&sql(sqlite, "UPDATE issuer_keys SET state = 'retired', retired_at = $1 WHERE public_key = $2 AND state = 'current'"))
                 .bind(at).bind(&old.public_key).execute(&mut *tx).await?;
@@ -240,6 +244,7 @@ impl Store {
             let done = sqlx::query(&sql(sqlite, "UPDATE issuer_keys SET state = 'revoked', revoked_at = $1, revocation_reason = $2 WHERE public_key = $3 AND state = 'retired'"))
                 .bind(at).bind(reason).bind(public_key).execute(&mut *tx).await?;
             if done.rows_affected() == 0 {
+                tx.rollback().await?;
                 return Ok(false);
             }
             audit!(tx, sqlite, audit);

@@ -188,7 +188,7 @@ async fn two_processes(postgres: bool) {
         revoked.lists.is_empty(),
         "re-signed at the rotation already"
     );
-    assert_eq!(assertion_methods(&serving).await, [new_method.clone()]);
+    assert_eq!(assertion_methods(&serving).await, [new_method]);
     assert!(matches!(
         cli.revoke_key("cli", &old_key, "again").await,
         Err(KeyChangeError::AlreadyRevoked { .. })

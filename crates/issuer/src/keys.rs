@@ -39,7 +39,7 @@ pub enum KeysError {
         source: KeyError,
     },
     /// A key file holds another key than the registry names for it.
-    #[error("keys: {} holds {found}, but the key registry names it for {expected}", path.display())]
+    #[error("keys: {} holds {found}, but the key registry names it for {expected} (rotate with `hallmark key rotate`, not by replacing key files)", path.display())]
     OtherKey {
         /// The file.
         path: PathBuf,

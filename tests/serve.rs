@@ -427,6 +427,11 @@ fn demo_base_url_follows_listen() {
     let first = toml_value(&config, "listen");
     assert!(!first.ends_with(":0"), "{config}");
     assert_eq!(toml_value(&config, "base_url"), format!("http://{first}"));
+    // The demo issues as the did:web of its address.
+    assert_eq!(
+        toml_value(&config, "issuer_id"),
+        format!("did:web:{}", first.replace(':', "%3A"))
+    );
     let badge = lines
         .iter()
         .find_map(|l| l.strip_prefix("The demo Gold badge: "))
@@ -444,9 +449,17 @@ fn demo_base_url_follows_listen() {
     let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
     assert_eq!(toml_value(&config, "base_url"), format!("http://{listen}"));
     assert_eq!(toml_value(&config, "listen"), listen);
+    let did = format!("did:web:127.0.0.1%3A{port}");
+    assert_eq!(toml_value(&config, "issuer_id"), did);
     assert!(
         lines.iter().any(|l| l
             == &format!("The demo now serves at http://{listen} (its base_url was http://{first}); badges issued before still name http://{first}.")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("The demo now issues as {did};"))),
         "{lines:?}"
     );
     assert!(
@@ -484,6 +497,18 @@ fn demo_base_url_follows_listen() {
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stdout)
+    );
+    // Verified against the DID document served at the new address.
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let issuer = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "issuer")
+        .unwrap();
+    assert!(
+        issuer["detail"].as_str().unwrap().contains(&did),
+        "{report}"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

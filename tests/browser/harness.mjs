@@ -10,7 +10,7 @@
 // target/debug/hallmark), CHROMIUM (default /usr/bin/chromium).
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -440,16 +440,26 @@ export async function startWorld() {
 }
 
 /**
- * A badge whose status list cannot be fetched: issued by a second demo issuer that is then
- * stopped (its server is down), so a verifier elsewhere can check the signature (the demo
- * issuer is a did:key) but not the status. Returns {document, issuerId, address}; the
- * verifier must be started with that issuer trusted and its address as an insecure host.
+ * A badge whose status list cannot be fetched: issued by a second issuer that is then
+ * stopped (its server is down), so a verifier elsewhere can check the signature but not the
+ * status. The demo issues as a did:web (resolved from its server), so this one is moved to
+ * the did:key of its key (its issuer_id line removed and restarted) to keep the signature
+ * checkable while the server is down. Returns {document, issuerId, address}; the verifier
+ * must be started with that issuer trusted and its address as an insecure host.
  */
 export async function badgeOfADownIssuer() {
-  const issuer = await startIssuer();
+  const demo = await startIssuer();
+  await demo.stop();
+  const configPath = path.join(demo.data, 'config.toml');
+  writeFileSync(configPath, readFileSync(configPath, 'utf8').replace(/^issuer_id = .*\n/m, ''));
+  const { child, address, lines } = await startHallmark(['serve', '--config', configPath]);
+  const plain = lines.map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''));
+  const issuerId = plain.map((l) => /issuer (did:key:\S+) listening on/.exec(l)?.[1]).find(Boolean);
+  if (!issuerId) throw new Error(`the restarted issuer is not a did:key:\n${lines.join('\n')}`);
+  const issuer = new Issuer({ ...demo, child, address, base: `http://${address}`, issuerId });
   try {
     const badge = await issuer.badge('Unreachable Status Ltd', {});
-    return { document: badge.document, issuerId: issuer.issuerId, address: issuer.address, badge };
+    return { document: badge.document, issuerId, address, badge };
   } finally {
     await issuer.stop();
   }

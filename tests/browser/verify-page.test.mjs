@@ -88,7 +88,7 @@ test('the tampered badge never shows the forged name as verified', async () => {
 
 test("a badge whose status list cannot be fetched (its issuer is down) says it cannot be verified", async () => {
   // The standalone verifier's paste page: the issuer's server is stopped, so the status list
-  // cannot be fetched (the signature still checks: the demo issuer is a did:key).
+  // cannot be fetched (the signature still checks: that issuer is a did:key).
   const down = await badgeOfADownIssuer();
   const verifier = await startVerifier([{ id: down.issuerId, name: 'Down demo' }], [down.address]);
   try {

@@ -15,6 +15,7 @@
 mod badges;
 mod error;
 mod issue;
+mod key;
 mod keygen;
 mod render;
 mod serve;
@@ -67,6 +68,12 @@ enum Command {
     /// The issuer's badges: those due for renewal.
     #[command(subcommand)]
     Badges(badges::Command),
+    /// The issuer's signing keys: rotate, revoke, list.
+    #[command(subcommand)]
+    Key(key::KeyCommand),
+    /// Write the issuer's DID document and status lists as static files, for a CDN or
+    /// object store.
+    Publish(key::PublishArgs),
 }
 
 fn main() -> ExitCode {
@@ -88,6 +95,8 @@ fn main() -> ExitCode {
         Command::Token(command) => serve::token(command),
         Command::Verifier(command) => serve::verifier(command),
         Command::Badges(command) => badges::run(command),
+        Command::Key(command) => key::run(command),
+        Command::Publish(args) => key::publish(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -59,14 +59,14 @@ fn init_logging() {
         .init();
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::Serve(format!("cannot start the runtime: {e}")))
 }
 
-fn serve_error(e: impl std::fmt::Display) -> CliError {
+pub(crate) fn serve_error(e: impl std::fmt::Display) -> CliError {
     CliError::Serve(e.to_string())
 }
 
@@ -125,6 +125,12 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                         "The demo now serves at {new} (its base_url was {old}); badges issued before still name {old}."
                     );
                     let config = Config::load(&config_path, &overrides).map_err(serve_error)?;
+                    let did = hallmark_issuer::demo::did_web(addr);
+                    if config.issuer_id.as_deref() == Some(did.as_str()) {
+                        eprintln!(
+                            "The demo now issues as {did}; badges issued before name its old did:web and no longer verify."
+                        );
+                    }
                     (config, listener)
                 }
                 None => (config, listener),

@@ -1,12 +1,12 @@
 //! `hallmark serve --demo`: a data folder with a demo program, a fresh issuer key, a
 //! configuration and a SQLite database, created when none exists, and seeded through the
-//! service ([`seed`]).
+//! service ([`seed`]). The demo issues as the `did:web` of its own address ([`did_web`]), as
+//! production does, so its DID document is served and resolved like a real one.
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use hallmark_core::did::Did;
 use hallmark_core::keys::{KeyFile, SecretKey};
 
 use crate::program::DEMO_PROGRAM;
@@ -66,6 +66,16 @@ pub fn base_url(listen: SocketAddr) -> String {
     format!("http://{shown}")
 }
 
+/// The demo's issuer for the address it listens on: `did:web:` and the host and port of
+/// [`base_url`], the colon percent-encoded (did:web §3.1): `127.0.0.1:8080` issues as
+/// `did:web:127.0.0.1%3A8080`, resolved at `http://127.0.0.1:8080/.well-known/did.json` by a
+/// verifier that allows that host over http (`hallmark verify --insecure-host`).
+pub fn did_web(listen: SocketAddr) -> String {
+    let base = base_url(listen);
+    let host = base.strip_prefix("http://").unwrap_or(&base);
+    format!("did:web:{}", host.replace(':', "%3A"))
+}
+
 /// Creates `dir` with `config.toml`, `program.toml` and `keys/issuer.json` unless
 /// `config.toml` exists. `listen` is the address the demo listens on (bound already, so a
 /// taken port leaves nothing behind); `base_url` follows it ([`base_url`]). Returns the
@@ -101,11 +111,12 @@ pub fn prepare(dir: &Path, listen: SocketAddr) -> Result<(PathBuf, bool), DemoEr
         .map_err(|e| err(&key_path, e))?;
     let program = dir.join("program.toml");
     std::fs::write(&program, DEMO_PROGRAM).map_err(|e| err(&program, e))?;
-    let did = Did::key(&key.public_key());
+    let did = did_web(listen);
     let base_url = base_url(listen);
     let text = format!(
         r#"# Hallmark issuer configuration (created by `hallmark serve --demo`).
-# A real deployment uses a did:web issuer on its own domain and https.
+# The demo issues as the did:web of its address; a real deployment uses its own domain and
+# https (README: Production).
 issuer_id = "{did}"
 issuer_name = "Acme Cloud Partner Program (demo)"
 issuer_url = "https://acme.example"
@@ -124,9 +135,10 @@ status_ttl_seconds = 60
 
 /// Makes an existing demo configuration follow the address it now listens on (`--listen`,
 /// `HALLMARK_LISTEN`): when `config.toml` still has the demo's own `base_url` for its
-/// `listen` ([`base_url`]) and `listen` is not `now`, both lines are rewritten for `now`
-/// (atomically: a new file renamed over the old). A configuration whose `base_url` was
-/// changed by hand is left alone. Returns the old and new `base_url` when it changed.
+/// `listen` ([`base_url`]) and `listen` is not `now`, both lines are rewritten for `now`, and
+/// `issuer_id` too when it is the demo's own did:web ([`did_web`]) (atomically: a new file
+/// renamed over the old). A configuration whose `base_url` was changed by hand is left
+/// alone. Returns the old and new `base_url` when it changed.
 ///
 /// Badges issued before keep the old address in their ids and status list URLs.
 ///
@@ -160,6 +172,10 @@ pub fn follow_listen(
             rewritten.push_str(&format!("listen = \"{now}\""));
         } else if value_of(line, "base_url").is_some() {
             rewritten.push_str(&format!("base_url = \"{new}\""));
+        } else if value_of(line, "issuer_id").is_some()
+            && value("issuer_id") == Some(did_web(was).as_str())
+        {
+            rewritten.push_str(&format!("issuer_id = \"{}\"", did_web(now)));
         } else {
             rewritten.push_str(line);
         }
@@ -311,13 +327,25 @@ mod tests {
         assert_eq!(url("192.0.2.7:80"), "http://192.0.2.7:80");
     }
 
+    #[test]
+    fn the_demo_issuer_is_the_did_web_of_its_address() {
+        let did = |a: &str| did_web(a.parse().unwrap());
+        assert_eq!(did("127.0.0.1:8080"), "did:web:127.0.0.1%3A8080");
+        assert_eq!(did("0.0.0.0:9000"), "did:web:127.0.0.1%3A9000");
+        let resolved = hallmark_core::did::did_web_url(
+            &hallmark_core::did::Did::parse(&did("0.0.0.0:9000")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(resolved, "https://127.0.0.1:9000/.well-known/did.json");
+    }
+
     /// Only a configuration that still has the demo's own base_url follows a new address.
     #[test]
     fn follow_listen_moves_the_demo_base_url_only() {
         let dir = std::env::temp_dir().join(format!("hallmark-follow-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("config.toml");
-        let demo = "issuer_name = \"Acme\"\nbase_url = \"http://127.0.0.1:8080\"\nlisten = \"127.0.0.1:8080\"\nstatus_ttl_seconds = 60\n";
+        let demo = "issuer_id = \"did:web:127.0.0.1%3A8080\"\nissuer_name = \"Acme\"\nbase_url = \"http://127.0.0.1:8080\"\nlisten = \"127.0.0.1:8080\"\nstatus_ttl_seconds = 60\n";
         std::fs::write(&path, demo).unwrap();
         let here: SocketAddr = "127.0.0.1:8080".parse().unwrap();
         assert_eq!(follow_listen(&path, here).unwrap(), None);

@@ -218,6 +218,7 @@ impl From<IssueError> for Problem {
                 e.to_string(),
             ),
             IssueError::Store(e) => e.into(),
+            IssueError::Keys(e) => Self::internal("keys", &e),
             e => Self::internal("issuance", &e),
         }
     }
@@ -232,6 +233,7 @@ impl From<StatusChangeError> for Problem {
             | StatusChangeError::NotSuspended { .. } => Self::conflict(e.to_string()),
             StatusChangeError::ListMissing { .. } => Self::internal("status", &e),
             StatusChangeError::Store(e) => e.into(),
+            StatusChangeError::Keys(e) => Self::internal("keys", &e),
             e => Self::invalid_because(&e),
         }
     }

@@ -26,6 +26,10 @@ macro_rules! insert_issuance {
             .bind(&c.document).bind(c.issued_at).bind(c.valid_until).bind(c.revoked_at).bind(&c.revocation_reason).bind(c.suspended)
             .bind(list(&c.message)).bind(index(&c.message)).bind(c.message_status)
             .execute(&mut *$tx).await?;
+        // Which key signed it, for `hallmark key revoke` (migration 0008).
+        sqlx::query(&$crate::sql(sqlite, "UPDATE credentials SET signed_by = $1 WHERE id = $2"))
+            .bind($crate::signer_of(&c.document).unwrap_or_default()).bind(&c.id)
+            .execute(&mut *$tx).await?;
         for code in approval.map($crate::credentials::competency_codes).unwrap_or_default() {
             sqlx::query(&$crate::sql(sqlite, "INSERT INTO credential_competencies (credential_id, code) VALUES ($1, $2)"))
                 .bind(&c.id).bind(code)
@@ -221,7 +225,8 @@ pub(crate) fn competency_codes(approval: &Approval) -> Vec<&str> {
 impl Store {
     /// Records an issuance in one transaction: the approval (if any), the credential, the
     /// competencies it was issued for (the approval record's `competencies`, a list of codes,
-    /// indexed for the directory's filter), and the audit entry. A status slot already taken is [`StoreError::Conflict`] with
+    /// indexed for the directory's filter), the key that signed it ([`crate::signer_of`]), and
+    /// the audit entry. A status slot already taken is [`StoreError::Conflict`] with
     /// [`crate::Taken::StatusSlot`]: pick another index and sign again.
     ///
     /// # Errors

@@ -25,6 +25,8 @@
 //! - `expiry`: job leases (one process runs a periodic job at a time), "expiring" reminders
 //!   (once per credential and threshold), and credentials by `validUntil` ([`Expiring`],
 //!   [`ReminderCandidate`]);
+//! - `keys`: the issuer's key registry ([`KeyRow`], [`KeyState`]) and which key signed
+//!   each credential ([`signer_of`]);
 //! - `tokens`: API tokens ([`TokenRow`]);
 //! - `audit`: the audit log ([`AuditEntry`]);
 //! - `page`: keyset pagination shared by the list queries ([`PageRequest`], [`Page`],
@@ -109,6 +111,7 @@ mod audit;
 mod credentials;
 mod directory;
 mod expiry;
+mod keys;
 mod outbox;
 mod page;
 mod partners;
@@ -122,6 +125,7 @@ pub use credentials::{
 };
 pub use directory::{DirectoryBadge, DirectoryEntry, DirectoryFilter};
 pub use expiry::{Expiring, ReminderCandidate};
+pub use keys::{signer_of, KeyRow, KeyState};
 pub use outbox::{
     event_of, public_payload, DeliveryOutcome, DeliveryRow, DeliveryState, FanOutItem, NewDelivery,
     OutboxEvent, WebhookRow, EVENT_TYPES,
@@ -359,6 +363,8 @@ pub enum Missing {
     Credential(String),
     /// No status list with this id.
     StatusList(String),
+    /// No issuer key is current (the key registry is empty).
+    CurrentKey,
     /// The credential exists but has no status of this purpose at this slot.
     CredentialSlot {
         /// The credential.
@@ -375,6 +381,7 @@ impl std::fmt::Display for Missing {
         match self {
             Self::Credential(id) => write!(f, "credential {id}"),
             Self::StatusList(id) => write!(f, "status list {id}"),
+            Self::CurrentKey => f.write_str("a current issuer key"),
             Self::CredentialSlot {
                 credential,
                 purpose,

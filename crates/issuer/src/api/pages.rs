@@ -32,8 +32,8 @@ pub(super) async fn credential(
         return Ok(with_successor(page, &issuer, successor.as_deref()));
     }
     let row = issuer.credential(&id).await?;
-    let content_type = [(header::CONTENT_TYPE, "application/json")];
-    let response = (StatusCode::OK, content_type, row.document).into_response();
+    // An ETag, so caches revalidate (the negotiation layer adds `no-cache`).
+    let response = super::public::json_document(&headers, None, row.document);
     Ok(with_successor(
         response,
         &issuer,

@@ -161,9 +161,10 @@ impl Issuer {
                         None => continue,
                     }
                 } else if Some(url) == did_url.as_ref() {
-                    match self.keys().did_document() {
-                        Some(doc) => doc.to_string().into_bytes(),
-                        None => continue,
+                    match self.did_document().await {
+                        Ok(doc) => doc.to_string().into_bytes(),
+                        Err(LookupError::Store(e)) => return Err(LookupError::Store(e)),
+                        Err(_) => continue,
                     }
                 } else {
                     continue;

@@ -62,6 +62,9 @@ pub enum IssueError {
     /// Every attempt found a status index taken.
     #[error("could not find a free status index; try again")]
     NoFreeIndex,
+    /// The current key could not be read or loaded.
+    #[error(transparent)]
+    Keys(#[from] crate::keys::KeysError),
     /// The database.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -126,6 +129,8 @@ impl Issuer {
     ) -> Result<Issued, IssueError> {
         // One deadline for every signing attempt of this request.
         let deadline = self.pool().deadline();
+        // Signed with the key current now, wherever it was rotated.
+        self.refresh_key().await?;
         for _ in 0..ATTEMPTS {
             let uuid = uuid_v4()?;
             let (entries, slots) = self.draw_slots(wanted).await?;

@@ -259,6 +259,12 @@ impl Issuer {
             let Some(keep) = self.store().latest_badge(&partner, &role).await? else {
                 continue;
             };
+            self.refresh_key()
+                .await
+                .map_err(|e| StoreError::ListSigning {
+                    list: "(the issuer's current key)".into(),
+                    source: Box::new(e),
+                })?;
             let reason = format!(
                 "superseded by {} (a newer badge for the role, issued before supersession existed)",
                 keep.id

@@ -10,6 +10,7 @@ use hallmark_store::{StatusListRow, StoreError, UnknownPurpose};
 use serde_json::{Map, Value};
 
 use super::{now, Issuer};
+use crate::keys::KeysError;
 
 /// Why a credential or status list could not be signed.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +25,10 @@ pub enum SignError {
     /// The signed document could not be written as JSON.
     #[error(transparent)]
     Json(#[from] serde_json::Error),
+    /// No signing key is loaded (a did:web issuer without `issuer.json`, before its key
+    /// registry was read).
+    #[error("no signing key is loaded yet")]
+    NoKey,
 }
 
 /// Why a status list could not be created or re-signed.
@@ -42,6 +47,9 @@ pub enum ListError {
     /// The store does not know the purpose.
     #[error("cannot store the status list: {0}")]
     Purpose(#[from] UnknownPurpose),
+    /// The current key could not be read or loaded.
+    #[error(transparent)]
+    Keys(#[from] KeysError),
 }
 
 impl Issuer {
@@ -81,6 +89,7 @@ impl Issuer {
         status_size: u8,
     ) -> Result<(), ListError> {
         let bits = Bitstring::new(MIN_ENTRIES, status_size).map_err(ListError::Bits)?;
+        self.refresh_key().await?;
         let document = self.sign_list(id, purpose, &bits)?;
         self.store()
             .ensure_status_list(&StatusListRow {
@@ -102,6 +111,7 @@ impl Issuer {
     /// before name the old URLs and no longer resolve there.
     pub(super) async fn resign_moved_lists(&self) -> Result<(), ListError> {
         let store = self.store();
+        self.refresh_key().await?;
         for id in store.status_list_ids().await? {
             let url = self.list_url(&id);
             let resigned = store
@@ -145,22 +155,61 @@ impl Issuer {
         Ok(serde_json::to_string(&signed)?)
     }
 
-    /// Signs a credential with the issuer's current key (VC-DI-EdDSA §3.2 or §3.3).
+    /// Re-signs, with the current key, every status list whose proof names another key
+    /// (after `hallmark key rotate` or `key revoke`), each in its own transaction; the bits
+    /// are kept. Returns the ids of the lists re-signed.
+    ///
+    /// # Errors
+    /// [`ListError`]: the registry, the database, or signing.
+    pub async fn resign_lists_with_current_key(&self) -> Result<Vec<String>, ListError> {
+        self.refresh_key().await?;
+        let key = self.keys().key().ok_or(SignError::NoKey)?;
+        let current = key.public_key().to_multibase().as_str().to_owned();
+        let store = self.store();
+        let mut resigned = Vec::new();
+        for id in store.status_list_ids().await? {
+            let done = store
+                .resign_status_list(&id, now().unix_timestamp(), |row| {
+                    if hallmark_store::signer_of(&row.document).as_deref() == Some(current.as_str())
+                    {
+                        return Ok(None);
+                    }
+                    let purpose = StatusPurpose::parse(row.purpose.as_str())?;
+                    let bits = Bitstring::from_bytes(row.bits.clone());
+                    Ok(Some(self.sign_list(&row.id, purpose, &bits)?))
+                })
+                .await?;
+            if done {
+                resigned.push(id);
+            }
+        }
+        Ok(resigned)
+    }
+
+    /// Reads the current key from the registry (loading its file when another process
+    /// rotated), so what is signed next is signed with it. One indexed read.
+    pub(crate) async fn refresh_key(&self) -> Result<(), KeysError> {
+        self.keys().refresh(self.store()).await
+    }
+
+    /// Signs a credential with the issuer's current key (VC-DI-EdDSA §3.2 or §3.3), as last
+    /// read from the registry ([`Issuer::refresh_key`], which async callers run first).
     pub(crate) fn sign(
         &self,
         credential: Map<String, Value>,
         cryptosuite: Cryptosuite,
     ) -> Result<Map<String, Value>, SignError> {
+        let key = self.keys().key().ok_or(SignError::NoKey)?;
         let options = hallmark_core::proof::ProofOptions {
             cryptosuite,
-            verification_method: self.keys().current_method(),
+            verification_method: self.keys().method_id(&key.public_key()),
             proof_purpose: hallmark_core::did::Relationship::AssertionMethod,
             created: Some(now()),
         };
         Ok(hallmark_core::proof::sign(
             credential,
             &options,
-            self.keys().key().secret_key(),
+            key.secret_key(),
         )?)
     }
 }

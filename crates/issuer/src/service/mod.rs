@@ -1,7 +1,7 @@
 //! The issuer's domain operations, with no HTTP in them: record an approval against the
 //! program's requirements and issue its badge, revoke, suspend, reinstate, set a "message"
-//! status, the VC API issue, partners, tokens, and the status lists these keep signed; the
-//! lifecycle of badges (lapse after `validUntil` and grace, "expiring" reminders, badges
+//! status, the VC API issue, partners, tokens, the issuer's keys (rotate, revoke, list), and
+//! the status lists these keep signed; the lifecycle of badges (lapse after `validUntil` and grace, "expiring" reminders, badges
 //! due: `expiry`); and the data of the public pages (the directory, the program's pages).
 //!
 //! [`Issuer`] holds the store, keys, program, configuration and signing pool; its methods are
@@ -21,6 +21,7 @@ mod lists;
 mod pages;
 mod partners;
 mod records;
+mod rotation;
 pub(crate) mod slots;
 mod status;
 mod text;
@@ -59,6 +60,7 @@ pub use lists::{ListError, SignError};
 pub use pages::{Described, PageError};
 pub use partners::{NewPartner, PartnerChange, PartnerError};
 pub use records::{LookupError, PageSize};
+pub use rotation::{KeyChangeError, KeyInfo, Revoked, Rotated};
 pub use slots::DrawError;
 pub use status::{MessageStatus, StatusChangeError, StatusValueError};
 pub use text::{
@@ -145,8 +147,10 @@ struct Inner {
 impl Issuer {
     /// Opens the service: reads the program and keys, connects to the database, migrates it
     /// (first moving credentials off "message" status slots they share, re-signed: see
-    /// [`hallmark_store::Store::migrate_repairing`]), re-signs status lists whose URL moved
-    /// with `base_url`, and makes sure the current status lists exist.
+    /// [`hallmark_store::Store::migrate_repairing`]), reads the key registry (filled from the
+    /// keys folder when empty: [`IssuerKeys::attach`]) and records which key signed earlier
+    /// credentials, re-signs status lists whose URL moved with `base_url`, and makes sure the
+    /// current status lists exist.
     ///
     /// # Errors
     /// [`StartError`] naming what could not be loaded.
@@ -158,7 +162,7 @@ impl Issuer {
         })?;
         let program =
             Program::from_toml(&text).map_err(|source| StartError::Program { path, source })?;
-        let keys = IssuerKeys::load(&config.keys_dir, config.issuer_id.as_deref())?;
+        let keys = IssuerKeys::new(&config.keys_dir, config.issuer_id.as_deref())?;
         let store = Store::connect(&config.database_url).await?;
         let pool = BlockingPool::new(config.signing);
         let verifier = checks::own_verifier(keys.issuer());
@@ -195,6 +199,16 @@ impl Issuer {
                 "credential {} shared index {} of {} with {}: moved to index {} and re-signed; re-send it to its holder",
                 m.credential, m.from.index, m.from.list, m.kept, m.to.index
             );
+        }
+        // From here on the key registry says which key signs (filled from the keys folder
+        // the first time).
+        issuer
+            .keys()
+            .attach(issuer.store(), now().unix_timestamp())
+            .await?;
+        let filled = issuer.store().backfill_signed_by().await?;
+        if filled > 0 {
+            tracing::info!("recorded which key signed each of {filled} earlier credentials");
         }
         issuer.resign_moved_lists().await?;
         issuer.supersede_coexisting().await?;

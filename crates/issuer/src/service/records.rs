@@ -108,15 +108,29 @@ impl Issuer {
             .items)
     }
 
-    /// The did:web document: the current and retired keys.
+    /// The did:web document: the current and retired keys of the registry (revoked keys
+    /// left out).
     ///
     /// # Errors
     /// [`LookupError::NoDidDocument`] when the issuer is not a did:web.
-    pub fn did_document(&self) -> Result<Value, LookupError> {
-        self.keys()
-            .did_document()
-            .ok_or_else(|| LookupError::NoDidDocument {
-                issuer: self.keys().issuer().to_owned(),
-            })
+    pub async fn did_document(&self) -> Result<Value, LookupError> {
+        let none = || LookupError::NoDidDocument {
+            issuer: self.keys().issuer().to_owned(),
+        };
+        if !self.keys().is_did_web() {
+            return Err(none());
+        }
+        // Read per request: a rotation or revocation by another process shows at once.
+        let keys = self.store().issuer_keys().await?;
+        self.keys().did_document(&keys).ok_or_else(none)
+    }
+
+    /// The did:web document as served at `/.well-known/did.json` (and written by `hallmark
+    /// publish`): its JSON text, byte for byte.
+    ///
+    /// # Errors
+    /// As [`Issuer::did_document`].
+    pub async fn did_document_text(&self) -> Result<String, LookupError> {
+        Ok(self.did_document().await?.to_string())
     }
 }

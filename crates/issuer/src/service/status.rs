@@ -69,6 +69,9 @@ pub enum StatusChangeError {
     /// The database, or the list update (a value too wide for `statusSize`, signing).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The current key could not be read or loaded.
+    #[error(transparent)]
+    Keys(#[from] crate::keys::KeysError),
 }
 
 /// A "message" status value that could not be read.
@@ -133,6 +136,7 @@ impl Issuer {
                 .change(actor, id, StatusChange::Revoke { reason })
                 .await;
         }
+        self.refresh_key().await?;
         let resigner = super::slots::Resigner(self);
         let revocation = hallmark_store::Supersession {
             reason,
@@ -267,6 +271,7 @@ impl Issuer {
             all.extend(more);
         }
         let entry = audit(actor, action, id, detail);
+        self.refresh_key().await?;
         let signer = self.clone();
         let update = move |bits: Vec<u8>| -> Result<(Vec<u8>, String), hallmark_store::BoxError> {
             let mut bits = Bitstring::from_bytes(bits);

@@ -373,6 +373,59 @@ fn rotation(database_url: &str, tag: &str) {
         "{}",
         text(&out.stderr)
     );
+    // --reissue: each badge the revoked key signed, issued again with the current key (here
+    // finishing after the revocation above), superseding it; the old URL names the new one.
+    let out = run(&[
+        "key",
+        "revoke",
+        &old_key,
+        "--reason",
+        "compromised",
+        "--reissue",
+        "--config",
+        config,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let (old_url, successor) = stdout.trim().split_once(' ').expect("OLD NEW");
+    assert_eq!(old_url, before.as_str());
+    assert!(
+        text(&out.stderr).contains("1 badge(s) issued again with the current key"),
+        "{}",
+        text(&out.stderr)
+    );
+    let (code, report) = verify(&insecure, successor);
+    assert_eq!(code, 0, "{report}");
+    let proof = check(&report, "proof")["detail"].as_str().unwrap();
+    assert!(
+        proof.contains(&new_key),
+        "signed with the current key: {proof}"
+    );
+    let (code, report) = verify(&insecure, &before);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(
+        report["successor"],
+        json!({"id": successor, "standing": "valid"}),
+        "{report}"
+    );
+    // Run again: nothing is left to re-issue (the old badge is superseded now).
+    let out = run(&[
+        "key",
+        "revoke",
+        &old_key,
+        "--reason",
+        "compromised",
+        "--reissue",
+        "--config",
+        config,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "");
+    assert!(
+        text(&out.stderr).contains("0 badge(s) issued again"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = run(&["key", "list", "--json", "--config", config]);
     let keys: Value = serde_json::from_slice(&out.stdout).unwrap();
     let old = keys

@@ -58,6 +58,11 @@ pub enum KeyCommand {
         /// Why (kept privately in the registry and the audit log), e.g. "compromised".
         #[arg(long)]
         reason: String,
+        /// Then issue each badge it signed again with the current key (same facts and
+        /// validity, superseding the old one); badges already revoked or expired are
+        /// skipped. With a key revoked before, only re-issues what is left.
+        #[arg(long)]
+        reissue: bool,
         #[command(flatten)]
         folder: Folder,
     },
@@ -102,12 +107,22 @@ pub fn run(command: KeyCommand) -> Result<u8, CliError> {
         KeyCommand::Revoke {
             key,
             reason,
+            reissue,
             folder,
         } => {
             let (rt, issuer) = folder.open()?;
-            let revoked = rt
-                .block_on(issuer.revoke_key(ACTOR, &key, &reason))
-                .map_err(serve_error)?;
+            let revoked = match rt.block_on(issuer.revoke_key(ACTOR, &key, &reason)) {
+                // A re-issue interrupted before: finish it.
+                Err(hallmark_issuer::service::KeyChangeError::AlreadyRevoked { .. }) if reissue => {
+                    None
+                }
+                other => Some(other.map_err(serve_error)?),
+            };
+            let Some(revoked) = revoked else {
+                let code = reissue_all(&rt, &issuer, &key)?;
+                rt.block_on(issuer.store().close());
+                return Ok(code);
+            };
             let mut out = std::io::stdout().lock();
             for url in &revoked.credentials {
                 writeln!(out, "{url}").map_err(output)?;
@@ -124,8 +139,14 @@ pub fn run(command: KeyCommand) -> Result<u8, CliError> {
                     revoked.lists.len()
                 );
             }
+            let code = if reissue {
+                drop(out);
+                reissue_all(&rt, &issuer, &key)?
+            } else {
+                0
+            };
             rt.block_on(issuer.store().close());
-            Ok(0)
+            Ok(code)
         }
         KeyCommand::List { json, folder } => {
             let (rt, issuer) = folder.open()?;
@@ -146,6 +167,46 @@ pub fn run(command: KeyCommand) -> Result<u8, CliError> {
             Ok(0)
         }
     }
+}
+
+/// `--reissue`: every badge revoked key `key` signed, issued again with the current key.
+/// Prints `OLD_URL NEW_URL` per badge re-issued on stdout, skips on stderr; exit 0, or 1 when
+/// a re-issue failed for another reason than being revoked or expired already.
+fn reissue_all(
+    rt: &tokio::runtime::Runtime,
+    issuer: &hallmark_issuer::Issuer,
+    key: &str,
+) -> Result<u8, CliError> {
+    use hallmark_issuer::service::ReissueError;
+    let results = rt
+        .block_on(issuer.reissue_signed_by(ACTOR, key))
+        .map_err(serve_error)?;
+    let mut out = std::io::stdout().lock();
+    let (mut done, mut skipped, mut failed) = (0, 0, 0);
+    for (id, result) in results {
+        let old = issuer.credential_url(&id);
+        match result {
+            Ok(approved) => {
+                done += 1;
+                let new = issuer.credential_url(&approved.credential.row.id);
+                writeln!(out, "{old} {new}").map_err(output)?;
+            }
+            Err(
+                e @ (ReissueError::Revoked { .. }
+                | ReissueError::Expired { .. }
+                | ReissueError::NotABadge { .. }),
+            ) => {
+                skipped += 1;
+                eprintln!("skipped {old}: {e}");
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("could not re-issue {old}: {e}");
+            }
+        }
+    }
+    eprintln!("{done} badge(s) issued again with the current key (each supersedes the old one; send the new ones to their partners), {skipped} skipped, {failed} failed");
+    Ok(u8::from(failed > 0))
 }
 
 /// The key list as a table: key, state, created, retired, revoked (UTC dates), badges.

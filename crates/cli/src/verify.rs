@@ -245,18 +245,18 @@ impl Successor {
     }
 }
 
-/// For a revoked credential whose `id` is an http(s) URL: the successor its issuer names
-/// there (`Link: rel="successor-version"`), fetched and verified with the same verifier.
-/// `None` when the badge is not revoked, or the issuer names none or cannot be reached.
+/// For a credential that did not verify whose `id` is an http(s) URL: the successor its
+/// issuer names there (`Link: rel="successor-version"`), fetched and verified with the same
+/// verifier. `None` when the badge verified, or the issuer names none or cannot be reached.
 async fn successor(
     verifier: &hallmark_core::Verifier,
     credential: &serde_json::Value,
     report: &hallmark_core::Report,
     fetcher: &Fetcher,
 ) -> Option<Successor> {
-    let revoked = report
-        .check(hallmark_core::CheckId::Status)
-        .is_some_and(|c| c.code == Some(hallmark_core::report::ErrorCode::StatusRevoked));
+    // Revoked, or failing for another reason (a badge signed by a revoked key is issued
+    // again and superseded): the issuer may name what replaced it.
+    let revoked = !report.verified();
     let id = credential.get("id")?.as_str()?;
     let web = id
         .get(..8)

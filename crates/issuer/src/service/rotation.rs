@@ -17,6 +17,12 @@ use super::{audit, now, Issuer, ListError, RandomnessError};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum KeyChangeError {
+    /// Badges are issued again only for a revoked key.
+    #[error("key {key} is not revoked: revoke it first (hallmark key revoke KEY --reason …)")]
+    NotRevoked {
+        /// The key.
+        key: String,
+    },
     /// The issuer is a did:key: its identifier is its one key.
     #[error("the issuer {issuer} is a did:key, which is its one key and cannot rotate; move the issuer to did:web (issuer_id = \"did:web:your.domain\") to rotate keys")]
     DidKey {
@@ -285,6 +291,32 @@ impl Issuer {
     }
 
     /// The registered key `given` names: a method id, a multibase, or a unique prefix.
+    /// Issues again, with the current key, every badge revoked key `key` signed that is
+    /// still current (neither revoked nor expired), each superseding the old one
+    /// ([`Issuer::reissue`]); `key` is found as [`Issuer::revoke_key`] finds it and must be
+    /// revoked. Returns each badge's id with its re-issue or why it was skipped or failed.
+    ///
+    /// # Errors
+    /// [`KeyChangeError`]: an unknown or ambiguous key, a key not revoked, the database.
+    pub async fn reissue_signed_by(
+        &self,
+        actor: &str,
+        key: &str,
+    ) -> Result<Vec<(String, Result<super::Approved, super::ReissueError>)>, KeyChangeError> {
+        let row = self.find_key(key).await?;
+        if row.state != KeyState::Revoked {
+            return Err(KeyChangeError::NotRevoked {
+                key: row.public_key,
+            });
+        }
+        let mut out = Vec::new();
+        for id in self.store().credentials_signed_by(&row.public_key).await? {
+            let result = self.reissue(actor, &id).await;
+            out.push((id, result));
+        }
+        Ok(out)
+    }
+
     async fn find_key(&self, given: &str) -> Result<KeyRow, KeyChangeError> {
         let wanted = given.rsplit_once('#').map_or(given, |(_, f)| f).trim();
         let keys = self.store().issuer_keys().await?;

@@ -209,6 +209,16 @@ pub enum StoreError {
         #[source]
         reason: RepairFailure,
     },
+    /// The caller's plan of an outbox event's deliveries ([`Store::fan_out`]) failed; the
+    /// batch was not fanned out (it is tried again).
+    #[error("fanning out outbox event {outbox}: {source}")]
+    FanOut {
+        /// The outbox row.
+        outbox: i64,
+        /// The caller's error.
+        #[source]
+        source: BoxError,
+    },
     /// A page's cursor could not be read.
     #[error("invalid cursor: {0}")]
     InvalidCursor(#[from] CursorError),

@@ -384,12 +384,12 @@ impl Store {
     /// were fanned out.
     ///
     /// # Errors
-    /// A database error (nothing is written then).
+    /// [`StoreError::FanOut`] when `plan` fails, or a database error; nothing is written then.
     pub async fn fan_out(
         &self,
         at: i64,
         limit: u32,
-        mut plan: impl FnMut(&FanOutItem, &[WebhookRow]) -> Vec<NewDelivery>,
+        mut plan: impl FnMut(&FanOutItem, &[WebhookRow]) -> Result<Vec<NewDelivery>, crate::BoxError>,
     ) -> Result<usize, StoreError> {
         with_pool!(self, pool, sqlite => {
             let mut tx = pool.begin().await?;
@@ -427,7 +427,8 @@ impl Store {
                     None => None,
                 };
                 let item = FanOutItem { event, credential, partner };
-                for d in plan(&item, &hooks) {
+                let planned = plan(&item, &hooks).map_err(|e| StoreError::FanOut { outbox: item.event.id, source: e })?;
+                for d in planned {
                     let conflict = if sqlite { " ON CONFLICT DO NOTHING" } else { " ON CONFLICT (outbox_id, target) DO NOTHING" };
                     sqlx::query(&sql(sqlite, &format!("INSERT INTO deliveries (id, outbox_id, target, webhook_id, email, credential_id, event, body, state, attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9){conflict}")))
                         .bind(&d.id).bind(item.event.id).bind(&d.target).bind(&d.webhook_id).bind(&d.email)

@@ -372,23 +372,14 @@ impl Issuer {
     pub async fn fan_out(&self, at: OffsetDateTime) -> Result<usize, StoreError> {
         let mut total = 0;
         loop {
-            let mut failure = None;
+            // A plan that fails (no randomness) rolls the batch back: it is fanned out on a
+            // later round, never marked done without its deliveries.
             let n = self
                 .store()
                 .fan_out(at.unix_timestamp(), BATCH, |item, hooks| {
-                    match self.plan(item, hooks) {
-                        Ok(d) => d,
-                        Err(e) => {
-                            failure = Some(e);
-                            Vec::new()
-                        }
-                    }
+                    self.plan(item, hooks).map_err(Into::into)
                 })
                 .await?;
-            if let Some(e) = failure {
-                // Only randomness can fail here; the rows stay fanned out without it.
-                tracing::error!("fan-out: {e}");
-            }
             total += n;
             if n < BATCH as usize {
                 return Ok(total);

@@ -165,7 +165,10 @@ home-program = Das Programm: Stufen und Kompetenzen
 home-verify = Abzeichen prüfen
 home-back = Zurück zur Startseite
 
-## A badge's life: the public reason (its "message" status)
+## A badge's life: the public reason (its "message" status), renewal on the tier page
+tier-grace = Nach Ablauf erneuerbar
+tier-grace-days = noch { $days } Tage
+tier-renewal = Eine Erneuerung erfordert
 public-message-superseded = durch ein neueres Abzeichen ersetzt
 public-message-lapsed = abgelaufen (nicht rechtzeitig erneuert)
 public-message-withdrawn = vom Programm zurückgezogen

@@ -165,7 +165,10 @@ home-program = The program: tiers and competencies
 home-verify = Verify a badge
 home-back = Back to the start page
 
-## A badge's life: the public reason (its "message" status)
+## A badge's life: the public reason (its "message" status), renewal on the tier page
+tier-grace = Renewable after expiry
+tier-grace-days = for { $days } days
+tier-renewal = A renewal requires
 public-message-superseded = superseded by a newer badge
 public-message-lapsed = lapsed (not renewed in time)
 public-message-withdrawn = withdrawn by the program

@@ -435,3 +435,33 @@ async fn badges_that_coexist_from_before_are_superseded_on_open(backend: Backend
     assert!(row.revoked_at.is_some());
     assert!(status_detail(&h.verify(&first_doc).await).contains("message: superseded"));
 }
+
+on_both!(the_tier_page_says_how_to_renew);
+async fn the_tier_page_says_how_to_renew(backend: Backend) {
+    let Some(h) = issuer(backend).await else {
+        return;
+    };
+    let tier = h.get("/program/tiers/gold").await.json();
+    let requirements = &tier["requirements"];
+    assert_eq!(requirements["graceDays"], 30);
+    assert_eq!(requirements["minExamScore"], 80);
+    assert_eq!(requirements["renewal"]["minExamScore"], 70);
+    assert_eq!(requirements["renewal"]["requiredReferences"], 1);
+    assert_eq!(requirements["renewal"]["minDemoLevel"], Value::Null);
+    assert_eq!(requirements["renewal"]["afterGrace"], "refuse");
+    let page = h.page("/program/tiers/gold").await;
+    assert!(
+        page.text.contains(r#"<dd id="grace">for 30 days</dd>"#),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text
+            .contains("<dd id=\"renewal\">Requires an exam score of at least 70%"),
+        "{}",
+        page.text
+    );
+    // A tier without a lighter renewal says nothing of one.
+    let registered = h.get("/program/tiers/registered").await.json();
+    assert_eq!(registered["requirements"]["renewal"], Value::Null);
+}

@@ -70,6 +70,10 @@ pub struct TierView {
     pub required_references: usize,
     /// Validity of its badges, days.
     pub validity_days: u32,
+    /// Days after expiry a badge may still be renewed.
+    pub grace_days: u32,
+    /// What a renewal requires, in words, when the program sets a lighter bar.
+    pub renewal: Option<String>,
     /// Its image (a path), shown with the tier's name as alt text.
     pub image: String,
 }
@@ -180,6 +184,8 @@ mod tests {
             min_demo_level: None,
             required_references: 2,
             validity_days: 365,
+            grace_days: 30,
+            renewal: Some("Requires <b>70%</b>".into()),
             image: "/program/tiers/gold/image.svg".into(),
         };
         let chrome = Chrome::new(
@@ -202,5 +208,13 @@ mod tests {
         assert!(html.contains("b &#38; c"));
         assert!(html.contains(r#"<a href="/program/competencies/cloud-arch">Cloud</a>"#));
         assert!(html.contains(r#"src="/program/tiers/gold/image.svg""#));
+        assert!(
+            html.contains(r#"<dd id="grace">for 30 days</dd>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<dd id="renewal">Requires &#60;b&#62;70%&#60;/b&#62;</dd>"#),
+            "{html}"
+        );
     }
 }

@@ -137,6 +137,11 @@ impl Issuer {
             min_demo_level: tier.min_demo_level.clone(),
             required_references: tier.required_references,
             validity_days: tier.validity_days,
+            grace_days: tier.grace_days,
+            renewal: tier
+                .renewal
+                .is_some()
+                .then(|| tier.for_renewal().criteria(program)),
             image: format!("/program/tiers/{}/image.svg", tier.id),
         };
         let json = json!({
@@ -161,6 +166,14 @@ impl Issuer {
                 "requiredReferences": tier.required_references,
                 "validityDays": tier.validity_days,
                 "graceDays": tier.grace_days,
+                "renewal": tier.renewal.as_ref().map(|r| json!({
+                    "narrative": tier.for_renewal().criteria(program),
+                    "requiredCompetencies": r.required_competencies,
+                    "minExamScore": r.min_exam_score,
+                    "minDemoLevel": r.min_demo_level,
+                    "requiredReferences": r.required_references,
+                    "afterGrace": r.after_grace,
+                })),
             },
             "benefits": tier.benefits,
             "rank": tier.rank,

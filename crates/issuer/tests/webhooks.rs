@@ -697,19 +697,11 @@ async fn the_expiry_reminder_reaches_the_partner_contacts_through_smtp(backend: 
         .unwrap()
         .date()
         .to_string();
-    // The expiring event as the lifecycle job writes it (issue 13, EXPIRY): its audit action.
-    h.issuer
-        .store()
-        .append_audit(&hallmark_store::AuditEntry {
-            at: OffsetDateTime::now_utc().unix_timestamp(),
-            actor: "system".into(),
-            action: "credential.expiring".into(),
-            subject: uuid.clone(),
-            detail: json!({"days": 14, "valid_until": valid_until}),
-        })
-        .await
-        .unwrap();
-    let at = OffsetDateTime::now_utc();
+    // The daily lifecycle job, run ten days before the badge expires: the 14-day reminder,
+    // written to the outbox with its audit entry.
+    let at = OffsetDateTime::from_unix_timestamp(valid_until - 10 * 86_400).unwrap();
+    let run = h.issuer.lifecycle(at).await.unwrap();
+    assert_eq!((run.reminded_14, run.reminded_30, run.lapsed), (1, 0, 0));
     assert_eq!(
         h.issuer.fan_out(at).await.unwrap(),
         2,

@@ -263,6 +263,18 @@ fn upgrade_names_its_successor(server: &Server) {
     let (code, report) = verify(server, gold_url);
     assert_eq!(code, 0, "{report}");
     assert!(report.get("successor").is_none());
+    // A forged copy of the Silver badge (its proof fails) gets no successor: its `id` could
+    // name any host, which is never asked.
+    let uuid = silver["credential"]["uuid"].as_str().unwrap();
+    let (status, bytes) = get_bytes(server.port, &format!("/credentials/{uuid}?format=json"));
+    assert_eq!(status, 200);
+    let mut forged: Value = serde_json::from_slice(&bytes).unwrap();
+    forged["credentialSubject"]["identifier"][0]["identityHash"] = json!("Contoso");
+    let file = server.dir.join("forged.json");
+    std::fs::write(&file, forged.to_string()).unwrap();
+    let (code, report) = verify(server, file.to_str().unwrap());
+    assert_eq!(code, 1, "{report}");
+    assert!(report.get("successor").is_none(), "{report}");
 }
 
 #[test]

@@ -275,6 +275,18 @@ pub fn publish(args: PublishArgs) -> Result<u8, CliError> {
         }
         let store = issuer.store();
         for id in store.status_list_ids().await.map_err(serve_error)? {
+            // A list id is one file name (`revocation-1`); anything else would write outside
+            // the folder.
+            let plain = !id.is_empty()
+                && !id.starts_with('.')
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+            if !plain {
+                return Err(CliError::Serve(format!(
+                    "status list {id:?}: not a plain file name; nothing was written"
+                )));
+            }
             if let Some(row) = store.status_list(&id).await.map_err(serve_error)? {
                 files.push((Path::new("status").join(&id), row.document.into_bytes()));
             }

@@ -224,62 +224,135 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     }
 }
 
-/// The badge that superseded a revoked one, as its issuer names it.
+/// The badge that superseded one that failed, as its issuer names it.
 struct Successor {
     /// Its URL.
     id: String,
     /// Its verdict, when it could be fetched and read.
     standing: Option<hallmark_core::Standing>,
+    /// Not the same issuer and subject as the badge it replaces: not a successor of it.
+    unrelated: bool,
 }
 
 impl Successor {
     fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({"id": self.id, "standing": self.standing})
+        let mut v = serde_json::json!({"id": self.id, "standing": self.standing});
+        if self.unrelated {
+            v["unrelated"] = true.into();
+        }
+        v
     }
 
     fn describe(&self) -> String {
-        match self.standing {
-            Some(s) => format!("{} ({})", self.id, s.as_str()),
-            None => format!("{} (could not be fetched)", self.id),
+        match (self.unrelated, self.standing) {
+            (true, _) => format!(
+                "{} is named, but it is not the same issuer's badge for the same subject: ignored",
+                self.id
+            ),
+            (false, Some(s)) => format!("{} ({})", self.id, s.as_str()),
+            (false, None) => format!("{} (could not be fetched)", self.id),
         }
     }
 }
 
-/// For a credential that did not verify whose `id` is an http(s) URL: the successor its
-/// issuer names there (`Link: rel="successor-version"`), fetched and verified with the same
-/// verifier. `None` when the badge verified, or the issuer names none or cannot be reached.
+/// For a badge that did not verify, whose `id` is an http(s) URL, and whose word can be
+/// taken — a genuine badge (proof and issuer checks passed), or one of a `did:web` issuer
+/// whose key is gone from its document (a revoked key) with its `id` on the issuer's own
+/// host: the successor named there (`Link: rel="successor-version"`), fetched and verified
+/// with the same verifier; marked unrelated unless it is on the same origin, names itself by
+/// that URL, and has the same issuer and `credentialSubject.id`. `None` otherwise (a forged
+/// badge's `id` could name any host, which is never asked), or when no successor is named or
+/// the host cannot be reached.
 async fn successor(
     verifier: &hallmark_core::Verifier,
     credential: &serde_json::Value,
     report: &hallmark_core::Report,
     fetcher: &Fetcher,
 ) -> Option<Successor> {
-    // Revoked, or failing for another reason (a badge signed by a revoked key is issued
-    // again and superseded): the issuer may name what replaced it.
-    let revoked = !report.verified();
+    use hallmark_core::{CheckId, Outcome};
+    let passed = |id| {
+        report
+            .check(id)
+            .is_some_and(|c| c.outcome == Outcome::Passed)
+    };
+    let issuer = {
+        let i = &credential["issuer"];
+        i.as_str().or_else(|| i["id"].as_str()).unwrap_or_default()
+    };
     let id = credential.get("id")?.as_str()?;
-    let web = id
-        .get(..8)
-        .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
-        || id
-            .get(..7)
-            .is_some_and(|p| p.eq_ignore_ascii_case("http://"));
-    if !revoked || !web {
+    let parsed = url::Url::parse(id)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))?;
+    // Whose word names a successor: a genuine badge's (its proof and issuer checks passed),
+    // or the issuer's own host for a did:web badge whose key is gone from the issuer's
+    // document (a revoked key, whose badges are issued again).
+    let revoked_key = report.check(CheckId::Issuer).is_some_and(|c| {
+        c.code == Some(hallmark_core::report::ErrorCode::InvalidVerificationMethod)
+    }) && did_web_authority(issuer).is_some_and(|a| a == authority(&parsed));
+    let genuine = passed(CheckId::Proof) && passed(CheckId::Issuer);
+    if report.verified() || !(genuine || revoked_key) {
         return None;
     }
     let next = fetcher.successor_of(id).await.ok()??;
-    let standing = match fetcher.get(&next).await {
-        Ok(bytes) => match json::parse(&bytes) {
-            Ok(value) => Some(
-                hallmark_fetch::verify(verifier, &value, fetcher)
-                    .await
-                    .standing(),
-            ),
-            Err(_) => Some(hallmark_core::Standing::Invalid),
-        },
-        Err(_) => None,
+    let unrelated = |next: String| Successor {
+        id: next,
+        standing: None,
+        unrelated: true,
     };
-    Some(Successor { id: next, standing })
+    // Only the badge's own origin names its successor.
+    let same_origin = url::Url::parse(&next).is_ok_and(|n| n.origin() == parsed.origin());
+    if !same_origin {
+        return Some(unrelated(next));
+    }
+    let issuer_of = |v: &serde_json::Value| {
+        let i = &v["issuer"];
+        i.as_str().or_else(|| i["id"].as_str()).map(str::to_owned)
+    };
+    let subject_of =
+        |v: &serde_json::Value| v["credentialSubject"]["id"].as_str().map(str::to_owned);
+    let (standing, unrelated) = match fetcher.get(&next).await {
+        Ok(bytes) => match json::parse(&bytes) {
+            Ok(value) => {
+                // The same issuer's badge for the same subject, at the URL it names itself.
+                let same = issuer_of(&value).is_some()
+                    && issuer_of(&value) == issuer_of(credential)
+                    && subject_of(&value) == subject_of(credential)
+                    && value["id"].as_str() == Some(next.as_str());
+                let standing = hallmark_fetch::verify(verifier, &value, fetcher)
+                    .await
+                    .standing();
+                (Some(standing), !same)
+            }
+            Err(_) => (Some(hallmark_core::Standing::Invalid), false),
+        },
+        Err(_) => (None, false),
+    };
+    Some(Successor {
+        id: next,
+        standing,
+        unrelated,
+    })
+}
+
+/// The host (and port, when not the scheme's default) of a `did:web` DID (did:web §3.1:
+/// `did:web:127.0.0.1%3A8080` → `127.0.0.1:8080`).
+fn did_web_authority(did: &str) -> Option<String> {
+    let rest = did.strip_prefix("did:web:")?;
+    let host = rest.split(':').next()?;
+    Some(
+        host.replace("%3A", ":")
+            .replace("%3a", ":")
+            .to_ascii_lowercase(),
+    )
+}
+
+/// A URL's host, and its port when not the scheme's default.
+fn authority(url: &url::Url) -> String {
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    }
 }
 
 /// Verifies a presentation with what it asks `fetcher` for: the holder's proof and every
@@ -397,6 +470,24 @@ fn trust_list(entries: &[String]) -> Result<TrustList, CliError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_did_web_names_the_host_it_lives_on() {
+        assert_eq!(
+            super::did_web_authority("did:web:127.0.0.1%3A8080").as_deref(),
+            Some("127.0.0.1:8080")
+        );
+        assert_eq!(
+            super::did_web_authority("did:web:Partners.Acme.example:issuers:1").as_deref(),
+            Some("partners.acme.example")
+        );
+        assert_eq!(super::did_web_authority("did:key:z6Mk"), None);
+        let url = url::Url::parse("https://partners.acme.example:443/credentials/x").unwrap();
+        assert_eq!(super::authority(&url), "partners.acme.example");
+        let url = url::Url::parse("http://127.0.0.1:8080/credentials/x").unwrap();
+        assert_eq!(super::authority(&url), "127.0.0.1:8080");
+    }
+
     use super::url_input;
 
     #[test]

@@ -48,6 +48,12 @@ pub enum KeysError {
         /// The file's public key.
         found: String,
     },
+    /// A registered key's file is not a path inside the keys folder.
+    #[error("keys: the registry names the key file {file:?}, which is not inside the keys folder")]
+    OutsideKeysFolder {
+        /// The file as registered.
+        file: String,
+    },
     /// `issuer_id` is a did:key other than the signing key's.
     #[error("keys: issuer_id {issuer} is a did:key, but the current key is {key_did}; a did:key cannot rotate: move the issuer to did:web")]
     OtherDidKey {
@@ -312,9 +318,20 @@ fn existing_keys(dir: &Path, now: i64) -> Result<Vec<KeyRow>, KeysError> {
     Ok(keys)
 }
 
-/// Loads a registered key's file, checking it holds that key.
+/// Loads a registered key's file, checking it holds that key. The file is named relative to
+/// the keys folder and must stay in it (no absolute path, no `..`): a registry row changed
+/// in the database cannot make the issuer read a key from elsewhere.
 fn load_row(dir: &Path, row: &KeyRow) -> Result<KeyFile, KeysError> {
-    let path = dir.join(&row.file);
+    let relative = Path::new(&row.file);
+    let inside = relative
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !inside || row.file.is_empty() {
+        return Err(KeysError::OutsideKeysFolder {
+            file: row.file.clone(),
+        });
+    }
+    let path = dir.join(relative);
     let key = read_key_file(&path)?;
     let found = key.public_key().to_multibase().as_str().to_owned();
     if found != row.public_key {

@@ -196,6 +196,9 @@ impl From<ApprovalError> for Problem {
                 e.to_string(),
             )
             .with("shortfalls", serde_json::json!(shortfalls)),
+            ApprovalError::Suspended { .. } | ApprovalError::Contended { .. } => {
+                Self::conflict(e.to_string())
+            }
             ApprovalError::Randomness(e) => Self::internal("randomness", &e),
             ApprovalError::Issue(e) => e.into(),
             ApprovalError::Store(e) => e.into(),
@@ -243,12 +246,11 @@ impl From<ReissueError> for Problem {
     fn from(e: ReissueError) -> Self {
         match e {
             ReissueError::NoCredential { .. } => Self::not_found(e.to_string()),
-            ReissueError::Revoked { .. } | ReissueError::Expired { .. } => {
-                Self::conflict(e.to_string())
-            }
-            ReissueError::Record { .. } | ReissueError::TierGone { .. } => {
-                Self::internal("reissue", &e)
-            }
+            ReissueError::Revoked { .. }
+            | ReissueError::Expired { .. }
+            | ReissueError::NotCurrent { .. }
+            | ReissueError::TierGone { .. } => Self::conflict(e.to_string()),
+            ReissueError::Record { .. } => Self::internal("reissue", &e),
             ReissueError::Approval(e) => e.into(),
             ReissueError::Store(e) => e.into(),
             e => Self::invalid_because(&e),

@@ -309,9 +309,22 @@ async fn two_approvals_at_once_leave_one_current_badge(backend: Backend) {
     assert_eq!(all.len(), 2);
     let current: Vec<&Value> = all.iter().filter(|c| c["revokedAt"].is_null()).collect();
     assert_eq!(current.len(), 1, "{all:?}");
-    // The other one names it as its successor.
+    // The other one names it as its successor; each approval was decided on what was there
+    // when it committed: the first a certification, the second an upgrade or downgrade of it.
     let old = all.iter().find(|c| !c["revokedAt"].is_null()).unwrap();
     assert_eq!(old["supersededBy"], current[0]["id"]);
+    let (first, second) = if a.1["credential"]["uuid"] == old["uuid"] {
+        (&a.1, &b.1)
+    } else {
+        (&b.1, &a.1)
+    };
+    assert_eq!(first["kind"], "certification", "{first}");
+    assert_eq!(first["approval"]["record"]["previous"], Value::Null);
+    assert!(
+        ["upgrade", "downgrade"].contains(&second["kind"].as_str().unwrap()),
+        "{second}"
+    );
+    assert_eq!(second["approval"]["record"]["previous"], old["uuid"]);
 }
 
 on_both!(a_withdrawn_badge_says_so_publicly_and_keeps_its_reason_private);
@@ -464,4 +477,146 @@ async fn the_tier_page_says_how_to_renew(backend: Backend) {
     // A tier without a lighter renewal says nothing of one.
     let registered = h.get("/program/tiers/registered").await.json();
     assert_eq!(registered["requirements"]["renewal"], Value::Null);
+}
+
+on_both!(a_reissue_keeps_a_suspension_and_the_message);
+async fn a_reissue_keeps_a_suspension_and_the_message(backend: Backend) {
+    let Some(h) = issuer(backend).await else {
+        return;
+    };
+    let p = partner(&h, "Paused").await;
+    let (old, _, _) = badge(&h, approval(&p, "gold")).await;
+    let h = &h;
+    let post = |path: String, body: Value| async move {
+        let r = h.send("POST", &path, &[], Some(body)).await;
+        (r.status, r.json())
+    };
+    let (s, _) = post(format!("/api/v1/credentials/{old}/suspend"), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, r) = post(
+        format!("/api/v1/credentials/{old}/status"),
+        json!({"status": "0x4"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    // A new approval would lift the suspension: refused, naming the badge.
+    let (s, r) = approve(h, approval(&p, "gold")).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{r}");
+    assert!(
+        r["detail"].as_str().unwrap().contains("is suspended"),
+        "{r}"
+    );
+    // A re-issue keeps both: suspended, "under review".
+    let (s, r) = post(format!("/api/v1/credentials/{old}/reissue"), json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let new_doc = &r["credential"]["document"];
+    let new = r["credential"]["uuid"].as_str().unwrap();
+    let row = h.get(&format!("/api/v1/credentials/{new}")).await.json();
+    assert_eq!(row["suspended"], true, "{row}");
+    assert_eq!(row["publicMessage"], "under-review", "{row}");
+    let report = h.verify(new_doc).await;
+    assert_eq!(report.standing(), Standing::Suspended);
+    assert!(status_detail(&report).contains("message: under review"));
+}
+
+on_both!(a_badge_message_from_the_lifecycle_cannot_be_set_by_hand);
+async fn a_badge_message_from_the_lifecycle_cannot_be_set_by_hand(backend: Backend) {
+    let Some(h) = issuer(backend).await else {
+        return;
+    };
+    let p = partner(&h, "Handset").await;
+    let (id, _, _) = badge(&h, approval(&p, "silver")).await;
+    for status in ["0x1", "0x2", "0x3", "0x7"] {
+        let r = h
+            .send(
+                "POST",
+                &format!("/api/v1/credentials/{id}/status"),
+                &[],
+                Some(json!({"status": status})),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{status}: {}",
+            r.text
+        );
+        assert!(r.text.contains("cannot be set on a badge"), "{}", r.text);
+    }
+    let r = h
+        .send(
+            "POST",
+            &format!("/api/v1/credentials/{id}/status"),
+            &[],
+            Some(json!({"status": "0x4"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+on_both!(a_backdated_approval_cannot_replace_a_badge_with_an_expired_one);
+async fn a_backdated_approval_cannot_replace_a_badge_with_an_expired_one(backend: Backend) {
+    let Some(h) = issuer(backend).await else {
+        return;
+    };
+    let p = partner(&h, "Backdated").await;
+    let (gold, _, _) = badge(&h, approval(&p, "gold")).await;
+    let mut old = approval(&p, "silver");
+    old["approved_at"] = json!("2001-03-01T00:00:00Z");
+    let (s, r) = approve(&h, old).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    assert!(
+        r["detail"]
+            .as_str()
+            .unwrap()
+            .contains("would have expired on 2002-03-01"),
+        "{r}"
+    );
+    let row = h.get(&format!("/api/v1/credentials/{gold}")).await.json();
+    assert_eq!(row["revokedAt"], Value::Null, "the Gold badge stays");
+}
+
+on_both!(revocations_and_approvals_at_once_neither_deadlock_nor_lose_a_withdrawal);
+async fn revocations_and_approvals_at_once_neither_deadlock_nor_lose_a_withdrawal(
+    backend: Backend,
+) {
+    let Some(h) = issuer(backend).await else {
+        return;
+    };
+    for i in 0..6 {
+        let p = partner(&h, &format!("Racer{i}")).await;
+        let (silver, _, _) = badge(&h, approval(&p, "silver")).await;
+        let (revoke_path, reissue_path) = (
+            format!("/api/v1/credentials/{silver}/revoke"),
+            format!("/api/v1/credentials/{silver}/reissue"),
+        );
+        let revoke = h.send(
+            "POST",
+            &revoke_path,
+            &[],
+            Some(json!({"reason": "withdrawn"})),
+        );
+        let reissue = h.send("POST", &reissue_path, &[], Some(json!({})));
+        let (upgrade, revoked, reissued) =
+            tokio::join!(approve(&h, approval(&p, "gold")), revoke, reissue);
+        assert_eq!(upgrade.0, StatusCode::CREATED, "{}", upgrade.1);
+        for r in [&revoked, &reissued] {
+            assert!(
+                [StatusCode::OK, StatusCode::CREATED, StatusCode::CONFLICT].contains(&r.status),
+                "{}: {}",
+                r.status,
+                r.text
+            );
+        }
+        // Whatever the order: one current badge, and it is not a re-issue of a badge that
+        // was withdrawn (a withdrawal is never undone by a re-issue racing it).
+        let all = badges_of(&h, &p).await;
+        let current: Vec<&Value> = all.iter().filter(|c| c["revokedAt"].is_null()).collect();
+        assert_eq!(current.len(), 1, "{all:?}");
+        let old = all.iter().find(|c| c["uuid"] == silver.as_str()).unwrap();
+        if old["publicMessage"] == "withdrawn" {
+            assert_eq!(old["supersededBy"], Value::Null, "{old}");
+            assert_ne!(reissued.status, StatusCode::CREATED, "{}", reissued.text);
+        }
+    }
 }

@@ -39,14 +39,20 @@ macro_rules! insert_issuance {
 }
 
 /// Revokes `$old` (credentials read in transaction `$tx`) with a public "message": sets
-/// their revocation bits and "message" values, re-signs each list touched (locked, in id
-/// order), revokes the rows and names the successor (`Some` for a supersession), with one
-/// audit entry each (`credential.supersede`, or `credential.revoke` without a successor).
+/// their revocation bits and "message" values, and the `$extra` `(slot, value)` writes (a
+/// re-issued badge's carried state), re-signs each list touched (locked, in id order),
+/// revokes the rows and names the successor (`Some` for a supersession), with one audit
+/// entry each (`credential.supersede`, or `credential.revoke` without a successor; the
+/// private reason is in it, never in the outbox's payload).
 macro_rules! supersede_in {
-    ($tx:ident, $sqlite:ident, $old:expr, $successor:expr, $supersede:expr) => {{
+    ($tx:ident, $sqlite:ident, $old:expr, $successor:expr, $supersede:expr, $extra:expr) => {{
         let (old, successor, s): (&[$crate::CredentialRow], Option<&str>, &$crate::credentials::Supersession<'_>) = ($old, $successor, $supersede);
+        let extra: &[($crate::StatusSlot, i64)] = $extra;
         let sqlite = $sqlite;
         let mut writes: std::collections::BTreeMap<String, Vec<(u32, i64)>> = Default::default();
+        for (slot, value) in extra {
+            writes.entry(slot.list.clone()).or_default().push((slot.index, *value));
+        }
         for c in old {
             if let Some(slot) = &c.revocation {
                 writes.entry(slot.list.clone()).or_default().push((slot.index, 1));
@@ -73,11 +79,40 @@ macro_rules! supersede_in {
                 actor: s.actor.to_owned(),
                 action: if successor.is_some() { "credential.supersede" } else { "credential.revoke" }.into(),
                 subject: c.id.clone(),
-                detail: serde_json::json!({"successor": successor, "kind": s.kind, "message": s.message, "tier": c.tier, "role": c.role, "partner": c.partner_id}),
+                detail: serde_json::json!({"successor": successor, "kind": s.kind, "message": s.message, "reason": s.reason, "tier": c.tier, "role": c.role, "partner": c.partner_id}),
             };
             audit!($tx, sqlite, &entry);
         }
     }};
+}
+
+/// Locks partner `$partner`'s row inside transaction `$tx` (SQLite: takes the database's
+/// write lock), so changes to its badges take turns.
+macro_rules! lock_partner {
+    ($tx:ident, $sqlite:ident, $partner:expr) => {{
+        let partner: &str = $partner;
+        if $sqlite {
+            sqlx::query("UPDATE partners SET name = name WHERE id = ?1")
+                .bind(partner)
+                .execute(&mut *$tx)
+                .await?;
+        } else {
+            sqlx::query("SELECT id FROM partners WHERE id = $1 FOR UPDATE")
+                .bind(partner)
+                .fetch_optional(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+
+/// An issuance's expectation of the partner's newest badge for the role that is not revoked
+/// ([`Store::record_issuance_superseding`]): what the caller decided on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expected<'a> {
+    /// Its id.
+    pub id: &'a str,
+    /// Whether it was suspended.
+    pub suspended: bool,
 }
 
 /// An issued credential and its status.
@@ -331,7 +366,10 @@ pub struct Supersession<'a> {
 impl Store {
     /// Records a badge's issuance (as [`Store::record_issuance`]) and, in the same
     /// transaction, supersedes the partner's other badges for the same role that are not
-    /// revoked: their revocation bits set, their "message" entries (when they have one) set
+    /// revoked — when the newest of them is still `expected` (none: there is none), else
+    /// [`StoreError::Changed`] and nothing is written. A `credential` issued suspended or with
+    /// a "message" value (a re-issue keeping its badge's state) gets those bits too. Each
+    /// superseded badge: their revocation bits set, their "message" entries (when they have one) set
     /// to `supersede.message`, both lists re-signed through `supersede.lists`, each row
     /// revoked with `supersede.reason` and `superseded_by` the new badge, and a
     /// `credential.supersede` audit entry each. The partner's row is locked first, so two
@@ -348,21 +386,39 @@ impl Store {
         credential: &CredentialRow,
         audit: &AuditEntry,
         supersede: &Supersession<'_>,
+        expected: Option<&Expected<'_>>,
     ) -> Result<Vec<CredentialRow>, StoreError> {
         with_pool!(self, pool, sqlite => {
             let mut tx = pool.begin().await?;
-            // Lock the partner: concurrent approvals for it take turns.
-            if sqlite {
-                sqlx::query("UPDATE partners SET name = name WHERE id = ?1").bind(&approval.partner_id).execute(&mut *tx).await?;
-            } else {
-                sqlx::query("SELECT id FROM partners WHERE id = $1 FOR UPDATE").bind(&approval.partner_id).fetch_optional(&mut *tx).await?;
-            }
+            // Lock the partner: approvals, re-issues and revocations of its badges take turns.
+            lock_partner!(tx, sqlite, &approval.partner_id);
             let rows = sqlx::query(&sql(sqlite, &format!("SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials WHERE partner_id = $1 AND role = $2 AND revoked_at IS NULL AND approval_id IS NOT NULL ORDER BY issued_at, id")))
                 .bind(&approval.partner_id).bind(&approval.role).fetch_all(&mut *tx).await?;
             let old = rows.iter().map(credential_from_row).collect::<Result<Vec<_>, _>>()?;
+            // What the caller decided on (a renewal of this badge, a re-issue of that one)
+            // must still be so now that the partner is locked.
+            let found = old.last().map(|c| (c.id.as_str(), c.suspended));
+            if found != expected.map(|e| (e.id, e.suspended)) {
+                return Err(StoreError::Changed {
+                    partner: approval.partner_id.clone(),
+                    role: approval.role.clone(),
+                    expected: expected.map(|e| e.id.to_owned()),
+                    found: found.map(|(id, _)| id.to_owned()),
+                });
+            }
             insert_issuance!(tx, sqlite, Some(approval), credential);
             audit!(tx, sqlite, audit);
-            supersede_in!(tx, sqlite, &old, Some(&credential.id), supersede);
+            // The new badge's carried state (a re-issue keeps a suspension and the message).
+            let mut extra = Vec::new();
+            if let (true, Some(slot)) = (credential.suspended, &credential.suspension) {
+                extra.push((slot.clone(), 1));
+            }
+            if let (Some(slot), v) = (&credential.message, credential.message_status) {
+                if v != 0 {
+                    extra.push((slot.clone(), v));
+                }
+            }
+            supersede_in!(tx, sqlite, &old, Some(&credential.id), supersede, &extra);
             tx.commit().await?;
             Ok(old)
         })
@@ -384,15 +440,11 @@ impl Store {
         };
         with_pool!(self, pool, sqlite => {
             let mut tx = pool.begin().await?;
-            if sqlite {
-                sqlx::query("UPDATE partners SET name = name WHERE id = ?1").bind(partner).execute(&mut *tx).await?;
-            } else {
-                sqlx::query("SELECT id FROM partners WHERE id = $1 FOR UPDATE").bind(partner).fetch_optional(&mut *tx).await?;
-            }
+            lock_partner!(tx, sqlite, partner);
             let rows = sqlx::query(&sql(sqlite, &format!("SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials WHERE partner_id = $1 AND role = $2 AND revoked_at IS NULL AND approval_id IS NOT NULL AND id <> $3 ORDER BY issued_at, id")))
                 .bind(partner).bind(role).bind(&keep.id).fetch_all(&mut *tx).await?;
             let old = rows.iter().map(credential_from_row).collect::<Result<Vec<_>, _>>()?;
-            supersede_in!(tx, sqlite, &old, Some(&keep.id), supersede);
+            supersede_in!(tx, sqlite, &old, Some(&keep.id), supersede, &[]);
             tx.commit().await?;
             Ok(old)
         })
@@ -412,20 +464,29 @@ impl Store {
         id: &str,
         revocation: &Supersession<'_>,
     ) -> Result<Option<CredentialRow>, StoreError> {
+        let read = format!("SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials WHERE id = $1");
+        let missing = || StoreError::NotFound(crate::Missing::Credential(id.to_owned()));
+        let partner = self.credential(id).await?.ok_or_else(missing)?.partner_id;
         with_pool!(self, pool, sqlite => {
             let mut tx = pool.begin().await?;
-            if sqlite {
-                // Take SQLite's write lock now, so the read below cannot go stale.
-                sqlx::query("UPDATE credentials SET id = id WHERE id = ?1").bind(id).execute(&mut *tx).await?;
+            // The partner first, as approvals and re-issues lock it (then the lists, then the
+            // rows): one lock order, so none of them deadlocks with another.
+            match &partner {
+                Some(partner) => lock_partner!(tx, sqlite, partner),
+                // SQLite: take the write lock now, so the read below cannot go stale.
+                None if sqlite => {
+                    sqlx::query("UPDATE credentials SET id = id WHERE id = ?1").bind(id).execute(&mut *tx).await?;
+                }
+                None => {}
             }
-            let row = sqlx::query(&sql(sqlite, &format!("SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials WHERE id = $1 FOR UPDATE")))
+            let row = sqlx::query(&sql(sqlite, &read))
                 .bind(id).fetch_optional(&mut *tx).await?
-                .ok_or_else(|| StoreError::NotFound(crate::Missing::Credential(id.to_owned())))?;
+                .ok_or_else(missing)?;
             let row = credential_from_row(&row)?;
             if row.revoked_at.is_some() {
                 return Ok(None);
             }
-            supersede_in!(tx, sqlite, std::slice::from_ref(&row), None, revocation);
+            supersede_in!(tx, sqlite, std::slice::from_ref(&row), None, revocation, &[]);
             tx.commit().await?;
             Ok(Some(row))
         })

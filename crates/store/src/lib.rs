@@ -121,7 +121,7 @@ mod tokens;
 
 pub use audit::{AuditEntry, AuditFilter};
 pub use credentials::{
-    CredentialFilter, CredentialRow, CredentialState, ListRewrite, Supersession,
+    CredentialFilter, CredentialRow, CredentialState, Expected, ListRewrite, Supersession,
 };
 pub use directory::{DirectoryBadge, DirectoryEntry, DirectoryFilter};
 pub use expiry::{Expiring, ReminderCandidate};
@@ -219,6 +219,22 @@ pub enum StoreError {
         #[source]
         source: BoxError,
     },
+    /// A partner's badges for a role changed since the caller read them (another approval,
+    /// re-issue or revocation came first); nothing was written: read again and decide again.
+    #[error("partner {partner}'s badge for the role {role} changed meanwhile (expected {}, found {})", expected.as_deref().unwrap_or("none"), found.as_deref().unwrap_or("none"))]
+    Changed {
+        /// The partner.
+        partner: String,
+        /// The role.
+        role: String,
+        /// The newest badge the caller expected.
+        expected: Option<String>,
+        /// The newest badge found.
+        found: Option<String>,
+    },
+    /// The credential is revoked (revocation is final): its status cannot change.
+    #[error("credential {0} is revoked")]
+    Revoked(String),
     /// A page's cursor could not be read.
     #[error("invalid cursor: {0}")]
     InvalidCursor(#[from] CursorError),

@@ -314,8 +314,9 @@ impl Store {
     /// # Errors
     /// [`StoreError::NotFound`] for an unknown list ([`Missing::StatusList`]), an unknown
     /// credential ([`Missing::Credential`]) or one that does not hold `slot`
-    /// ([`Missing::CredentialSlot`]); [`StoreError::StatusUpdate`] when `update` fails; or a
-    /// database error. Nothing is written then.
+    /// ([`Missing::CredentialSlot`]); [`StoreError::Revoked`] for a credential revoked
+    /// (meanwhile: revocation is final); [`StoreError::StatusUpdate`] when `update` fails; or
+    /// a database error. Nothing is written then.
     pub async fn change_status(
         &self,
         credential_id: &str,
@@ -345,26 +346,30 @@ impl Store {
             sqlx::query(&sql(sqlite, "UPDATE status_lists SET bits = $1, document = $2, updated_at = $3 WHERE id = $4"))
                 .bind(&bits).bind(&document).bind(now).bind(&slot.list).execute(&mut *tx).await?;
             let updated = match change {
-                StatusChange::Revoke { reason } => sqlx::query(&sql(sqlite, "UPDATE credentials SET revoked_at = $1, revocation_reason = $2 WHERE id = $3 AND revocation_list = $4 AND revocation_index = $5"))
+                StatusChange::Revoke { reason } => sqlx::query(&sql(sqlite, "UPDATE credentials SET revoked_at = $1, revocation_reason = $2 WHERE id = $3 AND revocation_list = $4 AND revocation_index = $5 AND revoked_at IS NULL"))
                     .bind(now).bind(reason).bind(credential_id).bind(&slot.list).bind(index)
                     .execute(&mut *tx).await?,
-                StatusChange::Suspend => sqlx::query(&sql(sqlite, "UPDATE credentials SET suspended = TRUE WHERE id = $1 AND suspension_list = $2 AND suspension_index = $3"))
+                StatusChange::Suspend => sqlx::query(&sql(sqlite, "UPDATE credentials SET suspended = TRUE WHERE id = $1 AND suspension_list = $2 AND suspension_index = $3 AND revoked_at IS NULL"))
                     .bind(credential_id).bind(&slot.list).bind(index)
                     .execute(&mut *tx).await?,
-                StatusChange::Reinstate => sqlx::query(&sql(sqlite, "UPDATE credentials SET suspended = FALSE WHERE id = $1 AND suspension_list = $2 AND suspension_index = $3"))
+                StatusChange::Reinstate => sqlx::query(&sql(sqlite, "UPDATE credentials SET suspended = FALSE WHERE id = $1 AND suspension_list = $2 AND suspension_index = $3 AND revoked_at IS NULL"))
                     .bind(credential_id).bind(&slot.list).bind(index)
                     .execute(&mut *tx).await?,
-                StatusChange::Message { status } => sqlx::query(&sql(sqlite, "UPDATE credentials SET message_status = $1 WHERE id = $2 AND message_list = $3 AND message_index = $4"))
+                StatusChange::Message { status } => sqlx::query(&sql(sqlite, "UPDATE credentials SET message_status = $1 WHERE id = $2 AND message_list = $3 AND message_index = $4 AND revoked_at IS NULL"))
                     .bind(status).bind(credential_id).bind(&slot.list).bind(index)
                     .execute(&mut *tx).await?,
             };
             if updated.rows_affected() != 1 {
-                let exists = sqlx::query(&sql(sqlite, "SELECT 1 AS found FROM credentials WHERE id = $1"))
+                // Nothing is written: the transaction is dropped, so the list stays as it was.
+                let found = sqlx::query(&sql(sqlite, "SELECT revoked_at FROM credentials WHERE id = $1"))
                     .bind(credential_id).fetch_optional(&mut *tx).await?;
-                return Err(StoreError::NotFound(match exists {
-                    None => Missing::Credential(credential_id.to_owned()),
-                    Some(_) => Missing::CredentialSlot { credential: credential_id.to_owned(), purpose: change.purpose(), slot: slot.clone() },
-                }));
+                let revoked = found.as_ref().map(|r| r.try_get::<Option<i64>, _>("revoked_at")).transpose()?.flatten();
+                return Err(match (found, revoked) {
+                    (None, _) => StoreError::NotFound(Missing::Credential(credential_id.to_owned())),
+                    // Revoked meanwhile (revocation is final).
+                    (Some(_), Some(_)) => StoreError::Revoked(credential_id.to_owned()),
+                    (Some(_), None) => StoreError::NotFound(Missing::CredentialSlot { credential: credential_id.to_owned(), purpose: change.purpose(), slot: slot.clone() }),
+                });
             }
             audit!(tx, sqlite, audit);
             tx.commit().await?;

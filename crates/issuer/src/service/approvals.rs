@@ -4,16 +4,20 @@
 
 use hallmark_core::badge::{self, PartnerBadge};
 use hallmark_core::datetime;
-use hallmark_store::{Approval, Partner, StoreError};
+use hallmark_store::{Approval, Expected, Partner, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
 
+use super::issuance::Replace;
 use super::text::{approved_at, check_text, MAX_DESCRIPTION, MAX_NAME};
 use super::{
     now, uuid_v4, ApprovedAtError, IssueError, Issued, Issuer, RandomnessError, TextError,
 };
 use crate::program::{AfterGrace, Claim, Program, Shortfall, Tier};
+
+/// How many times an approval is decided again when the partner's badges change under it.
+const DECISIONS: usize = 4;
 
 /// The most references one approval may list.
 pub const MAX_REFERENCES: usize = 100;
@@ -167,6 +171,25 @@ pub enum ApprovalError {
         /// When the grace period ended.
         ended: OffsetDateTime,
     },
+    /// The partner's badge for the role is suspended: a new one would lift the suspension.
+    #[error("the partner's badge {badge} for this role is suspended: reinstate or revoke it before approving again")]
+    Suspended {
+        /// The suspended badge.
+        badge: String,
+    },
+    /// The badge would be expired when issued (`approved_at` too far back), and would
+    /// replace the partner's badge for the role.
+    #[error("a badge approved then would have expired on {}: it cannot replace the partner's badge for the role (approve it with a recent approved_at)", datetime::format(*valid_until))]
+    ExpiredOnArrival {
+        /// The `validUntil` it would have.
+        valid_until: OffsetDateTime,
+    },
+    /// The partner's badges kept changing while the approval was decided.
+    #[error("the badges of partner {partner_id} kept changing while this approval was recorded; send it again")]
+    Contended {
+        /// The partner.
+        partner_id: String,
+    },
     /// The tier is not the program's (the requirements check names it first).
     #[error("unknown tier")]
     UnknownTier {
@@ -255,12 +278,6 @@ impl Issuer {
                 false => ApprovalError::RequirementsNotMet { shortfalls },
             });
         };
-        let latest = self.store().latest_badge(&partner.id, &new.role).await?;
-        let (kind, bar) = classify(program, tier, latest.as_ref(), new.renewal, now())?;
-        let shortfalls = program.shortfalls_for(&new.claim(), &bar);
-        if !shortfalls.is_empty() {
-            return Err(ApprovalError::RequirementsNotMet { shortfalls });
-        }
         let valid_until = approved_at
             .checked_add(Duration::days(i64::from(tier.validity_days)))
             .filter(|t| t.year() <= 9999)
@@ -269,41 +286,78 @@ impl Issuer {
                 tier: tier.name.clone(),
                 validity_days: tier.validity_days,
             })?;
-        let approval = Approval {
-            id: uuid_v4()?,
+        // Decided on the partner's newest badge for the role; if another approval, re-issue
+        // or revocation changes it before this one commits, nothing is written and it is
+        // decided again on what is there now.
+        for _ in 0..DECISIONS {
+            let latest = self.store().latest_badge(&partner.id, &new.role).await?;
+            if let Some(l) = latest.as_ref().filter(|l| l.suspended) {
+                return Err(ApprovalError::Suspended {
+                    badge: l.id.clone(),
+                });
+            }
+            if latest.is_some() && valid_until <= now() {
+                return Err(ApprovalError::ExpiredOnArrival { valid_until });
+            }
+            let (kind, bar) = classify(program, tier, latest.as_ref(), new.renewal, now())?;
+            let shortfalls = program.shortfalls_for(&new.claim(), &bar);
+            if !shortfalls.is_empty() {
+                return Err(ApprovalError::RequirementsNotMet { shortfalls });
+            }
+            let approval = Approval {
+                id: uuid_v4()?,
+                partner_id: partner.id.clone(),
+                tier: tier.id.clone(),
+                role: new.role.clone(),
+                record: json!({
+                    "competencies": new.competencies, "exam_score": new.exam_score, "demo_level": new.demo_level,
+                    "references": new.references, "approver": new.approver, "kind": kind.as_str(),
+                    "previous": latest.as_ref().map(|l| &l.id),
+                }),
+                approved_at: approved_at.unix_timestamp(),
+                created_at: now().unix_timestamp(),
+            };
+            let badge = BadgeFacts {
+                new,
+                partner: &partner,
+                tier,
+                valid_from: approved_at,
+                valid_until,
+            };
+            let replace = Replace {
+                kind: kind.as_str(),
+                expected: latest.as_ref().map(|l| Expected {
+                    id: &l.id,
+                    suspended: l.suspended,
+                }),
+                suspended: false,
+                message: 0,
+            };
+            let wanted = self.badge_statuses();
+            let issued = self
+                .issue(
+                    actor,
+                    Some(&approval),
+                    &wanted,
+                    self.config().cryptosuite,
+                    Some(&replace),
+                    |uuid, status| Ok(self.badge(&badge, uuid, status).build()?.into_map()),
+                )
+                .await;
+            match issued {
+                Ok(credential) => {
+                    return Ok(Approved {
+                        approval,
+                        kind,
+                        credential,
+                    })
+                }
+                Err(IssueError::Store(StoreError::Changed { .. })) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ApprovalError::Contended {
             partner_id: partner.id.clone(),
-            tier: tier.id.clone(),
-            role: new.role.clone(),
-            record: json!({
-                "competencies": new.competencies, "exam_score": new.exam_score, "demo_level": new.demo_level,
-                "references": new.references, "approver": new.approver, "kind": kind.as_str(),
-                "previous": latest.as_ref().map(|l| &l.id),
-            }),
-            approved_at: approved_at.unix_timestamp(),
-            created_at: now().unix_timestamp(),
-        };
-        let badge = BadgeFacts {
-            new,
-            partner: &partner,
-            tier,
-            valid_from: approved_at,
-            valid_until,
-        };
-        let wanted = self.badge_statuses();
-        let credential = self
-            .issue(
-                actor,
-                Some(&approval),
-                &wanted,
-                self.config().cryptosuite,
-                Some(kind.as_str()),
-                |uuid, status| Ok(self.badge(&badge, uuid, status).build()?.into_map()),
-            )
-            .await?;
-        Ok(Approved {
-            approval,
-            kind,
-            credential,
         })
     }
 

@@ -8,7 +8,7 @@ use hallmark_core::datetime;
 use hallmark_core::proof::Cryptosuite;
 use hallmark_core::status::{StatusEntry, StatusPurpose, MIN_ENTRIES};
 use hallmark_http::PoolError;
-use hallmark_store::{Approval, CredentialRow, StatusSlot, StoreError, Supersession};
+use hallmark_store::{Approval, CredentialRow, Expected, StatusSlot, StoreError, Supersession};
 use serde_json::{json, Map, Value};
 
 use super::slots::DrawError;
@@ -91,6 +91,21 @@ impl WantedStatus {
     }
 }
 
+/// What a new badge replaces ([`Issuer::issue`]): the partner's other badges for the role
+/// that are not revoked, superseded in the same transaction.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Replace<'a> {
+    /// What the new badge is: `renewal`, `upgrade`, `reissue`…
+    pub(crate) kind: &'a str,
+    /// The newest of them when the decision was made (none: there was none); if it changed
+    /// meanwhile, nothing is written ([`StoreError::Changed`]).
+    pub(crate) expected: Option<Expected<'a>>,
+    /// Issue it suspended (a re-issue of a suspended badge).
+    pub(crate) suspended: bool,
+    /// Its "message" value (a re-issue keeps its badge's).
+    pub(crate) message: i64,
+}
+
 /// The status slots of a credential being issued, by purpose.
 #[derive(Default)]
 struct Slots {
@@ -124,7 +139,7 @@ impl Issuer {
         approval: Option<&Approval>,
         wanted: &[WantedStatus],
         cryptosuite: Cryptosuite,
-        supersede: Option<&str>,
+        supersede: Option<&Replace<'_>>,
         build: impl Fn(&str, Vec<Value>) -> Result<Map<String, Value>, IssueError>,
     ) -> Result<Issued, IssueError> {
         // One deadline for every signing attempt of this request.
@@ -151,6 +166,7 @@ impl Issuer {
                 hallmark_core::proof::into_proof_set(&mut signed);
             }
             let document = Value::Object(signed);
+            let suspended = supersede.is_some_and(|r| r.suspended) && slots.suspension.is_some();
             let row = CredentialRow {
                 id: uuid.clone(),
                 approval_id: approval.map(|a| a.id.clone()),
@@ -164,9 +180,12 @@ impl Issuer {
                 valid_until,
                 revoked_at: None,
                 revocation_reason: None,
-                suspended: false,
+                // A re-issue keeps its badge's suspension and public message.
+                suspended,
+                message_status: supersede
+                    .filter(|_| slots.message.is_some())
+                    .map_or(0, |r| r.message),
                 message: slots.message,
-                message_status: 0,
                 superseded_by: None,
             };
             let entry = audit(
@@ -176,7 +195,8 @@ impl Issuer {
                 json!({"approval": approval.map(|a| &a.id), "tier": row.tier, "partner": row.partner_id}),
             );
             let recorded = match (approval, supersede) {
-                (Some(approval), Some(kind)) => {
+                (Some(approval), Some(replace)) => {
+                    let kind = replace.kind;
                     let reason = format!("superseded by {uuid} ({kind})");
                     let resigner = super::slots::Resigner(self);
                     let supersession = Supersession {
@@ -188,7 +208,13 @@ impl Issuer {
                         lists: &resigner,
                     };
                     self.store()
-                        .record_issuance_superseding(approval, &row, &entry, &supersession)
+                        .record_issuance_superseding(
+                            approval,
+                            &row,
+                            &entry,
+                            &supersession,
+                            replace.expected.as_ref(),
+                        )
                         .await
                 }
                 _ => self

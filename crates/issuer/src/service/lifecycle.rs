@@ -4,12 +4,12 @@
 //! role and names the new one as its successor.
 
 use hallmark_core::status::StatusPurpose;
-use hallmark_store::{CredentialRow, StoreError, Supersession};
+use hallmark_store::{CredentialRow, Expected, StoreError, Supersession};
 use serde_json::json;
 use time::OffsetDateTime;
 
 use super::approvals::{ApprovalError, ApprovalKind, Approved, BadgeFacts, NewApproval, Reference};
-use super::issuance::WantedStatus;
+use super::issuance::{Replace, WantedStatus};
 use super::{now, uuid_v4, Issuer, LookupError};
 
 /// The width of a badge's "message" entry (`statusSize`): eight values.
@@ -116,6 +116,13 @@ pub enum ReissueError {
     /// Revoked already (superseded, withdrawn): nothing to replace.
     #[error("credential {id} is revoked: it has nothing left to replace")]
     Revoked {
+        /// The credential.
+        id: String,
+    },
+    /// Not (or no longer) the partner's newest badge for its role that is not revoked: a
+    /// newer one replaced it, or it was revoked meanwhile.
+    #[error("credential {id} is not the partner's current badge for its role (revoked or replaced meanwhile)")]
+    NotCurrent {
         /// The credential.
         id: String,
     },
@@ -230,18 +237,36 @@ impl Issuer {
             valid_from,
             valid_until,
         };
+        // The new badge keeps the old one's state: a suspension, "under review"; and it
+        // replaces that very badge, which must still be the partner's newest for the role
+        // when the transaction locks the partner.
+        let replace = Replace {
+            kind: ApprovalKind::Reissue.as_str(),
+            expected: Some(Expected {
+                id: &row.id,
+                suspended: row.suspended,
+            }),
+            suspended: row.suspended,
+            message: row.message.as_ref().map_or(0, |_| row.message_status),
+        };
         let wanted = self.badge_statuses();
-        let credential = self
+        let credential = match self
             .issue(
                 actor,
                 Some(&approval),
                 &wanted,
                 self.config().cryptosuite,
-                Some(ApprovalKind::Reissue.as_str()),
+                Some(&replace),
                 |uuid, status| Ok(self.badge(&facts, uuid, status).build()?.into_map()),
             )
             .await
-            .map_err(ApprovalError::from)?;
+        {
+            Ok(credential) => credential,
+            Err(super::IssueError::Store(StoreError::Changed { .. })) => {
+                return Err(ReissueError::NotCurrent { id: id.to_owned() })
+            }
+            Err(e) => return Err(ApprovalError::from(e).into()),
+        };
         Ok(Approved {
             approval,
             kind: ApprovalKind::Reissue,

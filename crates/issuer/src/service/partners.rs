@@ -30,8 +30,8 @@ pub const MAX_CONTACTS: usize = 10;
 /// The longest contact address, bytes (RFC 5321 §4.5.3.1.3's path limit, less the brackets).
 const MAX_ADDRESS: usize = 254;
 
-/// Contact addresses checked: each a plain e-mail address (`name@example.com`, no display
-/// name), at most [`MAX_ADDRESS`] bytes, at most [`MAX_CONTACTS`] of them; duplicates (in
+/// Contact addresses checked: each a plain ASCII e-mail address (`name@example.com`, no
+/// display name; an internationalized domain in its `xn--` form), at most [`MAX_ADDRESS`] bytes, at most [`MAX_CONTACTS`] of them; duplicates (in
 /// any case) dropped, order kept.
 ///
 /// # Errors
@@ -43,7 +43,13 @@ pub fn check_contacts(given: &[String]) -> Result<Vec<String>, PartnerError> {
         let bad = || PartnerError::Contact {
             address: raw.clone(),
         };
-        if address.len() > MAX_ADDRESS || address.contains(['<', '>', ' ', ',']) {
+        // Plain ASCII mailbox names only: no display names, lists, domain literals
+        // (`root@[127.0.0.1]`), encoded words or characters that look like others.
+        if address.len() > MAX_ADDRESS
+            || !address.bytes().all(|b| b.is_ascii_graphic())
+            || address.contains(['<', '>', ',', '[', ']', '"', '(', ')', '\\'])
+            || address.contains("=?")
+        {
             return Err(bad());
         }
         address.parse::<lettre::Address>().map_err(|_| bad())?;
@@ -217,5 +223,34 @@ impl Issuer {
             .partner(id)
             .await?
             .ok_or_else(|| LookupError::Partner { id: id.to_owned() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contacts_are_plain_ascii_mailboxes() {
+        let ok = check_contacts(&[
+            "ops@northwind.example".into(),
+            "OPS@northwind.example".into(),
+        ]);
+        assert_eq!(ok.unwrap(), ["ops@northwind.example"]);
+        for bad in [
+            "root@[127.0.0.1]",
+            "o\u{200b}ps@x.example",
+            "ops@\u{fb01}.example",
+            "=?utf-8?q?x?=@x.example",
+            "root@localhost",
+            "a@b.example\r\nBcc: x@y.example",
+            "Ops <ops@x.example>",
+            "a@b.example, c@d.example",
+        ] {
+            assert!(
+                check_contacts(&[bad.to_owned()]).is_err(),
+                "{bad:?} accepted"
+            );
+        }
     }
 }

@@ -52,6 +52,13 @@ pub enum StatusChangeError {
         /// The value given.
         status: i64,
     },
+    /// A badge's message the lifecycle sets (superseded, lapsed, withdrawn) or no message
+    /// names.
+    #[error("status {status} cannot be set on a badge: set 0x0 (active) or 0x4 (under review); superseded, lapsed and withdrawn follow from an approval, the lifecycle job and a revocation")]
+    LifecycleMessage {
+        /// The value given.
+        status: i64,
+    },
     /// The credential has no entry of this purpose (e.g. no "message" status).
     #[error("the credential has no {} entry", purpose.as_str())]
     NoEntry {
@@ -179,17 +186,30 @@ impl Issuer {
     }
 
     /// Sets a credential's "message" status (Bitstring Status List §2.1, `statusPurpose`
-    /// "message") to `status`, of at most `statusSize` bits.
+    /// "message") to `status`, of at most `statusSize` bits. On a badge, whose messages are
+    /// the program's ([`super::PublicMessage`]), only "active" and "under review": the others
+    /// say what the lifecycle did (superseded, lapsed, withdrawn), and only it sets them.
     ///
     /// # Errors
     /// [`StatusChangeError`]: no such credential or "message" entry, revoked, a value out of
-    /// range, the database.
+    /// range or reserved to the lifecycle, the database.
     pub async fn set_message_status(
         &self,
         actor: &str,
         id: &str,
         status: MessageStatus,
     ) -> Result<CredentialRow, StatusChangeError> {
+        let row = self.credential(id).await.map_err(|e| lookup(e, id))?;
+        let settable = [
+            super::PublicMessage::Active,
+            super::PublicMessage::UnderReview,
+        ];
+        if row.approval_id.is_some()
+            && row.message.is_some()
+            && !settable.iter().any(|m| m.value() == status.0)
+        {
+            return Err(StatusChangeError::LifecycleMessage { status: status.0 });
+        }
         let change = StatusChange::Message { status: status.0 };
         self.change(actor, id, change).await
     }
@@ -288,7 +308,11 @@ impl Issuer {
         let at = now().unix_timestamp();
         self.store()
             .change_status(id, &slot, &change, at, update, &entry)
-            .await?;
+            .await
+            .map_err(|e| match e {
+                StoreError::Revoked(id) => StatusChangeError::Revoked { id },
+                e => e.into(),
+            })?;
         // This process's embed images show the change at once; other processes within their
         // cache lifetime (`EMBED_TTL`).
         self.inner.embeds.forget(id);

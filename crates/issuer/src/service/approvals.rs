@@ -289,6 +289,18 @@ impl Issuer {
             valid_from: approved_at,
             valid_until,
         };
+        Ok(self.issue_badge(actor, approval, kind, &badge).await?)
+    }
+
+    /// Records `approval` (of `kind`) and issues its badge made of `facts`, in one
+    /// transaction, with the badge's status entries and the configured cryptosuite.
+    pub(crate) async fn issue_badge(
+        &self,
+        actor: &str,
+        approval: Approval,
+        kind: ApprovalKind,
+        facts: &BadgeFacts<'_>,
+    ) -> Result<Approved, IssueError> {
         let wanted = self.badge_statuses();
         let credential = self
             .issue(
@@ -297,7 +309,7 @@ impl Issuer {
                 &wanted,
                 self.config().cryptosuite,
                 Some(kind.as_str()),
-                |uuid, status| Ok(self.badge(&badge, uuid, status).build()?.into_map()),
+                |uuid, status| Ok(self.badge(facts, uuid, status).build()?.into_map()),
             )
             .await?;
         Ok(Approved {

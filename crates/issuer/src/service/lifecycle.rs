@@ -230,23 +230,10 @@ impl Issuer {
             valid_from,
             valid_until,
         };
-        let wanted = self.badge_statuses();
-        let credential = self
-            .issue(
-                actor,
-                Some(&approval),
-                &wanted,
-                self.config().cryptosuite,
-                Some(ApprovalKind::Reissue.as_str()),
-                |uuid, status| Ok(self.badge(&facts, uuid, status).build()?.into_map()),
-            )
+        Ok(self
+            .issue_badge(actor, approval, ApprovalKind::Reissue, &facts)
             .await
-            .map_err(ApprovalError::from)?;
-        Ok(Approved {
-            approval,
-            kind: ApprovalKind::Reissue,
-            credential,
-        })
+            .map_err(ApprovalError::from)?)
     }
 
     /// Supersedes badges that coexist for one partner and role from before supersession

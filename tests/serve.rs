@@ -210,7 +210,7 @@ fn round_trip(database_url: &str, tag: &str) {
 /// successor, verified.
 fn upgrade_names_its_successor(server: &Server) {
     let (port, token) = (server.port, Some(server.token.as_str()));
-    let partner = create_partner(&server, "Fabrikam");
+    let partner = create_partner(server, "Fabrikam");
     let references: Vec<Value> = (0..3)
         .map(|i| json!({"name": format!("Customer {i}"), "validated": true}))
         .collect();

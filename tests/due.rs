@@ -12,47 +12,6 @@ use serde_json::{json, Value};
 
 const BASE: &str = "https://partners.acme.example";
 
-/// The demo program, its "registered" tier with a grace period of 30 days.
-fn program() -> String {
-    // Without the demo's own grace periods.
-    let program: String = hallmark_issuer::program::DEMO_PROGRAM
-        .lines()
-        .filter(|l| !l.starts_with("grace_days"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let at = program.find("id = \"registered\"").unwrap();
-    let (head, tail) = program.split_at(at);
-    format!(
-        "{head}{}",
-        tail.replacen(
-            "validity_days = 365",
-            "validity_days = 365\ngrace_days = 30",
-            1
-        )
-    )
-}
-
-/// A fresh PostgreSQL database, or None when no server is configured (outside CI).
-async fn postgres_url() -> Option<String> {
-    let admin = hallmark_testkit::postgres_admin_url()?;
-    let mut r = [0u8; 6];
-    getrandom::fill(&mut r).unwrap();
-    let name = format!(
-        "hallmark_test_{}",
-        r.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    );
-    let store = hallmark_store::Store::connect(&admin).await.unwrap();
-    let hallmark_store::Store::Postgres(pool) = &store else {
-        unreachable!()
-    };
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(pool)
-        .await
-        .unwrap();
-    store.close().await;
-    Some(format!("{}/{name}", admin.rsplit_once('/').unwrap().0))
-}
-
 /// An issuer folder on `database_url` with badges approved on fixed dates; the folder and
 /// the uuids of (Fabrikam, Contoso).
 async fn folder(database_url: &str) -> (PathBuf, String, String) {
@@ -60,7 +19,7 @@ async fn folder(database_url: &str) -> (PathBuf, String, String) {
     let dir = hallmark_testkit::issuer_folder(
         "due",
         key.to_json().expose(),
-        &program(),
+        &hallmark_testkit::with_grace(hallmark_issuer::program::DEMO_PROGRAM, "registered", 30),
         &format!("issuer_name = \"Acme\"\nbase_url = \"{BASE}\"\ndatabase_url = \"{database_url}\"\ncryptosuite = \"eddsa-jcs-2022\"\n"),
     );
     let config = Config::load(&dir.join("config.toml"), &Overrides::default()).unwrap();
@@ -185,9 +144,7 @@ fn badges_due_on_sqlite() {
 
 #[test]
 fn badges_due_on_postgres() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    if let Some(url) = runtime.block_on(postgres_url()) {
-        drop(runtime);
+    if let Some(url) = hallmark_testkit::process::postgres_database() {
         lists_badges_due(&url);
     }
 }

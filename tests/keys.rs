@@ -5,51 +5,23 @@
 //! issuer refused; and `hallmark publish` served by a plain static https server verifying
 //! badges as the issuer does.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
 
+use hallmark_testkit::process::{
+    example_issuer_folder, exchange as http, free_port, header, postgres_database, stdout_of,
+    test_certificate,
+};
 use serde_json::{json, Value};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn hallmark() -> Command {
     Command::new(env!("CARGO_BIN_EXE_hallmark"))
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// An issuer folder: the example key, the demo program, and `config` as config.toml.
 fn issuer_dir(tag: &str, config: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "hallmark-keys-{tag}-{}-{}",
-        std::process::id(),
-        free_port()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("keys")).unwrap();
-    std::fs::copy(
-        root().join("keys.example/issuer.json"),
-        dir.join("keys/issuer.json"),
-    )
-    .unwrap();
-    std::fs::copy(
-        root().join("crates/issuer/src/demo_program.toml"),
-        dir.join("program.toml"),
-    )
-    .unwrap();
-    std::fs::write(dir.join("config.toml"), config).unwrap();
-    dir
+    example_issuer_folder(&format!("keys-{tag}"), config)
 }
 
 /// `hallmark ARGS`, its output.
@@ -63,69 +35,13 @@ fn text(bytes: &[u8]) -> String {
 
 /// `hallmark token create` for a configuration; the token.
 fn create_token(config: &Path) -> String {
-    let out = run(&["token", "create", "--config", config.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    text(&out.stdout).trim().to_owned()
+    stdout_of(hallmark().args(["token", "create", "--config", config.to_str().unwrap()]))
 }
 
 /// Starts `hallmark ARGS` and waits for its "listening on" log line (the rest of stderr
 /// keeps being drained).
 fn spawn_listening(args: &[&str]) -> Child {
-    let mut child = hallmark()
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut lines = Vec::new();
-    loop {
-        let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the server did not log its address: {lines:?}");
-        };
-        let done = line.contains("listening on");
-        lines.push(line);
-        if done {
-            return child;
-        }
-    }
-}
-
-/// A minimal HTTP/1.1 exchange: the status, the head and the body.
-fn http(
-    port: u16,
-    method: &str,
-    path: &str,
-    headers: &str,
-    body: Option<&Value>,
-) -> (u16, String, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    let body = body.map(Value::to_string).unwrap_or_default();
-    write!(stream, "{method} {path} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\nconnection: close\r\ncontent-type: application/json\r\n{headers}content-length: {}\r\n\r\n{body}", body.len()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    (status, head.to_ascii_lowercase(), body.to_owned())
-}
-
-/// The value of header `name` (lower case) in a response head.
-fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
-    head.lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
-        .map(str::trim)
+    hallmark_testkit::process::spawn_listening(hallmark().args(args)).0
 }
 
 struct Killed(Child);
@@ -135,17 +51,6 @@ impl Drop for Killed {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn postgres_database() -> Option<String> {
-    let admin = hallmark_testkit::postgres_admin_url()?;
-    let name = format!("hallmark_keys_{}_{}", std::process::id(), free_port());
-    let status = Command::new("psql")
-        .args([admin.as_str(), "-qc", &format!("CREATE DATABASE {name}")])
-        .status()
-        .expect("psql runs");
-    assert!(status.success());
-    Some(format!("{}/{name}", admin.rsplit_once('/').unwrap().0))
 }
 
 /// Records an approval over the API; the badge's URL and uuid.
@@ -314,42 +219,27 @@ fn rotation(database_url: &str, tag: &str) {
     );
 
     // The current key cannot be revoked; a revocation needs a reason.
-    let out = run(&[
-        "key",
-        "revoke",
-        &new_key,
-        "--reason",
-        "compromised",
-        "--config",
-        config,
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("rotate first"),
-        "{}",
-        text(&out.stderr)
-    );
+    let revoke = |key: &str, reason: &str, more: &[&str]| {
+        let out = run(&[
+            &["key", "revoke", key, "--reason", reason],
+            more,
+            &["--config", config],
+        ]
+        .concat());
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+    let (code, _, stderr) = revoke(&new_key, "compromised", &[]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("rotate first"), "{stderr}");
 
     // Revoked by a prefix of its multibase: its badge is listed and fails, on the issuer
     // check; the other still verifies.
-    let out = run(&[
-        "key",
-        "revoke",
-        &old_key[..20],
-        "--reason",
-        "compromised",
-        "--config",
-        config,
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(
-        text(&out.stdout).lines().collect::<Vec<_>>(),
-        [before.as_str()]
-    );
+    let (code, stdout, stderr) = revoke(&old_key[..20], "compromised", &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout.lines().collect::<Vec<_>>(), [before.as_str()]);
     assert!(
-        text(&out.stderr).contains("1 badge(s) it signed no longer verify"),
-        "{}",
-        text(&out.stderr)
+        stderr.contains("1 badge(s) it signed no longer verify"),
+        "{stderr}"
     );
     let (_, _, body) = http(port, "GET", "/.well-known/did.json", "", None);
     let document: Value = serde_json::from_str(&body).unwrap();
@@ -364,35 +254,18 @@ fn rotation(database_url: &str, tag: &str) {
     );
     let (code, report) = verify(&insecure, &after);
     assert_eq!(code, 0, "{report}");
-    let out = run(&[
-        "key", "revoke", &old_key, "--reason", "again", "--config", config,
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("revoked already"),
-        "{}",
-        text(&out.stderr)
-    );
+    let (code, _, stderr) = revoke(&old_key, "again", &[]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("revoked already"), "{stderr}");
     // --reissue: each badge the revoked key signed, issued again with the current key (here
     // finishing after the revocation above), superseding it; the old URL names the new one.
-    let out = run(&[
-        "key",
-        "revoke",
-        &old_key,
-        "--reason",
-        "compromised",
-        "--reissue",
-        "--config",
-        config,
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let stdout = text(&out.stdout);
+    let (code, stdout, stderr) = revoke(&old_key, "compromised", &["--reissue"]);
+    assert_eq!(code, Some(0), "{stderr}");
     let (old_url, successor) = stdout.trim().split_once(' ').expect("OLD NEW");
     assert_eq!(old_url, before.as_str());
     assert!(
-        text(&out.stderr).contains("1 badge(s) issued again with the current key"),
-        "{}",
-        text(&out.stderr)
+        stderr.contains("1 badge(s) issued again with the current key"),
+        "{stderr}"
     );
     let (code, report) = verify(&insecure, successor);
     assert_eq!(code, 0, "{report}");
@@ -409,23 +282,10 @@ fn rotation(database_url: &str, tag: &str) {
         "{report}"
     );
     // Run again: nothing is left to re-issue (the old badge is superseded now).
-    let out = run(&[
-        "key",
-        "revoke",
-        &old_key,
-        "--reason",
-        "compromised",
-        "--reissue",
-        "--config",
-        config,
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), "");
-    assert!(
-        text(&out.stderr).contains("0 badge(s) issued again"),
-        "{}",
-        text(&out.stderr)
-    );
+    let (code, stdout, stderr) = revoke(&old_key, "compromised", &["--reissue"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(stderr.contains("0 badge(s) issued again"), "{stderr}");
     let out = run(&["key", "list", "--json", "--config", config]);
     let keys: Value = serde_json::from_slice(&out.stdout).unwrap();
     let old = keys
@@ -483,42 +343,6 @@ fn a_did_key_issuer_cannot_rotate() {
         text(&out.stdout)
     );
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// A certificate authority and a certificate for localhost and 127.0.0.1 it signed:
-/// `(ca.pem, cert.pem, key.pem)` in `dir`.
-fn test_certificate(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    let openssl = |args: &[&str]| {
-        let status = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .stderr(Stdio::null())
-            .status()
-            .expect("openssl runs");
-        assert!(status.success(), "openssl {args:?}");
-    };
-    let ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    let split = |s: &str| s.split(' ').map(str::to_owned).collect::<Vec<_>>();
-    let with = |a: &str, b: &str| -> Vec<String> { [split(a), split(ec), split(b)].concat() };
-    let args = with(
-        "req -x509",
-        "-days 2 -subj /CN=Hallmark-test-CA -keyout ca.key -out ca.pem",
-    );
-    openssl(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    let args = with("req", "-subj /CN=localhost -keyout key.pem -out server.csr");
-    openssl(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    std::fs::write(
-        dir.join("san.ext"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-    )
-    .unwrap();
-    let args = split("x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile san.ext -out cert.pem");
-    openssl(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    (
-        dir.join("ca.pem"),
-        dir.join("cert.pem"),
-        dir.join("key.pem"),
-    )
 }
 
 /// A plain static file server over https (Python's http.server in TLS), serving `root` on

@@ -8,12 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use hallmark_testkit::process::{free_port, http, stdout_of};
+use hallmark_testkit::process::{free_port, http, stdout_of, test_certificate};
 use serde_json::{json, Value};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn hallmark() -> Command {
     Command::new(env!("CARGO_BIN_EXE_hallmark"))
@@ -21,21 +17,7 @@ fn hallmark() -> Command {
 
 /// An issuer folder: the example key, the demo program, and `config` as config.toml.
 fn issuer_dir(tag: &str, port: u16, config: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hallmark-{tag}-{}-{port}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("keys")).unwrap();
-    std::fs::copy(
-        root().join("keys.example/issuer.json"),
-        dir.join("keys/issuer.json"),
-    )
-    .unwrap();
-    std::fs::copy(
-        root().join("crates/issuer/src/demo_program.toml"),
-        dir.join("program.toml"),
-    )
-    .unwrap();
-    std::fs::write(dir.join("config.toml"), config).unwrap();
-    dir
+    hallmark_testkit::process::example_issuer_folder(&format!("{tag}-{port}"), config)
 }
 
 /// `hallmark token create` for a configuration; the token.
@@ -124,17 +106,24 @@ fn verify(server: &Server, url: &str) -> (i32, Value) {
     (out.status.code().unwrap(), line)
 }
 
+/// Creates partner `name` (at `https://{name in lower case}.example`) over the API.
+fn create_partner(server: &Server, name: &str) -> Value {
+    let url = format!("https://{}.example", name.to_lowercase());
+    let (status, partner) = http(
+        server.port,
+        "POST",
+        "/api/v1/partners",
+        Some(server.token.as_str()),
+        Some(&json!({"name": name, "url": url})),
+    );
+    assert_eq!(status, 201, "{partner}");
+    partner
+}
+
 fn round_trip(database_url: &str, tag: &str) {
     let server = start(database_url, tag);
     let (port, token) = (server.port, Some(server.token.as_str()));
-    let (status, partner) = http(
-        port,
-        "POST",
-        "/api/v1/partners",
-        token,
-        Some(&json!({"name": "Northwind", "url": "https://northwind.example"})),
-    );
-    assert_eq!(status, 201, "{partner}");
+    let partner = create_partner(&server, "Northwind");
     let approval = json!({
         "partner_id": partner["id"], "tier": "silver", "role": "delivery",
         "competencies": ["CLOUD-FUND", "CLOUD-ARCH", "DEVOPS"], "exam_score": 75,
@@ -221,14 +210,7 @@ fn round_trip(database_url: &str, tag: &str) {
 /// successor, verified.
 fn upgrade_names_its_successor(server: &Server) {
     let (port, token) = (server.port, Some(server.token.as_str()));
-    let (status, partner) = http(
-        port,
-        "POST",
-        "/api/v1/partners",
-        token,
-        Some(&json!({"name": "Fabrikam", "url": "https://fabrikam.example"})),
-    );
-    assert_eq!(status, 201, "{partner}");
+    let partner = create_partner(server, "Fabrikam");
     let references: Vec<Value> = (0..3)
         .map(|i| json!({"name": format!("Customer {i}"), "validated": true}))
         .collect();
@@ -546,86 +528,6 @@ fn serve_refuses_a_boolean_variable_that_is_not_one() {
         "error: configuration key `HALLMARK_OPEN_ISSUE_ENDPOINT`: \"maybe\" is not a boolean: use true or false (or 1/0, yes/no)"
     );
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// A test CA and a server certificate it signed for localhost and 127.0.0.1 (openssl from
-/// Debian). Returns (CA certificate, server chain, server key).
-fn test_certificate(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    let openssl = |args: &[&str]| {
-        let status = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .stderr(Stdio::null())
-            .status()
-            .expect("openssl runs");
-        assert!(status.success(), "openssl {args:?}");
-    };
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ];
-    openssl(
-        &[
-            &["req", "-x509"][..],
-            &ec,
-            &[
-                "-days",
-                "2",
-                "-subj",
-                "/CN=Hallmark test CA",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-            ],
-        ]
-        .concat(),
-    );
-    openssl(
-        &[
-            &["req"][..],
-            &ec,
-            &[
-                "-subj",
-                "/CN=localhost",
-                "-keyout",
-                "key.pem",
-                "-out",
-                "server.csr",
-            ],
-        ]
-        .concat(),
-    );
-    std::fs::write(
-        dir.join("san.ext"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-    )
-    .unwrap();
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-extfile",
-        "san.ext",
-        "-out",
-        "cert.pem",
-    ]);
-    (
-        dir.join("ca.pem"),
-        dir.join("cert.pem"),
-        dir.join("key.pem"),
-    )
 }
 
 fn curl(args: &[&str]) -> Value {

@@ -19,10 +19,6 @@ use hallmark_testkit::process::{free_port, http, postgres_database, spawn_listen
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn hallmark() -> Command {
     Command::new(env!("CARGO_BIN_EXE_hallmark"))
 }
@@ -229,15 +225,12 @@ impl Folder {
     /// An issuer at http://127.0.0.1:`port` on `database_url`, delivering to `receiver` over
     /// plain HTTP, retrying after 1 s (then 2 s), looking for work every 50 ms.
     fn new(tag: &str, port: u16, database_url: &str, receiver: &Receiver) -> Self {
-        let key = std::fs::read_to_string(root().join("keys.example/issuer.json")).unwrap();
-        let program =
-            std::fs::read_to_string(root().join("crates/issuer/src/demo_program.toml")).unwrap();
         let config = format!(
             "issuer_id = \"did:web:127.0.0.1%3A{port}\"\nissuer_name = \"Acme\"\nbase_url = \"http://127.0.0.1:{port}\"\nlisten = \"127.0.0.1:{port}\"\ndatabase_url = \"{database_url}\"\n\n[webhooks]\nretry_base_seconds = 1\nretry_cap_seconds = 2\npoll_milliseconds = 50\ninsecure_hosts = [\"127.0.0.1:{}\"]\n",
             receiver.port
         );
-        Self(hallmark_testkit::issuer_folder(
-            tag, &key, &program, &config,
+        Self(hallmark_testkit::process::example_issuer_folder(
+            tag, &config,
         ))
     }
 

@@ -366,53 +366,20 @@ impl Fetcher {
         if let Some(bytes) = self.local.get(url) {
             return Ok(bytes.clone());
         }
-        if self.policy.offline {
-            return Err(FetchError::Offline {
-                url: url.to_owned(),
-            });
-        }
+        self.online(url)?;
         if let Some(bytes) = self.fresh(url) {
             return Ok(bytes);
         }
         // The client's own timeout ends the request at the same instant.
         let deadline = tokio::time::Instant::now() + self.policy.timeout;
-        let refused = |reason| FetchError::Refused {
-            url: url.to_owned(),
-            reason,
-        };
-        let target = self.guard.rewrite(url).map_err(refused)?;
-        // A refusal by the resolver or the redirect policy is a refusal, not a network error:
-        // it happened before any connection, whether or not anything listens there.
-        let unreachable = |e: reqwest::Error| match refusal_in(&e) {
-            Some(reason) => refused(reason),
-            None => FetchError::Unreachable {
-                url: url.to_owned(),
-                reason: describe(&e, self.policy.timeout),
-            },
-        };
-        let mut response = self
-            .client
-            .get(target)
-            .header(
+        let (target, guarded) = self.guarded(url)?;
+        let response = guarded
+            .send(self.client.get(target).header(
                 "accept",
                 "application/json, application/ld+json, application/vc+ld+json, application/vc",
-            )
-            .send()
-            .await
-            .map_err(unreachable)?;
-        // Defence in depth: the address connected to, whatever led there.
-        match response.remote_addr() {
-            Some(addr) => self.guard.check_connected(response.url(), addr),
-            None => Err(Refusal::UnknownPeer),
-        }
-        .map_err(refused)?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(FetchError::Status {
-                url: url.to_owned(),
-                status: status.as_u16(),
-            });
-        }
+            ))
+            .await?;
+        let mut response = guarded.successful(response)?;
         // A body larger than the whole in-flight budget could never be read.
         let max = self.policy.max_bytes.min(self.in_flight.capacity());
         let too_large = || FetchError::TooLarge {
@@ -436,7 +403,11 @@ impl Fetcher {
             share.take(n, deadline).await.map_err(busy)?;
             body.reserve_exact(n);
         }
-        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| guarded.unreachable(&e))?
+        {
             let len = body.len() + chunk.len();
             if len > max {
                 return Err(too_large());
@@ -491,23 +462,8 @@ impl Fetcher {
         headers: &[(&str, &str)],
         body: Vec<u8>,
     ) -> Result<u16, FetchError> {
-        if self.policy.offline {
-            return Err(FetchError::Offline {
-                url: url.to_owned(),
-            });
-        }
-        let refused = |reason| FetchError::Refused {
-            url: url.to_owned(),
-            reason,
-        };
-        let target = self.guard.rewrite(url).map_err(refused)?;
-        let unreachable = |e: reqwest::Error| match refusal_in(&e) {
-            Some(reason) => refused(reason),
-            None => FetchError::Unreachable {
-                url: url.to_owned(),
-                reason: describe(&e, self.policy.timeout),
-            },
-        };
+        self.online(url)?;
+        let (target, guarded) = self.guarded(url)?;
         let mut request = self
             .poster
             .post(target)
@@ -515,12 +471,7 @@ impl Fetcher {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let mut response = request.body(body).send().await.map_err(unreachable)?;
-        match response.remote_addr() {
-            Some(addr) => self.guard.check_connected(response.url(), addr),
-            None => Err(Refusal::UnknownPeer),
-        }
-        .map_err(refused)?;
+        let mut response = guarded.send(request.body(body)).await?;
         let status = response.status().as_u16();
         // Read (a bounded part of) the answer so the connection ends cleanly; its bytes are
         // not kept.
@@ -542,42 +493,16 @@ impl Fetcher {
     /// # Errors
     /// [`FetchError`] naming the URL: refused, unreachable, or an error status.
     pub async fn successor_of(&self, url: &str) -> Result<Option<String>, FetchError> {
-        if self.policy.offline {
-            return Err(FetchError::Offline {
-                url: url.to_owned(),
-            });
-        }
-        let refused = |reason| FetchError::Refused {
-            url: url.to_owned(),
-            reason,
-        };
-        let target = self.guard.rewrite(url).map_err(refused)?;
-        let unreachable = |e: reqwest::Error| match refusal_in(&e) {
-            Some(reason) => refused(reason),
-            None => FetchError::Unreachable {
-                url: url.to_owned(),
-                reason: describe(&e, self.policy.timeout),
-            },
-        };
-        let response = self
-            .client
-            .head(target)
-            .header("accept", "application/json")
-            .send()
-            .await
-            .map_err(unreachable)?;
-        match response.remote_addr() {
-            Some(addr) => self.guard.check_connected(response.url(), addr),
-            None => Err(Refusal::UnknownPeer),
-        }
-        .map_err(refused)?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(FetchError::Status {
-                url: url.to_owned(),
-                status: status.as_u16(),
-            });
-        }
+        self.online(url)?;
+        let (target, guarded) = self.guarded(url)?;
+        let response = guarded
+            .send(
+                self.client
+                    .head(target)
+                    .header("accept", "application/json"),
+            )
+            .await?;
+        let response = guarded.successful(response)?;
         let base = url::Url::parse(url).ok();
         Ok(response
             .headers()
@@ -589,6 +514,82 @@ impl Fetcher {
                 Some(base) => base.join(&target).ok().map(String::from),
                 None => Some(target),
             }))
+    }
+}
+
+impl Fetcher {
+    /// `Err(Offline)` naming `url` when the policy forbids the network.
+    fn online(&self, url: &str) -> Result<(), FetchError> {
+        if self.policy.offline {
+            return Err(FetchError::Offline {
+                url: url.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// `url` checked and rewritten by the guard (the target to request), and what names the
+    /// request's failures; [`FetchError::Refused`] when the guard refuses it.
+    fn guarded<'a>(&'a self, url: &'a str) -> Result<(reqwest::Url, Guarded<'a>), FetchError> {
+        let guarded = Guarded { fetcher: self, url };
+        let target = self.guard.rewrite(url).map_err(|r| guarded.refused(r))?;
+        Ok((target, guarded))
+    }
+}
+
+/// One guarded request of [`Fetcher::get`], [`Fetcher::post_json`] or
+/// [`Fetcher::successor_of`]: sends it, checks the address connected to, and names what
+/// failed by the URL asked for.
+struct Guarded<'a> {
+    fetcher: &'a Fetcher,
+    url: &'a str,
+}
+
+impl Guarded<'_> {
+    fn refused(&self, reason: Refusal) -> FetchError {
+        FetchError::Refused {
+            url: self.url.to_owned(),
+            reason,
+        }
+    }
+
+    /// A refusal by the resolver or the redirect policy is a refusal, not a network error:
+    /// it happened before any connection, whether or not anything listens there.
+    fn unreachable(&self, e: &reqwest::Error) -> FetchError {
+        match refusal_in(e) {
+            Some(reason) => self.refused(reason),
+            None => FetchError::Unreachable {
+                url: self.url.to_owned(),
+                reason: describe(e, self.fetcher.policy.timeout),
+            },
+        }
+    }
+
+    /// Sends `request`, then checks the address it connected to (defence in depth, whatever
+    /// led there).
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, FetchError> {
+        let response = request.send().await.map_err(|e| self.unreachable(&e))?;
+        match response.remote_addr() {
+            Some(addr) => self.fetcher.guard.check_connected(response.url(), addr),
+            None => Err(Refusal::UnknownPeer),
+        }
+        .map_err(|r| self.refused(r))?;
+        Ok(response)
+    }
+
+    /// `response`, or [`FetchError::Status`] when its status is not a success (2xx).
+    fn successful(&self, response: reqwest::Response) -> Result<reqwest::Response, FetchError> {
+        let status = response.status();
+        if !status.is_success() {
+            return Err(FetchError::Status {
+                url: self.url.to_owned(),
+                status: status.as_u16(),
+            });
+        }
+        Ok(response)
     }
 }
 

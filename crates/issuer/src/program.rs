@@ -292,27 +292,12 @@ impl Program {
             }
         }
         for tier in &program.tiers {
-            for code in &tier.required_competencies {
-                if program.competency(code).is_none() {
-                    return Err(ProgramError::UnknownCompetency {
-                        tier: tier.id.clone(),
-                        code: code.clone(),
-                    });
-                }
-            }
-            if let Some(level) = &tier.min_demo_level {
-                if !program.rubric.contains(level) {
-                    return Err(ProgramError::UnknownDemoLevel {
-                        tier: tier.id.clone(),
-                        level: level.clone(),
-                    });
-                }
-            }
-            if tier.min_exam_score.is_some_and(|s| s > 100) {
-                return Err(ProgramError::ExamScore {
-                    tier: tier.id.clone(),
-                });
-            }
+            program.check_requirements(
+                &tier.id,
+                &tier.required_competencies,
+                tier.min_demo_level.as_ref(),
+                tier.min_exam_score,
+            )?;
             if tier.validity_days == 0 || tier.validity_days > MAX_VALIDITY_DAYS {
                 return Err(ProgramError::Validity {
                     tier: tier.id.clone(),
@@ -324,31 +309,45 @@ impl Program {
                 });
             }
             if let Some(r) = &tier.renewal {
-                let id = format!("{}.renewal", tier.id);
-                for code in &r.required_competencies {
-                    if program.competency(code).is_none() {
-                        return Err(ProgramError::UnknownCompetency {
-                            tier: id,
-                            code: code.clone(),
-                        });
-                    }
-                }
-                if let Some(level) = r
-                    .min_demo_level
-                    .as_ref()
-                    .filter(|l| !program.rubric.contains(l))
-                {
-                    return Err(ProgramError::UnknownDemoLevel {
-                        tier: id,
-                        level: level.clone(),
-                    });
-                }
-                if r.min_exam_score.is_some_and(|s| s > 100) {
-                    return Err(ProgramError::ExamScore { tier: id });
-                }
+                program.check_requirements(
+                    &format!("{}.renewal", tier.id),
+                    &r.required_competencies,
+                    r.min_demo_level.as_ref(),
+                    r.min_exam_score,
+                )?;
             }
         }
         Ok(program)
+    }
+
+    /// Checks one set of requirements (a tier's, or its renewal's, named `tier` in the
+    /// error): competencies the program defines, a demo level of its rubric, a score of at
+    /// most 100 percent.
+    fn check_requirements(
+        &self,
+        tier: &str,
+        competencies: &[String],
+        demo_level: Option<&String>,
+        exam_score: Option<u8>,
+    ) -> Result<(), ProgramError> {
+        if let Some(code) = competencies.iter().find(|c| self.competency(c).is_none()) {
+            return Err(ProgramError::UnknownCompetency {
+                tier: tier.to_owned(),
+                code: code.clone(),
+            });
+        }
+        if let Some(level) = demo_level.filter(|l| !self.rubric.contains(l)) {
+            return Err(ProgramError::UnknownDemoLevel {
+                tier: tier.to_owned(),
+                level: level.clone(),
+            });
+        }
+        if exam_score.is_some_and(|s| s > 100) {
+            return Err(ProgramError::ExamScore {
+                tier: tier.to_owned(),
+            });
+        }
+        Ok(())
     }
 
     /// A tier by slug.

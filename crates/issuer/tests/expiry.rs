@@ -3,126 +3,68 @@
 //! the job lease shared by processes, and `GET /api/v1/credentials?expiring_before=…`.
 //! Badges approved in the past make badges due or expired without a fake clock.
 
-use std::path::PathBuf;
+mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use hallmark_core::keys::{KeyFile, SecretKey};
+use axum::http::StatusCode;
+use common::Backend;
 use hallmark_core::status::Bitstring;
 use hallmark_issuer::jobs::LeasedJob;
 use hallmark_issuer::service::{LifecycleRun, NewApproval, NewPartner};
-use hallmark_issuer::{router, Config, Issuer, Overrides};
 use hallmark_store::{AuditEntry, AuditFilter, PageRequest};
 use hallmark_testkit::Answer;
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
-use tower::ServiceExt;
-
-#[derive(Clone, Copy, Debug)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-macro_rules! on_both {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(super::Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(super::Backend::Postgres).await
-            }
-        }
-    };
-}
 
 /// The grace period of the "registered" tier in these tests, days.
 const GRACE_DAYS: i64 = 30;
 
+/// The common issuer, and the instant badges are approved relative to.
 struct Harness {
-    issuer: Issuer,
-    token: String,
+    inner: common::Harness,
     /// The instant badges are approved relative to (whole seconds), the same for all.
     t0: OffsetDateTime,
-    _dir: PathBuf,
 }
 
-/// A fresh PostgreSQL database, or None when no server is configured (outside CI).
-async fn postgres_url() -> Option<String> {
-    let admin = hallmark_testkit::postgres_admin_url()?;
-    let mut r = [0u8; 6];
-    getrandom::fill(&mut r).unwrap();
-    let name = format!(
-        "hallmark_test_{}",
-        r.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    );
-    let store = hallmark_store::Store::connect(&admin).await.unwrap();
-    let hallmark_store::Store::Postgres(pool) = &store else {
-        unreachable!()
-    };
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(pool)
-        .await
-        .unwrap();
-    store.close().await;
-    Some(format!("{}/{name}", admin.rsplit_once('/').unwrap().0))
-}
+impl std::ops::Deref for Harness {
+    type Target = common::Harness;
 
-/// The demo program, its "registered" tier with a grace period of [`GRACE_DAYS`].
-fn program() -> String {
-    // Without the demo's own grace periods.
-    let program: String = hallmark_issuer::program::DEMO_PROGRAM
-        .lines()
-        .filter(|l| !l.starts_with("grace_days"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let at = program.find("id = \"registered\"").unwrap();
-    let (head, tail) = program.split_at(at);
-    format!(
-        "{head}{}",
-        tail.replacen(
-            "validity_days = 365",
-            &format!("validity_days = 365\ngrace_days = {GRACE_DAYS}"),
-            1
-        )
-    )
+    fn deref(&self) -> &common::Harness {
+        &self.inner
+    }
 }
 
 async fn harness(backend: Backend) -> Option<Harness> {
     harness_with(backend, "").await
 }
 
-/// An issuer with `extra` lines of configuration.
+/// An issuer running the demo program, its "registered" tier with a grace period of
+/// [`GRACE_DAYS`], with `extra` lines of configuration.
 async fn harness_with(backend: Backend, extra: &str) -> Option<Harness> {
-    let database_url = match backend {
-        Backend::Sqlite => "sqlite:hallmark.db".to_owned(),
-        Backend::Postgres => postgres_url().await?,
-    };
-    let key = KeyFile::new(SecretKey::from_seed(&[13; 32]));
-    let dir = hallmark_testkit::issuer_folder(
-        &format!("expiry-{backend:?}"),
-        key.to_json().expose(),
-        &program(),
-        &format!("issuer_name = \"Acme\"\nbase_url = \"https://partners.acme.example\"\ndatabase_url = \"{database_url}\"\ncryptosuite = \"eddsa-jcs-2022\"\n{extra}"),
+    let program = hallmark_testkit::with_grace(
+        hallmark_issuer::program::DEMO_PROGRAM,
+        "registered",
+        GRACE_DAYS as u32,
     );
-    let config = Config::load(&dir.join("config.toml"), &Overrides::default()).unwrap();
-    let issuer = Issuer::open(config).await.unwrap();
+    let inner = common::harness_with(
+        backend,
+        common::BASE,
+        &program,
+        &format!("cryptosuite = \"eddsa-jcs-2022\"\n{extra}"),
+    )
+    .await?;
     assert_eq!(
-        issuer.program().tier("registered").unwrap().grace_days,
+        inner
+            .issuer
+            .program()
+            .tier("registered")
+            .unwrap()
+            .grace_days,
         30,
         "the test program"
     );
-    let token = hallmark_issuer::create_token(issuer.store(), "test-admin")
-        .await
-        .unwrap();
     Some(Harness {
-        issuer,
-        token,
+        inner,
         t0: OffsetDateTime::now_utc().replace_nanosecond(0).unwrap(),
-        _dir: dir,
     })
 }
 
@@ -204,15 +146,6 @@ impl Harness {
             }
         }
         .unwrap()
-    }
-
-    async fn get(&self, path: &str) -> Answer {
-        let req = Request::builder()
-            .uri(path)
-            .header("authorization", format!("Bearer {}", self.token))
-            .body(Body::empty())
-            .unwrap();
-        Answer::read(router(self.issuer.clone()).oneshot(req).await.unwrap()).await
     }
 }
 

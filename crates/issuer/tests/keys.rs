@@ -5,6 +5,8 @@
 //! existing keys folder (issuer.json, retired/*.json) fills the registry; the public
 //! documents carry ETags and answer If-None-Match with 304.
 
+mod common;
+
 use std::path::PathBuf;
 
 use axum::body::Body;
@@ -17,37 +19,14 @@ use hallmark_testkit::Answer;
 use serde_json::Value;
 use tower::ServiceExt;
 
-const DID: &str = "did:web:partners.acme.example";
+use common::Backend;
 
-/// A fresh PostgreSQL database's URL, or None when no server is configured.
-async fn postgres_url() -> Option<String> {
-    let admin = hallmark_testkit::postgres_admin_url()?;
-    let mut r = [0u8; 6];
-    getrandom::fill(&mut r).unwrap();
-    let name = format!(
-        "hallmark_keys_{}",
-        r.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    );
-    let store = hallmark_store::Store::connect(&admin).await.unwrap();
-    let hallmark_store::Store::Postgres(pool) = &store else {
-        unreachable!()
-    };
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(pool)
-        .await
-        .unwrap();
-    store.close().await;
-    Some(format!("{}/{name}", admin.rsplit_once('/').unwrap().0))
-}
+const DID: &str = "did:web:partners.acme.example";
 
 /// A did:web issuer folder on SQLite or a fresh PostgreSQL database; None for PostgreSQL
 /// without a server.
-async fn folder(postgres: bool, retired: Option<&KeyFile>) -> Option<PathBuf> {
-    let database_url = if postgres {
-        postgres_url().await?
-    } else {
-        "sqlite:hallmark.db".to_owned()
-    };
+async fn folder(backend: Backend, retired: Option<&KeyFile>) -> Option<PathBuf> {
+    let database_url = common::database_url(backend).await?;
     let key = KeyFile::new(SecretKey::from_seed(&[21; 32]));
     let dir = hallmark_testkit::issuer_folder(
         "keys",
@@ -118,8 +97,9 @@ async fn assertion_methods(issuer: &Issuer) -> Vec<String> {
     serde_json::from_value(document["assertionMethod"].clone()).unwrap()
 }
 
-async fn two_processes(postgres: bool) {
-    let Some(dir) = folder(postgres, None).await else {
+on_both!(two_processes_follow_a_rotation);
+async fn two_processes_follow_a_rotation(backend: Backend) {
+    let Some(dir) = folder(backend, None).await else {
         return;
     };
     let (serving, cli) = (open(&dir).await, open(&dir).await);
@@ -208,22 +188,11 @@ async fn two_processes(postgres: bool) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-mod two_processes_follow_a_rotation {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        super::two_processes(false).await;
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        super::two_processes(true).await;
-    }
-}
-
 /// An existing keys folder: issuer.json current, retired/*.json retired, both published.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_existing_keys_folder_fills_the_registry() {
     let old = KeyFile::new(SecretKey::from_seed(&[22; 32]));
-    let dir = folder(false, Some(&old)).await.unwrap();
+    let dir = folder(Backend::Sqlite, Some(&old)).await.unwrap();
     let issuer = open(&dir).await;
     let keys = issuer.key_list().await.unwrap();
     let mut rows: Vec<(&str, KeyState)> = keys
@@ -250,7 +219,7 @@ async fn an_existing_keys_folder_fills_the_registry() {
 /// 304 without a body.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn public_documents_carry_etags() {
-    let dir = folder(false, None).await.unwrap();
+    let dir = folder(Backend::Sqlite, None).await.unwrap();
     let issuer = open(&dir).await;
     let (id, _) = issue(&issuer, "Tagged").await.unwrap();
     for (path, cache) in [

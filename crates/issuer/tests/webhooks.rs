@@ -4,43 +4,16 @@
 //! explicit instants (`fan_out(at)`, `send_due(at)`); the receiver is a small HTTP server
 //! of the test that checks every signature.
 
+mod common;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use hallmark_core::keys::{KeyFile, SecretKey};
-use hallmark_issuer::{router, Config, Issuer, Overrides};
+use axum::http::StatusCode;
+use common::{Backend, Harness};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tower::ServiceExt;
-
-#[derive(Clone, Copy, Debug)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-async fn postgres_url() -> Option<String> {
-    let admin = hallmark_testkit::postgres_admin_url()?;
-    let mut r = [0u8; 6];
-    getrandom::fill(&mut r).unwrap();
-    let name = format!(
-        "hallmark_test_{}",
-        r.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    );
-    let store = hallmark_store::Store::connect(&admin).await.unwrap();
-    let hallmark_store::Store::Postgres(pool) = &store else {
-        unreachable!()
-    };
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(pool)
-        .await
-        .unwrap();
-    store.close().await;
-    Some(format!("{}/{name}", admin.rsplit_once('/').unwrap().0))
-}
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
@@ -135,63 +108,43 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> (String, Vec<u8>) {
     (String::new(), Vec::new())
 }
 
-struct Harness {
-    issuer: Issuer,
-    token: String,
-    _dir: std::path::PathBuf,
-}
-
+/// An issuer that records deliveries without sending them (the tests drive the worker),
+/// with `extra` lines of configuration.
 async fn harness(backend: Backend, extra: &str) -> Option<Harness> {
-    let database_url = match backend {
-        Backend::Sqlite => "sqlite:hallmark.db".to_owned(),
-        Backend::Postgres => postgres_url().await?,
-    };
-    let key = KeyFile::new(SecretKey::from_seed(&[13; 32]));
-    let dir = hallmark_testkit::issuer_folder(
-        &format!("hooks-{backend:?}"),
-        key.to_json().expose(),
+    common::harness_with(
+        backend,
+        common::BASE,
         hallmark_issuer::program::DEMO_PROGRAM,
-        &format!("issuer_name = \"Acme\"\nbase_url = \"https://partners.acme.example\"\ndatabase_url = \"{database_url}\"\ndeliveries = false\n{extra}"),
-    );
-    let config = Config::load(&dir.join("config.toml"), &Overrides::default()).unwrap();
-    let issuer = Issuer::open(config).await.unwrap();
-    let token = hallmark_issuer::create_token(issuer.store(), "test-admin")
-        .await
-        .unwrap();
-    Some(Harness {
-        issuer,
-        token,
-        _dir: dir,
-    })
+        &format!("deliveries = false\n{extra}"),
+    )
+    .await
 }
 
 impl Harness {
-    async fn send(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("authorization", format!("Bearer {}", self.token));
-        if body.is_some() {
-            req = req.header("content-type", "application/json");
-        }
-        let req = req
-            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-            .unwrap();
-        let res = router(self.issuer.clone()).oneshot(req).await.unwrap();
-        let status = res.status();
-        let bytes = axum::body::to_bytes(res.into_body(), 1 << 22)
-            .await
-            .unwrap();
+    /// A request with the admin token and a JSON `body`: the status and the body as JSON
+    /// (null when it is not JSON).
+    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let r = self.send(method, path, &[], body).await;
         (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            r.status,
+            serde_json::from_slice(&r.body).unwrap_or(Value::Null),
         )
+    }
+
+    /// `POST /api/v1/credentials/{uuid}/{action}` with `body`.
+    async fn change(&self, uuid: &str, action: &str, body: Value) -> (StatusCode, Value) {
+        self.call(
+            "POST",
+            &format!("/api/v1/credentials/{uuid}/{action}"),
+            Some(body),
+        )
+        .await
     }
 
     /// A partner with a contact, and a Gold badge for it: (partner, credential).
     async fn badge(&self) -> (String, String) {
         let (s, p) = self
-            .send(
+            .call(
                 "POST",
                 "/api/v1/partners",
                 Some(json!({"name": "Northwind", "url": "https://northwind.example", "contacts": ["ops@northwind.example"]})),
@@ -202,7 +155,7 @@ impl Harness {
         let approved_at =
             hallmark_core::datetime::format(OffsetDateTime::now_utc() - time::Duration::days(30));
         let (s, r) = self
-            .send(
+            .call(
                 "POST",
                 "/api/v1/approvals",
                 Some(json!({
@@ -227,7 +180,7 @@ impl Harness {
 
     async fn subscribe(&self, receiver: &Receiver) -> String {
         let (s, w) = self
-            .send(
+            .call(
                 "POST",
                 "/api/v1/webhooks",
                 Some(json!({"url": format!("http://127.0.0.1:{}/hook", receiver.port), "description": "CRM"})),
@@ -242,27 +195,11 @@ impl Harness {
 
     async fn log(&self, hook: &str) -> Vec<Value> {
         let (s, log) = self
-            .send("GET", &format!("/api/v1/webhooks/{hook}/deliveries"), None)
+            .call("GET", &format!("/api/v1/webhooks/{hook}/deliveries"), None)
             .await;
         assert_eq!(s, StatusCode::OK, "{log}");
         log["items"].as_array().unwrap().clone()
     }
-}
-
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(Backend::Sqlite).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(Backend::Postgres).await;
-            }
-        }
-    )*};
 }
 
 on_both!(
@@ -297,7 +234,7 @@ async fn subscriptions_are_checked_and_the_secret_shown_once(backend: Backend) {
             "secret",
         ),
     ] {
-        let (s, p) = h.send("POST", "/api/v1/webhooks", Some(body.clone())).await;
+        let (s, p) = h.call("POST", "/api/v1/webhooks", Some(body.clone())).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {p}");
         let detail = p["detail"]
             .as_str()
@@ -305,28 +242,28 @@ async fn subscriptions_are_checked_and_the_secret_shown_once(backend: Backend) {
         assert!(detail.contains(needle), "{body}: {p}");
     }
     let (s, w) = h
-        .send("POST", "/api/v1/webhooks", Some(json!({"url": "https://hooks.example/in", "events": ["credential.revoked", "credential.revoked"]})))
+        .call("POST", "/api/v1/webhooks", Some(json!({"url": "https://hooks.example/in", "events": ["credential.revoked", "credential.revoked"]})))
         .await;
     assert_eq!(s, StatusCode::CREATED);
     assert_eq!(w["events"], json!(["credential.revoked"]));
     let id = w["id"].as_str().unwrap();
-    let (_, shown) = h.send("GET", &format!("/api/v1/webhooks/{id}"), None).await;
+    let (_, shown) = h.call("GET", &format!("/api/v1/webhooks/{id}"), None).await;
     assert_eq!(shown["url"], "https://hooks.example/in");
     assert!(shown.get("secret").is_none(), "{shown}");
-    let (_, all) = h.send("GET", "/api/v1/webhooks", None).await;
+    let (_, all) = h.call("GET", "/api/v1/webhooks", None).await;
     assert_eq!(all.as_array().unwrap().len(), 1);
     assert!(!all.to_string().contains("whsec_"));
     let (s, _) = h
-        .send("DELETE", &format!("/api/v1/webhooks/{id}"), None)
+        .call("DELETE", &format!("/api/v1/webhooks/{id}"), None)
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, p) = h
-        .send("DELETE", &format!("/api/v1/webhooks/{id}"), None)
+        .call("DELETE", &format!("/api/v1/webhooks/{id}"), None)
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{p}");
     // Contacts are checked too.
     let (s, p) = h
-        .send(
+        .call(
             "POST",
             "/api/v1/partners",
             Some(json!({"name": "X", "url": "https://x.example", "contacts": ["not-an-address"]})),
@@ -350,21 +287,11 @@ async fn events_arrive_signed_in_order_per_badge_after_the_receiver_was_down(bac
     let hook = h.subscribe(&receiver).await;
     let (_, uuid) = h.badge().await;
     for action in ["suspend", "reinstate"] {
-        let (s, r) = h
-            .send(
-                "POST",
-                &format!("/api/v1/credentials/{uuid}/{action}"),
-                Some(json!({})),
-            )
-            .await;
+        let (s, r) = h.change(&uuid, action, json!({})).await;
         assert_eq!(s, StatusCode::OK, "{r}");
     }
     let (s, r) = h
-        .send(
-            "POST",
-            &format!("/api/v1/credentials/{uuid}/revoke"),
-            Some(json!({"reason": "private: fraud"})),
-        )
+        .change(&uuid, "revoke", json!({"reason": "private: fraud"}))
         .await;
     assert_eq!(s, StatusCode::OK, "{r}");
 
@@ -455,7 +382,7 @@ async fn events_arrive_signed_in_order_per_badge_after_the_receiver_was_down(bac
     assert_eq!(log.last().unwrap()["attempts"], 3);
     // Pagination: two at a time, newest first.
     let (_, page) = h
-        .send(
+        .call(
             "GET",
             &format!("/api/v1/webhooks/{hook}/deliveries?limit=2"),
             None,
@@ -464,7 +391,7 @@ async fn events_arrive_signed_in_order_per_badge_after_the_receiver_was_down(bac
     assert_eq!(page["items"][0]["event"], "credential.revoked");
     let next = page["next"].as_str().unwrap();
     let (_, page2) = h
-        .send(
+        .call(
             "GET",
             &format!("/api/v1/webhooks/{hook}/deliveries?limit=2&cursor={next}"),
             None,
@@ -481,13 +408,7 @@ async fn a_delivery_fails_after_the_last_attempt_and_later_ones_proceed(backend:
     };
     let hook = h.subscribe(&receiver).await;
     let (_, uuid) = h.badge().await;
-    let (s, _) = h
-        .send(
-            "POST",
-            &format!("/api/v1/credentials/{uuid}/revoke"),
-            Some(json!({"reason": "x"})),
-        )
-        .await;
+    let (s, _) = h.change(&uuid, "revoke", json!({"reason": "x"})).await;
     assert_eq!(s, StatusCode::OK);
     receiver.down.store(true, Ordering::SeqCst);
     let t0 = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
@@ -552,18 +473,12 @@ async fn a_failed_change_writes_no_outbox_row(backend: Backend) {
         ),
     };
     for sql in create {
-        execute(&h, sql).await;
+        h.execute(sql).await;
     }
-    let (s, _) = h
-        .send(
-            "POST",
-            &format!("/api/v1/credentials/{uuid}/revoke"),
-            Some(json!({"reason": "x"})),
-        )
-        .await;
+    let (s, _) = h.change(&uuid, "revoke", json!({"reason": "x"})).await;
     assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
     let (_, c) = h
-        .send("GET", &format!("/api/v1/credentials/{uuid}"), None)
+        .call("GET", &format!("/api/v1/credentials/{uuid}"), None)
         .await;
     assert!(c["revokedAt"].is_null(), "not revoked: {c}");
     let audit = h
@@ -580,15 +495,9 @@ async fn a_failed_change_writes_no_outbox_row(backend: Backend) {
         .unwrap();
     assert!(audit.items.is_empty(), "no audit entry either");
     for sql in drop_it {
-        execute(&h, sql).await;
+        h.execute(sql).await;
     }
-    let (s, _) = h
-        .send(
-            "POST",
-            &format!("/api/v1/credentials/{uuid}/revoke"),
-            Some(json!({"reason": "x"})),
-        )
-        .await;
+    let (s, _) = h.change(&uuid, "revoke", json!({"reason": "x"})).await;
     assert_eq!(s, StatusCode::OK);
     let after = h
         .issuer
@@ -606,13 +515,6 @@ async fn a_failed_change_writes_no_outbox_row(backend: Backend) {
         json!({"kind": "withdrawn", "tier": "gold"}),
         "no list, index or reason"
     );
-}
-
-async fn execute(h: &Harness, sql: &str) {
-    match h.issuer.store() {
-        hallmark_store::Store::Sqlite(p) => drop(sqlx::query(sql).execute(p).await.unwrap()),
-        hallmark_store::Store::Postgres(p) => drop(sqlx::query(sql).execute(p).await.unwrap()),
-    }
 }
 
 /// A local SMTP server (Debian's python3-aiosmtpd, which scripts/test.sh installs) keeping

@@ -4,7 +4,7 @@
 use sqlx::Row;
 
 use crate::page::{Arg, Conditions, Key};
-use crate::{sql, Page, PageRequest, Store, StoreError, Table};
+use crate::{Page, PageRequest, Store, StoreError, Table};
 
 /// One audit log entry.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -59,25 +59,26 @@ impl Store {
             let id = c.bind(Arg::Int(key.int(0)));
             c.push(format!("id < {id}"));
         }
-        let text = format!(
-            "SELECT id, at, actor, action, subject, detail FROM audit_log{} ORDER BY id DESC{}",
-            c.clause(),
-            c.limit(page)
-        );
-        let rows = with_pool!(self, pool, sqlite => {
-            let text = sql(sqlite, &text);
-            let rows = bind_all!(sqlx::query(&text), &c.args).fetch_all(pool).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
+        let rows = list_rows!(
+            self,
+            &mut c,
+            page,
+            "SELECT id, at, actor, action, subject, detail FROM audit_log",
+            "id DESC",
+            |r| {
                 let id: i64 = r.try_get("id")?;
                 let detail: String = r.try_get("detail")?;
-                out.push((id, AuditEntry {
-                    at: r.try_get("at")?, actor: r.try_get("actor")?, action: r.try_get("action")?, subject: r.try_get("subject")?,
-                    detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail)),
-                }));
+                let entry = AuditEntry {
+                    at: r.try_get("at")?,
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    subject: r.try_get("subject")?,
+                    detail: serde_json::from_str(&detail)
+                        .unwrap_or(serde_json::Value::String(detail)),
+                };
+                (id, entry)
             }
-            out
-        });
+        );
         let page = Page::of(rows, page, Table::AuditLog, |(id, _)| {
             Key(vec![Arg::Int(*id)])
         });

@@ -312,16 +312,14 @@ impl Store {
                 "(issued_at < {at} OR (issued_at = {at} AND id > {id}))"
             ));
         }
-        let text = format!(
-            "SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials{} ORDER BY issued_at DESC, id{}",
-            c.clause(),
-            c.limit(page)
+        let rows = list_rows!(
+            self,
+            &mut c,
+            page,
+            format!("SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials"),
+            "issued_at DESC, id",
+            |r| credential_from_row(r)?
         );
-        let rows = with_pool!(self, pool, sqlite => {
-            let text = sql(sqlite, &text);
-            let rows = bind_all!(sqlx::query(&text), &c.args).fetch_all(pool).await?;
-            rows.iter().map(credential_from_row).collect::<Result<Vec<_>, _>>()?
-        });
         Ok(Page::of(rows, page, Table::Credentials, |r| {
             Key(vec![Arg::Int(r.issued_at), Arg::Text(r.id.clone())])
         }))

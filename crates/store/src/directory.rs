@@ -141,16 +141,14 @@ impl Store {
             .map(|col| format!("p.{col}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let text = format!(
-            "SELECT {columns} FROM partners p{} ORDER BY p.name, p.id{}",
-            c.clause(),
-            c.limit(page)
+        let partners = list_rows!(
+            self,
+            &mut c,
+            page,
+            format!("SELECT {columns} FROM partners p"),
+            "p.name, p.id",
+            |r| partner_from_row(r)?
         );
-        let partners = with_pool!(self, pool, sqlite => {
-            let text = sql(sqlite, &text);
-            let rows = bind_all!(sqlx::query(&text), &c.args).fetch_all(pool).await?;
-            rows.iter().map(partner_from_row).collect::<Result<Vec<_>, _>>()?
-        });
         let page = Page::of(partners, page, Table::Partners, |p| {
             Key(vec![Arg::Text(p.name.clone()), Arg::Text(p.id.clone())])
         });

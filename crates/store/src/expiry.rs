@@ -139,18 +139,7 @@ impl Store {
             let p = c.bind(Arg::Int(after));
             c.push(format!("valid_until >= {p}"));
         }
-        push_start(&mut c, page)?;
-        let text = format!(
-            "SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials{} ORDER BY valid_until, id{}",
-            c.clause(),
-            c.limit(page)
-        );
-        let rows = with_pool!(self, pool, sqlite => {
-            let text = sql(sqlite, &text);
-            let rows = bind_all!(sqlx::query(&text), &c.args).fetch_all(pool).await?;
-            rows.iter().map(credential_from_row).collect::<Result<Vec<_>, _>>()?
-        });
-        Ok(Page::of(rows, page, Table::Credentials, due_key))
+        self.by_valid_until(c, page).await
     }
 
     /// A page of the badges (credentials with a tier) that may lapse at `at`: not revoked, holding a "message"
@@ -171,17 +160,24 @@ impl Store {
         c.push(format!("message_status = {p}"));
         let p = c.bind(Arg::Int(at));
         c.push(format!("valid_until <= {p}"));
+        self.by_valid_until(c, page).await
+    }
+
+    /// A page of the credentials that meet the conditions `c`, soonest `validUntil` first.
+    async fn by_valid_until(
+        &self,
+        mut c: Conditions,
+        page: &PageRequest,
+    ) -> Result<Page<CredentialRow>, StoreError> {
         push_start(&mut c, page)?;
-        let text = format!(
-            "SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials{} ORDER BY valid_until, id{}",
-            c.clause(),
-            c.limit(page)
+        let rows = list_rows!(
+            self,
+            &mut c,
+            page,
+            format!("SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials"),
+            "valid_until, id",
+            |r| credential_from_row(r)?
         );
-        let rows = with_pool!(self, pool, sqlite => {
-            let text = sql(sqlite, &text);
-            let rows = bind_all!(sqlx::query(&text), &c.args).fetch_all(pool).await?;
-            rows.iter().map(credential_from_row).collect::<Result<Vec<_>, _>>()?
-        });
         Ok(Page::of(rows, page, Table::Credentials, due_key))
     }
 
@@ -208,22 +204,19 @@ impl Store {
         let p = c.bind(Arg::Int(at.saturating_add(within)));
         c.push(format!("valid_until <= {p}"));
         push_start(&mut c, page)?;
-        let text = format!(
+        let rows = list_rows!(
+            self,
+            &mut c,
+            page,
             "SELECT id, valid_until, (SELECT MIN(r.days) FROM reminders r WHERE r.credential_id = credentials.id) AS reminded \
-             FROM credentials{} ORDER BY valid_until, id{}",
-            c.clause(),
-            c.limit(page)
-        );
-        let rows = with_pool!(self, pool, sqlite => {
-            let text = sql(sqlite, &text);
-            let rows = bind_all!(sqlx::query(&text), &c.args).fetch_all(pool).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                let reminded: Option<i64> = r.try_get("reminded")?;
-                out.push(ReminderCandidate { id: r.try_get("id")?, valid_until: r.try_get("valid_until")?, reminded });
+             FROM credentials",
+            "valid_until, id",
+            |r| ReminderCandidate {
+                id: r.try_get("id")?,
+                valid_until: r.try_get("valid_until")?,
+                reminded: r.try_get("reminded")?,
             }
-            out
-        });
+        );
         Ok(Page::of(rows, page, Table::Credentials, |r| {
             Key(vec![
                 Arg::Int(r.valid_until),

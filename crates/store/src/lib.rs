@@ -107,6 +107,26 @@ macro_rules! bind_all {
     }};
 }
 
+/// Reads the rows of one page of a list, one more than `$page` asks for (see
+/// [`page::Page::of`]): `$select` (`SELECT … FROM …`) with the conditions `$c` (a `&mut`
+/// [`page::Conditions`]), `ORDER BY $order`; each row (`&$row`, of either database) made an
+/// item by `$map`, which may use `?`. A `Vec` of the items, or the error returned early.
+macro_rules! list_rows {
+    ($store:expr, $c:expr, $page:expr, $select:expr, $order:expr, |$row:ident| $map:expr) => {{
+        let c: &mut $crate::page::Conditions = $c;
+        let text = format!("{}{} ORDER BY {}{}", $select, c.clause(), $order, c.limit($page));
+        with_pool!($store, pool, sqlite => {
+            let text = $crate::sql(sqlite, &text);
+            let rows = bind_all!(sqlx::query(&text), &c.args).fetch_all(pool).await?;
+            let mut items = Vec::with_capacity(rows.len());
+            for $row in &rows {
+                items.push($map);
+            }
+            items
+        })
+    }};
+}
+
 mod audit;
 mod credentials;
 mod directory;

@@ -550,20 +550,14 @@ impl Store {
             let id = c.bind(Arg::Int(key.int(0)));
             c.push(format!("outbox_id < {id}"));
         }
-        let text = format!(
-            "SELECT {DELIVERY_COLUMNS} FROM deliveries{} ORDER BY outbox_id DESC{}",
-            c.clause(),
-            c.limit(page)
+        let rows = list_rows!(
+            self,
+            &mut c,
+            page,
+            format!("SELECT {DELIVERY_COLUMNS} FROM deliveries"),
+            "outbox_id DESC",
+            |r| delivery_from_row!(r)
         );
-        let rows = with_pool!(self, pool, sqlite => {
-            let text = sql(sqlite, &text);
-            let rows = bind_all!(sqlx::query(&text), &c.args).fetch_all(pool).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in &rows {
-                out.push(delivery_from_row!(r));
-            }
-            out
-        });
         Ok(Page::of(rows, page, Table::Deliveries, |d| {
             Key(vec![Arg::Int(d.outbox_id)])
         }))

@@ -233,16 +233,14 @@ impl Store {
             let id = c.bind(Arg::Text(key.text(1)));
             c.push(format!("(name > {name} OR (name = {name} AND id > {id}))"));
         }
-        let text = format!(
-            "SELECT {PARTNER_COLUMNS} FROM partners{} ORDER BY name, id{}",
-            c.clause(),
-            c.limit(page)
+        let rows = list_rows!(
+            self,
+            &mut c,
+            page,
+            format!("SELECT {PARTNER_COLUMNS} FROM partners"),
+            "name, id",
+            |r| partner_from_row(r)?
         );
-        let rows = with_pool!(self, pool, sqlite => {
-            let text = sql(sqlite, &text);
-            let rows = bind_all!(sqlx::query(&text), &c.args).fetch_all(pool).await?;
-            rows.iter().map(partner_from_row).collect::<Result<Vec<_>, _>>()?
-        });
         Ok(Page::of(rows, page, Table::Partners, |p| {
             Key(vec![Arg::Text(p.name.clone()), Arg::Text(p.id.clone())])
         }))
@@ -271,16 +269,14 @@ impl Store {
                 "(created_at < {at} OR (created_at = {at} AND id > {id}))"
             ));
         }
-        let text = format!(
-            "SELECT id, partner_id, tier, role, record, approved_at, created_at FROM approvals{} ORDER BY created_at DESC, id{}",
-            c.clause(),
-            c.limit(page)
+        let rows = list_rows!(
+            self,
+            &mut c,
+            page,
+            "SELECT id, partner_id, tier, role, record, approved_at, created_at FROM approvals",
+            "created_at DESC, id",
+            |r| approval_from_row(r)?
         );
-        let rows = with_pool!(self, pool, sqlite => {
-            let text = sql(sqlite, &text);
-            let rows = bind_all!(sqlx::query(&text), &c.args).fetch_all(pool).await?;
-            rows.iter().map(approval_from_row).collect::<Result<Vec<_>, _>>()?
-        });
         Ok(Page::of(rows, page, Table::Approvals, |a| {
             Key(vec![Arg::Int(a.created_at), Arg::Text(a.id.clone())])
         }))

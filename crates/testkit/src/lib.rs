@@ -229,6 +229,31 @@ pub fn check_outcomes(checks: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// `program` (a program's TOML) without its own `grace_days`, and tier `tier` (whose table
+/// holds `validity_days = 365`) with a grace period of `days`: the expiry tests' program.
+///
+/// # Panics
+/// When `program` has no tier `tier` (a test's own failure).
+pub fn with_grace(program: &str, tier: &str, days: u32) -> String {
+    let program: String = program
+        .lines()
+        .filter(|l| !l.starts_with("grace_days"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let at = program
+        .find(&format!("id = \"{tier}\""))
+        .expect("the tier is in the program");
+    let (head, tail) = program.split_at(at);
+    format!(
+        "{head}{}",
+        tail.replacen(
+            "validity_days = 365",
+            &format!("validity_days = 365\ngrace_days = {days}"),
+            1
+        )
+    )
+}
+
 /// A fresh folder for an issuer under the system's temporary directory, named
 /// `hallmark-{tag}-{pid}-{n}`: `keys/issuer.json` holding `key_json` (a key file's JSON),
 /// `program.toml` holding `program`, `config.toml` holding `config`. The caller loads the

@@ -1,10 +1,12 @@
 //! Helpers for end-to-end tests that run a server as a child process (`hallmark serve` in the
 //! workspace's `tests/`): a free port, starting a process and waiting for its "listening on"
-//! log line, a one-request-per-connection HTTP/1.1 client, and a fresh PostgreSQL database.
+//! log line, a one-request-per-connection HTTP/1.1 client, an issuer folder with the example
+//! key, a fresh PostgreSQL database, and a test CA's certificate for https tests.
 //! Blocking (std) code: those tests drive processes, not futures.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
@@ -72,15 +74,35 @@ pub fn http(
     token: Option<&str>,
     body: Option<&Value>,
 ) -> (u16, Value) {
+    let auth = token
+        .map(|t| format!("authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let (status, _, body) = exchange(port, method, path, &auth, body);
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or(Value::String(body)),
+    )
+}
+
+/// One HTTP/1.1 request as [`http`] sends it, with `headers` (whole lines, each ending in
+/// `\r\n`) instead of a token. Returns the status, the response head in lower case and the
+/// body as text.
+///
+/// # Panics
+/// When the server cannot be reached or answers nothing within 20 s.
+pub fn exchange(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: Option<&Value>,
+) -> (u16, String, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("the server is reachable");
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
         .expect("a read timeout");
     let body = body.map(Value::to_string).unwrap_or_default();
-    let auth = token
-        .map(|t| format!("authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    write!(stream, "{method} {path} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\nconnection: close\r\ncontent-type: application/json\r\n{auth}content-length: {}\r\n\r\n{body}", body.len()).expect("the request is sent");
+    write!(stream, "{method} {path} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\nconnection: close\r\ncontent-type: application/json\r\n{headers}content-length: {}\r\n\r\n{body}", body.len()).expect("the request is sent");
     let mut response = String::new();
     stream
         .read_to_string(&mut response)
@@ -90,10 +112,32 @@ pub fn http(
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
-    let (_, body) = response.split_once("\r\n\r\n").unwrap_or_default();
-    (
-        status,
-        serde_json::from_str(body).unwrap_or(Value::String(body.to_owned())),
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or_default();
+    (status, head.to_ascii_lowercase(), body.to_owned())
+}
+
+/// The value of header `name` (lower case) in a response head as [`exchange`] returns it.
+pub fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+        .map(str::trim)
+}
+
+/// A fresh issuer folder ([`crate::issuer_folder`]) with the repository's example key
+/// (`keys.example/issuer.json`), the demo program and `config` as config.toml.
+///
+/// # Panics
+/// When the example files cannot be read or the folder written.
+pub fn example_issuer_folder(tag: &str, config: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let read = |path: &str| {
+        std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+    };
+    crate::issuer_folder(
+        tag,
+        &read("keys.example/issuer.json"),
+        &read("crates/issuer/src/demo_program.toml"),
+        config,
     )
 }
 
@@ -134,4 +178,87 @@ pub fn stdout_of(command: &mut Command) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A test CA and a server certificate it signed for localhost and 127.0.0.1 (openssl from
+/// Debian), written to `dir`. Returns (CA certificate, server chain, server key).
+///
+/// # Panics
+/// When openssl cannot run or fails.
+pub fn test_certificate(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let openssl = |args: &[&str]| {
+        let status = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl runs");
+        assert!(status.success(), "openssl {args:?}");
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-days",
+                "2",
+                "-subj",
+                "/CN=Hallmark test CA",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req"][..],
+            &ec,
+            &[
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "server.csr",
+            ],
+        ]
+        .concat(),
+    );
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+        "-out",
+        "cert.pem",
+    ]);
+    (
+        dir.join("ca.pem"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+    )
 }

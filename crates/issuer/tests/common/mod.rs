@@ -56,10 +56,10 @@ pub enum Backend {
     Postgres,
 }
 
-/// Runs the async test function `$name(backend: Backend)` on SQLite and on PostgreSQL.
+/// Runs each async test function `$name(backend: Backend)` on SQLite and on PostgreSQL.
 #[macro_export]
 macro_rules! on_both {
-    ($name:ident) => {
+    ($($name:ident),+ $(,)?) => {$(
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
@@ -70,7 +70,16 @@ macro_rules! on_both {
                 super::$name($crate::common::Backend::Postgres).await
             }
         }
-    };
+    )+};
+}
+
+/// The `database_url` of a test on `backend`: SQLite in the issuer's folder, or a fresh
+/// PostgreSQL database; None on PostgreSQL when no server is configured.
+pub async fn database_url(backend: Backend) -> Option<String> {
+    match backend {
+        Backend::Sqlite => Some("sqlite:hallmark.db".to_owned()),
+        Backend::Postgres => postgres_url().await,
+    }
 }
 
 /// A fresh PostgreSQL database, or None when no server is configured (outside CI).
@@ -117,10 +126,7 @@ pub async fn harness_with(
     program: &str,
     extra: &str,
 ) -> Option<Harness> {
-    let database_url = match backend {
-        Backend::Sqlite => "sqlite:hallmark.db".to_owned(),
-        Backend::Postgres => postgres_url().await?,
-    };
+    let database_url = database_url(backend).await?;
     let key = KeyFile::new(SecretKey::from_seed(&[12; 32]));
     let dir = hallmark_testkit::issuer_folder(
         "faces",

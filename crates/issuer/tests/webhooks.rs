@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
@@ -22,12 +22,15 @@ struct Received {
     body: Value,
 }
 
-/// A webhook receiver on 127.0.0.1: answers 503 while `down`, else 204 after checking the
-/// signature (a bad one fails the test).
+/// A webhook receiver on 127.0.0.1: answers 503 while `down`, never answers while `hang`
+/// (counting the requests in `hung`), else 204 after checking the signature (a bad one fails
+/// the test).
 #[derive(Clone)]
 struct Receiver {
     port: u16,
     down: Arc<AtomicBool>,
+    hang: Arc<AtomicBool>,
+    hung: Arc<AtomicUsize>,
     secret: Arc<Mutex<String>>,
     got: Arc<Mutex<Vec<Received>>>,
 }
@@ -38,6 +41,8 @@ impl Receiver {
         let r = Self {
             port: listener.local_addr().unwrap().port(),
             down: Arc::default(),
+            hang: Arc::default(),
+            hung: Arc::default(),
             secret: Arc::default(),
             got: Arc::default(),
         };
@@ -55,6 +60,11 @@ impl Receiver {
                             })
                             .unwrap_or_default()
                     };
+                    if me.hang.load(Ordering::SeqCst) {
+                        // Holds the connection, unanswered, past any send's time limit.
+                        me.hung.fetch_add(1, Ordering::SeqCst);
+                        std::future::pending::<()>().await;
+                    }
                     let answer = if me.down.load(Ordering::SeqCst) {
                         "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
                     } else {
@@ -208,6 +218,9 @@ on_both!(
     a_delivery_fails_after_the_last_attempt_and_later_ones_proceed,
     a_failed_change_writes_no_outbox_row,
     the_expiry_reminder_reaches_the_partner_contacts_through_smtp,
+    a_receiver_that_hangs_does_not_starve_the_others,
+    the_worker_does_not_wait_for_a_receiver_that_hangs,
+    a_url_the_guard_refuses_fails_at_once,
 );
 
 async fn subscriptions_are_checked_and_the_secret_shown_once(backend: Backend) {
@@ -692,4 +705,174 @@ fn quoted_printable(message: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `n` `credential.issued` events (outbox rows of audit entries for made-up badges: the
+/// deliveries carry what fan-out knows, which is enough to count them).
+async fn issued_events(h: &Harness, n: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let id = format!("00000000-0000-4000-8000-{i:012}");
+        h.issuer
+            .store()
+            .append_audit(&hallmark_store::AuditEntry {
+                at: OffsetDateTime::now_utc().unix_timestamp(),
+                actor: "test".into(),
+                action: "credential.issue".into(),
+                subject: id.clone(),
+                detail: json!({}),
+            })
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    ids
+}
+
+/// The security finding: a receiver that never answers (each send ends at the 1-second time
+/// limit, and its retries are due again every round) and a healthy one, both subscribed to
+/// 40 events. Before, the hung receiver's retries (older events) filled every batch of 32
+/// and the healthy one got 31 of 40; now each target gets its fair share of every round.
+async fn a_receiver_that_hangs_does_not_starve_the_others(backend: Backend) {
+    let slow = Receiver::start().await;
+    let healthy = Receiver::start().await;
+    let Some(h) = harness(backend, &format!("[webhooks]\ntimeout_seconds = 1\nretry_base_seconds = 1\nretry_cap_seconds = 1\nmax_attempts = 100\ninsecure_hosts = [\"127.0.0.1:{}\", \"127.0.0.1:{}\"]\n", slow.port, healthy.port)).await else {
+        return;
+    };
+    slow.hang.store(true, Ordering::SeqCst);
+    let slow_hook = h.subscribe(&slow).await;
+    h.subscribe(&healthy).await;
+    const N: usize = 40;
+    let ids = issued_events(&h, N).await;
+    let t0 = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    assert_eq!(h.issuer.fan_out(t0).await.unwrap(), N);
+    let per_target = hallmark_issuer::service::PER_TARGET as usize;
+    let rounds = N.div_ceil(per_target);
+    let mut at = t0;
+    for round in 1..=rounds {
+        let made = h.issuer.send_due(at).await.unwrap();
+        assert_eq!(made, 2 * per_target, "round {round}: a fair share each");
+        assert_eq!(
+            healthy.got().len(),
+            per_target * round,
+            "round {round}: the healthy receiver's share arrived"
+        );
+        assert_eq!(slow.hung.load(Ordering::SeqCst), per_target * round);
+        at += time::Duration::seconds(1);
+    }
+    let mut got: Vec<String> = healthy
+        .got()
+        .iter()
+        .map(|r| r.body["data"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    got.sort();
+    assert_eq!(got, ids, "every event, once");
+    // The hung receiver is still failing: its deliveries pending, tried, timed out.
+    let log = h.log(&slow_hook).await;
+    assert_eq!(log.len(), N);
+    assert!(log.iter().all(|d| d["state"] == "pending"), "{log:?}");
+    let tried: Vec<&Value> = log
+        .iter()
+        .filter(|d| d["attempts"].as_i64() > Some(0))
+        .collect();
+    assert!(!tried.is_empty());
+    for d in tried {
+        let error = d["last_error"].as_str().unwrap();
+        assert!(error.contains("could not fetch"), "{d}");
+    }
+    assert!(slow.got().is_empty());
+}
+
+/// The worker itself (real time, as `hallmark serve` runs it) starts new sends while the hung
+/// receiver's are still in flight: with a 30-second time limit, the healthy receiver gets
+/// all 40 events long before the first hung send ends.
+async fn the_worker_does_not_wait_for_a_receiver_that_hangs(backend: Backend) {
+    let slow = Receiver::start().await;
+    let healthy = Receiver::start().await;
+    let Some(h) = harness(backend, &format!("[webhooks]\ntimeout_seconds = 30\npoll_milliseconds = 20\ninsecure_hosts = [\"127.0.0.1:{}\", \"127.0.0.1:{}\"]\n", slow.port, healthy.port)).await else {
+        return;
+    };
+    slow.hang.store(true, Ordering::SeqCst);
+    let slow_hook = h.subscribe(&slow).await;
+    h.subscribe(&healthy).await;
+    const N: usize = 40;
+    issued_events(&h, N).await;
+    let started = std::time::Instant::now();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(h.issuer.clone().run_deliveries(stopped));
+    // Checked every 20 ms until all arrived (or 20 s, well under the hung sends' 30 s).
+    while healthy.got().len() < N {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "the healthy receiver got {} of {N}",
+            healthy.got().len()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    // The hung receiver holds its share and no more; none of its attempts has ended.
+    let hung = slow.hung.load(Ordering::SeqCst);
+    assert!(
+        hung <= hallmark_issuer::service::PER_TARGET as usize,
+        "{hung} sends in flight to one target"
+    );
+    let log = h.log(&slow_hook).await;
+    assert!(log.iter().all(|d| d["attempts"] == 0), "{log:?}");
+    // Not waiting 30 s for the hung sends to end: the test ends here.
+    drop(stop);
+    worker.abort();
+}
+
+/// A URL the SSRF guard refuses (a loopback address not allowed as insecure) fails at once,
+/// naming the refusal, however many attempts remain; the other subscriptions proceed.
+async fn a_url_the_guard_refuses_fails_at_once(backend: Backend) {
+    let receiver = Receiver::start().await;
+    let Some(h) = harness(
+        backend,
+        &format!(
+            "[webhooks]\nmax_attempts = 12\ninsecure_hosts = [\"127.0.0.1:{}\"]\n",
+            receiver.port
+        ),
+    )
+    .await
+    else {
+        return;
+    };
+    let (s, w) = h
+        .call(
+            "POST",
+            "/api/v1/webhooks",
+            Some(json!({"url": "https://127.0.0.1:9/hook"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{w}");
+    let refused = w["id"].as_str().unwrap().to_owned();
+    h.subscribe(&receiver).await;
+    let ids = issued_events(&h, 2).await;
+    let t0 = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    h.issuer.fan_out(t0).await.unwrap();
+    assert_eq!(h.issuer.send_due(t0).await.unwrap(), 4);
+    let log = h.log(&refused).await;
+    assert_eq!(log.len(), 2);
+    for d in &log {
+        assert_eq!(
+            (d["state"].as_str(), d["attempts"].as_i64()),
+            (Some("failed"), Some(1)),
+            "{d}"
+        );
+        let error = d["last_error"].as_str().unwrap();
+        assert!(
+            error.starts_with("refused to fetch https://127.0.0.1:9/hook"),
+            "{d}"
+        );
+    }
+    // Nothing left to try, long after every backoff; the good receiver got both.
+    assert_eq!(
+        h.issuer
+            .send_due(t0 + time::Duration::days(30))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(receiver.got().len(), ids.len());
 }

@@ -10,7 +10,8 @@
 //!   target)` makes a delivery happen once.
 //! - Sending: [`Store::due_deliveries`] lists pending deliveries whose time has come and that
 //!   no earlier pending delivery of the same target and credential holds back (order per
-//!   badge); [`Store::claim_delivery`] takes one under a lease with a conditional UPDATE (two
+//!   badge), at most a fair share of each target (so a slow receiver cannot fill every
+//!   batch); [`Store::claim_delivery`] takes one under a lease with a conditional UPDATE (two
 //!   processes never send the same one at once); [`Store::finish_delivery`] records the
 //!   attempt, only for the lease's holder.
 
@@ -443,9 +444,12 @@ impl Store {
         })
     }
 
-    /// Pending deliveries due at `at` and not leased, oldest event first, at most `limit`:
-    /// of each (target, credential) only the earliest pending one (a later event waits while
-    /// an earlier one is pending).
+    /// Pending deliveries due at `at` and not leased, at most `limit`, and a fair share of
+    /// each target: at most `per_target` of a target in flight at once (its deliveries
+    /// leased at `at` count against it), so one slow or failing receiver cannot fill every
+    /// batch. Of each (target, credential) only the earliest pending one is listed (a later
+    /// event waits while an earlier one is pending or being sent). Listed round-robin: every
+    /// target's oldest due delivery first (oldest event first), then every target's second…
     ///
     /// # Errors
     /// A database error.
@@ -453,16 +457,24 @@ impl Store {
         &self,
         at: i64,
         limit: u32,
+        per_target: u32,
     ) -> Result<Vec<DeliveryRow>, StoreError> {
+        // ROW_NUMBER() (SQLite >= 3.25, PostgreSQL) places each due delivery within its
+        // target; the correlated count adds the target's sends in flight.
         let text = format!(
-            "SELECT {DELIVERY_COLUMNS} FROM deliveries d WHERE state = 'pending' AND next_attempt_at <= $1 \
-             AND (lease_until IS NULL OR lease_until <= $1) \
-             AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.target = d.target AND e.credential_id = d.credential_id \
-                             AND e.state = 'pending' AND e.outbox_id < d.outbox_id) \
-             ORDER BY outbox_id, id LIMIT $2"
+            "SELECT {DELIVERY_COLUMNS} FROM (\
+               SELECT {DELIVERY_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY target ORDER BY outbox_id, id) AS place \
+               FROM deliveries d WHERE state = 'pending' AND next_attempt_at <= $1 \
+               AND (lease_until IS NULL OR lease_until <= $1) \
+               AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.target = d.target AND e.credential_id = d.credential_id \
+                               AND e.state = 'pending' AND e.outbox_id < d.outbox_id)) ready \
+             WHERE place + (SELECT COUNT(*) FROM deliveries l WHERE l.target = ready.target \
+                            AND l.state = 'pending' AND l.lease_until > $1) <= $3 \
+             ORDER BY place, outbox_id, id LIMIT $2"
         );
         with_pool!(self, pool, sqlite => {
-            let rows = sqlx::query(&sql(sqlite, &text)).bind(at).bind(i64::from(limit)).fetch_all(pool).await?;
+            let rows = sqlx::query(&sql(sqlite, &text)).bind(at).bind(i64::from(limit)).bind(i64::from(per_target))
+                .fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in &rows {
                 out.push(delivery_from_row!(r));

@@ -8,7 +8,12 @@
 //! and for `credential.expiring` / `credential.lapsed` one e-mail per partner contact when
 //! `[smtp]` is configured), and [`Issuer::send_due`] sends what is due, per (target, badge)
 //! in event order, each under a lease, retrying with exponential backoff up to
-//! `max_attempts`. Both are safe on several processes sharing one database.
+//! `max_attempts` (a URL the SSRF guard refuses fails at once: retrying cannot help). Both
+//! are safe on several processes sharing one database.
+//!
+//! Fairness: each target (a subscription, an e-mail address) gets at most [`PER_TARGET`]
+//! sends in flight at once, and the worker starts new sends without waiting for those in
+//! flight, so a receiver that hangs until the time limit delays only its own deliveries.
 //!
 //! Signing follows Standard Webhooks: headers `webhook-id` (the delivery's id, the same on
 //! every attempt), `webhook-timestamp` (Unix seconds of the attempt) and `webhook-signature`
@@ -37,7 +42,7 @@ use crate::config::{Config, SmtpTls};
 /// Subscriptions at most: each event is sent to each of them.
 pub const MAX_WEBHOOKS: usize = 50;
 
-/// Deliveries fanned out or sent in one step of the worker.
+/// Deliveries fanned out, or listed to send, in one step of the worker.
 const BATCH: u32 = 32;
 
 /// A new subscription (`POST /api/v1/webhooks`).
@@ -516,82 +521,132 @@ impl Issuer {
             .collect()
     }
 
-    /// Sends the deliveries due at `at` (see the module docs), concurrently; returns how
-    /// many attempts were made.
+    /// Sends the deliveries due at `at` (see the module docs), concurrently, and waits for
+    /// every send to end; returns how many attempts were made. One round of the worker, for
+    /// tests and tools; the worker itself ([`Issuer::run_deliveries`]) does not wait.
     ///
     /// # Errors
-    /// The database.
+    /// The database (sends already started still run to their end first).
     pub async fn send_due(&self, at: OffsetDateTime) -> Result<usize, StoreError> {
+        let mut flight = InFlight::new();
+        let started = self.start_due(at, &mut flight).await;
+        let finished = flight.drain().await;
+        let started = started?;
+        finished?;
+        Ok(started)
+    }
+
+    /// Starts the sends due at `at`, as many as `flight` has room for: each is claimed (its
+    /// lease taken) before its send is spawned, so a later round never lists it again;
+    /// returns how many were started.
+    async fn start_due(
+        &self,
+        at: OffsetDateTime,
+        flight: &mut InFlight,
+    ) -> Result<usize, StoreError> {
+        let room = u32::try_from(flight.permits.available_permits()).unwrap_or(BATCH);
+        if room == 0 {
+            return Ok(0);
+        }
         let due = self
             .store()
-            .due_deliveries(at.unix_timestamp(), BATCH)
+            .due_deliveries(at.unix_timestamp(), BATCH.min(room), PER_TARGET)
             .await?;
+        if due.is_empty() {
+            return Ok(0);
+        }
         let hooks = self.store().webhooks().await?;
-        let mut tasks = tokio::task::JoinSet::new();
+        let mut started = 0;
         for d in due {
-            let issuer = self.clone();
+            let Ok(permit) = flight.permits.clone().try_acquire_owned() else {
+                break;
+            };
+            let Some(token) = self.claim(&d, at).await? else {
+                continue;
+            };
             let hook = d
                 .webhook_id
                 .as_ref()
                 .and_then(|id| hooks.iter().find(|h| &h.id == id))
                 .cloned();
-            tasks.spawn(async move { issuer.attempt(d, hook, at).await });
+            let issuer = self.clone();
+            flight.tasks.spawn(async move {
+                let _permit = permit;
+                issuer.attempt(d, hook, at, token).await
+            });
+            started += 1;
         }
-        let mut made = 0;
-        // Every attempt runs to its end (dropping the set would abort sends in flight and
-        // leave their leases to expire: duplicates); the first error is answered after.
-        let mut first_error = None;
-        while let Some(result) = tasks.join_next().await {
-            match result {
-                Ok(Ok(true)) => made += 1,
-                Ok(Ok(false)) => {}
-                Ok(Err(e)) => {
-                    first_error.get_or_insert(e);
-                }
-                Err(e) => tracing::error!("a delivery task failed: {e}"),
-            }
-        }
-        match first_error {
-            Some(e) => Err(e),
-            None => Ok(made),
-        }
+        Ok(started)
     }
 
-    /// One attempt at delivery `d`, under a lease: `false` when another process holds it.
+    /// Takes delivery `d` under a lease for an attempt at `at`: its token, or `None` when
+    /// another process holds it (or it is no longer pending).
+    async fn claim(
+        &self,
+        d: &DeliveryRow,
+        at: OffsetDateTime,
+    ) -> Result<Option<String>, StoreError> {
+        let Ok(token) = uuid_v4() else {
+            tracing::error!("deliveries: no randomness for a lease");
+            return Ok(None);
+        };
+        let start = at.unix_timestamp();
+        // The lease outlasts the attempt's time limit, so it is never taken over mid-send.
+        let timeout = i64::try_from(self.config().webhooks.timeout_seconds).unwrap_or(60);
+        let lease = start + timeout * 2 + 30;
+        Ok(self
+            .store()
+            .claim_delivery(&d.id, &token, start, lease)
+            .await?
+            .then_some(token))
+    }
+
+    /// One attempt at delivery `d`, claimed under lease `token`, and its outcome recorded:
+    /// delivered, retried after a backoff, or failed (after the last attempt, or at once
+    /// when the failure is permanent).
     async fn attempt(
         &self,
         d: DeliveryRow,
         hook: Option<WebhookRow>,
         at: OffsetDateTime,
-    ) -> Result<bool, StoreError> {
+        token: String,
+    ) -> Result<(), StoreError> {
         let settings = &self.config().webhooks;
-        let Ok(token) = uuid_v4() else {
-            tracing::error!("deliveries: no randomness for a lease");
-            return Ok(false);
-        };
         let start = at.unix_timestamp();
-        // The lease outlasts the attempt's time limit, so it is never taken over mid-send.
-        let lease = start + i64::try_from(settings.timeout_seconds).unwrap_or(60) * 2 + 30;
-        if !self
-            .store()
-            .claim_delivery(&d.id, &token, start, lease)
-            .await?
-        {
-            return Ok(false);
-        }
-        let (status, error) = match (&d.email, hook) {
-            (Some(_), _) => (None, self.send_email(&d).await.err()),
+        let (status, failure) = match (&d.email, hook) {
+            (Some(_), _) => (
+                None,
+                self.send_email(&d).await.err().map(Failure::transient),
+            ),
             (None, Some(hook)) => self.send_webhook(&d, &hook, start).await,
-            (None, None) => (None, Some("the subscription was deleted".to_owned())),
+            (None, None) => (
+                None,
+                Some(Failure::transient("the subscription was deleted")),
+            ),
         };
         let attempts = u32::try_from(d.attempts + 1).unwrap_or(u32::MAX);
-        let outcome = match error {
+        let outcome = match failure {
             None => DeliveryOutcome::Delivered { status },
-            Some(error) if attempts >= settings.max_attempts => {
-                tracing::warn!("delivery {} failed for good: {error}", d.id);
+            Some(Failure {
+                error,
+                permanent: true,
+            }) => {
+                tracing::warn!(
+                    "delivery {} to {} failed for good, not retried (attempt {attempts}): {error}",
+                    d.id,
+                    d.target
+                );
                 DeliveryOutcome::Failed { status, error }
             }
-            Some(error) => {
+            Some(Failure { error, .. }) if attempts >= settings.max_attempts => {
+                tracing::warn!(
+                    "delivery {} to {} failed for good after {attempts} attempts: {error}",
+                    d.id,
+                    d.target
+                );
+                DeliveryOutcome::Failed { status, error }
+            }
+            Some(Failure { error, .. }) => {
                 let delay = backoff(
                     settings.retry_base_seconds,
                     settings.retry_cap_seconds,
@@ -604,22 +659,31 @@ impl Issuer {
                 }
             }
         };
-        self.store()
+        if !self
+            .store()
             .finish_delivery(&d.id, &token, start, &outcome)
-            .await?;
-        Ok(true)
+            .await?
+        {
+            tracing::warn!(
+                "delivery {}: the lease ran out before the attempt was recorded",
+                d.id
+            );
+        }
+        Ok(())
     }
 
-    /// POSTs a webhook, signed: (the HTTP status, an error unless it was 2xx).
+    /// POSTs a webhook, signed: (the HTTP status, a failure unless it was 2xx). A URL the
+    /// fetcher's guard refuses (an internal address) is a permanent failure: retrying
+    /// cannot change the answer.
     async fn send_webhook(
         &self,
         d: &DeliveryRow,
         hook: &WebhookRow,
         timestamp: i64,
-    ) -> (Option<u16>, Option<String>) {
+    ) -> (Option<u16>, Option<Failure>) {
         let signature = match sign(&hook.secret, &d.id, timestamp, d.body.as_bytes()) {
             Ok(s) => s,
-            Err(e) => return (None, Some(e.to_string())),
+            Err(e) => return (None, Some(Failure::transient(e.to_string()))),
         };
         let timestamp = timestamp.to_string();
         let headers = [
@@ -636,9 +700,18 @@ impl Issuer {
             Ok(status) if (200..300).contains(&status) => (Some(status), None),
             Ok(status) => (
                 Some(status),
-                Some(format!("the receiver answered HTTP {status}")),
+                Some(Failure::transient(format!(
+                    "the receiver answered HTTP {status}"
+                ))),
             ),
-            Err(e) => (None, Some(e.to_string())),
+            Err(e @ hallmark_fetch::FetchError::Refused { .. }) => (
+                None,
+                Some(Failure {
+                    error: e.to_string(),
+                    permanent: true,
+                }),
+            ),
+            Err(e) => (None, Some(Failure::transient(e.to_string()))),
         }
     }
 
@@ -667,29 +740,112 @@ impl Issuer {
             .map_err(|e| format!("the SMTP relay: {e}"))
     }
 
-    /// The delivery worker: fans out and sends every `poll_milliseconds` until `stop` turns
-    /// true. Errors are logged and the next round tries again.
+    /// The delivery worker, until `stop` turns true: fans out every `poll_milliseconds`,
+    /// and starts the sends due then and whenever a send ends (its target has room again),
+    /// without waiting for sends still in flight: a slow receiver holds only its own share
+    /// ([`PER_TARGET`]) of the [`IN_FLIGHT`] sends. Errors are logged and the next round
+    /// tries again. On stop, the sends in flight run to their end (aborting them would leave
+    /// their leases to expire: duplicates).
     pub async fn run_deliveries(self, mut stop: tokio::sync::watch::Receiver<bool>) {
         if self.config().smtp.is_none() {
             tracing::info!("no [smtp] relay configured: e-mail reminders are not sent");
         }
         let poll = Duration::from_millis(self.config().webhooks.poll_milliseconds);
+        let mut flight = InFlight::new();
+        let mut next_poll = tokio::time::Instant::now();
         loop {
             let at = now();
-            if let Err(e) = self.fan_out(at).await {
-                tracing::error!("deliveries: fan-out: {e}");
+            if tokio::time::Instant::now() >= next_poll {
+                next_poll = tokio::time::Instant::now() + poll;
+                if let Err(e) = self.fan_out(at).await {
+                    tracing::error!("deliveries: fan-out: {e}");
+                }
             }
-            if let Err(e) = self.send_due(at).await {
+            if let Err(e) = self.start_due(at, &mut flight).await {
                 tracing::error!("deliveries: sending: {e}");
             }
-            tokio::select! {
-                _ = tokio::time::sleep(poll) => {}
-                _ = stop.changed() => {}
-            }
-            if *stop.borrow() {
+            let stopped = tokio::select! {
+                _ = tokio::time::sleep_until(next_poll) => false,
+                Some(done) = flight.tasks.join_next(), if !flight.tasks.is_empty() => {
+                    log_attempt(done);
+                    // Every send that ended meanwhile, then one round for all of them.
+                    while let Some(done) = flight.tasks.try_join_next() {
+                        log_attempt(done);
+                    }
+                    false
+                }
+                changed = stop.changed() => changed.is_err() || *stop.borrow(),
+            };
+            if stopped {
+                if let Err(e) = flight.drain().await {
+                    tracing::error!("deliveries: sending: {e}");
+                }
                 return;
             }
         }
+    }
+}
+
+/// Deliveries of one target being sent at once, at most (the deliveries it has leased,
+/// by any process sharing the database, count): a slow receiver holds no more than this.
+pub const PER_TARGET: u32 = 4;
+
+/// Sends in flight at once in one process, all targets together.
+pub const IN_FLIGHT: usize = 64;
+
+/// Why an attempt failed, and whether trying again could help.
+#[derive(Debug)]
+struct Failure {
+    error: String,
+    permanent: bool,
+}
+
+impl Failure {
+    fn transient(error: impl Into<String>) -> Self {
+        Self {
+            error: error.into(),
+            permanent: false,
+        }
+    }
+}
+
+/// The sends started and not yet ended, at most [`IN_FLIGHT`].
+struct InFlight {
+    tasks: tokio::task::JoinSet<Result<(), StoreError>>,
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl InFlight {
+    fn new() -> Self {
+        Self {
+            tasks: tokio::task::JoinSet::new(),
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT)),
+        }
+    }
+
+    /// Waits for every send to end (dropping the set would abort sends in flight and leave
+    /// their leases to expire: duplicates); the first database error is answered after.
+    async fn drain(&mut self) -> Result<(), StoreError> {
+        let mut first_error = None;
+        while let Some(done) = self.tasks.join_next().await {
+            match done {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    first_error.get_or_insert(e);
+                }
+                Err(e) => tracing::error!("a delivery task failed: {e}"),
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+/// Logs what went wrong with a send that ended (its outcome is in the database).
+fn log_attempt(done: Result<Result<(), StoreError>, tokio::task::JoinError>) {
+    match done {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!("deliveries: sending: {e}"),
+        Err(e) => tracing::error!("a delivery task failed: {e}"),
     }
 }
 

@@ -45,7 +45,8 @@ pub use approvals::{
 };
 pub use checks::{CheckError, Checked, Embed, FetchBadgeError, EMBED_TTL};
 pub use deliveries::{
-    backoff, new_secret, sign, NewWebhook, SecretError, SmtpError, WebhookError, MAX_WEBHOOKS,
+    backoff, new_secret, sign, NewWebhook, SecretError, SmtpError, WebhookError, IN_FLIGHT,
+    MAX_WEBHOOKS, PER_TARGET,
 };
 pub use directory::{
     Directory, DirectoryError, DirectoryQuery, MAX_DIRECTORY_PAGE, MAX_QUERY_CHARS,

@@ -245,6 +245,25 @@ fn upgrade_names_its_successor(server: &Server) {
     let (code, report) = verify(server, gold_url);
     assert_eq!(code, 0, "{report}");
     assert!(report.get("successor").is_none());
+    // Then a downgrade: the Silver badge's successor is the badge current now, two steps on.
+    approval["tier"] = json!("silver");
+    let (status, current) = http(
+        server.port,
+        "POST",
+        "/api/v1/approvals",
+        token,
+        Some(&approval),
+    );
+    assert_eq!(status, 201, "{current}");
+    assert_eq!(current["kind"], "downgrade");
+    let current_url = current["credential"]["id"].as_str().unwrap();
+    let (code, report) = verify(server, silver_url);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(
+        report["successor"],
+        json!({"id": current_url, "standing": "valid"}),
+        "{report}"
+    );
     // A forged copy of the Silver badge (its proof fails) gets no successor: its `id` could
     // name any host, which is never asked.
     let uuid = silver["credential"]["uuid"].as_str().unwrap();

@@ -293,46 +293,61 @@ async fn successor(
     if report.verified() || !(genuine || revoked_key) {
         return None;
     }
-    let next = fetcher.successor_of(id).await.ok()??;
-    let unrelated = |next: String| Successor {
-        id: next,
-        standing: None,
-        unrelated: true,
-    };
-    // Only the badge's own origin names its successor.
-    let same_origin = url::Url::parse(&next).is_ok_and(|n| n.origin() == parsed.origin());
-    if !same_origin {
-        return Some(unrelated(next));
-    }
     let issuer_of = |v: &serde_json::Value| {
         let i = &v["issuer"];
         i.as_str().or_else(|| i["id"].as_str()).map(str::to_owned)
     };
     let subject_of =
         |v: &serde_json::Value| v["credentialSubject"]["id"].as_str().map(str::to_owned);
-    let (standing, unrelated) = match fetcher.get(&next).await {
-        Ok(bytes) => match json::parse(&bytes) {
-            Ok(value) => {
-                // The same issuer's badge for the same subject, at the URL it names itself.
-                let same = issuer_of(&value).is_some()
-                    && issuer_of(&value) == issuer_of(credential)
-                    && subject_of(&value) == subject_of(credential)
-                    && value["id"].as_str() == Some(next.as_str());
-                let standing = hallmark_fetch::verify(verifier, &value, fetcher)
-                    .await
-                    .standing();
-                (Some(standing), !same)
-            }
-            Err(_) => (Some(hallmark_core::Standing::Invalid), false),
-        },
-        Err(_) => (None, false),
-    };
-    Some(Successor {
-        id: next,
-        standing,
-        unrelated,
-    })
+    // Along the chain (a renewal later upgraded, then downgraded…) to the badge that is
+    // current, a few steps at most; each step on the same origin, the same issuer's badge
+    // for the same subject, at the URL it names itself.
+    let mut from = id.to_owned();
+    let mut found: Option<Successor> = None;
+    for _ in 0..MAX_SUCCESSORS {
+        let Some(next) = fetcher.successor_of(&from).await.ok().flatten() else {
+            break;
+        };
+        let same_origin = url::Url::parse(&next).is_ok_and(|n| n.origin() == parsed.origin());
+        if !same_origin {
+            return Some(Successor {
+                id: next,
+                standing: None,
+                unrelated: true,
+            });
+        }
+        let (standing, unrelated) = match fetcher.get(&next).await {
+            Ok(bytes) => match json::parse(&bytes) {
+                Ok(value) => {
+                    let same = issuer_of(&value).is_some()
+                        && issuer_of(&value) == issuer_of(credential)
+                        && subject_of(&value) == subject_of(credential)
+                        && value["id"].as_str() == Some(next.as_str());
+                    let standing = hallmark_fetch::verify(verifier, &value, fetcher)
+                        .await
+                        .standing();
+                    (Some(standing), !same)
+                }
+                Err(_) => (Some(hallmark_core::Standing::Invalid), false),
+            },
+            Err(_) => (None, false),
+        };
+        let revoked = standing == Some(hallmark_core::Standing::Revoked);
+        from.clone_from(&next);
+        found = Some(Successor {
+            id: next,
+            standing,
+            unrelated,
+        });
+        if unrelated || !revoked {
+            break;
+        }
+    }
+    found
 }
+
+/// How many successors `hallmark verify` follows to the current badge.
+const MAX_SUCCESSORS: usize = 8;
 
 /// The host (and port, when not the scheme's default) of a `did:web` DID (did:web §3.1:
 /// `did:web:127.0.0.1%3A8080` → `127.0.0.1:8080`).

@@ -68,7 +68,14 @@ impl Jobs {
                             Ok(())
                         }
                         Ok(None) => {
-                            tracing::debug!("lifecycle: another process holds the lease");
+                            let next = match issuer.store().job_lease(LIFECYCLE).await {
+                                Ok(Some((_, until, _))) => hallmark_core::datetime::format(
+                                    time::OffsetDateTime::from_unix_timestamp(until)
+                                        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+                                ),
+                                _ => "later".into(),
+                            };
+                            tracing::info!("lifecycle: ran within its period already (here or in another process); next run from {next}");
                             Ok(())
                         }
                         Err(e) => Err(e.to_string()),

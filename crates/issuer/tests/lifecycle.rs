@@ -620,3 +620,28 @@ async fn revocations_and_approvals_at_once_neither_deadlock_nor_lose_a_withdrawa
         }
     }
 }
+
+on_both!(a_reissue_is_not_reminded_twice);
+async fn a_reissue_is_not_reminded_twice(backend: Backend) {
+    let Some(h) = issuer(backend).await else {
+        return;
+    };
+    let p = partner(&h, "Reminded").await;
+    let (old, _, _) = badge(&h, approval(&p, "silver")).await;
+    let until = h
+        .issuer
+        .credential(&old)
+        .await
+        .unwrap()
+        .valid_until
+        .unwrap();
+    let at = OffsetDateTime::from_unix_timestamp(until - 10 * 86_400).unwrap();
+    assert_eq!(h.issuer.lifecycle(at).await.unwrap().reminded_14, 1);
+    let again = h.issuer.reissue("test-admin", &old).await.unwrap();
+    let run = h.issuer.lifecycle(at).await.unwrap();
+    assert_eq!(
+        run.reminded_14, 0,
+        "the re-issue keeps the validity and its reminders"
+    );
+    assert_eq!(again.credential.row.valid_until, Some(until));
+}

@@ -417,6 +417,15 @@ impl Store {
                 }
             }
             supersede_in!(tx, sqlite, &old, Some(&credential.id), supersede, &extra);
+            // A re-issue keeps its badge's validity: the reminders already sent for it count
+            // for the new one too (sent once per badge and threshold).
+            if supersede.kind == "reissue" {
+                if let Some(previous) = expected {
+                    sqlx::query(&sql(sqlite, "INSERT INTO reminders (credential_id, days, at) SELECT $1, days, at FROM reminders WHERE credential_id = $2 ON CONFLICT DO NOTHING"))
+                        .bind(&credential.id).bind(previous.id)
+                        .execute(&mut *tx).await?;
+                }
+            }
             tx.commit().await?;
             Ok(old)
         })

@@ -40,8 +40,10 @@ pub struct ReminderCandidate {
 
 impl Store {
     /// Claims the lease of job `name` for `holder` until `until` (Unix seconds), unless
-    /// another claim holds it past `now`: one conditional upsert, so of several processes
-    /// claiming at once exactly one gets it. Returns whether this claim got it.
+    /// another claim holds it past `now` — or ran it less than `until - now` ago, so a
+    /// shorter period (a changed interval) takes effect at once: one conditional upsert, so
+    /// of several processes claiming at once exactly one gets it. Returns whether this claim
+    /// got it.
     ///
     /// # Errors
     /// A database error.
@@ -55,7 +57,7 @@ impl Store {
         with_pool!(self, pool, sqlite => {
             let done = sqlx::query(&sql(sqlite, "INSERT INTO job_leases (name, holder, leased_until, last_run_at) VALUES ($1, $2, $3, $4) \
                 ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, leased_until = excluded.leased_until, last_run_at = excluded.last_run_at \
-                WHERE job_leases.leased_until <= $4"))
+                WHERE job_leases.leased_until <= $4 OR job_leases.last_run_at + ($3 - $4) <= $4"))
                 .bind(name).bind(holder).bind(until).bind(now)
                 .execute(pool).await?;
             Ok(done.rows_affected() == 1)

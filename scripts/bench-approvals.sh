@@ -11,19 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-200}
 concurrency=${CONCURRENCY:-4}
-if [ -z "${HALLMARK_BIN:-}" ]; then cargo build --release -q -p hallmark; fi
-bin=${HALLMARK_BIN:-$PWD/target/release/hallmark}
-work=$(mktemp -d /tmp/hallmark-approvals.XXXXXX)
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-HALLMARK_LOG=warn "$bin" serve --demo --data "$work/data" --listen "127.0.0.1:$port" >"$work/out" 2>&1 &
-pid=$!
-for _ in $(seq 1 300); do grep -q 'demo Gold badge' "$work/out" 2>/dev/null && break; sleep 0.1; done
-token=$(grep -o 'HALLMARK_TOKEN=[^ ]*' "$work/out" | head -1 | cut -d= -f2)
-[ -n "$token" ] || { echo "the demo did not start:"; cat "$work/out"; exit 1; }
+# shellcheck source=scripts/demo.sh
+source scripts/demo.sh approvals
 
 python3 - "$port" "$token" "$n" "$concurrency" <<'EOF'
 import json, statistics, sys, time, urllib.request

@@ -16,20 +16,8 @@ connections=${CONNECTIONS:-16}
 threads=${THREADS:-1}
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 command -v curl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null; }
-if [ -z "${HALLMARK_BIN:-}" ]; then cargo build --release -q -p hallmark; fi
-bin=${HALLMARK_BIN:-$PWD/target/release/hallmark}
-work=$(mktemp -d /tmp/hallmark-pages.XXXXXX)
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-HALLMARK_LOG=warn "$bin" serve --demo --data "$work/data" --listen "127.0.0.1:$port" >"$work/out" 2>&1 &
-pid=$!
-for _ in $(seq 1 200); do grep -q 'demo Gold badge' "$work/out" 2>/dev/null && break; sleep 0.1; done
-badge=$(grep -o "http://127.0.0.1:$port/credentials/[0-9a-f-]*" "$work/out" | head -1)
-token=$(grep -o 'hm_[0-9a-f]*' "$work/out" | head -1)
-[ -n "$badge" ] && [ -n "$token" ] || { echo "the demo did not start:"; cat "$work/out"; exit 1; }
+# shellcheck source=scripts/demo.sh
+source scripts/demo.sh pages
 id=${badge##*/}
 svg="http://127.0.0.1:$port/badges/$id/badge.svg"
 html='text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'

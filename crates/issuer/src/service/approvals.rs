@@ -333,17 +333,7 @@ impl Issuer {
                 suspended: false,
                 message: 0,
             };
-            let wanted = self.badge_statuses();
-            let issued = self
-                .issue(
-                    actor,
-                    Some(&approval),
-                    &wanted,
-                    self.config().cryptosuite,
-                    Some(&replace),
-                    |uuid, status| Ok(self.badge(&badge, uuid, status).build()?.into_map()),
-                )
-                .await;
+            let issued = self.issue_badge(actor, &approval, &badge, &replace).await;
             match issued {
                 Ok(credential) => {
                     return Ok(Approved {
@@ -359,6 +349,27 @@ impl Issuer {
         Err(ApprovalError::Contended {
             partner_id: partner.id.clone(),
         })
+    }
+
+    /// Issues the badge of `approval` from `facts`, with the badge's status entries,
+    /// replacing what `replace` says ([`Issuer::issue`]).
+    pub(crate) async fn issue_badge(
+        &self,
+        actor: &str,
+        approval: &Approval,
+        facts: &BadgeFacts<'_>,
+        replace: &Replace<'_>,
+    ) -> Result<Issued, IssueError> {
+        let wanted = self.badge_statuses();
+        self.issue(
+            actor,
+            Some(approval),
+            &wanted,
+            self.config().cryptosuite,
+            Some(replace),
+            |uuid, status| Ok(self.badge(facts, uuid, status).build()?.into_map()),
+        )
+        .await
     }
 
     /// The badge of an approval (Open Badges 3.0), with status entries `status`.

@@ -249,18 +249,7 @@ impl Issuer {
             suspended: row.suspended,
             message: row.message.as_ref().map_or(0, |_| row.message_status),
         };
-        let wanted = self.badge_statuses();
-        let credential = match self
-            .issue(
-                actor,
-                Some(&approval),
-                &wanted,
-                self.config().cryptosuite,
-                Some(&replace),
-                |uuid, status| Ok(self.badge(&facts, uuid, status).build()?.into_map()),
-            )
-            .await
-        {
+        let credential = match self.issue_badge(actor, &approval, &facts, &replace).await {
             Ok(credential) => credential,
             Err(super::IssueError::Store(StoreError::Changed { .. })) => {
                 return Err(ReissueError::NotCurrent { id: id.to_owned() })

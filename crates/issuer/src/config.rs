@@ -48,6 +48,31 @@ struct File {
     #[serde(default)]
     webhooks: WebhookSettings,
     smtp: Option<SmtpSettings>,
+    #[serde(default = "default_bulk_max_rows")]
+    bulk_max_rows: usize,
+    #[serde(default = "default_bulk_max_bytes")]
+    bulk_max_bytes: usize,
+    #[serde(default = "default_idempotency_ttl")]
+    idempotency_ttl_seconds: u64,
+    #[serde(default = "default_idempotency_lease")]
+    idempotency_lease_seconds: u64,
+}
+
+/// Rows of one bulk approval request.
+fn default_bulk_max_rows() -> usize {
+    1000
+}
+/// Bytes of one bulk approval request (4 MiB).
+fn default_bulk_max_bytes() -> usize {
+    4 * 1024 * 1024
+}
+/// A day.
+fn default_idempotency_ttl() -> u64 {
+    86_400
+}
+/// Longer than the request timeout (10 s), so a live request's claim never runs out.
+fn default_idempotency_lease() -> u64 {
+    30
 }
 
 fn default_true() -> bool {
@@ -244,6 +269,15 @@ pub struct Config {
     pub webhooks: WebhookSettings,
     /// `[smtp]`: the relay for e-mail reminders; none, no e-mails.
     pub smtp: Option<SmtpSettings>,
+    /// The most rows one `POST /api/v1/approvals/bulk` takes (default 1,000).
+    pub bulk_max_rows: usize,
+    /// The largest body of one bulk request, bytes (default 4 MiB).
+    pub bulk_max_bytes: usize,
+    /// How long an idempotency key and its response are kept, seconds (default a day).
+    pub idempotency_ttl_seconds: u64,
+    /// How long a request holds its idempotency key before another request with the key may
+    /// take it over (its holder presumed dead), seconds (default 30).
+    pub idempotency_lease_seconds: u64,
 }
 
 /// Overrides from the command line (the environment is read by [`Config::load`]).
@@ -481,7 +515,35 @@ impl Config {
                 return Err(invalid("smtp.host", "must not be empty".into()));
             }
         }
+        if file.bulk_max_rows == 0 || file.bulk_max_rows > 10_000 {
+            return Err(invalid(
+                "bulk_max_rows",
+                "must be between 1 and 10000".into(),
+            ));
+        }
+        if file.bulk_max_bytes < 1024 || file.bulk_max_bytes > 64 * 1024 * 1024 {
+            return Err(invalid(
+                "bulk_max_bytes",
+                "must be between 1024 and 67108864 (64 MiB)".into(),
+            ));
+        }
+        if file.idempotency_ttl_seconds < 60 || file.idempotency_ttl_seconds > 30 * 86_400 {
+            return Err(invalid(
+                "idempotency_ttl_seconds",
+                "must be between 60 and 2592000 (thirty days)".into(),
+            ));
+        }
+        if file.idempotency_lease_seconds == 0 || file.idempotency_lease_seconds > 3600 {
+            return Err(invalid(
+                "idempotency_lease_seconds",
+                "must be between 1 and 3600".into(),
+            ));
+        }
         Ok(Self {
+            bulk_max_rows: file.bulk_max_rows,
+            bulk_max_bytes: file.bulk_max_bytes,
+            idempotency_ttl_seconds: file.idempotency_ttl_seconds,
+            idempotency_lease_seconds: file.idempotency_lease_seconds,
             lifecycle_interval_seconds: file.lifecycle_interval_seconds,
             deliveries: file.deliveries,
             webhooks: file.webhooks,

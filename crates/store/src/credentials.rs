@@ -6,6 +6,19 @@ use sqlx::Row;
 use crate::page::{Arg, Conditions, Key};
 use crate::{sql, Approval, AuditEntry, Page, PageRequest, StatusSlot, Store, StoreError, Table};
 
+/// One issuance of a batch ([`Store::record_first_issuances`]).
+#[derive(Debug, Clone, Copy)]
+pub struct BatchIssuance<'a> {
+    /// The approval.
+    pub approval: &'a Approval,
+    /// Its badge.
+    pub credential: &'a CredentialRow,
+    /// The badge's audit entry.
+    pub audit: &'a AuditEntry,
+    /// The idempotency key of the row and its response, stored with it.
+    pub claim: Option<(&'a crate::ClaimMark, &'a crate::StoredResponse)>,
+}
+
 /// Inserts an issuance inside transaction `$tx`: the approval (if any), the credential and
 /// the competencies it was issued for.
 macro_rules! insert_issuance {
@@ -278,6 +291,64 @@ impl Store {
             audit!(tx, sqlite, audit);
             tx.commit().await?;
             Ok(())
+        })
+    }
+
+    /// Records a batch of first badges (bulk approvals) in one transaction, one commit for
+    /// all: each partner is locked (in id order) and must still have no badge for the role
+    /// (else [`StoreError::Changed`]), then each approval, credential and audit entry is
+    /// inserted and, with a claim, its idempotency key marked `done` with its response.
+    /// Nothing is written when any of them fails.
+    ///
+    /// # Errors
+    /// [`StoreError::Changed`] (a badge for a partner and role appeared meanwhile),
+    /// [`StoreError::Conflict`] (a status index taken meanwhile),
+    /// [`StoreError::IdempotencyLost`], or a database error.
+    pub async fn record_first_issuances(
+        &self,
+        batch: &[BatchIssuance<'_>],
+    ) -> Result<(), StoreError> {
+        let mut partners: Vec<&str> = batch
+            .iter()
+            .map(|b| b.approval.partner_id.as_str())
+            .collect();
+        partners.sort_unstable();
+        partners.dedup();
+        with_pool!(self, pool, sqlite => {
+            let mut tx = pool.begin().await?;
+            for partner in partners {
+                lock_partner!(tx, sqlite, partner);
+            }
+            for b in batch {
+                let (partner, role) = (&b.approval.partner_id, &b.approval.role);
+                let found: Option<String> = sqlx::query_scalar(&sql(sqlite, "SELECT id FROM credentials WHERE partner_id = $1 AND role = $2 AND revoked_at IS NULL AND approval_id IS NOT NULL LIMIT 1"))
+                    .bind(partner).bind(role).fetch_optional(&mut *tx).await?;
+                if found.is_some() {
+                    return Err(StoreError::Changed { partner: partner.clone(), role: role.clone(), expected: None, found });
+                }
+            }
+            for b in batch {
+                insert_issuance!(tx, sqlite, Some(b.approval), b.credential);
+                audit!(tx, sqlite, b.audit);
+                if let Some((mark, response)) = b.claim {
+                    mark_committed!(tx, sqlite, mark, &b.credential.id, Some(response));
+                }
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// The indexes taken in status list `list` (by credentials of any purpose).
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn taken_indexes(&self, list: &str) -> Result<Vec<i64>, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            Ok(sqlx::query_scalar(&sql(sqlite, "SELECT revocation_index FROM credentials WHERE revocation_list = $1 \
+                UNION ALL SELECT suspension_index FROM credentials WHERE suspension_list = $1 \
+                UNION ALL SELECT message_index FROM credentials WHERE message_list = $1"))
+                .bind(list).fetch_all(pool).await?)
         })
     }
 

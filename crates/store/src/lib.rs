@@ -28,6 +28,8 @@
 //! - `keys`: the issuer's key registry ([`KeyRow`], [`KeyState`]) and which key signed
 //!   each credential ([`signer_of`]);
 //! - `tokens`: API tokens ([`TokenRow`]);
+//! - `idempotency`: idempotency keys of requests ([`Claimed`], [`ClaimMark`], [`with_claim`]),
+//!   marked in the transaction of the change they made;
 //! - `audit`: the audit log ([`AuditEntry`]);
 //! - `page`: keyset pagination shared by the list queries ([`PageRequest`], [`Page`],
 //!   [`Cursor`]);
@@ -42,7 +44,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 /// Runs `$body` with `$pool` bound to whichever pool the store has; `$sqlite` tells the body
 /// which dialect it is in.
@@ -90,6 +94,11 @@ macro_rules! audit {
             .execute(&mut *$tx)
             .await?;
         }
+        // The change of a request that holds an idempotency key marks it in the same
+        // transaction (see `idempotency`).
+        if let Some(mark) = $crate::idempotency::current_claim() {
+            mark_committed!($tx, $sqlite, &mark, &e.subject, None);
+        }
     }};
 }
 
@@ -127,6 +136,8 @@ macro_rules! list_rows {
     }};
 }
 
+#[macro_use]
+mod idempotency;
 mod audit;
 mod credentials;
 mod directory;
@@ -141,10 +152,15 @@ mod tokens;
 
 pub use audit::{AuditEntry, AuditFilter};
 pub use credentials::{
-    CredentialFilter, CredentialRow, CredentialState, Expected, ListRewrite, Supersession,
+    BatchIssuance, CredentialFilter, CredentialRow, CredentialState, Expected, ListRewrite,
+    Supersession,
 };
 pub use directory::{DirectoryBadge, DirectoryEntry, DirectoryFilter};
 pub use expiry::{Expiring, ReminderCandidate};
+pub use idempotency::{
+    with_claim, ClaimMark, Claimed, NewClaim, StoredResponse,
+    MAX_KEY_LEN as MAX_IDEMPOTENCY_KEY_LEN,
+};
 pub use keys::{signer_of, KeyRow, KeyState};
 pub use outbox::{
     event_of, public_payload, DeliveryOutcome, DeliveryRow, DeliveryState, FanOutItem, NewDelivery,
@@ -251,6 +267,13 @@ pub enum StoreError {
         expected: Option<String>,
         /// The newest badge found.
         found: Option<String>,
+    },
+    /// The request's idempotency key was taken over by another request (its lease ran out
+    /// before this change committed); nothing was written.
+    #[error("idempotency key {key:?} is held by another request")]
+    IdempotencyLost {
+        /// The key.
+        key: String,
     },
     /// The credential is revoked (revocation is final): its status cannot change.
     #[error("credential {0} is revoked")]
@@ -495,6 +518,10 @@ impl Store {
                 .map_err(connect_error)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
+                // A commit is durable when it returns: the WAL is synced at every commit
+                // (NORMAL would sync only at checkpoints, losing the last commits on power
+                // loss).
+                .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
             let pool = SqlitePoolOptions::new()

@@ -200,6 +200,18 @@ impl Store {
         })
     }
 
+    /// The oldest partner whose URL is `url` (as stored: normalized by the issuer).
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn partner_by_url(&self, url: &str) -> Result<Option<Partner>, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let row = sqlx::query(&sql(sqlite, &format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE url = $1 ORDER BY created_at, id LIMIT 1")))
+                .bind(url).fetch_optional(pool).await?;
+            Ok(row.as_ref().map(partner_from_row).transpose()?)
+        })
+    }
+
     /// An approval by id.
     ///
     /// # Errors

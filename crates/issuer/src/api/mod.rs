@@ -7,7 +7,9 @@ mod approvals;
 mod audit;
 mod auth;
 mod badges;
+mod bulk;
 mod credentials;
+mod idempotency;
 mod pages;
 mod partners;
 mod program;
@@ -46,6 +48,10 @@ pub fn router(issuer: Issuer) -> Router {
             get(partners::show).patch(partners::change),
         )
         .route("/api/v1/approvals", post(approvals::approve))
+        .route(
+            "/api/v1/approvals/bulk",
+            post(bulk::approve_bulk).layer(DefaultBodyLimit::max(issuer.config().bulk_max_bytes)),
+        )
         .route("/api/v1/credentials", get(credentials::list))
         .route("/api/v1/credentials/{id}", get(credentials::show))
         .route("/api/v1/credentials/{id}/revoke", post(status::revoke))
@@ -101,6 +107,10 @@ pub fn router(issuer: Issuer) -> Router {
         .route("/program/tiers/{id}/image.svg", get(badges::tier_svg))
         .route("/program/tiers/{id}/image.png", get(badges::tier_png))
         .fallback(public::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            issuer.clone(),
+            idempotency::idempotency,
+        ))
         .layer(axum::middleware::from_fn(public_headers))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(issuer);

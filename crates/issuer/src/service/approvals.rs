@@ -219,7 +219,7 @@ pub enum ApprovalError {
 
 impl NewApproval {
     /// Checks the record's text fields and size.
-    fn check(&self) -> Result<(), ApprovalError> {
+    pub(crate) fn check(&self) -> Result<(), ApprovalError> {
         if self.approver.trim().is_empty() {
             return Err(ApprovalError::NoApprover);
         }
@@ -239,7 +239,7 @@ impl NewApproval {
     }
 
     /// What the approval claims, for [`Program::shortfalls`].
-    fn claim(&self) -> Claim<'_> {
+    pub(crate) fn claim(&self) -> Claim<'_> {
         Claim {
             tier: &self.tier,
             role: &self.role,

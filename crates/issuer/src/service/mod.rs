@@ -11,10 +11,12 @@
 //! methods; the errors become problem details in one place, [`crate::problem`].
 
 mod approvals;
+mod bulk;
 mod checks;
 mod deliveries;
 mod directory;
 mod expiry;
+mod idempotency;
 mod issuance;
 mod lifecycle;
 mod lists;
@@ -43,6 +45,10 @@ use crate::program::{Program, ProgramError};
 pub use approvals::{
     ApprovalError, ApprovalKind, Approved, NewApproval, Reference, MAX_REFERENCES,
 };
+pub use bulk::{
+    parse_csv, parse_json, BulkError, BulkRow, ParsedRow, RowError, RowOutcome, RowResult,
+    CSV_COLUMNS,
+};
 pub use checks::{CheckError, Checked, Embed, FetchBadgeError, EMBED_TTL};
 pub use deliveries::{
     backoff, new_secret, sign, NewWebhook, SecretError, SmtpError, WebhookError, IN_FLIGHT,
@@ -55,6 +61,7 @@ pub use expiry::{
     due, lapses_at, CredentialQuery, CredentialQueryError, Due, LifecycleError, LifecycleRun,
     REMINDER_DAYS,
 };
+pub use idempotency::{fingerprint, idempotency_key, ClaimError, KeyError};
 pub use issuance::{IssueError, Issued};
 pub use lifecycle::{PublicMessage, ReissueError, MESSAGE_STATUS_SIZE};
 pub use lists::{ListError, SignError};

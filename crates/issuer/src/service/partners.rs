@@ -146,6 +146,45 @@ impl Issuer {
         Ok(partner)
     }
 
+    /// The partner with `new`'s URL, or a new one created from `new` (bulk approvals name
+    /// partners by URL).
+    ///
+    /// # Errors
+    /// [`PartnerError`]: a refused name or URL, or the database.
+    pub async fn find_or_create_partner(
+        &self,
+        actor: &str,
+        new: &NewPartner,
+    ) -> Result<Partner, PartnerError> {
+        let url: String = PartnerUrl::parse(&new.url)?.into();
+        if let Some(existing) = self.store().partner_by_url(&url).await? {
+            return Ok(existing);
+        }
+        self.create_partner(actor, new).await
+    }
+
+    /// What [`Issuer::find_or_create_partner`] would give, without creating anything: the
+    /// partner with `new`'s URL, or the checked new partner (not stored; its id is empty).
+    ///
+    /// # Errors
+    /// [`PartnerError`]: a refused name or URL, or the database.
+    pub async fn partner_to_create(&self, new: &NewPartner) -> Result<Partner, PartnerError> {
+        let name = new.name.trim();
+        check_text("name", name, MAX_NAME, true).map_err(PartnerError::Name)?;
+        let url: String = PartnerUrl::parse(&new.url)?.into();
+        if let Some(existing) = self.store().partner_by_url(&url).await? {
+            return Ok(existing);
+        }
+        Ok(Partner {
+            id: String::new(),
+            name: name.to_owned(),
+            url,
+            created_at: now().unix_timestamp(),
+            listed: new.listed,
+            contacts: Vec::new(),
+        })
+    }
+
     /// Every partner, by name (all the pages).
     ///
     /// # Errors

@@ -175,6 +175,30 @@ impl Harness {
         Answer::read(router(self.issuer.clone()).oneshot(req).await.unwrap()).await
     }
 
+    /// A request with `headers` and a raw `body`, carrying the token (unless `headers` has
+    /// an `authorization`).
+    #[allow(dead_code)]
+    pub async fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut req = Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        if !headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+        {
+            req = req.header("authorization", format!("Bearer {}", self.token));
+        }
+        let req = req.body(Body::from(body)).unwrap();
+        Answer::read(router(self.issuer.clone()).oneshot(req).await.unwrap()).await
+    }
+
     /// `GET path` with no headers.
     pub async fn get(&self, path: &str) -> Reply {
         self.send("GET", path, &[], None).await

@@ -1,0 +1,1083 @@
+//! Bulk approvals (`POST /api/v1/approvals/bulk`, `hallmark approvals import`): many rows
+//! checked against the program and issued at once, one result per row. Rows come as a JSON
+//! array or a CSV file ([`parse_csv`]: a header row naming [`BulkRow`]'s fields).
+//!
+//! A row whose partner has no badge for the role (a first certification) takes the fast
+//! path: rows are signed in parallel on the signing pool and committed in batches, one
+//! transaction (one durable commit) per batch. Any other row (a renewal, an upgrade…) goes
+//! through [`Issuer::approve`], one at a time. Every row may carry an idempotency key (its
+//! own, or the request's key and its row number): a row already issued under its key is not
+//! issued again but answered `replayed`, and the key is marked in the transaction that
+//! issues the row.
+
+use std::collections::{HashMap, HashSet};
+
+use hallmark_core::status::{StatusEntry, StatusPurpose, MIN_ENTRIES};
+use hallmark_store::{
+    with_claim, Approval, BatchIssuance, ClaimMark, Claimed, CredentialRow, Partner, StatusSlot,
+    StoredResponse,
+};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use time::Duration;
+use tokio::time::Instant;
+
+use super::approvals::{classify, BadgeFacts, Reference};
+use super::issuance::WantedStatus;
+use super::text::approved_at;
+use super::{
+    audit, fingerprint, now, uuid_v4, ApprovalError, ApprovalKind, Approved, ClaimError,
+    IssueError, Issuer, NewApproval, NewPartner, PartnerError,
+};
+
+/// Rows signed and committed together on the fast path.
+const BATCH: usize = 128;
+
+/// How long a bulk request works before it leaves the remaining rows `deferred` (the request
+/// timeout is 10 s).
+const WORK_BUDGET: std::time::Duration = std::time::Duration::from_secs(7);
+
+/// One row of a bulk request: an approval ([`NewApproval`]'s fields), its partner by id or
+/// by name and URL (created when no partner has that URL), and an optional idempotency key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkRow {
+    /// An existing partner's id; or give `partner_name` and `partner_url`.
+    #[serde(default)]
+    pub partner_id: Option<String>,
+    /// The partner's name, when it is found or created by URL.
+    #[serde(default)]
+    pub partner_name: Option<String>,
+    /// The partner's web address or DID: the partner with this URL, or a new one.
+    #[serde(default)]
+    pub partner_url: Option<String>,
+    /// The tier's slug.
+    pub tier: String,
+    /// The role's slug.
+    pub role: String,
+    /// Competency codes.
+    #[serde(default)]
+    pub competencies: Vec<String>,
+    /// The exam score, percent.
+    #[serde(default)]
+    pub exam_score: Option<u8>,
+    /// The demo level reached.
+    #[serde(default)]
+    pub demo_level: Option<String>,
+    /// Customer references.
+    #[serde(default)]
+    pub references: Vec<Reference>,
+    /// Who approved.
+    pub approver: String,
+    /// When (RFC 3339); default now.
+    #[serde(default)]
+    pub approved_at: Option<String>,
+    /// Renewal or not ([`NewApproval::renewal`]).
+    #[serde(default)]
+    pub renewal: Option<bool>,
+    /// The row's idempotency key: a row already issued under it is answered `replayed`.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+}
+
+impl BulkRow {
+    /// The approval of the row, for partner `partner_id`.
+    fn approval(&self, partner_id: &str) -> NewApproval {
+        NewApproval {
+            partner_id: partner_id.to_owned(),
+            tier: self.tier.clone(),
+            role: self.role.clone(),
+            competencies: self.competencies.clone(),
+            exam_score: self.exam_score,
+            demo_level: self.demo_level.clone(),
+            references: self.references.clone(),
+            approver: self.approver.clone(),
+            approved_at: self.approved_at.clone(),
+            renewal: self.renewal,
+        }
+    }
+
+    /// Who the row is about, to find duplicates: the partner id or normalized URL.
+    fn partner_key(&self) -> String {
+        match (&self.partner_id, &self.partner_url) {
+            (Some(id), _) => format!("id:{id}"),
+            (None, Some(url)) => format!(
+                "url:{}",
+                url.trim().trim_end_matches('/').to_ascii_lowercase()
+            ),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// Why a bulk request was refused as a whole (nothing was issued).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BulkError {
+    /// The body is not what the content type says.
+    #[error("{0}")]
+    Malformed(String),
+    /// More rows than the issuer takes in one request.
+    #[error("{given} rows; at most {max} are taken in one request: split the file (hallmark approvals import does)")]
+    TooManyRows {
+        /// Rows given.
+        given: usize,
+        /// The limit (`bulk_max_rows`).
+        max: usize,
+    },
+    /// No rows.
+    #[error("no rows")]
+    Empty,
+    /// A CSV header without a required column.
+    #[error("the header has no column {0:?}")]
+    MissingColumn(&'static str),
+    /// A CSV header with a column that is not a field.
+    #[error("unknown column {name:?}; the columns are {}", CSV_COLUMNS.join(", "))]
+    UnknownColumn {
+        /// The column.
+        name: String,
+    },
+    /// A CSV header naming a column twice.
+    #[error("column {0:?} appears twice")]
+    RepeatedColumn(String),
+}
+
+/// Why one row was not issued.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RowError {
+    /// The row could not be read (a cell's format, a field's type, not UTF-8…).
+    #[error("{0}")]
+    Unreadable(String),
+    /// Neither `partner_id` nor `partner_url`.
+    #[error("the row names no partner: give partner_id, or partner_name and partner_url")]
+    NoPartner,
+    /// The same row appears earlier in the request.
+    #[error("duplicate of row {0}")]
+    Duplicate(usize),
+    /// An earlier row of the request approves the same partner for the same role.
+    #[error("row {0} already approves this partner for the role {1}; send one approval per partner and role")]
+    SamePartnerRole(usize, String),
+    /// The partner could not be found or created.
+    #[error(transparent)]
+    Partner(#[from] PartnerError),
+    /// The approval was refused.
+    #[error(transparent)]
+    Approval(#[from] ApprovalError),
+    /// The row's idempotency key was used with another row.
+    #[error("the idempotency key {0:?} was used with another row; use a new key for a new row")]
+    KeyReused(String),
+    /// The row's idempotency key could not be claimed.
+    #[error(transparent)]
+    Claim(#[from] ClaimError),
+}
+
+/// What became of one row.
+#[derive(Debug)]
+pub enum RowOutcome {
+    /// Issued now.
+    Issued(Box<Approved>),
+    /// Issued before under the row's idempotency key: the receipt stored then.
+    Replayed(Value),
+    /// Refused: nothing was issued for the row.
+    Refused(RowError),
+    /// A dry run: the row meets the program; it would be issued as this kind.
+    WouldIssue(ApprovalKind),
+    /// A request with the row's idempotency key is still being processed: retry the row.
+    InFlight,
+    /// Not processed: the request ran out of time; send the row again.
+    Deferred,
+}
+
+/// One row's result: its number (1-based, as read) and outcome.
+#[derive(Debug)]
+pub struct RowResult {
+    /// The row's number in the request (1-based; for CSV, the header is not counted).
+    pub row: usize,
+    /// The CSV line it starts on.
+    pub line: Option<u64>,
+    /// The partner it is for, when known.
+    pub partner: Option<String>,
+    /// What became of it.
+    pub outcome: RowOutcome,
+}
+
+/// A row as read: its number, line, and the row or why it could not be read.
+pub type ParsedRow = (usize, Option<u64>, Result<BulkRow, RowError>);
+
+/// The columns a CSV file may have (the fields of [`BulkRow`]).
+pub const CSV_COLUMNS: [&str; 13] = [
+    "partner_id",
+    "partner_name",
+    "partner_url",
+    "tier",
+    "role",
+    "competencies",
+    "exam_score",
+    "demo_level",
+    "references",
+    "approver",
+    "approved_at",
+    "renewal",
+    "idempotency_key",
+];
+
+/// Reads the rows of a JSON array body (each an object of [`BulkRow`]'s fields).
+///
+/// # Errors
+/// [`BulkError`] when the body is not a JSON array, is empty or has too many rows; a row
+/// that is not a valid [`BulkRow`] is a [`RowError::Unreadable`] of that row.
+pub fn parse_json(body: &[u8], max_rows: usize) -> Result<Vec<ParsedRow>, BulkError> {
+    let rows: Vec<Value> = serde_json::from_slice(body)
+        .map_err(|e| BulkError::Malformed(format!("the body is not a JSON array of rows: {e}")))?;
+    check_count(rows.len(), max_rows)?;
+    Ok(rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let parsed = serde_json::from_value::<BulkRow>(row)
+                .map_err(|e| RowError::Unreadable(e.to_string()));
+            (i + 1, None, parsed)
+        })
+        .collect())
+}
+
+fn check_count(given: usize, max: usize) -> Result<(), BulkError> {
+    match given {
+        0 => Err(BulkError::Empty),
+        n if n > max => Err(BulkError::TooManyRows { given: n, max }),
+        _ => Ok(()),
+    }
+}
+
+/// Reads a CSV file (RFC 4180: a header row, then one approval a row; quoted fields may hold
+/// commas, quotes and newlines). Cells: `competencies` codes separated by `;`;
+/// `references` entries separated by `;`, each a name followed by the flags that apply,
+/// separated by `|` (`Contoso|validated|public; Fabrikam|validated`); `renewal` `true` or
+/// `false`; an empty cell is an absent field.
+///
+/// # Errors
+/// [`BulkError`] for a header without `tier`, `role`, `approver` or a partner column, an
+/// unknown or repeated column, no rows or too many; a row that cannot be read (not UTF-8,
+/// a wrong number of cells, a bad cell) is a [`RowError::Unreadable`] of that row.
+pub fn parse_csv(body: &[u8], max_rows: usize) -> Result<Vec<ParsedRow>, BulkError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body);
+    let mut records = reader.byte_records();
+    let header = match records.next() {
+        None => return Err(BulkError::Empty),
+        Some(Err(e)) => return Err(BulkError::Malformed(format!("the header row: {e}"))),
+        Some(Ok(h)) => h,
+    };
+    let mut columns: Vec<&'static str> = Vec::new();
+    for cell in &header {
+        let name = String::from_utf8_lossy(cell);
+        let name = name.trim().trim_start_matches('\u{feff}');
+        let Some(known) = CSV_COLUMNS.iter().find(|c| c.eq_ignore_ascii_case(name)) else {
+            return Err(BulkError::UnknownColumn {
+                name: name.to_owned(),
+            });
+        };
+        if columns.contains(known) {
+            return Err(BulkError::RepeatedColumn(name.to_owned()));
+        }
+        columns.push(known);
+    }
+    for required in ["tier", "role", "approver"] {
+        if !columns.contains(&required) {
+            return Err(BulkError::MissingColumn(required));
+        }
+    }
+    if !columns.contains(&"partner_id") && !columns.contains(&"partner_url") {
+        return Err(BulkError::MissingColumn("partner_id"));
+    }
+    let mut rows = Vec::new();
+    for (i, record) in records.enumerate() {
+        if rows.len() >= max_rows {
+            return Err(BulkError::TooManyRows {
+                given: rows.len() + 1 + reader_rest(i),
+                max: max_rows,
+            });
+        }
+        let number = i + 1;
+        let (line, parsed) = match record {
+            Err(e) => (
+                e.position().map(csv::Position::line),
+                Err(RowError::Unreadable(e.to_string())),
+            ),
+            Ok(record) => {
+                let line = record.position().map(csv::Position::line);
+                if record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty) {
+                    continue; // a blank line
+                }
+                (line, csv_row(&columns, &record))
+            }
+        };
+        rows.push((number, line, parsed));
+    }
+    check_count(rows.len(), max_rows)?;
+    Ok(rows)
+}
+
+/// Rows after the limit are not read; the count names at least one more.
+fn reader_rest(_: usize) -> usize {
+    0
+}
+
+/// One CSV record as a [`BulkRow`].
+fn csv_row(columns: &[&'static str], record: &csv::ByteRecord) -> Result<BulkRow, RowError> {
+    if record.len() != columns.len() {
+        return Err(RowError::Unreadable(format!(
+            "{} cells; the header has {} columns",
+            record.len(),
+            columns.len()
+        )));
+    }
+    let mut object = Map::new();
+    for (column, cell) in columns.iter().zip(record) {
+        let cell = std::str::from_utf8(cell)
+            .map_err(|e| {
+                RowError::Unreadable(format!(
+                    "column {column}: not UTF-8 (byte {} of the cell)",
+                    e.valid_up_to()
+                ))
+            })?
+            .trim();
+        if cell.is_empty() {
+            continue;
+        }
+        let value = match *column {
+            "competencies" => Value::from(
+                cell.split(';')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .collect::<Vec<_>>(),
+            ),
+            "exam_score" => cell.parse::<u8>().map(Value::from).map_err(|_| {
+                RowError::Unreadable(format!(
+                    "column exam_score: {cell:?} is not a whole number from 0 to 100"
+                ))
+            })?,
+            "renewal" => match cell.to_ascii_lowercase().as_str() {
+                "true" | "yes" => Value::Bool(true),
+                "false" | "no" => Value::Bool(false),
+                _ => {
+                    return Err(RowError::Unreadable(format!(
+                        "column renewal: {cell:?} is not true or false"
+                    )))
+                }
+            },
+            "references" => references(cell)?,
+            _ => Value::from(cell),
+        };
+        object.insert((*column).to_owned(), value);
+    }
+    serde_json::from_value(Value::Object(object)).map_err(|e| RowError::Unreadable(e.to_string()))
+}
+
+/// A `references` cell: `Name|validated|public; Other|validated`.
+fn references(cell: &str) -> Result<Value, RowError> {
+    let mut out = Vec::new();
+    for entry in cell.split(';').map(str::trim).filter(|e| !e.is_empty()) {
+        let mut parts = entry.split('|').map(str::trim);
+        let name = parts.next().unwrap_or_default();
+        let mut reference = json!({"name": name});
+        for flag in parts {
+            match flag.to_ascii_lowercase().as_str() {
+                "validated" => reference["validated"] = Value::Bool(true),
+                "public" => reference["public"] = Value::Bool(true),
+                other => {
+                    return Err(RowError::Unreadable(format!(
+                        "column references: unknown flag {other:?} of {name:?} (the flags are validated and public)"
+                    )))
+                }
+            }
+        }
+        out.push(reference);
+    }
+    Ok(Value::Array(out))
+}
+
+/// A row's receipt: what a replay of it answers.
+fn receipt(issuer: &Issuer, approved: &Approved) -> Value {
+    let row = &approved.credential.row;
+    json!({
+        "credential": issuer.credential_url(&row.id), "uuid": row.id, "kind": approved.kind,
+        "approval": approved.approval.id, "partner": approved.approval.partner_id,
+    })
+}
+
+/// A row ready for the fast path.
+struct Ready<'a> {
+    index: usize,
+    new: NewApproval,
+    partner: Partner,
+    tier: &'a crate::program::Tier,
+    valid_from: time::OffsetDateTime,
+    valid_until: time::OffsetDateTime,
+    mark: Option<ClaimMark>,
+}
+
+impl Issuer {
+    /// Approves `rows` for `actor` (see the module docs): one [`RowResult`] per row, in
+    /// order. `scope` is the caller's idempotency scope (a hash of its token); `request_key`
+    /// the request's `Idempotency-Key`, from which rows without a key of their own get one
+    /// (`KEY#ROW`). With `dry_run`, every row is checked against the program and nothing is
+    /// written (no partner created, no key claimed).
+    pub async fn approve_bulk(
+        &self,
+        actor: &str,
+        scope: &str,
+        request_key: Option<&str>,
+        rows: Vec<ParsedRow>,
+        dry_run: bool,
+    ) -> Vec<RowResult> {
+        let started = Instant::now();
+        let mut results: Vec<Option<RowResult>> = Vec::with_capacity(rows.len());
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut pairs: HashMap<(String, String), usize> = HashMap::new();
+        let mut todo: Vec<(usize, BulkRow)> = Vec::new();
+        for (number, line, parsed) in rows {
+            let slot = results.len();
+            let mut result = RowResult {
+                row: number,
+                line,
+                partner: None,
+                outcome: RowOutcome::Deferred,
+            };
+            let refused = match parsed {
+                Err(e) => Some(e),
+                Ok(row) => {
+                    let mut content = row.clone();
+                    content.idempotency_key = None;
+                    let text = format!("{content:?}");
+                    let pair = (row.partner_key(), row.role.clone());
+                    if pair.0.is_empty() {
+                        Some(RowError::NoPartner)
+                    } else if let Some(&first) = seen.get(&text) {
+                        Some(RowError::Duplicate(first))
+                    } else if let Some(&first) = pairs.get(&pair) {
+                        Some(RowError::SamePartnerRole(first, row.role.clone()))
+                    } else {
+                        seen.insert(text, number);
+                        pairs.insert(pair, number);
+                        let mut row = row;
+                        if row.idempotency_key.is_none() {
+                            row.idempotency_key = request_key.map(|k| format!("{k}#{number}"));
+                        }
+                        todo.push((slot, row));
+                        None
+                    }
+                }
+            };
+            if let Some(e) = refused {
+                result.outcome = RowOutcome::Refused(e);
+            }
+            results.push(Some(result));
+        }
+        let mut ready: Vec<Ready<'_>> = Vec::new();
+        let mut slow: Vec<(usize, NewApproval, Option<ClaimMark>)> = Vec::new();
+        for (slot, row) in todo {
+            if started.elapsed() > WORK_BUDGET {
+                break;
+            }
+            let outcome = self.prepare(actor, scope, &row, dry_run).await;
+            let r = results[slot].as_mut().expect("each row has its result");
+            match outcome {
+                Prepared::Done(partner, outcome) => {
+                    r.partner = partner;
+                    r.outcome = outcome;
+                }
+                Prepared::Fast(ready_row) => {
+                    r.partner = Some(ready_row.partner.id.clone());
+                    ready.push(Ready {
+                        index: slot,
+                        ..*ready_row
+                    });
+                }
+                Prepared::Slow(partner, new, mark) => {
+                    r.partner = Some(partner);
+                    slow.push((slot, *new, mark));
+                }
+            }
+        }
+        // First certifications: signed in parallel, committed a batch at a time.
+        let mut rest: Vec<(usize, NewApproval, Option<ClaimMark>)> = Vec::new();
+        for batch in ready.chunks(BATCH) {
+            if started.elapsed() > WORK_BUDGET {
+                for r in batch {
+                    self.release(r.mark.as_ref()).await;
+                }
+                continue;
+            }
+            match self.issue_batch(actor, batch).await {
+                Ok(issued) => {
+                    for (r, approved) in batch.iter().zip(issued) {
+                        if let Some(result) = results[r.index].as_mut() {
+                            result.outcome = RowOutcome::Issued(Box::new(approved));
+                        }
+                    }
+                }
+                // Taken meanwhile (a status index, a badge for the pair): one at a time.
+                Err(_) => rest.extend(
+                    batch
+                        .iter()
+                        .map(|r| (r.index, r.new.clone(), r.mark.clone())),
+                ),
+            }
+        }
+        rest.extend(slow);
+        rest.sort_by_key(|r| r.0);
+        for (slot, new, mark) in rest {
+            let outcome = if started.elapsed() > WORK_BUDGET {
+                self.release(mark.as_ref()).await;
+                RowOutcome::Deferred
+            } else {
+                self.approve_one(actor, &new, mark).await
+            };
+            if let Some(result) = results[slot].as_mut() {
+                result.outcome = outcome;
+            }
+        }
+        results.into_iter().flatten().collect()
+    }
+
+    /// Frees a row's idempotency key that nothing was committed under.
+    async fn release(&self, mark: Option<&ClaimMark>) {
+        if let Some(mark) = mark {
+            let nothing = StoredResponse {
+                status: 0,
+                headers: Vec::new(),
+                body: String::new(),
+            };
+            if let Err(e) = self.store().finish_idempotency_key(mark, &nothing).await {
+                tracing::warn!(error = %e, "could not release a bulk row's idempotency key");
+            }
+        }
+    }
+
+    /// A row through [`Issuer::approve`], under its idempotency key.
+    async fn approve_one(
+        &self,
+        actor: &str,
+        new: &NewApproval,
+        mark: Option<ClaimMark>,
+    ) -> RowOutcome {
+        let approved = match &mark {
+            Some(m) => with_claim(m.clone(), self.approve(actor, new)).await,
+            None => self.approve(actor, new).await,
+        };
+        match approved {
+            Ok(approved) => {
+                if let Some(m) = &mark {
+                    let body = receipt(self, &approved).to_string();
+                    let stored = StoredResponse {
+                        status: 201,
+                        headers: Vec::new(),
+                        body,
+                    };
+                    if let Err(e) = self.store().finish_idempotency_key(m, &stored).await {
+                        tracing::warn!(error = %e, "could not store a bulk row's receipt");
+                    }
+                }
+                RowOutcome::Issued(Box::new(approved))
+            }
+            Err(e) => {
+                self.release(mark.as_ref()).await;
+                RowOutcome::Refused(RowError::Approval(e))
+            }
+        }
+    }
+
+    /// Claims a row's key, finds or creates its partner, and checks it against the program.
+    async fn prepare(
+        &self,
+        actor: &str,
+        scope: &str,
+        row: &BulkRow,
+        dry_run: bool,
+    ) -> Prepared<'_> {
+        let mut mark = None;
+        if let (Some(key), false) = (&row.idempotency_key, dry_run) {
+            let mut content = row.clone();
+            content.idempotency_key = None;
+            let print = fingerprint(
+                "ROW",
+                "/api/v1/approvals/bulk",
+                "",
+                format!("{content:?}").as_bytes(),
+            );
+            match self.claim_idempotency_key(scope, key, &print).await {
+                Ok((m, Claimed::Fresh)) => mark = Some(m),
+                Ok((_, Claimed::Replay(stored))) => {
+                    let receipt: Value = serde_json::from_str(&stored.body).unwrap_or_default();
+                    let partner = receipt["partner"].as_str().map(str::to_owned);
+                    return Prepared::Done(partner, RowOutcome::Replayed(receipt));
+                }
+                Ok((_, Claimed::Committed { subject })) => {
+                    let receipt =
+                        json!({"credential": self.credential_url(&subject), "uuid": subject});
+                    return Prepared::Done(None, RowOutcome::Replayed(receipt));
+                }
+                Ok((_, Claimed::Mismatch)) => {
+                    return Prepared::refused(RowError::KeyReused(key.clone()))
+                }
+                Ok((_, Claimed::InFlight { .. })) => {
+                    return Prepared::Done(None, RowOutcome::InFlight)
+                }
+                Err(e) => return Prepared::refused(RowError::Claim(e)),
+            }
+        }
+        let prepared = self.check_row(actor, row, dry_run, mark.clone()).await;
+        if let Prepared::Done(_, RowOutcome::Refused(_)) = &prepared {
+            self.release(mark.as_ref()).await;
+        }
+        prepared
+    }
+
+    async fn check_row(
+        &self,
+        actor: &str,
+        row: &BulkRow,
+        dry_run: bool,
+        mark: Option<ClaimMark>,
+    ) -> Prepared<'_> {
+        let mut partner = match self.row_partner(row).await {
+            Ok(p) => p,
+            Err(e) => return Prepared::refused(e),
+        };
+        let new = row.approval(&partner.id);
+        let checked = self.check_first(&partner, &new).await;
+        let known = (!partner.id.is_empty()).then(|| partner.id.clone());
+        let check = match checked {
+            Err(e) => return Prepared::Done(known, RowOutcome::Refused(RowError::Approval(e))),
+            Ok(Check::Other(kind)) if dry_run => {
+                return Prepared::Done(known, RowOutcome::WouldIssue(kind))
+            }
+            Ok(Check::First { .. }) if dry_run => {
+                return Prepared::Done(known, RowOutcome::WouldIssue(ApprovalKind::Certification))
+            }
+            Ok(check) => check,
+        };
+        // A new partner is created once its row passed the checks.
+        if partner.id.is_empty() {
+            let create = NewPartner {
+                name: partner.name.clone(),
+                url: partner.url.clone(),
+                listed: false,
+                contacts: Vec::new(),
+            };
+            partner = match self.find_or_create_partner(actor, &create).await {
+                Ok(p) => p,
+                Err(e) => return Prepared::refused(e.into()),
+            };
+        }
+        let new = row.approval(&partner.id);
+        match check {
+            Check::Other(_) => Prepared::Slow(partner.id.clone(), Box::new(new), mark),
+            Check::First {
+                tier,
+                valid_from,
+                valid_until,
+            } => Prepared::Fast(Box::new(Ready {
+                index: 0,
+                new,
+                partner,
+                tier,
+                valid_from,
+                valid_until,
+                mark,
+            })),
+        }
+    }
+
+    /// The row's partner: by id, or by URL (when no partner has the URL, the partner to be
+    /// created, not stored yet: its id is empty).
+    async fn row_partner(&self, row: &BulkRow) -> Result<Partner, RowError> {
+        if let Some(id) = &row.partner_id {
+            return self
+                .store()
+                .partner(id)
+                .await
+                .map_err(|e| RowError::Approval(e.into()))?
+                .ok_or_else(|| {
+                    RowError::Approval(ApprovalError::UnknownPartner {
+                        partner_id: id.clone(),
+                    })
+                });
+        }
+        let new = NewPartner {
+            name: row.partner_name.clone().unwrap_or_default(),
+            url: row.partner_url.clone().unwrap_or_default(),
+            listed: false,
+            contacts: Vec::new(),
+        };
+        Ok(self.partner_to_create(&new).await?)
+    }
+
+    /// Checks an approval as [`Issuer::approve`] does; a first certification (no badge for
+    /// the role) is [`Check::First`], with its validity; anything else is left to `approve`.
+    async fn check_first<'p>(
+        &'p self,
+        partner: &Partner,
+        new: &NewApproval,
+    ) -> Result<Check<'p>, ApprovalError> {
+        new.check()?;
+        let valid_from = approved_at(new.approved_at.as_deref())?;
+        let program = self.program();
+        let Some(tier) = program.tier(&new.tier) else {
+            let shortfalls = program.shortfalls(&new.claim());
+            return Err(match shortfalls.is_empty() {
+                true => ApprovalError::UnknownTier {
+                    tier: new.tier.clone(),
+                },
+                false => ApprovalError::RequirementsNotMet { shortfalls },
+            });
+        };
+        let valid_until = valid_from
+            .checked_add(Duration::days(i64::from(tier.validity_days)))
+            .filter(|t| t.year() <= 9999)
+            .ok_or_else(|| ApprovalError::ValidityOverflow {
+                approved_at: valid_from,
+                tier: tier.name.clone(),
+                validity_days: tier.validity_days,
+            })?;
+        let latest = self.store().latest_badge(&partner.id, &new.role).await?;
+        let (kind, bar) = classify(program, tier, latest.as_ref(), new.renewal, now())?;
+        let shortfalls = program.shortfalls_for(&new.claim(), &bar);
+        if !shortfalls.is_empty() {
+            return Err(ApprovalError::RequirementsNotMet { shortfalls });
+        }
+        Ok(match latest {
+            None => Check::First {
+                tier,
+                valid_from,
+                valid_until,
+            },
+            Some(_) => Check::Other(kind),
+        })
+    }
+
+    /// Issues a batch of first certifications: status indexes drawn among the free ones of
+    /// each current list, signed in parallel on the pool, committed in one transaction.
+    async fn issue_batch(
+        &self,
+        actor: &str,
+        batch: &[Ready<'_>],
+    ) -> Result<Vec<Approved>, IssueError> {
+        self.refresh_key().await?;
+        let deadline = self.pool().deadline();
+        let wanted = self.badge_statuses();
+        // Each wanted status: its list, and the indexes taken there (drawn ones added).
+        let mut lists = Vec::with_capacity(wanted.len());
+        for w in &wanted {
+            let list = self.current_list(w.purpose, w.status_size).await?;
+            let taken: HashSet<i64> = self
+                .store()
+                .taken_indexes(&list)
+                .await?
+                .into_iter()
+                .collect();
+            lists.push((list, taken));
+        }
+        let mut prepared = Vec::with_capacity(batch.len());
+        for r in batch {
+            let uuid = uuid_v4()?;
+            let mut entries = Vec::with_capacity(wanted.len());
+            let mut slots: [Option<StatusSlot>; 3] = [None, None, None];
+            for (w, (list, taken)) in wanted.iter().zip(lists.iter_mut()) {
+                let index = self.draw_free(taken)?;
+                entries.push(status_entry(self, w, list, index));
+                let slot = StatusSlot::new(
+                    list.clone(),
+                    u32::try_from(index).map_err(|_| IssueError::IndexOutOfRange { index })?,
+                );
+                slots[purpose_slot(w.purpose)] = Some(slot);
+            }
+            let approval = Approval {
+                id: uuid_v4()?,
+                partner_id: r.partner.id.clone(),
+                tier: r.tier.id.clone(),
+                role: r.new.role.clone(),
+                record: json!({
+                    "competencies": r.new.competencies, "exam_score": r.new.exam_score, "demo_level": r.new.demo_level,
+                    "references": r.new.references, "approver": r.new.approver, "kind": ApprovalKind::Certification.as_str(),
+                    "previous": Value::Null,
+                }),
+                approved_at: r.valid_from.unix_timestamp(),
+                created_at: now().unix_timestamp(),
+            };
+            let facts = BadgeFacts {
+                new: &r.new,
+                partner: &r.partner,
+                tier: r.tier,
+                valid_from: r.valid_from,
+                valid_until: r.valid_until,
+            };
+            let unsigned = self.badge(&facts, &uuid, entries).build()?.into_map();
+            prepared.push((uuid, approval, slots, unsigned));
+        }
+        // Signing is the work: split over the pool's workers.
+        let workers = self.pool().config().workers.max(1);
+        let per = prepared.len().div_ceil(workers).max(1);
+        let cryptosuite = self.config().cryptosuite;
+        let mut unsigned: Vec<Map<String, Value>> = prepared
+            .iter_mut()
+            .map(|p| std::mem::take(&mut p.3))
+            .collect();
+        let mut parts = Vec::new();
+        while !unsigned.is_empty() {
+            let part: Vec<_> = unsigned.drain(..per.min(unsigned.len())).collect();
+            let signer = self.clone();
+            parts.push(self.pool().run(deadline, move || {
+                part.into_iter()
+                    .map(|doc| {
+                        let mut signed = signer.sign(doc, cryptosuite)?;
+                        hallmark_core::proof::into_proof_set(&mut signed);
+                        Ok(Value::Object(signed))
+                    })
+                    .collect::<Result<Vec<Value>, super::SignError>>()
+            }));
+        }
+        let mut documents = Vec::with_capacity(batch.len());
+        for part in futures_util::future::join_all(parts).await {
+            documents.extend(part??);
+        }
+        let at = now().unix_timestamp();
+        let mut rows = Vec::with_capacity(batch.len());
+        for ((uuid, approval, slots, _), document) in prepared.into_iter().zip(documents) {
+            let [revocation, suspension, message] = slots;
+            let row = CredentialRow {
+                id: uuid.clone(),
+                approval_id: Some(approval.id.clone()),
+                partner_id: Some(approval.partner_id.clone()),
+                tier: Some(approval.tier.clone()),
+                role: Some(approval.role.clone()),
+                revocation,
+                suspension,
+                document: document.to_string(),
+                issued_at: at,
+                valid_until: document
+                    .get("validUntil")
+                    .and_then(Value::as_str)
+                    .and_then(|t| hallmark_core::datetime::parse(t).ok())
+                    .map(|t| t.unix_timestamp()),
+                revoked_at: None,
+                revocation_reason: None,
+                suspended: false,
+                message_status: 0,
+                message,
+                superseded_by: None,
+            };
+            let entry = audit(
+                actor,
+                "credential.issue",
+                &uuid,
+                json!({"approval": approval.id, "tier": row.tier, "partner": row.partner_id}),
+            );
+            let approved = Approved {
+                approval,
+                kind: ApprovalKind::Certification,
+                credential: super::Issued {
+                    row,
+                    document,
+                    superseded: Vec::new(),
+                },
+            };
+            rows.push((approved, entry));
+        }
+        let receipts: Vec<Option<StoredResponse>> = batch
+            .iter()
+            .zip(&rows)
+            .map(|(r, (approved, _))| {
+                r.mark.as_ref().map(|_| StoredResponse {
+                    status: 201,
+                    headers: Vec::new(),
+                    body: receipt(self, approved).to_string(),
+                })
+            })
+            .collect();
+        let records: Vec<BatchIssuance<'_>> = batch
+            .iter()
+            .zip(&rows)
+            .zip(&receipts)
+            .map(|((r, (approved, entry)), stored)| BatchIssuance {
+                approval: &approved.approval,
+                credential: &approved.credential.row,
+                audit: entry,
+                claim: r.mark.as_ref().zip(stored.as_ref()),
+            })
+            .collect();
+        self.store().record_first_issuances(&records).await?;
+        Ok(rows.into_iter().map(|(approved, _)| approved).collect())
+    }
+
+    /// A random index below the list size that is not in `taken`, which it joins.
+    fn draw_free(&self, taken: &mut HashSet<i64>) -> Result<u64, IssueError> {
+        for _ in 0..64 {
+            let index = self.draw_index(MIN_ENTRIES as u64)?;
+            let i = i64::try_from(index).map_err(|_| IssueError::IndexOutOfRange { index })?;
+            if taken.insert(i) {
+                return Ok(index);
+            }
+        }
+        Err(IssueError::NoFreeIndex)
+    }
+}
+
+/// Where a status purpose's slot goes in a row's three.
+fn purpose_slot(purpose: StatusPurpose) -> usize {
+    match purpose {
+        StatusPurpose::Revocation => 0,
+        StatusPurpose::Suspension => 1,
+        _ => 2,
+    }
+}
+
+/// The `credentialStatus` entry of `wanted` at `index` of `list`.
+fn status_entry(issuer: &Issuer, wanted: &WantedStatus, list: &str, index: u64) -> Value {
+    StatusEntry {
+        purpose: wanted.purpose,
+        index,
+        list_url: issuer.list_url(list),
+        status_size: wanted.status_size,
+        messages: wanted.messages.clone(),
+        reference: wanted.reference.clone(),
+    }
+    .to_json()
+}
+
+/// What a row's check found.
+enum Check<'a> {
+    /// No badge for the partner and role: a first certification of `tier`.
+    First {
+        tier: &'a crate::program::Tier,
+        valid_from: time::OffsetDateTime,
+        valid_until: time::OffsetDateTime,
+    },
+    /// A renewal, upgrade…: [`Issuer::approve`] decides again when it records it.
+    Other(ApprovalKind),
+}
+
+/// A row after [`Issuer::prepare`].
+enum Prepared<'a> {
+    /// Finished: its partner (when known) and outcome.
+    Done(Option<String>, RowOutcome),
+    /// A first certification for the fast path.
+    Fast(Box<Ready<'a>>),
+    /// For [`Issuer::approve`]: the partner, approval and key.
+    Slow(String, Box<NewApproval>, Option<ClaimMark>),
+}
+
+impl Prepared<'_> {
+    fn refused(e: RowError) -> Self {
+        Self::Done(None, RowOutcome::Refused(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(csv: &str) -> Result<Vec<ParsedRow>, BulkError> {
+        parse_csv(csv.as_bytes(), 10)
+    }
+
+    #[test]
+    fn csv_cells_become_fields() {
+        let parsed = rows("partner_url,partner_name,tier,role,competencies,exam_score,references,approver,renewal\n\
+            https://a.example,\"A, Inc.\",silver,delivery,CLOUD-FUND; DEVOPS,78,\"Contoso|validated|public; Fabrikam|validated\",Dana,false\n")
+        .unwrap();
+        let row = parsed[0].2.as_ref().unwrap();
+        assert_eq!(row.partner_name.as_deref(), Some("A, Inc."));
+        assert_eq!(row.competencies, ["CLOUD-FUND", "DEVOPS"]);
+        assert_eq!(row.exam_score, Some(78));
+        assert_eq!(row.renewal, Some(false));
+        assert_eq!(row.references.len(), 2);
+        assert!(row.references[0].validated && row.references[0].public);
+        assert!(row.references[1].validated && !row.references[1].public);
+        assert_eq!(parsed[0].0, 1);
+        assert_eq!(parsed[0].1, Some(2));
+    }
+
+    #[test]
+    fn the_header_is_checked() {
+        assert!(matches!(
+            rows("partner_id,role,approver\nx,y,z\n"),
+            Err(BulkError::MissingColumn("tier"))
+        ));
+        assert!(matches!(
+            rows("tier,role,approver\nx,y,z\n"),
+            Err(BulkError::MissingColumn("partner_id"))
+        ));
+        let unknown = rows("partner_id,tier,role,approver,teir\n").unwrap_err();
+        assert!(
+            unknown.to_string().starts_with("unknown column \"teir\""),
+            "{unknown}"
+        );
+        assert!(matches!(
+            rows("partner_id,tier,tier,role,approver\n"),
+            Err(BulkError::RepeatedColumn(_))
+        ));
+        assert!(matches!(
+            rows("partner_id,tier,role,approver\n"),
+            Err(BulkError::Empty)
+        ));
+        assert!(matches!(rows(""), Err(BulkError::Empty)));
+    }
+
+    #[test]
+    fn bad_cells_refuse_their_row_only() {
+        let mut csv = b"partner_id,tier,role,approver,exam_score\np1,silver,delivery,Dana,78\np2,silver,delivery,D\xffna,78\np3,silver,delivery,Dana,high\np4,silver\np5,silver,delivery,\"Dana\nSmith\",78\n".to_vec();
+        csv.extend_from_slice(b"");
+        let parsed = parse_csv(&csv, 10).unwrap();
+        assert_eq!(parsed.len(), 5);
+        assert!(parsed[0].2.is_ok());
+        let err = |i: usize| parsed[i].2.as_ref().unwrap_err().to_string();
+        assert!(err(1).contains("column approver: not UTF-8"), "{}", err(1));
+        assert!(err(2).contains("exam_score: \"high\""), "{}", err(2));
+        assert!(
+            err(3).contains("2 cells; the header has 5 columns"),
+            "{}",
+            err(3)
+        );
+        // A quoted newline is part of the cell (the approver check refuses it later).
+        assert_eq!(parsed[4].2.as_ref().unwrap().approver, "Dana\nSmith");
+        assert_eq!(parsed[4].1, Some(6));
+    }
+
+    #[test]
+    fn too_many_rows_is_refused_as_a_whole() {
+        let mut csv = String::from("partner_id,tier,role,approver\n");
+        for i in 0..11 {
+            csv.push_str(&format!("p{i},silver,delivery,Dana\n"));
+        }
+        assert!(matches!(
+            rows(&csv),
+            Err(BulkError::TooManyRows { max: 10, .. })
+        ));
+        let json = serde_json::to_vec(&vec![json!({}); 11]).unwrap();
+        assert!(matches!(
+            parse_json(&json, 10),
+            Err(BulkError::TooManyRows { given: 11, max: 10 })
+        ));
+    }
+
+    #[test]
+    fn json_rows_are_read_one_by_one() {
+        let parsed = parse_json(br#"[{"partner_id":"p","tier":"silver","role":"delivery","approver":"D"},{"partner_id":"p","tier":"silver","role":"delivery","approver":"D","tiers":1}]"#, 10).unwrap();
+        assert!(parsed[0].2.is_ok());
+        assert!(parsed[1]
+            .2
+            .as_ref()
+            .unwrap_err()
+            .to_string()
+            .contains("unknown field `tiers`"));
+        assert!(matches!(
+            parse_json(b"{}", 10),
+            Err(BulkError::Malformed(_))
+        ));
+    }
+}

@@ -84,6 +84,9 @@ pub enum CliError {
     /// line, with what to do in it.
     #[error("{0} is already in use; choose another address with --listen, e.g. --listen {next}", next = next_port(.0))]
     AddressInUse(std::net::SocketAddr),
+    /// `hallmark approvals import` could not run: the file, the server or the token.
+    #[error("{0}")]
+    Import(String),
     /// stdout was closed (e.g. piped into `head`): not an error.
     #[error("broken pipe")]
     BrokenPipe,
@@ -116,6 +119,7 @@ impl CliError {
             Self::Serve(_) => "`hallmark serve --help` and `hallmark verifier serve --help` list the options; `hallmark serve --demo` writes a working issuer configuration".into(),
             Self::StatusList(_) => "see `hallmark status-list --help`".into(),
             Self::Baked { .. } => "give the badge's JSON, or a PNG or SVG baked with its credential (an openbadgecredential iTXt chunk or an <openbadges:credential> element), such as an issuer's /badges/{id}/baked.png".into(),
+            Self::Import(_) => "`hallmark approvals import --help` describes the file; rows already issued are skipped when the import is run again".into(),
             Self::Fetch(_) => "only https URLs on public addresses are fetched; save the badge and pass the file instead".into(),
             Self::Proof(_) | Self::BrokenPipe | Self::Output(_) | Self::AddressInUse(_) => {
                 return None

@@ -12,6 +12,7 @@
 
 #![forbid(unsafe_code)]
 
+mod approvals;
 mod badges;
 mod error;
 mod issue;
@@ -65,6 +66,9 @@ enum Command {
     /// Manage admin API tokens.
     #[command(subcommand)]
     Token(serve::TokenCommand),
+    /// Approvals in bulk: import a CSV file of approvals into an issuer.
+    #[command(subcommand)]
+    Approvals(approvals::Command),
     /// The issuer's badges: those due for renewal.
     #[command(subcommand)]
     Badges(badges::Command),
@@ -94,6 +98,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Token(command) => serve::token(command),
         Command::Verifier(command) => serve::verifier(command),
+        Command::Approvals(command) => approvals::run(command),
         Command::Badges(command) => badges::run(command),
         Command::Key(command) => key::run(command),
         Command::Publish(args) => key::publish(args),

@@ -193,6 +193,78 @@ macro_rules! stored_row {
 stored_row!(sqlx::sqlite::SqliteRow);
 stored_row!(sqlx::postgres::PgRow);
 
+/// Claims one key inside transaction `$tx`; evaluates to a [`Claimed`]. Each statement is
+/// settled by the primary key (insert) and the owner check (take-over), so two claimants in
+/// two transactions never both get it.
+macro_rules! claim_in {
+    ($tx:ident, $sqlite:ident, $claim:expr) => {{
+        let claim: &NewClaim<'_> = $claim;
+        let mark = claim.mark;
+        let mut outcome = Claimed::InFlight { until: claim.now + 1 };
+        for _ in 0..4 {
+            let inserted = sqlx::query(&sql($sqlite, "INSERT INTO idempotency_keys (scope, idem_key, fingerprint, owner, state, locked_until, created_at, expires_at) \
+                VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7) ON CONFLICT (scope, idem_key) DO NOTHING"))
+                .bind(&mark.scope).bind(&mark.key).bind(claim.fingerprint).bind(&mark.owner)
+                .bind(claim.now + claim.lease).bind(claim.now).bind(claim.now + claim.ttl)
+                .execute(&mut *$tx).await?;
+            if inserted.rows_affected() == 1 {
+                outcome = Claimed::Fresh;
+                break;
+            }
+            let Some(row) = sqlx::query(&sql($sqlite, "SELECT fingerprint, owner, state, locked_until, subject, expires_at, response_status, response_headers, response_body FROM idempotency_keys WHERE scope = $1 AND idem_key = $2"))
+                .bind(&mark.scope).bind(&mark.key).fetch_optional(&mut *$tx).await? else {
+                continue; // deleted meanwhile: insert again
+            };
+            let owner: String = row.try_get("owner")?;
+            let state: String = row.try_get("state")?;
+            let locked_until: i64 = row.try_get("locked_until")?;
+            let expires_at: i64 = row.try_get("expires_at")?;
+            if expires_at <= claim.now {
+                sqlx::query(&sql($sqlite, "DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key = $2 AND owner = $3"))
+                    .bind(&mark.scope).bind(&mark.key).bind(&owner).execute(&mut *$tx).await?;
+                continue;
+            }
+            let fingerprint: String = row.try_get("fingerprint")?;
+            if fingerprint != claim.fingerprint {
+                outcome = Claimed::Mismatch;
+                break;
+            }
+            let subject = || -> Result<String, sqlx::Error> {
+                Ok(row.try_get::<Option<String>, _>("subject")?.unwrap_or_default())
+            };
+            match state.as_str() {
+                "done" => {
+                    outcome = match stored_response(&row)? {
+                        Some(response) => Claimed::Replay(response),
+                        None => Claimed::Committed { subject: subject()? },
+                    };
+                    break;
+                }
+                // In flight, or its holder is storing the response: wait for it.
+                _ if locked_until > claim.now => {
+                    outcome = Claimed::InFlight { until: locked_until };
+                    break;
+                }
+                "committed" => {
+                    outcome = Claimed::Committed { subject: subject()? };
+                    break;
+                }
+                _ => {
+                    // Abandoned: take it over, unless someone else just did.
+                    let taken = sqlx::query(&sql($sqlite, "UPDATE idempotency_keys SET owner = $1, locked_until = $2 WHERE scope = $3 AND idem_key = $4 AND owner = $5 AND state = 'pending'"))
+                        .bind(&mark.owner).bind(claim.now + claim.lease).bind(&mark.scope).bind(&mark.key).bind(&owner)
+                        .execute(&mut *$tx).await?;
+                    if taken.rows_affected() == 1 {
+                        outcome = Claimed::Fresh;
+                        break;
+                    }
+                }
+            }
+        }
+        outcome
+    }};
+}
+
 impl Store {
     /// Claims an idempotency key for a request (see the module docs): free, expired, or
     /// abandoned (its lease over and nothing committed) → [`Claimed::Fresh`], held by
@@ -201,63 +273,31 @@ impl Store {
     /// # Errors
     /// A database error.
     pub async fn claim_idempotency_key(&self, claim: &NewClaim<'_>) -> Result<Claimed, StoreError> {
-        let mark = claim.mark;
-        // Each statement is atomic on its own; a race between two claimants is settled by the
-        // primary key (insert) and by the owner check (take-over).
-        for _ in 0..4 {
-            with_pool!(self, pool, sqlite => {
-                let inserted = sqlx::query(&sql(sqlite, "INSERT INTO idempotency_keys (scope, idem_key, fingerprint, owner, state, locked_until, created_at, expires_at) \
-                    VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7) ON CONFLICT (scope, idem_key) DO NOTHING"))
-                    .bind(&mark.scope).bind(&mark.key).bind(claim.fingerprint).bind(&mark.owner)
-                    .bind(claim.now + claim.lease).bind(claim.now).bind(claim.now + claim.ttl)
-                    .execute(pool).await?;
-                if inserted.rows_affected() == 1 {
-                    return Ok(Claimed::Fresh);
-                }
-                let Some(row) = sqlx::query(&sql(sqlite, "SELECT fingerprint, owner, state, locked_until, subject, expires_at, response_status, response_headers, response_body FROM idempotency_keys WHERE scope = $1 AND idem_key = $2"))
-                    .bind(&mark.scope).bind(&mark.key).fetch_optional(pool).await? else {
-                    continue; // deleted meanwhile: insert again
-                };
-                let owner: String = row.try_get("owner")?;
-                let state: String = row.try_get("state")?;
-                let locked_until: i64 = row.try_get("locked_until")?;
-                let expires_at: i64 = row.try_get("expires_at")?;
-                if expires_at <= claim.now {
-                    sqlx::query(&sql(sqlite, "DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key = $2 AND owner = $3"))
-                        .bind(&mark.scope).bind(&mark.key).bind(&owner).execute(pool).await?;
-                    continue;
-                }
-                let fingerprint: String = row.try_get("fingerprint")?;
-                if fingerprint != claim.fingerprint {
-                    return Ok(Claimed::Mismatch);
-                }
-                match state.as_str() {
-                    "done" => {
-                        if let Some(response) = stored_response(&row)? {
-                            return Ok(Claimed::Replay(response));
-                        }
-                        return Ok(Claimed::Committed { subject: row.try_get::<Option<String>, _>("subject")?.unwrap_or_default() });
-                    }
-                    // Its holder is storing the response: wait for it.
-                    "committed" if locked_until > claim.now => return Ok(Claimed::InFlight { until: locked_until }),
-                    "committed" => {
-                        return Ok(Claimed::Committed { subject: row.try_get::<Option<String>, _>("subject")?.unwrap_or_default() });
-                    }
-                    _ if locked_until > claim.now => return Ok(Claimed::InFlight { until: locked_until }),
-                    _ => {
-                        // Abandoned: take it over, unless someone else just did.
-                        let taken = sqlx::query(&sql(sqlite, "UPDATE idempotency_keys SET owner = $1, locked_until = $2 WHERE scope = $3 AND idem_key = $4 AND owner = $5 AND state = 'pending'"))
-                            .bind(&mark.owner).bind(claim.now + claim.lease).bind(&mark.scope).bind(&mark.key).bind(&owner)
-                            .execute(pool).await?;
-                        if taken.rows_affected() == 1 {
-                            return Ok(Claimed::Fresh);
-                        }
-                    }
-                }
-            });
-        }
-        Ok(Claimed::InFlight {
+        let mut claimed = self
+            .claim_idempotency_keys(std::slice::from_ref(claim))
+            .await?;
+        Ok(claimed.pop().unwrap_or(Claimed::InFlight {
             until: claim.now + 1,
+        }))
+    }
+
+    /// Claims several keys (a bulk request's rows) in one transaction, one durable commit:
+    /// what [`Store::claim_idempotency_key`] finds for each, in order.
+    ///
+    /// # Errors
+    /// A database error; nothing is claimed then.
+    pub async fn claim_idempotency_keys(
+        &self,
+        claims: &[NewClaim<'_>],
+    ) -> Result<Vec<Claimed>, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let mut tx = pool.begin().await?;
+            let mut out = Vec::with_capacity(claims.len());
+            for claim in claims {
+                out.push(claim_in!(tx, sqlite, claim));
+            }
+            tx.commit().await?;
+            Ok(out)
         })
     }
 

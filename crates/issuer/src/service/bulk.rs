@@ -26,12 +26,27 @@ use super::approvals::{classify, BadgeFacts, Reference};
 use super::issuance::WantedStatus;
 use super::text::approved_at;
 use super::{
-    audit, fingerprint, now, uuid_v4, ApprovalError, ApprovalKind, Approved, ClaimError,
-    IssueError, Issuer, NewApproval, NewPartner, PartnerError,
+    audit, fingerprint, now, uuid_v4, ApprovalError, ApprovalKind, Approved, IssueError, Issuer,
+    NewApproval, NewPartner, PartnerError,
 };
 
 /// Rows signed and committed together on the fast path.
 const BATCH: usize = 128;
+
+/// Row keys claimed in one transaction.
+const CLAIMS: usize = 500;
+
+/// The fingerprint of a row: its fields but its key.
+fn row_fingerprint(row: &BulkRow) -> String {
+    let mut content = row.clone();
+    content.idempotency_key = None;
+    fingerprint(
+        "ROW",
+        "/api/v1/approvals/bulk",
+        "",
+        format!("{content:?}").as_bytes(),
+    )
+}
 
 /// How long a bulk request works before it leaves the remaining rows `deferred` (the request
 /// timeout is 10 s).
@@ -168,8 +183,8 @@ pub enum RowError {
     #[error("the idempotency key {0:?} was used with another row; use a new key for a new row")]
     KeyReused(String),
     /// The row's idempotency key could not be claimed.
-    #[error(transparent)]
-    Claim(#[from] ClaimError),
+    #[error("cannot claim the row's idempotency key: {0}")]
+    Claim(String),
 }
 
 /// What became of one row.
@@ -477,13 +492,37 @@ impl Issuer {
             }
             results.push(Some(result));
         }
+        // The rows' keys, claimed in one transaction a batch (one durable commit, not one a
+        // row); a dry run claims none.
+        let mut claims: Vec<Option<Result<(ClaimMark, Claimed), String>>> = Vec::new();
+        for part in todo.chunks(CLAIMS) {
+            let keys: Vec<(String, String)> = part
+                .iter()
+                .filter(|_| !dry_run)
+                .filter_map(|(_, row)| Some((row.idempotency_key.clone()?, row_fingerprint(row))))
+                .collect();
+            let mut claimed = match self.claim_idempotency_keys(scope, &keys).await {
+                Ok(c) => c.into_iter().map(Ok).collect::<Vec<_>>(),
+                Err(e) => keys.iter().map(|_| Err(e.to_string())).collect(),
+            }
+            .into_iter();
+            for (_, row) in part {
+                claims.push(match (&row.idempotency_key, dry_run) {
+                    (Some(_), false) => claimed.next(),
+                    _ => None,
+                });
+            }
+        }
         let mut ready: Vec<Ready<'_>> = Vec::new();
         let mut slow: Vec<(usize, NewApproval, Option<ClaimMark>)> = Vec::new();
-        for (slot, row) in todo {
+        for ((slot, row), claim) in todo.into_iter().zip(claims) {
             if started.elapsed() > WORK_BUDGET {
-                break;
+                if let Some(Ok((mark, Claimed::Fresh))) = &claim {
+                    self.release(Some(mark)).await;
+                }
+                continue;
             }
-            let outcome = self.prepare(actor, scope, &row, dry_run).await;
+            let outcome = self.prepare(actor, &row, dry_run, claim).await;
             let r = results[slot].as_mut().expect("each row has its result");
             match outcome {
                 Prepared::Done(partner, outcome) => {
@@ -595,21 +634,14 @@ impl Issuer {
     async fn prepare(
         &self,
         actor: &str,
-        scope: &str,
         row: &BulkRow,
         dry_run: bool,
+        claim: Option<Result<(ClaimMark, Claimed), String>>,
     ) -> Prepared<'_> {
         let mut mark = None;
-        if let (Some(key), false) = (&row.idempotency_key, dry_run) {
-            let mut content = row.clone();
-            content.idempotency_key = None;
-            let print = fingerprint(
-                "ROW",
-                "/api/v1/approvals/bulk",
-                "",
-                format!("{content:?}").as_bytes(),
-            );
-            match self.claim_idempotency_key(scope, key, &print).await {
+        if let Some(claim) = claim {
+            let key = row.idempotency_key.clone().unwrap_or_default();
+            match claim {
                 Ok((m, Claimed::Fresh)) => mark = Some(m),
                 Ok((_, Claimed::Replay(stored))) => {
                     let receipt: Value = serde_json::from_str(&stored.body).unwrap_or_default();
@@ -621,9 +653,7 @@ impl Issuer {
                         json!({"credential": self.credential_url(&subject), "uuid": subject});
                     return Prepared::Done(None, RowOutcome::Replayed(receipt));
                 }
-                Ok((_, Claimed::Mismatch)) => {
-                    return Prepared::refused(RowError::KeyReused(key.clone()))
-                }
+                Ok((_, Claimed::Mismatch)) => return Prepared::refused(RowError::KeyReused(key)),
                 Ok((_, Claimed::InFlight { .. })) => {
                     return Prepared::Done(None, RowOutcome::InFlight)
                 }

@@ -126,6 +126,43 @@ impl Issuer {
         Ok((mark, claimed))
     }
 
+    /// Claims the keys of several requests of one caller (a bulk request's rows) in one
+    /// transaction: for each `(key, fingerprint)`, the claim and what the store found.
+    ///
+    /// # Errors
+    /// [`ClaimError`]: no randomness, or the database (nothing is claimed then).
+    pub async fn claim_idempotency_keys(
+        &self,
+        scope: &str,
+        keys: &[(String, String)],
+    ) -> Result<Vec<(ClaimMark, Claimed)>, ClaimError> {
+        let config = self.config();
+        let now = now().unix_timestamp();
+        let marks = keys
+            .iter()
+            .map(|(key, _)| {
+                Ok(ClaimMark {
+                    scope: scope.to_owned(),
+                    key: key.clone(),
+                    owner: uuid_v4()?,
+                })
+            })
+            .collect::<Result<Vec<_>, RandomnessError>>()?;
+        let claims: Vec<NewClaim<'_>> = marks
+            .iter()
+            .zip(keys)
+            .map(|(mark, (_, fingerprint))| NewClaim {
+                mark,
+                fingerprint,
+                now,
+                lease: i64::try_from(config.idempotency_lease_seconds).unwrap_or(30),
+                ttl: i64::try_from(config.idempotency_ttl_seconds).unwrap_or(86_400),
+            })
+            .collect();
+        let claimed = self.store().claim_idempotency_keys(&claims).await?;
+        Ok(marks.into_iter().zip(claimed).collect())
+    }
+
     /// Ends a claim after its request: stores `response` when the request's change committed
     /// (`true`), else frees the key (`false`).
     ///

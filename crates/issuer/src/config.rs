@@ -32,6 +32,8 @@ struct File {
     open_issue_endpoint: bool,
     #[serde(default = "default_ttl")]
     status_ttl_seconds: u64,
+    #[serde(default = "default_list_fill")]
+    status_list_fill: f64,
     #[serde(default = "default_body_limit")]
     max_body_bytes: usize,
     tls_cert: Option<PathBuf>,
@@ -172,6 +174,13 @@ fn default_program() -> PathBuf {
 fn default_ttl() -> u64 {
     60
 }
+/// Half full: a random free index is found within two draws on average.
+fn default_list_fill() -> f64 {
+    0.5
+}
+/// The fullest a status list may be configured to get before a new one is opened: beyond it
+/// free indexes get rare (ten draws on average at 0.9) and the list too telling.
+pub const MAX_STATUS_LIST_FILL: f64 = 0.9;
 fn default_embed_max_age() -> u64 {
     30
 }
@@ -240,6 +249,10 @@ pub struct Config {
     pub open_issue_endpoint: bool,
     /// How long verifiers may cache status lists, seconds.
     pub status_ttl_seconds: u64,
+    /// The share of a status list's entries in use at which new badges get a new list
+    /// (`status_list_fill`, default 0.5; above 0 and at most [`MAX_STATUS_LIST_FILL`]).
+    /// Indexes stay uniformly random in each list (herd privacy, Bitstring Status List §6.1).
+    pub status_list_fill: f64,
     /// The largest request body, bytes.
     pub max_body_bytes: usize,
     /// Serve https with this certificate chain and key (PEM); plain HTTP when absent.
@@ -448,6 +461,16 @@ impl Config {
                 "must be at most 31536000 (a year)".into(),
             ));
         }
+        // `!(… > 0)` also refuses NaN.
+        if !(file.status_list_fill > 0.0 && file.status_list_fill <= MAX_STATUS_LIST_FILL) {
+            return Err(invalid(
+                "status_list_fill",
+                format!(
+                    "{} must be above 0 and at most {MAX_STATUS_LIST_FILL} (the share of a status list used before a new one is opened)",
+                    file.status_list_fill
+                ),
+            ));
+        }
         if file.max_body_bytes < 1024 {
             return Err(invalid("max_body_bytes", "must be at least 1024".into()));
         }
@@ -565,6 +588,7 @@ impl Config {
             program: dir.join(file.program),
             open_issue_endpoint: file.open_issue_endpoint,
             status_ttl_seconds: file.status_ttl_seconds,
+            status_list_fill: file.status_list_fill,
             max_body_bytes: file.max_body_bytes,
         })
     }
@@ -647,6 +671,25 @@ mod tests {
     }
 
     const MINIMAL: &str = "issuer_name = \"Acme\"\nbase_url = \"https://a.example\"\n";
+
+    #[test]
+    fn the_status_list_fill_is_half_by_default_and_bounded() {
+        assert_eq!(load_env(MINIMAL, &[]).unwrap().status_list_fill, 0.5);
+        for (text, fill) in [("0.25", 0.25), ("0.9", 0.9), ("0.0001", 0.0001)] {
+            let c = load_env(&format!("{MINIMAL}status_list_fill = {text}\n"), &[]).unwrap();
+            assert_eq!(c.status_list_fill, fill);
+        }
+        for bad in ["0", "0.0", "-0.5", "0.95", "1", "nan", "inf"] {
+            let e = load_env(&format!("{MINIMAL}status_list_fill = {bad}\n"), &[])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("configuration key `status_list_fill`")
+                    && e.contains("must be above 0 and at most 0.9"),
+                "{bad}: {e}"
+            );
+        }
+    }
 
     /// `HALLMARK_OPEN_ISSUE_ENDPOINT=maybe` was read as false (newcomer check): booleans are
     /// true/false/1/0/yes/no in any case, anything else is refused naming the variable.

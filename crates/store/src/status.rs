@@ -268,6 +268,15 @@ pub(crate) fn distinct_slots(shared: &[SharedSlot]) -> usize {
     n
 }
 
+/// The list and index columns of `credentials` holding a slot of `purpose`.
+fn slot_columns(purpose: StatusPurpose) -> (&'static str, &'static str) {
+    match purpose {
+        StatusPurpose::Revocation => ("revocation_list", "revocation_index"),
+        StatusPurpose::Suspension => ("suspension_list", "suspension_index"),
+        StatusPurpose::Message => ("message_list", "message_index"),
+    }
+}
+
 impl Store {
     /// How many credentials use a status list (for any purpose).
     ///
@@ -278,6 +287,39 @@ impl Store {
             let row = sqlx::query(&sql(sqlite, "SELECT COUNT(*) AS n FROM credentials WHERE revocation_list = $1 OR suspension_list = $1 OR message_list = $1"))
                 .bind(list).fetch_one(pool).await?;
             Ok(row.try_get::<i64, _>("n")?)
+        })
+    }
+
+    /// How many credentials hold a slot of `purpose` in list `list`: an index-only count on
+    /// the unique `(list, index)` index of that purpose's columns (at most the list's
+    /// entries), unlike [`Store::entries_used`], which scans every purpose.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn slots_used(&self, list: &str, purpose: StatusPurpose) -> Result<i64, StoreError> {
+        let column = slot_columns(purpose).0;
+        with_pool!(self, pool, sqlite => {
+            let row = sqlx::query(&sql(sqlite, &format!("SELECT COUNT(*) AS n FROM credentials WHERE {column} = $1")))
+                .bind(list).fetch_one(pool).await?;
+            Ok(row.try_get::<i64, _>("n")?)
+        })
+    }
+
+    /// Whether a credential holds `slot` for `purpose` (one unique-index lookup): issuance
+    /// draws again before signing rather than after a conflict.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn slot_taken(
+        &self,
+        purpose: StatusPurpose,
+        slot: &StatusSlot,
+    ) -> Result<bool, StoreError> {
+        let (list, index) = slot_columns(purpose);
+        with_pool!(self, pool, sqlite => {
+            let row = sqlx::query(&sql(sqlite, &format!("SELECT 1 AS taken FROM credentials WHERE {list} = $1 AND {index} = $2")))
+                .bind(&slot.list).bind(i64::from(slot.index)).fetch_optional(pool).await?;
+            Ok(row.is_some())
         })
     }
 

@@ -519,3 +519,90 @@ async fn resigning_a_list_keeps_its_bits(postgres: bool) {
         6
     );
 }
+
+on_both!(concurrent_changes_of_one_list_lose_no_update);
+/// Sixteen revocations of credentials in one list at once (several connections, as several
+/// processes would): each reads the list's bits and writes them back with its own bit set,
+/// the row locked, so all sixteen bits are set at the end. And the per-purpose count and
+/// the taken-slot lookup issuance uses.
+async fn concurrent_changes_of_one_list_lose_no_update(postgres: bool) {
+    let Some(store) = migrated(postgres).await else {
+        return;
+    };
+    for (id, purpose) in [
+        ("revocation-1", StatusPurpose::Revocation),
+        ("suspension-1", StatusPurpose::Suspension),
+        ("message-2bit-1", StatusPurpose::Message),
+    ] {
+        store.ensure_status_list(&list(id, purpose)).await.unwrap();
+    }
+    for index in 0..16 {
+        let row = with_slots(&format!("c{index}"), index);
+        store
+            .record_issuance(None, &row, &entry("t", "credential.issue", &row.id))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store
+            .slots_used("revocation-1", StatusPurpose::Revocation)
+            .await
+            .unwrap(),
+        16
+    );
+    assert_eq!(
+        store
+            .slots_used("revocation-1", StatusPurpose::Message)
+            .await
+            .unwrap(),
+        0,
+        "counted in the purpose's own columns"
+    );
+    let taken = StatusSlot::new("message-2bit-1", 15);
+    assert!(store
+        .slot_taken(StatusPurpose::Message, &taken)
+        .await
+        .unwrap());
+    assert!(!store
+        .slot_taken(StatusPurpose::Revocation, &taken)
+        .await
+        .unwrap());
+    let free = StatusSlot::new("revocation-1", 16);
+    assert!(!store
+        .slot_taken(StatusPurpose::Revocation, &free)
+        .await
+        .unwrap());
+
+    let tasks: Vec<_> = (0..16u32)
+        .map(|index| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let id = format!("c{index}");
+                let slot = StatusSlot::new("revocation-1", index);
+                let change = StatusChange::Revoke {
+                    reason: "at once".into(),
+                };
+                let update = move |mut bits: Vec<u8>| {
+                    bits[(index / 8) as usize] |= 0x80 >> (index % 8);
+                    Ok((bits, format!("{{\"by\":{index}}}")))
+                };
+                store
+                    .change_status(
+                        &id,
+                        &slot,
+                        &change,
+                        50,
+                        update,
+                        &entry("t", "credential.revoke", &id),
+                    )
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let row = store.status_list("revocation-1").await.unwrap().unwrap();
+    assert_eq!(&row.bits[..2], &[0xff, 0xff], "a bit was lost");
+    assert_eq!(&row.bits[2..], &[0, 0]);
+}

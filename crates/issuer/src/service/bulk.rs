@@ -803,22 +803,23 @@ impl Issuer {
         // Each wanted status: its list, and the indexes taken there (drawn ones added).
         let mut lists = Vec::with_capacity(wanted.len());
         for w in &wanted {
-            let list = self.current_list(w.purpose, w.status_size).await?;
+            let (list, entries) = self.current_list(w.purpose, w.status_size).await?;
             let taken: HashSet<i64> = self
                 .store()
                 .taken_indexes(&list)
                 .await?
                 .into_iter()
                 .collect();
-            lists.push((list, taken));
+            let entries = u64::try_from(entries).unwrap_or(MIN_ENTRIES as u64);
+            lists.push((list, entries, taken));
         }
         let mut prepared = Vec::with_capacity(batch.len());
         for r in batch {
             let uuid = uuid_v4()?;
             let mut entries = Vec::with_capacity(wanted.len());
             let mut slots: [Option<StatusSlot>; 3] = [None, None, None];
-            for (w, (list, taken)) in wanted.iter().zip(lists.iter_mut()) {
-                let index = self.draw_free(taken)?;
+            for (w, (list, size, taken)) in wanted.iter().zip(lists.iter_mut()) {
+                let index = self.draw_untaken(*size, taken)?;
                 entries.push(status_entry(self, w, list, index));
                 let slot = StatusSlot::new(
                     list.clone(),
@@ -944,10 +945,10 @@ impl Issuer {
         Ok(rows.into_iter().map(|(approved, _)| approved).collect())
     }
 
-    /// A random index below the list size that is not in `taken`, which it joins.
-    fn draw_free(&self, taken: &mut HashSet<i64>) -> Result<u64, IssueError> {
+    /// A random index below `entries` that is not in `taken`, which it joins.
+    fn draw_untaken(&self, entries: u64, taken: &mut HashSet<i64>) -> Result<u64, IssueError> {
         for _ in 0..64 {
-            let index = self.draw_index(MIN_ENTRIES as u64)?;
+            let index = self.draw_index(entries)?;
             let i = i64::try_from(index).map_err(|_| IssueError::IndexOutOfRange { index })?;
             if taken.insert(i) {
                 return Ok(index);

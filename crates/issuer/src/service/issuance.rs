@@ -14,8 +14,14 @@ use serde_json::{json, Map, Value};
 use super::slots::DrawError;
 use super::{audit, now, uuid_v4, Issuer, ListError, RandomnessError, SignError};
 
-/// How many times issuance draws new status indexes after finding one taken.
+/// How many times issuance draws new status indexes after finding one taken when storing it
+/// (another issuance took it between the check and the commit).
 const ATTEMPTS: usize = 32;
+
+/// How many random indexes of a list are checked for a free one before its fill is counted
+/// again (a list is at most `status_list_fill` ≤ 0.9 full when chosen, so 64 draws all miss
+/// with probability below 0.9^64 ≈ 0.1%).
+const FREE_DRAWS: usize = 64;
 
 /// A credential just issued: its row (status slots included) and its signed document.
 #[derive(Debug, Clone)]
@@ -242,14 +248,15 @@ impl Issuer {
         Err(IssueError::NoFreeIndex)
     }
 
-    /// A random index in the current list of each wanted status: the `credentialStatus`
-    /// entries and the slots to store.
+    /// A random, free index in the current list of each wanted status: the
+    /// `credentialStatus` entries and the slots to store. Each draw is checked against the
+    /// store before signing (one unique-index lookup), so a taken index costs no signature;
+    /// one taken between the check and the commit is caught by the commit.
     async fn draw_slots(&self, wanted: &[WantedStatus]) -> Result<(Vec<Value>, Slots), IssueError> {
         let mut entries = Vec::new();
         let mut slots = Slots::default();
         for w in wanted {
-            let list = self.current_list(w.purpose, w.status_size).await?;
-            let index = self.draw_index(MIN_ENTRIES as u64)?;
+            let (list, index) = self.draw_free(w).await?;
             entries.push(
                 StatusEntry {
                     purpose: w.purpose,
@@ -261,8 +268,10 @@ impl Issuer {
                 }
                 .to_json(),
             );
-            let index = u32::try_from(index).map_err(|_| IssueError::IndexOutOfRange { index })?;
-            let slot = Some(StatusSlot::new(list, index));
+            let slot = Some(StatusSlot::new(
+                list,
+                u32::try_from(index).map_err(|_| IssueError::IndexOutOfRange { index })?,
+            ));
             match w.purpose {
                 StatusPurpose::Revocation => slots.revocation = slot,
                 StatusPurpose::Suspension => slots.suspension = slot,
@@ -270,5 +279,33 @@ impl Issuer {
             }
         }
         Ok((entries, slots))
+    }
+
+    /// A free random index in the current list for `w`: the list and the index. When
+    /// [`FREE_DRAWS`] draws all find a taken index, the list's fill is counted again (other
+    /// instances filled it) and the current list drawn from once more.
+    async fn draw_free(&self, w: &WantedStatus) -> Result<(String, u64), IssueError> {
+        let purpose: hallmark_store::StatusPurpose =
+            w.purpose.as_str().parse().map_err(ListError::from)?;
+        for _ in 0..2 {
+            let (list, size) = self.current_list(w.purpose, w.status_size).await?;
+            let size = u64::try_from(size).unwrap_or(MIN_ENTRIES as u64);
+            for _ in 0..FREE_DRAWS {
+                let (index, scripted) = self.inner.draws.next_draw(size)?;
+                let Ok(small) = u32::try_from(index) else {
+                    return Err(IssueError::IndexOutOfRange { index });
+                };
+                if scripted
+                    || !self
+                        .store()
+                        .slot_taken(purpose, &StatusSlot::new(list.as_str(), small))
+                        .await?
+                {
+                    return Ok((list, index));
+                }
+            }
+            self.recount_list(w.purpose, w.status_size);
+        }
+        Err(IssueError::NoFreeIndex)
     }
 }

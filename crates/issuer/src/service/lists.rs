@@ -2,6 +2,10 @@
 //! credential's entry goes in, new lists, lists re-signed when `base_url` moves, and the one
 //! place credentials and lists are signed with the current key.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
 use hallmark_core::proof::{Cryptosuite, ProofError};
 use hallmark_core::status::{
     Bitstring, StatusListError, StatusListSpec, StatusPurpose, MIN_ENTRIES,
@@ -52,9 +56,68 @@ pub enum ListError {
     Keys(#[from] KeysError),
 }
 
+/// How long an instance uses its remembered current list before counting its entries again:
+/// other instances sharing the database fill it too.
+const RECOUNT_AFTER: Duration = Duration::from_secs(1);
+
+/// Of the entries left before a list counts as full, the share one instance hands out
+/// between counts (an eighth), so several instances together overshoot the fill ratio by
+/// little; at least one, so a nearly full list is counted before every draw.
+const HANDOUT_SHARE: i64 = 8;
+
+/// The current list of each purpose and entry size, as this process last counted it, so an
+/// issuance does not count a list's entries every time ([`Issuer::current_list`]).
+#[derive(Debug, Default)]
+pub(crate) struct CurrentLists {
+    known: Mutex<HashMap<(StatusPurpose, u8), Current>>,
+}
+
+/// A current list as last counted.
+#[derive(Debug, Clone)]
+struct Current {
+    /// Its number: the list's id is derived from it ([`list_id`]).
+    n: u64,
+    /// Its entries.
+    entries: i64,
+    /// The entries in use when counted.
+    used: i64,
+    /// When counted.
+    counted: Instant,
+    /// Draws handed out by this process since.
+    handed: i64,
+}
+
+/// The id of list number `n` of `purpose` with entries of `status_size` bits:
+/// `revocation-1`, `message-3bit-2`… Deterministic, so instances sharing a database that open
+/// the next list at once open the same one ([`hallmark_store::Store::ensure_status_list`]
+/// keeps the first).
+pub(crate) fn list_id(purpose: StatusPurpose, status_size: u8, n: u64) -> String {
+    // Entries of several bits (a "message" list) get lists of their own.
+    match status_size {
+        1 => format!("{}-{n}", purpose.as_str()),
+        bits => format!("{}-{bits}bit-{n}", purpose.as_str()),
+    }
+}
+
+/// The entries in use at which a list of `entries` counts as full for `fill` (a share in
+/// (0, 0.9]): at least one.
+pub(crate) fn full_at(entries: i64, fill: f64) -> i64 {
+    // Lists have 2^17 entries: exact in f64.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+    let at = (entries as f64 * fill).ceil() as i64;
+    at.clamp(1, entries)
+}
+
 impl Issuer {
-    /// The list new badges get entries in for `purpose`: the newest one while it is less
-    /// than half used (so a random free index is found quickly), else a new one.
+    /// The list new badges get entries in for `purpose` (entries of `status_size` bits) and
+    /// its number of entries: the newest list while less than `status_list_fill` of its
+    /// entries are used, else the next one, created. Indexes are drawn uniformly at random
+    /// over the whole list, whichever its fill.
+    ///
+    /// The list is remembered and its entries counted again after [`RECOUNT_AFTER`] or once
+    /// this process handed out an eighth of what was left, so issuance does not count every
+    /// time; another instance on the same database moves on at most that late, and lists are
+    /// only ever added, so every instance converges on the same newest list.
     ///
     /// # Errors
     /// [`ListError`]: the database, or signing a new list.
@@ -62,23 +125,80 @@ impl Issuer {
         &self,
         purpose: StatusPurpose,
         status_size: u8,
-    ) -> Result<String, ListError> {
-        let store = self.store();
+    ) -> Result<(String, i64), ListError> {
+        let key = (purpose, status_size);
+        let fill = self.config().status_list_fill;
         let mut n = 1;
+        {
+            let mut known = self
+                .inner
+                .lists
+                .known
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if let Some(c) = known.get_mut(&key) {
+                let budget = ((full_at(c.entries, fill) - c.used) / HANDOUT_SHARE).max(1);
+                if c.handed < budget && c.counted.elapsed() < RECOUNT_AFTER {
+                    c.handed += 1;
+                    return Ok((list_id(purpose, status_size, c.n), c.entries));
+                }
+                // Lists only fill up: the ones before it are full still.
+                n = c.n;
+            }
+        }
+        let store = self.store();
         loop {
-            // Entries of several bits (a "message" list) get lists of their own.
-            let id = match status_size {
-                1 => format!("{}-{n}", purpose.as_str()),
-                bits => format!("{}-{bits}bit-{n}", purpose.as_str()),
-            };
-            match store.status_list(&id).await? {
+            let id = list_id(purpose, status_size, n);
+            let (entries, used) = match store.status_list(&id).await? {
                 None => {
                     self.create_list(&id, purpose, status_size).await?;
-                    return Ok(id);
+                    // Another instance may have created it first, with entries in use since.
+                    let entries = store
+                        .status_list(&id)
+                        .await?
+                        .map_or(MIN_ENTRIES as i64, |r| r.entries);
+                    (
+                        entries,
+                        store.slots_used(&id, purpose.as_str().parse()?).await?,
+                    )
                 }
-                Some(row) if store.entries_used(&id).await? < row.entries / 2 => return Ok(id),
-                Some(_) => n += 1,
+                Some(row) => (
+                    row.entries,
+                    store.slots_used(&id, purpose.as_str().parse()?).await?,
+                ),
+            };
+            if used < full_at(entries, fill) {
+                let current = Current {
+                    n,
+                    entries,
+                    used,
+                    counted: Instant::now(),
+                    handed: 1,
+                };
+                self.inner
+                    .lists
+                    .known
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(key, current);
+                return Ok((id, entries));
             }
+            n += 1;
+        }
+    }
+
+    /// Forgets the remembered current list of `purpose` and `status_size`, so the next
+    /// [`Issuer::current_list`] counts again (its free indexes were hard to find).
+    pub(crate) fn recount_list(&self, purpose: StatusPurpose, status_size: u8) {
+        if let Some(c) = self
+            .inner
+            .lists
+            .known
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_mut(&(purpose, status_size))
+        {
+            c.handed = i64::MAX;
         }
     }
 

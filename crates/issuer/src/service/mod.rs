@@ -136,6 +136,8 @@ struct Inner {
     keys: IssuerKeys,
     store: Store,
     draws: slots::IndexDraws,
+    /// The current status list of each purpose, as last counted.
+    lists: lists::CurrentLists,
     /// Where signing runs: off the async threads, bounded, with a deadline.
     pool: BlockingPool,
     /// The verifier of the issuer's own badges (the verify page, the embed image).
@@ -189,6 +191,7 @@ impl Issuer {
                 keys,
                 store,
                 draws: slots::IndexDraws::default(),
+                lists: lists::CurrentLists::default(),
                 pool,
                 verifier,
                 documents: checks::DocumentMemo::default(),

@@ -20,16 +20,22 @@ pub(crate) struct IndexDraws {
 impl IndexDraws {
     /// An index below `entries`: the next scripted one, else a random one.
     pub(crate) fn next(&self, entries: u64) -> Result<u64, DrawError> {
+        self.next_draw(entries).map(|(index, _)| index)
+    }
+
+    /// [`IndexDraws::next`], and whether the index was scripted (a test making issuances
+    /// collide on purpose: it is used as drawn, not checked first).
+    pub(crate) fn next_draw(&self, entries: u64) -> Result<(u64, bool), DrawError> {
         if entries == 0 {
             return Err(DrawError::NoEntries);
         }
         if let Some(i) = self.script.lock().ok().and_then(|mut s| s.pop_front()) {
-            return Ok(i % entries);
+            return Ok((i % entries, true));
         }
         let mut bytes = [0u8; 8];
         getrandom::fill(&mut bytes).map_err(RandomnessError)?;
         // Lists have a power-of-two length, so the remainder is unbiased.
-        Ok(u64::from_le_bytes(bytes) % entries)
+        Ok((u64::from_le_bytes(bytes) % entries, false))
     }
 }
 

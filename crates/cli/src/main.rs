@@ -62,7 +62,7 @@ enum Command {
     /// The standalone verifier service (VC API verify endpoints, trust list, fetching).
     #[command(subcommand)]
     Verifier(serve::VerifierCommand),
-    /// Manage admin API tokens.
+    /// Manage API tokens: create (with a role), list, revoke.
     #[command(subcommand)]
     Token(serve::TokenCommand),
     /// The issuer's badges: those due for renewal.

@@ -341,8 +341,7 @@ impl Server {
     fn log(&self, hook: &str) -> Vec<Value> {
         let (s, log) = self.send("GET", &format!("/api/v1/webhooks/{hook}/deliveries"), None);
         assert_eq!(s, 200, "{log}");
-        assert!(log["next"].is_null(), "one page: {log}");
-        log["items"].as_array().unwrap().clone()
+        log.as_array().unwrap().clone()
     }
 }
 

@@ -63,7 +63,7 @@ enum Command {
     /// The standalone verifier service (VC API verify endpoints, trust list, fetching).
     #[command(subcommand)]
     Verifier(serve::VerifierCommand),
-    /// Manage admin API tokens.
+    /// Manage API tokens: create (with a role), list, revoke.
     #[command(subcommand)]
     Token(serve::TokenCommand),
     /// Approvals in bulk: import a CSV file of approvals into an issuer.

@@ -28,20 +28,47 @@ pub struct Args {
     demo: bool,
 }
 
+/// Where `hallmark token` finds the database.
+#[derive(Debug, clap::Args)]
+pub struct Place {
+    /// The configuration file (default: DATA/config.toml).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// The data folder.
+    #[arg(long, default_value = "hallmark-data")]
+    data: PathBuf,
+}
+
 /// `hallmark token` subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum TokenCommand {
-    /// Create an admin API token; prints it once (only its hash is stored).
+    /// Create an API token; prints it once (only its hash is stored).
     Create {
-        /// The configuration file (default: DATA/config.toml).
+        #[command(flatten)]
+        place: Place,
+        /// A label for the token, kept in the audit log (default: admin).
+        #[arg(value_name = "NAME", conflicts_with = "name")]
+        label: Option<String>,
+        /// The label, as an option (the same as NAME).
         #[arg(long)]
-        config: Option<PathBuf>,
-        /// The data folder.
-        #[arg(long, default_value = "hallmark-data")]
-        data: PathBuf,
-        /// A label for the token, kept in the audit log.
-        #[arg(long, default_value = "admin")]
-        name: String,
+        name: Option<String>,
+        /// What it may do: viewer (read only), issuer (approve, change status, partners)
+        /// or admin (everything, also tokens, keys, webhooks).
+        #[arg(long, default_value = "admin", value_parser = ["viewer", "issuer", "admin"])]
+        role: String,
+    },
+    /// List the API tokens: id, name, role, created, revoked (never a secret).
+    List {
+        #[command(flatten)]
+        place: Place,
+    },
+    /// Revoke an API token by id or name; it is refused from the next request on.
+    Revoke {
+        #[command(flatten)]
+        place: Place,
+        /// The token's id, or its name when only one token has it.
+        #[arg(value_name = "ID-OR-NAME")]
+        which: String,
     },
 }
 
@@ -206,23 +233,102 @@ async fn seed_demo(state: &Issuer) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Runs `hallmark token create`.
+/// Runs `hallmark token create|list|revoke`.
 ///
 /// # Errors
-/// [`CliError::Serve`] for configuration or database problems.
+/// [`CliError::Serve`] for configuration or database problems, an unknown or ambiguous
+/// token, or a refused name.
 pub fn token(command: TokenCommand) -> Result<u8, CliError> {
-    let TokenCommand::Create { config, data, name } = command;
-    let path = config.unwrap_or_else(|| data.join("config.toml"));
+    let place = match &command {
+        TokenCommand::Create { place, .. }
+        | TokenCommand::List { place }
+        | TokenCommand::Revoke { place, .. } => place,
+    };
+    let path = place
+        .config
+        .clone()
+        .unwrap_or_else(|| place.data.join("config.toml"));
     let config = Config::load(&path, &Overrides::default()).map_err(serve_error)?;
     runtime()?.block_on(async move {
-        let store = hallmark_store::Store::connect(&config.database_url).await.map_err(serve_error)?;
+        let store = hallmark_store::Store::connect(&config.database_url)
+            .await
+            .map_err(serve_error)?;
         store.migrate().await.map_err(serve_error)?;
-        let token = hallmark_issuer::create_token(&store, &name).await.map_err(serve_error)?;
+        let done = run_token(&store, command).await;
         store.close().await;
-        println!("{token}");
-        eprintln!("token {name:?} created; it is shown only now. Send it as: Authorization: Bearer <token>");
-        Ok(0)
+        done
     })
+}
+
+async fn run_token(store: &hallmark_store::Store, command: TokenCommand) -> Result<u8, CliError> {
+    match command {
+        TokenCommand::Create {
+            label, name, role, ..
+        } => {
+            let name = label.or(name).unwrap_or_else(|| "admin".to_owned());
+            let role: hallmark_store::Role = role.parse().map_err(serve_error)?;
+            let (info, token) = hallmark_issuer::new_token(store, "cli", &name, role)
+                .await
+                .map_err(serve_error)?;
+            println!("{token}");
+            eprintln!(
+                "token {:?} ({}) created with the role {}; it is shown only now. Send it as: Authorization: Bearer <token>",
+                info.name, info.id, info.role
+            );
+        }
+        TokenCommand::List { .. } => {
+            let tokens = hallmark_issuer::list_tokens(store)
+                .await
+                .map_err(serve_error)?;
+            let when = |t: i64| {
+                time::OffsetDateTime::from_unix_timestamp(t)
+                    .ok()
+                    .and_then(|d| {
+                        d.format(&time::format_description::well_known::Rfc3339)
+                            .ok()
+                    })
+                    .unwrap_or_else(|| t.to_string())
+            };
+            let rows: Vec<[String; 5]> = tokens
+                .iter()
+                .map(|t| {
+                    [
+                        t.id.clone(),
+                        t.name.clone(),
+                        t.role.to_string(),
+                        when(t.created_at),
+                        t.revoked_at.map_or_else(|| "-".to_owned(), when),
+                    ]
+                })
+                .collect();
+            let header = ["ID", "NAME", "ROLE", "CREATED", "REVOKED"].map(str::to_owned);
+            let mut widths = header.clone().map(|h| h.chars().count());
+            for row in &rows {
+                for (w, cell) in widths.iter_mut().zip(row) {
+                    *w = (*w).max(cell.chars().count());
+                }
+            }
+            for row in std::iter::once(&header).chain(&rows) {
+                let line: Vec<String> = row
+                    .iter()
+                    .zip(widths)
+                    .map(|(cell, w)| format!("{cell:<w$}"))
+                    .collect();
+                println!("{}", line.join("  ").trim_end());
+            }
+        }
+        TokenCommand::Revoke { which, .. } => {
+            let info = hallmark_issuer::revoke_token(store, "cli", &which)
+                .await
+                .map_err(serve_error)?;
+            println!("{}", info.id);
+            eprintln!(
+                "token {:?} ({}) is revoked: it is refused from the next request on",
+                info.name, info.id
+            );
+        }
+    }
+    Ok(0)
 }
 
 /// `hallmark verifier` subcommands.

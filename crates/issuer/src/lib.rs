@@ -72,7 +72,10 @@ pub use api::router;
 pub use config::{Config, ConfigError, Overrides};
 pub use keys::IssuerKeys;
 pub use program::Program;
-pub use service::{create_token, token_hash, Issuer, StartError, TokenError};
+pub use service::{
+    create_token, list_tokens, new_token, revoke_token, token_hash, Issuer, StartError, TokenError,
+    TokenInfo,
+};
 
 /// Serves the API on `listener` over http, or https when the configuration names a
 /// certificate, until `shutdown` resolves (e.g. [`hallmark_http::shutdown_signal`]); then

@@ -7,11 +7,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::service::CredentialQueryError;
 use crate::service::{
     ApprovalError, AuthError, CheckError, DirectoryError, IssueError, LookupError, PageError,
-    PartnerError, ReissueError, StatusChangeError, VcIssueError, WebhookError,
+    PartnerError, ReissueError, StatusChangeError, TokenError, VcIssueError, WebhookError,
 };
+use crate::service::{CredentialQueryError, QueryError};
 
 /// An API error, rendered as problem details by [`hallmark_http::Problem`].
 #[derive(Debug)]
@@ -88,6 +88,12 @@ impl From<hallmark_store::StoreError> for Problem {
         match e {
             hallmark_store::StoreError::NotFound(what) => Self::not_found(what.to_string()),
             hallmark_store::StoreError::Conflict { taken, .. } => Self::conflict(taken.to_string()),
+            hallmark_store::StoreError::InvalidCursor(e) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "bad-query",
+                "The listing's parameters were refused",
+                format!("after: {e}"),
+            ),
             hallmark_store::StoreError::StatusUpdate { source, .. } => {
                 Self::invalid(source.to_string())
             }
@@ -101,6 +107,14 @@ impl From<AuthError> for Problem {
         let hint = "send Authorization: Bearer <token>; create one with `hallmark token create`";
         match e {
             AuthError::Store(e) => e.into(),
+            AuthError::Forbidden { role, needed, .. } => Self::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "The token's role may not do this",
+                e.to_string(),
+            )
+            .with("required", Value::from(needed.as_str()))
+            .with("role", Value::from(role.as_str())),
             e => Self::unauthorized(format!("{e}: {hint}")),
         }
     }
@@ -152,6 +166,20 @@ impl From<CredentialQueryError> for Problem {
     }
 }
 
+impl From<QueryError> for Problem {
+    fn from(e: QueryError) -> Self {
+        match e {
+            QueryError::Store(e) => e.into(),
+            e => Self::new(
+                StatusCode::BAD_REQUEST,
+                "bad-query",
+                "The listing's parameters were refused",
+                e.to_string(),
+            ),
+        }
+    }
+}
+
 impl From<PageError> for Problem {
     fn from(e: PageError) -> Self {
         Self::not_found(e.to_string())
@@ -164,6 +192,18 @@ impl From<PartnerError> for Problem {
             PartnerError::Randomness(e) => Self::internal("randomness", &e),
             PartnerError::Store(e) => e.into(),
             e @ PartnerError::NotFound { .. } => Self::not_found(e.to_string()),
+            e => Self::invalid_because(&e),
+        }
+    }
+}
+
+impl From<TokenError> for Problem {
+    fn from(e: TokenError) -> Self {
+        match e {
+            TokenError::Randomness(e) => Self::internal("randomness", &e),
+            TokenError::Store(e) => e.into(),
+            e @ TokenError::NotFound(_) => Self::not_found(e.to_string()),
+            e @ TokenError::Ambiguous { .. } => Self::conflict(e.to_string()),
             e => Self::invalid_because(&e),
         }
     }

@@ -208,7 +208,7 @@ impl Harness {
             .call("GET", &format!("/api/v1/webhooks/{hook}/deliveries"), None)
             .await;
         assert_eq!(s, StatusCode::OK, "{log}");
-        log["items"].as_array().unwrap().clone()
+        log.as_array().unwrap().clone()
     }
 }
 
@@ -393,25 +393,46 @@ async fn events_arrive_signed_in_order_per_badge_after_the_receiver_was_down(bac
         got[0].id
     );
     assert_eq!(log.last().unwrap()["attempts"], 3);
-    // Pagination: two at a time, newest first.
-    let (_, page) = h
-        .call(
+    // Pagination: two at a time, newest first; the next page is named by `Link` (`?after=`),
+    // as in every list; the old `?cursor=` is refused, not ignored.
+    let r = h
+        .send(
             "GET",
             &format!("/api/v1/webhooks/{hook}/deliveries?limit=2"),
+            &[],
             None,
         )
         .await;
-    assert_eq!(page["items"][0]["event"], "credential.revoked");
-    let next = page["next"].as_str().unwrap();
-    let (_, page2) = h
+    let page: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(page.as_array().unwrap().len(), 2);
+    assert_eq!(page[0]["event"], "credential.revoked");
+    let link = r.headers["link"].to_str().unwrap().to_owned();
+    let next = link
+        .strip_prefix('<')
+        .and_then(|l| l.strip_suffix(">; rel=\"next\""))
+        .unwrap_or_else(|| panic!("{link}"));
+    assert!(
+        next.starts_with(&format!(
+            "/api/v1/webhooks/{hook}/deliveries?limit=2&after="
+        )),
+        "{next}"
+    );
+    let r2 = h.send("GET", next, &[], None).await;
+    let page2: Value = serde_json::from_slice(&r2.body).unwrap();
+    assert_eq!(page2[1]["event"], "credential.issued");
+    assert!(!r2.headers.contains_key("link"), "the last page");
+    let (s, problem) = h
         .call(
             "GET",
-            &format!("/api/v1/webhooks/{hook}/deliveries?limit=2&cursor={next}"),
+            &format!("/api/v1/webhooks/{hook}/deliveries?cursor=x"),
             None,
         )
         .await;
-    assert_eq!(page2["items"][1]["event"], "credential.issued");
-    assert!(page2["next"].is_null());
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("cursor"),
+        "{problem}"
+    );
 }
 
 async fn a_delivery_fails_after_the_last_attempt_and_later_ones_proceed(backend: Backend) {

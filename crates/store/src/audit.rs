@@ -30,6 +30,10 @@ pub struct AuditFilter {
     pub action: Option<String>,
     /// On this subject.
     pub subject: Option<String>,
+    /// Written before this time (Unix seconds, exclusive).
+    pub before: Option<i64>,
+    /// Written at or after this time (Unix seconds).
+    pub after: Option<i64>,
 }
 
 impl Store {
@@ -54,6 +58,14 @@ impl Store {
                 let p = c.bind(Arg::Text(value.clone()));
                 c.push(format!("{column} = {p}"));
             }
+        }
+        if let Some(before) = filter.before {
+            let p = c.bind(Arg::Int(before));
+            c.push(format!("at < {p}"));
+        }
+        if let Some(after) = filter.after {
+            let p = c.bind(Arg::Int(after));
+            c.push(format!("at >= {p}"));
         }
         if let Some(key) = page.start(Table::AuditLog, "i")? {
             let id = c.bind(Arg::Int(key.int(0)));

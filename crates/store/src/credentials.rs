@@ -186,6 +186,8 @@ pub struct CredentialFilter {
     pub partner: Option<String>,
     /// Of this tier.
     pub tier: Option<String>,
+    /// For this role.
+    pub role: Option<String>,
     /// In this state.
     pub state: Option<CredentialState>,
 }
@@ -243,6 +245,10 @@ pub(crate) fn filter_conditions(filter: &CredentialFilter) -> Conditions {
     if let Some(tier) = &filter.tier {
         let p = c.bind(Arg::Text(tier.clone()));
         c.push(format!("tier = {p}"));
+    }
+    if let Some(role) = &filter.role {
+        let p = c.bind(Arg::Text(role.clone()));
+        c.push(format!("role = {p}"));
     }
     match filter.state {
         None => {}

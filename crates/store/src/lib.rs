@@ -167,13 +167,13 @@ pub use outbox::{
     OutboxEvent, WebhookRow, EVENT_TYPES,
 };
 pub use page::{Cursor, CursorError, Page, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-pub use partners::{Approval, ApprovalFilter, Partner, PartnerFilter};
+pub use partners::{url_key, Approval, ApprovalFilter, Partner, PartnerEdit, PartnerFilter};
 pub use redact::RedactedUrl;
 pub use status::{
     RepairFailure, SlotMove, SlotRepair, StatusChange, StatusListRow, StatusPurpose, StatusSlot,
     UnknownPurpose,
 };
-pub use tokens::TokenRow;
+pub use tokens::{Role, TokenRow, UnknownRole};
 
 /// An error from code the store calls back (a status update's signing, a slot repair).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -373,6 +373,8 @@ pub enum Taken {
     ApprovalCredential,
     /// A token with the same hash exists.
     TokenHash,
+    /// Another partner has the same URL (`partners.url_key`).
+    PartnerUrl,
     /// Another constraint, as the database names it.
     Other(String),
 }
@@ -398,6 +400,8 @@ impl Taken {
             Self::StatusSlot(StatusPurpose::Message)
         } else if text.contains("approval_id") {
             Self::ApprovalCredential
+        } else if text.contains("url_key") {
+            Self::PartnerUrl
         } else if text.contains("tokens_hash") || text == "tokens.hash" {
             Self::TokenHash
         } else if let Some(table) = text
@@ -419,6 +423,7 @@ impl std::fmt::Display for Taken {
             Self::Id(table) => write!(f, "a row of {table} with this id exists"),
             Self::ApprovalCredential => f.write_str("the approval already has a credential"),
             Self::TokenHash => f.write_str("a token with this hash exists"),
+            Self::PartnerUrl => f.write_str("another partner has this URL"),
             Self::Other(constraint) => write!(f, "{constraint} is taken"),
         }
     }

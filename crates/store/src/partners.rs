@@ -46,18 +46,71 @@ pub struct Approval {
     pub created_at: i64,
 }
 
-/// Which partners [`Store::partners`] lists.
+/// Which partners [`Store::partners`] lists: those matching every filter that is set.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PartnerFilter {
     /// Whose name starts with this text (compared exactly: case and accents count).
     pub name_prefix: Option<String>,
+    /// Whose name or URL holds this text, case-insensitively (`%` and `_` are plain text).
+    pub search: Option<String>,
+    /// Whose URL is this one, compared by [`url_key`].
+    pub url: Option<String>,
+    /// Listed in the public directory (`true`) or not (`false`).
+    pub listed: Option<bool>,
 }
 
-/// Which approvals [`Store::approvals`] lists.
+/// Which approvals [`Store::approvals`] lists: those matching every filter that is set.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ApprovalFilter {
     /// Of this partner.
     pub partner: Option<String>,
+    /// For this tier (slug).
+    pub tier: Option<String>,
+    /// For this role.
+    pub role: Option<String>,
+    /// Approved before this time (Unix seconds, exclusive).
+    pub approved_before: Option<i64>,
+    /// Approved at or after this time (Unix seconds).
+    pub approved_after: Option<i64>,
+}
+
+/// A partner's new name, URL, contacts and listing ([`Store::update_partner`]), checked by
+/// the issuer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerEdit {
+    /// Display name.
+    pub name: String,
+    /// URL or DID, normalized.
+    pub url: String,
+    /// Listed in the directory.
+    pub listed: bool,
+    /// Contact addresses.
+    pub contacts: Vec<String>,
+}
+
+/// A partner URL as duplicates are found by (the unique `partners.url_key`, migration
+/// 0010): ASCII lower case, `http://` read as `https://`, trailing slashes dropped. So
+/// `HTTP://Northwind.example/` and `https://northwind.example` are one partner.
+pub fn url_key(url: &str) -> String {
+    let lower = url.to_ascii_lowercase();
+    let trimmed = lower.trim_end_matches('/');
+    match trimmed.strip_prefix("http://") {
+        Some(rest) => format!("https://{rest}"),
+        None => trimmed.to_owned(),
+    }
+}
+
+/// `text` as a `LIKE … ESCAPE '!'` pattern matching it anywhere.
+fn contains_pattern(text: &str) -> String {
+    let mut out = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            out.push('!');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
 }
 
 /// The columns [`partner_from_row`] reads.
@@ -116,7 +169,8 @@ impl Store {
     /// Records a new partner, with its audit entry.
     ///
     /// # Errors
-    /// [`StoreError::Conflict`] for a duplicate id.
+    /// [`StoreError::Conflict`] for a duplicate id, or [`crate::Taken::PartnerUrl`] when
+    /// another partner has the same URL ([`url_key`]).
     pub async fn create_partner(
         &self,
         partner: &Partner,
@@ -124,9 +178,10 @@ impl Store {
     ) -> Result<(), StoreError> {
         with_pool!(self, pool, sqlite => {
             let mut tx = pool.begin().await?;
-            sqlx::query(&sql(sqlite, "INSERT INTO partners (id, name, url, created_at, listed, name_key, contacts) VALUES ($1, $2, $3, $4, $5, $6, $7)"))
+            sqlx::query(&sql(sqlite, "INSERT INTO partners (id, name, url, created_at, listed, name_key, contacts, url_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
                 .bind(&partner.id).bind(&partner.name).bind(&partner.url).bind(partner.created_at)
                 .bind(partner.listed).bind(name_key(&partner.name)).bind(serde_json::json!(partner.contacts).to_string())
+                .bind(url_key(&partner.url))
                 .execute(&mut *tx).await?;
             audit!(tx, sqlite, audit);
             tx.commit().await?;
@@ -188,6 +243,48 @@ impl Store {
         })
     }
 
+    /// Replaces a partner's name, URL, contacts and listing, with its audit entry; the
+    /// partner as it now is, or `None` (nothing written) when there is no such partner.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] with [`crate::Taken::PartnerUrl`] when another partner has
+    /// the URL (nothing written), or a database error.
+    pub async fn update_partner(
+        &self,
+        id: &str,
+        edit: &PartnerEdit,
+        audit: &AuditEntry,
+    ) -> Result<Option<Partner>, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(&sql(sqlite, "UPDATE partners SET name = $1, name_key = $2, url = $3, url_key = $4, listed = $5, contacts = $6 WHERE id = $7"))
+                .bind(&edit.name).bind(name_key(&edit.name)).bind(&edit.url).bind(url_key(&edit.url))
+                .bind(edit.listed).bind(serde_json::json!(edit.contacts).to_string()).bind(id)
+                .execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Ok(None);
+            }
+            audit!(tx, sqlite, audit);
+            let row = sqlx::query(&sql(sqlite, &format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE id = $1")))
+                .bind(id).fetch_one(&mut *tx).await?;
+            let partner = partner_from_row(&row)?;
+            tx.commit().await?;
+            Ok(Some(partner))
+        })
+    }
+
+    /// The partner whose URL is `url` (compared by [`url_key`]).
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn partner_by_url(&self, url: &str) -> Result<Option<Partner>, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let row = sqlx::query(&sql(sqlite, &format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE url_key = $1")))
+                .bind(url_key(url)).fetch_optional(pool).await?;
+            Ok(row.as_ref().map(partner_from_row).transpose()?)
+        })
+    }
+
     /// A partner by id.
     ///
     /// # Errors
@@ -196,18 +293,6 @@ impl Store {
         with_pool!(self, pool, sqlite => {
             let row = sqlx::query(&sql(sqlite, &format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE id = $1")))
                 .bind(id).fetch_optional(pool).await?;
-            Ok(row.as_ref().map(partner_from_row).transpose()?)
-        })
-    }
-
-    /// The oldest partner whose URL is `url` (as stored: normalized by the issuer).
-    ///
-    /// # Errors
-    /// A database error.
-    pub async fn partner_by_url(&self, url: &str) -> Result<Option<Partner>, StoreError> {
-        with_pool!(self, pool, sqlite => {
-            let row = sqlx::query(&sql(sqlite, &format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE url = $1 ORDER BY created_at, id LIMIT 1")))
-                .bind(url).fetch_optional(pool).await?;
             Ok(row.as_ref().map(partner_from_row).transpose()?)
         })
     }
@@ -239,6 +324,22 @@ impl Store {
         if let Some(prefix) = &filter.name_prefix {
             let p = c.bind(Arg::Text(prefix.clone()));
             c.push(format!("substr(name, 1, length({p})) = {p}"));
+        }
+        if let Some(text) = &filter.search {
+            let p = c.bind(Arg::Text(contains_pattern(&text.to_lowercase())));
+            c.push(format!(
+                "(name_key LIKE {p} ESCAPE '!' OR lower(url) LIKE {p} ESCAPE '!')"
+            ));
+        }
+        if let Some(url) = &filter.url {
+            let p = c.bind(Arg::Text(url_key(url)));
+            c.push(format!("url_key = {p}"));
+        }
+        if let Some(listed) = filter.listed {
+            c.push(format!(
+                "listed = {}",
+                if listed { "TRUE" } else { "FALSE" }
+            ));
         }
         if let Some(key) = page.start(Table::Partners, "tt")? {
             let name = c.bind(Arg::Text(key.text(0)));
@@ -273,6 +374,20 @@ impl Store {
         if let Some(partner) = &filter.partner {
             let p = c.bind(Arg::Text(partner.clone()));
             c.push(format!("partner_id = {p}"));
+        }
+        for (column, value) in [("tier", &filter.tier), ("role", &filter.role)] {
+            if let Some(value) = value {
+                let p = c.bind(Arg::Text(value.clone()));
+                c.push(format!("{column} = {p}"));
+            }
+        }
+        if let Some(before) = filter.approved_before {
+            let p = c.bind(Arg::Int(before));
+            c.push(format!("approved_at < {p}"));
+        }
+        if let Some(after) = filter.approved_after {
+            let p = c.bind(Arg::Int(after));
+            c.push(format!("approved_at >= {p}"));
         }
         if let Some(key) = page.start(Table::Approvals, "it")? {
             let at = c.bind(Arg::Int(key.int(0)));

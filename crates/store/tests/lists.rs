@@ -164,6 +164,7 @@ async fn credentials_page_newest_first_with_filters(postgres: bool) {
                 partner: Some("p1".into()),
                 tier: Some("gold".into()),
                 state: Some(CredentialState::Active),
+                ..Default::default()
             },
             vec!["c5".into(), "c3c".into()],
         ),
@@ -249,6 +250,7 @@ async fn partners_page_by_name_then_id(postgres: bool) {
     ] {
         let filter = PartnerFilter {
             name_prefix: prefix.map(str::to_owned),
+            ..Default::default()
         };
         for limit in [1, 2, 4, 100] {
             let (rows, _) = walk(limit, |page| {
@@ -309,6 +311,7 @@ async fn approvals_page_newest_first_by_partner(postgres: bool) {
     ] {
         let filter = ApprovalFilter {
             partner: partner.map(str::to_owned),
+            ..Default::default()
         };
         for limit in [1, 2, 100] {
             let (rows, _) = walk(limit, |page| {

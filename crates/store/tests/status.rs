@@ -205,6 +205,7 @@ async fn slots_read_back_typed_and_conflicts_say_what_was_taken(postgres: bool) 
         id: id.into(),
         name: "n".into(),
         hash: "ab".repeat(32),
+        role: hallmark_store::Role::Admin,
         created_at: 1,
         revoked_at: None,
     };

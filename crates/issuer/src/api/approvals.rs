@@ -1,18 +1,46 @@
 //! `POST /api/v1/approvals`: record an approval; its badge is issued at once, superseding
-//! the partner's previous badge for the role (a renewal, an upgrade or a downgrade); and
+//! the partner's previous badge for the role (a renewal, an upgrade or a downgrade);
+//! `GET /api/v1/approvals[/{id}]`: list (filtered, a page at a time) and read them; and
 //! `POST /api/v1/credentials/{id}/reissue`.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
-use serde_json::json;
+use axum::Json;
+use serde_json::{json, Value};
 
-use super::auth::Admin;
-use super::{created, ApiJson};
+use super::auth::{Issuing, Viewer};
+use super::{created, listing, ApiJson, ApiQuery};
 use crate::problem::Problem;
-use crate::service::{Approved, Issuer, NewApproval};
+use crate::service::{ApprovalQuery, Approved, Issuer, NewApproval};
+
+/// `GET /api/v1/approvals[?partner=&tier=&role=&approved_before=&approved_after=&limit=&after=]`:
+/// newest first.
+pub(super) async fn list(
+    _: Viewer,
+    State(issuer): State<Issuer>,
+    ApiQuery(q): ApiQuery<ApprovalQuery>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, Problem> {
+    let page = issuer.approval_page(&q).await?;
+    let items = page.items.iter().map(|a| json!(a)).collect();
+    Ok(listing(
+        "/api/v1/approvals",
+        raw.as_deref(),
+        items,
+        page.next.as_ref(),
+    ))
+}
+
+pub(super) async fn show(
+    _: Viewer,
+    State(issuer): State<Issuer>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    Ok(Json(json!(issuer.approval(&id).await?)))
+}
 
 pub(super) async fn approve(
-    Admin(actor): Admin,
+    Issuing(actor): Issuing,
     State(issuer): State<Issuer>,
     ApiJson(body): ApiJson<NewApproval>,
 ) -> Result<Response, Problem> {
@@ -23,7 +51,7 @@ pub(super) async fn approve(
 /// `POST /api/v1/credentials/{id}/reissue`: the badge issued again with the current key
 /// (same facts and validity), superseding it.
 pub(super) async fn reissue(
-    Admin(actor): Admin,
+    Issuing(actor): Issuing,
     State(issuer): State<Issuer>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {

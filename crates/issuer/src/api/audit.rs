@@ -1,18 +1,27 @@
-//! `GET /api/v1/audit`: the audit log, newest first.
+//! `GET /api/v1/audit`: the audit log, newest first, filtered and a page at a time.
 
-use axum::extract::{Query, State};
-use axum::Json;
-use serde_json::{json, Value};
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use serde_json::json;
 
-use super::auth::Admin;
-use super::Limit;
+use super::auth::Viewer;
+use super::{listing, ApiQuery};
 use crate::problem::Problem;
-use crate::service::Issuer;
+use crate::service::{AuditQuery, Issuer};
 
+/// `GET /api/v1/audit[?actor=&action=&subject=&before=&since=&limit=&after=]`.
 pub(super) async fn list(
-    _: Admin,
+    _: Viewer,
     State(issuer): State<Issuer>,
-    Query(q): Query<Limit>,
-) -> Result<Json<Value>, Problem> {
-    Ok(Json(json!(issuer.audit_log(q.size()).await?)))
+    ApiQuery(q): ApiQuery<AuditQuery>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, Problem> {
+    let page = issuer.audit_page(&q).await?;
+    let items = page.items.iter().map(|e| json!(e)).collect();
+    Ok(listing(
+        "/api/v1/audit",
+        raw.as_deref(),
+        items,
+        page.next.as_ref(),
+    ))
 }

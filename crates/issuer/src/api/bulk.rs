@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::auth::Admin;
+use super::auth::Issuing;
 use super::idempotency::IDEMPOTENCY_KEY;
 use super::json_response;
 use crate::problem::Problem;
@@ -28,7 +28,7 @@ pub(super) struct BulkQuery {
 }
 
 pub(super) async fn approve_bulk(
-    Admin(actor): Admin,
+    Issuing(actor): Issuing,
     State(issuer): State<Issuer>,
     Query(query): Query<BulkQuery>,
     headers: HeaderMap,

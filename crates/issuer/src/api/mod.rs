@@ -16,6 +16,7 @@ mod program;
 mod public;
 mod site;
 mod status;
+mod tokens;
 mod vc_api;
 mod webhooks;
 
@@ -26,13 +27,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use hallmark_store::CredentialRow;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::problem::Problem;
-use crate::service::{Issuer, PageSize};
+use crate::service::Issuer;
 
-/// The whole HTTP API: admin under `/api/v1` (bearer tokens), public read-only documents,
+/// The whole HTTP API: admin under `/api/v1` (bearer tokens, each route needing a role:
+/// see [`auth`]), public read-only documents,
 /// and the VC API `POST /credentials/issue`. Bodies are limited to the configured size and
 /// requests to 10 seconds; every error is problem details.
 pub fn router(issuer: Issuer) -> Router {
@@ -47,7 +48,11 @@ pub fn router(issuer: Issuer) -> Router {
             "/api/v1/partners/{id}",
             get(partners::show).patch(partners::change),
         )
-        .route("/api/v1/approvals", post(approvals::approve))
+        .route(
+            "/api/v1/approvals",
+            get(approvals::list).post(approvals::approve),
+        )
+        .route("/api/v1/approvals/{id}", get(approvals::show))
         .route(
             "/api/v1/approvals/bulk",
             post(bulk::approve_bulk).layer(DefaultBodyLimit::max(issuer.config().bulk_max_bytes)),
@@ -63,6 +68,9 @@ pub fn router(issuer: Issuer) -> Router {
         .route("/api/v1/credentials/{id}/status", post(status::set_message))
         .route("/api/v1/credentials/{id}/reissue", post(approvals::reissue))
         .route("/api/v1/audit", get(audit::list))
+        // Administration (issue 14, ADMIN): API tokens.
+        .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
+        .route("/api/v1/tokens/{id}/revoke", post(tokens::revoke))
         // Notifications (issue 13, HOOKS).
         .route(
             "/api/v1/webhooks",
@@ -189,16 +197,55 @@ fn body_problem(rejection: &JsonRejection) -> Problem {
     Problem::new(status, slug, title, rejection.body_text())
 }
 
-/// The `?limit=` of a listing.
-#[derive(Deserialize)]
-struct Limit {
-    limit: Option<i64>,
+/// A query string whose rejections are problem details: an unknown parameter (no
+/// silently ignored `offset` or `page`) or a value of the wrong type is a 400 naming it.
+pub(crate) struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<S>
+    for ApiQuery<T>
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Problem> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(rejection) => Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "bad-query",
+                "The listing's parameters were refused",
+                rejection.body_text(),
+            )),
+        }
+    }
 }
 
-impl Limit {
-    fn size(&self) -> PageSize {
-        PageSize::new(self.limit)
+/// A page of a list as the API answers it: a JSON array, and `Link: <path?…&after=…>;
+/// rel="next"` when another page follows, with the same filters (the request's query
+/// string, its `after` replaced).
+fn listing(
+    path: &str,
+    query: Option<&str>,
+    items: Vec<Value>,
+    next: Option<&hallmark_store::Cursor>,
+) -> Response {
+    let mut response = json_response(StatusCode::OK, &Value::Array(items));
+    if let Some(next) = next {
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+            if name != "after" {
+                out.append_pair(&name, &value);
+            }
+        }
+        out.append_pair("after", next.as_str());
+        let link = format!("<{path}?{}>; rel=\"next\"", out.finish());
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
     }
+    response
 }
 
 /// `body` as `application/json` with `status`.

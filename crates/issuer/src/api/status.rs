@@ -7,7 +7,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::auth::Admin;
+use super::auth::Issuing;
 use super::{admin_view, json_response, ApiJson};
 use crate::problem::Problem;
 use crate::service::{Issuer, MessageStatus, StatusChangeError};
@@ -28,7 +28,7 @@ pub(super) struct NewStatus {
 }
 
 pub(super) async fn revoke(
-    Admin(actor): Admin,
+    Issuing(actor): Issuing,
     State(issuer): State<Issuer>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Reason>,
@@ -38,7 +38,7 @@ pub(super) async fn revoke(
 }
 
 pub(super) async fn suspend(
-    Admin(actor): Admin,
+    Issuing(actor): Issuing,
     State(issuer): State<Issuer>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
@@ -47,7 +47,7 @@ pub(super) async fn suspend(
 }
 
 pub(super) async fn reinstate(
-    Admin(actor): Admin,
+    Issuing(actor): Issuing,
     State(issuer): State<Issuer>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
@@ -56,7 +56,7 @@ pub(super) async fn reinstate(
 }
 
 pub(super) async fn set_message(
-    Admin(actor): Admin,
+    Issuing(actor): Issuing,
     State(issuer): State<Issuer>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NewStatus>,

@@ -1,7 +1,7 @@
 //! `/api/v1/webhooks`: subscriptions (create, list, read, delete) and each one's delivery
 //! log.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::Admin;
-use super::{created, ApiJson};
+use super::{created, listing, ApiJson, ApiQuery};
 use crate::problem::Problem;
 use crate::service::{Issuer, NewWebhook, PageSize};
 
@@ -67,31 +67,44 @@ pub(super) async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `?limit=&cursor=` of the delivery log.
+/// `?limit=&after=` of the delivery log.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct LogQuery {
     limit: Option<i64>,
-    cursor: Option<String>,
+    after: Option<String>,
 }
 
+/// `GET /api/v1/webhooks/{id}/deliveries[?limit=&after=]`: a JSON array, newest first, and
+/// `Link: <…>; rel="next"` when another page follows (as every list).
 pub(super) async fn deliveries(
     _: Admin,
     State(issuer): State<Issuer>,
     Path(id): Path<String>,
-    Query(q): Query<LogQuery>,
-) -> Result<Json<Value>, Problem> {
+    ApiQuery(q): ApiQuery<LogQuery>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, Problem> {
     let size = PageSize::new(q.limit).get();
-    let page = match q.cursor {
+    let page = match q.after.filter(|a| !a.is_empty()) {
         None => PageRequest::first(size),
         Some(text) => PageRequest::after(
             size,
-            text.parse::<Cursor>()
-                .map_err(|e| Problem::invalid(format!("cursor: {e}")))?,
+            text.parse::<Cursor>().map_err(|e| {
+                Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad-query",
+                    "The listing's parameters were refused",
+                    format!("after: {e}"),
+                )
+            })?,
         ),
     };
     let log = issuer.delivery_log(&id, &page).await?;
-    Ok(Json(json!({
-        "items": log.items.iter().map(delivery).collect::<Vec<_>>(),
-        "next": log.next.as_ref().map(Cursor::as_str),
-    })))
+    let path = format!("/api/v1/webhooks/{id}/deliveries");
+    Ok(listing(
+        &path,
+        raw.as_deref(),
+        log.items.iter().map(delivery).collect(),
+        log.next.as_ref(),
+    ))
 }

@@ -302,11 +302,14 @@ pub async fn due(
 /// What `GET /api/v1/credentials` asks for: filters (each optional, all combined), a page
 /// size and where the page starts, as the query string gives them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CredentialQuery {
     /// Issued to this partner (its id).
     pub partner: Option<String>,
     /// Of this tier (slug).
     pub tier: Option<String>,
+    /// For this role.
+    pub role: Option<String>,
     /// `active`, `suspended` or `revoked`.
     pub state: Option<String>,
     /// Only badges not revoked whose `validUntil` is before this RFC 3339 instant, soonest
@@ -374,6 +377,7 @@ impl Issuer {
         let filter = CredentialFilter {
             partner: query.partner.clone().filter(|p| !p.is_empty()),
             tier: query.tier.clone().filter(|t| !t.is_empty()),
+            role: query.role.clone().filter(|t| !t.is_empty()),
             state,
         };
         let date = |parameter: &'static str, text: &Option<String>| {

@@ -10,6 +10,7 @@
 //! changes badges (bulk issuance, renewal, a console form, a background job) call these same
 //! methods; the errors become problem details in one place, [`crate::problem`].
 
+mod admin;
 mod approvals;
 mod bulk;
 mod checks;
@@ -42,6 +43,7 @@ use crate::config::{Config, ConfigError};
 use crate::keys::{IssuerKeys, KeysError};
 use crate::program::{Program, ProgramError};
 
+pub use admin::{ApprovalQuery, AuditQuery, PartnerQuery, QueryError};
 pub use approvals::{
     ApprovalError, ApprovalKind, Approved, NewApproval, Reference, MAX_REFERENCES,
 };
@@ -75,7 +77,10 @@ pub use text::{
     forbidden_char, ApprovedAtError, PartnerUrl, TextError, UrlError, MAX_DESCRIPTION, MAX_NAME,
     MAX_URL,
 };
-pub use tokens::{create_token, token_hash, AuthError, TokenError};
+pub use tokens::{
+    create_token, list_tokens, new_token, revoke_token, token_hash, AuthError, Caller, TokenError,
+    TokenInfo,
+};
 pub use vc_api::{IssueOptions, RequestedStatusError, VcIssueError};
 
 /// Why the service could not start.

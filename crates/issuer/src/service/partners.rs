@@ -1,6 +1,8 @@
 //! Partners: the organisations badges are issued to.
 
-use hallmark_store::{PageRequest, Partner, PartnerFilter, StoreError, MAX_PAGE_SIZE};
+use hallmark_store::{
+    PageRequest, Partner, PartnerEdit, PartnerFilter, StoreError, Taken, MAX_PAGE_SIZE,
+};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -72,6 +74,10 @@ pub fn check_contacts(given: &[String]) -> Result<Vec<String>, PartnerError> {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PartnerChange {
+    /// A new name, checked as at creation.
+    pub name: Option<String>,
+    /// A new URL or DID ([`PartnerUrl::parse`]); refused when another partner has it.
+    pub url: Option<String>,
     /// List it in the public directory, or not.
     pub listed: Option<bool>,
     /// Replace its contact addresses ([`check_contacts`]).
@@ -99,6 +105,12 @@ pub enum PartnerError {
     TooManyContacts {
         /// The limit.
         max: usize,
+    },
+    /// Another partner has this URL (compared by [`hallmark_store::url_key`]).
+    #[error("partner {} ({:?}) already has the URL {}", existing.id, existing.name, existing.url)]
+    Duplicate {
+        /// The partner that has it.
+        existing: Box<Partner>,
     },
     /// No such partner.
     #[error("no partner {id}")]
@@ -136,14 +148,22 @@ impl Issuer {
             listed: new.listed,
             contacts,
         };
+        if let Some(existing) = self.store().partner_by_url(&partner.url).await? {
+            return Err(PartnerError::Duplicate {
+                existing: Box::new(existing),
+            });
+        }
         let entry = audit(
             actor,
             "partner.create",
             &partner.id,
             json!({"name": partner.name, "listed": partner.listed, "contacts": partner.contacts.len()}),
         );
-        self.store().create_partner(&partner, &entry).await?;
-        Ok(partner)
+        match self.store().create_partner(&partner, &entry).await {
+            Ok(()) => Ok(partner),
+            // Another request (or process) created it since the check: the index decided.
+            Err(e) => Err(self.duplicate_or(&partner.url, e).await),
+        }
     }
 
     /// The partner with `new`'s URL, or a new one created from `new` (bulk approvals name
@@ -160,7 +180,15 @@ impl Issuer {
         if let Some(existing) = self.store().partner_by_url(&url).await? {
             return Ok(existing);
         }
-        self.create_partner(actor, new).await
+        match self.create_partner(actor, new).await {
+            // Created by another request meanwhile: that one.
+            Err(PartnerError::Duplicate { .. }) => self
+                .store()
+                .partner_by_url(&url)
+                .await?
+                .ok_or(PartnerError::NotFound { id: url }),
+            created => created,
+        }
     }
 
     /// What [`Issuer::find_or_create_partner`] would give, without creating anything: the
@@ -205,13 +233,33 @@ impl Issuer {
         }
     }
 
-    /// Changes a partner: its contacts (audit `partner.contacts`), then whether the
-    /// directory lists it (`partner.list` or `partner.unlist`), by `actor`. Everything is
-    /// checked before anything is written; a change with no field changes nothing.
+    /// The [`PartnerError::Duplicate`] for `url` when `error` is the unique URL index's,
+    /// else `error`.
+    async fn duplicate_or(&self, url: &str, error: StoreError) -> PartnerError {
+        if let StoreError::Conflict {
+            taken: Taken::PartnerUrl,
+            ..
+        } = &error
+        {
+            if let Ok(Some(existing)) = self.store().partner_by_url(url).await {
+                return PartnerError::Duplicate {
+                    existing: Box::new(existing),
+                };
+            }
+        }
+        error.into()
+    }
+
+    /// Changes a partner, by `actor`. With a new name or URL, every field given is written at
+    /// once (audit `partner.update`, naming the fields); otherwise its contacts (audit
+    /// `partner.contacts`), then whether the directory lists it (`partner.list` or
+    /// `partner.unlist`). Everything is checked before anything is written; a change with no
+    /// field changes nothing.
     ///
     /// # Errors
-    /// [`PartnerError::NotFound`] when there is none (nothing written), a refused contact,
-    /// or the database.
+    /// [`PartnerError::NotFound`] when there is none (nothing written), a refused name, URL
+    /// or contact, [`PartnerError::Duplicate`] when another partner has the URL, or the
+    /// database.
     pub async fn change_partner(
         &self,
         actor: &str,
@@ -219,11 +267,52 @@ impl Issuer {
         change: &PartnerChange,
     ) -> Result<Partner, PartnerError> {
         let not_found = || PartnerError::NotFound { id: id.to_owned() };
+        let name = change.name.as_deref().map(str::trim);
+        if let Some(name) = name {
+            check_text("name", name, MAX_NAME, true).map_err(PartnerError::Name)?;
+        }
+        let url: Option<String> = change
+            .url
+            .as_deref()
+            .map(PartnerUrl::parse)
+            .transpose()?
+            .map(Into::into);
         let contacts = change.contacts.as_deref().map(check_contacts).transpose()?;
         let mut partner = match self.store().partner(id).await? {
             Some(p) => p,
             None => return Err(not_found()),
         };
+        if name.is_some() || url.is_some() {
+            if let Some(url) = &url {
+                if let Some(existing) = self.store().partner_by_url(url).await? {
+                    if existing.id != id {
+                        return Err(PartnerError::Duplicate {
+                            existing: Box::new(existing),
+                        });
+                    }
+                }
+            }
+            let fields: Vec<&str> = [
+                ("name", name.is_some()),
+                ("url", url.is_some()),
+                ("contacts", contacts.is_some()),
+                ("listed", change.listed.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(f, given)| given.then_some(f))
+            .collect();
+            let edit = PartnerEdit {
+                name: name.map_or(partner.name, str::to_owned),
+                url: url.clone().unwrap_or(partner.url),
+                listed: change.listed.unwrap_or(partner.listed),
+                contacts: contacts.unwrap_or(partner.contacts),
+            };
+            let entry = audit(actor, "partner.update", id, json!({"fields": fields}));
+            return match self.store().update_partner(id, &edit, &entry).await {
+                Ok(p) => p.ok_or_else(not_found),
+                Err(e) => Err(self.duplicate_or(&edit.url, e).await),
+            };
+        }
         if let Some(contacts) = contacts {
             let entry = audit(
                 actor,

@@ -18,6 +18,12 @@ pub enum LookupError {
         /// The id asked for.
         id: String,
     },
+    /// No approval with this id.
+    #[error("no approval {id}")]
+    Approval {
+        /// The id asked for.
+        id: String,
+    },
     /// No credential with this id.
     #[error("no credential {id}")]
     Credential {

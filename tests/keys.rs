@@ -61,7 +61,7 @@ fn issue(port: u16, token: &str, name: &str) -> (String, String) {
         "POST",
         "/api/v1/partners",
         &auth,
-        Some(&json!({"name": name, "url": "https://partner.example"})),
+        Some(&json!({"name": name, "url": unique_url()})),
     );
     assert_eq!(status, 201, "{partner}");
     let partner: Value = serde_json::from_str(&partner).unwrap();
@@ -488,4 +488,14 @@ fn published_documents_verify_from_a_static_server() {
     );
     assert_eq!(issuer_verdict(port, &revoked_id), "revoked");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A web address no other partner of the test has (one partner per URL).
+fn unique_url() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "https://partner-{}.example",
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }

@@ -790,7 +790,6 @@ fn sigterm_finishes_requests_in_flight_on_every_server_path() {
     let token = create_token(&plain);
     let auth = format!("authorization: Bearer {token}");
     let ca = ca.to_str().unwrap();
-    let partner = r#"{"name": "Northwind", "url": "https://northwind.example"}"#;
     let credential = json!({"verifiableCredential": {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"], "issuer": "did:example:x", "credentialSubject": {"id": "did:example:y"}}}).to_string();
     for https in [false, true] {
         let (scheme, curl_tls): (&str, &[&str]) = if https {
@@ -804,8 +803,11 @@ fn sigterm_finishes_requests_in_flight_on_every_server_path() {
         let mut extra = curl_tls.to_vec();
         extra.extend(["-H", auth.as_str()]);
         let url = format!("{scheme}://localhost:{port}/api/v1/partners");
+        // One partner per URL: each run its own.
+        let partner =
+            format!(r#"{{"name": "Northwind", "url": "https://northwind-{scheme}.example"}}"#);
         let (created, code) =
-            post_across_sigterm(&mut issuer, &url, "/api/v1/partners", &extra, partner);
+            post_across_sigterm(&mut issuer, &url, "/api/v1/partners", &extra, &partner);
         assert_eq!(created["name"], "Northwind", "{scheme} issuer: {created}");
         assert_eq!(code, Some(0), "{scheme} issuer exit");
 

@@ -305,7 +305,7 @@ impl Server {
     fn partner(&self, name: &str) -> String {
         let p = self.post(
             "/api/v1/partners",
-            json!({"name": name, "url": "https://partner.example"}),
+            json!({"name": name, "url": unique_url()}),
             201,
         );
         p["id"].as_str().unwrap().to_owned()
@@ -675,3 +675,13 @@ on_both!(
     a_change_survives_sigkill_and_is_delivered_once_after_restart,
     survive_sigkill_and_deliver_once_after_restart
 );
+
+/// A web address no other partner of the test has (one partner per URL).
+fn unique_url() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "https://partner-{}.example",
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}

@@ -54,7 +54,7 @@ async fn issue(issuer: &Issuer, name: &str) -> Result<(String, String), String> 
             "test",
             &NewPartner {
                 name: name.into(),
-                url: "https://partner.example".into(),
+                url: unique_url(),
                 listed: false,
                 contacts: Vec::new(),
             },
@@ -274,4 +274,14 @@ async fn public_documents_carry_etags() {
     assert_eq!(after.status, StatusCode::OK);
     assert_ne!(after.header("etag"), before.header("etag"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A web address no other partner of the test has (one partner per URL).
+fn unique_url() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "https://partner-{}.example",
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }

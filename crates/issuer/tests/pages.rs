@@ -21,7 +21,7 @@ impl Harness {
                 "POST",
                 "/api/v1/partners",
                 &[],
-                Some(json!({"name": name, "url": "https://northwind.example"})),
+                Some(json!({"name": name, "url": unique_url()})),
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -428,4 +428,14 @@ async fn the_paste_page_verifies_this_issuers_badges_from_the_store() {
     let (status, text) = post("url=https%3A%2F%2F10.0.0.1%2Fbadge.json".into()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(text.contains("could not be fetched"), "{text}");
+}
+
+/// A web address no other partner of the test has (one partner per URL).
+fn unique_url() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "https://partner-{}.example",
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }

@@ -38,7 +38,7 @@ impl Harness {
                 "POST",
                 "/api/v1/partners",
                 "application/json",
-                Some(json!({"name": name, "url": "https://p.example", "listed": listed})),
+                Some(json!({"name": name, "url": unique_url(), "listed": listed})),
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -307,9 +307,10 @@ async fn the_directory_finds_listed_partners_with_current_badges() {
             "PATCH",
             &format!("/api/v1/partners/{hidden}"),
             "application/json",
-            Some(json!({"name": "x"})),
+            Some(json!({"nickname": "x"})),
         )
         .await;
+    // A field partners do not have (name and url are editable since issue 14).
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // The badge carries the tier's image, and verifies.
@@ -451,4 +452,14 @@ async fn every_url_signed_into_a_badge_answers_with_a_page_and_json() {
     let css = h.json("/assets/style.css").await;
     assert_eq!(css.status, StatusCode::OK);
     assert!(css.text.contains("/* directory and program pages */"));
+}
+
+/// A web address no other partner of the test has (one partner per URL).
+fn unique_url() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "https://partner-{}.example",
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }

@@ -145,8 +145,13 @@ async fn slots_read_back_typed_and_conflicts_say_what_was_taken(postgres: bool) 
         .create_partner(&partner, &entry("t", "partner.create", "p"))
         .await
         .unwrap();
+    // The same id (with another URL: one partner per URL is a conflict of its own).
+    let same_id = Partner {
+        url: "https://other.example/".into(),
+        ..partner.clone()
+    };
     let err = store
-        .create_partner(&partner, &entry("t", "partner.create", "p"))
+        .create_partner(&same_id, &entry("t", "partner.create", "p"))
         .await
         .unwrap_err();
     assert!(

@@ -509,3 +509,84 @@ async fn a_change_commits_only_while_its_key_is_held(backend: Backend) {
         1
     );
 }
+
+on_both!(concurrent_first_certifications_are_committed_together_each_with_its_key);
+async fn concurrent_first_certifications_are_committed_together_each_with_its_key(
+    backend: Backend,
+) {
+    let Some(h) = harness(backend, "").await else {
+        return;
+    };
+    let mut partners = Vec::new();
+    for i in 0..48 {
+        let r = h
+            .send(
+                "POST",
+                "/api/v1/partners",
+                &[],
+                Some(json!({"name": format!("G{i}"), "url": format!("https://g{i}.example")})),
+            )
+            .await;
+        partners.push(r.json()["id"].as_str().unwrap().to_owned());
+    }
+    let approval = |p: &str| json!({"partner_id": p, "tier": "silver", "role": "delivery", "competencies": ["CLOUD-FUND", "CLOUD-ARCH"], "exam_score": 80, "approver": "Dana", "references": [{"name": "Contoso", "validated": true}]});
+    let keys: Vec<String> = (0..48).map(|i| format!("group-{i}")).collect();
+    // 48 at once (the committer takes what gathered), and the same partner twice among them.
+    let bodies: Vec<Value> = partners.iter().map(|p| approval(p)).collect();
+    let headers: Vec<[(&str, &str); 1]> = keys
+        .iter()
+        .map(|k| [("idempotency-key", k.as_str())])
+        .collect();
+    let sends = bodies
+        .iter()
+        .zip(&headers)
+        .map(|(b, hd)| h.send("POST", "/api/v1/approvals", hd, Some(b.clone())));
+    let twice = h.send(
+        "POST",
+        "/api/v1/approvals",
+        &[],
+        Some(approval(&partners[0])),
+    );
+    let (answers, second) = tokio::join!(futures_util::future::join_all(sends), twice);
+    assert!(
+        answers.iter().all(|r| r.status == 201),
+        "{:?}",
+        answers.iter().map(|r| &r.text).collect::<Vec<_>>()
+    );
+    assert_eq!(second.status, 201, "{}", second.text);
+    // One current badge per partner: the approval for partners[0] that came second superseded.
+    let all = h.get("/api/v1/credentials?limit=1000").await.json();
+    let current = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["revokedAt"].is_null())
+        .count();
+    assert_eq!((all.as_array().unwrap().len(), current), (49, 48));
+    // Each key was marked with its own badge: a replay answers it, issuing nothing.
+    for (r, k) in answers.iter().zip(&keys).take(5) {
+        let p = r.json()["approval"]["partner_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let again = h
+            .send(
+                "POST",
+                "/api/v1/approvals",
+                &[("idempotency-key", k.as_str())],
+                Some(approval(&p)),
+            )
+            .await;
+        assert_eq!(again.header("idempotent-replayed"), "true");
+        assert_eq!(again.text, r.text);
+    }
+    assert_eq!(
+        h.get("/api/v1/credentials?limit=1000")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        49
+    );
+}

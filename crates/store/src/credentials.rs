@@ -15,8 +15,9 @@ pub struct BatchIssuance<'a> {
     pub credential: &'a CredentialRow,
     /// The badge's audit entry.
     pub audit: &'a AuditEntry,
-    /// The idempotency key of the row and its response, stored with it.
-    pub claim: Option<(&'a crate::ClaimMark, &'a crate::StoredResponse)>,
+    /// The idempotency key marked with it (`committed`), and the response stored with it
+    /// when it is known before the commit (a bulk row's receipt: `done`).
+    pub claim: Option<(&'a crate::ClaimMark, Option<&'a crate::StoredResponse>)>,
 }
 
 /// Inserts an issuance inside transaction `$tx`: the approval (if any), the credential and
@@ -325,6 +326,8 @@ impl Store {
             for partner in partners {
                 lock_partner!(tx, sqlite, partner);
             }
+            // Each checked after the ones before it are in: two of the batch for one partner
+            // and role are a change too.
             for b in batch {
                 let (partner, role) = (&b.approval.partner_id, &b.approval.role);
                 let found: Option<String> = sqlx::query_scalar(&sql(sqlite, "SELECT id FROM credentials WHERE partner_id = $1 AND role = $2 AND revoked_at IS NULL AND approval_id IS NOT NULL LIMIT 1"))
@@ -332,12 +335,10 @@ impl Store {
                 if found.is_some() {
                     return Err(StoreError::Changed { partner: partner.clone(), role: role.clone(), expected: None, found });
                 }
-            }
-            for b in batch {
                 insert_issuance!(tx, sqlite, Some(b.approval), b.credential);
                 audit!(tx, sqlite, b.audit);
                 if let Some((mark, response)) = b.claim {
-                    mark_committed!(tx, sqlite, mark, &b.credential.id, Some(response));
+                    mark_committed!(tx, sqlite, mark, &b.credential.id, response);
                 }
             }
             tx.commit().await?;

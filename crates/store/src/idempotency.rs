@@ -43,8 +43,8 @@ pub async fn with_claim<F: Future>(claim: ClaimMark, future: F) -> F::Output {
     CLAIM.scope(claim, future).await
 }
 
-/// The claim of the running request, if it has one.
-pub(crate) fn current_claim() -> Option<ClaimMark> {
+/// The claim of the running request, if it has one (to hand to a task that commits for it).
+pub fn current_claim() -> Option<ClaimMark> {
     CLAIM.try_with(Clone::clone).ok()
 }
 

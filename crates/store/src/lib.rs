@@ -158,7 +158,7 @@ pub use credentials::{
 pub use directory::{DirectoryBadge, DirectoryEntry, DirectoryFilter};
 pub use expiry::{Expiring, ReminderCandidate};
 pub use idempotency::{
-    with_claim, ClaimMark, Claimed, NewClaim, StoredResponse,
+    current_claim, with_claim, ClaimMark, Claimed, NewClaim, StoredResponse,
     MAX_KEY_LEN as MAX_IDEMPOTENCY_KEY_LEN,
 };
 pub use keys::{signer_of, KeyRow, KeyState};

@@ -938,7 +938,7 @@ impl Issuer {
                 approval: &approved.approval,
                 credential: &approved.credential.row,
                 audit: entry,
-                claim: r.mark.as_ref().zip(stored.as_ref()),
+                claim: r.mark.as_ref().map(|m| (m, stored.as_ref())),
             })
             .collect();
         self.store().record_first_issuances(&records).await?;

@@ -201,6 +201,17 @@ impl Issuer {
                 json!({"approval": approval.map(|a| &a.id), "tier": row.tier, "partner": row.partner_id}),
             );
             let recorded = match (approval, supersede) {
+                // A first certification (nothing to supersede, nothing carried over): group
+                // committed with others (`commits`).
+                (Some(approval), Some(replace))
+                    if replace.expected.is_none() && !row.suspended && row.message_status == 0 =>
+                {
+                    self.inner
+                        .committer
+                        .commit_first(self.store(), approval, &row, &entry)
+                        .await
+                        .map(|()| Vec::new())
+                }
                 (Some(approval), Some(replace)) => {
                     let kind = replace.kind;
                     let reason = format!("superseded by {uuid} ({kind})");

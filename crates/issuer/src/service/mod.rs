@@ -14,6 +14,7 @@ mod admin;
 mod approvals;
 mod bulk;
 mod checks;
+mod commits;
 mod deliveries;
 mod directory;
 mod expiry;
@@ -143,6 +144,8 @@ struct Inner {
     draws: slots::IndexDraws,
     /// The current status list of each purpose, as last counted.
     lists: lists::CurrentLists,
+    /// The group committer of first certifications.
+    committer: commits::Committer,
     /// Where signing runs: off the async threads, bounded, with a deadline.
     pool: BlockingPool,
     /// The verifier of the issuer's own badges (the verify page, the embed image).
@@ -197,6 +200,7 @@ impl Issuer {
                 store,
                 draws: slots::IndexDraws::default(),
                 lists: lists::CurrentLists::default(),
+                committer: commits::Committer::default(),
                 pool,
                 verifier,
                 documents: checks::DocumentMemo::default(),

@@ -13,17 +13,20 @@ use crate::problem::Problem;
 use crate::service::{Issuer, MessageStatus, StatusChangeError};
 
 /// The body of `revoke`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Reason {
+    /// Why (private to the agency: the audit log and the admin API, never the badge).
     #[serde(default)]
     reason: String,
 }
 
 /// The body of `status`: the new value, `"0x2"` as in `statusMessage`, or a number.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct NewStatus {
+    /// The new message value: `"0x2"` as in `statusMessage`, or a number.
+    #[schema(value_type = String, example = "0x2")]
     status: Value,
 }
 

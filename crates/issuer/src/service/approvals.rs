@@ -23,7 +23,7 @@ const DECISIONS: usize = 4;
 pub const MAX_REFERENCES: usize = 100;
 
 /// A customer reference in an approval's record.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reference {
     /// Its name: one line of plain text, at most 200 characters.
@@ -47,7 +47,7 @@ fn default_genre() -> String {
 }
 
 /// An approval to record: what a partner achieved, for a tier and role.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewApproval {
     /// The partner's id.
@@ -81,7 +81,7 @@ pub struct NewApproval {
 
 /// What an approval is to the partner's newest badge for the role (not revoked), and so
 /// which requirements apply. Every kind but a first certification supersedes that badge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum ApprovalKind {

@@ -46,7 +46,7 @@ pub const MAX_WEBHOOKS: usize = 50;
 const BATCH: u32 = 32;
 
 /// A new subscription (`POST /api/v1/webhooks`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWebhook {
     /// Where events are POSTed: https (or http to an allowed insecure host, for tests).

@@ -9,7 +9,7 @@ use super::UrlError;
 use super::{audit, now, uuid_v4, Issuer, LookupError, PartnerUrl, RandomnessError, TextError};
 
 /// A partner to create.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPartner {
     /// Its name: one line of plain text, at most 200 characters (trimmed).
@@ -69,7 +69,7 @@ pub fn check_contacts(given: &[String]) -> Result<Vec<String>, PartnerError> {
 }
 
 /// A change to a partner (`PATCH /api/v1/partners/{id}`): each field that is present.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartnerChange {
     /// List it in the public directory, or not.

@@ -443,8 +443,7 @@ struct TokenCreated {
 #[allow(dead_code)]
 struct IssueAnswer {
     /// The signed credential.
-    #[serde(rename = "verifiableCredential")]
-    #[schema(value_type = Object)]
+    #[schema(rename = "verifiableCredential", value_type = Object)]
     verifiable_credential: (),
 }
 
@@ -452,8 +451,8 @@ struct IssueAnswer {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 struct JsonDocument {
-    #[serde(rename = "@context")]
-    #[schema(value_type = Object)]
+    /// A URL or an array of URLs and context objects.
+    #[schema(rename = "@context", value_type = serde_json::Value)]
     context: (),
     /// Its id.
     id: String,
@@ -560,9 +559,9 @@ fn approvals_bulk() {}
     params(
         ("partner" = Option<String>, Query, description = "Issued to this partner (its id)."),
         ("tier" = Option<String>, Query, description = "Of this tier (slug)."),
-        ("state" = Option<String>, Query, description = "`active`, `suspended` or `revoked`."),
-        ("expiring_before" = Option<String>, Query, description = "Not revoked, `validUntil` before this RFC 3339 instant."),
-        ("expiring_after" = Option<String>, Query, description = "With `expiring_before`: `validUntil` at or after this RFC 3339 instant."),
+        ("state" = Option<String>, Query, pattern = "^(active|suspended|revoked)$", description = "`active`, `suspended` or `revoked`."),
+        ("expiring_before" = Option<String>, Query, format = DateTime, description = "Not revoked, `validUntil` before this RFC 3339 instant."),
+        ("expiring_after" = Option<String>, Query, format = DateTime, description = "With `expiring_before`: `validUntil` at or after this RFC 3339 instant."),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Rows a page (default 100)."),
         ("after" = Option<String>, Query, description = "The cursor of the page (from `Link`)."),
     ),

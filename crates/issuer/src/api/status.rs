@@ -18,6 +18,7 @@ use crate::service::{Issuer, MessageStatus, StatusChangeError};
 pub(super) struct Reason {
     /// Why (private to the agency: the audit log and the admin API, never the badge).
     #[serde(default)]
+    #[schema(min_length = 1)]
     reason: String,
 }
 
@@ -26,7 +27,7 @@ pub(super) struct Reason {
 #[serde(deny_unknown_fields)]
 pub(super) struct NewStatus {
     /// The new message value: `"0x2"` as in `statusMessage`, or a number.
-    #[schema(value_type = String, example = "0x2")]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{1,8}$", example = "0x2")]
     status: Value,
 }
 

@@ -50,6 +50,7 @@ const BATCH: u32 = 32;
 #[serde(deny_unknown_fields)]
 pub struct NewWebhook {
     /// Where events are POSTed: https (or http to an allowed insecure host, for tests).
+    #[schema(min_length = 1)]
     pub url: String,
     /// Event types to send ([`EVENT_TYPES`]); default all.
     pub events: Option<Vec<String>>,

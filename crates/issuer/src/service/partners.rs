@@ -13,8 +13,10 @@ use super::{audit, now, uuid_v4, Issuer, LookupError, PartnerUrl, RandomnessErro
 #[serde(deny_unknown_fields)]
 pub struct NewPartner {
     /// Its name: one line of plain text, at most 200 characters (trimmed).
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Its web address or DID ([`PartnerUrl::parse`]).
+    #[schema(min_length = 1)]
     pub url: String,
     /// Whether the public directory lists it (default: not).
     #[serde(default)]

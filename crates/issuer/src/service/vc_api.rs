@@ -15,6 +15,7 @@ use super::{IssueError, Issued, Issuer};
 #[serde(rename_all = "camelCase")]
 pub struct IssueOptions {
     /// `eddsa-rdfc-2022` or `eddsa-jcs-2022`; default the issuer's.
+    #[schema(pattern = "^eddsa-(rdfc|jcs)-2022$")]
     pub cryptosuite: Option<String>,
     /// One status request or an array of them: `{"statusPurpose": "revocation"}`,
     /// `"suspension"`, or `"message"` with `statusSize`, `statusMessage`, `statusReference`.

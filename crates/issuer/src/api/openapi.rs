@@ -11,8 +11,10 @@
 use std::sync::OnceLock;
 
 use axum::response::Response;
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi, ToSchema};
 
 #[allow(unused_imports)] // Named by the path stubs' attributes.
@@ -110,6 +112,7 @@ impl Modify for Rules {
             ),
         );
         for (method, path, op) in hallmark_http::openapi::operations_mut(doc) {
+            add_links(&method, &path, op);
             if let Some(role) = role(&method, &path) {
                 op.security = Some(vec![SecurityRequirement::new(
                     "bearer",
@@ -127,6 +130,46 @@ impl Modify for Rules {
                 params.push(hallmark_http::openapi::idempotency_key().into());
                 hallmark_http::openapi::add_problems(op, &[409, 422]);
             }
+        }
+    }
+}
+
+/// OpenAPI links (§4.8.20) from what an operation creates to the operations that take its id,
+/// so clients (and schemathesis' stateful phase) can follow them.
+fn add_links(method: &HttpMethod, path: &str, op: &mut utoipa::openapi::path::Operation) {
+    let (status, id, targets): (&str, &str, &[&str]) = match (method, path) {
+        (HttpMethod::Post, "/api/v1/partners") => (
+            "201",
+            "$response.body#/id",
+            &["getPartner", "changePartner"],
+        ),
+        (HttpMethod::Post, "/api/v1/approvals" | "/api/v1/credentials/{id}/reissue") => (
+            "201",
+            "$response.body#/credential/uuid",
+            &[
+                "getCredential",
+                "getBadge",
+                "revokeCredential",
+                "suspendCredential",
+                "reinstateCredential",
+                "setCredentialStatus",
+                "reissueCredential",
+            ],
+        ),
+        (HttpMethod::Post, "/api/v1/webhooks") => (
+            "201",
+            "$response.body#/id",
+            &["getWebhook", "listDeliveries", "deleteWebhook"],
+        ),
+        _ => return,
+    };
+    if let Some(RefOr::T(response)) = op.responses.responses.get_mut(status) {
+        for target in targets {
+            let link = LinkBuilder::new()
+                .operation_id(*target)
+                .parameter("id", id)
+                .build();
+            response.links.insert((*target).to_owned(), link.into());
         }
     }
 }

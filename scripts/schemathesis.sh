@@ -55,7 +55,8 @@ excluded=positive_data_acceptance
 [ ${#pending[@]} -eq 0 ] || excluded+=,allow_header_conformance
 
 # Ids that exist (the demo's partners, its badge and that badge's status lists), used for
-# most of the generated `{id}`s so the operations get past their 404s.
+# most of the generated `{id}`s so the operations get past their 404s, and approvals of the
+# demo program that can be issued.
 curl -fs -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/partners" >"$work/partners.json"
 curl -fs -H 'Accept: application/json' "$badge" >"$work/badge.json"
 python3 - "$work/partners.json" "$work/badge.json" >"$work/schemathesis.toml" <<'PY'
@@ -66,8 +67,18 @@ ids.append(badge["id"].rsplit("/", 1)[1])
 statuses = badge.get("credentialStatus", [])
 for entry in statuses if isinstance(statuses, list) else [statuses]:
     ids.append(entry["statusListCredential"].rsplit("/", 1)[1])
+partners = [p["id"] for p in json.load(open(sys.argv[1]))]
 print("[dictionaries.ids]\nvalues = " + json.dumps(sorted(set(ids))))
-print('[parameters]\n"path.id" = { dictionary = "ids", probability = 0.8 }')
+print("[dictionaries.partners]\nvalues = " + json.dumps(partners))
+# The demo program's entry tier and its roles (the schema's example names the competency it
+# requires): approvals that can succeed, so their badges' operations are reached by links.
+print('[dictionaries.tiers]\nvalues = ["registered"]')
+print('[dictionaries.roles]\nvalues = ["sales", "solutions", "delivery"]')
+print('[parameters]')
+print('"path.id" = { dictionary = "ids", probability = 0.8 }')
+print('"body.partner_id" = { dictionary = "partners", probability = 0.8 }')
+print('"body.tier" = { dictionary = "tiers", probability = 0.8 }')
+print('"body.role" = { dictionary = "roles", probability = 0.8 }')
 PY
 
 status=0
@@ -85,7 +96,10 @@ run() { # NAME URL [ARGS…]
   cat "$work/$name.log"
   python3 - "$work/$name.xml" "$work/$name.log" "$name" <<'PY'
 import re, sys, xml.etree.ElementTree as ET
-cases = list(ET.parse(sys.argv[1]).getroot().iter("testcase"))
+try:
+    cases = list(ET.parse(sys.argv[1]).getroot().iter("testcase"))
+except (OSError, ET.ParseError) as e:
+    sys.exit(f"figures: {sys.argv[3]}: no report ({e})")
 failed = sum(1 for c in cases if c.find("failure") is not None or c.find("error") is not None)
 log = open(sys.argv[2], encoding="utf-8").read()
 m = re.search(r"Test cases:\s*\n\s*(.+)", log)

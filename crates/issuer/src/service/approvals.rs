@@ -55,11 +55,14 @@ pub struct NewApproval {
     /// The partner's id.
     pub partner_id: String,
     /// The tier's slug.
+    #[schema(example = "registered")]
     pub tier: String,
     /// The role's slug.
+    #[schema(example = "sales")]
     pub role: String,
     /// Competency codes.
     #[serde(default)]
+    #[schema(example = json!(["CLOUD-FUND"]))]
     pub competencies: Vec<String>,
     /// The exam score, percent (0–100).
     #[schema(maximum = 100)]
@@ -71,7 +74,7 @@ pub struct NewApproval {
     #[schema(max_items = 100)]
     pub references: Vec<Reference>,
     /// Who approved: one line of plain text, at most 200 characters.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, example = "Dana Reyes")]
     pub approver: String,
     /// When the approval was decided, the badge's `validFrom`: an RFC 3339 date-time with a
     /// time zone (XML Schema `dateTimeStamp`), from 2000-01-01T00:00:00Z to a day ahead of

@@ -61,24 +61,26 @@ curl -fs -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/partne
 curl -fs -H 'Accept: application/json' "$badge" >"$work/badge.json"
 python3 - "$work/partners.json" "$work/badge.json" >"$work/schemathesis.toml" <<'PY'
 import json, sys
-ids = [p["id"] for p in json.load(open(sys.argv[1]))]
-badge = json.load(open(sys.argv[2]))
-ids.append(badge["id"].rsplit("/", 1)[1])
-statuses = badge.get("credentialStatus", [])
-for entry in statuses if isinstance(statuses, list) else [statuses]:
-    ids.append(entry["statusListCredential"].rsplit("/", 1)[1])
 partners = [p["id"] for p in json.load(open(sys.argv[1]))]
-print("[dictionaries.ids]\nvalues = " + json.dumps(sorted(set(ids))))
+badge = json.load(open(sys.argv[2]))
+statuses = badge.get("credentialStatus", [])
+lists = sorted({e["statusListCredential"].rsplit("/", 1)[1]
+                for e in (statuses if isinstance(statuses, list) else [statuses])})
 print("[dictionaries.partners]\nvalues = " + json.dumps(partners))
+print("[dictionaries.credentials]\nvalues = " + json.dumps([badge["id"].rsplit("/", 1)[1]]))
+print("[dictionaries.lists]\nvalues = " + json.dumps(lists))
 # The demo program's entry tier and its roles (the schema's example names the competency it
 # requires): approvals that can succeed, so their badges' operations are reached by links.
 print('[dictionaries.tiers]\nvalues = ["registered"]')
 print('[dictionaries.roles]\nvalues = ["sales", "solutions", "delivery"]')
 print('[parameters]')
-print('"path.id" = { dictionary = "ids", probability = 0.8 }')
 print('"body.partner_id" = { dictionary = "partners", probability = 0.8 }')
 print('"body.tier" = { dictionary = "tiers", probability = 0.8 }')
 print('"body.role" = { dictionary = "roles", probability = 0.8 }')
+for regex, dictionary in [("partners/[{]id[}]", "partners"), ("credentials/[{]id[}]", "credentials"),
+                          ("^/status/", "lists")]:
+    print(f'[[operations]]\ninclude-path-regex = "{regex}"')
+    print(f'parameters = {{ "path.id" = {{ dictionary = "{dictionary}", probability = 0.8 }} }}')
 PY
 
 status=0

@@ -680,7 +680,8 @@ fn credentials_reissue() {}
 #[utoipa::path(get, path = "/api/v1/audit", tag = "admin", operation_id = "listAudit",
     params(("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Rows (default 100).")),
     responses(
-        (status = 200, description = "Entries.", body = Vec<AuditEntry>),
+        (status = 200, description = "Entries.", body = Vec<AuditEntry>,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page."))),
         (status = 400, description = "A query parameter refused."),
     ))]
 #[allow(dead_code)]

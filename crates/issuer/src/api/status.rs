@@ -17,8 +17,9 @@ use crate::service::{Issuer, MessageStatus, StatusChangeError};
 #[serde(deny_unknown_fields)]
 pub(super) struct Reason {
     /// Why (private to the agency: the audit log and the admin API, never the badge).
+    /// Required: an empty one is refused (422).
     #[serde(default)]
-    #[schema(min_length = 1)]
+    #[schema(min_length = 1, required = true)]
     reason: String,
 }
 

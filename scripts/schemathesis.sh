@@ -87,10 +87,11 @@ status=0
 run() { # NAME URL [ARGS…]
   local name=$1 url=$2; shift 2
   echo "--- schemathesis: $name ($url/openapi.json, at most $max examples per operation)"
-  if "$venv/bin/st" --config-file "$work/schemathesis.toml" run "$url/openapi.json" --url "$url" --checks all --exclude-checks "$excluded" --max-examples "$max" \
+  # From the temporary folder: schemathesis keeps its cache (.schemathesis/) where it runs.
+  if (cd "$work" && "$venv/bin/st" --config-file "$work/schemathesis.toml" run "$url/openapi.json" --url "$url" --checks all --exclude-checks "$excluded" --max-examples "$max" \
       --seed 1 --no-color --workers 1 --request-timeout 15 \
       --suppress-health-check filter_too_much \
-      --report junit --report-junit-path "$work/$name.xml" "$@" >"$work/$name.log" 2>&1; then
+      --report junit --report-junit-path "$work/$name.xml" "$@" >"$work/$name.log" 2>&1); then
     :
   else
     status=1

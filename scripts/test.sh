@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Hallmark test on a fresh Debian machine with the Rust toolchain: installs and
 # starts what the tests need (the wasm32 target, PostgreSQL, Chromium), then formatting, lints,
-# the core's wasm32 build, the interop and browser tests, a brief run of every fuzz target, and
+# the core's wasm32 build, the interop and browser tests, schemathesis against both services'
+# OpenAPI documents, a brief run of every fuzz target, and
 # the whole test suite (the store's tests on SQLite and PostgreSQL).
 # Usage: scripts/test.sh      (from anywhere; CI calls it through .ci/run)
 set -euo pipefail
@@ -72,6 +73,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 HALLMARK="$(realpath -m "${CARGO_TARGET_DIR:-target}")/debug/hallmark" bash tests/browser/run.sh
+
+step "schemathesis (PyPI, pinned, in a venv) against both services' /openapi.json, 10 examples an operation (scripts/schemathesis.sh)"
+python3 -c 'import venv, ensurepip' 2>/dev/null || {
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+}
+HALLMARK_BIN="$(realpath -m "${CARGO_TARGET_DIR:-target}")/debug/hallmark" bash scripts/schemathesis.sh 10
 
 step "fuzzing: each cargo-fuzz target for 20 s from its minimized corpus (scripts/fuzz.sh)"
 bash scripts/fuzz.sh 20

@@ -12,12 +12,16 @@
 //! - [`BlockingPool`]: CPU-heavy work (canonicalization, signatures) off the async threads,
 //!   bounded, with a deadline, shedding load with `503` and `Retry-After`.
 //!
+//! - [`openapi`]: what both services' OpenAPI documents share (problem details, the
+//!   `Idempotency-Key` header, the `/openapi.json` handler).
+//!
 //! A new endpoint goes in its service's router; a new limit every service should have goes
 //! here.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod layers;
+pub mod openapi;
 mod pool;
 mod problem;
 mod serve;

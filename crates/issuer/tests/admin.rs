@@ -65,6 +65,7 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/status/{id}", Public),
     ("GET", "/.well-known/did.json", Public),
     ("GET", "/healthz", Public),
+    ("GET", "/openapi.json", Public),
     ("GET", "/", Public),
     ("GET", "/directory", Public),
     ("GET", "/program", Public),

@@ -4,7 +4,8 @@
 //! [`read_request_head`] for the small canned HTTP servers of the fetch tests, and
 //! [`postgres_admin_url`], the PostgreSQL server the store-backed tests use; [`VectorFile`],
 //! the header-and-body form of the test vectors, and [`check_outcomes`], their `expect:` form
-//! of a report; [`process`], for tests that run a server as a child process.
+//! of a report; [`process`], for tests that run a server as a child process; [`openapi`], the
+//! routes of a router's source against an OpenAPI document (route-coverage tests).
 //!
 //! A dev-dependency only: nothing in the product depends on it.
 #![forbid(unsafe_code)]
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
 
+pub mod openapi;
 pub mod process;
 
 /// Hosts that are 127.0.0.1 (or 0.0.0.0, which reaches it too) once a WHATWG URL parser has

@@ -20,6 +20,7 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod openapi;
 mod trust;
 
 use std::net::{IpAddr, SocketAddr};
@@ -209,6 +210,7 @@ pub fn router(state: VerifierState) -> Router {
         .route("/", get(paste))
         .route("/assets/{name}", get(asset))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/openapi.json", get(openapi::serve))
         .fallback(|| async {
             Problem::not_found(
                 "no such endpoint; POST /credentials/verify, /presentations/verify or /verify",

@@ -10,6 +10,7 @@ mod badges;
 mod bulk;
 mod credentials;
 mod idempotency;
+pub mod openapi;
 mod pages;
 mod partners;
 mod program;
@@ -97,6 +98,7 @@ pub fn router(issuer: Issuer) -> Router {
         .route("/status/{id}", get(public::status_list))
         .route("/.well-known/did.json", get(public::did_document))
         .route("/healthz", get(public::health))
+        .route("/openapi.json", get(openapi::serve))
         // The public pages (issue 12: home, directory, program).
         .route("/", get(site::home))
         .route("/directory", get(site::directory))

@@ -13,17 +13,22 @@ use crate::problem::Problem;
 use crate::service::{Issuer, MessageStatus, StatusChangeError};
 
 /// The body of `revoke`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Reason {
+    /// Why (private to the agency: the audit log and the admin API, never the badge).
+    /// Required: an empty one is refused (422).
     #[serde(default)]
+    #[schema(min_length = 1, required = true)]
     reason: String,
 }
 
 /// The body of `status`: the new value, `"0x2"` as in `statusMessage`, or a number.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct NewStatus {
+    /// The new message value: `"0x2"` as in `statusMessage`, or a number.
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{1,8}$", example = "0x2")]
     status: Value,
 }
 

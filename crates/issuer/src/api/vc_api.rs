@@ -11,10 +11,14 @@ use super::{created, ApiJson};
 use crate::problem::Problem;
 use crate::service::{IssueOptions, Issuer};
 
-/// The request body.
-#[derive(Deserialize)]
+/// The request body: the credential to sign (VC 2.0 / OB 3.0 JSON-LD, without `proof`) and
+/// the options.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub(super) struct IssueRequest {
+    /// The unsigned credential (a JSON object).
+    #[schema(value_type = Object)]
     credential: Value,
+    /// The cryptosuite and status entries asked for.
     #[serde(default)]
     options: IssueOptions,
 }

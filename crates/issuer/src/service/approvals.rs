@@ -23,13 +23,15 @@ const DECISIONS: usize = 4;
 pub const MAX_REFERENCES: usize = 100;
 
 /// A customer reference in an approval's record.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reference {
     /// Its name: one line of plain text, at most 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// What was done: plain text, at most 2,000 characters.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub description: String,
     /// Its kind (OB 3.0 `Evidence.genre`); default "Customer reference".
     #[serde(default = "default_genre")]
@@ -47,30 +49,37 @@ fn default_genre() -> String {
 }
 
 /// An approval to record: what a partner achieved, for a tier and role.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewApproval {
     /// The partner's id.
     pub partner_id: String,
     /// The tier's slug.
+    #[schema(example = "registered")]
     pub tier: String,
     /// The role's slug.
+    #[schema(example = "sales")]
     pub role: String,
     /// Competency codes.
     #[serde(default)]
+    #[schema(example = json!(["CLOUD-FUND"]))]
     pub competencies: Vec<String>,
     /// The exam score, percent (0–100).
+    #[schema(maximum = 100)]
     pub exam_score: Option<u8>,
     /// The demo level reached, one of the program's rubric.
     pub demo_level: Option<String>,
     /// Customer references, at most [`MAX_REFERENCES`].
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub references: Vec<Reference>,
     /// Who approved: one line of plain text, at most 200 characters.
+    #[schema(min_length = 1, max_length = 200, example = "Dana Reyes")]
     pub approver: String,
     /// When the approval was decided, the badge's `validFrom`: an RFC 3339 date-time with a
     /// time zone (XML Schema `dateTimeStamp`), from 2000-01-01T00:00:00Z to a day ahead of
     /// the issuer's clock; default now.
+    #[schema(format = DateTime)]
     pub approved_at: Option<String>,
     /// Whether this renews the partner's badge of the same tier and role: absent, decided
     /// from the partner's badges ([`ApprovalKind`]); `true`, refused unless it is a renewal;
@@ -81,7 +90,7 @@ pub struct NewApproval {
 
 /// What an approval is to the partner's newest badge for the role (not revoked), and so
 /// which requirements apply. Every kind but a first certification supersedes that badge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum ApprovalKind {

@@ -54,7 +54,7 @@ const WORK_BUDGET: std::time::Duration = std::time::Duration::from_secs(7);
 
 /// One row of a bulk request: an approval ([`NewApproval`]'s fields), its partner by id or
 /// by name and URL (created when no partner has that URL), and an optional idempotency key.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkRow {
     /// An existing partner's id; or give `partner_name` and `partner_url`.

@@ -46,10 +46,11 @@ pub const MAX_WEBHOOKS: usize = 50;
 const BATCH: u32 = 32;
 
 /// A new subscription (`POST /api/v1/webhooks`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWebhook {
     /// Where events are POSTed: https (or http to an allowed insecure host, for tests).
+    #[schema(min_length = 1)]
     pub url: String,
     /// Event types to send ([`EVENT_TYPES`]); default all.
     pub events: Option<Vec<String>>,

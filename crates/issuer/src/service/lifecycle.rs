@@ -19,7 +19,9 @@ pub const MESSAGE_STATUS_SIZE: u8 = 3;
 /// beside the revocation bit, while the agency's own reason for a revocation stays private.
 ///
 /// The values are fixed forever: they are signed into every badge's `statusMessage`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum PublicMessage {

@@ -11,12 +11,14 @@ use super::UrlError;
 use super::{audit, now, uuid_v4, Issuer, LookupError, PartnerUrl, RandomnessError, TextError};
 
 /// A partner to create.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPartner {
     /// Its name: one line of plain text, at most 200 characters (trimmed).
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Its web address or DID ([`PartnerUrl::parse`]).
+    #[schema(min_length = 1)]
     pub url: String,
     /// Whether the public directory lists it (default: not).
     #[serde(default)]
@@ -71,7 +73,7 @@ pub fn check_contacts(given: &[String]) -> Result<Vec<String>, PartnerError> {
 }
 
 /// A change to a partner (`PATCH /api/v1/partners/{id}`): each field that is present.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartnerChange {
     /// A new name, checked as at creation.

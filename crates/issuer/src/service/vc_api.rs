@@ -11,10 +11,11 @@ use super::issuance::WantedStatus;
 use super::{IssueError, Issued, Issuer};
 
 /// The VC API's `options` of an issue request.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct IssueOptions {
     /// `eddsa-rdfc-2022` or `eddsa-jcs-2022`; default the issuer's.
+    #[schema(pattern = "^eddsa-(rdfc|jcs)-2022$")]
     pub cryptosuite: Option<String>,
     /// One status request or an array of them: `{"statusPurpose": "revocation"}`,
     /// `"suspension"`, or `"message"` with `statusSize`, `statusMessage`, `statusReference`.

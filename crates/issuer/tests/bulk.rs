@@ -412,6 +412,17 @@ async fn an_idempotency_key_replays_refuses_another_body_and_waits_for_the_first
         "urn:hallmark:problem:idempotency-in-flight"
     );
     assert!(!r.header("retry-after").is_empty());
+    // A body that is not an object (serde would fill a struct from an array): 422.
+    let r = h
+        .send(
+            "PATCH",
+            &format!("/api/v1/partners/{partner}"),
+            &[],
+            Some(json!([null, null])),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.json()["detail"], "the body must be a JSON object");
     // Bad keys are 400; other callers' keys never meet.
     assert_eq!(
         h.send(

@@ -170,18 +170,30 @@ async fn public_headers(request: Request, next: axum::middleware::Next) -> Respo
     response
 }
 
-/// A JSON body whose rejections are problem details: malformed JSON is a 400, a wrong shape
-/// a 422, an oversized body a 413 — never a 500.
+/// A JSON object body whose rejections are problem details: malformed JSON is a 400, a wrong
+/// shape (an array or another value where an object is expected included) a 422, an oversized body a 413 — never a 500.
 pub(crate) struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(body_problem(&rejection)),
+        let value = match Json::<Value>::from_request(req, state).await {
+            Ok(Json(value)) => value,
+            Err(rejection) => return Err(body_problem(&rejection)),
+        };
+        // Every body is an object: serde would also fill a struct from an array.
+        if !value.is_object() {
+            return Err(Problem::invalid("the body must be a JSON object"));
         }
+        serde_json::from_value(value).map(Self).map_err(|e| {
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "Invalid request",
+                format!("Failed to deserialize the JSON body into the target type: {e}"),
+            )
+        })
     }
 }
 

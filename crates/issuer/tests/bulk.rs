@@ -156,6 +156,15 @@ async fn a_json_array_issues_each_row_or_says_what_it_missed(backend: Backend) {
         "{body}"
     );
     assert_eq!(counts(&h).await.2, 2, "no partner twice");
+    // A new partner in two rows (two roles): created once, with the first row's badge.
+    let mut sales = silver(30);
+    sales["role"] = json!("sales");
+    let body = bulk_json(&h, "", &json!([silver(30), sales]), None)
+        .await
+        .json();
+    assert_eq!(body["issued"], 2, "{body}");
+    assert_eq!(body["results"][0]["partner"], body["results"][1]["partner"]);
+    assert_eq!(counts(&h).await.2, 3);
 }
 
 on_both!(bad_files_are_refused_whole_or_by_row_and_nothing_is_half_issued);

@@ -15,6 +15,8 @@ pub struct BatchIssuance<'a> {
     pub credential: &'a CredentialRow,
     /// The badge's audit entry.
     pub audit: &'a AuditEntry,
+    /// A partner created with it (its row named by a bulk row's URL), and its audit entry.
+    pub partner: Option<(&'a crate::Partner, &'a AuditEntry)>,
     /// The idempotency key marked with it (`committed`), and the response stored with it
     /// when it is known before the commit (a bulk row's receipt: `done`).
     pub claim: Option<(&'a crate::ClaimMark, Option<&'a crate::StoredResponse>)>,
@@ -301,10 +303,12 @@ impl Store {
         })
     }
 
-    /// Records a batch of first badges (bulk approvals) in one transaction, one commit for
-    /// all: each partner is locked (in id order) and must still have no badge for the role
-    /// (else [`StoreError::Changed`]), then each approval, credential and audit entry is
-    /// inserted and, with a claim, its idempotency key marked `done` with its response.
+    /// Records a batch of first badges (bulk approvals, group-committed single approvals) in
+    /// one transaction, one commit for all: the partners new with them inserted, every partner
+    /// locked (in id order) and each found still without a badge for the role (else
+    /// [`StoreError::Changed`], also for two of the batch for one partner and role), then the
+    /// approvals, credentials and audit entries inserted and, with a claim, each idempotency
+    /// key marked (with its response, when given).
     /// Nothing is written when any of them fails.
     ///
     /// # Errors
@@ -315,28 +319,92 @@ impl Store {
         &self,
         batch: &[BatchIssuance<'_>],
     ) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
         let mut partners: Vec<&str> = batch
             .iter()
             .map(|b| b.approval.partner_id.as_str())
             .collect();
         partners.sort_unstable();
         partners.dedup();
+        // Two of the batch for one partner and role are a change too.
+        let mut pairs = std::collections::HashSet::new();
+        for b in batch {
+            if !pairs.insert((b.approval.partner_id.as_str(), b.approval.role.as_str())) {
+                return Err(StoreError::Changed {
+                    partner: b.approval.partner_id.clone(),
+                    role: b.approval.role.clone(),
+                    expected: None,
+                    found: None,
+                });
+            }
+        }
+        // Few statements whatever the batch's size (multi-row INSERTs): on SQLite each
+        // statement is a round trip to the database thread.
         with_pool!(self, pool, sqlite => {
             let mut tx = pool.begin().await?;
-            for partner in partners {
-                lock_partner!(tx, sqlite, partner);
+            let created: Vec<_> = batch.iter().filter_map(|b| b.partner).collect();
+            if !created.is_empty() {
+                let mut q = sqlx::QueryBuilder::new("INSERT INTO partners (id, name, url, created_at, listed, name_key, contacts, url_key) ");
+                q.push_values(&created, |mut r, (p, _)| {
+                    r.push_bind(&p.id).push_bind(&p.name).push_bind(&p.url).push_bind(p.created_at).push_bind(p.listed)
+                        .push_bind(crate::partners::name_key(&p.name)).push_bind(serde_json::json!(p.contacts).to_string())
+                        .push_bind(crate::partners::url_key(&p.url));
+                });
+                q.build().execute(&mut *tx).await?;
             }
-            // Each checked after the ones before it are in: two of the batch for one partner
-            // and role are a change too.
-            for b in batch {
-                let (partner, role) = (&b.approval.partner_id, &b.approval.role);
-                let found: Option<String> = sqlx::query_scalar(&sql(sqlite, "SELECT id FROM credentials WHERE partner_id = $1 AND role = $2 AND revoked_at IS NULL AND approval_id IS NOT NULL LIMIT 1"))
-                    .bind(partner).bind(role).fetch_optional(&mut *tx).await?;
-                if found.is_some() {
-                    return Err(StoreError::Changed { partner: partner.clone(), role: role.clone(), expected: None, found });
+            // Lock the partners (in id order): approvals, re-issues and revocations of their
+            // badges take turns.
+            let mut lock = sqlx::QueryBuilder::new(if sqlite { "UPDATE partners SET name = name WHERE id IN (" } else { "SELECT id FROM partners WHERE id IN (" });
+            let mut ids = lock.separated(", ");
+            for p in &partners {
+                ids.push_bind(*p);
+            }
+            lock.push(if sqlite { ")" } else { ") ORDER BY id FOR UPDATE" });
+            lock.build().execute(&mut *tx).await?;
+            let mut q = sqlx::QueryBuilder::new("SELECT partner_id, role FROM credentials WHERE revoked_at IS NULL AND approval_id IS NOT NULL AND partner_id IN (");
+            let mut ids = q.separated(", ");
+            for p in &partners {
+                ids.push_bind(*p);
+            }
+            q.push(")");
+            for r in q.build().fetch_all(&mut *tx).await? {
+                let (partner, role): (String, String) = (r.try_get(0)?, r.try_get(1)?);
+                if pairs.contains(&(partner.as_str(), role.as_str())) {
+                    return Err(StoreError::Changed { partner, role, expected: None, found: None });
                 }
-                insert_issuance!(tx, sqlite, Some(b.approval), b.credential);
-                audit!(tx, sqlite, b.audit);
+            }
+            let mut q = sqlx::QueryBuilder::new("INSERT INTO approvals (id, partner_id, tier, role, record, approved_at, created_at) ");
+            q.push_values(batch, |mut r, b| {
+                let a = b.approval;
+                r.push_bind(&a.id).push_bind(&a.partner_id).push_bind(&a.tier).push_bind(&a.role).push_bind(a.record.to_string()).push_bind(a.approved_at).push_bind(a.created_at);
+            });
+            q.build().execute(&mut *tx).await?;
+            let list = |s: &Option<StatusSlot>| s.as_ref().map(|s| s.list.clone());
+            let index = |s: &Option<StatusSlot>| s.as_ref().map(|s| i64::from(s.index));
+            let mut q = sqlx::QueryBuilder::new(format!("INSERT INTO credentials ({CREDENTIAL_COLUMNS}, signed_by) "));
+            q.push_values(batch, |mut r, b| {
+                let c = b.credential;
+                r.push_bind(&c.id).push_bind(&c.approval_id).push_bind(&c.partner_id).push_bind(&c.tier).push_bind(&c.role)
+                    .push_bind(list(&c.revocation)).push_bind(index(&c.revocation))
+                    .push_bind(list(&c.suspension)).push_bind(index(&c.suspension))
+                    .push_bind(&c.document).push_bind(c.issued_at).push_bind(c.valid_until).push_bind(c.revoked_at).push_bind(&c.revocation_reason).push_bind(c.suspended)
+                    .push_bind(list(&c.message)).push_bind(index(&c.message)).push_bind(c.message_status)
+                    .push_bind(crate::signer_of(&c.document).unwrap_or_default());
+            });
+            q.build().execute(&mut *tx).await?;
+            let codes: Vec<(&str, &str)> = batch.iter().flat_map(|b| competency_codes(b.approval).into_iter().map(|code| (b.credential.id.as_str(), code))).collect();
+            if !codes.is_empty() {
+                let mut q = sqlx::QueryBuilder::new("INSERT INTO credential_competencies (credential_id, code) ");
+                q.push_values(&codes, |mut r, (id, code)| {
+                    r.push_bind(*id).push_bind(*code);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            let entries: Vec<&AuditEntry> = created.iter().map(|(_, e)| *e).chain(batch.iter().map(|b| b.audit)).collect();
+            audit_many!(tx, sqlite, &entries);
+            for b in batch {
                 if let Some((mark, response)) = b.claim {
                     mark_committed!(tx, sqlite, mark, &b.credential.id, response);
                 }
@@ -346,16 +414,32 @@ impl Store {
         })
     }
 
-    /// The indexes taken in status list `list` (by credentials of any purpose).
+    /// Which of `indexes` are taken in status list `list` (by credentials of any purpose).
     ///
     /// # Errors
     /// A database error.
-    pub async fn taken_indexes(&self, list: &str) -> Result<Vec<i64>, StoreError> {
+    pub async fn taken_among(&self, list: &str, indexes: &[i64]) -> Result<Vec<i64>, StoreError> {
+        if indexes.is_empty() {
+            return Ok(Vec::new());
+        }
         with_pool!(self, pool, sqlite => {
-            Ok(sqlx::query_scalar(&sql(sqlite, "SELECT revocation_index FROM credentials WHERE revocation_list = $1 \
-                UNION ALL SELECT suspension_index FROM credentials WHERE suspension_list = $1 \
-                UNION ALL SELECT message_index FROM credentials WHERE message_list = $1"))
-                .bind(list).fetch_all(pool).await?)
+            let _ = sqlite;
+            let mut q = sqlx::QueryBuilder::new("");
+            for (n, purpose) in ["revocation", "suspension", "message"].iter().enumerate() {
+                if n > 0 {
+                    q.push(" UNION ALL ");
+                }
+                q.push(format!("SELECT {purpose}_index FROM credentials WHERE {purpose}_list = "));
+                q.push_bind(list);
+                q.push(format!(" AND {purpose}_index IN ("));
+                let mut each = q.separated(", ");
+                for i in indexes {
+                    each.push_bind(*i);
+                }
+                q.push(")");
+            }
+            let rows = q.build().fetch_all(pool).await?;
+            Ok(rows.iter().map(|r| r.try_get::<i64, _>(0)).collect::<Result<_, _>>()?)
         })
     }
 

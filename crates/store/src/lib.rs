@@ -102,6 +102,48 @@ macro_rules! audit {
     }};
 }
 
+/// Appends `$entries` (a slice of `&AuditEntry`) to the audit log inside transaction `$tx`,
+/// as [`audit!`] does one by one, in two statements (the log and the outbox), and marks the
+/// running request's idempotency key with the first of them.
+macro_rules! audit_many {
+    ($tx:ident, $sqlite:ident, $entries:expr) => {{
+        let entries: &[&$crate::AuditEntry] = $entries;
+        if !entries.is_empty() {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO audit_log (at, actor, action, subject, detail) ",
+            );
+            q.push_values(entries, |mut r, e| {
+                r.push_bind(e.at)
+                    .push_bind(&e.actor)
+                    .push_bind(&e.action)
+                    .push_bind(&e.subject)
+                    .push_bind(e.detail.to_string());
+            });
+            q.build().execute(&mut *$tx).await?;
+            let events: Vec<(&str, &$crate::AuditEntry)> = entries
+                .iter()
+                .filter_map(|e| Some(($crate::outbox::event_of(&e.action)?, *e)))
+                .collect();
+            if !events.is_empty() {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO outbox (event, credential_id, at, payload, fanned_out) ",
+                );
+                q.push_values(&events, |mut r, (event, e)| {
+                    r.push_bind(*event)
+                        .push_bind(&e.subject)
+                        .push_bind(e.at)
+                        .push_bind($crate::outbox::public_payload(&e.detail).to_string())
+                        .push_bind(false);
+                });
+                q.build().execute(&mut *$tx).await?;
+            }
+            if let Some(mark) = $crate::idempotency::current_claim() {
+                mark_committed!($tx, $sqlite, &mark, &entries[0].subject, None);
+            }
+        }
+    }};
+}
+
 /// Binds each of `$args` (a slice of [`page::Arg`]) to query `$query`, in order.
 macro_rules! bind_all {
     ($query:expr, $args:expr) => {{
@@ -139,13 +181,14 @@ macro_rules! list_rows {
 #[macro_use]
 mod idempotency;
 mod audit;
+#[macro_use]
+mod partners;
 mod credentials;
 mod directory;
 mod expiry;
 mod keys;
 mod outbox;
 mod page;
-mod partners;
 mod redact;
 mod status;
 mod tokens;

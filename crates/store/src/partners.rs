@@ -4,6 +4,18 @@
 
 use sqlx::Row;
 
+/// Inserts partner `$partner` inside transaction `$tx` (its name and URL keys with it).
+macro_rules! insert_partner {
+    ($tx:ident, $sqlite:ident, $partner:expr) => {{
+        let partner: &$crate::Partner = $partner;
+        sqlx::query(&$crate::sql($sqlite, "INSERT INTO partners (id, name, url, created_at, listed, name_key, contacts, url_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+            .bind(&partner.id).bind(&partner.name).bind(&partner.url).bind(partner.created_at)
+            .bind(partner.listed).bind($crate::partners::name_key(&partner.name)).bind(serde_json::json!(partner.contacts).to_string())
+            .bind($crate::partners::url_key(&partner.url))
+            .execute(&mut *$tx).await?;
+    }};
+}
+
 use crate::page::{Arg, Conditions, Key};
 use crate::{sql, AuditEntry, Page, PageRequest, Store, StoreError, Table};
 
@@ -178,11 +190,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         with_pool!(self, pool, sqlite => {
             let mut tx = pool.begin().await?;
-            sqlx::query(&sql(sqlite, "INSERT INTO partners (id, name, url, created_at, listed, name_key, contacts, url_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
-                .bind(&partner.id).bind(&partner.name).bind(&partner.url).bind(partner.created_at)
-                .bind(partner.listed).bind(name_key(&partner.name)).bind(serde_json::json!(partner.contacts).to_string())
-                .bind(url_key(&partner.url))
-                .execute(&mut *tx).await?;
+            insert_partner!(tx, sqlite, partner);
             audit!(tx, sqlite, audit);
             tx.commit().await?;
             Ok(())
@@ -283,6 +291,48 @@ impl Store {
                 .bind(url_key(url)).fetch_optional(pool).await?;
             Ok(row.as_ref().map(partner_from_row).transpose()?)
         })
+    }
+
+    /// The partners with these ids or URL keys ([`url_key`]), at most 500 of each.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn partners_by(
+        &self,
+        ids: &[String],
+        url_keys: &[String],
+    ) -> Result<Vec<Partner>, StoreError> {
+        let (ids, url_keys) = (
+            &ids[..ids.len().min(500)],
+            &url_keys[..url_keys.len().min(500)],
+        );
+        let list = |from: usize, n: usize| {
+            (from..from + n)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut found = Vec::new();
+        for (column, values) in [("id", ids), ("url_key", url_keys)] {
+            if values.is_empty() {
+                continue;
+            }
+            let text = format!(
+                "SELECT {PARTNER_COLUMNS} FROM partners WHERE {column} IN ({})",
+                list(1, values.len())
+            );
+            with_pool!(self, pool, sqlite => {
+                let text = sql(sqlite, &text);
+                let mut q = sqlx::query(&text);
+                for v in values {
+                    q = q.bind(v);
+                }
+                for r in q.fetch_all(pool).await? {
+                    found.push(partner_from_row(&r)?);
+                }
+            });
+        }
+        Ok(found)
     }
 
     /// A partner by id.

@@ -14,8 +14,8 @@ use std::collections::{HashMap, HashSet};
 
 use hallmark_core::status::{StatusEntry, StatusPurpose, MIN_ENTRIES};
 use hallmark_store::{
-    with_claim, Approval, BatchIssuance, ClaimMark, Claimed, CredentialRow, Partner, StatusSlot,
-    StoredResponse,
+    url_key, with_claim, Approval, AuditEntry, BatchIssuance, ClaimMark, Claimed, CredentialRow,
+    Partner, StatusSlot, StoredResponse,
 };
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -24,14 +24,16 @@ use tokio::time::Instant;
 
 use super::approvals::{classify, BadgeFacts, Reference};
 use super::issuance::WantedStatus;
+use super::partners::new_partner;
 use super::text::approved_at;
+use super::PartnerUrl;
 use super::{
     audit, fingerprint, now, uuid_v4, ApprovalError, ApprovalKind, Approved, IssueError, Issuer,
     NewApproval, NewPartner, PartnerError,
 };
 
 /// Rows signed and committed together on the fast path.
-const BATCH: usize = 128;
+const BATCH: usize = 256;
 
 /// Row keys claimed in one transaction.
 const CLAIMS: usize = 500;
@@ -424,11 +426,19 @@ fn receipt(issuer: &Issuer, approved: &Approved) -> Value {
     })
 }
 
+/// A row for [`Issuer::approve`]: its slot, approval, key, and its partner to find or create
+/// first when it was new in the request.
+type Retry = (usize, NewApproval, Option<ClaimMark>, Option<NewPartner>);
+
 /// A row ready for the fast path.
 struct Ready<'a> {
     index: usize,
     new: NewApproval,
     partner: Partner,
+    /// The partner is new in this request (created with its first row's badge).
+    fresh: bool,
+    /// This row creates the partner: its audit entry.
+    create: Option<AuditEntry>,
     tier: &'a crate::program::Tier,
     valid_from: time::OffsetDateTime,
     valid_until: time::OffsetDateTime,
@@ -513,8 +523,9 @@ impl Issuer {
                 });
             }
         }
+        let mut known = self.known_partners(&todo).await;
         let mut ready: Vec<Ready<'_>> = Vec::new();
-        let mut slow: Vec<(usize, NewApproval, Option<ClaimMark>)> = Vec::new();
+        let mut slow: Vec<Retry> = Vec::new();
         for ((slot, row), claim) in todo.into_iter().zip(claims) {
             if started.elapsed() > WORK_BUDGET {
                 if let Some(Ok((mark, Claimed::Fresh))) = &claim {
@@ -522,7 +533,7 @@ impl Issuer {
                 }
                 continue;
             }
-            let outcome = self.prepare(actor, &row, dry_run, claim).await;
+            let outcome = self.prepare(actor, &row, dry_run, claim, &mut known).await;
             let r = results[slot].as_mut().expect("each row has its result");
             match outcome {
                 Prepared::Done(partner, outcome) => {
@@ -538,12 +549,12 @@ impl Issuer {
                 }
                 Prepared::Slow(partner, new, mark) => {
                     r.partner = Some(partner);
-                    slow.push((slot, *new, mark));
+                    slow.push((slot, *new, mark, None));
                 }
             }
         }
         // First certifications: signed in parallel, committed a batch at a time.
-        let mut rest: Vec<(usize, NewApproval, Option<ClaimMark>)> = Vec::new();
+        let mut rest: Vec<Retry> = Vec::new();
         for batch in ready.chunks(BATCH) {
             if started.elapsed() > WORK_BUDGET {
                 for r in batch {
@@ -560,27 +571,76 @@ impl Issuer {
                     }
                 }
                 // Taken meanwhile (a status index, a badge for the pair): one at a time.
-                Err(_) => rest.extend(
-                    batch
-                        .iter()
-                        .map(|r| (r.index, r.new.clone(), r.mark.clone())),
-                ),
+                Err(_) => rest.extend(batch.iter().map(|r| {
+                    let partner = r.fresh.then(|| NewPartner {
+                        name: r.partner.name.clone(),
+                        url: r.partner.url.clone(),
+                        listed: false,
+                        contacts: Vec::new(),
+                    });
+                    (r.index, r.new.clone(), r.mark.clone(), partner)
+                })),
             }
         }
         rest.extend(slow);
         rest.sort_by_key(|r| r.0);
-        for (slot, new, mark) in rest {
-            let outcome = if started.elapsed() > WORK_BUDGET {
-                self.release(mark.as_ref()).await;
-                RowOutcome::Deferred
-            } else {
-                self.approve_one(actor, &new, mark).await
+        for (slot, mut new, mark, partner) in rest {
+            let Some(result) = results[slot].as_mut() else {
+                continue;
             };
-            if let Some(result) = results[slot].as_mut() {
-                result.outcome = outcome;
+            if started.elapsed() > WORK_BUDGET {
+                self.release(mark.as_ref()).await;
+                result.outcome = RowOutcome::Deferred;
+                continue;
             }
+            // A partner new in this request whose batch failed: found or created now.
+            if let Some(partner) = partner {
+                match self.find_or_create_partner(actor, &partner).await {
+                    Ok(p) => new.partner_id = p.id,
+                    Err(e) => {
+                        self.release(mark.as_ref()).await;
+                        result.outcome = RowOutcome::Refused(e.into());
+                        continue;
+                    }
+                }
+                result.partner = Some(new.partner_id.clone());
+            }
+            result.outcome = self.approve_one(actor, &new, mark).await;
         }
         results.into_iter().flatten().collect()
+    }
+
+    /// The partners the rows name (by id, or by URL key), read a few hundred at a time, by
+    /// `id:ID` and `url:KEY`.
+    async fn known_partners(&self, rows: &[(usize, BulkRow)]) -> HashMap<String, Partner> {
+        let ids: Vec<String> = rows
+            .iter()
+            .filter_map(|(_, r)| r.partner_id.clone())
+            .collect();
+        let keys: Vec<String> = rows
+            .iter()
+            .filter(|(_, r)| r.partner_id.is_none())
+            .filter_map(|(_, r)| PartnerUrl::parse(r.partner_url.as_deref()?).ok())
+            .map(|u| url_key(&String::from(u)))
+            .collect();
+        let mut known = HashMap::new();
+        let (mut ids, mut keys) = (ids.chunks(500), keys.chunks(500));
+        loop {
+            let (i, k) = (
+                ids.next().unwrap_or_default(),
+                keys.next().unwrap_or_default(),
+            );
+            if i.is_empty() && k.is_empty() {
+                break;
+            }
+            // A failed read leaves them unknown: their rows are refused or created as new,
+            // and the database's keys decide.
+            for p in self.store().partners_by(i, k).await.unwrap_or_default() {
+                known.insert(format!("url:{}", url_key(&p.url)), p.clone());
+                known.insert(format!("id:{}", p.id), p);
+            }
+        }
+        known
     }
 
     /// Frees a row's idempotency key that nothing was committed under.
@@ -637,6 +697,7 @@ impl Issuer {
         row: &BulkRow,
         dry_run: bool,
         claim: Option<Result<(ClaimMark, Claimed), String>>,
+        known: &mut HashMap<String, Partner>,
     ) -> Prepared<'_> {
         let mut mark = None;
         if let Some(claim) = claim {
@@ -660,7 +721,9 @@ impl Issuer {
                 Err(e) => return Prepared::refused(RowError::Claim(e)),
             }
         }
-        let prepared = self.check_row(actor, row, dry_run, mark.clone()).await;
+        let prepared = self
+            .check_row(actor, row, dry_run, mark.clone(), known)
+            .await;
         if let Prepared::Done(_, RowOutcome::Refused(_)) = &prepared {
             self.release(mark.as_ref()).await;
         }
@@ -673,38 +736,32 @@ impl Issuer {
         row: &BulkRow,
         dry_run: bool,
         mark: Option<ClaimMark>,
+        known: &mut HashMap<String, Partner>,
     ) -> Prepared<'_> {
-        let mut partner = match self.row_partner(row).await {
+        let (partner, create) = match row_partner(actor, row, known) {
             Ok(p) => p,
             Err(e) => return Prepared::refused(e),
         };
         let new = row.approval(&partner.id);
-        let checked = self.check_first(&partner, &new).await;
-        let known = (!partner.id.is_empty()).then(|| partner.id.clone());
+        let fresh = create.is_some() || known.get(&format!("new:{}", partner.id)).is_some();
+        let checked = self.check_first(&partner, &new, fresh).await;
+        let id = Some(partner.id.clone());
         let check = match checked {
-            Err(e) => return Prepared::Done(known, RowOutcome::Refused(RowError::Approval(e))),
+            Err(e) => return Prepared::Done(id, RowOutcome::Refused(RowError::Approval(e))),
             Ok(Check::Other(kind)) if dry_run => {
-                return Prepared::Done(known, RowOutcome::WouldIssue(kind))
+                return Prepared::Done(id, RowOutcome::WouldIssue(kind))
             }
             Ok(Check::First { .. }) if dry_run => {
-                return Prepared::Done(known, RowOutcome::WouldIssue(ApprovalKind::Certification))
+                return Prepared::Done(id, RowOutcome::WouldIssue(ApprovalKind::Certification))
             }
             Ok(check) => check,
         };
-        // A new partner is created once its row passed the checks.
-        if partner.id.is_empty() {
-            let create = NewPartner {
-                name: partner.name.clone(),
-                url: partner.url.clone(),
-                listed: false,
-                contacts: Vec::new(),
-            };
-            partner = match self.find_or_create_partner(actor, &create).await {
-                Ok(p) => p,
-                Err(e) => return Prepared::refused(e.into()),
-            };
+        // A new partner is created with the first of its rows that passed the checks; the
+        // rows after it in the request find it.
+        if create.is_some() {
+            known.insert(format!("url:{}", url_key(&partner.url)), partner.clone());
+            known.insert(format!("new:{}", partner.id), partner.clone());
         }
-        let new = row.approval(&partner.id);
         match check {
             Check::Other(_) => Prepared::Slow(partner.id.clone(), Box::new(new), mark),
             Check::First {
@@ -715,6 +772,8 @@ impl Issuer {
                 index: 0,
                 new,
                 partner,
+                fresh,
+                create,
                 tier,
                 valid_from,
                 valid_until,
@@ -723,36 +782,13 @@ impl Issuer {
         }
     }
 
-    /// The row's partner: by id, or by URL (when no partner has the URL, the partner to be
-    /// created, not stored yet: its id is empty).
-    async fn row_partner(&self, row: &BulkRow) -> Result<Partner, RowError> {
-        if let Some(id) = &row.partner_id {
-            return self
-                .store()
-                .partner(id)
-                .await
-                .map_err(|e| RowError::Approval(e.into()))?
-                .ok_or_else(|| {
-                    RowError::Approval(ApprovalError::UnknownPartner {
-                        partner_id: id.clone(),
-                    })
-                });
-        }
-        let new = NewPartner {
-            name: row.partner_name.clone().unwrap_or_default(),
-            url: row.partner_url.clone().unwrap_or_default(),
-            listed: false,
-            contacts: Vec::new(),
-        };
-        Ok(self.partner_to_create(&new).await?)
-    }
-
     /// Checks an approval as [`Issuer::approve`] does; a first certification (no badge for
     /// the role) is [`Check::First`], with its validity; anything else is left to `approve`.
     async fn check_first<'p>(
         &'p self,
         partner: &Partner,
         new: &NewApproval,
+        fresh: bool,
     ) -> Result<Check<'p>, ApprovalError> {
         new.check()?;
         let valid_from = approved_at(new.approved_at.as_deref())?;
@@ -774,7 +810,11 @@ impl Issuer {
                 tier: tier.name.clone(),
                 validity_days: tier.validity_days,
             })?;
-        let latest = self.store().latest_badge(&partner.id, &new.role).await?;
+        // A partner new in this request has no badges yet.
+        let latest = match fresh {
+            true => None,
+            false => self.store().latest_badge(&partner.id, &new.role).await?,
+        };
         let (kind, bar) = classify(program, tier, latest.as_ref(), new.renewal, now())?;
         let shortfalls = program.shortfalls_for(&new.claim(), &bar);
         if !shortfalls.is_empty() {
@@ -801,25 +841,21 @@ impl Issuer {
         let deadline = self.pool().deadline();
         let wanted = self.badge_statuses();
         // Each wanted status: its list, and the indexes taken there (drawn ones added).
+        // Each wanted status: its list, and an index in it for each row, free when drawn.
         let mut lists = Vec::with_capacity(wanted.len());
         for w in &wanted {
             let (list, entries) = self.current_list(w.purpose, w.status_size).await?;
-            let taken: HashSet<i64> = self
-                .store()
-                .taken_indexes(&list)
-                .await?
-                .into_iter()
-                .collect();
             let entries = u64::try_from(entries).unwrap_or(MIN_ENTRIES as u64);
-            lists.push((list, entries, taken));
+            let drawn = self.draw_free_many(&list, entries, batch.len()).await?;
+            lists.push((list, drawn.into_iter()));
         }
         let mut prepared = Vec::with_capacity(batch.len());
         for r in batch {
             let uuid = uuid_v4()?;
             let mut entries = Vec::with_capacity(wanted.len());
             let mut slots: [Option<StatusSlot>; 3] = [None, None, None];
-            for (w, (list, size, taken)) in wanted.iter().zip(lists.iter_mut()) {
-                let index = self.draw_untaken(*size, taken)?;
+            for (w, (list, drawn)) in wanted.iter().zip(lists.iter_mut()) {
+                let index = drawn.next().ok_or(IssueError::NoFreeIndex)?;
                 entries.push(status_entry(self, w, list, index));
                 let slot = StatusSlot::new(
                     list.clone(),
@@ -938,6 +974,7 @@ impl Issuer {
                 approval: &approved.approval,
                 credential: &approved.credential.row,
                 audit: entry,
+                partner: r.create.as_ref().map(|e| (&r.partner, e)),
                 claim: r.mark.as_ref().map(|m| (m, stored.as_ref())),
             })
             .collect();
@@ -945,17 +982,88 @@ impl Issuer {
         Ok(rows.into_iter().map(|(approved, _)| approved).collect())
     }
 
-    /// A random index below `entries` that is not in `taken`, which it joins.
-    fn draw_untaken(&self, entries: u64, taken: &mut HashSet<i64>) -> Result<u64, IssueError> {
-        for _ in 0..64 {
-            let index = self.draw_index(entries)?;
-            let i = i64::try_from(index).map_err(|_| IssueError::IndexOutOfRange { index })?;
-            if taken.insert(i) {
-                return Ok(index);
+    /// `n` distinct random indexes below `entries` that no credential holds in `list`:
+    /// drawn, the taken ones among them found in one query, and drawn again (a few rounds).
+    async fn draw_free_many(
+        &self,
+        list: &str,
+        entries: u64,
+        n: usize,
+    ) -> Result<Vec<u64>, IssueError> {
+        let mut chosen: HashSet<u64> = HashSet::with_capacity(n);
+        let mut refused: HashSet<u64> = HashSet::new();
+        for _ in 0..8 {
+            let mut candidates = Vec::with_capacity(n - chosen.len());
+            let mut draws = 0;
+            while chosen.len() + candidates.len() < n && draws < 64 * n {
+                draws += 1;
+                let index = self.draw_index(entries)?;
+                if !chosen.contains(&index)
+                    && !refused.contains(&index)
+                    && !candidates.contains(&index)
+                {
+                    candidates.push(index);
+                }
+            }
+            let asked: Vec<i64> = candidates
+                .iter()
+                .filter_map(|&i| i64::try_from(i).ok())
+                .collect();
+            let taken: HashSet<i64> = self
+                .store()
+                .taken_among(list, &asked)
+                .await?
+                .into_iter()
+                .collect();
+            for index in candidates {
+                if i64::try_from(index).is_ok_and(|i| taken.contains(&i)) {
+                    refused.insert(index);
+                } else {
+                    chosen.insert(index);
+                }
+            }
+            if chosen.len() == n {
+                let mut out: Vec<u64> = chosen.into_iter().collect();
+                // A set's order is not random enough to hand out as it is: shuffle by draws.
+                for i in (1..out.len()).rev() {
+                    let j = usize::try_from(self.draw_index(i as u64 + 1)?).unwrap_or(0);
+                    out.swap(i, j);
+                }
+                return Ok(out);
             }
         }
         Err(IssueError::NoFreeIndex)
     }
+}
+
+/// The row's partner among those `known` (by id, or by URL key); a new one (checked, with a
+/// new id, and its audit entry by `actor`) when no partner has the row's URL.
+fn row_partner(
+    actor: &str,
+    row: &BulkRow,
+    known: &HashMap<String, Partner>,
+) -> Result<(Partner, Option<AuditEntry>), RowError> {
+    if let Some(id) = &row.partner_id {
+        return known
+            .get(&format!("id:{id}"))
+            .map(|p| (p.clone(), None))
+            .ok_or_else(|| {
+                RowError::Approval(ApprovalError::UnknownPartner {
+                    partner_id: id.clone(),
+                })
+            });
+    }
+    let new = NewPartner {
+        name: row.partner_name.clone().unwrap_or_default(),
+        url: row.partner_url.clone().unwrap_or_default(),
+        listed: false,
+        contacts: Vec::new(),
+    };
+    let (partner, entry) = new_partner(actor, &new)?;
+    Ok(match known.get(&format!("url:{}", url_key(&partner.url))) {
+        Some(existing) => (existing.clone(), None),
+        None => (partner, Some(entry)),
+    })
 }
 
 /// Where a status purpose's slot goes in a row's three.

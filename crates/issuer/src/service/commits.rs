@@ -108,6 +108,7 @@ async fn commit(store: &Store, jobs: &[Job]) -> Result<(), StoreError> {
             approval: &j.approval,
             credential: &j.row,
             audit: &j.entry,
+            partner: None,
             claim: j.claim.as_ref().map(|c| (c, None)),
         })
         .collect();

@@ -128,6 +128,36 @@ pub enum PartnerError {
     Store(#[from] StoreError),
 }
 
+/// A partner to create from `new` (checked, with a new id; not stored) and its audit entry
+/// by `actor`.
+///
+/// # Errors
+/// [`PartnerError`]: a refused name, URL or contact, or no randomness for the id.
+pub(crate) fn new_partner(
+    actor: &str,
+    new: &NewPartner,
+) -> Result<(Partner, hallmark_store::AuditEntry), PartnerError> {
+    let name = new.name.trim();
+    check_text("name", name, MAX_NAME, true).map_err(PartnerError::Name)?;
+    let url = PartnerUrl::parse(&new.url)?;
+    let contacts = check_contacts(&new.contacts)?;
+    let partner = Partner {
+        id: uuid_v4()?,
+        name: name.to_owned(),
+        url: url.into(),
+        created_at: now().unix_timestamp(),
+        listed: new.listed,
+        contacts,
+    };
+    let entry = audit(
+        actor,
+        "partner.create",
+        &partner.id,
+        json!({"name": partner.name, "listed": partner.listed, "contacts": partner.contacts.len()}),
+    );
+    Ok((partner, entry))
+}
+
 impl Issuer {
     /// Creates a partner, with its audit entry by `actor`.
     ///
@@ -138,29 +168,12 @@ impl Issuer {
         actor: &str,
         new: &NewPartner,
     ) -> Result<Partner, PartnerError> {
-        let name = new.name.trim();
-        check_text("name", name, MAX_NAME, true).map_err(PartnerError::Name)?;
-        let url = PartnerUrl::parse(&new.url)?;
-        let contacts = check_contacts(&new.contacts)?;
-        let partner = Partner {
-            id: uuid_v4()?,
-            name: name.to_owned(),
-            url: url.into(),
-            created_at: now().unix_timestamp(),
-            listed: new.listed,
-            contacts,
-        };
+        let (partner, entry) = new_partner(actor, new)?;
         if let Some(existing) = self.store().partner_by_url(&partner.url).await? {
             return Err(PartnerError::Duplicate {
                 existing: Box::new(existing),
             });
         }
-        let entry = audit(
-            actor,
-            "partner.create",
-            &partner.id,
-            json!({"name": partner.name, "listed": partner.listed, "contacts": partner.contacts.len()}),
-        );
         match self.store().create_partner(&partner, &entry).await {
             Ok(()) => Ok(partner),
             // Another request (or process) created it since the check: the index decided.
@@ -191,28 +204,6 @@ impl Issuer {
                 .ok_or(PartnerError::NotFound { id: url }),
             created => created,
         }
-    }
-
-    /// What [`Issuer::find_or_create_partner`] would give, without creating anything: the
-    /// partner with `new`'s URL, or the checked new partner (not stored; its id is empty).
-    ///
-    /// # Errors
-    /// [`PartnerError`]: a refused name or URL, or the database.
-    pub async fn partner_to_create(&self, new: &NewPartner) -> Result<Partner, PartnerError> {
-        let name = new.name.trim();
-        check_text("name", name, MAX_NAME, true).map_err(PartnerError::Name)?;
-        let url: String = PartnerUrl::parse(&new.url)?.into();
-        if let Some(existing) = self.store().partner_by_url(&url).await? {
-            return Ok(existing);
-        }
-        Ok(Partner {
-            id: String::new(),
-            name: name.to_owned(),
-            url,
-            created_at: now().unix_timestamp(),
-            listed: new.listed,
-            contacts: Vec::new(),
-        })
     }
 
     /// Every partner, by name (all the pages).

@@ -427,4 +427,16 @@ fn sigkill_during_an_import_on_postgres() {
         return;
     };
     killed_imports_lose_nothing_and_issue_nothing_twice(Some(&url), "postgres");
+    // The servers are gone: the database goes too.
+    if let (Some(admin), Some((_, name))) =
+        (hallmark_testkit::postgres_admin_url(), url.rsplit_once('/'))
+    {
+        let _ = Command::new("psql")
+            .args([
+                admin.as_str(),
+                "-qc",
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            ])
+            .status();
+    }
 }

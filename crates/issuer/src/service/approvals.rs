@@ -275,26 +275,8 @@ impl Issuer {
             .ok_or_else(|| ApprovalError::UnknownPartner {
                 partner_id: new.partner_id.clone(),
             })?;
-        new.check()?;
-        let approved_at = approved_at(new.approved_at.as_deref())?;
+        let (tier, approved_at, valid_until) = self.checked(new)?;
         let program = self.program();
-        let Some(tier) = program.tier(&new.tier) else {
-            let shortfalls = program.shortfalls(&new.claim());
-            return Err(match shortfalls.is_empty() {
-                true => ApprovalError::UnknownTier {
-                    tier: new.tier.clone(),
-                },
-                false => ApprovalError::RequirementsNotMet { shortfalls },
-            });
-        };
-        let valid_until = approved_at
-            .checked_add(Duration::days(i64::from(tier.validity_days)))
-            .filter(|t| t.year() <= 9999)
-            .ok_or_else(|| ApprovalError::ValidityOverflow {
-                approved_at,
-                tier: tier.name.clone(),
-                validity_days: tier.validity_days,
-            })?;
         // Decided on the partner's newest badge for the role; if another approval, re-issue
         // or revocation changes it before this one commits, nothing is written and it is
         // decided again on what is there now.
@@ -358,6 +340,39 @@ impl Issuer {
         Err(ApprovalError::Contended {
             partner_id: partner.id.clone(),
         })
+    }
+
+    /// Checks an approval's text fields, `approved_at` and tier: the tier, and the badge's
+    /// `validFrom` and `validUntil`.
+    ///
+    /// # Errors
+    /// [`ApprovalError`]: a refused field, an unknown tier (or the shortfalls of the claim
+    /// when it names none of the program's), or a validity beyond the year 9999.
+    pub(crate) fn checked(
+        &self,
+        new: &NewApproval,
+    ) -> Result<(&Tier, OffsetDateTime, OffsetDateTime), ApprovalError> {
+        new.check()?;
+        let approved_at = approved_at(new.approved_at.as_deref())?;
+        let program = self.program();
+        let Some(tier) = program.tier(&new.tier) else {
+            let shortfalls = program.shortfalls(&new.claim());
+            return Err(match shortfalls.is_empty() {
+                true => ApprovalError::UnknownTier {
+                    tier: new.tier.clone(),
+                },
+                false => ApprovalError::RequirementsNotMet { shortfalls },
+            });
+        };
+        let valid_until = approved_at
+            .checked_add(Duration::days(i64::from(tier.validity_days)))
+            .filter(|t| t.year() <= 9999)
+            .ok_or_else(|| ApprovalError::ValidityOverflow {
+                approved_at,
+                tier: tier.name.clone(),
+                validity_days: tier.validity_days,
+            })?;
+        Ok((tier, approved_at, valid_until))
     }
 
     /// Issues the badge of `approval` from `facts`, with the badge's status entries,

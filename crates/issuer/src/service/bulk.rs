@@ -19,13 +19,11 @@ use hallmark_store::{
 };
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use time::Duration;
 use tokio::time::Instant;
 
 use super::approvals::{classify, BadgeFacts, Reference};
 use super::issuance::WantedStatus;
 use super::partners::new_partner;
-use super::text::approved_at;
 use super::PartnerUrl;
 use super::{
     audit, fingerprint, now, uuid_v4, ApprovalError, ApprovalKind, Approved, IssueError, Issuer,
@@ -790,26 +788,8 @@ impl Issuer {
         new: &NewApproval,
         fresh: bool,
     ) -> Result<Check<'p>, ApprovalError> {
-        new.check()?;
-        let valid_from = approved_at(new.approved_at.as_deref())?;
+        let (tier, valid_from, valid_until) = self.checked(new)?;
         let program = self.program();
-        let Some(tier) = program.tier(&new.tier) else {
-            let shortfalls = program.shortfalls(&new.claim());
-            return Err(match shortfalls.is_empty() {
-                true => ApprovalError::UnknownTier {
-                    tier: new.tier.clone(),
-                },
-                false => ApprovalError::RequirementsNotMet { shortfalls },
-            });
-        };
-        let valid_until = valid_from
-            .checked_add(Duration::days(i64::from(tier.validity_days)))
-            .filter(|t| t.year() <= 9999)
-            .ok_or_else(|| ApprovalError::ValidityOverflow {
-                approved_at: valid_from,
-                tier: tier.name.clone(),
-                validity_days: tier.validity_days,
-            })?;
         // A partner new in this request has no badges yet.
         let latest = match fresh {
             true => None,

@@ -186,8 +186,9 @@ struct Importer {
     endpoint: String,
     token: String,
     header: csv::ByteRecord,
-    /// Whether the file has its own `idempotency_key` column.
-    keyed: bool,
+    /// The file's own `idempotency_key` column, if it has one (its empty cells get the
+    /// derived key).
+    keyed: Option<usize>,
     dry_run: bool,
 }
 
@@ -206,7 +207,7 @@ impl Importer {
             .map_err(|e| CliError::Import(format!("cannot build the HTTP client: {e}")))?;
         let keyed = header
             .iter()
-            .any(|c| c.trim_ascii().eq_ignore_ascii_case(b"idempotency_key"));
+            .position(|c| c.trim_ascii().eq_ignore_ascii_case(b"idempotency_key"));
         let query = if dry_run { "?dry_run=true" } else { "" };
         Ok(Self {
             client,
@@ -222,7 +223,7 @@ impl Importer {
     /// keys).
     fn body(&self, rows: &[&Row]) -> Result<Vec<u8>, CliError> {
         let mut writer = csv::Writer::from_writer(Vec::new());
-        let add_key = !self.keyed && !self.dry_run;
+        let add_key = self.keyed.is_none() && !self.dry_run;
         let write = |e: csv::Error| CliError::Import(format!("cannot write a batch: {e}"));
         let mut header = self.header.clone();
         if add_key {
@@ -233,6 +234,17 @@ impl Importer {
             let mut record = row.record.clone();
             if add_key {
                 record.push_field(row_key(&self.header, &row.record).as_bytes());
+            }
+            // The file's own key column: an empty cell gets the derived key all the same.
+            if let (Some(at), false) = (self.keyed, self.dry_run) {
+                if record.get(at).is_some_and(|c| c.trim_ascii().is_empty()) {
+                    let key = row_key(&self.header, &row.record);
+                    record = record
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| if i == at { key.as_bytes() } else { c })
+                        .collect();
+                }
             }
             writer.write_byte_record(&record).map_err(write)?;
         }

@@ -610,3 +610,170 @@ async fn concurrent_first_certifications_are_committed_together_each_with_its_ke
         49
     );
 }
+
+on_both!(what_the_attacker_found_holds);
+/// The attacker's findings of issue 14, each as it must be now.
+async fn what_the_attacker_found_holds(backend: Backend) {
+    let Some(h) = harness(backend, "").await else {
+        return;
+    };
+    let row = |url: &str, name: &str| json!({"partner_url": url, "partner_name": name, "tier": "registered", "role": "sales", "competencies": ["CLOUD-FUND"], "approver": "T"});
+    // A DID is case-sensitive: another case is another partner, never the existing one.
+    let alice = h
+        .send(
+            "POST",
+            "/api/v1/partners",
+            &[],
+            Some(json!({"name": "Alice", "url": "did:web:example.com:users:Alice"})),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = bulk_json(
+        &h,
+        "",
+        &json!([row("did:web:example.com:users:alice", "alice")]),
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(body["issued"], 1, "{body}");
+    assert_ne!(body["results"][0]["partner"], alice.as_str());
+    // A web address that matches an existing partner only when lower-cased: refused, not
+    // attached to that partner.
+    h.send(
+        "POST",
+        "/api/v1/partners",
+        &[],
+        Some(json!({"name": "Case", "url": "https://case.example/Partners"})),
+    )
+    .await;
+    let body = bulk_json(
+        &h,
+        "",
+        &json!([row("https://case.example/partners", "case")]),
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(body["results"][0]["status"], "refused", "{body}");
+    assert_eq!(body["results"][0]["problems"][0]["requirement"], "partner");
+    // One row per partner and role, however the URL is spelled or the partner named.
+    let body = bulk_json(
+        &h,
+        "",
+        &json!([
+            row("https://a1.example", "A"),
+            row("http://a1.example", "A"),
+            row("HTTPS://A1.example:443/", "A")
+        ]),
+        None,
+    )
+    .await
+    .json();
+    let status: Vec<&str> = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(status, ["issued", "refused", "refused"], "{body}");
+    let a1 = body["results"][0]["partner"].as_str().unwrap().to_owned();
+    let mut by_id = row("https://ignored.example", "x");
+    by_id["partner_id"] = json!(a1);
+    let body = bulk_json(
+        &h,
+        "",
+        &json!([
+            row("https://b1.example", "B"),
+            by_id.clone(),
+            row("https://a1.example", "A")
+        ]),
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(body["results"][1]["status"], "issued", "{body}");
+    assert_eq!(body["results"][1]["kind"], "renewal");
+    assert_eq!(body["results"][2]["status"], "refused", "{body}");
+    // Row keys are checked like header keys; a NUL id is no partner's and spoils no other row.
+    let mut nul_key = row("https://c1.example", "C");
+    nul_key["idempotency_key"] = json!("a\u{0}b");
+    let mut long_key = row("https://c2.example", "C2");
+    long_key["idempotency_key"] = json!("k".repeat(300));
+    let mut nul_id = row("https://x.example", "x");
+    nul_id["partner_id"] = json!("a\u{0}b");
+    let mut good = row("https://c3.example", "C3");
+    good["idempotency_key"] = json!("good-row");
+    let body = bulk_json(&h, "", &json!([nul_key, long_key, nul_id, good]), None)
+        .await
+        .json();
+    let status: Vec<&str> = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        status,
+        ["refused", "refused", "refused", "issued"],
+        "{body}"
+    );
+    assert!(
+        body["results"][0]["problems"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("idempotency_key: 1 to 255 bytes"),
+        "{body}"
+    );
+    assert!(
+        body["results"][2]["problems"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("no partner"),
+        "{body}"
+    );
+    // A new token's secret is shown once: a replay says it is not kept.
+    let key = [("idempotency-key", "token-1")];
+    let first = h
+        .send(
+            "POST",
+            "/api/v1/tokens",
+            &key,
+            Some(json!({"name": "ci", "role": "viewer"})),
+        )
+        .await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert!(first.json()["secret"].as_str().unwrap().starts_with("hm_"));
+    let again = h
+        .send(
+            "POST",
+            "/api/v1/tokens",
+            &key,
+            Some(json!({"name": "ci", "role": "viewer"})),
+        )
+        .await;
+    assert_eq!(again.header("idempotent-replayed"), "true");
+    assert!(again.json()["secret"].is_null(), "{}", again.text);
+    assert!(!again
+        .text
+        .contains(first.json()["secret"].as_str().unwrap()));
+    // The audit log (viewers read it) keeps a webhook's origin, not its secret path.
+    let r = h
+        .send(
+            "POST",
+            "/api/v1/webhooks",
+            &[],
+            Some(json!({"url": "https://hooks.example/services/SECRETPATH?token=SECRETQUERY"})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let audit = h.get("/api/v1/audit?action=webhook.create").await;
+    assert!(
+        audit.text.contains("https://hooks.example") && !audit.text.contains("SECRET"),
+        "{}",
+        audit.text
+    );
+}

@@ -328,6 +328,19 @@ impl Store {
         })
     }
 
+    /// Deletes `mark`'s key, in whatever state, if `mark` still holds it.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn release_idempotency_key(&self, mark: &ClaimMark) -> Result<(), StoreError> {
+        with_pool!(self, pool, sqlite => {
+            sqlx::query(&sql(sqlite, "DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key = $2 AND owner = $3"))
+                .bind(&mark.scope).bind(&mark.key).bind(&mark.owner)
+                .execute(pool).await?;
+            Ok(())
+        })
+    }
+
     /// Deletes the keys that expired before `now` (Unix seconds); how many.
     ///
     /// # Errors

@@ -101,10 +101,15 @@ pub struct PartnerEdit {
 }
 
 /// A partner URL as duplicates are found by (the unique `partners.url_key`, migration
-/// 0010): ASCII lower case, `http://` read as `https://`, trailing slashes dropped. So
-/// `HTTP://Northwind.example/` and `https://northwind.example` are one partner.
+/// 0010): a web address in ASCII lower case, `http://` read as `https://`, trailing slashes
+/// dropped, so `HTTP://Northwind.example/` and `https://northwind.example` are one partner;
+/// anything else (a DID, whose identifiers are case-sensitive) as it is, trailing slashes
+/// dropped.
 pub fn url_key(url: &str) -> String {
     let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+        return url.trim_end_matches('/').to_owned();
+    }
     let trimmed = lower.trim_end_matches('/');
     match trimmed.strip_prefix("http://") {
         Some(rest) => format!("https://{rest}"),

@@ -79,14 +79,21 @@ pub(super) async fn approve_bulk(
         })
         .collect();
     let [issued, refused, replayed, would_issue, in_flight, deferred] = counts;
-    Ok(json_response(
+    let mut response = json_response(
         StatusCode::OK,
         &json!({
             "dryRun": query.dry_run, "rows": results.len(), "issued": issued, "refused": refused,
             "replayed": replayed, "wouldIssue": would_issue, "inFlight": in_flight, "deferred": deferred,
             "results": rendered,
         }),
-    ))
+    );
+    if in_flight + deferred > 0 {
+        // Rows to send again: this answer is not the request's final one.
+        response
+            .extensions_mut()
+            .insert(super::idempotency::Incomplete);
+    }
+    Ok(response)
 }
 
 /// A whole request refused.
@@ -149,7 +156,9 @@ fn problems(e: &RowError) -> Value {
     let requirement = match e {
         RowError::Unreadable(_) => "row",
         RowError::NoPartner | RowError::Partner(_) => "partner",
-        RowError::Duplicate(_) | RowError::SamePartnerRole(..) => "duplicate",
+        RowError::Duplicate(_) | RowError::SamePartnerRole(..) | RowError::SamePartnerAgain(_) => {
+            "duplicate"
+        }
         RowError::KeyReused(_) | RowError::Claim(_) => "idempotency_key",
         RowError::Approval(ApprovalError::UnknownPartner { .. }) => "partner",
         RowError::Approval(_) => "approval",

@@ -45,13 +45,14 @@ async fn scope(issuer: &Issuer, headers: &axum::http::HeaderMap, path: &str) -> 
         .and_then(|v| v.trim_start().split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim());
-    match token {
-        Some(token) if issuer.authenticate(token).await.is_ok() => Some(token_hash(token)),
-        None if issuer.config().open_issue_endpoint && path == "/credentials/issue" => {
-            Some("open".to_owned())
+    if let Some(token) = token {
+        if issuer.authenticate(token).await.is_ok() {
+            return Some(token_hash(token));
         }
-        _ => None,
     }
+    // The open issue endpoint issues for anyone (a bad token is not looked at): one scope
+    // for all its callers, who cannot be told apart.
+    (issuer.config().open_issue_endpoint && path == "/credentials/issue").then(|| "open".to_owned())
 }
 
 /// The middleware: see the module docs.
@@ -135,8 +136,16 @@ pub(super) async fn idempotency(
             .into_response();
         }
     }
+    let token_route = parts.uri.path() == "/api/v1/tokens";
     let request = Request::from_parts(parts, Body::from(body));
     let response = with_claim(mark.clone(), next.run(request)).await;
+    if response.extensions().get::<Incomplete>().is_some() {
+        // Rows left to send again: the request's key is freed (its rows keep their own).
+        if let Err(e) = issuer.release_idempotency_key(&mark).await {
+            tracing::warn!(error = %e, "could not free the idempotency key of an incomplete request");
+        }
+        return response;
+    }
     let (parts, body) = response.into_parts();
     let Ok(body) = to_bytes(body, MAX_STORED_RESPONSE).await else {
         // Too large to keep: the change (if any) stands, its key answers as committed.
@@ -145,12 +154,33 @@ pub(super) async fn idempotency(
             .await;
         return Problem::internal("storing the response", &"it is too large").into_response();
     };
-    let kept = stored(parts.status, &parts.headers, &body);
+    let mut kept = stored(parts.status, &parts.headers, &body);
+    if token_route {
+        kept.body = without_secret(&kept.body);
+    }
     if let Err(e) = issuer.finish_idempotency_key(&mark, &kept).await {
         // The change committed; a retry is told so (Claimed::Committed) once the lease ends.
         tracing::warn!(error = %e, "could not store the response of an idempotent request");
     }
     Response::from_parts(parts, Body::from(body))
+}
+
+/// A response marked so by its handler is not kept under its key (a bulk request with rows
+/// to send again): a retry with the key runs again.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Incomplete;
+
+/// A new token's answer without its secret: the secret is shown once and never stored (only
+/// its hash is); a replay says so.
+fn without_secret(body: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(mut value) if value.get("secret").is_some() => {
+            value["secret"] = serde_json::Value::Null;
+            value["secretNotStored"] = json!("the token's secret was shown once, in the first answer, and is not kept; revoke this token and create another if it was lost");
+            value.to_string()
+        }
+        _ => body.to_owned(),
+    }
 }
 
 /// What a replay needs of a response.

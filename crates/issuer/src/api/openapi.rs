@@ -128,7 +128,8 @@ impl Modify for Rules {
             if method == HttpMethod::Post {
                 let params = op.parameters.get_or_insert_with(Vec::new);
                 params.push(hallmark_http::openapi::idempotency_key().into());
-                hallmark_http::openapi::add_problems(op, &[409, 422]);
+                // 400: a malformed Idempotency-Key.
+                hallmark_http::openapi::add_problems(op, &[400, 409, 422]);
             }
         }
     }

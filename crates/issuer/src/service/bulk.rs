@@ -116,10 +116,11 @@ impl BulkRow {
     fn partner_key(&self) -> String {
         match (&self.partner_id, &self.partner_url) {
             (Some(id), _) => format!("id:{id}"),
-            (None, Some(url)) => format!(
-                "url:{}",
-                url.trim().trim_end_matches('/').to_ascii_lowercase()
-            ),
+            // As the partner is found by: the URL normalized, then its key.
+            (None, Some(url)) => match PartnerUrl::parse(url) {
+                Ok(u) => format!("url:{}", url_key(&String::from(u))),
+                Err(_) => format!("url:{}", url.trim()),
+            },
             (None, None) => String::new(),
         }
     }
@@ -173,6 +174,10 @@ pub enum RowError {
     /// An earlier row of the request approves the same partner for the same role.
     #[error("row {0} already approves this partner for the role {1}; send one approval per partner and role")]
     SamePartnerRole(usize, String),
+    /// An earlier row names the same partner another way (by id, or its URL spelled
+    /// otherwise) for the same role.
+    #[error("an earlier row approves this partner (named another way) for the role {0}; send one approval per partner and role")]
+    SamePartnerAgain(String),
     /// The partner could not be found or created.
     #[error(transparent)]
     Partner(#[from] PartnerError),
@@ -336,6 +341,19 @@ pub fn parse_csv(body: &[u8], max_rows: usize) -> Result<Vec<ParsedRow>, BulkErr
     Ok(rows)
 }
 
+/// Why a row's `idempotency_key` is refused: as an `Idempotency-Key` header's, 1 to 255
+/// bytes of printable ASCII.
+fn bad_key(key: &str) -> Option<String> {
+    let max = hallmark_store::MAX_IDEMPOTENCY_KEY_LEN;
+    if key.is_empty() || key.len() > max || !key.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Some(format!(
+            "idempotency_key: 1 to {max} bytes of printable ASCII ({} bytes given)",
+            key.len()
+        ));
+    }
+    None
+}
+
 /// Rows after the limit are not read; the count names at least one more.
 fn reader_rest(_: usize) -> usize {
     0
@@ -424,6 +442,10 @@ fn receipt(issuer: &Issuer, approved: &Approved) -> Value {
     })
 }
 
+/// What became of a batch: its rows issued, and those that could not be signed (each by its
+/// place in the batch).
+type BatchOutcome = (Vec<(usize, Approved)>, Vec<(usize, IssueError)>);
+
 /// A row for [`Issuer::approve`]: its slot, approval, key, and its partner to find or create
 /// first when it was new in the request.
 type Retry = (usize, NewApproval, Option<ClaimMark>, Option<NewPartner>);
@@ -479,6 +501,8 @@ impl Issuer {
                     let pair = (row.partner_key(), row.role.clone());
                     if pair.0.is_empty() {
                         Some(RowError::NoPartner)
+                    } else if let Some(e) = row.idempotency_key.as_deref().and_then(bad_key) {
+                        Some(RowError::Unreadable(e))
                     } else if let Some(&first) = seen.get(&text) {
                         Some(RowError::Duplicate(first))
                     } else if let Some(&first) = pairs.get(&pair) {
@@ -561,10 +585,16 @@ impl Issuer {
                 continue;
             }
             match self.issue_batch(actor, batch).await {
-                Ok(issued) => {
-                    for (r, approved) in batch.iter().zip(issued) {
-                        if let Some(result) = results[r.index].as_mut() {
+                Ok((issued, failed)) => {
+                    for (i, approved) in issued {
+                        if let Some(result) = results[batch[i].index].as_mut() {
                             result.outcome = RowOutcome::Issued(Box::new(approved));
+                        }
+                    }
+                    for (i, e) in failed {
+                        self.release(batch[i].mark.as_ref()).await;
+                        if let Some(result) = results[batch[i].index].as_mut() {
+                            result.outcome = RowOutcome::Refused(RowError::Approval(e.into()));
                         }
                     }
                 }
@@ -611,9 +641,11 @@ impl Issuer {
     /// The partners the rows name (by id, or by URL key), read a few hundred at a time, by
     /// `id:ID` and `url:KEY`.
     async fn known_partners(&self, rows: &[(usize, BulkRow)]) -> HashMap<String, Partner> {
+        // Ids are uuids: anything else (a NUL PostgreSQL refuses included) is no partner's.
         let ids: Vec<String> = rows
             .iter()
             .filter_map(|(_, r)| r.partner_id.clone())
+            .filter(|id| id.len() <= 64 && id.bytes().all(|b| b.is_ascii_graphic()))
             .collect();
         let keys: Vec<String> = rows
             .iter()
@@ -740,6 +772,12 @@ impl Issuer {
             Ok(p) => p,
             Err(e) => return Prepared::refused(e),
         };
+        // One row per partner and role, however the rows name the partner.
+        let pair = format!("pair:{}:{}", partner.id, row.role);
+        if known.contains_key(&pair) {
+            return Prepared::refused(RowError::SamePartnerAgain(row.role.clone()));
+        }
+        known.insert(pair, partner.clone());
         let new = row.approval(&partner.id);
         let fresh = create.is_some() || known.get(&format!("new:{}", partner.id)).is_some();
         let checked = self.check_first(&partner, &new, fresh).await;
@@ -816,7 +854,7 @@ impl Issuer {
         &self,
         actor: &str,
         batch: &[Ready<'_>],
-    ) -> Result<Vec<Approved>, IssueError> {
+    ) -> Result<BatchOutcome, IssueError> {
         self.refresh_key().await?;
         let deadline = self.pool().deadline();
         let wanted = self.badge_statuses();
@@ -885,16 +923,26 @@ impl Issuer {
                         hallmark_core::proof::into_proof_set(&mut signed);
                         Ok(Value::Object(signed))
                     })
-                    .collect::<Result<Vec<Value>, super::SignError>>()
+                    .collect::<Vec<Result<Value, super::SignError>>>()
             }));
         }
         let mut documents = Vec::with_capacity(batch.len());
         for part in futures_util::future::join_all(parts).await {
-            documents.extend(part??);
+            documents.extend(part?);
         }
         let at = now().unix_timestamp();
         let mut rows = Vec::with_capacity(batch.len());
-        for ((uuid, approval, slots, _), document) in prepared.into_iter().zip(documents) {
+        // A row that cannot be signed (e.g. past the canonicalization budget) is refused
+        // alone; the others go on.
+        let mut failed = Vec::new();
+        let mut signed_rows = Vec::with_capacity(batch.len());
+        for (i, (p, document)) in prepared.into_iter().zip(documents).enumerate() {
+            match document {
+                Ok(document) => signed_rows.push((i, p, document)),
+                Err(e) => failed.push((i, IssueError::Sign(e))),
+            }
+        }
+        for (i, (uuid, approval, slots, _), document) in signed_rows {
             let [revocation, suspension, message] = slots;
             let row = CredentialRow {
                 id: uuid.clone(),
@@ -933,33 +981,39 @@ impl Issuer {
                     superseded: Vec::new(),
                 },
             };
-            rows.push((approved, entry));
+            rows.push((i, approved, entry));
         }
-        let receipts: Vec<Option<StoredResponse>> = batch
+        let receipts: Vec<Option<StoredResponse>> = rows
             .iter()
-            .zip(&rows)
-            .map(|(r, (approved, _))| {
-                r.mark.as_ref().map(|_| StoredResponse {
+            .map(|(i, approved, _)| {
+                batch[*i].mark.as_ref().map(|_| StoredResponse {
                     status: 201,
                     headers: Vec::new(),
                     body: receipt(self, approved).to_string(),
                 })
             })
             .collect();
-        let records: Vec<BatchIssuance<'_>> = batch
+        let records: Vec<BatchIssuance<'_>> = rows
             .iter()
-            .zip(&rows)
             .zip(&receipts)
-            .map(|((r, (approved, entry)), stored)| BatchIssuance {
-                approval: &approved.approval,
-                credential: &approved.credential.row,
-                audit: entry,
-                partner: r.create.as_ref().map(|e| (&r.partner, e)),
-                claim: r.mark.as_ref().map(|m| (m, stored.as_ref())),
+            .map(|((i, approved, entry), stored)| {
+                let r = &batch[*i];
+                BatchIssuance {
+                    approval: &approved.approval,
+                    credential: &approved.credential.row,
+                    audit: entry,
+                    partner: r.create.as_ref().map(|e| (&r.partner, e)),
+                    claim: r.mark.as_ref().map(|m| (m, stored.as_ref())),
+                }
             })
             .collect();
         self.store().record_first_issuances(&records).await?;
-        Ok(rows.into_iter().map(|(approved, _)| approved).collect())
+        Ok((
+            rows.into_iter()
+                .map(|(i, approved, _)| (i, approved))
+                .collect(),
+            failed,
+        ))
     }
 
     /// `n` distinct random indexes below `entries` that no credential holds in `list`:
@@ -1041,7 +1095,13 @@ fn row_partner(
     };
     let (partner, entry) = new_partner(actor, &new)?;
     Ok(match known.get(&format!("url:{}", url_key(&partner.url))) {
-        Some(existing) => (existing.clone(), None),
+        Some(existing) if existing.url == partner.url => (existing.clone(), None),
+        // Another partner has this URL in another spelling (case): as a new partner would be.
+        Some(existing) => {
+            return Err(RowError::Partner(PartnerError::Duplicate {
+                existing: Box::new(existing.clone()),
+            }))
+        }
         None => (partner, Some(entry)),
     })
 }

@@ -163,6 +163,14 @@ impl Issuer {
         Ok(marks.into_iter().zip(claimed).collect())
     }
 
+    /// Frees `mark`'s key whatever its request did (its answer is not to be replayed).
+    ///
+    /// # Errors
+    /// The database.
+    pub async fn release_idempotency_key(&self, mark: &ClaimMark) -> Result<(), StoreError> {
+        self.store().release_idempotency_key(mark).await
+    }
+
     /// Ends a claim after its request: stores `response` when the request's change committed
     /// (`true`), else frees the key (`false`).
     ///

@@ -6,12 +6,14 @@ ALTER TABLE tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'admin'
     CHECK (role IN ('viewer', 'issuer', 'admin'));
 
 -- A partner's URL as duplicates are found by (hallmark_store::url_key, which writes it from
--- now on): lower case, `http://` read as `https://`, trailing slashes dropped. Unique, so two
+-- now on): a web address in lower case, `http://` read as `https://`, trailing slashes
+-- dropped; a DID as it is (case-sensitive), trailing slashes dropped. Unique, so two
 -- processes creating the same partner at once cannot both succeed.
 ALTER TABLE partners ADD COLUMN url_key TEXT NOT NULL DEFAULT '';
 UPDATE partners SET url_key = CASE
     WHEN lower(url) LIKE 'http://%' THEN 'https://' || substr(rtrim(lower(url), '/'), 8)
-    ELSE rtrim(lower(url), '/') END;
+    WHEN lower(url) LIKE 'https://%' THEN rtrim(lower(url), '/')
+    ELSE rtrim(url, '/') END;
 -- Duplicates recorded before: the first (oldest, then lowest id) keeps the key, the later
 -- ones get theirs suffixed with their id (a space never occurs in a URL), so the migration
 -- never fails on them and an admin can merge or edit them afterwards.

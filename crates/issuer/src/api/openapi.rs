@@ -60,7 +60,7 @@ pub(super) async fn serve() -> Response {
     ),
     components(schemas(ProgramDoc, PartnerView, AuditEntry, CredentialView, StatusSlot, MessageSlot,
         ApprovedView, IssuedRef, SupersededRef, ApprovalRecord, ApprovalView, BulkAnswer, BulkRowResult, crate::service::BulkRow,
-        WebhookView, WebhookCreated, DeliveryView, DeliveryLog, TokenView, TokenCreated, NewToken,
+        WebhookView, WebhookCreated, DeliveryView, TokenView, TokenCreated, NewToken,
         IssueAnswer, JsonDocument)),
     modifiers(&Rules),
     tags(
@@ -455,14 +455,6 @@ struct DeliveryView {
     created_at: i64,
 }
 
-/// A page of the delivery log.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-struct DeliveryLog {
-    items: Vec<DeliveryView>,
-    /// The cursor of the next page (`?cursor=`), if any.
-    next: Option<String>,
-}
 
 /// An API token (never its secret).
 #[derive(ToSchema)]
@@ -748,12 +740,12 @@ fn webhooks_delete() {}
     params(
         ("id" = String, Path, description = "The subscription's id."),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Rows a page (default 100)."),
-        ("cursor" = Option<String>, Query, description = "The previous page's `next`."),
+        ("after" = Option<String>, Query, description = "The cursor of the page (from `Link`)."),
     ),
     responses(
-        (status = 200, description = "A page of the log.", body = DeliveryLog),
-        (status = 400, description = "A query parameter refused."),
-        (status = 422, description = "The cursor is not one of ours."),
+        (status = 200, description = "A page of the log.", body = Vec<DeliveryView>,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page."))),
+        (status = 400, description = "A query parameter refused (an unknown one, a bad cursor)."),
     ))]
 #[allow(dead_code)]
 fn webhooks_deliveries() {}

@@ -496,8 +496,12 @@ struct TokenCreated {
     created_at: i64,
     /// `null`: a new token.
     revoked_at: Option<i64>,
-    /// The bearer token: shown this once.
-    secret: String,
+    /// The bearer token: shown this once; `null` in a replay (`Idempotency-Key`), which
+    /// never holds it.
+    secret: Option<String>,
+    /// In a replay: why `secret` is `null`.
+    #[schema(rename = "secretNotStored")]
+    secret_not_stored: Option<String>,
 }
 
 /// The VC API's answer to issue.
@@ -564,7 +568,10 @@ fn partners_show() {}
 #[utoipa::path(patch, path = "/api/v1/partners/{id}", tag = "admin", operation_id = "changePartner",
     params(("id" = String, Path, description = "The partner's id.")),
     request_body = PartnerChange,
-    responses((status = 200, description = "The partner as changed.", body = PartnerView)))]
+    responses(
+        (status = 200, description = "The partner as changed.", body = PartnerView),
+        (status = 409, description = "Another partner has the URL (`duplicate-partner`, member `existing`)."),
+    ))]
 #[allow(dead_code)]
 fn partners_change() {}
 

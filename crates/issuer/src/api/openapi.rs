@@ -455,7 +455,6 @@ struct DeliveryView {
     created_at: i64,
 }
 
-
 /// An API token (never its secret).
 #[derive(ToSchema)]
 #[schema(as = Token)]

@@ -86,7 +86,7 @@ pub fn run(command: Command) -> Result<u8, CliError> {
     }
     let token = std::env::var(TOKEN_ENV).map_err(|_| {
         CliError::Import(format!(
-            "{TOKEN_ENV} is not set: export the admin API token (hallmark token create NAME)"
+            "{TOKEN_ENV} is not set: export an API token of the issuer or admin role (hallmark token create NAME --role issuer)"
         ))
     })?;
     let base = server.trim_end_matches('/').to_owned();

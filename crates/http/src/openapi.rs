@@ -89,9 +89,11 @@ pub fn idempotency_key() -> Parameter {
     p.parameter_in = ParameterIn::Header;
     p.required = Required::False;
     p.description = Some(
-        "A unique key (e.g. a UUID) of this request, at most 255 characters: a retry with the \
-         same key and body gets the stored response again (header `Idempotent-Replayed: true`); \
-         the same key with another body is a 422, and while the first is still in flight a 409."
+        "A unique key (e.g. a UUID) of this request, 1 to 255 bytes of printable ASCII (an \
+         sf-string `\"…\"` or bare): a retry with the same key and the same request (method, \
+         path and query, content type, body) gets the stored response again (header \
+         `Idempotent-Replayed: true`); the same key with another request is a 422, while the \
+         first is still in flight a 409, a malformed key a 400."
             .into(),
     );
     p.schema = Some(RefOr::T(

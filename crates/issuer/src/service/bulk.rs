@@ -311,7 +311,7 @@ pub fn parse_csv(body: &[u8], max_rows: usize) -> Result<Vec<ParsedRow>, BulkErr
         }
     }
     if !columns.contains(&"partner_id") && !columns.contains(&"partner_url") {
-        return Err(BulkError::MissingColumn("partner_id"));
+        return Err(BulkError::MissingColumn("partner_id (or partner_url)"));
     }
     let mut rows = Vec::new();
     for (i, record) in records.enumerate() {
@@ -781,7 +781,8 @@ impl Issuer {
         let new = row.approval(&partner.id);
         let fresh = create.is_some() || known.get(&format!("new:{}", partner.id)).is_some();
         let checked = self.check_first(&partner, &new, fresh).await;
-        let id = Some(partner.id.clone());
+        // A partner not created (a refused row, a dry run) has no id to show.
+        let id = (create.is_none()).then(|| partner.id.clone());
         let check = match checked {
             Err(e) => return Prepared::Done(id, RowOutcome::Refused(RowError::Approval(e))),
             Ok(Check::Other(kind)) if dry_run => {
@@ -1189,7 +1190,7 @@ mod tests {
         ));
         assert!(matches!(
             rows("tier,role,approver\nx,y,z\n"),
-            Err(BulkError::MissingColumn("partner_id"))
+            Err(BulkError::MissingColumn("partner_id (or partner_url)"))
         ));
         let unknown = rows("partner_id,tier,role,approver,teir\n").unwrap_err();
         assert!(

@@ -298,6 +298,15 @@ async fn rows_with_keys_are_issued_once(backend: Backend) {
         .collect();
     let first = bulk_json(&h, "", &json!(keyed[..2]), None).await.json();
     assert_eq!(first["issued"], 2);
+    // A dry run of the whole file says what a real run would: two issued before, one to issue.
+    let dry = bulk_json(&h, "?dry_run=true", &json!(keyed), None)
+        .await
+        .json();
+    assert_eq!(
+        (dry["replayed"].as_u64(), dry["wouldIssue"].as_u64()),
+        (Some(2), Some(1)),
+        "{dry}"
+    );
     // The whole file again (an interrupted import re-run): only row 3 is new.
     let again = bulk_json(&h, "", &json!(keyed), None).await.json();
     assert_eq!(

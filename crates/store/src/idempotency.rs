@@ -328,6 +328,41 @@ impl Store {
         })
     }
 
+    /// What the keys of `scope` hold, without claiming them (a dry run): for each
+    /// `(key, fingerprint)`, the replay or commit of a finished request with that
+    /// fingerprint at `now`, else `None`.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn peek_idempotency_keys(
+        &self,
+        scope: &str,
+        keys: &[(String, String)],
+        now: i64,
+    ) -> Result<Vec<Option<Claimed>>, StoreError> {
+        let mut out = Vec::with_capacity(keys.len());
+        with_pool!(self, pool, sqlite => {
+            for (key, fingerprint) in keys {
+                let row = sqlx::query(&sql(sqlite, "SELECT fingerprint, state, subject, expires_at, response_status, response_headers, response_body FROM idempotency_keys WHERE scope = $1 AND idem_key = $2"))
+                    .bind(scope).bind(key).fetch_optional(pool).await?;
+                let found = match row {
+                    Some(r) if r.try_get::<i64, _>("expires_at")? > now && &r.try_get::<String, _>("fingerprint")? == fingerprint => {
+                        let state: String = r.try_get("state")?;
+                        let subject = r.try_get::<Option<String>, _>("subject")?.unwrap_or_default();
+                        match (state.as_str(), stored_response(&r)?) {
+                            ("done", Some(response)) => Some(Claimed::Replay(response)),
+                            ("done" | "committed", _) => Some(Claimed::Committed { subject }),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                };
+                out.push(found);
+            }
+        });
+        Ok(out)
+    }
+
     /// Deletes `mark`'s key, in whatever state, if `mark` still holds it.
     ///
     /// # Errors

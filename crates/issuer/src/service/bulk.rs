@@ -525,9 +525,38 @@ impl Issuer {
             results.push(Some(result));
         }
         // The rows' keys, claimed in one transaction a batch (one durable commit, not one a
-        // row); a dry run claims none.
+        // row); a dry run claims none, but answers `replayed` for rows issued before.
         let mut claims: Vec<Option<Result<(ClaimMark, Claimed), String>>> = Vec::new();
-        for part in todo.chunks(CLAIMS) {
+        if dry_run {
+            let keys: Vec<(String, String)> = todo
+                .iter()
+                .map(|(_, row)| {
+                    (
+                        row.idempotency_key.clone().unwrap_or_default(),
+                        row_fingerprint(row),
+                    )
+                })
+                .collect();
+            let seen = self
+                .store()
+                .peek_idempotency_keys(scope, &keys, now().unix_timestamp())
+                .await
+                .unwrap_or_default();
+            let nobody = ClaimMark {
+                scope: String::new(),
+                key: String::new(),
+                owner: String::new(),
+            };
+            claims = (0..todo.len())
+                .map(
+                    |i| match (&todo[i].1.idempotency_key, seen.get(i).cloned().flatten()) {
+                        (Some(_), Some(found)) => Some(Ok((nobody.clone(), found))),
+                        _ => None,
+                    },
+                )
+                .collect();
+        }
+        for part in todo.chunks(CLAIMS).filter(|_| !dry_run) {
             let keys: Vec<(String, String)> = part
                 .iter()
                 .filter(|_| !dry_run)

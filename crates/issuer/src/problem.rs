@@ -7,11 +7,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use crate::service::QueryError;
 use crate::service::{
     ApprovalError, AuthError, CheckError, DirectoryError, IssueError, LookupError, PageError,
     PartnerError, ReissueError, StatusChangeError, TokenError, VcIssueError, WebhookError,
 };
-use crate::service::{CredentialQueryError, QueryError};
 
 /// An API error, rendered as problem details by [`hallmark_http::Problem`].
 #[derive(Debug)]
@@ -146,20 +146,6 @@ impl From<DirectoryError> for Problem {
                 StatusCode::BAD_REQUEST,
                 "bad-search",
                 "The directory search was refused",
-                e.to_string(),
-            ),
-        }
-    }
-}
-
-impl From<CredentialQueryError> for Problem {
-    fn from(e: CredentialQueryError) -> Self {
-        match e {
-            CredentialQueryError::Store(e) => e.into(),
-            e => Self::new(
-                StatusCode::BAD_REQUEST,
-                "bad-query",
-                "The listing's parameters were refused",
                 e.to_string(),
             ),
         }

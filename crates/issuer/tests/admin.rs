@@ -126,6 +126,11 @@ fn the_table_names_every_route_of_the_router() {
 }
 
 /// A request through the router with `token` (none: no Authorization header).
+/// `PATCH path` with `body`, as the harness's admin.
+async fn patch(h: &Harness, path: &str, body: Value) -> Answer {
+    call(h, "PATCH", path, Some(&h.token), Some(body)).await
+}
+
 async fn call(
     h: &Harness,
     method: &str,
@@ -429,20 +434,13 @@ async fn partners_are_one_per_url_editable_findable_with_badges(backend: Backend
 
     // Edit: name and URL; a URL another partner has is a 409 and changes nothing.
     let path = format!("/api/v1/partners/{}", ids[1]);
-    let r = call(
-        &h,
-        "PATCH",
-        &path,
-        Some(&h.token),
-        Some(json!({"url": "https://fabrikam.example/"})),
-    )
-    .await;
+    let r = patch(&h, &path, json!({"url": "https://fabrikam.example/"})).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     assert_eq!(
         json_of(&r)["existing"],
         format!("{BASE}/api/v1/partners/{}", ids[2])
     );
-    let r = call(&h, "PATCH", &path, Some(&h.token), Some(json!({"name": "Contoso Ltd", "url": "https://contoso.example/", "listed": true, "contacts": ["ops@contoso.example"]}))).await;
+    let r = patch(&h, &path, json!({"name": "Contoso Ltd", "url": "https://contoso.example/", "listed": true, "contacts": ["ops@contoso.example"]})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let edited = json_of(&r);
     assert_eq!(
@@ -460,42 +458,14 @@ async fn partners_are_one_per_url_editable_findable_with_badges(backend: Backend
         )
     );
     // Its own URL again is no conflict; bad input is 422 naming the field; unknown is 404.
-    let r = call(
-        &h,
-        "PATCH",
-        &path,
-        Some(&h.token),
-        Some(json!({"url": "https://contoso.example"})),
-    )
-    .await;
+    let r = patch(&h, &path, json!({"url": "https://contoso.example"})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let r = call(
-        &h,
-        "PATCH",
-        &path,
-        Some(&h.token),
-        Some(json!({"name": ""})),
-    )
-    .await;
+    let r = patch(&h, &path, json!({"name": ""})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(r.text.contains("name"), "{}", r.text);
-    let r = call(
-        &h,
-        "PATCH",
-        &path,
-        Some(&h.token),
-        Some(json!({"url": "javascript:alert(1)"})),
-    )
-    .await;
+    let r = patch(&h, &path, json!({"url": "javascript:alert(1)"})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-    let r = call(
-        &h,
-        "PATCH",
-        "/api/v1/partners/nope",
-        Some(&h.token),
-        Some(json!({"name": "X"})),
-    )
-    .await;
+    let r = patch(&h, "/api/v1/partners/nope", json!({"name": "X"})).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
     // Find: by part of the name or URL (any case, % is plain text), by URL, listed or not.

@@ -21,6 +21,25 @@ fn silver(n: usize) -> Value {
     })
 }
 
+/// A partner created over the API: its id.
+async fn partner(h: &Harness, name: &str, url: &str) -> String {
+    let r = h
+        .send(
+            "POST",
+            "/api/v1/partners",
+            &[],
+            Some(json!({"name": name, "url": url})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    r.json()["id"].as_str().unwrap().to_owned()
+}
+
+/// A single Silver approval for `partner` that meets the bar.
+fn silver_for(partner: &str) -> Value {
+    json!({"partner_id": partner, "tier": "silver", "role": "delivery", "competencies": ["CLOUD-FUND", "CLOUD-ARCH"], "exam_score": 80, "approver": "Dana", "references": [{"name": "Contoso", "validated": true}]})
+}
+
 /// Counts of credentials, approvals and partners in the store.
 async fn counts(h: &Harness) -> (usize, usize, usize) {
     let credentials = h.get("/api/v1/credentials?limit=1000").await.json();
@@ -345,19 +364,8 @@ async fn an_idempotency_key_replays_refuses_another_body_and_waits_for_the_first
     let Some(h) = harness(backend, "").await else {
         return;
     };
-    let partner = h
-        .send(
-            "POST",
-            "/api/v1/partners",
-            &[],
-            Some(json!({"name": "Keyed", "url": "https://keyed.example"})),
-        )
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let approval = json!({"partner_id": partner, "tier": "silver", "role": "delivery", "competencies": ["CLOUD-FUND", "CLOUD-ARCH"], "exam_score": 80, "approver": "Dana", "references": [{"name": "Contoso", "validated": true}]});
+    let partner = partner(&h, "Keyed", "https://keyed.example").await;
+    let approval = silver_for(&partner);
     let key = [("idempotency-key", "\"approve-keyed-1\"")];
     let first = h
         .send("POST", "/api/v1/approvals", &key, Some(approval.clone()))
@@ -548,17 +556,9 @@ async fn concurrent_first_certifications_are_committed_together_each_with_its_ke
     };
     let mut partners = Vec::new();
     for i in 0..48 {
-        let r = h
-            .send(
-                "POST",
-                "/api/v1/partners",
-                &[],
-                Some(json!({"name": format!("G{i}"), "url": format!("https://g{i}.example")})),
-            )
-            .await;
-        partners.push(r.json()["id"].as_str().unwrap().to_owned());
+        partners.push(partner(&h, &format!("G{i}"), &format!("https://g{i}.example")).await);
     }
-    let approval = |p: &str| json!({"partner_id": p, "tier": "silver", "role": "delivery", "competencies": ["CLOUD-FUND", "CLOUD-ARCH"], "exam_score": 80, "approver": "Dana", "references": [{"name": "Contoso", "validated": true}]});
+    let approval = silver_for;
     let keys: Vec<String> = (0..48).map(|i| format!("group-{i}")).collect();
     // 48 at once (the committer takes what gathered), and the same partner twice among them.
     let bodies: Vec<Value> = partners.iter().map(|p| approval(p)).collect();
@@ -628,18 +628,7 @@ async fn what_the_attacker_found_holds(backend: Backend) {
     };
     let row = |url: &str, name: &str| json!({"partner_url": url, "partner_name": name, "tier": "registered", "role": "sales", "competencies": ["CLOUD-FUND"], "approver": "T"});
     // A DID is case-sensitive: another case is another partner, never the existing one.
-    let alice = h
-        .send(
-            "POST",
-            "/api/v1/partners",
-            &[],
-            Some(json!({"name": "Alice", "url": "did:web:example.com:users:Alice"})),
-        )
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let alice = partner(&h, "Alice", "did:web:example.com:users:Alice").await;
     let body = bulk_json(
         &h,
         "",
@@ -652,13 +641,7 @@ async fn what_the_attacker_found_holds(backend: Backend) {
     assert_ne!(body["results"][0]["partner"], alice.as_str());
     // A web address that matches an existing partner only when lower-cased: refused, not
     // attached to that partner.
-    h.send(
-        "POST",
-        "/api/v1/partners",
-        &[],
-        Some(json!({"name": "Case", "url": "https://case.example/Partners"})),
-    )
-    .await;
+    partner(&h, "Case", "https://case.example/Partners").await;
     let body = bulk_json(
         &h,
         "",

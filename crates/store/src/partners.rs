@@ -182,6 +182,28 @@ where
     })
 }
 
+/// The end of a change of partner `$id` in transaction `$tx` whose UPDATE gave `$done`: none
+/// when no row changed (nothing written), else the audit entry `$audit`, the commit, and the
+/// partner as it now is.
+macro_rules! changed_partner {
+    ($tx:ident, $sqlite:ident, $done:expr, $audit:expr, $id:expr) => {{
+        if $done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        audit!($tx, $sqlite, $audit);
+        let row = sqlx::query(&sql(
+            $sqlite,
+            &format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE id = $1"),
+        ))
+        .bind($id)
+        .fetch_one(&mut *$tx)
+        .await?;
+        let partner = partner_from_row(&row)?;
+        $tx.commit().await?;
+        Ok(Some(partner))
+    }};
+}
+
 impl Store {
     /// Records a new partner, with its audit entry.
     ///
@@ -217,15 +239,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             let done = sqlx::query(&sql(sqlite, "UPDATE partners SET listed = $1 WHERE id = $2"))
                 .bind(listed).bind(id).execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                return Ok(None);
-            }
-            audit!(tx, sqlite, audit);
-            let row = sqlx::query(&sql(sqlite, &format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE id = $1")))
-                .bind(id).fetch_one(&mut *tx).await?;
-            let partner = partner_from_row(&row)?;
-            tx.commit().await?;
-            Ok(Some(partner))
+            changed_partner!(tx, sqlite, done, audit, id)
         })
     }
 
@@ -244,15 +258,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             let done = sqlx::query(&sql(sqlite, "UPDATE partners SET contacts = $1 WHERE id = $2"))
                 .bind(serde_json::json!(contacts).to_string()).bind(id).execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                return Ok(None);
-            }
-            audit!(tx, sqlite, audit);
-            let row = sqlx::query(&sql(sqlite, &format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE id = $1")))
-                .bind(id).fetch_one(&mut *tx).await?;
-            let partner = partner_from_row(&row)?;
-            tx.commit().await?;
-            Ok(Some(partner))
+            changed_partner!(tx, sqlite, done, audit, id)
         })
     }
 
@@ -274,15 +280,7 @@ impl Store {
                 .bind(&edit.name).bind(name_key(&edit.name)).bind(&edit.url).bind(url_key(&edit.url))
                 .bind(edit.listed).bind(serde_json::json!(edit.contacts).to_string()).bind(id)
                 .execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                return Ok(None);
-            }
-            audit!(tx, sqlite, audit);
-            let row = sqlx::query(&sql(sqlite, &format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE id = $1")))
-                .bind(id).fetch_one(&mut *tx).await?;
-            let partner = partner_from_row(&row)?;
-            tx.commit().await?;
-            Ok(Some(partner))
+            changed_partner!(tx, sqlite, done, audit, id)
         })
     }
 

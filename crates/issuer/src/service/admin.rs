@@ -84,6 +84,12 @@ pub enum QueryError {
         /// Why.
         why: &'static str,
     },
+    /// A credential state that is none of them.
+    #[error("state: {given:?} is not one of active, suspended, revoked")]
+    State {
+        /// The text given.
+        given: String,
+    },
     /// Not `true` or `false`.
     #[error("{parameter}: {given:?} is neither true nor false")]
     Bool {
@@ -113,7 +119,10 @@ impl From<StoreError> for QueryError {
 }
 
 /// `text` as Unix seconds, for `parameter`.
-fn instant(parameter: &'static str, text: Option<&str>) -> Result<Option<i64>, QueryError> {
+pub(super) fn instant(
+    parameter: &'static str,
+    text: Option<&str>,
+) -> Result<Option<i64>, QueryError> {
     text.filter(|t| !t.is_empty())
         .map(|t| {
             hallmark_core::datetime::parse(t)
@@ -128,7 +137,10 @@ fn instant(parameter: &'static str, text: Option<&str>) -> Result<Option<i64>, Q
 }
 
 /// The page `limit` rows long after cursor `after` (or the first).
-fn page_request(limit: Option<i64>, after: Option<&str>) -> Result<PageRequest, QueryError> {
+pub(super) fn page_request(
+    limit: Option<i64>,
+    after: Option<&str>,
+) -> Result<PageRequest, QueryError> {
     let limit = PageSize::new(limit).get();
     Ok(match after.filter(|a| !a.is_empty()) {
         None => PageRequest::first(limit),
@@ -137,7 +149,7 @@ fn page_request(limit: Option<i64>, after: Option<&str>) -> Result<PageRequest, 
 }
 
 /// An empty filter value means "no filter".
-fn given(value: &Option<String>) -> Option<String> {
+pub(super) fn given(value: &Option<String>) -> Option<String> {
     value.clone().filter(|v| !v.is_empty())
 }
 

@@ -25,6 +25,7 @@ use time::OffsetDateTime;
 
 use crate::program::Program;
 
+use super::admin::{given, instant, page_request, QueryError};
 use super::{now, Issuer, MessageStatus, PublicMessage, StatusChangeError};
 
 /// The "expiring" reminder thresholds, days before `validUntil`, tightest first.
@@ -324,84 +325,35 @@ pub struct CredentialQuery {
     pub after: Option<String>,
 }
 
-/// Why a credential listing was refused: the parameter and what is wrong with it.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum CredentialQueryError {
-    /// Not an RFC 3339 date-time with a time zone.
-    #[error(
-        "{parameter}: {given:?} is not an RFC 3339 date-time such as 2027-01-31T00:00:00Z ({why})"
-    )]
-    Date {
-        /// `expiring_before` or `expiring_after`.
-        parameter: &'static str,
-        /// The text given.
-        given: String,
-        /// Why.
-        why: &'static str,
-    },
-    /// A state that is not one.
-    #[error("state: {given:?} is not one of active, suspended, revoked")]
-    State {
-        /// The text given.
-        given: String,
-    },
-    /// `after` is not a cursor of this list.
-    #[error("after: {0}")]
-    Cursor(hallmark_store::CursorError),
-    /// The database.
-    #[error(transparent)]
-    Store(StoreError),
-}
-
 impl Issuer {
     /// A page of credentials by `query`: newest first, or, with `expiring_before` or
     /// `expiring_after`, those not revoked in that window of `validUntil`, soonest first.
     ///
     /// # Errors
-    /// [`CredentialQueryError`] naming the parameter at fault, or the database.
+    /// [`QueryError`] naming the parameter at fault, or the database.
     pub async fn credential_page(
         &self,
         query: &CredentialQuery,
-    ) -> Result<hallmark_store::Page<CredentialRow>, CredentialQueryError> {
+    ) -> Result<hallmark_store::Page<CredentialRow>, QueryError> {
         let state = match query.state.as_deref() {
             None | Some("") => None,
             Some(s) => Some(
                 serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|_| {
-                    CredentialQueryError::State {
+                    QueryError::State {
                         given: s.to_owned(),
                     }
                 })?,
             ),
         };
         let filter = CredentialFilter {
-            partner: query.partner.clone().filter(|p| !p.is_empty()),
-            tier: query.tier.clone().filter(|t| !t.is_empty()),
-            role: query.role.clone().filter(|t| !t.is_empty()),
+            partner: given(&query.partner),
+            tier: given(&query.tier),
+            role: given(&query.role),
             state,
         };
-        let date = |parameter: &'static str, text: &Option<String>| {
-            text.as_deref()
-                .map(|t| {
-                    hallmark_core::datetime::parse(t)
-                        .map(OffsetDateTime::unix_timestamp)
-                        .map_err(|e| CredentialQueryError::Date {
-                            parameter,
-                            given: t.to_owned(),
-                            why: e.reason,
-                        })
-                })
-                .transpose()
-        };
-        let before = date("expiring_before", &query.expiring_before)?;
-        let after = date("expiring_after", &query.expiring_after)?;
-        let limit = super::PageSize::new(query.limit).get();
-        let page = match query.after.as_deref().filter(|a| !a.is_empty()) {
-            None => PageRequest::first(limit),
-            Some(text) => {
-                PageRequest::after(limit, text.parse().map_err(CredentialQueryError::Cursor)?)
-            }
-        };
+        let before = instant("expiring_before", query.expiring_before.as_deref())?;
+        let after = instant("expiring_after", query.expiring_after.as_deref())?;
+        let page = page_request(query.limit, query.after.as_deref())?;
         let found = if before.is_some() || after.is_some() {
             let window = Expiring {
                 // The largest instant RFC 3339 writes: 9999-12-31T23:59:59Z.
@@ -414,9 +366,6 @@ impl Issuer {
         } else {
             self.store().credentials(&filter, &page).await
         };
-        found.map_err(|e| match e {
-            StoreError::InvalidCursor(e) => CredentialQueryError::Cursor(e),
-            e => CredentialQueryError::Store(e),
-        })
+        Ok(found?)
     }
 }

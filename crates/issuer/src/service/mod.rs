@@ -61,8 +61,7 @@ pub use directory::{
     Directory, DirectoryError, DirectoryQuery, MAX_DIRECTORY_PAGE, MAX_QUERY_CHARS,
 };
 pub use expiry::{
-    due, lapses_at, CredentialQuery, CredentialQueryError, Due, LifecycleError, LifecycleRun,
-    REMINDER_DAYS,
+    due, lapses_at, CredentialQuery, Due, LifecycleError, LifecycleRun, REMINDER_DAYS,
 };
 pub use idempotency::{fingerprint, idempotency_key, ClaimError, KeyError};
 pub use issuance::{IssueError, Issued};

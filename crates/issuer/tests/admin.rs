@@ -126,6 +126,11 @@ fn the_table_names_every_route_of_the_router() {
 }
 
 /// A request through the router with `token` (none: no Authorization header).
+/// `GET path`, as the harness's admin.
+async fn get(h: &Harness, path: &str) -> Answer {
+    call(h, "GET", path, Some(&h.token), None).await
+}
+
 /// `PATCH path` with `body`, as the harness's admin.
 async fn patch(h: &Harness, path: &str, body: Value) -> Answer {
     call(h, "PATCH", path, Some(&h.token), Some(body)).await
@@ -273,7 +278,7 @@ async fn tokens_over_the_api_secret_once_revoked_at_once(backend: Backend) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(r.text.contains("root"), "{}", r.text);
 
-    let r = call(&h, "GET", "/api/v1/tokens", Some(&h.token), None).await;
+    let r = get(&h, "/api/v1/tokens").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(
         !r.text.contains(&secret) && !r.text.contains("hash"),
@@ -316,14 +321,7 @@ async fn tokens_over_the_api_secret_once_revoked_at_once(backend: Backend) {
     .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // Audited, by the admin token's name.
-    let r = call(
-        &h,
-        "GET",
-        &format!("/api/v1/audit?subject={id}"),
-        Some(&h.token),
-        None,
-    )
-    .await;
+    let r = get(&h, &format!("/api/v1/audit?subject={id}")).await;
     let actions: Vec<(String, String)> = json_of(&r)
         .as_array()
         .unwrap()
@@ -494,14 +492,7 @@ async fn partners_are_one_per_url_editable_findable_with_badges(backend: Backend
         ("?url=ftp://x.example", "url"),
         ("?after=nonsense", "after"),
     ] {
-        let r = call(
-            &h,
-            "GET",
-            &format!("/api/v1/partners{query}"),
-            Some(&h.token),
-            None,
-        )
-        .await;
+        let r = get(&h, &format!("/api/v1/partners{query}")).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{query}: {}", r.text);
         assert!(
             json_of(&r)["detail"].as_str().unwrap().contains(names_it),
@@ -592,16 +583,9 @@ async fn partners_are_one_per_url_editable_findable_with_badges(backend: Backend
     .await;
     assert_eq!(approvals.len(), 2);
     let first = approvals[0]["id"].as_str().unwrap();
-    let r = call(
-        &h,
-        "GET",
-        &format!("/api/v1/approvals/{first}"),
-        Some(&h.token),
-        None,
-    )
-    .await;
+    let r = get(&h, &format!("/api/v1/approvals/{first}")).await;
     assert_eq!(json_of(&r)["id"], first);
-    let r = call(&h, "GET", "/api/v1/approvals/nope", Some(&h.token), None).await;
+    let r = get(&h, "/api/v1/approvals/nope").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     for (query, count) in [
         ("?tier=silver", 0),
@@ -612,14 +596,7 @@ async fn partners_are_one_per_url_editable_findable_with_badges(backend: Backend
         let (found, _) = walk(&h, &format!("/api/v1/approvals{query}")).await;
         assert_eq!(found.len(), count, "{query}");
     }
-    let r = call(
-        &h,
-        "GET",
-        "/api/v1/approvals?approved_before=yesterday",
-        Some(&h.token),
-        None,
-    )
-    .await;
+    let r = get(&h, "/api/v1/approvals?approved_before=yesterday").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.text.contains("approved_before"), "{}", r.text);
     // Credentials by role; audit by action and time.
@@ -627,14 +604,7 @@ async fn partners_are_one_per_url_editable_findable_with_badges(backend: Backend
     assert_eq!(found.len(), 2);
     let (found, _) = walk(&h, "/api/v1/credentials?role=delivery").await;
     assert!(found.is_empty());
-    let r = call(
-        &h,
-        "GET",
-        "/api/v1/credentials?offset=1",
-        Some(&h.token),
-        None,
-    )
-    .await;
+    let r = get(&h, "/api/v1/credentials?offset=1").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.text.contains("offset"), "{}", r.text);
     let (found, pages) = walk(&h, "/api/v1/audit?action=partner.create&limit=2").await;

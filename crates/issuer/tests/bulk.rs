@@ -71,6 +71,11 @@ async fn bulk_json(h: &Harness, query: &str, rows: &Value, key: Option<&str>) ->
     .await
 }
 
+/// A bulk request of JSON `rows` without a key: its answer.
+async fn bulk(h: &Harness, rows: &Value) -> Value {
+    bulk_json(h, "", rows, None).await.json()
+}
+
 async fn bulk_csv(h: &Harness, csv: &[u8]) -> Reply {
     h.send_raw(
         "POST",
@@ -178,9 +183,7 @@ async fn a_json_array_issues_each_row_or_says_what_it_missed(backend: Backend) {
     // A new partner in two rows (two roles): created once, with the first row's badge.
     let mut sales = silver(30);
     sales["role"] = json!("sales");
-    let body = bulk_json(&h, "", &json!([silver(30), sales]), None)
-        .await
-        .json();
+    let body = bulk(&h, &json!([silver(30), sales])).await;
     assert_eq!(body["issued"], 2, "{body}");
     assert_eq!(body["results"][0]["partner"], body["results"][1]["partner"]);
     assert_eq!(counts(&h).await.2, 3);
@@ -315,7 +318,7 @@ async fn rows_with_keys_are_issued_once(backend: Backend) {
             row
         })
         .collect();
-    let first = bulk_json(&h, "", &json!(keyed[..2]), None).await.json();
+    let first = bulk(&h, &json!(keyed[..2])).await;
     assert_eq!(first["issued"], 2);
     // A dry run of the whole file says what a real run would: two issued before, one to issue.
     let dry = bulk_json(&h, "?dry_run=true", &json!(keyed), None)
@@ -327,7 +330,7 @@ async fn rows_with_keys_are_issued_once(backend: Backend) {
         "{dry}"
     );
     // The whole file again (an interrupted import re-run): only row 3 is new.
-    let again = bulk_json(&h, "", &json!(keyed), None).await.json();
+    let again = bulk(&h, &json!(keyed)).await;
     assert_eq!(
         (again["issued"].as_u64(), again["replayed"].as_u64()),
         (Some(1), Some(2)),
@@ -344,7 +347,7 @@ async fn rows_with_keys_are_issued_once(backend: Backend) {
     // The key of row 1 with another row's content: refused.
     let mut other = silver(9);
     other["idempotency_key"] = json!("import-7/row-1");
-    let r = bulk_json(&h, "", &json!([other]), None).await.json();
+    let r = bulk(&h, &json!([other])).await;
     assert_eq!(
         r["results"][0]["problems"][0]["requirement"], "idempotency_key",
         "{r}"
@@ -629,42 +632,29 @@ async fn what_the_attacker_found_holds(backend: Backend) {
     let row = |url: &str, name: &str| json!({"partner_url": url, "partner_name": name, "tier": "registered", "role": "sales", "competencies": ["CLOUD-FUND"], "approver": "T"});
     // A DID is case-sensitive: another case is another partner, never the existing one.
     let alice = partner(&h, "Alice", "did:web:example.com:users:Alice").await;
-    let body = bulk_json(
+    let body = bulk(
         &h,
-        "",
         &json!([row("did:web:example.com:users:alice", "alice")]),
-        None,
     )
-    .await
-    .json();
+    .await;
     assert_eq!(body["issued"], 1, "{body}");
     assert_ne!(body["results"][0]["partner"], alice.as_str());
     // A web address that matches an existing partner only when lower-cased: refused, not
     // attached to that partner.
     partner(&h, "Case", "https://case.example/Partners").await;
-    let body = bulk_json(
-        &h,
-        "",
-        &json!([row("https://case.example/partners", "case")]),
-        None,
-    )
-    .await
-    .json();
+    let body = bulk(&h, &json!([row("https://case.example/partners", "case")])).await;
     assert_eq!(body["results"][0]["status"], "refused", "{body}");
     assert_eq!(body["results"][0]["problems"][0]["requirement"], "partner");
     // One row per partner and role, however the URL is spelled or the partner named.
-    let body = bulk_json(
+    let body = bulk(
         &h,
-        "",
         &json!([
             row("https://a1.example", "A"),
             row("http://a1.example", "A"),
             row("HTTPS://A1.example:443/", "A")
         ]),
-        None,
     )
-    .await
-    .json();
+    .await;
     let status: Vec<&str> = body["results"]
         .as_array()
         .unwrap()
@@ -675,18 +665,15 @@ async fn what_the_attacker_found_holds(backend: Backend) {
     let a1 = body["results"][0]["partner"].as_str().unwrap().to_owned();
     let mut by_id = row("https://ignored.example", "x");
     by_id["partner_id"] = json!(a1);
-    let body = bulk_json(
+    let body = bulk(
         &h,
-        "",
         &json!([
             row("https://b1.example", "B"),
             by_id.clone(),
             row("https://a1.example", "A")
         ]),
-        None,
     )
-    .await
-    .json();
+    .await;
     assert_eq!(body["results"][1]["status"], "issued", "{body}");
     assert_eq!(body["results"][1]["kind"], "renewal");
     assert_eq!(body["results"][2]["status"], "refused", "{body}");
@@ -699,9 +686,7 @@ async fn what_the_attacker_found_holds(backend: Backend) {
     nul_id["partner_id"] = json!("a\u{0}b");
     let mut good = row("https://c3.example", "C3");
     good["idempotency_key"] = json!("good-row");
-    let body = bulk_json(&h, "", &json!([nul_key, long_key, nul_id, good]), None)
-        .await
-        .json();
+    let body = bulk(&h, &json!([nul_key, long_key, nul_id, good])).await;
     let status: Vec<&str> = body["results"]
         .as_array()
         .unwrap()

@@ -67,12 +67,12 @@ pub(super) fn to_rdf(
     object: &Map<String, Value>,
     without: Option<&str>,
     context: &Value,
-    last_type_scope_only: bool,
+    as_oxjsonld: bool,
 ) -> Option<Vec<Quad>> {
     let initial = initial();
     let active = document_context(&initial, context)?;
     let mut out = Emitter {
-        last_type_scope_only,
+        as_oxjsonld,
         ..Emitter::default()
     };
     out.node_with_context(active, object, without, &GraphName::DefaultGraph, true)?;
@@ -727,10 +727,13 @@ struct Emitter {
     /// The document's blank node identifiers, relabelled.
     labels: HashMap<String, BlankNode>,
     next: u64,
-    /// `oxjsonld` 0.2's reading of step 11.2, for the differential tests: each type-scoped
-    /// context is applied to the context *before* any type's (so only the last one counts),
-    /// where the specification, and jsonld.js, apply them one on top of the other.
-    last_type_scope_only: bool,
+    /// `oxjsonld` 0.2's readings of §5.1.2, for the differential tests, where the
+    /// specification and jsonld.js read otherwise:
+    /// - step 11.2: each type-scoped context is applied to the context *before* any type's
+    ///   (so only the last one counts), where they apply one on top of the other;
+    /// - step 7: a node object with an `@id` entry and then only `@type` (and `@index`)
+    ///   entries keeps a type-scoped context, where only a lone `@id` entry does.
+    as_oxjsonld: bool,
 }
 
 impl Emitter {
@@ -793,7 +796,7 @@ impl Emitter {
                 _ => return None,
             };
             these.sort_unstable();
-            if !self.last_type_scope_only {
+            if !self.as_oxjsonld {
                 for t in &these {
                     if let Some(scoped) = type_scoped.terms.get(*t).and_then(|d| d.context.as_ref())
                     {
@@ -803,7 +806,7 @@ impl Emitter {
             }
             types.extend(these);
         }
-        if self.last_type_scope_only {
+        if self.as_oxjsonld {
             let mut sorted = types.clone();
             sorted.sort_unstable();
             for t in sorted {
@@ -984,12 +987,25 @@ impl Emitter {
                 // 7.: a new node object leaves a type-scoped context behind.
                 let mut is_value = false;
                 let mut only_id = map.len() == 1;
+                let (mut id_first, mut seen_type, mut other) = (false, false, false);
                 for k in map.keys() {
                     match expand_iri(active, k, true, false)?.as_ref() {
                         "@value" => is_value = true,
-                        "@id" => {}
-                        _ => only_id = false,
+                        "@id" if !seen_type => id_first = true,
+                        "@id" => other = true,
+                        "@type" => {
+                            seen_type = true;
+                            only_id = false;
+                        }
+                        "@index" | "@context" => only_id = false,
+                        _ => {
+                            only_id = false;
+                            other = true;
+                        }
                     }
+                }
+                if self.as_oxjsonld && !other && id_first {
+                    only_id = true;
                 }
                 let mut ctx = Arc::clone(active);
                 if !is_value && !only_id {

@@ -419,9 +419,11 @@ pub fn canonical_nquads(
 pub enum Processor {
     /// The processed-context fast path ([`canonical_hash`] tries it first).
     Fast,
-    /// The fast path reading step 11.2 of JSON-LD 1.1 API §5.1.2 as `oxjsonld` 0.2 does (each
-    /// type-scoped context applied to the context before any type's); see [`fast`].
-    FastLastTypeScopeOnly,
+    /// The fast path reading steps 7 and 11.2 of JSON-LD 1.1 API §5.1.2 as `oxjsonld` 0.2 does
+    /// (a node of `@id` and `@type` entries keeps a type-scoped context; each type-scoped
+    /// context is applied to the context before any type's), where jsonld.js and the
+    /// specification read otherwise; see [`fast`].
+    FastAsOxjsonld,
     /// `oxjsonld`, the reference.
     Reference,
 }
@@ -442,12 +444,12 @@ pub fn canonical_nquads_by(
         Err(e) => return Some(Err(e)),
     };
     let quads = match processor {
-        Processor::Fast | Processor::FastLastTypeScopeOnly => {
-            let last_only = processor == Processor::FastLastTypeScopeOnly;
-            let quads = fast::to_rdf(object, without, &contexts, last_only)?;
+        Processor::Fast | Processor::FastAsOxjsonld => {
+            let as_oxjsonld = processor == Processor::FastAsOxjsonld;
+            let quads = fast::to_rdf(object, without, &contexts, as_oxjsonld)?;
             match check_sentinels(&quads) {
                 Ok(()) => Ok(quads),
-                Err(e) if last_only => Err(e),
+                Err(e) if as_oxjsonld => Err(e),
                 Err(_) => return None,
             }
         }

@@ -93,7 +93,7 @@ pub struct Competency {
 }
 
 /// A tier and its requirements.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tier {
     /// Slug (`gold`).
@@ -129,10 +129,17 @@ pub struct Tier {
     /// of the first certification's requirements; absent, a renewal meets the full bar.
     #[serde(default)]
     pub renewal: Option<Renewal>,
+    /// Training modules ([`Program::modules`]) a partner must have completed.
+    #[serde(default)]
+    pub required_training: Vec<String>,
+    /// The scorecard floors of staying in the tier (`[tiers.scorecard]`): a partner whose
+    /// latest scorecard misses one is at risk ([`Monitoring`]).
+    #[serde(default)]
+    pub scorecard: Option<Thresholds>,
 }
 
 /// A tier's renewal requirements (`[tiers.renewal]`): each one absent is not required.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Renewal {
     /// Competencies a renewal must include.
@@ -151,6 +158,127 @@ pub struct Renewal {
     /// certification's requirements, the default) or `refuse`.
     #[serde(default)]
     pub after_grace: AfterGrace,
+    /// The scorecard a renewal needs (`[tiers.renewal.scorecard]`): the partner's latest
+    /// scorecard must meet it.
+    #[serde(default)]
+    pub scorecard: Option<Thresholds>,
+}
+
+/// The scorecard metrics, as named in the API, CSV headers and the program file: win rate,
+/// first-pass quality, rework and margin, attach rate, net revenue retention and CSAT in
+/// percent; NPS from −100 to 100; influenced pipeline in the program's currency.
+pub const METRICS: [&str; 9] = [
+    "win_rate",
+    "first_pass_quality",
+    "rework",
+    "nps",
+    "margin",
+    "attach_rate",
+    "influenced_pipeline",
+    "nrr",
+    "csat",
+];
+
+/// Scorecard thresholds (`[tiers.scorecard]`, `[tiers.renewal.scorecard]`): a floor
+/// `min_<metric>` for each metric but rework, whose limit is a ceiling (`max_rework`); each
+/// absent one is not watched. Units as [`METRICS`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    /// Deals won, percent.
+    pub min_win_rate: Option<f64>,
+    /// Work accepted first time, percent.
+    pub min_first_pass_quality: Option<f64>,
+    /// Work redone, percent: a ceiling.
+    pub max_rework: Option<f64>,
+    /// Net promoter score, −100 to 100.
+    pub min_nps: Option<f64>,
+    /// Gross margin, percent.
+    pub min_margin: Option<f64>,
+    /// Attach rate, percent.
+    pub min_attach_rate: Option<f64>,
+    /// Influenced pipeline, in the program's currency.
+    pub min_influenced_pipeline: Option<f64>,
+    /// Net revenue retention, percent.
+    pub min_nrr: Option<f64>,
+    /// Partner CSAT, percent satisfied.
+    pub min_csat: Option<f64>,
+}
+
+/// How the program watches certified partners (`[monitoring]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Monitoring {
+    /// Days from the "at risk" notice to suspension (when [`Monitoring::suspend`]).
+    #[serde(default = "default_notice_days")]
+    pub notice_days: u32,
+    /// Whether a partner still at risk when the notice period ends has its tier badge
+    /// suspended (needs [`Program::suspension`]).
+    #[serde(default)]
+    pub suspend: bool,
+}
+
+fn default_notice_days() -> u32 {
+    30
+}
+
+impl Default for Monitoring {
+    fn default() -> Self {
+        Self {
+            notice_days: default_notice_days(),
+            suspend: false,
+        }
+    }
+}
+
+/// A training module (`[[modules]]`): Hallmark records completions, it is not an LMS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Module {
+    /// Slug.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// An advanced specialization (`[[specializations]]`), on top of a tier: its own
+/// competencies and requirements, issued as its own badge (an OB 3.0 achievement of
+/// `achievementType` Certification) beside the tier badge, with the same lifecycle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Specialization {
+    /// Slug (`data-migration`), unique among roles, tiers, competencies and specializations.
+    pub id: String,
+    /// Display name (`Data Migration Specialist`).
+    pub name: String,
+    /// What it means.
+    pub description: String,
+    /// The roles it is open to (empty: every role).
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// The lowest tier the partner must hold (an active badge for the role), if any.
+    #[serde(default)]
+    pub min_tier: Option<String>,
+    /// Competencies an approval must include.
+    #[serde(default)]
+    pub required_competencies: Vec<String>,
+    /// Minimum exam score, percent.
+    #[serde(default)]
+    pub min_exam_score: Option<u8>,
+    /// Minimum live-demo rubric level.
+    #[serde(default)]
+    pub min_demo_level: Option<String>,
+    /// Validated references required.
+    #[serde(default)]
+    pub required_references: usize,
+    /// How long a badge is valid, days.
+    pub validity_days: u32,
+    /// Days after `validUntil` during which it may still be renewed.
+    #[serde(default)]
+    pub grace_days: u32,
+    /// What a renewal requires instead.
+    #[serde(default)]
+    pub renewal: Option<Renewal>,
 }
 
 /// What an approval of the same tier after the grace period needs ([`Renewal::after_grace`]).
@@ -224,7 +352,7 @@ impl Tier {
 }
 
 /// A partner program.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Program {
     /// The program's name.
@@ -242,6 +370,15 @@ pub struct Program {
     pub competencies: Vec<Competency>,
     /// Tiers.
     pub tiers: Vec<Tier>,
+    /// Advanced specializations.
+    #[serde(default)]
+    pub specializations: Vec<Specialization>,
+    /// Training modules tiers may require.
+    #[serde(default)]
+    pub modules: Vec<Module>,
+    /// How certified partners are watched.
+    #[serde(default)]
+    pub monitoring: Monitoring,
 }
 
 /// One unmet requirement of an approval.

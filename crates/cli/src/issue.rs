@@ -198,6 +198,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             name: args.tier_name,
             description: args.tier_description,
             criteria: args.criteria,
+            specialization: false,
         },
         competencies,
         exam: args

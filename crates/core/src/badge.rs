@@ -90,6 +90,9 @@ pub struct Tier {
     pub description: String,
     /// The requirements, as `criteria.narrative`.
     pub criteria: String,
+    /// An advanced specialization rather than a tier: its achievement is
+    /// `{base}/program/specializations/{slug}` (a tier's is `{base}/program/tiers/{slug}`).
+    pub specialization: bool,
 }
 
 /// A competency, as an OB 3.0 `Alignment` with `targetType` `ceasn:Competency`.
@@ -195,7 +198,11 @@ impl PartnerBadge {
                 until: datetime::format(self.valid_until),
             });
         }
-        let tier_url = format!("{base}/program/tiers/{}", self.tier.slug);
+        let collection = match self.tier.specialization {
+            true => "specializations",
+            false => "tiers",
+        };
+        let tier_url = format!("{base}/program/{collection}/{}", self.tier.slug);
 
         let mut alignment = Vec::with_capacity(self.competencies.len());
         for c in &self.competencies {
@@ -413,6 +420,7 @@ pub fn example(issuer: &Did) -> PartnerBadge {
             name: "Gold Partner".into(),
             description: "Designs and delivers complex Acme Cloud solutions for enterprise customers.".into(),
             criteria: "Exam score of at least 80%, Proficient or better in the live demo, three validated customer references.".into(),
+            specialization: false,
         },
         competencies: vec![
             competency("CLOUD-ARCH", "Cloud solution architecture"),

@@ -254,6 +254,7 @@ pub async fn seed(issuer: &Issuer, actor: &str) -> Result<String, SeedError> {
         ],
         approved_at: None,
         renewal: None,
+        specialization: None,
     };
     let approved = issuer.approve(actor, &approval).await?;
     let more = [
@@ -308,6 +309,7 @@ pub async fn seed(issuer: &Issuer, actor: &str) -> Result<String, SeedError> {
                 .collect(),
             approved_at: None,
             renewal: None,
+            specialization: None,
         };
         issuer.approve(actor, &approval).await?;
     }

@@ -61,6 +61,22 @@ pub enum ProgramError {
         /// The tier.
         tier: String,
     },
+    /// A specialization open to a role the program does not define.
+    #[error("program: specialization {specialization:?} names unknown role {role:?}")]
+    UnknownRole {
+        /// The specialization.
+        specialization: String,
+        /// The role.
+        role: String,
+    },
+    /// A specialization's `min_tier` is not one of the program's tiers.
+    #[error("program: specialization {specialization:?} requires unknown tier {tier:?}")]
+    UnknownTier {
+        /// The specialization.
+        specialization: String,
+        /// The tier.
+        tier: String,
+    },
 }
 
 /// A role partners are certified for.
@@ -295,6 +311,34 @@ pub enum AfterGrace {
 /// The longest grace period after a badge's `validUntil`, in days: ten years.
 pub const MAX_GRACE_DAYS: u32 = 3650;
 
+impl Specialization {
+    /// The specialization as a [`Tier`] (rank 0, no benefits, no scorecard or training), so
+    /// the requirement checks, renewal bar and criteria of tiers apply to it unchanged.
+    pub fn as_tier(&self) -> Tier {
+        Tier {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            rank: 0,
+            description: self.description.clone(),
+            required_competencies: self.required_competencies.clone(),
+            min_exam_score: self.min_exam_score,
+            min_demo_level: self.min_demo_level.clone(),
+            required_references: self.required_references,
+            validity_days: self.validity_days,
+            benefits: Vec::new(),
+            grace_days: self.grace_days,
+            renewal: self.renewal.clone(),
+            required_training: Vec::new(),
+            scorecard: None,
+        }
+    }
+
+    /// Whether partners certified for `role` may hold it.
+    pub fn open_to(&self, role: &str) -> bool {
+        self.roles.is_empty() || self.roles.iter().any(|r| r == role)
+    }
+}
+
 impl Tier {
     /// The tier as a renewal sees it: the renewal requirements in place of the first
     /// certification's (the same tier when it has none).
@@ -423,12 +467,18 @@ impl Program {
             .map(|r| &r.id)
             .chain(program.tiers.iter().map(|t| &t.id))
             .chain(program.competencies.iter().map(|c| &c.code))
+            .chain(program.specializations.iter().map(|s| &s.id))
         {
             if !seen.insert(id.clone()) {
                 return Err(ProgramError::Duplicate { id: id.clone() });
             }
         }
-        for tier in &program.tiers {
+        for tier in program
+            .tiers
+            .iter()
+            .cloned()
+            .chain(program.specializations.iter().map(Specialization::as_tier))
+        {
             program.check_requirements(
                 &tier.id,
                 &tier.required_competencies,
@@ -452,6 +502,20 @@ impl Program {
                     r.min_demo_level.as_ref(),
                     r.min_exam_score,
                 )?;
+            }
+        }
+        for s in &program.specializations {
+            if let Some(role) = s.roles.iter().find(|r| program.role(r).is_none()) {
+                return Err(ProgramError::UnknownRole {
+                    specialization: s.id.clone(),
+                    role: role.clone(),
+                });
+            }
+            if let Some(tier) = s.min_tier.as_ref().filter(|t| program.tier(t).is_none()) {
+                return Err(ProgramError::UnknownTier {
+                    specialization: s.id.clone(),
+                    tier: tier.clone(),
+                });
             }
         }
         Ok(program)
@@ -490,6 +554,26 @@ impl Program {
     /// A tier by slug.
     pub fn tier(&self, id: &str) -> Option<&Tier> {
         self.tiers.iter().find(|t| t.id == id)
+    }
+
+    /// A specialization by slug.
+    pub fn specialization(&self, id: &str) -> Option<&Specialization> {
+        self.specializations.iter().find(|s| s.id == id)
+    }
+
+    /// A role by slug.
+    pub fn role(&self, id: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.id == id)
+    }
+
+    /// The achievement a badge stands for, as a [`Tier`]: its specialization's
+    /// ([`Specialization::as_tier`]) when it names one, else its tier; `None` when the program
+    /// has neither (or it names none: a VC API credential).
+    pub fn achievement(&self, tier: Option<&str>, specialization: Option<&str>) -> Option<Tier> {
+        match specialization {
+            Some(s) => self.specialization(s).map(Specialization::as_tier),
+            None => tier.and_then(|t| self.tier(t)).cloned(),
+        }
     }
 
     /// A competency by code.

@@ -35,12 +35,12 @@ macro_rules! insert_issuance {
                 .bind(&a.id).bind(&a.partner_id).bind(&a.tier).bind(&a.role).bind(a.record.to_string()).bind(a.approved_at).bind(a.created_at)
                 .execute(&mut *$tx).await?;
         }
-        sqlx::query(&$crate::sql(sqlite, &format!("INSERT INTO credentials ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)", $crate::credentials::CREDENTIAL_COLUMNS)))
+        sqlx::query(&$crate::sql(sqlite, &format!("INSERT INTO credentials ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)", $crate::credentials::CREDENTIAL_COLUMNS)))
             .bind(&c.id).bind(&c.approval_id).bind(&c.partner_id).bind(&c.tier).bind(&c.role)
             .bind(list(&c.revocation)).bind(index(&c.revocation))
             .bind(list(&c.suspension)).bind(index(&c.suspension))
             .bind(&c.document).bind(c.issued_at).bind(c.valid_until).bind(c.revoked_at).bind(&c.revocation_reason).bind(c.suspended)
-            .bind(list(&c.message)).bind(index(&c.message)).bind(c.message_status)
+            .bind(list(&c.message)).bind(index(&c.message)).bind(c.message_status).bind(&c.specialization)
             .execute(&mut *$tx).await?;
         // Which key signed it, for `hallmark key revoke` (migration 0008).
         sqlx::query(&$crate::sql(sqlite, "UPDATE credentials SET signed_by = $1 WHERE id = $2"))
@@ -167,6 +167,12 @@ pub struct CredentialRow {
     /// The credential that replaced this one (a renewal, an upgrade or downgrade, a
     /// re-issue), when it was superseded.
     pub superseded_by: Option<String>,
+    /// The specialization a specialization badge is for (its `tier` is `None` then); `None`
+    /// for tier badges and VC API credentials. A partner's badges for a role are superseded,
+    /// renewed and lapse per specialization: a tier badge never replaces a specialization
+    /// badge, nor the other way round.
+    #[serde(default)]
+    pub specialization: Option<String>,
 }
 
 /// Where a credential's status stands (its validity window aside).
@@ -193,13 +199,19 @@ pub struct CredentialFilter {
     pub role: Option<String>,
     /// In this state.
     pub state: Option<CredentialState>,
+    /// Specialization badges of this specialization.
+    pub specialization: Option<String>,
 }
 
+/// The condition that a credential is for specialization `$3` (`''`: a tier badge), so a
+/// partner's badges for a role are replaced per specialization.
+const SAME_ACHIEVEMENT: &str = "COALESCE(specialization, '') = $3";
+
 /// The columns written at issuance, in the order of its placeholders.
-pub(crate) const CREDENTIAL_COLUMNS: &str = "id, approval_id, partner_id, tier, role, revocation_list, revocation_index, suspension_list, suspension_index, document, issued_at, valid_until, revoked_at, revocation_reason, suspended, message_list, message_index, message_status";
+pub(crate) const CREDENTIAL_COLUMNS: &str = "id, approval_id, partner_id, tier, role, revocation_list, revocation_index, suspension_list, suspension_index, document, issued_at, valid_until, revoked_at, revocation_reason, suspended, message_list, message_index, message_status, specialization";
 
 /// The columns read: those written at issuance and what changes later.
-pub(crate) const CREDENTIAL_READ_COLUMNS: &str = "id, approval_id, partner_id, tier, role, revocation_list, revocation_index, suspension_list, suspension_index, document, issued_at, valid_until, revoked_at, revocation_reason, suspended, message_list, message_index, message_status, superseded_by";
+pub(crate) const CREDENTIAL_READ_COLUMNS: &str = "id, approval_id, partner_id, tier, role, revocation_list, revocation_index, suspension_list, suspension_index, document, issued_at, valid_until, revoked_at, revocation_reason, suspended, message_list, message_index, message_status, superseded_by, specialization";
 
 pub(crate) fn credential_from_row<R: Row>(row: &R) -> Result<CredentialRow, sqlx::Error>
 where
@@ -235,6 +247,7 @@ where
         message: slot("message")?,
         message_status: row.try_get("message_status")?,
         superseded_by: row.try_get("superseded_by")?,
+        specialization: row.try_get("specialization")?,
     })
 }
 
@@ -252,6 +265,10 @@ pub(crate) fn filter_conditions(filter: &CredentialFilter) -> Conditions {
     if let Some(role) = &filter.role {
         let p = c.bind(Arg::Text(role.clone()));
         c.push(format!("role = {p}"));
+    }
+    if let Some(specialization) = &filter.specialization {
+        let p = c.bind(Arg::Text(specialization.clone()));
+        c.push(format!("specialization = {p}"));
     }
     match filter.state {
         None => {}
@@ -328,10 +345,14 @@ impl Store {
             .collect();
         partners.sort_unstable();
         partners.dedup();
-        // Two of the batch for one partner and role are a change too.
+        // Two of the batch for one partner and role (and specialization) are a change too.
         let mut pairs = std::collections::HashSet::new();
         for b in batch {
-            if !pairs.insert((b.approval.partner_id.as_str(), b.approval.role.as_str())) {
+            if !pairs.insert((
+                b.approval.partner_id.as_str(),
+                b.approval.role.as_str(),
+                b.credential.specialization.as_deref().unwrap_or(""),
+            )) {
                 return Err(StoreError::Changed {
                     partner: b.approval.partner_id.clone(),
                     role: b.approval.role.clone(),
@@ -363,15 +384,15 @@ impl Store {
             }
             lock.push(if sqlite { ")" } else { ") ORDER BY id FOR UPDATE" });
             lock.build().execute(&mut *tx).await?;
-            let mut q = sqlx::QueryBuilder::new("SELECT partner_id, role FROM credentials WHERE revoked_at IS NULL AND approval_id IS NOT NULL AND partner_id IN (");
+            let mut q = sqlx::QueryBuilder::new("SELECT partner_id, role, COALESCE(specialization, '') FROM credentials WHERE revoked_at IS NULL AND approval_id IS NOT NULL AND partner_id IN (");
             let mut ids = q.separated(", ");
             for p in &partners {
                 ids.push_bind(*p);
             }
             q.push(")");
             for r in q.build().fetch_all(&mut *tx).await? {
-                let (partner, role): (String, String) = (r.try_get(0)?, r.try_get(1)?);
-                if pairs.contains(&(partner.as_str(), role.as_str())) {
+                let (partner, role, special): (String, String, String) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+                if pairs.contains(&(partner.as_str(), role.as_str(), special.as_str())) {
                     return Err(StoreError::Changed { partner, role, expected: None, found: None });
                 }
             }
@@ -390,7 +411,7 @@ impl Store {
                     .push_bind(list(&c.revocation)).push_bind(index(&c.revocation))
                     .push_bind(list(&c.suspension)).push_bind(index(&c.suspension))
                     .push_bind(&c.document).push_bind(c.issued_at).push_bind(c.valid_until).push_bind(c.revoked_at).push_bind(&c.revocation_reason).push_bind(c.suspended)
-                    .push_bind(list(&c.message)).push_bind(index(&c.message)).push_bind(c.message_status)
+                    .push_bind(list(&c.message)).push_bind(index(&c.message)).push_bind(c.message_status).push_bind(&c.specialization)
                     .push_bind(crate::signer_of(&c.document).unwrap_or_default());
             });
             q.build().execute(&mut *tx).await?;
@@ -552,8 +573,8 @@ impl Store {
             let mut tx = pool.begin().await?;
             // Lock the partner: approvals, re-issues and revocations of its badges take turns.
             lock_partner!(tx, sqlite, &approval.partner_id);
-            let rows = sqlx::query(&sql(sqlite, &format!("SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials WHERE partner_id = $1 AND role = $2 AND revoked_at IS NULL AND approval_id IS NOT NULL ORDER BY issued_at, id")))
-                .bind(&approval.partner_id).bind(&approval.role).fetch_all(&mut *tx).await?;
+            let rows = sqlx::query(&sql(sqlite, &format!("SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials WHERE partner_id = $1 AND role = $2 AND {SAME_ACHIEVEMENT} AND revoked_at IS NULL AND approval_id IS NOT NULL ORDER BY issued_at, id")))
+                .bind(&approval.partner_id).bind(&approval.role).bind(credential.specialization.as_deref().unwrap_or("")).fetch_all(&mut *tx).await?;
             let old = rows.iter().map(credential_from_row).collect::<Result<Vec<_>, _>>()?;
             // What the caller decided on (a renewal of this badge, a re-issue of that one)
             // must still be so now that the partner is locked.
@@ -610,8 +631,8 @@ impl Store {
         with_pool!(self, pool, sqlite => {
             let mut tx = pool.begin().await?;
             lock_partner!(tx, sqlite, partner);
-            let rows = sqlx::query(&sql(sqlite, &format!("SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials WHERE partner_id = $1 AND role = $2 AND revoked_at IS NULL AND approval_id IS NOT NULL AND id <> $3 ORDER BY issued_at, id")))
-                .bind(partner).bind(role).bind(&keep.id).fetch_all(&mut *tx).await?;
+            let rows = sqlx::query(&sql(sqlite, &format!("SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials WHERE partner_id = $1 AND role = $2 AND {SAME_ACHIEVEMENT} AND revoked_at IS NULL AND approval_id IS NOT NULL AND id <> $4 ORDER BY issued_at, id")))
+                .bind(partner).bind(role).bind(keep.specialization.as_deref().unwrap_or("")).bind(&keep.id).fetch_all(&mut *tx).await?;
             let old = rows.iter().map(credential_from_row).collect::<Result<Vec<_>, _>>()?;
             supersede_in!(tx, sqlite, &old, Some(&keep.id), supersede, &[]);
             tx.commit().await?;
@@ -661,21 +682,24 @@ impl Store {
         })
     }
 
-    /// Partners with more than one badge for a role that is not revoked: `(partner, role)`
-    /// pairs, for [`Store::supersede_others`].
+    /// Partners with more than one badge for a role (and specialization: `None` for tier
+    /// badges) that is not revoked: `(partner, role, specialization)`, for
+    /// [`Store::supersede_others`].
     ///
     /// # Errors
     /// A database error.
-    pub async fn coexisting_badges(&self) -> Result<Vec<(String, String)>, StoreError> {
+    pub async fn coexisting_badges(
+        &self,
+    ) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
         with_pool!(self, pool, _sqlite => {
-            let rows = sqlx::query("SELECT partner_id, role FROM credentials WHERE revoked_at IS NULL AND approval_id IS NOT NULL AND partner_id IS NOT NULL AND role IS NOT NULL GROUP BY partner_id, role HAVING COUNT(*) > 1 ORDER BY partner_id, role")
+            let rows = sqlx::query("SELECT partner_id, role, specialization FROM credentials WHERE revoked_at IS NULL AND approval_id IS NOT NULL AND partner_id IS NOT NULL AND role IS NOT NULL GROUP BY partner_id, role, specialization HAVING COUNT(*) > 1 ORDER BY partner_id, role, specialization")
                 .fetch_all(pool).await?;
-            rows.iter().map(|r| Ok((r.try_get("partner_id")?, r.try_get("role")?))).collect()
+            rows.iter().map(|r| Ok((r.try_get("partner_id")?, r.try_get("role")?, r.try_get("specialization")?))).collect()
         })
     }
 
-    /// The newest badge of a partner for a role that is not revoked (current, expired or
-    /// lapsed), if any.
+    /// The newest tier badge of a partner for a role that is not revoked (current, expired
+    /// or lapsed), if any: [`Store::latest_badge_of`] without a specialization.
     ///
     /// # Errors
     /// A database error.
@@ -684,9 +708,23 @@ impl Store {
         partner: &str,
         role: &str,
     ) -> Result<Option<CredentialRow>, StoreError> {
+        self.latest_badge_of(partner, role, None).await
+    }
+
+    /// The newest badge of a partner for a role and `specialization` (`None`: its tier
+    /// badges) that is not revoked (current, expired or lapsed), if any.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn latest_badge_of(
+        &self,
+        partner: &str,
+        role: &str,
+        specialization: Option<&str>,
+    ) -> Result<Option<CredentialRow>, StoreError> {
         with_pool!(self, pool, sqlite => {
-            let row = sqlx::query(&sql(sqlite, &format!("SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials WHERE partner_id = $1 AND role = $2 AND revoked_at IS NULL AND approval_id IS NOT NULL ORDER BY issued_at DESC, id DESC LIMIT 1")))
-                .bind(partner).bind(role).fetch_optional(pool).await?;
+            let row = sqlx::query(&sql(sqlite, &format!("SELECT {CREDENTIAL_READ_COLUMNS} FROM credentials WHERE partner_id = $1 AND role = $2 AND {SAME_ACHIEVEMENT} AND revoked_at IS NULL AND approval_id IS NOT NULL ORDER BY issued_at DESC, id DESC LIMIT 1")))
+                .bind(partner).bind(role).bind(specialization.unwrap_or("")).fetch_optional(pool).await?;
             Ok(row.as_ref().map(credential_from_row).transpose()?)
         })
     }

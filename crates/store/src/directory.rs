@@ -42,7 +42,8 @@ pub struct DirectoryEntry {
 pub struct DirectoryBadge {
     /// The credential's UUID.
     pub id: String,
-    /// Tier slug.
+    /// Tier slug; a specialization badge's specialization slug (slugs are unique across
+    /// both).
     pub tier: Option<String>,
     /// Role.
     pub role: Option<String>,
@@ -168,7 +169,7 @@ impl Store {
             c.push(clause);
         }
         let text = format!(
-            "SELECT c.id, c.partner_id, c.tier, c.role, c.issued_at, c.valid_until, c.revoked_at, c.suspended FROM credentials c{} ORDER BY c.issued_at DESC, c.id",
+            "SELECT c.id, c.partner_id, COALESCE(c.tier, c.specialization) AS tier, c.role, c.issued_at, c.valid_until, c.revoked_at, c.suspended FROM credentials c{} ORDER BY c.issued_at DESC, c.id",
             c.clause()
         );
         let badges: Vec<(String, DirectoryBadge)> = with_pool!(self, pool, sqlite => {

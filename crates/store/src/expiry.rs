@@ -144,7 +144,7 @@ impl Store {
         self.by_valid_until(c, page).await
     }
 
-    /// A page of the badges (credentials with a tier) that may lapse at `at`: not revoked, holding a "message"
+    /// A page of the badges (credentials with a tier or specialization) that may lapse at `at`: not revoked, holding a "message"
     /// slot whose value is still `active`, with a `validUntil` at or before `at`; soonest
     /// first. Whether the tier's grace period is over is the caller's to decide.
     ///
@@ -157,7 +157,7 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<CredentialRow>, StoreError> {
         let mut c = Conditions::default();
-        c.push("tier IS NOT NULL AND revoked_at IS NULL AND message_list IS NOT NULL AND valid_until IS NOT NULL".into());
+        c.push("(tier IS NOT NULL OR specialization IS NOT NULL) AND revoked_at IS NULL AND message_list IS NOT NULL AND valid_until IS NOT NULL".into());
         let p = c.bind(Arg::Int(active));
         c.push(format!("message_status = {p}"));
         let p = c.bind(Arg::Int(at));
@@ -183,7 +183,7 @@ impl Store {
         Ok(Page::of(rows, page, Table::Credentials, due_key))
     }
 
-    /// A page of the badges (credentials with a tier) that may be due for an "expiring"
+    /// A page of the badges (credentials with a tier or specialization) that may be due for an "expiring"
     /// reminder at `at`: not revoked, whose "message" value (if they have one) is not `lapsed`, with `validUntil`
     /// after `at` and at most `within` seconds after it; soonest first, each with the
     /// tightest threshold it was reminded of already.
@@ -198,7 +198,7 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<ReminderCandidate>, StoreError> {
         let mut c = Conditions::default();
-        c.push("tier IS NOT NULL AND revoked_at IS NULL".into());
+        c.push("(tier IS NOT NULL OR specialization IS NOT NULL) AND revoked_at IS NULL".into());
         let p = c.bind(Arg::Int(lapsed));
         c.push(format!("(message_list IS NULL OR message_status <> {p})"));
         let p = c.bind(Arg::Int(at));

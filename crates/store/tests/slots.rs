@@ -58,6 +58,7 @@ fn credential(
         message: message.map(|(l, i)| StatusSlot::new(l, i)),
         message_status: status,
         superseded_by: None,
+        specialization: None,
     }
 }
 

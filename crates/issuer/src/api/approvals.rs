@@ -68,7 +68,7 @@ fn approved_response(issuer: &Issuer, approved: &Approved) -> Response {
         .credential
         .superseded
         .iter()
-        .map(|old| json!({"id": issuer.credential_url(&old.id), "uuid": old.id, "tier": old.tier}))
+        .map(|old| json!({"id": issuer.credential_url(&old.id), "uuid": old.id, "tier": old.tier, "specialization": old.specialization}))
         .collect();
     created(
         &url,

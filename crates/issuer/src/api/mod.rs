@@ -288,7 +288,7 @@ fn admin_view(issuer: &Issuer, row: &CredentialRow) -> Value {
     let slot = |s: &hallmark_store::StatusSlot| json!({"list": issuer.list_url(&s.list), "index": s.index});
     json!({
         "id": issuer.credential_url(&row.id), "uuid": row.id, "approval": row.approval_id, "partner": row.partner_id,
-        "tier": row.tier, "role": row.role, "issuedAt": row.issued_at, "validUntil": row.valid_until,
+        "tier": row.tier, "specialization": row.specialization, "role": row.role, "issuedAt": row.issued_at, "validUntil": row.valid_until,
         "revokedAt": row.revoked_at, "revocationReason": row.revocation_reason, "suspended": row.suspended,
         "revocation": row.revocation.as_ref().map(slot),
         "suspension": row.suspension.as_ref().map(slot),

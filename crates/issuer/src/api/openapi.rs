@@ -258,8 +258,10 @@ struct CredentialView {
     approval: Option<String>,
     /// The partner's id.
     partner: Option<String>,
-    /// The tier's slug.
+    /// The tier's slug (none for a specialization badge).
     tier: Option<String>,
+    /// The specialization's slug, for a specialization badge (none for a tier badge).
+    specialization: Option<String>,
     /// The role's slug.
     role: Option<String>,
     /// Unix seconds.
@@ -628,6 +630,8 @@ fn approvals_bulk() {}
     params(
         ("partner" = Option<String>, Query, description = "Issued to this partner (its id)."),
         ("tier" = Option<String>, Query, description = "Of this tier (slug)."),
+        ("role" = Option<String>, Query, description = "For this role (slug)."),
+        ("specialization" = Option<String>, Query, description = "Specialization badges of this specialization (slug)."),
         ("state" = Option<String>, Query, pattern = "^(active|suspended|revoked)$", description = "`active`, `suspended` or `revoked`."),
         ("expiring_before" = Option<String>, Query, format = DateTime, description = "Not revoked, `validUntil` before this RFC 3339 instant."),
         ("expiring_after" = Option<String>, Query, format = DateTime, description = "With `expiring_before`: `validUntil` at or after this RFC 3339 instant."),

@@ -54,9 +54,16 @@ fn default_genre() -> String {
 pub struct NewApproval {
     /// The partner's id.
     pub partner_id: String,
-    /// The tier's slug.
+    /// The tier's slug; omitted (or empty) for a specialization's approval.
+    #[serde(default)]
     #[schema(example = "registered")]
     pub tier: String,
+    /// The specialization's slug (`[[specializations]]` of the program): the approval is for
+    /// that specialization's own badge, issued beside the partner's tier badge for the role
+    /// and renewed, superseded and lapsed apart from it; `tier` is then omitted.
+    #[serde(default)]
+    #[schema(example = "data-migration")]
+    pub specialization: Option<String>,
     /// The role's slug.
     #[schema(example = "sales")]
     pub role: String,
@@ -275,13 +282,24 @@ impl Issuer {
             .ok_or_else(|| ApprovalError::UnknownPartner {
                 partner_id: new.partner_id.clone(),
             })?;
-        let (tier, approved_at, valid_until) = self.checked(new)?;
+        let (tier, approved_at, valid_until) = match &new.specialization {
+            Some(_) => self.checked_specialization(new)?,
+            None => {
+                let (tier, approved_at, valid_until) = self.checked(new)?;
+                (tier.clone(), approved_at, valid_until)
+            }
+        };
+        let tier = &tier;
+        let special = new.specialization.as_deref();
         let program = self.program();
         // Decided on the partner's newest badge for the role; if another approval, re-issue
         // or revocation changes it before this one commits, nothing is written and it is
         // decided again on what is there now.
         for _ in 0..DECISIONS {
-            let latest = self.store().latest_badge(&partner.id, &new.role).await?;
+            let latest = self
+                .store()
+                .latest_badge_of(&partner.id, &new.role, special);
+            let latest = latest.await?;
             if let Some(l) = latest.as_ref().filter(|l| l.suspended) {
                 return Err(ApprovalError::Suspended {
                     badge: l.id.clone(),
@@ -291,20 +309,31 @@ impl Issuer {
                 return Err(ApprovalError::ExpiredOnArrival { valid_until });
             }
             let (kind, bar) = classify(program, tier, latest.as_ref(), new.renewal, now())?;
-            let shortfalls = program.shortfalls_for(&new.claim(), &bar);
+            let mut shortfalls = program.shortfalls_for(&new.claim(), &bar);
+            if let Some(special) = special.and_then(|s| program.specialization(s)) {
+                shortfalls.extend(
+                    self.specialization_shortfalls(special, &partner.id, &new.role)
+                        .await?,
+                );
+            }
             if !shortfalls.is_empty() {
                 return Err(ApprovalError::RequirementsNotMet { shortfalls });
+            }
+            let mut record = json!({
+                "competencies": new.competencies, "exam_score": new.exam_score, "demo_level": new.demo_level,
+                "references": new.references, "approver": new.approver, "kind": kind.as_str(),
+                "previous": latest.as_ref().map(|l| &l.id),
+            });
+            // A specialization's approval names it (its `tier` is the specialization's slug).
+            if let Some(special) = special {
+                record["specialization"] = json!(special);
             }
             let approval = Approval {
                 id: uuid_v4()?,
                 partner_id: partner.id.clone(),
                 tier: tier.id.clone(),
                 role: new.role.clone(),
-                record: json!({
-                    "competencies": new.competencies, "exam_score": new.exam_score, "demo_level": new.demo_level,
-                    "references": new.references, "approver": new.approver, "kind": kind.as_str(),
-                    "previous": latest.as_ref().map(|l| &l.id),
-                }),
+                record,
                 approved_at: approved_at.unix_timestamp(),
                 created_at: now().unix_timestamp(),
             };
@@ -423,6 +452,7 @@ impl Issuer {
                 name: tier.name.clone(),
                 description: tier.description.clone(),
                 criteria: tier.criteria(program),
+                specialization: new.specialization.is_some(),
             },
             competencies: competencies(program, &new.competencies),
             exam: tier
@@ -479,7 +509,12 @@ pub(crate) fn classify(
             _ => Ok((ApprovalKind::Certification, tier.clone())),
         };
     };
-    let latest_tier = latest.tier.as_deref().unwrap_or_default();
+    // A specialization badge is compared by its specialization (its own slug).
+    let latest_tier = latest
+        .specialization
+        .as_deref()
+        .or(latest.tier.as_deref())
+        .unwrap_or_default();
     if latest_tier != tier.id {
         if renewal == Some(true) {
             return Err(nothing(Some(latest_tier.to_owned())));

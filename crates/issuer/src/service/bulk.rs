@@ -109,6 +109,7 @@ impl BulkRow {
             approver: self.approver.clone(),
             approved_at: self.approved_at.clone(),
             renewal: self.renewal,
+            specialization: None,
         }
     }
 
@@ -242,6 +243,9 @@ pub const CSV_COLUMNS: [&str; 13] = [
     "idempotency_key",
 ];
 
+/// Why a row naming a specialization is refused.
+const SPECIALIZATION_ROW: &str = "specialization: bulk approvals issue tier badges only; approve a specialization with POST /api/v1/approvals";
+
 /// Reads the rows of a JSON array body (each an object of [`BulkRow`]'s fields).
 ///
 /// # Errors
@@ -255,8 +259,13 @@ pub fn parse_json(body: &[u8], max_rows: usize) -> Result<Vec<ParsedRow>, BulkEr
         .into_iter()
         .enumerate()
         .map(|(i, row)| {
-            let parsed = serde_json::from_value::<BulkRow>(row)
-                .map_err(|e| RowError::Unreadable(e.to_string()));
+            // Specializations are approved one at a time (their min_tier is checked against
+            // the partner's tier badge): refused per row, with where to send them.
+            let parsed = match row.get("specialization") {
+                Some(_) => Err(RowError::Unreadable(SPECIALIZATION_ROW.into())),
+                None => serde_json::from_value::<BulkRow>(row)
+                    .map_err(|e| RowError::Unreadable(e.to_string())),
+            };
             (i + 1, None, parsed)
         })
         .collect())
@@ -295,6 +304,11 @@ pub fn parse_csv(body: &[u8], max_rows: usize) -> Result<Vec<ParsedRow>, BulkErr
     for cell in &header {
         let name = String::from_utf8_lossy(cell);
         let name = name.trim().trim_start_matches('\u{feff}');
+        if name.eq_ignore_ascii_case("specialization") {
+            return Err(BulkError::Malformed(format!(
+                "the header row: {SPECIALIZATION_ROW}"
+            )));
+        }
         let Some(known) = CSV_COLUMNS.iter().find(|c| c.eq_ignore_ascii_case(name)) else {
             return Err(BulkError::UnknownColumn {
                 name: name.to_owned(),
@@ -995,6 +1009,7 @@ impl Issuer {
                 message_status: 0,
                 message,
                 superseded_by: None,
+                specialization: None,
             };
             let entry = audit(
                 actor,

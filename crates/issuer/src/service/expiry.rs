@@ -231,11 +231,11 @@ pub fn lapses_at(program: &Program, row: &CredentialRow) -> Option<i64> {
         .map(|v| v.saturating_add(i64::from(grace) * DAY))
 }
 
-/// The grace period of a badge's tier, days (0 for a tier the program does not have).
+/// The grace period of a badge's tier or specialization, days (0 for one the program does
+/// not have).
 fn grace_days(program: &Program, row: &CredentialRow) -> u32 {
-    row.tier
-        .as_deref()
-        .and_then(|t| program.tier(t))
+    program
+        .achievement(row.tier.as_deref(), row.specialization.as_deref())
         .map_or(0, |t| t.grace_days)
 }
 
@@ -259,6 +259,7 @@ pub async fn due(
         .tiers
         .iter()
         .map(|t| t.grace_days)
+        .chain(program.specializations.iter().map(|s| s.grace_days))
         .max()
         .unwrap_or(0);
     let window = Expiring {
@@ -272,7 +273,7 @@ pub async fn due(
             .credentials_expiring(&CredentialFilter::default(), &window, &page)
             .await?;
         for credential in found.items {
-            if credential.tier.is_none() {
+            if credential.tier.is_none() && credential.specialization.is_none() {
                 continue;
             }
             let Some(lapses_at) = lapses_at(program, &credential) else {
@@ -311,6 +312,8 @@ pub struct CredentialQuery {
     pub tier: Option<String>,
     /// For this role.
     pub role: Option<String>,
+    /// Specialization badges of this specialization (slug).
+    pub specialization: Option<String>,
     /// `active`, `suspended` or `revoked`.
     pub state: Option<String>,
     /// Only badges not revoked whose `validUntil` is before this RFC 3339 instant, soonest
@@ -350,6 +353,7 @@ impl Issuer {
             tier: given(&query.tier),
             role: given(&query.role),
             state,
+            specialization: given(&query.specialization),
         };
         let before = instant("expiring_before", query.expiring_before.as_deref())?;
         let after = instant("expiring_after", query.expiring_after.as_deref())?;

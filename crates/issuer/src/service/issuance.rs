@@ -177,7 +177,11 @@ impl Issuer {
                 id: uuid.clone(),
                 approval_id: approval.map(|a| a.id.clone()),
                 partner_id: approval.map(|a| a.partner_id.clone()),
-                tier: approval.map(|a| a.tier.clone()),
+                // A specialization badge has no tier: its approval's `tier` is the
+                // specialization's slug, named in its record.
+                tier: approval
+                    .filter(|a| specialization_of(a).is_none())
+                    .map(|a| a.tier.clone()),
                 role: approval.map(|a| a.role.clone()),
                 revocation: slots.revocation,
                 suspension: slots.suspension,
@@ -193,12 +197,13 @@ impl Issuer {
                     .map_or(0, |r| r.message),
                 message: slots.message,
                 superseded_by: None,
+                specialization: approval.and_then(specialization_of),
             };
             let entry = audit(
                 actor,
                 "credential.issue",
                 &uuid,
-                json!({"approval": approval.map(|a| &a.id), "tier": row.tier, "partner": row.partner_id}),
+                json!({"approval": approval.map(|a| &a.id), "tier": row.tier, "specialization": row.specialization, "partner": row.partner_id}),
             );
             let recorded = match (approval, supersede) {
                 // A first certification (nothing to supersede, nothing carried over): group
@@ -319,4 +324,13 @@ impl Issuer {
         }
         Err(IssueError::NoFreeIndex)
     }
+}
+
+/// The specialization an approval is for (its record's `specialization`), if any.
+pub(crate) fn specialization_of(approval: &Approval) -> Option<String> {
+    approval
+        .record
+        .get("specialization")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }

@@ -211,10 +211,12 @@ impl Issuer {
             approver: r["approver"].as_str().unwrap_or_default().to_owned(),
             approved_at: None,
             renewal: None,
+            specialization: row.specialization.clone(),
         };
+        // A specialization badge's approval names its specialization as its tier.
         let tier = self
             .program()
-            .tier(&old.tier)
+            .achievement(Some(&old.tier), row.specialization.as_deref())
             .ok_or_else(|| ReissueError::TierGone {
                 id: id.to_owned(),
                 tier: old.tier.clone(),
@@ -235,7 +237,7 @@ impl Issuer {
         let facts = BadgeFacts {
             new: &new,
             partner: &partner,
-            tier,
+            tier: &tier,
             valid_from,
             valid_until,
         };
@@ -271,8 +273,11 @@ impl Issuer {
     /// issuer opens; returns the badges superseded.
     pub(crate) async fn supersede_coexisting(&self) -> Result<Vec<CredentialRow>, StoreError> {
         let mut superseded = Vec::new();
-        for (partner, role) in self.store().coexisting_badges().await? {
-            let Some(keep) = self.store().latest_badge(&partner, &role).await? else {
+        for (partner, role, specialization) in self.store().coexisting_badges().await? {
+            let latest = self
+                .store()
+                .latest_badge_of(&partner, &role, specialization.as_deref());
+            let Some(keep) = latest.await? else {
                 continue;
             };
             self.refresh_key()

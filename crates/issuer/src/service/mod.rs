@@ -27,6 +27,7 @@ mod partners;
 mod records;
 mod rotation;
 pub(crate) mod slots;
+mod specializations;
 mod status;
 mod text;
 mod tokens;

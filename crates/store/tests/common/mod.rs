@@ -80,6 +80,7 @@ pub fn bare_credential(id: &str, issued_at: i64) -> CredentialRow {
         message: None,
         message_status: 0,
         superseded_by: None,
+        specialization: None,
     }
 }
 

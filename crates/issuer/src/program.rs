@@ -841,4 +841,99 @@ mod tests {
             .contains("NOPE"));
         assert!(Program::from_toml("name = 1").is_err());
     }
+
+    #[test]
+    fn demo_specializations_are_valid_and_checked_like_tiers() {
+        let p = Program::from_toml(DEMO_PROGRAM).unwrap();
+        let s = p.specialization("data-migration").unwrap();
+        assert_eq!(s.name, "Data Migration Specialist");
+        assert_eq!(s.min_tier.as_deref(), Some("silver"));
+        assert!(s.open_to("delivery") && !s.open_to("sales"));
+        let tier = s.as_tier();
+        assert_eq!((tier.validity_days, tier.grace_days), (730, 60));
+        assert_eq!(
+            p.achievement(None, Some("data-migration")).unwrap().name,
+            "Data Migration Specialist"
+        );
+        assert_eq!(
+            p.achievement(Some("gold"), None).unwrap().name,
+            "Gold Partner"
+        );
+        assert!(p.achievement(Some("gold"), Some("nope")).is_none());
+        // Its requirements, and its renewal's, are checked like a tier's.
+        let codes = ["DATA-MIG".to_owned()];
+        let claim = Claim {
+            tier: "",
+            role: "solutions",
+            competencies: &codes,
+            exam_score: Some(72),
+            demo_level: Some("Proficient"),
+            validated_references: 1,
+        };
+        let full: Vec<_> = p
+            .shortfalls_for(&claim, &tier)
+            .into_iter()
+            .map(|s| s.requirement)
+            .collect();
+        assert_eq!(full, ["required_competency", "exam_score", "references"]);
+        let renewal: Vec<_> = p
+            .shortfalls_for(&claim, &tier.for_renewal())
+            .into_iter()
+            .map(|s| s.requirement)
+            .collect();
+        assert_eq!(renewal, ["required_competency"]);
+    }
+
+    #[test]
+    fn bad_specializations_are_refused() {
+        let refused = |from: &str, to: &str| {
+            assert!(DEMO_PROGRAM.contains(from), "{from}");
+            let text = DEMO_PROGRAM.replacen(from, to, 1);
+            Program::from_toml(&text).unwrap_err().to_string()
+        };
+        assert_eq!(
+            refused("id = \"data-migration\"", "id = \"gold\""),
+            "program: \"gold\" is defined twice"
+        );
+        assert_eq!(
+            refused("id = \"security-compliance\"", "id = \"data-migration\""),
+            "program: \"data-migration\" is defined twice"
+        );
+        assert_eq!(
+            refused("min_tier = \"silver\"", "min_tier = \"bronze\""),
+            "program: specialization \"data-migration\" requires unknown tier \"bronze\""
+        );
+        assert_eq!(
+            refused(
+                "roles = [\"solutions\", \"delivery\"]",
+                "roles = [\"solutions\", \"marketing\"]"
+            ),
+            "program: specialization \"data-migration\" names unknown role \"marketing\""
+        );
+        assert_eq!(
+            refused(
+                "required_competencies = [\"DATA-MIG\", \"CLOUD-ARCH\"]\nmin_exam_score = 75",
+                "required_competencies = [\"DATA-MIG\", \"QUANTUM\"]\nmin_exam_score = 75"
+            ),
+            "program: tier \"data-migration\" requires unknown competency \"QUANTUM\""
+        );
+        assert_eq!(
+            refused("min_exam_score = 75", "min_exam_score = 175"),
+            "program: tier \"data-migration\": min_exam_score above 100"
+        );
+        assert_eq!(
+            refused("validity_days = 730", "validity_days = 0"),
+            "program: tier \"data-migration\": validity_days must be 1 to 36500 (a hundred years)"
+        );
+        assert_eq!(
+            refused("grace_days = 60", "grace_days = 3651"),
+            "program: tier \"data-migration\": grace_days must be at most 3650 (ten years)"
+        );
+        // The renewal's requirements too, and a demo level of the rubric.
+        assert!(refused(
+            "min_exam_score = 70\nrequired_references = 1\nafter_grace = \"full\"",
+            "min_exam_score = 70\nmin_demo_level = \"Wizard\"\nafter_grace = \"full\""
+        )
+        .contains("data-migration.renewal\" requires unknown demo level \"Wizard\""));
+    }
 }

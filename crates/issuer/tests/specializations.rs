@@ -32,7 +32,7 @@ async fn partner(h: &Harness, name: &str) -> String {
             "POST",
             "/api/v1/partners",
             &[],
-            Some(json!({"name": name, "url": format!("https://{}.example", name.to_lowercase())})),
+            Some(json!({"name": name, "url": format!("https://{}.example", name.to_lowercase()), "listed": true})),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -202,6 +202,86 @@ async fn a_specialization_badge_is_issued_beside_the_tier_badge_and_verifies(bac
         "{}",
         page.text
     );
+    assert!(page.text.contains(&format!(
+        "{BASE}/program/specializations/{SPECIALIZATION}/image.png"
+    )));
+
+    // Its achievement and image resolve: the specialization's page, as JSON and HTML.
+    let path = |url: &Value| url.as_str().unwrap().strip_prefix(BASE).unwrap().to_owned();
+    let r = h
+        .send(
+            "GET",
+            &path(&achievement["id"]),
+            &[("accept", "application/json")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let page = r.json();
+    assert_eq!(page["id"], achievement["id"]);
+    assert_eq!(page["achievementType"], "Certification");
+    assert_eq!(page["criteria"]["narrative"], narrative);
+    assert_eq!(page["minTier"], "silver");
+    assert_eq!(page["roles"], json!(["solutions", "delivery"]));
+    assert_eq!(page["requirements"]["graceDays"], 60);
+    let html = h.page(&path(&achievement["id"])).await;
+    assert_eq!(html.status, StatusCode::OK);
+    assert!(html.text.contains("Data Migration Specialist"));
+    let image = h.get(&path(&achievement["image"]["id"])).await;
+    assert_eq!(image.status, StatusCode::OK);
+    assert_eq!(image.content_type, "image/png");
+    let svg = h
+        .get(&format!(
+            "/program/specializations/{SPECIALIZATION}/image.svg"
+        ))
+        .await;
+    assert_eq!(svg.status, StatusCode::OK);
+    assert!(svg.text.contains("Data Migration Specialist"));
+    let r = h
+        .get(&path(&achievement["resultDescription"][0]["id"]))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        h.get("/program/specializations/quantum").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The directory lists both badges, the specialization's linked to its page.
+    let r = h
+        .send("GET", "/directory", &[("accept", "application/json")], None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let mut listed: Vec<(String, Value, bool)> = r.json()["items"][0]["badges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            let t = &b["tier"];
+            (
+                t["name"].as_str().unwrap().to_owned(),
+                t["id"].clone(),
+                b["specialization"] == true,
+            )
+        })
+        .collect();
+    listed.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        listed,
+        [
+            (
+                "Data Migration Specialist".to_owned(),
+                achievement["id"].clone(),
+                true
+            ),
+            (
+                "Silver Partner".to_owned(),
+                json!(format!("{BASE}/program/tiers/silver")),
+                false
+            ),
+        ]
+    );
+    let baked = h.get(&format!("/badges/{special}/baked.svg")).await;
+    assert_eq!(baked.status, StatusCode::OK);
+    assert!(baked.text.contains("Data Migration Specialist"));
 }
 
 on_both!(a_specialization_is_refused_without_its_min_tier_or_a_competency);

@@ -93,12 +93,39 @@ fn tier_position<'a>(
     Ok((tiers.iter().filter(|t| t.rank < tier.rank).count(), tier))
 }
 
-/// The image a badge is baked into: its tier's (position, name); a badge without a tier of
-/// the program (e.g. issued through the VC API) gets the first colour and the program's name.
-fn badge_tier(issuer: &Issuer, tier: Option<&str>) -> (usize, String, String) {
+/// A specialization's image colour (that of its `min_tier`, the highest tier's without one)
+/// and the specialization; not found for a slug the program does not have.
+fn specialization_position<'a>(
+    issuer: &'a Issuer,
+    slug: &str,
+) -> Result<(usize, &'a crate::program::Specialization), Problem> {
+    let program = issuer.program();
+    let special = program
+        .specialization(slug)
+        .ok_or_else(|| Problem::not_found(format!("no specialization {slug:?} in this program")))?;
+    let position = match special.min_tier.as_deref() {
+        Some(tier) => tier_position(issuer, tier)?.0,
+        None => program.tiers.len().saturating_sub(1),
+    };
+    Ok((position, special))
+}
+
+/// The image a badge is baked into: its tier's or specialization's (position, name); a badge
+/// without either of the program (e.g. issued through the VC API) gets the first colour and
+/// the program's name.
+fn badge_tier(issuer: &Issuer, row: &hallmark_store::CredentialRow) -> (usize, String, String) {
     let program = issuer.program().name.clone();
-    match tier.and_then(|slug| tier_position(issuer, slug).ok()) {
-        Some((position, tier)) => (position, tier.name.clone(), program),
+    let found = match (&row.specialization, &row.tier) {
+        (Some(slug), _) => specialization_position(issuer, slug)
+            .ok()
+            .map(|(p, s)| (p, s.name.clone())),
+        (None, Some(slug)) => tier_position(issuer, slug)
+            .ok()
+            .map(|(p, t)| (p, t.name.clone())),
+        (None, None) => None,
+    };
+    match found {
+        Some((position, name)) => (position, name, program),
         None => (0, program, String::new()),
     }
 }
@@ -140,7 +167,7 @@ pub(super) async fn baked_png(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let row = issuer.credential(&id).await?;
-    let (position, ..) = badge_tier(&issuer, row.tier.as_deref());
+    let (position, ..) = badge_tier(&issuer, &row);
     let png = baked::bake_png(tier_image::tier_png(position), &row.document)
         .map_err(|e| Problem::internal("baking a PNG", &e))?;
     let name = format!("badge-{}.png", row.id);
@@ -155,7 +182,7 @@ pub(super) async fn baked_svg(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let row = issuer.credential(&id).await?;
-    let (position, tier, program) = badge_tier(&issuer, row.tier.as_deref());
+    let (position, tier, program) = badge_tier(&issuer, &row);
     let svg = tier_image::tier_svg(&tier, &program, position)
         .map_err(|e| Problem::internal("tier image", &e))?;
     let svg =
@@ -197,6 +224,37 @@ pub(super) async fn tier_png(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let (position, _) = tier_position(&issuer, &slug)?;
+    let png = tier_image::tier_png(position).to_vec();
+    Ok(image(&headers, "image/png", TIER_IMAGE, None, png))
+}
+
+/// `GET /program/specializations/{id}/image.svg`: a specialization's badge image with its
+/// and the program's names.
+pub(super) async fn specialization_svg(
+    State(issuer): State<Issuer>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let (position, special) = specialization_position(&issuer, &slug)?;
+    let svg = tier_image::tier_svg(&special.name, &issuer.program().name, position)
+        .map_err(|e| Problem::internal("specialization image", &e))?;
+    Ok(image(
+        &headers,
+        "image/svg+xml",
+        TIER_IMAGE,
+        None,
+        svg.into_bytes(),
+    ))
+}
+
+/// `GET /program/specializations/{id}/image.png`: a specialization's badge image for wallets
+/// (its badges' `achievement.image`).
+pub(super) async fn specialization_png(
+    State(issuer): State<Issuer>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let (position, _) = specialization_position(&issuer, &slug)?;
     let png = tier_image::tier_png(position).to_vec();
     Ok(image(&headers, "image/png", TIER_IMAGE, None, png))
 }

@@ -116,6 +116,20 @@ pub fn router(issuer: Issuer) -> Router {
         .route("/badges/{id}/baked.svg", get(badges::baked_svg))
         .route("/program/tiers/{id}/image.svg", get(badges::tier_svg))
         .route("/program/tiers/{id}/image.png", get(badges::tier_png))
+        // Advanced specializations (issue 15, SPEC): their pages and images.
+        .route("/program/specializations/{slug}", get(site::specialization))
+        .route(
+            "/program/specializations/{slug}/results/{*rest}",
+            get(site::specialization_result),
+        )
+        .route(
+            "/program/specializations/{id}/image.svg",
+            get(badges::specialization_svg),
+        )
+        .route(
+            "/program/specializations/{id}/image.png",
+            get(badges::specialization_png),
+        )
         .fallback(public::not_found)
         .layer(axum::middleware::from_fn_with_state(
             issuer.clone(),

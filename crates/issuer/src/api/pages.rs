@@ -74,12 +74,12 @@ async fn verify_page(issuer: &Issuer, id: &str, lang: Lang) -> (Response, Option
             let links = links(issuer, &checked, &view, t);
             let mut chrome = Chrome::new(t, String::new(), String::new(), &path);
             chrome.url = Some(links.credential_url.clone());
-            chrome.image = checked.row.tier.as_ref().map(|tier| {
-                format!(
-                    "{}/program/tiers/{tier}/image.png",
-                    issuer.config().base_url
-                )
-            });
+            let base = &issuer.config().base_url;
+            chrome.image = match (&checked.row.specialization, &checked.row.tier) {
+                (Some(s), _) => Some(format!("{base}/program/specializations/{s}/image.png")),
+                (None, Some(tier)) => Some(format!("{base}/program/tiers/{tier}/image.png")),
+                (None, None) => None,
+            };
             let page = VerifyPage::new(chrome, view, Some(links));
             let response = match page.to_response() {
                 Ok(response) => response,

@@ -192,6 +192,51 @@ pub(super) async fn tier(
     }
 }
 
+/// `GET /program/specializations/{slug}`: a specialization, as an OB 3.0 `Achievement` (the
+/// tier page's template and JSON, with `roles` and `minTier`).
+pub(super) async fn specialization(
+    State(issuer): State<Issuer>,
+    Path(slug): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let ask = Ask::of(&uri, &headers);
+    match issuer.specialization_page(&slug) {
+        Ok(found) => {
+            let mut chrome = ask.chrome(&issuer, &found.view.name, &found.view.description);
+            chrome.image = Some(format!(
+                "{}/program/specializations/{slug}/image.png",
+                issuer.config().base_url
+            ));
+            ask.answer(
+                || {
+                    TierPage {
+                        chrome,
+                        view: &found.view,
+                    }
+                    .render()
+                },
+                &found.json,
+            )
+        }
+        Err(e) => ask.fail(&issuer, e.into()),
+    }
+}
+
+/// `GET /program/specializations/{slug}/results/{*rest}`: the ids of a specialization's
+/// result descriptions lead to it (303), as a tier's do.
+pub(super) async fn specialization_result(
+    State(issuer): State<Issuer>,
+    Path((slug, _rest)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    match issuer.specialization_page(&slug) {
+        Ok(_) => Redirect::to(&format!("/program/specializations/{slug}")).into_response(),
+        Err(e) => Ask::of(&uri, &headers).fail(&issuer, e.into()),
+    }
+}
+
 /// `GET /program/tiers/{slug}/results/{*rest}`: the ids of a tier's result descriptions
 /// and rubric levels, signed into badges, lead to the tier (303).
 pub(super) async fn tier_result(

@@ -409,6 +409,7 @@ impl Issuer {
             "id": e.credential_id,
             "partner_id": credential.and_then(|c| c.partner_id.clone()),
             "tier": credential.and_then(|c| c.tier.clone()),
+            "specialization": credential.and_then(|c| c.specialization.clone()),
             "role": credential.and_then(|c| c.role.clone()),
         });
         if let (Some(obj), Value::Object(extra)) = (data.as_object_mut(), &e.payload) {
@@ -462,10 +463,9 @@ impl Issuer {
         lapsed: bool,
     ) -> Vec<(String, String, String)> {
         let program = self.program();
-        let tier = c
-            .tier
-            .as_deref()
-            .and_then(|t| program.tiers.iter().find(|x| x.id == t));
+        // A tier badge's tier, or a specialization badge's specialization.
+        let achievement = program.achievement(c.tier.as_deref(), c.specialization.as_deref());
+        let tier = achievement.as_ref();
         let valid_until = event
             .payload
             .get("valid_until")
@@ -495,9 +495,15 @@ impl Issuer {
             .iter()
             .find(|r| r.id == role)
             .map_or(role, |r| r.name.as_str());
-        let tier_slug = c.tier.clone().unwrap_or_default();
+        let (collection, tier_slug) = match (&c.specialization, &c.tier) {
+            (Some(s), _) => ("specializations", s.clone()),
+            (None, t) => ("tiers", t.clone().unwrap_or_default()),
+        };
         let badge_url = self.credential_url(&c.id);
-        let program_url = format!("{}/program/tiers/{tier_slug}", self.config().base_url);
+        let program_url = format!(
+            "{}/program/{collection}/{tier_slug}",
+            self.config().base_url
+        );
         let smtp = self.config().smtp.as_ref();
         let view = hallmark_web::email::Reminder {
             partner: &p.name,

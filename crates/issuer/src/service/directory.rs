@@ -208,7 +208,14 @@ impl Issuer {
             let mut badges_json = Vec::new();
             for b in &entry.badges {
                 let slug = b.tier.clone().unwrap_or_default();
-                let tier_name = program.tier(&slug).map_or(slug.clone(), |t| t.name.clone());
+                // A specialization badge comes with its specialization's slug (slugs are
+                // unique across tiers and specializations).
+                let special =
+                    program.tier(&slug).is_none() && program.specialization(&slug).is_some();
+                let collection = if special { "specializations" } else { "tiers" };
+                let tier_name = program
+                    .achievement(Some(&slug), special.then_some(slug.as_str()))
+                    .map_or(slug.clone(), |t| t.name);
                 let role_id = b.role.clone().unwrap_or_default();
                 let role_name = program
                     .roles
@@ -232,7 +239,7 @@ impl Issuer {
                 badges.push(BadgeView {
                     verify_url: verify.clone(),
                     tier: tier_name.clone(),
-                    tier_url: format!("/program/tiers/{slug}"),
+                    tier_url: format!("/program/{collection}/{slug}"),
                     role: role_name.clone(),
                     competencies: competencies
                         .iter()
@@ -246,7 +253,8 @@ impl Issuer {
                 badges_json.push(json!({
                     "id": verify,
                     "uuid": b.id,
-                    "tier": {"id": format!("{base}/program/tiers/{slug}"), "slug": slug, "name": tier_name},
+                    "tier": {"id": format!("{base}/program/{collection}/{slug}"), "slug": slug, "name": tier_name},
+                    "specialization": special,
                     "role": {"id": role_id, "name": role_name},
                     "competencies": competencies.iter().map(|(code, name)| json!({
                         "code": code, "name": name,

@@ -20,6 +20,9 @@ pub enum PageError {
     /// No competency with this code.
     #[error("the program has no competency {0:?}")]
     Competency(String),
+    /// No specialization with this slug.
+    #[error("the program has no specialization {0:?}")]
+    Specialization(String),
 }
 
 /// A page's view and its JSON.
@@ -108,12 +111,39 @@ impl Issuer {
     /// # Errors
     /// [`PageError::Tier`] for a slug the program does not have.
     pub fn tier_page(&self, slug: &str) -> Result<Described<TierView>, PageError> {
-        let program = self.program();
-        let tier = program
+        let tier = self
+            .program()
             .tier(slug)
             .ok_or_else(|| PageError::Tier(slug.to_owned()))?;
+        Ok(self.achievement_page(tier, "tiers"))
+    }
+
+    /// A specialization (`/program/specializations/{slug}`): as a tier's page
+    /// ([`Issuer::tier_page`]), the `Achievement` its badges carry, with the roles it is open
+    /// to (`roles`, empty: every role) and the tier a partner must hold (`minTier`) in the
+    /// JSON.
+    ///
+    /// # Errors
+    /// [`PageError::Specialization`] for a slug the program does not have.
+    pub fn specialization_page(&self, slug: &str) -> Result<Described<TierView>, PageError> {
+        let special = self
+            .program()
+            .specialization(slug)
+            .ok_or_else(|| PageError::Specialization(slug.to_owned()))?;
+        let mut page = self.achievement_page(&special.as_tier(), "specializations");
+        page.json["roles"] = json!(special.roles);
+        page.json["minTier"] = json!(special.min_tier);
+        if let Some(obj) = page.json.as_object_mut() {
+            obj.remove("rank");
+        }
+        Ok(page)
+    }
+
+    /// The page of a tier or a specialization (`/program/{collection}/{slug}`).
+    fn achievement_page(&self, tier: &Tier, collection: &str) -> Described<TierView> {
+        let program = self.program();
         let base = &self.config().base_url;
-        let id = format!("{base}/program/tiers/{}", tier.id);
+        let id = format!("{base}/program/{collection}/{}", tier.id);
         let criteria = tier.criteria(program);
         let required: Vec<_> = tier
             .required_competencies
@@ -142,7 +172,7 @@ impl Issuer {
                 .renewal
                 .is_some()
                 .then(|| tier.for_renewal().criteria(program)),
-            image: format!("/program/tiers/{}/image.svg", tier.id),
+            image: format!("/program/{collection}/{}/image.svg", tier.id),
         };
         let json = json!({
             "id": id,
@@ -178,7 +208,7 @@ impl Issuer {
             "benefits": tier.benefits,
             "rank": tier.rank,
         });
-        Ok(Described { view, json })
+        Described { view, json }
     }
 
     /// A competency (`/program/competencies/{code}`, the code in any case): its name,

@@ -173,3 +173,6 @@ public-message-superseded = durch ein neueres Abzeichen ersetzt
 public-message-lapsed = abgelaufen (nicht rechtzeitig erneuert)
 public-message-withdrawn = vom Programm zurückgezogen
 public-message-under-review = wird vom Programm überprüft
+
+## specializations
+program-specializations = Spezialisierungen

@@ -173,3 +173,6 @@ public-message-superseded = superseded by a newer badge
 public-message-lapsed = lapsed (not renewed in time)
 public-message-withdrawn = withdrawn by the program
 public-message-under-review = under review by the program
+
+## specializations
+program-specializations = Specializations

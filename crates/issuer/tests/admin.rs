@@ -80,7 +80,11 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/program/tiers/{id}/image.png", Public),
     // Advanced specializations (issue 15, SPEC).
     ("GET", "/program/specializations/{slug}", Public),
-    ("GET", "/program/specializations/{slug}/results/{*rest}", Public),
+    (
+        "GET",
+        "/program/specializations/{slug}/results/{*rest}",
+        Public,
+    ),
     ("GET", "/program/specializations/{id}/image.svg", Public),
     ("GET", "/program/specializations/{id}/image.png", Public),
 ];

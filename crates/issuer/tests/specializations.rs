@@ -245,6 +245,20 @@ async fn a_specialization_badge_is_issued_beside_the_tier_badge_and_verifies(bac
         h.get("/program/specializations/quantum").await.status,
         StatusCode::NOT_FOUND
     );
+    // The program lists its specializations.
+    let program = h
+        .send("GET", "/program", &[("accept", "application/json")], None)
+        .await
+        .json();
+    assert_eq!(
+        program["program"]["specializations"][0],
+        json!({"id": achievement["id"], "name": "Data Migration Specialist", "minTier": "silver", "roles": ["solutions", "delivery"]})
+    );
+    let html = h.page("/program").await;
+    assert!(html.text.contains(
+        r#"<a href="/program/specializations/data-migration">Data Migration Specialist</a>"#
+    ));
+
     // The directory lists both badges, the specialization's linked to its page.
     let r = h
         .send("GET", "/directory", &[("accept", "application/json")], None)

@@ -45,6 +45,8 @@ pub struct ProgramView {
     pub tiers: Vec<Link>,
     /// Competencies, linked to their pages.
     pub competencies: Vec<Link>,
+    /// Advanced specializations, linked to their pages (none: the section is left out).
+    pub specializations: Vec<Link>,
 }
 
 /// A tier page's data.

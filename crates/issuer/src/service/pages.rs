@@ -81,6 +81,14 @@ impl Issuer {
                     href: competency_path(&c.code),
                 })
                 .collect(),
+            specializations: program
+                .specializations
+                .iter()
+                .map(|s| Link {
+                    name: s.name.clone(),
+                    href: format!("/program/specializations/{}", s.id),
+                })
+                .collect(),
         };
         let mut profile = json!({
             "id": issuer_id,
@@ -93,6 +101,7 @@ impl Issuer {
                 "roles": program.roles.iter().map(|r| json!({"id": r.id, "name": r.name, "description": r.description})).collect::<Vec<_>>(),
                 "tiers": self.tiers_by_rank().iter().map(|t| json!({"id": format!("{base}/program/tiers/{}", t.id), "name": t.name, "rank": t.rank})).collect::<Vec<_>>(),
                 "competencies": program.competencies.iter().map(|c| json!({"id": format!("{base}{}", competency_path(&c.code)), "code": c.code, "name": c.name})).collect::<Vec<_>>(),
+                "specializations": program.specializations.iter().map(|s| json!({"id": format!("{base}/program/specializations/{}", s.id), "name": s.name, "minTier": s.min_tier, "roles": s.roles})).collect::<Vec<_>>(),
             },
         });
         if let Some(url) = &config.issuer_url {

@@ -494,6 +494,35 @@ async fn renewals_supersede_within_the_specialization_or_the_tier_only(backend: 
     want.sort_unstable();
     assert_eq!(ids, want);
 
+    // Re-issued with the current key: the specialization badge replaced by one of the same
+    // specialization, the tier badge untouched.
+    let r = h
+        .send(
+            "POST",
+            &format!("/api/v1/credentials/{second}/reissue"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let reissued = r.json();
+    assert_eq!(reissued["kind"], "reissue");
+    let third = reissued["credential"]["uuid"].as_str().unwrap().to_owned();
+    let third_doc = &reissued["credential"]["document"];
+    assert_eq!(
+        third_doc["credentialSubject"]["achievement"]["id"],
+        format!("{BASE}/program/specializations/{SPECIALIZATION}")
+    );
+    assert_eq!(third_doc["validUntil"], second_doc["validUntil"]);
+    assert!(h.verify(third_doc).await.verified());
+    let row = admin(&h, &third).await;
+    assert_eq!(
+        (&row["tier"], &row["specialization"]),
+        (&Value::Null, &json!(SPECIALIZATION))
+    );
+    assert_eq!(admin(&h, &second).await["publicMessage"], "superseded");
+    assert_eq!(admin(&h, &silver2).await["publicMessage"], "active");
+
     // "renewal": true for a specialization the partner does not hold (for the role).
     let mut other = renewal;
     other["role"] = json!("delivery");
@@ -543,9 +572,35 @@ async fn a_specialization_badge_lapses_after_its_own_grace_period(backend: Backe
         .collect();
     assert_eq!(due, [(special_id.as_str(), 60)]);
 
+    // Another partner's specialization badge, 10 days before its end, gets its reminder
+    // (its tier badge, fresh, none).
+    let q = partner(&h, "Tailspin").await;
+    badge(&h, tier_approval(&q, "silver")).await;
+    let mut body = specialization_approval(&q);
+    body["approved_at"] = json!(before(t0, 720));
+    let (soon, _, _) = badge(&h, body).await;
+
     // Not lapsed now, nor on the grace period's last day; lapsed the day after. The tier
     // badge is not touched.
-    assert_eq!(h.issuer.lifecycle(t0).await.unwrap().lapsed, 0);
+    let run = h.issuer.lifecycle(t0).await.unwrap();
+    assert_eq!(
+        (run.lapsed, run.reminded_30, run.reminded_14, run.reminded_1),
+        (0, 0, 1, 0)
+    );
+    let reminded = h
+        .issuer
+        .store()
+        .audit_log(
+            &hallmark_store::AuditFilter {
+                action: Some("credential.expiring".into()),
+                ..Default::default()
+            },
+            &hallmark_store::PageRequest::first(10),
+        )
+        .await
+        .unwrap();
+    let subjects: Vec<&str> = reminded.items.iter().map(|e| e.subject.as_str()).collect();
+    assert_eq!(subjects, [soon.as_str()]);
     assert_eq!(
         h.issuer
             .lifecycle(t0 + Duration::days(20))

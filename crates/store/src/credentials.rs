@@ -95,7 +95,7 @@ macro_rules! supersede_in {
                 actor: s.actor.to_owned(),
                 action: if successor.is_some() { "credential.supersede" } else { "credential.revoke" }.into(),
                 subject: c.id.clone(),
-                detail: serde_json::json!({"successor": successor, "kind": s.kind, "message": s.message, "reason": s.reason, "tier": c.tier, "role": c.role, "partner": c.partner_id}),
+                detail: serde_json::json!({"successor": successor, "kind": s.kind, "message": s.message, "reason": s.reason, "tier": c.tier, "specialization": c.specialization, "role": c.role, "partner": c.partner_id}),
             };
             audit!($tx, sqlite, &entry);
         }

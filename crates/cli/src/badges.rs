@@ -167,8 +167,15 @@ impl Row {
             .as_ref()
             .and_then(|id| names.get(id).cloned().flatten())
             .unwrap_or_default();
-        let tier = c.tier.clone().unwrap_or_default();
-        let tier_name = program.tier(&tier).map(|t| t.name.clone());
+        // A specialization badge shows its specialization where a tier badge shows its tier.
+        let tier = c
+            .tier
+            .clone()
+            .or_else(|| c.specialization.clone())
+            .unwrap_or_default();
+        let tier_name = program
+            .achievement(c.tier.as_deref(), c.specialization.as_deref())
+            .map(|t| t.name);
         let role = c.role.clone().unwrap_or_default();
         let url = format!("{}/credentials/{}", config.base_url, c.id);
         let seconds_left = valid_until - at.unix_timestamp();
@@ -191,7 +198,7 @@ impl Row {
             ],
             json: json!({
                 "partner": {"id": c.partner_id, "name": name},
-                "tier": tier, "tierName": tier_name, "role": role,
+                "tier": tier, "tierName": tier_name, "specialization": c.specialization, "role": role,
                 "id": url, "uuid": c.id,
                 "validUntil": instant(valid_until),
                 "daysLeft": days_left,

@@ -387,6 +387,16 @@ async fn a_specialization_is_refused_without_its_min_tier_or_a_competency(backen
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(requirements(&problem), ["tier"]);
 
+    // Neither a tier nor a specialization.
+    let mut body = specialization_approval(&p);
+    body.as_object_mut().unwrap().remove("specialization");
+    let (status, problem) = approve(&h, body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        problem["shortfalls"][0]["detail"],
+        "an approval names a tier (registered, silver, gold, platinum) or a specialization (data-migration, security-compliance)"
+    );
+
     // Bulk approvals issue tier badges only: a row naming a specialization is refused alone.
     let mut row = specialization_approval(&p);
     row["tier"] = json!("");

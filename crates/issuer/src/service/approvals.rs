@@ -270,7 +270,10 @@ impl NewApproval {
 impl Issuer {
     /// Records an approval by `actor` and issues its badge, in one transaction: the partner
     /// must exist, the text fields be plain, and the claim meet its tier's requirements; the
-    /// badge is valid from `approved_at` for the tier's validity.
+    /// badge is valid from `approved_at` for the tier's validity. With `specialization`, the
+    /// specialization's requirements, roles and `min_tier` instead
+    /// (an active tier badge of at least that rank for the role), and its badge replaces only the partner's
+    /// badge of that specialization for the role.
     ///
     /// # Errors
     /// [`ApprovalError`], one variant per reason; nothing is written.
@@ -384,6 +387,23 @@ impl Issuer {
         new.check()?;
         let approved_at = approved_at(new.approved_at.as_deref())?;
         let program = self.program();
+        if new.tier.is_empty() {
+            let ids = |ids: Vec<&str>| ids.join(", ");
+            return Err(ApprovalError::RequirementsNotMet {
+                shortfalls: vec![Shortfall {
+                    requirement: "tier",
+                    detail: format!(
+                        "an approval names a tier ({}) or a specialization ({})",
+                        ids(program.tiers.iter().map(|t| t.id.as_str()).collect()),
+                        ids(program
+                            .specializations
+                            .iter()
+                            .map(|s| s.id.as_str())
+                            .collect()),
+                    ),
+                }],
+            });
+        }
         let Some(tier) = program.tier(&new.tier) else {
             let shortfalls = program.shortfalls(&new.claim());
             return Err(match shortfalls.is_empty() {

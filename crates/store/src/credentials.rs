@@ -322,8 +322,9 @@ impl Store {
 
     /// Records a batch of first badges (bulk approvals, group-committed single approvals) in
     /// one transaction, one commit for all: the partners new with them inserted, every partner
-    /// locked (in id order) and each found still without a badge for the role (else
-    /// [`StoreError::Changed`], also for two of the batch for one partner and role), then the
+    /// locked (in id order) and each found still without a badge for the role and
+    /// specialization (none: a tier badge) (else [`StoreError::Changed`], also for two of the
+    /// batch for one partner, role and specialization), then the
     /// approvals, credentials and audit entries inserted and, with a claim, each idempotency
     /// key marked (with its response, when given).
     /// Nothing is written when any of them fails.
@@ -546,7 +547,8 @@ pub struct Supersession<'a> {
 
 impl Store {
     /// Records a badge's issuance (as [`Store::record_issuance`]) and, in the same
-    /// transaction, supersedes the partner's other badges for the same role that are not
+    /// transaction, supersedes the partner's other badges for the same role (and the same
+    /// specialization: `credential.specialization`, none for a tier badge) that are not
     /// revoked — when the newest of them is still `expected` (none: there is none), else
     /// [`StoreError::Changed`] and nothing is written. A `credential` issued suspended or with
     /// a "message" value (a re-issue keeping its badge's state) gets those bits too. Each

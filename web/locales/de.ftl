@@ -176,3 +176,5 @@ public-message-under-review = wird vom Programm überprüft
 
 ## specializations
 program-specializations = Spezialisierungen
+specialization-min-tier = Setzt die Stufe voraus
+specialization-roles = Offen für die Rollen

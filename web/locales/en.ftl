@@ -176,3 +176,5 @@ public-message-under-review = under review by the program
 
 ## specializations
 program-specializations = Specializations
+specialization-min-tier = Requires the tier
+specialization-roles = Open to the roles

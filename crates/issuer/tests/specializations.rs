@@ -227,6 +227,12 @@ async fn a_specialization_badge_is_issued_beside_the_tier_badge_and_verifies(bac
     let html = h.page(&path(&achievement["id"])).await;
     assert_eq!(html.status, StatusCode::OK);
     assert!(html.text.contains("Data Migration Specialist"));
+    assert!(html
+        .text
+        .contains(r#"<dd id="min-tier"><a href="/program/tiers/silver">Silver Partner</a></dd>"#));
+    assert!(html
+        .text
+        .contains(r#"<dd id="open-to">Solutions, Delivery</dd>"#));
     let image = h.get(&path(&achievement["image"]["id"])).await;
     assert_eq!(image.status, StatusCode::OK);
     assert_eq!(image.content_type, "image/png");

@@ -78,6 +78,10 @@ pub struct TierView {
     pub renewal: Option<String>,
     /// Its image (a path), shown with the tier's name as alt text.
     pub image: String,
+    /// A specialization's: the tier a partner must hold first, linked to its page.
+    pub min_tier: Option<Link>,
+    /// A specialization's: the names of the roles it is open to (empty: every role).
+    pub open_to: Vec<String>,
 }
 
 /// A competency page's data.
@@ -189,6 +193,8 @@ mod tests {
             grace_days: 30,
             renewal: Some("Requires <b>70%</b>".into()),
             image: "/program/tiers/gold/image.svg".into(),
+            min_tier: None,
+            open_to: Vec::new(),
         };
         let chrome = Chrome::new(
             Text::new(Lang::En),

@@ -139,7 +139,25 @@ impl Issuer {
             .program()
             .specialization(slug)
             .ok_or_else(|| PageError::Specialization(slug.to_owned()))?;
+        let program = self.program();
         let mut page = self.achievement_page(&special.as_tier(), "specializations");
+        page.view.min_tier = special
+            .min_tier
+            .as_deref()
+            .and_then(|t| program.tier(t))
+            .map(|t| Link {
+                name: t.name.clone(),
+                href: format!("/program/tiers/{}", t.id),
+            });
+        page.view.open_to = special
+            .roles
+            .iter()
+            .map(|r| {
+                program
+                    .role(r)
+                    .map_or_else(|| r.clone(), |r| r.name.clone())
+            })
+            .collect();
         page.json["roles"] = json!(special.roles);
         page.json["minTier"] = json!(special.min_tier);
         if let Some(obj) = page.json.as_object_mut() {
@@ -182,6 +200,8 @@ impl Issuer {
                 .is_some()
                 .then(|| tier.for_renewal().criteria(program)),
             image: format!("/program/{collection}/{}/image.svg", tier.id),
+            min_tier: None,
+            open_to: Vec::new(),
         };
         let json = json!({
             "id": id,

@@ -385,7 +385,8 @@ pub struct Program {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Shortfall {
     /// Which requirement: `tier`, `role`, `competency`, `required_competency`, `exam_score`,
-    /// `demo_level`, `references`.
+    /// `demo_level`, `references`; monitoring's `training` (a required module not completed)
+    /// and `scorecard` (a renewal's scorecard thresholds missed).
     pub requirement: &'static str,
     /// What is missing, for people.
     pub detail: String,

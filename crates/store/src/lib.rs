@@ -187,6 +187,7 @@ mod credentials;
 mod directory;
 mod expiry;
 mod keys;
+mod monitoring;
 mod outbox;
 mod page;
 mod redact;
@@ -205,6 +206,9 @@ pub use idempotency::{
     MAX_KEY_LEN as MAX_IDEMPOTENCY_KEY_LEN,
 };
 pub use keys::{signer_of, KeyRow, KeyState};
+pub use monitoring::{
+    ApplicationRow, AttemptRow, Monitored, RiskRow, ScorecardRow, TrainingRow, SCORECARD_METRICS,
+};
 pub use outbox::{
     event_of, public_payload, DeliveryOutcome, DeliveryRow, DeliveryState, FanOutItem, NewDelivery,
     OutboxEvent, WebhookRow, EVENT_TYPES,

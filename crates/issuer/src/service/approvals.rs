@@ -282,16 +282,26 @@ impl Issuer {
         // decided again on what is there now.
         for _ in 0..DECISIONS {
             let latest = self.store().latest_badge(&partner.id, &new.role).await?;
+            // A badge suspended by an "at risk" flag may be replaced (issue 15: a renewal
+            // with a passing scorecard lifts it); any other suspension is the agency's.
             if let Some(l) = latest.as_ref().filter(|l| l.suspended) {
-                return Err(ApprovalError::Suspended {
-                    badge: l.id.clone(),
-                });
+                if !self.suspended_for_risk(&l.id).await? {
+                    return Err(ApprovalError::Suspended {
+                        badge: l.id.clone(),
+                    });
+                }
             }
             if latest.is_some() && valid_until <= now() {
                 return Err(ApprovalError::ExpiredOnArrival { valid_until });
             }
             let (kind, bar) = classify(program, tier, latest.as_ref(), new.renewal, now())?;
-            let shortfalls = program.shortfalls_for(&new.claim(), &bar);
+            let mut shortfalls = program.shortfalls_for(&new.claim(), &bar);
+            if shortfalls.is_empty() {
+                let renewal = kind == ApprovalKind::Renewal;
+                shortfalls = self
+                    .monitoring_shortfalls(&partner.id, tier, renewal)
+                    .await?;
+            }
             if !shortfalls.is_empty() {
                 return Err(ApprovalError::RequirementsNotMet { shortfalls });
             }
@@ -327,6 +337,12 @@ impl Issuer {
             let issued = self.issue_badge(actor, &approval, &badge, &replace).await;
             match issued {
                 Ok(credential) => {
+                    // The badge it replaced is no longer watched: its flag is cleared.
+                    for old in &credential.superseded {
+                        let by = format!("renewal:{}", credential.row.id);
+                        self.clear_flag(&old.id, now().unix_timestamp(), &by)
+                            .await?;
+                    }
                     return Ok(Approved {
                         approval,
                         kind,

@@ -292,7 +292,11 @@ impl Store {
         partner: Option<&str>,
         limit: u32,
     ) -> Result<Vec<ApplicationRow>, StoreError> {
-        let filter = if partner.is_some() { "WHERE partner_id = $1 " } else { "" };
+        let filter = if partner.is_some() {
+            "WHERE partner_id = $1 "
+        } else {
+            ""
+        };
         let text = format!("SELECT {APPLICATION_COLUMNS} FROM applications {filter}ORDER BY applied_at DESC, id DESC LIMIT {limit}");
         with_pool!(self, pool, sqlite => {
             let text = sql(sqlite, &text);
@@ -337,7 +341,11 @@ impl Store {
         partner: Option<&str>,
         limit: u32,
     ) -> Result<Vec<AttemptRow>, StoreError> {
-        let filter = if partner.is_some() { "WHERE partner_id = $1 " } else { "" };
+        let filter = if partner.is_some() {
+            "WHERE partner_id = $1 "
+        } else {
+            ""
+        };
         let text = format!("SELECT {ATTEMPT_COLUMNS} FROM attempts {filter}ORDER BY attempted_at DESC, id DESC LIMIT {limit}");
         with_pool!(self, pool, sqlite => {
             let text = sql(sqlite, &text);
@@ -527,7 +535,11 @@ impl Store {
         partner: Option<&str>,
         limit: u32,
     ) -> Result<Vec<RiskRow>, StoreError> {
-        let filter = if partner.is_some() { "AND partner_id = $1 " } else { "" };
+        let filter = if partner.is_some() {
+            "AND partner_id = $1 "
+        } else {
+            ""
+        };
         let text = format!("SELECT {RISK_COLUMNS} FROM risks WHERE cleared_at IS NULL {filter}ORDER BY flagged_at, id LIMIT {limit}");
         with_pool!(self, pool, sqlite => {
             let text = sql(sqlite, &text);

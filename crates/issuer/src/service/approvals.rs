@@ -347,7 +347,7 @@ impl Issuer {
                         approval,
                         kind,
                         credential,
-                    })
+                    });
                 }
                 Err(IssueError::Store(StoreError::Changed { .. })) => continue,
                 Err(e) => return Err(e.into()),

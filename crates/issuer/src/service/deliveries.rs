@@ -465,7 +465,9 @@ impl Issuer {
     ) -> Vec<(String, String, String)> {
         let program = self.program();
         let tier_slug = c.tier.clone().unwrap_or_default();
-        let tier = program.tier(&tier_slug).map_or(tier_slug.as_str(), |t| t.name.as_str());
+        let tier = program
+            .tier(&tier_slug)
+            .map_or(tier_slug.as_str(), |t| t.name.as_str());
         let role = c.role.as_deref().unwrap_or("");
         let role = program
             .roles
@@ -479,8 +481,15 @@ impl Issuer {
                 all.iter()
                     .map(|m| {
                         let metric = m["metric"].as_str().unwrap_or_default();
-                        let bound = if metric == "rework" { "ceiling" } else { "floor" };
-                        format!("{metric}: {} (the {bound} is {})", m["value"], m["threshold"])
+                        let bound = if metric == "rework" {
+                            "ceiling"
+                        } else {
+                            "floor"
+                        };
+                        format!(
+                            "{metric}: {} (the {bound} is {})",
+                            m["value"], m["threshold"]
+                        )
                     })
                     .collect()
             })

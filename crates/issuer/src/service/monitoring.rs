@@ -653,7 +653,11 @@ impl Issuer {
         actor: &str,
         new: &NewApplication,
     ) -> Result<ApplicationRow, MonitoringError> {
-        self.bar(new.tier.as_deref(), new.specialization.as_deref(), &new.role)?;
+        self.bar(
+            new.tier.as_deref(),
+            new.specialization.as_deref(),
+            &new.role,
+        )?;
         let applied_at = instant("applied_at", new.applied_at.as_deref())?;
         self.known_partner(&new.partner_id).await?;
         let row = ApplicationRow {
@@ -693,8 +697,11 @@ impl Issuer {
         actor: &str,
         new: &NewAttempt,
     ) -> Result<AttemptRow, MonitoringError> {
-        let (min_score, min_level) =
-            self.bar(new.tier.as_deref(), new.specialization.as_deref(), &new.role)?;
+        let (min_score, min_level) = self.bar(
+            new.tier.as_deref(),
+            new.specialization.as_deref(),
+            &new.role,
+        )?;
         let rubric = &self.program().rubric;
         let rank = |l: &str| rubric.iter().position(|r| r == l);
         let passed = match (new.kind.as_str(), new.exam_score, new.demo_level.as_deref()) {
@@ -866,7 +873,10 @@ impl Issuer {
             recorded_at: now().unix_timestamp(),
         };
         let entry = audit(actor, "scorecard.record", partner, scorecard_json(&row));
-        let replaced = self.store().put_scorecards(&[row.clone()], &[&entry]).await?;
+        let replaced = self
+            .store()
+            .put_scorecards(std::slice::from_ref(&row), &[&entry])
+            .await?;
         Ok((row, replaced[0]))
     }
 
@@ -958,7 +968,7 @@ impl Issuer {
                 };
                 tiers.insert(row.partner_id.clone(), tier);
             }
-            let Some(Some(tier)) = tiers.get(&row.partner_id).map(Clone::clone) else {
+            let Some(Some(tier)) = tiers.get(&row.partner_id).cloned() else {
                 problems.push(RowProblem {
                     row: n,
                     detail: format!("no partner {}", row.partner_id),
@@ -1203,7 +1213,9 @@ mod tests {
             (1_767_225_600, 1_775_001_600)
         );
         assert_eq!(period_bounds("2026-Q4").unwrap().1, 1_798_761_600);
-        for bad in ["2026-Q5", "2026-Q0", "26-Q1", "2026Q1", "1999-Q4", "2026-Q1x"] {
+        for bad in [
+            "2026-Q5", "2026-Q0", "26-Q1", "2026Q1", "1999-Q4", "2026-Q1x",
+        ] {
             assert!(period_bounds(bad).is_err(), "{bad}");
         }
     }
@@ -1221,12 +1233,19 @@ mod tests {
         m[3] = Some(30.0);
         let got = missed(&t, &m);
         assert_eq!(got.len(), 1);
-        assert_eq!((got[0].metric, got[0].value, got[0].threshold), ("rework", 12.0, 10.0));
+        assert_eq!(
+            (got[0].metric, got[0].value, got[0].threshold),
+            ("rework", 12.0, 10.0)
+        );
     }
 
     #[test]
     fn csv_rows_are_read_with_their_errors() {
-        let rows = parse_scorecards(b"partner_id,period,nps,csat\np1,2026-Q1,40,\np2,2026-Q1,x,90\n", true).unwrap();
+        let rows = parse_scorecards(
+            b"partner_id,period,nps,csat\np1,2026-Q1,40,\np2,2026-Q1,x,90\n",
+            true,
+        )
+        .unwrap();
         assert_eq!(rows[0].as_ref().unwrap().metrics.nps, Some(40.0));
         assert_eq!(rows[0].as_ref().unwrap().metrics.csat, None);
         assert_eq!(rows[1].as_ref().unwrap_err(), "nps: \"x\" is not a number");

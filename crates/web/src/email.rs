@@ -151,4 +151,41 @@ mod tests {
             "{text}"
         );
     }
+
+    #[test]
+    fn the_at_risk_notice_names_what_was_missed_and_when_suspension_comes() {
+        let n = AtRisk {
+            partner: "Northwind",
+            tier: "Gold Partner",
+            role: "Solutions",
+            program: "Acme Partner Program",
+            issuer: "Acme",
+            period: "2026-Q4",
+            missed: vec!["nps: 12.0 (the floor is 20.0)".into()],
+            notice_until: "2027-01-04",
+            suspend: true,
+            badge_url: "https://p.example/credentials/u1",
+            program_url: "https://p.example/program/tiers/gold",
+        };
+        let text = n.text().unwrap();
+        assert!(text.starts_with("Hello Northwind,\n"), "{text}");
+        assert!(text.contains("Your Gold Partner badge (Solutions) in the Acme Partner Program is at risk: your scorecard for 2026-Q4 is below what the tier requires."), "{text}");
+        assert!(
+            text.contains("\n- nps: 12.0 (the floor is 20.0)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("recorded by 2027-01-04, the badge will be suspended"),
+            "{text}"
+        );
+        assert_eq!(n.subject(), "Your Gold Partner badge is at risk");
+        let text = AtRisk {
+            suspend: false,
+            ..n
+        }
+        .text()
+        .unwrap();
+        assert!(!text.contains("suspended"), "{text}");
+        assert!(text.contains("Acme will review your tier."), "{text}");
+    }
 }

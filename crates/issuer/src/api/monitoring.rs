@@ -522,7 +522,7 @@ pub(super) mod doc {
     /// Records (or replaces) a partner's scorecard of a quarter.
     #[utoipa::path(put, path = "/api/v1/partners/{id}/scorecards/{period}", tag = "admin", operation_id = "putScorecard",
         params(("id" = String, Path, description = "The partner's id."),
-            ("period" = String, Path, description = "`YYYY-Qn`.")),
+            ("period" = String, Path, pattern = "^[0-9]{4}-Q[1-4]$", description = "`YYYY-Qn`.")),
         request_body = Metrics,
         responses((status = 200, description = "Replaced.", body = Scorecard),
             (status = 201, description = "Recorded.", body = Scorecard),
@@ -533,7 +533,7 @@ pub(super) mod doc {
     /// A partner's scorecard of a quarter.
     #[utoipa::path(get, path = "/api/v1/partners/{id}/scorecards/{period}", tag = "admin", operation_id = "getScorecard",
         params(("id" = String, Path, description = "The partner's id."),
-            ("period" = String, Path, description = "`YYYY-Qn`.")),
+            ("period" = String, Path, pattern = "^[0-9]{4}-Q[1-4]$", description = "`YYYY-Qn`.")),
         responses((status = 200, description = "The scorecard.", body = Scorecard),
             (status = 404, description = "No such partner or scorecard."),
             (status = 422, description = "A bad period.")))]

@@ -106,22 +106,31 @@ pub struct NewTraining {
 #[serde(deny_unknown_fields)]
 pub struct Metrics {
     /// Deals won, percent.
+    #[schema(minimum = 0, maximum = 100)]
     pub win_rate: Option<f64>,
     /// Work accepted first time, percent.
+    #[schema(minimum = 0, maximum = 100)]
     pub first_pass_quality: Option<f64>,
     /// Work redone, percent.
+    #[schema(minimum = 0, maximum = 100)]
     pub rework: Option<f64>,
     /// Net promoter score, −100 to 100.
+    #[schema(minimum = -100, maximum = 100)]
     pub nps: Option<f64>,
     /// Gross margin, percent.
+    #[schema(minimum = -100, maximum = 100)]
     pub margin: Option<f64>,
     /// Attach rate, percent.
+    #[schema(minimum = 0, maximum = 100)]
     pub attach_rate: Option<f64>,
     /// Influenced pipeline, in the program's currency.
+    #[schema(minimum = 0, maximum = 1e15)]
     pub influenced_pipeline: Option<f64>,
     /// Net revenue retention, percent.
+    #[schema(minimum = 0, maximum = 1000)]
     pub nrr: Option<f64>,
     /// Partner CSAT, percent satisfied.
+    #[schema(minimum = 0, maximum = 100)]
     pub csat: Option<f64>,
 }
 
@@ -175,7 +184,7 @@ pub struct ScorecardImportRow {
     /// The partner's id.
     pub partner_id: String,
     /// `YYYY-Qn`.
-    #[schema(example = "2026-Q3")]
+    #[schema(example = "2026-Q3", pattern = "^[0-9]{4}-Q[1-4]$")]
     pub period: String,
     /// The metrics.
     #[serde(flatten)]

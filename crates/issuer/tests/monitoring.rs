@@ -772,4 +772,26 @@ async fn a_passing_scorecard_clears_the_flag_and_reinstates_the_badge(backend: B
         .call("GET", &format!("/api/v1/risks?partner={p}"), None)
         .await;
     assert_eq!(risks, json!([]));
+    // Flagged again; then the badge expires: it is no longer watched, the flag is cleared.
+    h.scorecard(&p, &period, json!({"rework": 30})).await;
+    assert_eq!(h.issuer.monitor(end).await.unwrap().flagged, 1);
+    let (_, risks) = h
+        .call("GET", &format!("/api/v1/risks?partner={p}"), None)
+        .await;
+    assert_eq!(risks.as_array().unwrap().len(), 1);
+    let valid_until = h
+        .issuer
+        .store()
+        .credential(&uuid)
+        .await
+        .unwrap()
+        .unwrap()
+        .valid_until;
+    let after = OffsetDateTime::from_unix_timestamp(valid_until.unwrap() + 1).unwrap();
+    let run = h.issuer.monitor(after).await.unwrap();
+    assert_eq!((run.flagged, run.suspended, run.cleared), (0, 0, 0));
+    let (_, risks) = h
+        .call("GET", &format!("/api/v1/risks?partner={p}"), None)
+        .await;
+    assert_eq!(risks, json!([]), "an expired badge's flag is cleared");
 }

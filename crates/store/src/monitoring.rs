@@ -618,16 +618,27 @@ impl Store {
         })
     }
 
-    /// Clears, `by` "revoked", the open flags of badges revoked since (superseded by another
-    /// approval, withdrawn): they are no longer watched. How many.
+    /// Clears the open flags of badges no longer watched at `at`: revoked since (superseded
+    /// by another approval, withdrawn; `by` "revoked") or expired (`by` "expired"). How many.
     ///
     /// # Errors
     /// A database error.
-    pub async fn clear_revoked_risks(&self, at: i64) -> Result<u64, StoreError> {
+    pub async fn clear_ended_risks(&self, at: i64) -> Result<u64, StoreError> {
         with_pool!(self, pool, sqlite => {
-            let done = sqlx::query(&sql(sqlite, "UPDATE risks SET cleared_at = $1, cleared_by = 'revoked' WHERE cleared_at IS NULL AND credential_id IN (SELECT id FROM credentials WHERE revoked_at IS NOT NULL)"))
-                .bind(at).execute(pool).await?;
-            Ok(done.rows_affected())
+            let mut n = 0;
+            for (by, ended) in [
+                ("revoked", "revoked_at IS NOT NULL"),
+                ("expired", "valid_until IS NOT NULL AND valid_until <= $3"),
+            ] {
+                let text = format!("UPDATE risks SET cleared_at = $1, cleared_by = $2 WHERE cleared_at IS NULL AND credential_id IN (SELECT id FROM credentials WHERE {ended})");
+                let text = sql(sqlite, &text);
+                let mut q = sqlx::query(&text).bind(at).bind(by);
+                if by == "expired" {
+                    q = q.bind(at);
+                }
+                n += q.execute(pool).await?.rows_affected();
+            }
+            Ok(n)
         })
     }
 }

@@ -338,10 +338,14 @@ impl Issuer {
             match issued {
                 Ok(credential) => {
                     // The badge it replaced is no longer watched: its flag is cleared.
+                    // (After the commit: should this fail, the next monitoring run clears
+                    // it, the old badge being revoked; the approval stands.)
                     for old in &credential.superseded {
                         let by = format!("renewal:{}", credential.row.id);
-                        self.clear_flag(&old.id, now().unix_timestamp(), &by)
-                            .await?;
+                        let at = now().unix_timestamp();
+                        if let Err(e) = self.clear_flag(&old.id, at, &by).await {
+                            tracing::warn!("clearing the at-risk flag of {}: {e}", old.id);
+                        }
                     }
                     return Ok(Approved {
                         approval,

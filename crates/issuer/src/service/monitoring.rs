@@ -1026,7 +1026,7 @@ impl Issuer {
     pub async fn monitor(&self, at: OffsetDateTime) -> Result<MonitorRun, MonitorError> {
         let at = at.unix_timestamp();
         let mut run = MonitorRun::default();
-        self.store().clear_revoked_risks(at).await?;
+        self.store().clear_ended_risks(at).await?;
         let monitoring = &self.program().monitoring;
         let suspends = monitoring.suspend && self.program().suspension;
         let mut after = String::new();
@@ -1035,14 +1035,13 @@ impl Issuer {
             let Some(last) = batch.last() else { break };
             after = last.credential_id.clone();
             for m in &batch {
-                let Some(floor) = self
+                // A tier without floors (or no longer in the program) misses nothing: a flag
+                // left from before is cleared.
+                let misses = self
                     .program()
                     .tier(&m.tier)
                     .and_then(|t| t.scorecard.as_ref())
-                else {
-                    continue;
-                };
-                let misses = missed(floor, &m.scorecard.metrics);
+                    .map_or_else(Vec::new, |floor| missed(floor, &m.scorecard.metrics));
                 let open = self.store().open_risk(&m.credential_id).await?;
                 match (misses.is_empty(), open) {
                     (false, None) => {

@@ -235,6 +235,29 @@ async fn applications_attempts_and_training_are_recorded_and_listed(backend: Bac
     assert_eq!(passed, [true, false, true, false]);
     assert_eq!(list[0]["demo_level"], "Advanced");
     assert_eq!(list[3]["exam_score"], 75);
+    // Keyset pages: three, then the last one by the Link header.
+    let first = h
+        .send(
+            "GET",
+            &format!("/api/v1/attempts?partner={p}&limit=3"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(first.json().as_array().unwrap().len(), 3);
+    let link = first.header("link").to_owned();
+    let next = link
+        .strip_prefix('<')
+        .and_then(|l| l.split_once(">; rel=\"next\""))
+        .map(|(u, _)| u.to_owned())
+        .unwrap_or_else(|| panic!("a next page: {link:?}"));
+    let last = h.send("GET", &next, &[], None).await;
+    assert_eq!(last.status, StatusCode::OK, "{}", last.text);
+    let last = last.json();
+    assert_eq!(last.as_array().unwrap().len(), 1);
+    assert_eq!(last[0]["exam_score"], 75);
+    let (s, e) = h.call("GET", "/api/v1/risks?after=bm9wZQ", None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
     let (_, apps) = h
         .call("GET", &format!("/api/v1/applications?partner={p}"), None)
         .await;

@@ -371,6 +371,12 @@ pub enum Table {
     AuditLog,
     /// Deliveries of notifications.
     Deliveries,
+    /// Applications (issue 15).
+    Applications,
+    /// Assessment attempts (issue 15).
+    Attempts,
+    /// "At risk" flags (issue 15).
+    Risks,
 }
 
 impl Table {
@@ -384,6 +390,9 @@ impl Table {
             Self::Tokens => "tokens",
             Self::AuditLog => "audit_log",
             Self::Deliveries => "deliveries",
+            Self::Applications => "applications",
+            Self::Attempts => "attempts",
+            Self::Risks => "risks",
         }
     }
 
@@ -396,6 +405,9 @@ impl Table {
             Self::Tokens,
             Self::AuditLog,
             Self::Deliveries,
+            Self::Applications,
+            Self::Attempts,
+            Self::Risks,
         ]
         .into_iter()
         .find(|t| t.as_str() == name)

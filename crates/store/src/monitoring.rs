@@ -2,15 +2,16 @@
 //! scorecards per partner and period, and the "at risk" flags of tier badges whose partner's
 //! latest scorecard missed the tier's floor (migration 0012).
 //!
-//! Lists here are bounded by a limit (newest first) rather than paged by cursor: a partner
-//! has a handful of applications, attempts and modules, and at most a scorecard a quarter.
+//! Applications, attempts and open flags are keyset pages (`page`); a partner's modules and
+//! scorecards (one a quarter) are bounded by a limit.
 //! Every change writes its audit entry in the same transaction; a bulk scorecard import is
 //! one transaction (all rows or none).
 
 use serde_json::Value;
 use sqlx::Row;
 
-use crate::{sql, AuditEntry, Store, StoreError};
+use crate::page::{Arg, Conditions, Key};
+use crate::{sql, AuditEntry, Page, PageRequest, Store, StoreError, Table};
 
 /// A partner's application (or enrolment) for a tier or a specialization, in a role.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -282,31 +283,38 @@ impl Store {
         })
     }
 
-    /// Applications, newest first (by `applied_at`, then id), of one partner or all; at most
-    /// `limit`.
+    /// A page of applications, newest first (by `applied_at`, then id), of one partner or
+    /// all.
     ///
     /// # Errors
-    /// A database error.
+    /// [`StoreError::InvalidCursor`] for another list's cursor, or a database error.
     pub async fn applications(
         &self,
         partner: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<ApplicationRow>, StoreError> {
-        let filter = if partner.is_some() {
-            "WHERE partner_id = $1 "
-        } else {
-            ""
-        };
-        let text = format!("SELECT {APPLICATION_COLUMNS} FROM applications {filter}ORDER BY applied_at DESC, id DESC LIMIT {limit}");
-        with_pool!(self, pool, sqlite => {
-            let text = sql(sqlite, &text);
-            let mut q = sqlx::query(&text);
-            if let Some(p) = partner { q = q.bind(p); }
-            let rows = q.fetch_all(pool).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in &rows { out.push(application!(r)); }
-            Ok(out)
-        })
+        page: &PageRequest,
+    ) -> Result<Page<ApplicationRow>, StoreError> {
+        let mut c = Conditions::default();
+        if let Some(p) = partner {
+            let p = c.bind(Arg::Text(p.to_owned()));
+            c.push(format!("partner_id = {p}"));
+        }
+        if let Some(key) = page.start(Table::Applications, "it")? {
+            let (at, id) = (c.bind(Arg::Int(key.int(0))), c.bind(Arg::Text(key.text(1))));
+            c.push(format!(
+                "(applied_at < {at} OR (applied_at = {at} AND id < {id}))"
+            ));
+        }
+        let rows = list_rows!(
+            self,
+            &mut c,
+            page,
+            format!("SELECT {APPLICATION_COLUMNS} FROM applications"),
+            "applied_at DESC, id DESC",
+            |r| application!(r)
+        );
+        Ok(Page::of(rows, page, Table::Applications, |a| {
+            Key(vec![Arg::Int(a.applied_at), Arg::Text(a.id.clone())])
+        }))
     }
 
     /// Records an attempt, with its audit entry.
@@ -331,31 +339,37 @@ impl Store {
         })
     }
 
-    /// Attempts, newest first (by `attempted_at`, then id), of one partner or all; at most
-    /// `limit`.
+    /// A page of attempts, newest first (by `attempted_at`, then id), of one partner or all.
     ///
     /// # Errors
-    /// A database error.
+    /// [`StoreError::InvalidCursor`] for another list's cursor, or a database error.
     pub async fn attempts(
         &self,
         partner: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<AttemptRow>, StoreError> {
-        let filter = if partner.is_some() {
-            "WHERE partner_id = $1 "
-        } else {
-            ""
-        };
-        let text = format!("SELECT {ATTEMPT_COLUMNS} FROM attempts {filter}ORDER BY attempted_at DESC, id DESC LIMIT {limit}");
-        with_pool!(self, pool, sqlite => {
-            let text = sql(sqlite, &text);
-            let mut q = sqlx::query(&text);
-            if let Some(p) = partner { q = q.bind(p); }
-            let rows = q.fetch_all(pool).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in &rows { out.push(attempt!(r)); }
-            Ok(out)
-        })
+        page: &PageRequest,
+    ) -> Result<Page<AttemptRow>, StoreError> {
+        let mut c = Conditions::default();
+        if let Some(p) = partner {
+            let p = c.bind(Arg::Text(p.to_owned()));
+            c.push(format!("partner_id = {p}"));
+        }
+        if let Some(key) = page.start(Table::Attempts, "it")? {
+            let (at, id) = (c.bind(Arg::Int(key.int(0))), c.bind(Arg::Text(key.text(1))));
+            c.push(format!(
+                "(attempted_at < {at} OR (attempted_at = {at} AND id < {id}))"
+            ));
+        }
+        let rows = list_rows!(
+            self,
+            &mut c,
+            page,
+            format!("SELECT {ATTEMPT_COLUMNS} FROM attempts"),
+            "attempted_at DESC, id DESC",
+            |r| attempt!(r)
+        );
+        Ok(Page::of(rows, page, Table::Attempts, |a| {
+            Key(vec![Arg::Int(a.attempted_at), Arg::Text(a.id.clone())])
+        }))
     }
 
     /// Records (or re-dates) a completed training module, with its audit entry.
@@ -526,30 +540,39 @@ impl Store {
         })
     }
 
-    /// Open flags, oldest first; of one partner or all; at most `limit`.
+    /// A page of the open flags, oldest first (by `flagged_at`, then id), of one partner or
+    /// all.
     ///
     /// # Errors
-    /// A database error.
+    /// [`StoreError::InvalidCursor`] for another list's cursor, or a database error.
     pub async fn open_risks(
         &self,
         partner: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<RiskRow>, StoreError> {
-        let filter = if partner.is_some() {
-            "AND partner_id = $1 "
-        } else {
-            ""
-        };
-        let text = format!("SELECT {RISK_COLUMNS} FROM risks WHERE cleared_at IS NULL {filter}ORDER BY flagged_at, id LIMIT {limit}");
-        with_pool!(self, pool, sqlite => {
-            let text = sql(sqlite, &text);
-            let mut q = sqlx::query(&text);
-            if let Some(p) = partner { q = q.bind(p); }
-            let rows = q.fetch_all(pool).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in &rows { out.push(risk!(r)); }
-            Ok(out)
-        })
+        page: &PageRequest,
+    ) -> Result<Page<RiskRow>, StoreError> {
+        let mut c = Conditions::default();
+        c.push("cleared_at IS NULL".into());
+        if let Some(p) = partner {
+            let p = c.bind(Arg::Text(p.to_owned()));
+            c.push(format!("partner_id = {p}"));
+        }
+        if let Some(key) = page.start(Table::Risks, "it")? {
+            let (at, id) = (c.bind(Arg::Int(key.int(0))), c.bind(Arg::Text(key.text(1))));
+            c.push(format!(
+                "(flagged_at > {at} OR (flagged_at = {at} AND id > {id}))"
+            ));
+        }
+        let rows = list_rows!(
+            self,
+            &mut c,
+            page,
+            format!("SELECT {RISK_COLUMNS} FROM risks"),
+            "flagged_at, id",
+            |r| risk!(r)
+        );
+        Ok(Page::of(rows, page, Table::Risks, |r| {
+            Key(vec![Arg::Int(r.flagged_at), Arg::Text(r.id.clone())])
+        }))
     }
 
     /// Flags a badge at risk, with its audit entry (`credential.at_risk`, told by webhook and

@@ -5,14 +5,14 @@
 //! /api/v1/risks` (the open "at risk" flags). Viewers read, issuers record.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::{Issuing, Viewer};
-use super::{created, json_response, ApiJson, ApiQuery};
+use super::{created, json_response, listing, ApiJson, ApiQuery};
 use crate::problem::Problem;
 use crate::service::{
     parse_scorecards, scorecard_json, Issuer, Metrics, MonitoringError, NewApplication, NewAttempt,
@@ -31,7 +31,7 @@ pub(crate) fn problem(e: MonitoringError) -> Problem {
             "Unknown partner",
             e.to_string(),
         ),
-        MonitoringError::Limit => Problem::new(
+        MonitoringError::Limit | MonitoringError::Cursor(_) => Problem::new(
             StatusCode::BAD_REQUEST,
             "bad-query",
             "The listing's parameters were refused",
@@ -64,14 +64,16 @@ fn path_problem(e: MonitoringError) -> Problem {
     }
 }
 
-/// `?partner=&limit=` of the listings.
+/// `?partner=&limit=&after=` of the listings.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ListQuery {
     /// Of this partner only.
     partner: Option<String>,
-    /// Rows at most: 1 to 1000, 100 by default.
+    /// Rows a page: 1 to 1000, 100 by default.
     limit: Option<i64>,
+    /// The cursor of the page: the previous page's `Link: rel="next"`.
+    after: Option<String>,
 }
 
 /// `?limit=`.
@@ -107,12 +109,19 @@ pub(super) async fn list_applications(
     _: Viewer,
     State(issuer): State<Issuer>,
     ApiQuery(q): ApiQuery<ListQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, Problem> {
-    let rows = issuer
-        .applications(given(&q.partner), q.limit)
+    let page = issuer
+        .applications(given(&q.partner), q.limit, given(&q.after))
         .await
         .map_err(problem)?;
-    Ok(json_response(StatusCode::OK, &json!(rows)))
+    let items = page.items.iter().map(|r| json!(r)).collect();
+    Ok(listing(
+        "/api/v1/applications",
+        raw.as_deref(),
+        items,
+        page.next.as_ref(),
+    ))
 }
 
 pub(super) async fn create_attempt(
@@ -136,12 +145,19 @@ pub(super) async fn list_attempts(
     _: Viewer,
     State(issuer): State<Issuer>,
     ApiQuery(q): ApiQuery<ListQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, Problem> {
-    let rows = issuer
-        .attempts(given(&q.partner), q.limit)
+    let page = issuer
+        .attempts(given(&q.partner), q.limit, given(&q.after))
         .await
         .map_err(problem)?;
-    Ok(json_response(StatusCode::OK, &json!(rows)))
+    let items = page.items.iter().map(|r| json!(r)).collect();
+    Ok(listing(
+        "/api/v1/attempts",
+        raw.as_deref(),
+        items,
+        page.next.as_ref(),
+    ))
 }
 
 pub(super) async fn record_training(
@@ -273,12 +289,19 @@ pub(super) async fn list_risks(
     _: Viewer,
     State(issuer): State<Issuer>,
     ApiQuery(q): ApiQuery<ListQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, Problem> {
-    let rows = issuer
-        .risks(given(&q.partner), q.limit)
+    let page = issuer
+        .risks(given(&q.partner), q.limit, given(&q.after))
         .await
         .map_err(problem)?;
-    Ok(json_response(StatusCode::OK, &json!(rows)))
+    let items = page.items.iter().map(|r| json!(r)).collect();
+    Ok(listing(
+        "/api/v1/risks",
+        raw.as_deref(),
+        items,
+        page.next.as_ref(),
+    ))
 }
 
 /// The OpenAPI path stubs and response shapes of these routes, merged into the document by
@@ -482,9 +505,11 @@ pub(super) mod doc {
     #[utoipa::path(get, path = "/api/v1/applications", tag = "admin", operation_id = "listApplications",
         params(
             ("partner" = Option<String>, Query, description = "Of this partner (its id)."),
-            ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Rows at most (default 100)."),
+            ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Rows a page (default 100)."),
+            ("after" = Option<String>, Query, description = "The cursor of the page (from `Link`)."),
         ),
-        responses((status = 200, description = "Applications.", body = Vec<Application>),
+        responses((status = 200, description = "Applications.", body = Vec<Application>,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page."))),
             (status = 400, description = "A query parameter unknown or refused.")))]
     fn applications_list() {}
 
@@ -498,9 +523,11 @@ pub(super) mod doc {
     #[utoipa::path(get, path = "/api/v1/attempts", tag = "admin", operation_id = "listAttempts",
         params(
             ("partner" = Option<String>, Query, description = "Of this partner (its id)."),
-            ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Rows at most (default 100)."),
+            ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Rows a page (default 100)."),
+            ("after" = Option<String>, Query, description = "The cursor of the page (from `Link`)."),
         ),
-        responses((status = 200, description = "Attempts.", body = Vec<Attempt>),
+        responses((status = 200, description = "Attempts.", body = Vec<Attempt>,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page."))),
             (status = 400, description = "A query parameter unknown or refused.")))]
     fn attempts_list() {}
 
@@ -564,9 +591,11 @@ pub(super) mod doc {
     #[utoipa::path(get, path = "/api/v1/risks", tag = "admin", operation_id = "listRisks",
         params(
             ("partner" = Option<String>, Query, description = "Of this partner (its id)."),
-            ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Rows at most (default 100)."),
+            ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Rows a page (default 100)."),
+            ("after" = Option<String>, Query, description = "The cursor of the page (from `Link`)."),
         ),
-        responses((status = 200, description = "Open flags.", body = Vec<Risk>),
+        responses((status = 200, description = "Open flags.", body = Vec<Risk>,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page."))),
             (status = 400, description = "A query parameter unknown or refused.")))]
     fn risks_list() {}
 }

@@ -21,8 +21,8 @@
 //! (`renewal:<new badge>`), and may replace a badge the flag suspended.
 
 use hallmark_store::{
-    ApplicationRow, AttemptRow, AuditEntry, RiskRow, ScorecardRow, StoreError, TrainingRow,
-    SCORECARD_METRICS,
+    ApplicationRow, AttemptRow, AuditEntry, Page, PageRequest, RiskRow, ScorecardRow, StoreError,
+    TrainingRow, SCORECARD_METRICS,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -302,6 +302,9 @@ pub enum MonitoringError {
     /// A `limit` out of 1 to [`MAX_LIST`].
     #[error("limit must be 1 to {MAX_LIST}")]
     Limit,
+    /// `after` is not a cursor of this list.
+    #[error("after: {0}")]
+    Cursor(hallmark_store::CursorError),
     /// An import that could not be read (not CSV with the header, not a JSON array).
     #[error("import: {0}")]
     Import(String),
@@ -577,6 +580,22 @@ pub fn scorecard_json(s: &ScorecardRow) -> Value {
     v
 }
 
+/// The page `limit` rows long (1 to [`MAX_LIST`], 100 by default) after cursor `after`.
+fn page(limit_: Option<i64>, after: Option<&str>) -> Result<PageRequest, MonitoringError> {
+    let n = limit(limit_)?;
+    Ok(match after.filter(|a| !a.is_empty()) {
+        None => PageRequest::first(n),
+        Some(text) => PageRequest::after(n, text.parse().map_err(MonitoringError::Cursor)?),
+    })
+}
+
+fn from_list(e: StoreError) -> MonitoringError {
+    match e {
+        StoreError::InvalidCursor(e) => MonitoringError::Cursor(e),
+        e => MonitoringError::Store(e),
+    }
+}
+
 fn limit(given: Option<i64>) -> Result<u32, MonitoringError> {
     match given {
         None => Ok(100),
@@ -683,16 +702,22 @@ impl Issuer {
         Ok(row)
     }
 
-    /// Applications, newest first, of `partner` or all; `limit` 1 to [`MAX_LIST`] (100).
+    /// A page of applications, newest first, of `partner` or all; `limit` 1 to
+    /// [`MAX_LIST`] (100), after cursor `after`.
     ///
     /// # Errors
-    /// [`MonitoringError::Limit`], the database.
+    /// [`MonitoringError::Limit`], [`MonitoringError::Cursor`], the database.
     pub async fn applications(
         &self,
         partner: Option<&str>,
         limit_: Option<i64>,
-    ) -> Result<Vec<ApplicationRow>, MonitoringError> {
-        Ok(self.store().applications(partner, limit(limit_)?).await?)
+        after: Option<&str>,
+    ) -> Result<Page<ApplicationRow>, MonitoringError> {
+        let page = page(limit_, after)?;
+        self.store()
+            .applications(partner, &page)
+            .await
+            .map_err(from_list)
     }
 
     /// Records an assessment attempt; `passed` from its tier's or specialization's bar.
@@ -788,16 +813,22 @@ impl Issuer {
         Ok(row)
     }
 
-    /// Attempts, newest first, of `partner` or all; `limit` 1 to [`MAX_LIST`] (100).
+    /// A page of attempts, newest first, of `partner` or all; `limit` 1 to [`MAX_LIST`]
+    /// (100), after cursor `after`.
     ///
     /// # Errors
-    /// [`MonitoringError::Limit`], the database.
+    /// [`MonitoringError::Limit`], [`MonitoringError::Cursor`], the database.
     pub async fn attempts(
         &self,
         partner: Option<&str>,
         limit_: Option<i64>,
-    ) -> Result<Vec<AttemptRow>, MonitoringError> {
-        Ok(self.store().attempts(partner, limit(limit_)?).await?)
+        after: Option<&str>,
+    ) -> Result<Page<AttemptRow>, MonitoringError> {
+        let page = page(limit_, after)?;
+        self.store()
+            .attempts(partner, &page)
+            .await
+            .map_err(from_list)
     }
 
     /// Records that `partner` completed a module (again: its new date).
@@ -1006,17 +1037,22 @@ impl Issuer {
         Ok(cards.into_iter().zip(replaced).collect())
     }
 
-    /// The open "at risk" flags, oldest first, of `partner` or all; `limit` 1 to
-    /// [`MAX_LIST`] (100).
+    /// A page of the open "at risk" flags, oldest first, of `partner` or all; `limit` 1 to
+    /// [`MAX_LIST`] (100), after cursor `after`.
     ///
     /// # Errors
-    /// [`MonitoringError::Limit`], the database.
+    /// [`MonitoringError::Limit`], [`MonitoringError::Cursor`], the database.
     pub async fn risks(
         &self,
         partner: Option<&str>,
         limit_: Option<i64>,
-    ) -> Result<Vec<RiskRow>, MonitoringError> {
-        Ok(self.store().open_risks(partner, limit(limit_)?).await?)
+        after: Option<&str>,
+    ) -> Result<Page<RiskRow>, MonitoringError> {
+        let page = page(limit_, after)?;
+        self.store()
+            .open_risks(partner, &page)
+            .await
+            .map_err(from_list)
     }
 
     /// Runs the "at risk" machinery at instant `at` (see the module documentation).

@@ -19,6 +19,7 @@ mod issue;
 mod key;
 mod keygen;
 mod render;
+mod scorecards;
 mod serve;
 mod sign;
 mod status_list;
@@ -69,6 +70,9 @@ enum Command {
     /// Approvals in bulk: import a CSV file of approvals into an issuer.
     #[command(subcommand)]
     Approvals(approvals::Command),
+    /// Partners' scorecards: import a CSV or JSON file of them into an issuer.
+    #[command(subcommand)]
+    Scorecards(scorecards::Command),
     /// The issuer's badges: those due for renewal.
     #[command(subcommand)]
     Badges(badges::Command),
@@ -99,6 +103,7 @@ fn main() -> ExitCode {
         Command::Token(command) => serve::token(command),
         Command::Verifier(command) => serve::verifier(command),
         Command::Approvals(command) => approvals::run(command),
+        Command::Scorecards(command) => scorecards::run(command),
         Command::Badges(command) => badges::run(command),
         Command::Key(command) => key::run(command),
         Command::Publish(args) => key::publish(args),

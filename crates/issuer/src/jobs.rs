@@ -204,8 +204,8 @@ impl LeasedJob {
             .await
     }
 
-    /// Runs the lifecycle at `at` if this process gets the lease; `None` when another holds
-    /// it.
+    /// Runs the lifecycle at `at`, then the monitoring ([`Issuer::monitor`]), if this process
+    /// gets the lease; `None` when another holds it.
     ///
     /// # Errors
     /// [`LifecycleError`].
@@ -217,7 +217,14 @@ impl LeasedJob {
         if !self.claim(issuer, at).await? {
             return Ok(None);
         }
-        issuer.lifecycle(at).await.map(Some)
+        let run = issuer.lifecycle(at).await?;
+        // Then the "at risk" machinery (issue 15), under the same lease; its failure is
+        // logged and retried next period, the lifecycle's run stands.
+        match issuer.monitor(at).await {
+            Ok(m) => tracing::info!("monitoring: {m}"),
+            Err(e) => tracing::warn!("monitoring: {e}"),
+        }
+        Ok(Some(run))
     }
 }
 

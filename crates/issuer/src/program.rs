@@ -77,7 +77,38 @@ pub enum ProgramError {
         /// The tier.
         tier: String,
     },
+    /// A tier requires a training module the program does not define (`[[modules]]`).
+    #[error("program: tier {tier:?} requires unknown training module {module:?}; the modules are {known}")]
+    UnknownModule {
+        /// The tier.
+        tier: String,
+        /// The module id.
+        module: String,
+        /// The program's modules.
+        known: String,
+    },
+    /// A scorecard threshold outside its metric's range (or not a number).
+    #[error("program: {table}: {key} = {value} is out of range: {min} to {max}")]
+    Threshold {
+        /// Where: `[tiers.scorecard]` of a tier, or its renewal's.
+        table: String,
+        /// The key (`min_nps`).
+        key: String,
+        /// The value given.
+        value: f64,
+        /// The lowest allowed.
+        min: f64,
+        /// The highest allowed.
+        max: f64,
+    },
+    /// `[monitoring]` out of bounds: `notice_days` above [`MAX_NOTICE_DAYS`], or `suspend`
+    /// without the program's suspension entry.
+    #[error("program: [monitoring]: {0}")]
+    Monitoring(String),
 }
+
+/// The longest notice period of `[monitoring]`, days: a year.
+pub const MAX_NOTICE_DAYS: u32 = 365;
 
 /// A role partners are certified for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -429,7 +460,8 @@ pub struct Program {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Shortfall {
     /// Which requirement: `tier`, `role`, `competency`, `required_competency`, `exam_score`,
-    /// `demo_level`, `references`.
+    /// `demo_level`, `references`; monitoring's `training` (a required module not completed)
+    /// and `scorecard` (a renewal's scorecard thresholds missed).
     pub requirement: &'static str,
     /// What is missing, for people.
     pub detail: String,
@@ -473,6 +505,7 @@ impl Program {
                 return Err(ProgramError::Duplicate { id: id.clone() });
             }
         }
+        program.check_monitoring()?;
         for tier in program
             .tiers
             .iter()
@@ -547,6 +580,81 @@ impl Program {
             return Err(ProgramError::ExamScore {
                 tier: tier.to_owned(),
             });
+        }
+        Ok(())
+    }
+
+    /// Checks what monitoring reads (issue 15): module ids unique, each tier's
+    /// `required_training` among them, each scorecard threshold in its metric's range,
+    /// `[monitoring]` in bounds.
+    fn check_monitoring(&self) -> Result<(), ProgramError> {
+        let mut seen = HashSet::new();
+        for m in &self.modules {
+            if !seen.insert(m.id.as_str()) {
+                return Err(ProgramError::Duplicate { id: m.id.clone() });
+            }
+        }
+        let known = || {
+            let ids: Vec<&str> = self.modules.iter().map(|m| m.id.as_str()).collect();
+            if ids.is_empty() {
+                "none (add [[modules]])".to_owned()
+            } else {
+                ids.join(", ")
+            }
+        };
+        for tier in &self.tiers {
+            if let Some(module) = tier
+                .required_training
+                .iter()
+                .find(|t| !self.modules.iter().any(|m| &m.id == *t))
+            {
+                return Err(ProgramError::UnknownModule {
+                    tier: tier.id.clone(),
+                    module: module.clone(),
+                    known: known(),
+                });
+            }
+            let renewal = tier.renewal.as_ref().and_then(|r| r.scorecard.as_ref());
+            for (table, t) in [
+                (
+                    format!("tier {:?} [tiers.scorecard]", tier.id),
+                    tier.scorecard.as_ref(),
+                ),
+                (
+                    format!("tier {:?} [tiers.renewal.scorecard]", tier.id),
+                    renewal,
+                ),
+            ] {
+                let Some(t) = t else { continue };
+                for (metric, value) in METRICS.into_iter().zip(crate::service::threshold_values(t))
+                {
+                    let Some(value) = value else { continue };
+                    let (min, max) = crate::service::metric_range(metric);
+                    if !value.is_finite() || value < min || value > max {
+                        let key = match metric {
+                            "rework" => "max_rework".to_owned(),
+                            m => format!("min_{m}"),
+                        };
+                        return Err(ProgramError::Threshold {
+                            table,
+                            key,
+                            value,
+                            min,
+                            max,
+                        });
+                    }
+                }
+            }
+        }
+        if self.monitoring.notice_days > MAX_NOTICE_DAYS {
+            return Err(ProgramError::Monitoring(format!(
+                "notice_days must be at most {MAX_NOTICE_DAYS} (a year)"
+            )));
+        }
+        if self.monitoring.suspend && !self.suspension {
+            return Err(ProgramError::Monitoring(
+                "suspend = true needs suspension = true (badges with a suspension entry)".into(),
+            ));
         }
         Ok(())
     }
@@ -820,6 +928,60 @@ mod tests {
                 .detail
                 .contains(&format!("the levels are {}", p.rubric.join(", "))),
             "{bad:?}"
+        );
+    }
+
+    #[test]
+    fn monitoring_parts_are_checked() {
+        let p = Program::from_toml(DEMO_PROGRAM).unwrap();
+        assert_eq!(
+            p.monitoring,
+            Monitoring {
+                notice_days: 30,
+                suspend: true
+            }
+        );
+        assert_eq!(
+            p.tier("gold").unwrap().scorecard.as_ref().unwrap().min_nps,
+            Some(20.0)
+        );
+        let e =
+            Program::from_toml(&DEMO_PROGRAM.replacen("\"security-ops\", ", "\"sec-ops\", ", 1))
+                .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "program: tier \"platinum\" requires unknown training module \"sec-ops\"; the modules are well-architected, security-ops, finops-foundations"
+        );
+        let e = Program::from_toml(&DEMO_PROGRAM.replacen("min_nps = 20", "min_nps = 120", 1))
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "program: tier \"gold\" [tiers.scorecard]: min_nps = 120 is out of range: -100 to 100"
+        );
+        let e = Program::from_toml(&DEMO_PROGRAM.replacen("max_rework = 8", "max_rework = -1", 1))
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("[tiers.renewal.scorecard]: max_rework = -1"),
+            "{e}"
+        );
+        let e =
+            Program::from_toml(&DEMO_PROGRAM.replacen("notice_days = 30", "notice_days = 400", 1))
+                .unwrap_err();
+        assert!(
+            e.to_string().contains("notice_days must be at most 365"),
+            "{e}"
+        );
+        let e = Program::from_toml(&DEMO_PROGRAM.replacen(
+            "suspension = true",
+            "suspension = false",
+            1,
+        ))
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("suspend = true needs suspension = true"),
+            "{e}"
         );
     }
 

@@ -187,6 +187,7 @@ mod credentials;
 mod directory;
 mod expiry;
 mod keys;
+mod monitoring;
 mod outbox;
 mod page;
 mod redact;
@@ -205,6 +206,9 @@ pub use idempotency::{
     MAX_KEY_LEN as MAX_IDEMPOTENCY_KEY_LEN,
 };
 pub use keys::{signer_of, KeyRow, KeyState};
+pub use monitoring::{
+    ApplicationRow, AttemptRow, Monitored, RiskRow, ScorecardRow, TrainingRow, SCORECARD_METRICS,
+};
 pub use outbox::{
     event_of, public_payload, DeliveryOutcome, DeliveryRow, DeliveryState, FanOutItem, NewDelivery,
     OutboxEvent, WebhookRow, EVENT_TYPES,
@@ -367,6 +371,12 @@ pub enum Table {
     AuditLog,
     /// Deliveries of notifications.
     Deliveries,
+    /// Applications (issue 15).
+    Applications,
+    /// Assessment attempts (issue 15).
+    Attempts,
+    /// "At risk" flags (issue 15).
+    Risks,
 }
 
 impl Table {
@@ -380,6 +390,9 @@ impl Table {
             Self::Tokens => "tokens",
             Self::AuditLog => "audit_log",
             Self::Deliveries => "deliveries",
+            Self::Applications => "applications",
+            Self::Attempts => "attempts",
+            Self::Risks => "risks",
         }
     }
 
@@ -392,6 +405,9 @@ impl Table {
             Self::Tokens,
             Self::AuditLog,
             Self::Deliveries,
+            Self::Applications,
+            Self::Attempts,
+            Self::Risks,
         ]
         .into_iter()
         .find(|t| t.as_str() == name)

@@ -30,12 +30,13 @@ pub const EVENT_TYPES: &[&str] = &[
     "credential.superseded",
     "credential.expiring",
     "credential.lapsed",
+    "credential.at_risk",
 ];
 
 /// The event type an audit action is told as, if any: `credential.issue` →
 /// `credential.issued`, `.revoke` → `.revoked`, `.suspend` → `.suspended`, `.reinstate` →
 /// `.reinstated`, `.supersede` → `.superseded`, `.expiring` → `.expiring`, `.lapse` →
-/// `.lapsed`.
+/// `.lapsed`, `.at_risk` → `.at_risk` (a scorecard missed the tier's floor, issue 15).
 pub fn event_of(action: &str) -> Option<&'static str> {
     Some(match action {
         "credential.issue" => "credential.issued",
@@ -45,16 +46,26 @@ pub fn event_of(action: &str) -> Option<&'static str> {
         "credential.supersede" => "credential.superseded",
         "credential.expiring" => "credential.expiring",
         "credential.lapse" => "credential.lapsed",
+        "credential.at_risk" => "credential.at_risk",
         _ => return None,
     })
 }
 
 /// The public part of an audit entry's detail, as an outbox row keeps it: `successor`,
-/// `kind` (what superseded or revoked it), `tier`, `days` and `valid_until` when present and
-/// not null; nothing else (never a revocation reason, nor a list index).
+/// `kind` (what superseded or revoked it), `tier`, `days`, `valid_until`, and for an "at risk"
+/// notice `period`, `missed` and `notice_until`, when present and not null; nothing else (never a revocation reason, nor a list index).
 pub fn public_payload(detail: &Value) -> Value {
     let mut out = serde_json::Map::new();
-    for key in ["successor", "kind", "tier", "days", "valid_until"] {
+    for key in [
+        "successor",
+        "kind",
+        "tier",
+        "days",
+        "valid_until",
+        "period",
+        "missed",
+        "notice_until",
+    ] {
         if let Some(v) = detail.get(key).filter(|v| !v.is_null()) {
             out.insert(key.to_owned(), v.clone());
         }

@@ -57,6 +57,50 @@ impl Reminder<'_> {
     }
 }
 
+/// An "at risk" notice (`web/templates/email/at_risk.txt`, text/plain): the partner's
+/// scorecard missed its tier's floor; what was missed, and when the notice period ends.
+#[derive(Debug, Clone, Template)]
+#[template(path = "email/at_risk.txt")]
+pub struct AtRisk<'a> {
+    /// The partner's name.
+    pub partner: &'a str,
+    /// The tier's name.
+    pub tier: &'a str,
+    /// The role's name.
+    pub role: &'a str,
+    /// The program's name.
+    pub program: &'a str,
+    /// The agency's name.
+    pub issuer: &'a str,
+    /// The scorecard's period (`2026-Q3`).
+    pub period: &'a str,
+    /// What was missed, one line each (`NPS 12 (the floor is 30)`).
+    pub missed: Vec<String>,
+    /// The last day of the notice period, `YYYY-MM-DD`.
+    pub notice_until: &'a str,
+    /// Whether the badge is suspended when the notice period ends.
+    pub suspend: bool,
+    /// The badge's public URL.
+    pub badge_url: &'a str,
+    /// The tier's page.
+    pub program_url: &'a str,
+}
+
+impl AtRisk<'_> {
+    /// The body, plain text.
+    ///
+    /// # Errors
+    /// Askama's, should a value fail to format.
+    pub fn text(&self) -> Result<String, askama::Error> {
+        self.render()
+    }
+
+    /// The subject line.
+    pub fn subject(&self) -> String {
+        format!("Your {} badge is at risk", self.tier)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +150,42 @@ mod tests {
             text.contains("To be certified again, ask Acme to record a new approval"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn the_at_risk_notice_names_what_was_missed_and_when_suspension_comes() {
+        let n = AtRisk {
+            partner: "Northwind",
+            tier: "Gold Partner",
+            role: "Solutions",
+            program: "Acme Partner Program",
+            issuer: "Acme",
+            period: "2026-Q4",
+            missed: vec!["nps: 12.0 (the floor is 20.0)".into()],
+            notice_until: "2027-01-04",
+            suspend: true,
+            badge_url: "https://p.example/credentials/u1",
+            program_url: "https://p.example/program/tiers/gold",
+        };
+        let text = n.text().unwrap();
+        assert!(text.starts_with("Hello Northwind,\n"), "{text}");
+        assert!(text.contains("Your Gold Partner badge (Solutions) in the Acme Partner Program is at risk: your scorecard for 2026-Q4 is below what the tier requires."), "{text}");
+        assert!(
+            text.contains("\n- nps: 12.0 (the floor is 20.0)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("recorded by 2027-01-04, the badge will be suspended"),
+            "{text}"
+        );
+        assert_eq!(n.subject(), "Your Gold Partner badge is at risk");
+        let text = AtRisk {
+            suspend: false,
+            ..n
+        }
+        .text()
+        .unwrap();
+        assert!(!text.contains("suspended"), "{text}");
+        assert!(text.contains("Acme will review your tier."), "{text}");
     }
 }

@@ -10,6 +10,7 @@ mod badges;
 mod bulk;
 mod credentials;
 mod idempotency;
+mod monitoring;
 pub mod openapi;
 mod pages;
 mod partners;
@@ -25,7 +26,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use hallmark_store::CredentialRow;
 use serde_json::{json, Value};
@@ -130,6 +131,33 @@ pub fn router(issuer: Issuer) -> Router {
             "/program/specializations/{id}/image.png",
             get(badges::specialization_png),
         )
+        // Monitoring (issue 15).
+        .route(
+            "/api/v1/applications",
+            get(monitoring::list_applications).post(monitoring::create_application),
+        )
+        .route(
+            "/api/v1/attempts",
+            get(monitoring::list_attempts).post(monitoring::create_attempt),
+        )
+        .route(
+            "/api/v1/partners/{id}/training",
+            get(monitoring::list_training).post(monitoring::record_training),
+        )
+        .route(
+            "/api/v1/partners/{id}/scorecards",
+            get(monitoring::list_scorecards),
+        )
+        .route(
+            "/api/v1/partners/{id}/scorecards/{period}",
+            put(monitoring::put_scorecard).get(monitoring::get_scorecard),
+        )
+        .route(
+            "/api/v1/scorecards",
+            post(monitoring::import_scorecards)
+                .layer(DefaultBodyLimit::max(issuer.config().bulk_max_bytes)),
+        )
+        .route("/api/v1/risks", get(monitoring::list_risks))
         .fallback(public::not_found)
         .layer(axum::middleware::from_fn_with_state(
             issuer.clone(),

@@ -33,6 +33,7 @@ fn text() -> &'static str {
 /// The document (with the rules applied).
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
+    doc.merge(super::monitoring::doc::MonitoringDoc::openapi());
     hallmark_http::openapi::finish(&mut doc);
     doc
 }
@@ -92,7 +93,7 @@ fn role(method: &HttpMethod, path: &str) -> Option<&'static str> {
 /// The rules every operation follows: the bearer scheme and the role (401, 403, 503 from
 /// the token check and the blocking pool) on the admin and VC API, and on every POST the
 /// `Idempotency-Key` header with its 409 and 422.
-struct Rules;
+pub(crate) struct Rules;
 
 impl Modify for Rules {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {

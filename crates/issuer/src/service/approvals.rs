@@ -303,10 +303,14 @@ impl Issuer {
                 .store()
                 .latest_badge_of(&partner.id, &new.role, special);
             let latest = latest.await?;
+            // A badge suspended by an "at risk" flag may be replaced (issue 15: a renewal
+            // with a passing scorecard lifts it); any other suspension is the agency's.
             if let Some(l) = latest.as_ref().filter(|l| l.suspended) {
-                return Err(ApprovalError::Suspended {
-                    badge: l.id.clone(),
-                });
+                if !self.suspended_for_risk(&l.id).await? {
+                    return Err(ApprovalError::Suspended {
+                        badge: l.id.clone(),
+                    });
+                }
             }
             if latest.is_some() && valid_until <= now() {
                 return Err(ApprovalError::ExpiredOnArrival { valid_until });
@@ -318,6 +322,12 @@ impl Issuer {
                     self.specialization_shortfalls(special, &partner.id, &new.role)
                         .await?,
                 );
+            }
+            if shortfalls.is_empty() {
+                let renewal = kind == ApprovalKind::Renewal;
+                shortfalls = self
+                    .monitoring_shortfalls(&partner.id, tier, renewal)
+                    .await?;
             }
             if !shortfalls.is_empty() {
                 return Err(ApprovalError::RequirementsNotMet { shortfalls });
@@ -359,11 +369,21 @@ impl Issuer {
             let issued = self.issue_badge(actor, &approval, &badge, &replace).await;
             match issued {
                 Ok(credential) => {
+                    // The badge it replaced is no longer watched: its flag is cleared.
+                    // (After the commit: should this fail, the next monitoring run clears
+                    // it, the old badge being revoked; the approval stands.)
+                    for old in &credential.superseded {
+                        let by = format!("renewal:{}", credential.row.id);
+                        let at = now().unix_timestamp();
+                        if let Err(e) = self.clear_flag(&old.id, at, &by).await {
+                            tracing::warn!("clearing the at-risk flag of {}: {e}", old.id);
+                        }
+                    }
                     return Ok(Approved {
                         approval,
                         kind,
                         credential,
-                    })
+                    });
                 }
                 Err(IssueError::Store(StoreError::Changed { .. })) => continue,
                 Err(e) => return Err(e.into()),

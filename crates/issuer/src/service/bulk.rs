@@ -878,7 +878,14 @@ impl Issuer {
             false => self.store().latest_badge(&partner.id, &new.role).await?,
         };
         let (kind, bar) = classify(program, tier, latest.as_ref(), new.renewal, now())?;
-        let shortfalls = program.shortfalls_for(&new.claim(), &bar);
+        let mut shortfalls = program.shortfalls_for(&new.claim(), &bar);
+        if shortfalls.is_empty() {
+            // Monitoring's requirements (training; a renewal's scorecard), as `approve`.
+            let renewal = kind == super::ApprovalKind::Renewal;
+            shortfalls = self
+                .monitoring_shortfalls(&partner.id, tier, renewal)
+                .await?;
+        }
         if !shortfalls.is_empty() {
             return Err(ApprovalError::RequirementsNotMet { shortfalls });
         }

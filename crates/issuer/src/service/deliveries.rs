@@ -5,7 +5,7 @@
 //! ([`Issuer::run_deliveries`], spawned by [`crate::serve`] unless `deliveries = false`)
 //! repeats two steps, each taking the instant as a parameter so tests pass one:
 //! [`Issuer::fan_out`] turns new outbox rows into deliveries (one per matching subscription,
-//! and for `credential.expiring` / `credential.lapsed` one e-mail per partner contact when
+//! and for `credential.expiring` / `credential.lapsed` / `credential.at_risk` one e-mail per partner contact when
 //! `[smtp]` is configured), and [`Issuer::send_due`] sends what is due, per (target, badge)
 //! in event order, each under a lease, retrying with exponential backoff up to
 //! `max_attempts` (a URL the SSRF guard refuses fails at once: retrying cannot help). Both
@@ -436,9 +436,13 @@ impl Issuer {
             });
         }
         let lapsed = e.event == "credential.lapsed";
-        if (lapsed || e.event == "credential.expiring") && self.inner.mailer.is_some() {
+        let notice = lapsed || e.event == "credential.expiring" || e.event == "credential.at_risk";
+        if notice && self.inner.mailer.is_some() {
             if let (Some(c), Some(p)) = (credential, &item.partner) {
-                let emails = self.reminder(e, c, p, lapsed);
+                let emails = match e.event.as_str() {
+                    "credential.at_risk" => self.at_risk_notice(e, c, p),
+                    _ => self.reminder(e, c, p, lapsed),
+                };
                 for (to, subject, text) in emails {
                     out.push(NewDelivery {
                         id: format!("msg_{}", uuid_v4()?.replace('-', "")),
@@ -451,6 +455,73 @@ impl Issuer {
             }
         }
         Ok(out)
+    }
+
+    /// The "at risk" notice to each of the partner's contacts: (to, subject, text).
+    fn at_risk_notice(
+        &self,
+        event: &hallmark_store::OutboxEvent,
+        c: &hallmark_store::CredentialRow,
+        p: &hallmark_store::Partner,
+    ) -> Vec<(String, String, String)> {
+        let program = self.program();
+        let tier_slug = c.tier.clone().unwrap_or_default();
+        let tier = program
+            .tier(&tier_slug)
+            .map_or(tier_slug.as_str(), |t| t.name.as_str());
+        let role = c.role.as_deref().unwrap_or("");
+        let role = program
+            .roles
+            .iter()
+            .find(|r| r.id == role)
+            .map_or(role, |r| r.name.as_str());
+        let payload = &event.payload;
+        let missed = payload["missed"]
+            .as_array()
+            .map(|all| {
+                all.iter()
+                    .map(|m| {
+                        let metric = m["metric"].as_str().unwrap_or_default();
+                        let bound = if metric == "rework" {
+                            "ceiling"
+                        } else {
+                            "floor"
+                        };
+                        format!(
+                            "{metric}: {} (the {bound} is {})",
+                            m["value"], m["threshold"]
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let notice_until = payload["notice_until"]
+            .as_i64()
+            .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+            .map_or_else(|| "an unknown date".into(), |t| t.date().to_string());
+        let badge_url = self.credential_url(&c.id);
+        let program_url = format!("{}/program/tiers/{tier_slug}", self.config().base_url);
+        let view = hallmark_web::email::AtRisk {
+            partner: &p.name,
+            tier,
+            role,
+            program: &program.name,
+            issuer: &self.config().issuer_name,
+            period: payload["period"].as_str().unwrap_or_default(),
+            missed,
+            notice_until: &notice_until,
+            suspend: program.monitoring.suspend && program.suspension,
+            badge_url: &badge_url,
+            program_url: &program_url,
+        };
+        let Ok(text) = view.text() else {
+            return Vec::new();
+        };
+        let subject = view.subject();
+        p.contacts
+            .iter()
+            .map(|to| (to.clone(), subject.clone(), text.clone()))
+            .collect()
     }
 
     /// The reminder (or lapse notice) to each of the partner's contacts: (to, subject,

@@ -22,6 +22,7 @@ mod idempotency;
 mod issuance;
 mod lifecycle;
 mod lists;
+mod monitoring;
 mod pages;
 mod partners;
 mod records;
@@ -68,6 +69,11 @@ pub use idempotency::{fingerprint, idempotency_key, ClaimError, KeyError};
 pub use issuance::{IssueError, Issued};
 pub use lifecycle::{PublicMessage, ReissueError, MESSAGE_STATUS_SIZE};
 pub use lists::{ListError, SignError};
+pub use monitoring::{
+    check_metrics, metric_range, missed, parse_scorecards, period_bounds, scorecard_json,
+    threshold_values, Metrics, Missed, MonitorError, MonitorRun, MonitoringError, NewApplication,
+    NewAttempt, NewTraining, RowProblem, ScorecardImportRow, MAX_IMPORT_ROWS, MAX_LIST,
+};
 pub use pages::{Described, PageError};
 pub use partners::{NewPartner, PartnerChange, PartnerError};
 pub use records::{LookupError, PageSize};

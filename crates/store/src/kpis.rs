@@ -133,6 +133,16 @@ pub struct ScorecardRollup {
     pub metrics: Vec<(i64, Option<f64>)>,
 }
 
+/// A value bound to a KPI statement ([`Store::kpi_statements`]).
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KpiArg {
+    /// Text.
+    Text(String),
+    /// An integer.
+    Int(i64),
+}
+
 /// The scorecard metric columns, in `hallmark_issuer::program::METRICS` order.
 pub const SCORECARD_COLUMNS: [&str; 9] = [
     "win_rate",
@@ -208,7 +218,7 @@ impl Store {
     /// The KPI statements for `w` as run (dialect placeholders, arguments bound), each with
     /// its name: for `EXPLAIN` in tests.
     #[doc(hidden)]
-    pub fn kpi_statements(&self, w: &KpiWindow) -> Vec<(&'static str, String, Vec<String>)> {
+    pub fn kpi_statements(&self, w: &KpiWindow) -> Vec<(&'static str, String, Vec<KpiArg>)> {
         let sqlite = matches!(self, Store::Sqlite(_));
         let all = [
             ("certified", certified_sql(w)),
@@ -230,8 +240,8 @@ impl Store {
                 let args = args
                     .into_iter()
                     .map(|a| match a {
-                        Arg::Text(t) => t,
-                        Arg::Int(n) => n.to_string(),
+                        Arg::Text(t) => KpiArg::Text(t),
+                        Arg::Int(n) => KpiArg::Int(n),
                     })
                     .collect();
                 (name, sql(sqlite, &text), args)
@@ -561,13 +571,14 @@ fn message_sql(w: &KpiWindow, message: i64, revoked_in_window: bool) -> (String,
     (text, q.args)
 }
 
-/// Open risk flags, the distinct partners they name, and how many are suspended.
+/// Open risk flags, the distinct partners they name, and how many are suspended. (`CROSS
+/// JOIN`: SQLite then reads the few open flags first, never every credential.)
 fn risks_sql(w: &KpiWindow) -> (String, Vec<Arg>) {
     let mut q = Conditions::default();
     let filters = w.filters(&mut q, "c");
     let text = format!(
         "SELECT COUNT(*) AS flags, COUNT(DISTINCT r.partner_id) AS partners, COUNT(r.suspended_at) AS suspended \
-         FROM risks r JOIN credentials c ON c.id = r.credential_id WHERE r.cleared_at IS NULL{filters}"
+         FROM risks r CROSS JOIN credentials c WHERE c.id = r.credential_id AND r.cleared_at IS NULL{filters}"
     );
     (text, q.args)
 }

@@ -207,7 +207,9 @@ pub use idempotency::{
     MAX_KEY_LEN as MAX_IDEMPOTENCY_KEY_LEN,
 };
 pub use keys::{signer_of, KeyRow, KeyState};
-pub use kpis::{Bucket, CertifiedCount, KpiRows, KpiWindow, ScorecardRollup, SCORECARD_COLUMNS};
+pub use kpis::{
+    Bucket, CertifiedCount, KpiArg, KpiRows, KpiWindow, ScorecardRollup, SCORECARD_COLUMNS,
+};
 pub use outbox::{
     event_of, public_payload, DeliveryOutcome, DeliveryRow, DeliveryState, FanOutItem, NewDelivery,
     OutboxEvent, WebhookRow, EVENT_TYPES,

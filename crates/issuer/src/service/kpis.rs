@@ -335,6 +335,17 @@ impl Issuer {
     }
 }
 
+impl Issuer {
+    /// What [`Issuer::kpis`] asks the store for `query` at `at` (for tests of the plans).
+    ///
+    /// # Errors
+    /// As [`Issuer::kpis`], without the database.
+    #[doc(hidden)]
+    pub fn kpi_window(&self, query: &KpiQuery, at: OffsetDateTime) -> Result<KpiWindow, KpiError> {
+        window(self.program(), query, at).map(|w| w.store)
+    }
+}
+
 /// A window read from a query.
 struct Window {
     store: KpiWindow,

@@ -10,11 +10,17 @@
 //!
 //! A *tier badge* here is a credential with an approval, a partner, a role and a tier, and no
 //! specialization (`credentials.specialization IS NULL`); a *specialization badge* has a
-//! specialization. A badge is *in force* at instant `t` when its approval's `approved_at`
-//! (its `validFrom`) is at or before `t`, `t` is at most its `validUntil` plus its grace
-//! period, and it has not ended by `t`: a superseded badge ends when its successor's approval
-//! took effect (the successor's `approved_at`; `revoked_at` when there is none), any other
-//! revoked one at `revoked_at`.
+//! specialization. A badge is *in force* at instant `t` when its `valid_from` (its approval's
+//! `approved_at`, the badge's `validFrom`) is at or before `t`, `t` is at most its
+//! `validUntil` plus its grace period, and it has not ended by `t` (`ended_at`: a superseded
+//! badge ends when its successor's approval took effect, any other revoked one at
+//! `revoked_at`). Migration 0015's triggers keep `valid_from` and `ended_at`, and running
+//! scorecard sums (`scorecard_sums`), so the queries need no joins.
+//!
+//! Partners are counted as badges in force per tier (or specialization) and role: a partner
+//! holds at most one badge in force per role (a new approval for the role supersedes the
+//! current badge at the instant the new one takes effect), so the count of badges is the
+//! count of distinct partners, and one pass over the badges counts every instant.
 
 use sqlx::Row;
 
@@ -59,6 +65,15 @@ impl KpiWindow {
             .max(0)
     }
 
+    /// The instants partners are counted at: the points and `at`, sorted, once each.
+    pub fn instants(&self) -> Vec<i64> {
+        let mut points = self.points.clone();
+        points.push(self.at);
+        points.sort_unstable();
+        points.dedup();
+        points
+    }
+
     /// `CASE` giving badge `c`'s grace period in seconds, its names bound in `c`.
     fn grace_sql(&self, q: &mut Conditions) -> String {
         let mut out = String::from("(CASE");
@@ -90,10 +105,8 @@ impl KpiWindow {
     }
 }
 
-/// When a revoked badge `c` ended: its successor's `approved_at`, else its `revoked_at`.
-const ENDED: &str = "COALESCE((SELECT sa.approved_at FROM credentials s JOIN approvals sa ON sa.id = s.approval_id WHERE s.id = c.superseded_by), c.revoked_at)";
-
-/// Partners with badges in force at an instant, for one tier (or specialization) and role.
+/// Partners with badges in force at an instant, for one tier (or specialization) and role
+/// (their badges in force, one a partner and role; see the module documentation).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertifiedCount {
     /// The instant (Unix seconds), one of [`KpiWindow::points`] or [`KpiWindow::at`].
@@ -104,7 +117,7 @@ pub struct CertifiedCount {
     pub specialization: Option<String>,
     /// The role.
     pub role: String,
-    /// Distinct partners.
+    /// Partners.
     pub partners: i64,
 }
 
@@ -251,20 +264,34 @@ impl Store {
 
     async fn kpi_certified(&self, w: &KpiWindow) -> Result<Vec<CertifiedCount>, StoreError> {
         let (text, args) = certified_sql(w);
+        let instants = w.instants();
+        type Key = (i64, Option<String>, Option<String>, String);
+        let mut counts: std::collections::BTreeMap<Key, i64> = std::collections::BTreeMap::new();
         with_pool!(self, pool, sqlite => {
             let rows = { let q = sql(sqlite, &text); bind_all!(sqlx::query(&q), &args).fetch_all(pool).await? };
-            let mut out = Vec::with_capacity(rows.len());
             for r in &rows {
-                out.push(CertifiedCount {
-                    at: r.try_get("t")?,
-                    tier: r.try_get("tier")?,
-                    specialization: r.try_get("specialization")?,
-                    role: r.try_get("role")?,
-                    partners: r.try_get("n")?,
-                });
+                let tier: Option<String> = r.try_get("tier")?;
+                let specialization: Option<String> = r.try_get("specialization")?;
+                let role: String = r.try_get("role")?;
+                let (sb, eb, n): (i64, i64, i64) = (r.try_get("sb")?, r.try_get("eb")?, r.try_get("n")?);
+                let range = usize::try_from(sb).unwrap_or(0)..usize::try_from(eb).unwrap_or(0).min(instants.len());
+                for at in instants.get(range).unwrap_or_default() {
+                    *counts.entry((*at, tier.clone(), specialization.clone(), role.clone())).or_default() += n;
+                }
             }
-            Ok(out)
-        })
+        });
+        Ok(counts
+            .into_iter()
+            .map(
+                |((at, tier, specialization, role), partners)| CertifiedCount {
+                    at,
+                    tier,
+                    specialization,
+                    role,
+                    partners,
+                },
+            )
+            .collect())
     }
 
     async fn kpi_days_to_certification(
@@ -373,7 +400,10 @@ impl Store {
             for r in &rows {
                 let mut metrics = Vec::with_capacity(SCORECARD_COLUMNS.len());
                 for m in SCORECARD_COLUMNS {
-                    metrics.push((r.try_get(format!("n_{m}").as_str())?, r.try_get(format!("avg_{m}").as_str())?));
+                    let n: i64 = r.try_get(format!("n_{m}").as_str())?;
+                    let sum: f64 = r.try_get(format!("s_{m}").as_str())?;
+                    #[allow(clippy::cast_precision_loss)]
+                    metrics.push((n, (n > 0).then(|| sum / n as f64)));
                 }
                 out.push(ScorecardRollup {
                     period: r.try_get("period")?,
@@ -387,20 +417,19 @@ impl Store {
     }
 }
 
-/// Partners with badges in force at each of `w.points` and at `w.at`, by tier or
-/// specialization and role. The tier filter keeps specialization badges (they have none).
+/// Badges in force at each of `w.points` and at `w.at`, by tier or specialization and role,
+/// counted in one pass as intervals: each badge's first instant in force (`valid_from`) and
+/// first instant no longer in force (`e`: `valid_until` + grace + 1 s, or `ended_at` if
+/// sooner), bucketed by how many instants precede each (`sb`, `eb`): the badge is in force
+/// at the instants `sb..eb`. The tier filter keeps specialization badges (they have none).
 fn certified_sql(w: &KpiWindow) -> (String, Vec<Arg>) {
     let mut q = Conditions::default();
-    let mut points: Vec<i64> = w.points.clone();
-    points.push(w.at);
-    points.sort_unstable();
-    points.dedup();
-    let values: Vec<String> = points
-        .iter()
-        .map(|p| format!("(CAST({} AS BIGINT))", q.bind(Arg::Int(*p))))
-        .collect();
+    let points = w.instants();
     let grace = w.grace_sql(&mut q);
-    let longest = w.longest_grace();
+    let first = points.first().copied().unwrap_or(w.at);
+    let last = points.last().copied().unwrap_or(w.at);
+    let low = q.bind(Arg::Int(first - w.longest_grace()));
+    let last = q.bind(Arg::Int(last));
     let mut filters = String::new();
     if let Some(tier) = &w.tier {
         let p = q.bind(Arg::Text(tier.clone()));
@@ -412,16 +441,26 @@ fn certified_sql(w: &KpiWindow) -> (String, Vec<Arg>) {
         let p = q.bind(Arg::Text(role.clone()));
         filters.push_str(&format!(" AND c.role = {p}"));
     }
+    let mut bucket = |column: &str| {
+        let mut out = String::from("CAST((CASE");
+        for (i, p) in points.iter().enumerate() {
+            let p = q.bind(Arg::Int(*p));
+            out.push_str(&format!(" WHEN {column} <= {p} THEN {i}"));
+        }
+        out.push_str(&format!(" ELSE {} END) AS BIGINT)", points.len()));
+        out
+    };
+    // sb: instants before valid_from; eb: instants before e (an instant p >= e is past it).
+    let sb = bucket("x.valid_from - 1");
+    let eb = bucket("x.e - 1");
     let text = format!(
-        "WITH pts (t) AS (VALUES {values}) \
-         SELECT pts.t AS t, c.tier AS tier, c.specialization AS specialization, c.role AS role, COUNT(DISTINCT c.partner_id) AS n \
-         FROM pts JOIN credentials c ON c.valid_until >= pts.t - {longest} \
-         JOIN approvals a ON a.id = c.approval_id \
-         WHERE c.partner_id IS NOT NULL AND c.role IS NOT NULL AND (c.tier IS NOT NULL OR c.specialization IS NOT NULL) \
-         AND a.approved_at <= pts.t AND c.valid_until + {grace} >= pts.t \
-         AND (c.revoked_at IS NULL OR {ENDED} > pts.t){filters} \
-         GROUP BY pts.t, c.tier, c.specialization, c.role ORDER BY pts.t, c.tier, c.specialization, c.role",
-        values = values.join(", ")
+        "SELECT x.tier AS tier, x.specialization AS specialization, x.role AS role, {sb} AS sb, {eb} AS eb, COUNT(*) AS n FROM (\
+           SELECT c.tier AS tier, c.specialization AS specialization, c.role AS role, c.valid_from AS valid_from, \
+             CASE WHEN c.ended_at IS NOT NULL AND c.ended_at <= c.valid_until + {grace} THEN c.ended_at ELSE c.valid_until + {grace} + 1 END AS e \
+           FROM credentials c \
+           WHERE c.valid_until >= {low} AND c.valid_from <= {last} AND c.role IS NOT NULL \
+           AND (c.tier IS NOT NULL OR c.specialization IS NOT NULL){filters}\
+         ) x GROUP BY x.tier, x.specialization, x.role, {sb}, {eb}"
     );
     (text, q.args)
 }
@@ -522,18 +561,10 @@ fn renewals_sql(w: &KpiWindow) -> (String, Vec<Arg>) {
     (text, q.args)
 }
 
-/// Tier badges superseded in the window: their successor's approval took effect in it.
+/// Tier badges superseded in the window: their successor's approval took effect in it
+/// (`ended_at`).
 fn superseded_sql(w: &KpiWindow) -> (String, Vec<Arg>) {
-    let mut q = Conditions::default();
-    let from = q.bind(Arg::Int(w.from));
-    let to = q.bind(Arg::Int(w.to));
-    let filters = w.filters(&mut q, "c");
-    let text = format!(
-        "SELECT COUNT(*) AS n FROM approvals sa JOIN credentials s ON s.approval_id = sa.id \
-         JOIN credentials c ON c.superseded_by = s.id \
-         WHERE sa.approved_at >= {from} AND sa.approved_at < {to} AND {TIER_BADGE} AND c.message_status = 1{filters}"
-    );
-    (text, q.args)
+    message_sql(w, 1, true)
 }
 
 /// Tier badges that lapsed in the window: "message" lapsed, `validUntil` plus grace in it.
@@ -552,17 +583,17 @@ fn lapsed_sql(w: &KpiWindow) -> (String, Vec<Arg>) {
     (text, q.args)
 }
 
-/// Tier badges whose "message" is `message`: revoked in the window, or (not
-/// `revoked_in_window`) not revoked at all.
-fn message_sql(w: &KpiWindow, message: i64, revoked_in_window: bool) -> (String, Vec<Arg>) {
+/// Tier badges whose "message" is `message`: ended in the window (`ended_at`: the
+/// successor's approval, else the revocation), or (not `ended_in_window`) not ended at all.
+fn message_sql(w: &KpiWindow, message: i64, ended_in_window: bool) -> (String, Vec<Arg>) {
     let mut q = Conditions::default();
     let m = q.bind(Arg::Int(message));
-    let when = if revoked_in_window {
+    let when = if ended_in_window {
         let from = q.bind(Arg::Int(w.from));
         let to = q.bind(Arg::Int(w.to));
-        format!("c.revoked_at >= {from} AND c.revoked_at < {to}")
+        format!("c.ended_at >= {from} AND c.ended_at < {to}")
     } else {
-        "c.revoked_at IS NULL".to_owned()
+        "c.ended_at IS NULL AND c.revoked_at IS NULL".to_owned()
     };
     let filters = w.filters(&mut q, "c");
     let text = format!(
@@ -584,7 +615,8 @@ fn risks_sql(w: &KpiWindow) -> (String, Vec<Arg>) {
 }
 
 /// Per period starting in `[scorecards_from, to)`: scorecards, and per metric how many
-/// measured it and their mean; only the tier's scorecards when filtered by tier.
+/// measured it and their sum, from the running sums (`scorecard_sums`, kept by the triggers
+/// of migration 0015); only the tier's scorecards when filtered by tier.
 fn scorecards_sql(w: &KpiWindow) -> (String, Vec<Arg>) {
     let mut q = Conditions::default();
     let from = q.bind(Arg::Int(w.scorecards_from));
@@ -595,11 +627,11 @@ fn scorecards_sql(w: &KpiWindow) -> (String, Vec<Arg>) {
     };
     let metrics: Vec<String> = SCORECARD_COLUMNS
         .iter()
-        .map(|m| format!("COUNT({m}) AS n_{m}, AVG({m}) AS avg_{m}"))
+        .map(|m| format!("CAST(SUM(n_{m}) AS BIGINT) AS n_{m}, SUM(s_{m}) AS s_{m}"))
         .collect();
     let text = format!(
-        "SELECT period, MIN(period_start) AS ps, COUNT(*) AS n, {} FROM scorecards \
-         WHERE period_start >= {from} AND period_start < {to}{tier} GROUP BY period ORDER BY MIN(period_start), period",
+        "SELECT period, MIN(period_start) AS ps, CAST(SUM(n) AS BIGINT) AS n, {} FROM scorecard_sums \
+         WHERE period_start >= {from} AND period_start < {to}{tier} GROUP BY period HAVING SUM(n) > 0 ORDER BY MIN(period_start), period",
         metrics.join(", ")
     );
     (text, q.args)

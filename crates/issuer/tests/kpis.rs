@@ -23,6 +23,8 @@
 //! | Foxtrot | sales     | registered app Q2+20, approved Q2+50; renewed early Q6+20; "under review" |
 //! | Golf    | solutions | silver app Q5+0, exam 88 Q5+10, approved Q5+15; open risk            |
 //! | Golf    | delivery  | a "data-migration" specialization badge approved Q6+0 (no app)        |
+//!
+//! The program is the demo program with a "data-migration" specialization added.
 //! | Hotel   | sales     | silver app Q7+10, exam 55 failed Q7+15, demo Developing failed Q7+16  |
 
 mod common;
@@ -247,7 +249,11 @@ async fn fixture(backend: Backend) -> Option<Fixture> {
     let h = common::harness_with(
         backend,
         common::BASE,
-        hallmark_issuer::program::DEMO_PROGRAM,
+        &format!(
+            "{}\n[[specializations]]\nid = \"data-migration\"\nname = \"Data Migration Specialist\"\n\
+             description = \"Migrates large data estates.\"\nroles = [\"delivery\"]\nvalidity_days = 365\ngrace_days = 30\n",
+            hallmark_issuer::program::DEMO_PROGRAM
+        ),
         "cryptosuite = \"eddsa-jcs-2022\"",
     )
     .await?;

@@ -8,7 +8,7 @@
 //! The service (`hallmark_issuer::service::kpis`) turns histograms into medians and
 //! percentiles and documents what each figure means.
 //!
-//! A *tier badge* here is a credential with an approval, a partner, a role and a tier, and no
+//! A *tier badge* here is a credential with a role and a tier (only badges have them), and no
 //! specialization (`credentials.specialization IS NULL`); a *specialization badge* has a
 //! specialization. A badge is *in force* at instant `t` when its `valid_from` (its approval's
 //! `approved_at`, the badge's `validFrom`) is at or before `t`, `t` is at most its
@@ -43,7 +43,10 @@ pub struct KpiWindow {
     pub tier: Option<String>,
     /// Only this role (badges, attempts, applications; scorecards have none), when given.
     pub role: Option<String>,
-    /// Grace periods, seconds, by tier slug (tiers not named have none).
+    /// The program's roles (slugs): the badges counted in force are of these.
+    pub roles: Vec<String>,
+    /// Grace periods, seconds, by tier slug: the program's tiers (badges of others are not
+    /// counted in force).
     pub tier_grace: Vec<(String, i64)>,
     /// Grace periods, seconds, by specialization id.
     pub specialization_grace: Vec<(String, i64)>,
@@ -203,7 +206,7 @@ pub struct KpiRows {
 }
 
 /// The tier badges' condition on alias `c`.
-const TIER_BADGE: &str = "c.approval_id IS NOT NULL AND c.partner_id IS NOT NULL AND c.role IS NOT NULL AND c.tier IS NOT NULL AND c.specialization IS NULL";
+const TIER_BADGE: &str = "c.role IS NOT NULL AND c.tier IS NOT NULL AND c.specialization IS NULL";
 
 impl Store {
     /// Runs every KPI query for `w` (see [`KpiRows`] for what each answers).
@@ -265,33 +268,30 @@ impl Store {
     async fn kpi_certified(&self, w: &KpiWindow) -> Result<Vec<CertifiedCount>, StoreError> {
         let (text, args) = certified_sql(w);
         let instants = w.instants();
-        type Key = (i64, Option<String>, Option<String>, String);
-        let mut counts: std::collections::BTreeMap<Key, i64> = std::collections::BTreeMap::new();
+        let mut out = Vec::new();
         with_pool!(self, pool, sqlite => {
             let rows = { let q = sql(sqlite, &text); bind_all!(sqlx::query(&q), &args).fetch_all(pool).await? };
             for r in &rows {
                 let tier: Option<String> = r.try_get("tier")?;
                 let specialization: Option<String> = r.try_get("specialization")?;
                 let role: String = r.try_get("role")?;
-                let (sb, eb, n): (i64, i64, i64) = (r.try_get("sb")?, r.try_get("eb")?, r.try_get("n")?);
-                let range = usize::try_from(sb).unwrap_or(0)..usize::try_from(eb).unwrap_or(0).min(instants.len());
-                for at in instants.get(range).unwrap_or_default() {
-                    *counts.entry((*at, tier.clone(), specialization.clone(), role.clone())).or_default() += n;
+                for (i, at) in instants.iter().enumerate() {
+                    let partners: i64 = r.try_get(format!("n{i}").as_str())?;
+                    if partners > 0 {
+                        out.push(CertifiedCount { at: *at, tier: tier.clone(), specialization: specialization.clone(), role: role.clone(), partners });
+                    }
                 }
             }
         });
-        Ok(counts
-            .into_iter()
-            .map(
-                |((at, tier, specialization, role), partners)| CertifiedCount {
-                    at,
-                    tier,
-                    specialization,
-                    role,
-                    partners,
-                },
-            )
-            .collect())
+        out.sort_by(|a, b| {
+            (a.at, &a.tier, &a.specialization, &a.role).cmp(&(
+                b.at,
+                &b.tier,
+                &b.specialization,
+                &b.role,
+            ))
+        });
+        Ok(out)
     }
 
     async fn kpi_days_to_certification(
@@ -417,52 +417,75 @@ impl Store {
     }
 }
 
-/// Badges in force at each of `w.points` and at `w.at`, by tier or specialization and role,
-/// counted in one pass as intervals: each badge's first instant in force (`valid_from`) and
-/// first instant no longer in force (`e`: `valid_until` + grace + 1 s, or `ended_at` if
-/// sooner), bucketed by how many instants precede each (`sb`, `eb`): the badge is in force
-/// at the instants `sb..eb`. The tier filter keeps specialization badges (they have none).
+/// Badges in force at each of [`KpiWindow::instants`], by tier or specialization and role:
+/// one branch a tier (and a specialization) of the program, each read from the index
+/// `credentials_by_kind` in (tier, role) order, so no sort; one count column an instant
+/// (`n0`, `n1`, …). The tier filter keeps specialization badges (they have none). Tiers and
+/// specializations the program no longer has are not counted.
 fn certified_sql(w: &KpiWindow) -> (String, Vec<Arg>) {
     let mut q = Conditions::default();
-    let points = w.instants();
-    let grace = w.grace_sql(&mut q);
-    let first = points.first().copied().unwrap_or(w.at);
-    let last = points.last().copied().unwrap_or(w.at);
-    let low = q.bind(Arg::Int(first - w.longest_grace()));
-    let last = q.bind(Arg::Int(last));
-    let mut filters = String::new();
-    if let Some(tier) = &w.tier {
-        let p = q.bind(Arg::Text(tier.clone()));
-        filters.push_str(&format!(
-            " AND (c.specialization IS NOT NULL OR c.tier = {p})"
+    let instants = w.instants();
+    let first = instants.first().copied().unwrap_or(w.at);
+    let last = instants.last().copied().unwrap_or(w.at);
+    let roles: Vec<String> = match &w.role {
+        Some(r) => vec![q.bind(Arg::Text(r.clone()))],
+        None => w
+            .roles
+            .iter()
+            .map(|r| q.bind(Arg::Text(r.clone())))
+            .collect(),
+    };
+    let roles = if roles.is_empty() {
+        "NULL".to_owned()
+    } else {
+        roles.join(", ")
+    };
+    let counts = |grace: i64| -> String {
+        instants
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                format!(
+                    "COUNT(CASE WHEN c.valid_from <= {p} AND c.valid_until >= {} AND (c.ended_at IS NULL OR c.ended_at > {p}) THEN 1 END) AS n{i}",
+                    p - grace
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut branches = Vec::new();
+    for (tier, grace) in &w.tier_grace {
+        if w.tier.as_ref().is_some_and(|t| t != tier) {
+            continue;
+        }
+        let t = q.bind(Arg::Text(tier.clone()));
+        branches.push(format!(
+            "SELECT c.tier AS tier, c.specialization AS specialization, c.role AS role, {} FROM credentials c \
+             WHERE c.specialization IS NULL AND c.tier = {t} AND c.role IN ({roles}) AND c.valid_until >= {} AND c.valid_from <= {last} \
+             GROUP BY c.tier, c.specialization, c.role",
+            counts(*grace),
+            first - grace
         ));
     }
-    if let Some(role) = &w.role {
-        let p = q.bind(Arg::Text(role.clone()));
-        filters.push_str(&format!(" AND c.role = {p}"));
+    for (specialization, grace) in &w.specialization_grace {
+        let s = q.bind(Arg::Text(specialization.clone()));
+        branches.push(format!(
+            "SELECT MIN(c.tier) AS tier, c.specialization AS specialization, c.role AS role, {} FROM credentials c \
+             WHERE c.specialization = {s} AND c.role IN ({roles}) AND c.valid_until >= {} AND c.valid_from <= {last} \
+             GROUP BY c.specialization, c.role",
+            counts(*grace),
+            first - grace
+        ));
     }
-    let mut bucket = |column: &str| {
-        let mut out = String::from("CAST((CASE");
-        for (i, p) in points.iter().enumerate() {
-            let p = q.bind(Arg::Int(*p));
-            out.push_str(&format!(" WHEN {column} <= {p} THEN {i}"));
-        }
-        out.push_str(&format!(" ELSE {} END) AS BIGINT)", points.len()));
-        out
-    };
-    // sb: instants before valid_from; eb: instants before e (an instant p >= e is past it).
-    let sb = bucket("x.valid_from - 1");
-    let eb = bucket("x.e - 1");
-    let text = format!(
-        "SELECT x.tier AS tier, x.specialization AS specialization, x.role AS role, {sb} AS sb, {eb} AS eb, COUNT(*) AS n FROM (\
-           SELECT c.tier AS tier, c.specialization AS specialization, c.role AS role, c.valid_from AS valid_from, \
-             CASE WHEN c.ended_at IS NOT NULL AND c.ended_at <= c.valid_until + {grace} THEN c.ended_at ELSE c.valid_until + {grace} + 1 END AS e \
-           FROM credentials c \
-           WHERE c.valid_until >= {low} AND c.valid_from <= {last} AND c.role IS NOT NULL \
-           AND (c.tier IS NOT NULL OR c.specialization IS NOT NULL){filters}\
-         ) x GROUP BY x.tier, x.specialization, x.role, {sb}, {eb}"
-    );
-    (text, q.args)
+    if branches.is_empty() {
+        // No tier (the filter names none): an empty answer of the same shape.
+        branches.push(format!(
+            "SELECT c.tier AS tier, c.specialization AS specialization, c.role AS role, {} FROM credentials c WHERE 1 = 0 \
+             GROUP BY c.tier, c.specialization, c.role",
+            counts(0)
+        ));
+    }
+    (branches.join(" UNION ALL "), q.args)
 }
 
 /// Whole days from the partner's earliest application for the tier and role (at or before
@@ -554,8 +577,7 @@ fn renewals_sql(w: &KpiWindow) -> (String, Vec<Arg>) {
     let to = q.bind(Arg::Int(w.to));
     let filters = w.filters(&mut q, "c");
     let text = format!(
-        "SELECT COUNT(*) AS n, COUNT(CASE WHEN s.tier = c.tier AND s.role = c.role AND s.specialization IS NULL THEN 1 END) AS renewed \
-         FROM credentials c LEFT JOIN credentials s ON s.id = c.superseded_by \
+        "SELECT COUNT(*) AS n, COUNT(CASE WHEN c.renewed = 1 THEN 1 END) AS renewed FROM credentials c \
          WHERE c.valid_until >= {from} AND c.valid_until < {to} AND {TIER_BADGE} AND c.message_status <> 3{filters}"
     );
     (text, q.args)

@@ -455,6 +455,7 @@ fn window(program: &Program, query: &KpiQuery, at: OffsetDateTime) -> Result<Win
         at: now,
         tier,
         role,
+        roles: program.roles.iter().map(|r| r.id.clone()).collect(),
         tier_grace: program
             .tiers
             .iter()

@@ -4,7 +4,7 @@
 -- A partner's approvals for a tier and role by date: "no earlier approval" (first
 -- certification); the certifications approved in a window.
 CREATE INDEX approvals_partner_tier ON approvals (partner_id, tier, role, approved_at);
-CREATE INDEX approvals_approved ON approvals (approved_at);
+CREATE INDEX approvals_approved ON approvals (approved_at, partner_id, tier, role, id);
 -- An application's attempts in order: its first attempt.
 CREATE INDEX attempts_application ON attempts (application_id, attempted_at, id);
 
@@ -14,11 +14,14 @@ CREATE INDEX attempts_application ON attempts (application_id, attempted_at, id)
 -- revoked_at; NULL while not revoked.
 ALTER TABLE credentials ADD COLUMN valid_from BIGINT;
 ALTER TABLE credentials ADD COLUMN ended_at BIGINT;
+-- 1 when a badge of the same tier (or specialization) and role superseded it: renewed.
+ALTER TABLE credentials ADD COLUMN renewed BIGINT NOT NULL DEFAULT 0;
 UPDATE credentials SET valid_from = (SELECT a.approved_at FROM approvals a WHERE a.id = credentials.approval_id);
 UPDATE credentials SET ended_at = COALESCE(
     (SELECT a.approved_at FROM credentials s JOIN approvals a ON a.id = s.approval_id WHERE s.id = credentials.superseded_by),
     revoked_at)
 WHERE revoked_at IS NOT NULL;
+UPDATE credentials SET renewed = (SELECT COUNT(*) FROM credentials s WHERE s.id = credentials.superseded_by AND s.tier IS credentials.tier AND s.role = credentials.role AND s.specialization IS credentials.specialization) WHERE superseded_by IS NOT NULL;
 CREATE TRIGGER credentials_valid_from AFTER INSERT ON credentials
 WHEN NEW.approval_id IS NOT NULL OR NEW.revoked_at IS NOT NULL
 BEGIN
@@ -26,20 +29,31 @@ BEGIN
         valid_from = (SELECT a.approved_at FROM approvals a WHERE a.id = NEW.approval_id),
         ended_at = CASE WHEN NEW.revoked_at IS NULL THEN NULL ELSE COALESCE(
             (SELECT a.approved_at FROM credentials s JOIN approvals a ON a.id = s.approval_id WHERE s.id = NEW.superseded_by),
-            NEW.revoked_at) END
+            NEW.revoked_at) END,
+        renewed = (SELECT COUNT(*) FROM credentials s WHERE s.id = NEW.superseded_by AND s.tier IS NEW.tier AND s.role = NEW.role AND s.specialization IS NEW.specialization)
     WHERE id = NEW.id;
 END;
 CREATE TRIGGER credentials_ended_at AFTER UPDATE OF revoked_at, superseded_by ON credentials
 BEGIN
     UPDATE credentials SET ended_at = CASE WHEN NEW.revoked_at IS NULL THEN NULL ELSE COALESCE(
         (SELECT a.approved_at FROM credentials s JOIN approvals a ON a.id = s.approval_id WHERE s.id = NEW.superseded_by),
-        NEW.revoked_at) END
+        NEW.revoked_at) END,
+        renewed = (SELECT COUNT(*) FROM credentials s WHERE s.id = NEW.superseded_by AND s.tier IS NEW.tier AND s.role = NEW.role AND s.specialization IS NEW.specialization)
     WHERE id = NEW.id;
 END;
--- Badges in force over a window, read from the index alone (the certified-partner counts).
-CREATE INDEX credentials_in_force ON credentials (valid_until, valid_from, ended_at, tier, role, specialization);
--- Badges by public "message" and end: superseded or withdrawn in a window, under review now.
-CREATE INDEX credentials_message_ended ON credentials (message_status, ended_at);
+-- The KPI queries read credentials from these indexes alone: a badge's row holds its signed
+-- document (kilobytes), and the columns after it are slow to reach.
+-- By validUntil: badges in force over a window, due, expired (renewal rate), lapsed.
+CREATE INDEX credentials_in_force ON credentials
+    (valid_until, tier, role, specialization, valid_from, ended_at, message_status, revoked_at, renewed);
+-- By kind (tier or specialization) and role, then validUntil: the partners in force.
+CREATE INDEX credentials_by_kind ON credentials
+    (specialization, tier, role, valid_until, valid_from, ended_at);
+-- By public "message" and end: superseded or withdrawn in a window, under review now.
+CREATE INDEX credentials_message_ended ON credentials
+    (message_status, ended_at, tier, role, specialization, revoked_at);
+-- An approval's badge and whether it is a specialization.
+CREATE INDEX credentials_approval_specialization ON credentials (approval_id, specialization);
 
 -- Scorecard sums per period and tier ('' for none), kept by triggers: the roll-ups read
 -- a few rows a quarter instead of every scorecard. For each metric, `n_<metric>` scorecards

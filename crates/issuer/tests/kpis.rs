@@ -885,3 +885,89 @@ async fn the_kpi_queries_read_indexes_not_whole_tables() {
         }
     }
 }
+
+on_both!(scorecard_roll_ups_follow_updates_and_deletes);
+/// The roll-ups read running sums kept by triggers: an upsert (a scorecard recorded again)
+/// and a deletion change them as they change the scorecards.
+async fn scorecard_roll_ups_follow_updates_and_deletes(backend: Backend) {
+    let Some(h) = common::harness_with(
+        backend,
+        common::BASE,
+        hallmark_issuer::program::DEMO_PROGRAM,
+        "",
+    )
+    .await
+    else {
+        return;
+    };
+    let now = OffsetDateTime::now_utc();
+    let mut f = Fixture {
+        h,
+        q0: quarter_index(now) - 8,
+        badges: Default::default(),
+        partners: Default::default(),
+    };
+    for name in ["Alpha", "Bravo"] {
+        let p =
+            f.h.issuer
+                .create_partner(
+                    "test",
+                    &NewPartner {
+                        name: name.into(),
+                        url: format!("https://{}.example", name.to_lowercase()),
+                        listed: false,
+                        contacts: Vec::new(),
+                    },
+                )
+                .await
+                .unwrap();
+        f.partners.insert(name, p.id);
+    }
+    f.scorecard("Alpha", 7, "silver", [Some(40.0), Some(10.0), None, None])
+        .await;
+    f.scorecard("Bravo", 7, "gold", [Some(60.0), None, None, None])
+        .await;
+    // Alpha's scorecard recorded again (an upsert, as MON's PUT does): NPS 30, win rate unmeasured.
+    f.exec(
+        "UPDATE scorecards SET win_rate = NULL, nps = 30 WHERE partner_id = $1",
+        &[Arg::T(f.partner("Alpha").into())],
+    )
+    .await;
+    let query = KpiQuery {
+        from: Some(quarter_start(f.q0 + 7).date().to_string()),
+        to: Some(now.date().to_string()),
+        ..Default::default()
+    };
+    let k = f.h.issuer.kpis(&query, now).await.unwrap();
+    assert_eq!(k.scorecards.len(), 1);
+    let q = &k.scorecards[0];
+    assert_eq!(q.scorecards, 2);
+    assert_eq!(
+        (q.metrics["win_rate"].count, q.metrics["win_rate"].mean),
+        (1, Some(60.0))
+    );
+    assert_eq!(
+        (q.metrics["nps"].count, q.metrics["nps"].mean),
+        (1, Some(30.0))
+    );
+    // By tier.
+    let gold = KpiQuery {
+        tier: Some("gold".into()),
+        ..query.clone()
+    };
+    let k = f.h.issuer.kpis(&gold, now).await.unwrap();
+    assert_eq!(k.scorecards[0].scorecards, 1);
+    assert_eq!(k.scorecards[0].metrics["nps"].mean, None);
+    // Deleted: gone from the sums; a period left without scorecards is not listed.
+    f.exec(
+        "DELETE FROM scorecards WHERE partner_id = $1",
+        &[Arg::T(f.partner("Bravo").into())],
+    )
+    .await;
+    let k = f.h.issuer.kpis(&gold, now).await.unwrap();
+    assert!(k.scorecards.is_empty(), "{:?}", k.scorecards);
+    let k = f.h.issuer.kpis(&query, now).await.unwrap();
+    assert_eq!(k.scorecards[0].scorecards, 1);
+    assert_eq!(k.scorecards[0].metrics["win_rate"].count, 0);
+    assert_eq!(k.scorecards[0].metrics["win_rate"].mean, None);
+}

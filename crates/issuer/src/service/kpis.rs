@@ -10,7 +10,10 @@
 //! - *in force at t*: approved (`validFrom`) at or before `t`, `t` no later than `validUntil`
 //!   plus the tier's (specialization's) grace period, not ended by `t` — a superseded badge
 //!   ends when its successor's approval took effect, a withdrawn one when it was revoked.
-//!   (Suspension is not counted as an end: the store keeps no history of it.)
+//!   (Suspension is not counted as an end: the store keeps no history of it.) Partners are
+//!   counted by their badges in force of the program's tiers and specializations: a partner
+//!   holds at most one badge in force per role (a new approval supersedes the current one
+//!   the moment it takes effect), so that is the number of distinct partners.
 //! - Medians: the middle value, the mean of the two middle ones for an even count; p90: the
 //!   nearest-rank 90th percentile (the value at rank ⌈0.9·n⌉ of n sorted values).
 

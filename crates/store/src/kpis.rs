@@ -500,8 +500,9 @@ fn days_sql(w: &KpiWindow) -> (String, Vec<Arg>) {
         "SELECT tier, v, COUNT(*) AS n FROM (\
            SELECT a.tier AS tier, (a.approved_at - (SELECT MIN(p.applied_at) FROM applications p \
              WHERE p.partner_id = a.partner_id AND p.tier = a.tier AND p.role = a.role AND p.applied_at <= a.approved_at)) / {DAY} AS v \
-           FROM approvals a JOIN credentials c ON c.approval_id = a.id \
-           WHERE a.approved_at >= {from} AND a.approved_at < {to} AND c.specialization IS NULL{filters} \
+           FROM approvals a \
+           WHERE a.approved_at >= {from} AND a.approved_at < {to}{filters} \
+           AND NOT EXISTS (SELECT 1 FROM credentials c WHERE c.approval_id = a.id AND c.specialization IS NOT NULL) \
            AND NOT EXISTS (SELECT 1 FROM approvals e WHERE e.partner_id = a.partner_id AND e.tier = a.tier AND e.role = a.role AND e.approved_at < a.approved_at)\
          ) x WHERE v IS NOT NULL GROUP BY tier, v ORDER BY tier, v"
     );

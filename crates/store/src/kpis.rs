@@ -312,7 +312,11 @@ impl Store {
             let rows = { let q = sql(sqlite, text); bind_all!(sqlx::query(&q), args).fetch_all(pool).await? };
             let mut out = Vec::with_capacity(rows.len());
             for r in &rows {
-                out.push(Bucket { tier: r.try_get("tier")?, value: r.try_get("v")?, count: r.try_get("n")? });
+                // No application (v NULL): not measured. Left out here rather than in SQL, where
+                // PostgreSQL would compute v for every approval before the anti-joins.
+                if let Some(value) = r.try_get::<Option<i64>, _>("v")? {
+                    out.push(Bucket { tier: r.try_get("tier")?, value, count: r.try_get("n")? });
+                }
             }
             Ok(out)
         })
@@ -496,15 +500,18 @@ fn days_sql(w: &KpiWindow) -> (String, Vec<Arg>) {
     let from = q.bind(Arg::Int(w.from));
     let to = q.bind(Arg::Int(w.to));
     let filters = w.filters(&mut q, "a");
+    // The first certifications first (materialized), then their applications: PostgreSQL
+    // would otherwise look up an application for every approval of the window.
     let text = format!(
-        "SELECT tier, v, COUNT(*) AS n FROM (\
-           SELECT a.tier AS tier, (a.approved_at - (SELECT MIN(p.applied_at) FROM applications p \
-             WHERE p.partner_id = a.partner_id AND p.tier = a.tier AND p.role = a.role AND p.applied_at <= a.approved_at)) / {DAY} AS v \
+        "WITH f AS MATERIALIZED (SELECT a.partner_id AS partner_id, a.tier AS tier, a.role AS role, a.approved_at AS approved_at \
            FROM approvals a \
            WHERE a.approved_at >= {from} AND a.approved_at < {to}{filters} \
-           AND NOT EXISTS (SELECT 1 FROM credentials c WHERE c.approval_id = a.id AND c.specialization IS NOT NULL) \
-           AND NOT EXISTS (SELECT 1 FROM approvals e WHERE e.partner_id = a.partner_id AND e.tier = a.tier AND e.role = a.role AND e.approved_at < a.approved_at)\
-         ) x WHERE v IS NOT NULL GROUP BY tier, v ORDER BY tier, v"
+           AND NOT EXISTS (SELECT 1 FROM approvals e WHERE e.partner_id = a.partner_id AND e.tier = a.tier AND e.role = a.role AND e.approved_at < a.approved_at) \
+           AND NOT EXISTS (SELECT 1 FROM credentials c WHERE c.approval_id = a.id AND c.specialization IS NOT NULL)) \
+         SELECT tier, v, COUNT(*) AS n FROM (\
+           SELECT f.tier AS tier, (f.approved_at - (SELECT MIN(p.applied_at) FROM applications p \
+             WHERE p.partner_id = f.partner_id AND p.tier = f.tier AND p.role = f.role AND p.applied_at <= f.approved_at)) / {DAY} AS v \
+           FROM f) x GROUP BY tier, v ORDER BY tier, v"
     );
     (text, q.args)
 }

@@ -90,6 +90,9 @@ pub enum CliError {
     /// `hallmark scorecards import` could not run: the file, the server or the token.
     #[error("{0}")]
     Scorecards(String),
+    /// `hallmark kpis` could not read the KPIs: the server, the token, a refused parameter.
+    #[error("{0}")]
+    Kpis(String),
     /// stdout was closed (e.g. piped into `head`): not an error.
     #[error("broken pipe")]
     BrokenPipe,
@@ -124,6 +127,7 @@ impl CliError {
             Self::Baked { .. } => "give the badge's JSON, or a PNG or SVG baked with its credential (an openbadgecredential iTXt chunk or an <openbadges:credential> element), such as an issuer's /badges/{id}/baked.png".into(),
             Self::Import(_) => "`hallmark approvals import --help` describes the file; rows already issued are skipped when the import is run again".into(),
             Self::Scorecards(_) => "`hallmark scorecards import --help` describes the file (CSV with the header partner_id,period,<metrics…>, or a JSON array); an import is all or nothing, so fix the rows named and run it again".into(),
+            Self::Kpis(_) => "`hallmark kpis --help` lists the flags; HALLMARK_TOKEN holds the token".into(),
             Self::Fetch(_) => "only https URLs on public addresses are fetched; save the badge and pass the file instead".into(),
             Self::Proof(_) | Self::BrokenPipe | Self::Output(_) | Self::AddressInUse(_) => {
                 return None

@@ -18,6 +18,7 @@ mod error;
 mod issue;
 mod key;
 mod keygen;
+mod kpis;
 mod render;
 mod scorecards;
 mod serve;
@@ -79,6 +80,9 @@ enum Command {
     /// The issuer's signing keys: rotate, revoke, list.
     #[command(subcommand)]
     Key(key::KeyCommand),
+    /// The program's KPIs from an issuer (GET /api/v1/kpis): a table, --csv or --json. The
+    /// token is read from HALLMARK_TOKEN.
+    Kpis(kpis::Args),
     /// Write the issuer's DID document and status lists as static files, for a CDN or
     /// object store.
     Publish(key::PublishArgs),
@@ -107,6 +111,7 @@ fn main() -> ExitCode {
         Command::Badges(command) => badges::run(command),
         Command::Key(command) => key::run(command),
         Command::Publish(args) => key::publish(args),
+        Command::Kpis(args) => kpis::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -48,6 +48,7 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("POST", "/api/v1/credentials/{id}/status", ISSUER),
     ("POST", "/api/v1/credentials/{id}/reissue", ISSUER),
     ("GET", "/api/v1/audit", VIEWER),
+    ("GET", "/api/v1/kpis", VIEWER),
     ("GET", "/api/v1/tokens", ADMIN),
     ("POST", "/api/v1/tokens", ADMIN),
     ("POST", "/api/v1/tokens/{id}/revoke", ADMIN),

@@ -27,6 +27,7 @@
 //!   [`ReminderCandidate`]);
 //! - `keys`: the issuer's key registry ([`KeyRow`], [`KeyState`]) and which key signed
 //!   each credential ([`signer_of`]);
+//! - `kpis`: the program's KPIs as aggregate queries ([`KpiWindow`], [`KpiRows`]);
 //! - `tokens`: API tokens ([`TokenRow`]);
 //! - `idempotency`: idempotency keys of requests ([`Claimed`], [`ClaimMark`], [`with_claim`]),
 //!   marked in the transaction of the change they made;
@@ -187,6 +188,7 @@ mod credentials;
 mod directory;
 mod expiry;
 mod keys;
+mod kpis;
 mod monitoring;
 mod outbox;
 mod page;
@@ -206,6 +208,9 @@ pub use idempotency::{
     MAX_KEY_LEN as MAX_IDEMPOTENCY_KEY_LEN,
 };
 pub use keys::{signer_of, KeyRow, KeyState};
+pub use kpis::{
+    Bucket, CertifiedCount, KpiArg, KpiRows, KpiWindow, ScorecardRollup, SCORECARD_COLUMNS,
+};
 pub use monitoring::{
     ApplicationRow, AttemptRow, Monitored, RiskRow, ScorecardRow, TrainingRow, SCORECARD_METRICS,
 };

@@ -10,6 +10,7 @@ mod badges;
 mod bulk;
 mod credentials;
 mod idempotency;
+mod kpis;
 mod monitoring;
 pub mod openapi;
 mod pages;
@@ -70,6 +71,7 @@ pub fn router(issuer: Issuer) -> Router {
         .route("/api/v1/credentials/{id}/status", post(status::set_message))
         .route("/api/v1/credentials/{id}/reissue", post(approvals::reissue))
         .route("/api/v1/audit", get(audit::list))
+        .route("/api/v1/kpis", get(kpis::show))
         // Administration (issue 14, ADMIN): API tokens.
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}/revoke", post(tokens::revoke))

@@ -20,6 +20,7 @@ mod directory;
 mod expiry;
 mod idempotency;
 mod issuance;
+mod kpis;
 mod lifecycle;
 mod lists;
 mod monitoring;
@@ -67,6 +68,11 @@ pub use expiry::{
 };
 pub use idempotency::{fingerprint, idempotency_key, ClaimError, KeyError};
 pub use issuance::{IssueError, Issued};
+pub use kpis::{
+    AtRisk, Certified, Ended, KpiError, KpiQuery, Kpis, LevelCount, MetricRollup,
+    QuarterScorecards, QuarterSnapshot, Rate, RenewalsDue, Snapshot, SpecializationCount,
+    TierAssessments, TierCount, TierTime, TimeToCertification, MAX_QUARTERS,
+};
 pub use lifecycle::{PublicMessage, ReissueError, MESSAGE_STATUS_SIZE};
 pub use lists::{ListError, SignError};
 pub use monitoring::{

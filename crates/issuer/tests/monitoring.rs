@@ -216,6 +216,14 @@ async fn applications_attempts_and_training_are_recorded_and_listed(backend: Bac
             json!({"partner_id": p, "application_id": "nope", "tier": "gold", "role": "solutions", "kind": "exam", "exam_score": 90}),
             "application nope: no such application",
         ),
+        (
+            json!({"partner_id": p, "application_id": app_id, "tier": "silver", "role": "solutions", "kind": "exam", "exam_score": 90}),
+            "it is for another tier or specialization",
+        ),
+        (
+            json!({"partner_id": p, "application_id": app_id, "tier": "gold", "role": "sales", "kind": "exam", "exam_score": 90}),
+            "it is for another role",
+        ),
     ] {
         let (s, e) = h.call("POST", "/api/v1/attempts", Some(body)).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
@@ -706,6 +714,13 @@ async fn a_gold_partner_below_the_nps_floor_is_flagged_told_suspended_and_lifted
         e["shortfalls"][0]["detail"],
         format!("nps 12 in {period} is below the Gold Partner renewal's minimum of 30")
     );
+    // And the flag stands while the scorecard still earns it: a new badge would not lift it.
+    assert_eq!(e["shortfalls"][1]["requirement"], "scorecard");
+    assert_eq!(
+        e["shortfalls"][1]["detail"],
+        format!("the partner's badge is flagged at risk: nps 12 in {period} is still below Gold Partner's minimum of 20")
+    );
+    assert_eq!(e["shortfalls"].as_array().unwrap().len(), 2, "{e}");
     // With a passing scorecard: renewed, the suspended badge replaced, the flag cleared.
     let (s, _) = h
         .scorecard(

@@ -325,8 +325,12 @@ impl Issuer {
             }
             if shortfalls.is_empty() {
                 let renewal = kind == ApprovalKind::Renewal;
+                let flagged = match &latest {
+                    Some(l) => self.store().open_risk(&l.id).await?.is_some(),
+                    None => false,
+                };
                 shortfalls = self
-                    .monitoring_shortfalls(&partner.id, tier, renewal)
+                    .monitoring_shortfalls(&partner.id, tier, renewal, flagged)
                     .await?;
             }
             if !shortfalls.is_empty() {

@@ -882,8 +882,12 @@ impl Issuer {
         if shortfalls.is_empty() {
             // Monitoring's requirements (training; a renewal's scorecard), as `approve`.
             let renewal = kind == super::ApprovalKind::Renewal;
+            let flagged = match &latest {
+                Some(l) => self.store().open_risk(&l.id).await?.is_some(),
+                None => false,
+            };
             shortfalls = self
-                .monitoring_shortfalls(&partner.id, tier, renewal)
+                .monitoring_shortfalls(&partner.id, tier, renewal, flagged)
                 .await?;
         }
         if !shortfalls.is_empty() {

@@ -791,6 +791,20 @@ impl Issuer {
                         why: "it is another partner's",
                     })
                 }
+                // An attempt counts towards its application's first-pass rate: it must be
+                // for what was applied for.
+                Some(a) if a.role != new.role => {
+                    return Err(MonitoringError::Application {
+                        id: id.clone(),
+                        why: "it is for another role",
+                    })
+                }
+                Some(a) if a.tier != new.tier || a.specialization != new.specialization => {
+                    return Err(MonitoringError::Application {
+                        id: id.clone(),
+                        why: "it is for another tier or specialization",
+                    })
+                }
                 Some(_) => {}
             }
         }
@@ -1184,14 +1198,17 @@ impl Issuer {
     }
 
     /// What an approval of `tier` by `partner` misses of monitoring's requirements: the
-    /// tier's training modules (`training`), and for a renewal the tier's
+    /// tier's training modules (`training`), for a renewal the tier's
     /// `[tiers.renewal.scorecard]` against the partner's latest scorecard (`scorecard`; none
-    /// recorded misses it).
+    /// recorded misses it), and when the badge it replaces is flagged at risk (`flagged`),
+    /// the tier's `[tiers.scorecard]` floors too: a new badge does not lift a flag its
+    /// partner's scorecard still earns (nor restart the notice period).
     pub(crate) async fn monitoring_shortfalls(
         &self,
         partner: &str,
         tier: &Tier,
         renewal: bool,
+        flagged: bool,
     ) -> Result<Vec<Shortfall>, StoreError> {
         let mut out = Vec::new();
         if !tier.required_training.is_empty() {
@@ -1239,6 +1256,24 @@ impl Issuer {
                             ),
                         });
                     }
+                }
+            }
+        }
+        if let (true, Some(floors)) = (flagged, tier.scorecard.as_ref()) {
+            let latest = self.store().scorecards(partner, 1).await?;
+            if let Some(s) = latest.first() {
+                for m in missed(floors, &s.metrics) {
+                    let (word, bound) = match m.metric {
+                        "rework" => ("above", "maximum"),
+                        _ => ("below", "minimum"),
+                    };
+                    out.push(Shortfall {
+                        requirement: "scorecard",
+                        detail: format!(
+                            "the partner's badge is flagged at risk: {} {} in {} is still {word} {}'s {bound} of {}",
+                            m.metric, m.value, s.period, tier.name, m.threshold
+                        ),
+                    });
                 }
             }
         }

@@ -358,8 +358,8 @@ impl Importer {
     }
 }
 
-/// A reqwest error's text without the URL (already named).
-fn without_url(e: &reqwest::Error) -> String {
+/// A reqwest error's text without the URL (already named), with its causes.
+pub(crate) fn without_url(e: &reqwest::Error) -> String {
     let mut text = e.to_string();
     if let Some(url) = e.url() {
         text = text

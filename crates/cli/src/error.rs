@@ -126,7 +126,7 @@ impl CliError {
             Self::StatusList(_) => "see `hallmark status-list --help`".into(),
             Self::Baked { .. } => "give the badge's JSON, or a PNG or SVG baked with its credential (an openbadgecredential iTXt chunk or an <openbadges:credential> element), such as an issuer's /badges/{id}/baked.png".into(),
             Self::Import(_) => "`hallmark approvals import --help` describes the file; rows already issued are skipped when the import is run again".into(),
-            Self::Scorecards(_) => "`hallmark scorecards import --help` describes the file (CSV with the header partner_id,period,<metrics…>, or a JSON array); an import is all or nothing, so fix the rows named and run it again".into(),
+            Self::Scorecards(_) => "check the issuer's address (--server; is `hallmark serve` running?), the token (HALLMARK_TOKEN, of the issuer or admin role) and the file (`hallmark scorecards import --help` describes it: CSV with the header partner_id,period,<metrics…>, or a JSON array)".into(),
             Self::Kpis(_) => "`hallmark kpis --help` lists the flags; HALLMARK_TOKEN holds the token".into(),
             Self::Fetch(_) => "only https URLs on public addresses are fetched; save the badge and pass the file instead".into(),
             Self::Proof(_) | Self::BrokenPipe | Self::Output(_) | Self::AddressInUse(_) => {

@@ -150,12 +150,13 @@ async fn send(
         .body(body)
         .send()
         .await
-        .map_err(|e| CliError::Scorecards(format!("{endpoint}: {e}")))?;
+        .map_err(|e| {
+            CliError::Scorecards(format!("{endpoint}: {}", crate::approvals::without_url(&e)))
+        })?;
     let status = response.status().as_u16();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| CliError::Scorecards(format!("{endpoint}: {e}")))?;
+    let bytes = response.bytes().await.map_err(|e| {
+        CliError::Scorecards(format!("{endpoint}: {}", crate::approvals::without_url(&e)))
+    })?;
     let answer = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
         Value::String(String::from_utf8_lossy(&bytes[..bytes.len().min(500)]).into_owned())
     });

@@ -21,6 +21,7 @@ on_both!(
     scorecards_are_put_read_and_imported_all_or_nothing,
     a_gold_partner_below_the_nps_floor_is_flagged_told_suspended_and_lifted_by_renewal,
     a_passing_scorecard_clears_the_flag_and_reinstates_the_badge,
+    a_badge_suspended_at_risk_is_not_lifted_by_a_new_certification_with_the_failing_scorecard,
 );
 
 /// The demo program, with a Gold renewal that needs an NPS of 30 in the latest scorecard.
@@ -817,4 +818,69 @@ async fn a_passing_scorecard_clears_the_flag_and_reinstates_the_badge(backend: B
         .call("GET", &format!("/api/v1/risks?partner={p}"), None)
         .await;
     assert_eq!(risks, json!([]), "an expired badge's flag is cleared");
+}
+
+/// Attack: the flag suspended a Gold badge; a new certification (`"renewal": false`, the
+/// full bar but no scorecard check) must not replace it while the latest scorecard still
+/// misses the floors, or the suspension is lifted without a passing scorecard.
+async fn a_badge_suspended_at_risk_is_not_lifted_by_a_new_certification_with_the_failing_scorecard(
+    backend: Backend,
+) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let p = h.partner("Litware").await;
+    let (s, gold) = h.gold(&p, 30).await;
+    assert_eq!(s, StatusCode::CREATED, "{gold}");
+    let uuid = gold["credential"]["uuid"].as_str().unwrap().to_owned();
+    let t = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let period = quarter(t);
+    let (s, _) = h
+        .scorecard(&p, &period, json!({"nps": 12, "csat": 88}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(h.issuer.monitor(t).await.unwrap().flagged, 1);
+    let end = t + Duration::days(30);
+    assert_eq!(h.issuer.monitor(end).await.unwrap().suspended, 1);
+    assert!(
+        h.issuer
+            .store()
+            .credential(&uuid)
+            .await
+            .unwrap()
+            .unwrap()
+            .suspended
+    );
+
+    let approved_at = hallmark_core::datetime::format(OffsetDateTime::now_utc());
+    let (s, e) = h
+        .call(
+            "POST",
+            "/api/v1/approvals",
+            Some(json!({
+                "partner_id": p, "tier": "gold", "role": "solutions", "renewal": false,
+                "competencies": ["CLOUD-FUND", "CLOUD-ARCH", "SEC-IAM", "DATA-MIG"],
+                "exam_score": 87, "demo_level": "Advanced", "approver": "Jane",
+                "approved_at": approved_at,
+                "references": [
+                    {"name": "Contoso", "validated": true},
+                    {"name": "Fabrikam", "validated": true},
+                    {"name": "Tailspin", "validated": true}
+                ]
+            })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["shortfalls"][0]["requirement"], "scorecard", "{e}");
+    assert!(
+        h.issuer
+            .store()
+            .credential(&uuid)
+            .await
+            .unwrap()
+            .unwrap()
+            .suspended
+    );
+    let (_, risks) = h.call("GET", "/api/v1/risks", None).await;
+    assert_eq!(risks.as_array().unwrap().len(), 1, "the flag stays open");
 }

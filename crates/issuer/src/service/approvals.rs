@@ -305,7 +305,9 @@ impl Issuer {
             let latest = latest.await?;
             // A badge suspended by an "at risk" flag may be replaced (issue 15: a renewal
             // with a passing scorecard lifts it); any other suspension is the agency's.
+            let mut replaces_suspended = false;
             if let Some(l) = latest.as_ref().filter(|l| l.suspended) {
+                replaces_suspended = true;
                 if !self.suspended_for_risk(&l.id).await? {
                     return Err(ApprovalError::Suspended {
                         badge: l.id.clone(),
@@ -326,7 +328,7 @@ impl Issuer {
             if shortfalls.is_empty() {
                 let renewal = kind == ApprovalKind::Renewal;
                 shortfalls = self
-                    .monitoring_shortfalls(&partner.id, tier, renewal)
+                    .monitoring_shortfalls(&partner.id, tier, renewal, replaces_suspended)
                     .await?;
             }
             if !shortfalls.is_empty() {

@@ -882,8 +882,9 @@ impl Issuer {
         if shortfalls.is_empty() {
             // Monitoring's requirements (training; a renewal's scorecard), as `approve`.
             let renewal = kind == super::ApprovalKind::Renewal;
+            let suspended = latest.as_ref().is_some_and(|l| l.suspended);
             shortfalls = self
-                .monitoring_shortfalls(&partner.id, tier, renewal)
+                .monitoring_shortfalls(&partner.id, tier, renewal, suspended)
                 .await?;
         }
         if !shortfalls.is_empty() {

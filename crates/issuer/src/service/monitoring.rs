@@ -1184,14 +1184,18 @@ impl Issuer {
     }
 
     /// What an approval of `tier` by `partner` misses of monitoring's requirements: the
-    /// tier's training modules (`training`), and for a renewal the tier's
-    /// `[tiers.renewal.scorecard]` against the partner's latest scorecard (`scorecard`; none
-    /// recorded misses it).
+    /// tier's training modules (`training`), and against the partner's latest scorecard
+    /// (`scorecard`; none recorded misses it): for a renewal the tier's
+    /// `[tiers.renewal.scorecard]`, and for any approval replacing a badge an "at risk" flag
+    /// suspended (`replaces_suspended`) the tier's floors `[tiers.scorecard]` too, so that no
+    /// new certification, upgrade or downgrade lifts the suspension on the scorecard that
+    /// caused it.
     pub(crate) async fn monitoring_shortfalls(
         &self,
         partner: &str,
         tier: &Tier,
         renewal: bool,
+        replaces_suspended: bool,
     ) -> Result<Vec<Shortfall>, StoreError> {
         let mut out = Vec::new();
         if !tier.required_training.is_empty() {
@@ -1214,31 +1218,51 @@ impl Issuer {
                 }
             }
         }
-        let needed = tier.renewal.as_ref().and_then(|r| r.scorecard.as_ref());
-        if let (true, Some(needed)) = (renewal, needed) {
-            let latest = self.store().scorecards(partner, 1).await?;
-            match latest.first() {
-                None => out.push(Shortfall {
-                    requirement: "scorecard",
-                    detail: format!(
+        let mut checks: Vec<(&Thresholds, String)> = Vec::new();
+        if let (true, Some(needed)) = (
+            renewal,
+            tier.renewal.as_ref().and_then(|r| r.scorecard.as_ref()),
+        ) {
+            checks.push((needed, format!("the {} renewal's", tier.name)));
+        }
+        if let (true, Some(floor)) = (replaces_suspended, tier.scorecard.as_ref()) {
+            checks.push((floor, format!("{}'s floor, the", tier.name)));
+        }
+        if checks.is_empty() {
+            return Ok(out);
+        }
+        let latest = self.store().scorecards(partner, 1).await?;
+        let Some(s) = latest.first() else {
+            out.push(Shortfall {
+                requirement: "scorecard",
+                detail: match renewal {
+                    true => format!(
                         "a {} renewal requires a scorecard; none is recorded for the partner",
                         tier.name
                     ),
-                }),
-                Some(s) => {
-                    for m in missed(needed, &s.metrics) {
-                        let (word, bound) = match m.metric {
-                            "rework" => ("above", "maximum"),
-                            _ => ("below", "minimum"),
-                        };
-                        out.push(Shortfall {
-                            requirement: "scorecard",
-                            detail: format!(
-                                "{} {} in {} is {word} the {} renewal's {bound} of {}",
-                                m.metric, m.value, s.period, tier.name, m.threshold
-                            ),
-                        });
-                    }
+                    false => format!(
+                        "replacing a badge suspended at risk requires a scorecard meeting {}'s floors; none is recorded for the partner",
+                        tier.name
+                    ),
+                },
+            });
+            return Ok(out);
+        };
+        for (needed, whose) in checks {
+            for m in missed(needed, &s.metrics) {
+                let (word, bound) = match m.metric {
+                    "rework" => ("above", "maximum"),
+                    _ => ("below", "minimum"),
+                };
+                let detail = format!(
+                    "{} {} in {} is {word} {whose} {bound} of {}",
+                    m.metric, m.value, s.period, m.threshold
+                );
+                if !out.iter().any(|x: &Shortfall| x.detail == detail) {
+                    out.push(Shortfall {
+                        requirement: "scorecard",
+                        detail,
+                    });
                 }
             }
         }
@@ -1295,5 +1319,48 @@ mod tests {
         assert_eq!(rows[1].as_ref().unwrap_err(), "nps: \"x\" is not a number");
         let e = parse_scorecards(b"partner_id,period,joy\n", true).unwrap_err();
         assert!(e.to_string().contains("unknown column \"joy\""), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod attack {
+    use super::*;
+
+    #[test]
+    fn csv_with_a_bom_and_crlf_is_read() {
+        let rows = parse_scorecards(
+            b"\xEF\xBB\xBFpartner_id,period,nps\r\np1,2026-Q1,40\r\n",
+            true,
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].as_ref().unwrap().metrics.nps, Some(40.0));
+    }
+
+    #[test]
+    fn json_rows_with_an_unknown_field_are_refused() {
+        let rows = parse_scorecards(
+            br#"[{"partner_id":"p1","period":"2026-Q1","nps":40,"joy":1}]"#,
+            false,
+        )
+        .unwrap();
+        assert!(rows[0].is_err(), "{:?}", rows[0]);
+    }
+
+    #[test]
+    fn csv_quoted_newline_in_a_cell() {
+        let rows = parse_scorecards(b"partner_id,period,nps\n\"p\n1\",2026-Q1,40\n", true).unwrap();
+        assert_eq!(rows.len(), 1);
+    }
+
+    #[test]
+    fn nan_and_infinity_are_refused() {
+        let rows =
+            parse_scorecards(b"partner_id,period,nps,csat\np1,2026-Q1,NaN,inf\n", true).unwrap();
+        let m = &rows[0].as_ref().unwrap().metrics;
+        assert!(check_metrics(m).is_err());
+        assert!(period_bounds("9999-Q4").is_err());
+        assert!(period_bounds("-001-Q1").is_err());
+        assert!(period_bounds("2026-Q+1").is_err());
     }
 }

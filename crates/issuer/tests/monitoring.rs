@@ -22,6 +22,7 @@ on_both!(
     a_gold_partner_below_the_nps_floor_is_flagged_told_suspended_and_lifted_by_renewal,
     a_passing_scorecard_clears_the_flag_and_reinstates_the_badge,
     a_badge_suspended_at_risk_is_not_lifted_by_a_new_certification_with_the_failing_scorecard,
+    a_scorecard_of_a_quarter_not_begun_does_not_pass_a_renewal,
 );
 
 /// The demo program, with a Gold renewal that needs an NPS of 30 in the latest scorecard.
@@ -883,4 +884,49 @@ async fn a_badge_suspended_at_risk_is_not_lifted_by_a_new_certification_with_the
     );
     let (_, risks) = h.call("GET", "/api/v1/risks", None).await;
     assert_eq!(risks.as_array().unwrap().len(), 1, "the flag stays open");
+}
+
+/// Attack: monitoring reads the latest scorecard among those begun by the instant, so a
+/// scorecard of a future quarter (a typo, 2099-Q1 for 2026-Q1) must not be the one a renewal
+/// reads either, or it lifts a suspension the flag keeps for the real quarter.
+async fn a_scorecard_of_a_quarter_not_begun_does_not_pass_a_renewal(backend: Backend) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let p = h.partner("Proseware").await;
+    let (s, gold) = h.gold(&p, 30).await;
+    assert_eq!(s, StatusCode::CREATED, "{gold}");
+    let uuid = gold["credential"]["uuid"].as_str().unwrap().to_owned();
+    let t = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let period = quarter(t);
+    let (s, _) = h.scorecard(&p, &period, json!({"nps": 12})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(h.issuer.monitor(t).await.unwrap().flagged, 1);
+    let end = t + Duration::days(30);
+    assert_eq!(h.issuer.monitor(end).await.unwrap().suspended, 1);
+    // A passing scorecard, but of a quarter far ahead: monitoring does not read it ...
+    let (s, _) = h.scorecard(&p, "2099-Q1", json!({"nps": 90})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let run = h.issuer.monitor(end).await.unwrap();
+    assert_eq!(run.cleared, 0);
+    // ... nor does a renewal.
+    let (s, e) = h.gold(&p, 0).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["shortfalls"][0]["requirement"], "scorecard", "{e}");
+    assert!(
+        e["shortfalls"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("nps 12 in {period}")),
+        "{e}"
+    );
+    assert!(
+        h.issuer
+            .store()
+            .credential(&uuid)
+            .await
+            .unwrap()
+            .unwrap()
+            .suspended
+    );
 }

@@ -472,6 +472,24 @@ impl Store {
         })
     }
 
+    /// A partner's latest scorecard among those whose period began by `at` (Unix seconds):
+    /// the one monitoring reads, so a scorecard of a quarter not yet begun counts for neither
+    /// monitoring nor a renewal.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn latest_scorecard(
+        &self,
+        partner: &str,
+        at: i64,
+    ) -> Result<Option<ScorecardRow>, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let row = sqlx::query(&sql(sqlite, &format!("SELECT {SCORECARD_COLUMNS} FROM scorecards WHERE partner_id = $1 AND period_start <= $2 ORDER BY period_start DESC LIMIT 1")))
+                .bind(partner).bind(at).fetch_optional(pool).await?;
+            Ok(match row { Some(r) => Some(scorecard!(&r)), None => None })
+        })
+    }
+
     /// The tiers of a partner's badges in force at `at` (tier badges, not revoked, not
     /// expired; suspended ones count), for a scorecard's `tier`.
     ///

@@ -1231,8 +1231,12 @@ impl Issuer {
         if checks.is_empty() {
             return Ok(out);
         }
-        let latest = self.store().scorecards(partner, 1).await?;
-        let Some(s) = latest.first() else {
+        // The scorecard monitoring reads: the latest of a quarter begun by now.
+        let latest = self
+            .store()
+            .latest_scorecard(partner, now().unix_timestamp())
+            .await?;
+        let Some(s) = latest.as_ref() else {
             out.push(Shortfall {
                 requirement: "scorecard",
                 detail: match renewal {

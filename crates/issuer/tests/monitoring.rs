@@ -23,6 +23,7 @@ on_both!(
     a_passing_scorecard_clears_the_flag_and_reinstates_the_badge,
     a_badge_suspended_at_risk_is_not_lifted_by_a_new_certification_with_the_failing_scorecard,
     a_scorecard_of_a_quarter_not_begun_does_not_pass_a_renewal,
+    a_large_scorecard_import_with_an_idempotency_key_is_not_too_large,
 );
 
 /// The demo program, with a Gold renewal that needs an NPS of 30 in the latest scorecard.
@@ -929,4 +930,39 @@ async fn a_scorecard_of_a_quarter_not_begun_does_not_pass_a_renewal(backend: Bac
             .unwrap()
             .suspended
     );
+}
+
+/// Attack: the import takes up to the bulk size (4 MiB), not the 64 KiB of other requests;
+/// with an Idempotency-Key (the middleware reads the body first) it must take as much.
+async fn a_large_scorecard_import_with_an_idempotency_key_is_not_too_large(backend: Backend) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let p = h.partner("Wingtip").await;
+    let mut csv = String::from("partner_id,period,nps,csat\n");
+    for year in 2000..2500 {
+        for q in 1..=4 {
+            csv.push_str(&format!("{p},{year}-Q{q},40,90\n"));
+        }
+    }
+    assert!(csv.len() > 64 * 1024, "{}", csv.len());
+    let send = || {
+        h.send_raw(
+            "POST",
+            "/api/v1/scorecards",
+            &[
+                ("content-type", "text/csv"),
+                ("idempotency-key", "import-1"),
+            ],
+            csv.clone().into_bytes(),
+        )
+    };
+    let r = send().await;
+    let body: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(r.status, StatusCode::OK, "{body}");
+    assert_eq!(body["created"], 2000);
+    let again = send().await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.headers.get("idempotent-replayed").unwrap(), "true");
+    assert_eq!(again.body, r.body);
 }

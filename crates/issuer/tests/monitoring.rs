@@ -24,6 +24,7 @@ on_both!(
     a_badge_suspended_at_risk_is_not_lifted_by_a_new_certification_with_the_failing_scorecard,
     a_scorecard_of_a_quarter_not_begun_does_not_pass_a_renewal,
     a_large_scorecard_import_with_an_idempotency_key_is_not_too_large,
+    an_import_of_ten_thousand_rows_is_written_and_one_more_refused,
 );
 
 /// The demo program, with a Gold renewal that needs an NPS of 30 in the latest scorecard.
@@ -965,4 +966,29 @@ async fn a_large_scorecard_import_with_an_idempotency_key_is_not_too_large(backe
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(again.headers.get("idempotent-replayed").unwrap(), "true");
     assert_eq!(again.body, r.body);
+}
+
+/// Attack: the largest import (10,000 rows) is written within the request's time, and one
+/// row more is refused whole, nothing written.
+async fn an_import_of_ten_thousand_rows_is_written_and_one_more_refused(backend: Backend) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let p = h.partner("Relecloud").await;
+    let mut csv = String::from("partner_id,period,nps\n");
+    for year in 2000..4500 {
+        for q in 1..=4 {
+            csv.push_str(&format!("{p},{year}-Q{q},40\n"));
+        }
+    }
+    let over = format!("{csv}{p},4500-Q1,40\n");
+    let (s, e) = h.csv(&over).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["detail"], "import: at most 10000 rows an import");
+    assert_eq!(count(&h, &p).await, 0);
+    let started = std::time::Instant::now();
+    let (s, done) = h.csv(&csv).await;
+    eprintln!("10,000 rows: {:?}", started.elapsed());
+    assert_eq!(s, StatusCode::OK, "{done}");
+    assert_eq!(done["created"], 10_000);
 }

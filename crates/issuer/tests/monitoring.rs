@@ -25,6 +25,7 @@ on_both!(
     a_scorecard_of_a_quarter_not_begun_does_not_pass_a_renewal,
     a_large_scorecard_import_with_an_idempotency_key_is_not_too_large,
     an_import_of_ten_thousand_rows_is_written_and_one_more_refused,
+    a_suspension_the_agency_made_after_the_flag_is_neither_replaced_nor_lifted,
 );
 
 /// The demo program, with a Gold renewal that needs an NPS of 30 in the latest scorecard.
@@ -991,4 +992,54 @@ async fn an_import_of_ten_thousand_rows_is_written_and_one_more_refused(backend:
     eprintln!("10,000 rows: {:?}", started.elapsed());
     assert_eq!(s, StatusCode::OK, "{done}");
     assert_eq!(done["created"], 10_000);
+}
+
+/// Attack: the flag suspended a badge; the agency reinstated it by hand, then suspended it
+/// again for its own reasons. That suspension is the agency's: a renewal must not replace
+/// the badge, and a passing scorecard must not reinstate it.
+async fn a_suspension_the_agency_made_after_the_flag_is_neither_replaced_nor_lifted(
+    backend: Backend,
+) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let p = h.partner("Adatum").await;
+    let (s, gold) = h.gold(&p, 30).await;
+    assert_eq!(s, StatusCode::CREATED, "{gold}");
+    let uuid = gold["credential"]["uuid"].as_str().unwrap().to_owned();
+    let t = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let period = quarter(t);
+    let (s, _) = h.scorecard(&p, &period, json!({"nps": 12})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(h.issuer.monitor(t).await.unwrap().flagged, 1);
+    let end = t + Duration::days(30);
+    assert_eq!(h.issuer.monitor(end).await.unwrap().suspended, 1);
+    for action in ["reinstate", "suspend"] {
+        let (s, e) = h
+            .call(
+                "POST",
+                &format!("/api/v1/credentials/{uuid}/{action}"),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{action}: {e}");
+    }
+    // A passing scorecard clears the flag but leaves the agency's suspension.
+    let (s, _) = h.scorecard(&p, &period, json!({"nps": 41})).await;
+    assert_eq!(s, StatusCode::OK);
+    let run = h.issuer.monitor(end).await.unwrap();
+    assert_eq!(run.cleared, 1);
+    assert!(
+        h.issuer
+            .store()
+            .credential(&uuid)
+            .await
+            .unwrap()
+            .unwrap()
+            .suspended,
+        "the agency's suspension stands"
+    );
+    // And a renewal does not replace the badge the agency suspended.
+    let (s, e) = h.gold(&p, 0).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
 }

@@ -472,6 +472,30 @@ impl Store {
         })
     }
 
+    /// Who last suspended or reinstated credential `id` (the actor of its latest
+    /// `credential.suspend` / `credential.reinstate` audit entry), if anyone did: `system`
+    /// for the "at risk" machinery, so a suspension the agency made after it stays the
+    /// agency's.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn last_suspension_actor(&self, id: &str) -> Result<Option<String>, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let row = sqlx::query(&sql(sqlite, "SELECT actor, action FROM audit_log WHERE subject = $1 AND action IN ('credential.suspend', 'credential.reinstate') ORDER BY id DESC LIMIT 1"))
+                .bind(id).fetch_optional(pool).await?;
+            Ok(match row {
+                Some(r) => {
+                    let action: String = r.try_get("action")?;
+                    match action.as_str() {
+                        "credential.suspend" => Some(r.try_get("actor")?),
+                        _ => None,
+                    }
+                }
+                None => None,
+            })
+        })
+    }
+
     /// A partner's latest scorecard among those whose period began by `at` (Unix seconds):
     /// the one monitoring reads, so a scorecard of a quarter not yet begun counts for neither
     /// monitoring nor a renewal.

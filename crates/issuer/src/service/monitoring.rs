@@ -1135,7 +1135,10 @@ impl Issuer {
                         let by = format!("scorecard:{}", m.scorecard.period);
                         if self.clear_flag(&m.credential_id, at, &by).await?.is_some() {
                             run.cleared += 1;
-                            if risk.suspended_at.is_some() && m.suspended {
+                            if risk.suspended_at.is_some()
+                                && m.suspended
+                                && self.suspended_by_system(&m.credential_id).await?
+                            {
                                 match self.reinstate("system", &m.credential_id).await {
                                     Ok(_) | Err(StatusChangeError::NotSuspended { .. }) => {}
                                     Err(source) => {
@@ -1175,12 +1178,24 @@ impl Issuer {
 
     /// Whether badge `credential` is suspended by an "at risk" flag (so an approval may
     /// replace it).
+    /// The flag must have suspended it, and nobody suspended it since (the latest suspension
+    /// is the system's): a suspension the agency made after reinstating it is the agency's.
     pub(crate) async fn suspended_for_risk(&self, credential: &str) -> Result<bool, StoreError> {
-        Ok(self
+        let flagged = self
             .store()
             .open_risk(credential)
             .await?
-            .is_some_and(|r| r.suspended_at.is_some()))
+            .is_some_and(|r| r.suspended_at.is_some());
+        Ok(flagged && self.suspended_by_system(credential).await?)
+    }
+
+    /// Whether the latest suspension of `credential` was the "at risk" machinery's.
+    async fn suspended_by_system(&self, credential: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .store()
+            .last_suspension_actor(credential)
+            .await?
+            .is_some_and(|a| a == "system"))
     }
 
     /// What an approval of `tier` by `partner` misses of monitoring's requirements: the

@@ -26,6 +26,7 @@ on_both!(
     a_large_scorecard_import_with_an_idempotency_key_is_not_too_large,
     an_import_of_ten_thousand_rows_is_written_and_one_more_refused,
     a_suspension_the_agency_made_after_the_flag_is_neither_replaced_nor_lifted,
+    a_nul_in_a_partner_id_is_a_client_error_everywhere,
 );
 
 /// The demo program, with a Gold renewal that needs an NPS of 30 in the latest scorecard.
@@ -1042,4 +1043,59 @@ async fn a_suspension_the_agency_made_after_the_flag_is_neither_replaced_nor_lif
     // And a renewal does not replace the badge the agency suspended.
     let (s, e) = h.gold(&p, 0).await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
+}
+
+/// Attack: PostgreSQL refuses a NUL in text; a partner id with one (body, query, path,
+/// import row) is a client error, never a 500.
+async fn a_nul_in_a_partner_id_is_a_client_error_everywhere(backend: Backend) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let bad = "a\u{0}b";
+    let p = h.partner("Nod").await;
+    let cases: Vec<(&str, String, Option<Value>)> = vec![
+        (
+            "POST",
+            "/api/v1/applications".into(),
+            Some(json!({"partner_id": bad, "tier": "gold", "role": "solutions"})),
+        ),
+        (
+            "POST",
+            "/api/v1/attempts".into(),
+            Some(
+                json!({"partner_id": bad, "tier": "gold", "role": "solutions", "kind": "exam", "exam_score": 90}),
+            ),
+        ),
+        (
+            "POST",
+            "/api/v1/attempts".into(),
+            Some(
+                json!({"partner_id": p, "application_id": bad, "tier": "gold", "role": "solutions", "kind": "exam", "exam_score": 90}),
+            ),
+        ),
+        ("GET", "/api/v1/applications?partner=a%00b".into(), None),
+        ("GET", "/api/v1/attempts?partner=a%00b".into(), None),
+        ("GET", "/api/v1/risks?partner=a%00b".into(), None),
+        ("GET", "/api/v1/partners/a%00b/scorecards".into(), None),
+        (
+            "GET",
+            "/api/v1/partners/a%00b/scorecards/2026-Q1".into(),
+            None,
+        ),
+        (
+            "PUT",
+            "/api/v1/partners/a%00b/scorecards/2026-Q1".into(),
+            Some(json!({"nps": 1})),
+        ),
+        ("GET", "/api/v1/partners/a%00b/training".into(), None),
+        (
+            "POST",
+            "/api/v1/scorecards".into(),
+            Some(json!([{"partner_id": bad, "period": "2026-Q1", "nps": 1}])),
+        ),
+    ];
+    for (method, path, body) in cases {
+        let (s, e) = h.call(method, &path, body).await;
+        assert!(s.is_client_error(), "{method} {path}: {s} {e}");
+    }
 }

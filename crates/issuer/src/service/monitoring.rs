@@ -302,6 +302,9 @@ pub enum MonitoringError {
     /// A `limit` out of 1 to [`MAX_LIST`].
     #[error("limit must be 1 to {MAX_LIST}")]
     Limit,
+    /// A `partner` filter no partner id can be (a NUL, which PostgreSQL refuses in text).
+    #[error("partner: {0:?} is not a partner id")]
+    PartnerFilter(String),
     /// `after` is not a cursor of this list.
     #[error("after: {0}")]
     Cursor(hallmark_store::CursorError),
@@ -596,6 +599,22 @@ fn from_list(e: StoreError) -> MonitoringError {
     }
 }
 
+/// Whether `id` may name a partner: PostgreSQL refuses a NUL in text, so one with a NUL is
+/// no partner's (and is never sent to the database).
+fn possible_id(id: &str) -> bool {
+    !id.contains('\0')
+}
+
+/// A listing's `partner` filter, refused when it cannot be a partner id.
+fn partner_filter(partner: Option<&str>) -> Result<Option<&str>, MonitoringError> {
+    match partner {
+        Some(p) if !possible_id(p) => Err(MonitoringError::PartnerFilter(
+            p.escape_default().to_string(),
+        )),
+        other => Ok(other),
+    }
+}
+
 fn limit(given: Option<i64>) -> Result<u32, MonitoringError> {
     match given {
         None => Ok(100),
@@ -606,6 +625,11 @@ fn limit(given: Option<i64>) -> Result<u32, MonitoringError> {
 
 impl Issuer {
     async fn known_partner(&self, id: &str) -> Result<(), MonitoringError> {
+        if !possible_id(id) {
+            return Err(MonitoringError::UnknownPartner {
+                partner_id: id.escape_default().to_string(),
+            });
+        }
         match self.store().partner(id).await? {
             Some(_) => Ok(()),
             None => Err(MonitoringError::UnknownPartner {
@@ -714,6 +738,7 @@ impl Issuer {
         after: Option<&str>,
     ) -> Result<Page<ApplicationRow>, MonitoringError> {
         let page = page(limit_, after)?;
+        let partner = partner_filter(partner)?;
         self.store()
             .applications(partner, &page)
             .await
@@ -778,10 +803,14 @@ impl Issuer {
         let attempted_at = instant("attempted_at", new.attempted_at.as_deref())?;
         self.known_partner(&new.partner_id).await?;
         if let Some(id) = &new.application_id {
-            match self.store().application(id).await? {
+            let found = match possible_id(id) {
+                true => self.store().application(id).await?,
+                false => None,
+            };
+            match found {
                 None => {
                     return Err(MonitoringError::Application {
-                        id: id.clone(),
+                        id: id.escape_default().to_string(),
                         why: "no such application",
                     })
                 }
@@ -825,6 +854,7 @@ impl Issuer {
         after: Option<&str>,
     ) -> Result<Page<AttemptRow>, MonitoringError> {
         let page = page(limit_, after)?;
+        let partner = partner_filter(partner)?;
         self.store()
             .attempts(partner, &page)
             .await
@@ -1001,7 +1031,8 @@ impl Issuer {
                 continue;
             }
             if !tiers.contains_key(&row.partner_id) {
-                let known = self.store().partner(&row.partner_id).await?.is_some();
+                let known = possible_id(&row.partner_id)
+                    && self.store().partner(&row.partner_id).await?.is_some();
                 let tier = match known {
                     true => Some(self.current_tier(&row.partner_id).await?),
                     false => None,
@@ -1011,7 +1042,7 @@ impl Issuer {
             let Some(Some(tier)) = tiers.get(&row.partner_id).cloned() else {
                 problems.push(RowProblem {
                     row: n,
-                    detail: format!("no partner {}", row.partner_id),
+                    detail: format!("no partner {}", row.partner_id.escape_default()),
                 });
                 continue;
             };
@@ -1049,6 +1080,7 @@ impl Issuer {
         after: Option<&str>,
     ) -> Result<Page<RiskRow>, MonitoringError> {
         let page = page(limit_, after)?;
+        let partner = partner_filter(partner)?;
         self.store()
             .open_risks(partner, &page)
             .await

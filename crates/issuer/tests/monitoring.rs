@@ -1073,6 +1073,19 @@ async fn a_nul_in_a_partner_id_is_a_client_error_everywhere(backend: Backend) {
                 json!({"partner_id": p, "application_id": bad, "tier": "gold", "role": "solutions", "kind": "exam", "exam_score": 90}),
             ),
         ),
+        (
+            "POST",
+            "/api/v1/approvals".into(),
+            Some(
+                json!({"partner_id": bad, "specialization": "data-migration", "role": "solutions", "approver": "Jane"}),
+            ),
+        ),
+        ("GET", "/program/specializations/a%00b".into(), None),
+        (
+            "GET",
+            "/program/specializations/a%00b/image.svg".into(),
+            None,
+        ),
         ("GET", "/api/v1/applications?partner=a%00b".into(), None),
         ("GET", "/api/v1/attempts?partner=a%00b".into(), None),
         ("GET", "/api/v1/risks?partner=a%00b".into(), None),

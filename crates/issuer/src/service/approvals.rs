@@ -278,13 +278,18 @@ impl Issuer {
     /// # Errors
     /// [`ApprovalError`], one variant per reason; nothing is written.
     pub async fn approve(&self, actor: &str, new: &NewApproval) -> Result<Approved, ApprovalError> {
+        let unknown = || ApprovalError::UnknownPartner {
+            partner_id: new.partner_id.escape_default().to_string(),
+        };
+        // No partner id has a NUL (PostgreSQL refuses one in text): not sent to the database.
+        if new.partner_id.contains('\0') {
+            return Err(unknown());
+        }
         let partner = self
             .store()
             .partner(&new.partner_id)
             .await?
-            .ok_or_else(|| ApprovalError::UnknownPartner {
-                partner_id: new.partner_id.clone(),
-            })?;
+            .ok_or_else(unknown)?;
         let (tier, approved_at, valid_until) = match &new.specialization {
             Some(_) => self.checked_specialization(new)?,
             None => {

@@ -27,6 +27,7 @@ on_both!(
     an_import_of_ten_thousand_rows_is_written_and_one_more_refused,
     a_suspension_the_agency_made_after_the_flag_is_neither_replaced_nor_lifted,
     a_nul_in_a_partner_id_is_a_client_error_everywhere,
+    a_badge_suspended_at_risk_that_expires_can_still_be_renewed_in_its_grace_period,
 );
 
 /// The demo program, with a Gold renewal that needs an NPS of 30 in the latest scorecard.
@@ -1111,4 +1112,43 @@ async fn a_nul_in_a_partner_id_is_a_client_error_everywhere(backend: Backend) {
         let (s, e) = h.call(method, &path, body).await;
         assert!(s.is_client_error(), "{method} {path}: {s} {e}");
     }
+}
+
+/// Attack: the flag suspended a Gold badge, which then expired (its flag cleared as
+/// "expired"); a renewal in the grace period with a passing scorecard must still replace it
+/// (the suspension was the system's), not be refused as the agency's suspension forever.
+async fn a_badge_suspended_at_risk_that_expires_can_still_be_renewed_in_its_grace_period(
+    backend: Backend,
+) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let p = h.partner("Coho").await;
+    // Approved 330 days ago: expires in 35 days.
+    let (s, gold) = h.gold(&p, 330).await;
+    assert_eq!(s, StatusCode::CREATED, "{gold}");
+    let uuid = gold["credential"]["uuid"].as_str().unwrap().to_owned();
+    let t = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let period = quarter(t);
+    let (s, _) = h.scorecard(&p, &period, json!({"nps": 12})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(h.issuer.monitor(t).await.unwrap().flagged, 1);
+    assert_eq!(
+        h.issuer
+            .monitor(t + Duration::days(30))
+            .await
+            .unwrap()
+            .suspended,
+        1
+    );
+    // Past its validUntil: no longer watched, its flag cleared.
+    h.issuer.monitor(t + Duration::days(36)).await.unwrap();
+    let (_, risks) = h.call("GET", "/api/v1/risks", None).await;
+    assert_eq!(risks, json!([]));
+    // A passing scorecard, then the renewal replaces the badge the system suspended.
+    let (s, _) = h.scorecard(&p, &period, json!({"nps": 41})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, renewed) = h.gold(&p, 0).await;
+    assert_eq!(s, StatusCode::CREATED, "{renewed}");
+    assert_eq!(renewed["superseded"][0]["uuid"], uuid.as_str());
 }

@@ -472,6 +472,19 @@ impl Store {
         })
     }
 
+    /// Whether a flag (open, or cleared since, e.g. when the badge expired) ever suspended
+    /// badge `credential`.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn risk_ever_suspended(&self, credential: &str) -> Result<bool, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let row = sqlx::query(&sql(sqlite, "SELECT 1 FROM risks WHERE credential_id = $1 AND suspended_at IS NOT NULL LIMIT 1"))
+                .bind(credential).fetch_optional(pool).await?;
+            Ok(row.is_some())
+        })
+    }
+
     /// Who last suspended or reinstated credential `id` (the actor of its latest
     /// `credential.suspend` / `credential.reinstate` audit entry), if anyone did: `system`
     /// for the "at risk" machinery, so a suspension the agency made after it stays the

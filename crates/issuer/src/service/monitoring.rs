@@ -1210,15 +1210,13 @@ impl Issuer {
 
     /// Whether badge `credential` is suspended by an "at risk" flag (so an approval may
     /// replace it).
-    /// The flag must have suspended it, and nobody suspended it since (the latest suspension
-    /// is the system's): a suspension the agency made after reinstating it is the agency's.
+    /// A flag must have suspended it (open, or cleared since because the badge expired: it
+    /// may still be renewed in its grace period), and nobody suspended it since (the latest
+    /// suspension is the system's): a suspension the agency made after reinstating it is the
+    /// agency's.
     pub(crate) async fn suspended_for_risk(&self, credential: &str) -> Result<bool, StoreError> {
-        let flagged = self
-            .store()
-            .open_risk(credential)
-            .await?
-            .is_some_and(|r| r.suspended_at.is_some());
-        Ok(flagged && self.suspended_by_system(credential).await?)
+        Ok(self.store().risk_ever_suspended(credential).await?
+            && self.suspended_by_system(credential).await?)
     }
 
     /// Whether the latest suspension of `credential` was the "at risk" machinery's.

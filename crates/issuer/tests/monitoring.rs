@@ -21,6 +21,13 @@ on_both!(
     scorecards_are_put_read_and_imported_all_or_nothing,
     a_gold_partner_below_the_nps_floor_is_flagged_told_suspended_and_lifted_by_renewal,
     a_passing_scorecard_clears_the_flag_and_reinstates_the_badge,
+    a_badge_suspended_at_risk_is_not_lifted_by_a_new_certification_with_the_failing_scorecard,
+    a_scorecard_of_a_quarter_not_begun_does_not_pass_a_renewal,
+    a_large_scorecard_import_with_an_idempotency_key_is_not_too_large,
+    an_import_of_ten_thousand_rows_is_written_and_one_more_refused,
+    a_suspension_the_agency_made_after_the_flag_is_neither_replaced_nor_lifted,
+    a_nul_in_a_partner_id_is_a_client_error_everywhere,
+    a_badge_suspended_at_risk_that_expires_can_still_be_renewed_in_its_grace_period,
 );
 
 /// The demo program, with a Gold renewal that needs an NPS of 30 in the latest scorecard.
@@ -718,7 +725,7 @@ async fn a_gold_partner_below_the_nps_floor_is_flagged_told_suspended_and_lifted
     assert_eq!(e["shortfalls"][1]["requirement"], "scorecard");
     assert_eq!(
         e["shortfalls"][1]["detail"],
-        format!("the partner's badge is flagged at risk: nps 12 in {period} is still below Gold Partner's minimum of 20")
+        format!("nps 12 in {period} is below Gold Partner's floor, the minimum of 20")
     );
     assert_eq!(e["shortfalls"].as_array().unwrap().len(), 2, "{e}");
     // With a passing scorecard: renewed, the suspended badge replaced, the flag cleared.
@@ -832,4 +839,331 @@ async fn a_passing_scorecard_clears_the_flag_and_reinstates_the_badge(backend: B
         .call("GET", &format!("/api/v1/risks?partner={p}"), None)
         .await;
     assert_eq!(risks, json!([]), "an expired badge's flag is cleared");
+}
+
+/// Attack: the flag suspended a Gold badge; a new certification (`"renewal": false`, the
+/// full bar but no scorecard check) must not replace it while the latest scorecard still
+/// misses the floors, or the suspension is lifted without a passing scorecard.
+async fn a_badge_suspended_at_risk_is_not_lifted_by_a_new_certification_with_the_failing_scorecard(
+    backend: Backend,
+) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let p = h.partner("Litware").await;
+    let (s, gold) = h.gold(&p, 30).await;
+    assert_eq!(s, StatusCode::CREATED, "{gold}");
+    let uuid = gold["credential"]["uuid"].as_str().unwrap().to_owned();
+    let t = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let period = quarter(t);
+    let (s, _) = h
+        .scorecard(&p, &period, json!({"nps": 12, "csat": 88}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(h.issuer.monitor(t).await.unwrap().flagged, 1);
+    let end = t + Duration::days(30);
+    assert_eq!(h.issuer.monitor(end).await.unwrap().suspended, 1);
+    assert!(
+        h.issuer
+            .store()
+            .credential(&uuid)
+            .await
+            .unwrap()
+            .unwrap()
+            .suspended
+    );
+
+    let approved_at = hallmark_core::datetime::format(OffsetDateTime::now_utc());
+    let (s, e) = h
+        .call(
+            "POST",
+            "/api/v1/approvals",
+            Some(json!({
+                "partner_id": p, "tier": "gold", "role": "solutions", "renewal": false,
+                "competencies": ["CLOUD-FUND", "CLOUD-ARCH", "SEC-IAM", "DATA-MIG"],
+                "exam_score": 87, "demo_level": "Advanced", "approver": "Jane",
+                "approved_at": approved_at,
+                "references": [
+                    {"name": "Contoso", "validated": true},
+                    {"name": "Fabrikam", "validated": true},
+                    {"name": "Tailspin", "validated": true}
+                ]
+            })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["shortfalls"][0]["requirement"], "scorecard", "{e}");
+    assert!(
+        h.issuer
+            .store()
+            .credential(&uuid)
+            .await
+            .unwrap()
+            .unwrap()
+            .suspended
+    );
+    let (_, risks) = h.call("GET", "/api/v1/risks", None).await;
+    assert_eq!(risks.as_array().unwrap().len(), 1, "the flag stays open");
+}
+
+/// Attack: monitoring reads the latest scorecard among those begun by the instant, so a
+/// scorecard of a future quarter (a typo, 2099-Q1 for 2026-Q1) must not be the one a renewal
+/// reads either, or it lifts a suspension the flag keeps for the real quarter.
+async fn a_scorecard_of_a_quarter_not_begun_does_not_pass_a_renewal(backend: Backend) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let p = h.partner("Proseware").await;
+    let (s, gold) = h.gold(&p, 30).await;
+    assert_eq!(s, StatusCode::CREATED, "{gold}");
+    let uuid = gold["credential"]["uuid"].as_str().unwrap().to_owned();
+    let t = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let period = quarter(t);
+    let (s, _) = h.scorecard(&p, &period, json!({"nps": 12})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(h.issuer.monitor(t).await.unwrap().flagged, 1);
+    let end = t + Duration::days(30);
+    assert_eq!(h.issuer.monitor(end).await.unwrap().suspended, 1);
+    // A passing scorecard, but of a quarter far ahead: monitoring does not read it ...
+    let (s, _) = h.scorecard(&p, "2099-Q1", json!({"nps": 90})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let run = h.issuer.monitor(end).await.unwrap();
+    assert_eq!(run.cleared, 0);
+    // ... nor does a renewal.
+    let (s, e) = h.gold(&p, 0).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["shortfalls"][0]["requirement"], "scorecard", "{e}");
+    assert!(
+        e["shortfalls"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("nps 12 in {period}")),
+        "{e}"
+    );
+    assert!(
+        h.issuer
+            .store()
+            .credential(&uuid)
+            .await
+            .unwrap()
+            .unwrap()
+            .suspended
+    );
+}
+
+/// Attack: the import takes up to the bulk size (4 MiB), not the 64 KiB of other requests;
+/// with an Idempotency-Key (the middleware reads the body first) it must take as much.
+async fn a_large_scorecard_import_with_an_idempotency_key_is_not_too_large(backend: Backend) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let p = h.partner("Wingtip").await;
+    let mut csv = String::from("partner_id,period,nps,csat\n");
+    for year in 2000..2500 {
+        for q in 1..=4 {
+            csv.push_str(&format!("{p},{year}-Q{q},40,90\n"));
+        }
+    }
+    assert!(csv.len() > 64 * 1024, "{}", csv.len());
+    let send = || {
+        h.send_raw(
+            "POST",
+            "/api/v1/scorecards",
+            &[
+                ("content-type", "text/csv"),
+                ("idempotency-key", "import-1"),
+            ],
+            csv.clone().into_bytes(),
+        )
+    };
+    let r = send().await;
+    let body: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(r.status, StatusCode::OK, "{body}");
+    assert_eq!(body["created"], 2000);
+    let again = send().await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.headers.get("idempotent-replayed").unwrap(), "true");
+    assert_eq!(again.body, r.body);
+}
+
+/// Attack: the largest import (10,000 rows) is written within the request's time, and one
+/// row more is refused whole, nothing written.
+async fn an_import_of_ten_thousand_rows_is_written_and_one_more_refused(backend: Backend) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let p = h.partner("Relecloud").await;
+    let mut csv = String::from("partner_id,period,nps\n");
+    for year in 2000..4500 {
+        for q in 1..=4 {
+            csv.push_str(&format!("{p},{year}-Q{q},40\n"));
+        }
+    }
+    let over = format!("{csv}{p},4500-Q1,40\n");
+    let (s, e) = h.csv(&over).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["detail"], "import: at most 10000 rows an import");
+    assert_eq!(count(&h, &p).await, 0);
+    let started = std::time::Instant::now();
+    let (s, done) = h.csv(&csv).await;
+    eprintln!("10,000 rows: {:?}", started.elapsed());
+    assert_eq!(s, StatusCode::OK, "{done}");
+    assert_eq!(done["created"], 10_000);
+}
+
+/// Attack: the flag suspended a badge; the agency reinstated it by hand, then suspended it
+/// again for its own reasons. That suspension is the agency's: a renewal must not replace
+/// the badge, and a passing scorecard must not reinstate it.
+async fn a_suspension_the_agency_made_after_the_flag_is_neither_replaced_nor_lifted(
+    backend: Backend,
+) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let p = h.partner("Adatum").await;
+    let (s, gold) = h.gold(&p, 30).await;
+    assert_eq!(s, StatusCode::CREATED, "{gold}");
+    let uuid = gold["credential"]["uuid"].as_str().unwrap().to_owned();
+    let t = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let period = quarter(t);
+    let (s, _) = h.scorecard(&p, &period, json!({"nps": 12})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(h.issuer.monitor(t).await.unwrap().flagged, 1);
+    let end = t + Duration::days(30);
+    assert_eq!(h.issuer.monitor(end).await.unwrap().suspended, 1);
+    for action in ["reinstate", "suspend"] {
+        let (s, e) = h
+            .call(
+                "POST",
+                &format!("/api/v1/credentials/{uuid}/{action}"),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{action}: {e}");
+    }
+    // A passing scorecard clears the flag but leaves the agency's suspension.
+    let (s, _) = h.scorecard(&p, &period, json!({"nps": 41})).await;
+    assert_eq!(s, StatusCode::OK);
+    let run = h.issuer.monitor(end).await.unwrap();
+    assert_eq!(run.cleared, 1);
+    assert!(
+        h.issuer
+            .store()
+            .credential(&uuid)
+            .await
+            .unwrap()
+            .unwrap()
+            .suspended,
+        "the agency's suspension stands"
+    );
+    // And a renewal does not replace the badge the agency suspended.
+    let (s, e) = h.gold(&p, 0).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+}
+
+/// Attack: PostgreSQL refuses a NUL in text; a partner id with one (body, query, path,
+/// import row) is a client error, never a 500.
+async fn a_nul_in_a_partner_id_is_a_client_error_everywhere(backend: Backend) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let bad = "a\u{0}b";
+    let p = h.partner("Nod").await;
+    let cases: Vec<(&str, String, Option<Value>)> = vec![
+        (
+            "POST",
+            "/api/v1/applications".into(),
+            Some(json!({"partner_id": bad, "tier": "gold", "role": "solutions"})),
+        ),
+        (
+            "POST",
+            "/api/v1/attempts".into(),
+            Some(
+                json!({"partner_id": bad, "tier": "gold", "role": "solutions", "kind": "exam", "exam_score": 90}),
+            ),
+        ),
+        (
+            "POST",
+            "/api/v1/attempts".into(),
+            Some(
+                json!({"partner_id": p, "application_id": bad, "tier": "gold", "role": "solutions", "kind": "exam", "exam_score": 90}),
+            ),
+        ),
+        (
+            "POST",
+            "/api/v1/approvals".into(),
+            Some(
+                json!({"partner_id": bad, "specialization": "data-migration", "role": "solutions", "approver": "Jane"}),
+            ),
+        ),
+        ("GET", "/program/specializations/a%00b".into(), None),
+        (
+            "GET",
+            "/program/specializations/a%00b/image.svg".into(),
+            None,
+        ),
+        ("GET", "/api/v1/applications?partner=a%00b".into(), None),
+        ("GET", "/api/v1/attempts?partner=a%00b".into(), None),
+        ("GET", "/api/v1/risks?partner=a%00b".into(), None),
+        ("GET", "/api/v1/partners/a%00b/scorecards".into(), None),
+        (
+            "GET",
+            "/api/v1/partners/a%00b/scorecards/2026-Q1".into(),
+            None,
+        ),
+        (
+            "PUT",
+            "/api/v1/partners/a%00b/scorecards/2026-Q1".into(),
+            Some(json!({"nps": 1})),
+        ),
+        ("GET", "/api/v1/partners/a%00b/training".into(), None),
+        (
+            "POST",
+            "/api/v1/scorecards".into(),
+            Some(json!([{"partner_id": bad, "period": "2026-Q1", "nps": 1}])),
+        ),
+    ];
+    for (method, path, body) in cases {
+        let (s, e) = h.call(method, &path, body).await;
+        assert!(s.is_client_error(), "{method} {path}: {s} {e}");
+    }
+}
+
+/// Attack: the flag suspended a Gold badge, which then expired (its flag cleared as
+/// "expired"); a renewal in the grace period with a passing scorecard must still replace it
+/// (the suspension was the system's), not be refused as the agency's suspension forever.
+async fn a_badge_suspended_at_risk_that_expires_can_still_be_renewed_in_its_grace_period(
+    backend: Backend,
+) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let p = h.partner("Coho").await;
+    // Approved 330 days ago: expires in 35 days.
+    let (s, gold) = h.gold(&p, 330).await;
+    assert_eq!(s, StatusCode::CREATED, "{gold}");
+    let uuid = gold["credential"]["uuid"].as_str().unwrap().to_owned();
+    let t = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let period = quarter(t);
+    let (s, _) = h.scorecard(&p, &period, json!({"nps": 12})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(h.issuer.monitor(t).await.unwrap().flagged, 1);
+    assert_eq!(
+        h.issuer
+            .monitor(t + Duration::days(30))
+            .await
+            .unwrap()
+            .suspended,
+        1
+    );
+    // Past its validUntil: no longer watched, its flag cleared.
+    h.issuer.monitor(t + Duration::days(36)).await.unwrap();
+    let (_, risks) = h.call("GET", "/api/v1/risks", None).await;
+    assert_eq!(risks, json!([]));
+    // A passing scorecard, then the renewal replaces the badge the system suspended.
+    let (s, _) = h.scorecard(&p, &period, json!({"nps": 41})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, renewed) = h.gold(&p, 0).await;
+    assert_eq!(s, StatusCode::CREATED, "{renewed}");
+    assert_eq!(renewed["superseded"][0]["uuid"], uuid.as_str());
 }

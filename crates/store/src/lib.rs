@@ -103,17 +103,22 @@ macro_rules! audit {
     }};
 }
 
+/// The most rows one multi-row `INSERT` of [`audit_many!`] holds: 5 binds a row stays under
+/// SQLite's limit of 32,766 bound variables (PostgreSQL's is 65,535).
+pub(crate) const AUDIT_CHUNK: usize = 1000;
+
 /// Appends `$entries` (a slice of `&AuditEntry`) to the audit log inside transaction `$tx`,
-/// as [`audit!`] does one by one, in two statements (the log and the outbox), and marks the
-/// running request's idempotency key with the first of them.
+/// as [`audit!`] does one by one, in two statements (the log and the outbox) a chunk of
+/// [`AUDIT_CHUNK`] entries, and marks the running request's idempotency key with the first
+/// of them.
 macro_rules! audit_many {
     ($tx:ident, $sqlite:ident, $entries:expr) => {{
         let entries: &[&$crate::AuditEntry] = $entries;
-        if !entries.is_empty() {
+        for chunk in entries.chunks($crate::AUDIT_CHUNK) {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO audit_log (at, actor, action, subject, detail) ",
             );
-            q.push_values(entries, |mut r, e| {
+            q.push_values(chunk, |mut r, e| {
                 r.push_bind(e.at)
                     .push_bind(&e.actor)
                     .push_bind(&e.action)
@@ -121,7 +126,7 @@ macro_rules! audit_many {
                     .push_bind(e.detail.to_string());
             });
             q.build().execute(&mut *$tx).await?;
-            let events: Vec<(&str, &$crate::AuditEntry)> = entries
+            let events: Vec<(&str, &$crate::AuditEntry)> = chunk
                 .iter()
                 .filter_map(|e| Some(($crate::outbox::event_of(&e.action)?, *e)))
                 .collect();
@@ -138,6 +143,8 @@ macro_rules! audit_many {
                 });
                 q.build().execute(&mut *$tx).await?;
             }
+        }
+        if !entries.is_empty() {
             if let Some(mark) = $crate::idempotency::current_claim() {
                 mark_committed!($tx, $sqlite, &mark, &entries[0].subject, None);
             }

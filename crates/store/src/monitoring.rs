@@ -472,6 +472,61 @@ impl Store {
         })
     }
 
+    /// Whether a flag (open, or cleared since, e.g. when the badge expired) ever suspended
+    /// badge `credential`.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn risk_ever_suspended(&self, credential: &str) -> Result<bool, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let row = sqlx::query(&sql(sqlite, "SELECT 1 FROM risks WHERE credential_id = $1 AND suspended_at IS NOT NULL LIMIT 1"))
+                .bind(credential).fetch_optional(pool).await?;
+            Ok(row.is_some())
+        })
+    }
+
+    /// Who last suspended or reinstated credential `id` (the actor of its latest
+    /// `credential.suspend` / `credential.reinstate` audit entry), if anyone did: `system`
+    /// for the "at risk" machinery, so a suspension the agency made after it stays the
+    /// agency's.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn last_suspension_actor(&self, id: &str) -> Result<Option<String>, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let row = sqlx::query(&sql(sqlite, "SELECT actor, action FROM audit_log WHERE subject = $1 AND action IN ('credential.suspend', 'credential.reinstate') ORDER BY id DESC LIMIT 1"))
+                .bind(id).fetch_optional(pool).await?;
+            Ok(match row {
+                Some(r) => {
+                    let action: String = r.try_get("action")?;
+                    match action.as_str() {
+                        "credential.suspend" => Some(r.try_get("actor")?),
+                        _ => None,
+                    }
+                }
+                None => None,
+            })
+        })
+    }
+
+    /// A partner's latest scorecard among those whose period began by `at` (Unix seconds):
+    /// the one monitoring reads, so a scorecard of a quarter not yet begun counts for neither
+    /// monitoring nor a renewal.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn latest_scorecard(
+        &self,
+        partner: &str,
+        at: i64,
+    ) -> Result<Option<ScorecardRow>, StoreError> {
+        with_pool!(self, pool, sqlite => {
+            let row = sqlx::query(&sql(sqlite, &format!("SELECT {SCORECARD_COLUMNS} FROM scorecards WHERE partner_id = $1 AND period_start <= $2 ORDER BY period_start DESC LIMIT 1")))
+                .bind(partner).bind(at).fetch_optional(pool).await?;
+            Ok(match row { Some(r) => Some(scorecard!(&r)), None => None })
+        })
+    }
+
     /// The tiers of a partner's badges in force at `at` (tier badges, not revoked, not
     /// expired; suspended ones count), for a scorecard's `tier`.
     ///

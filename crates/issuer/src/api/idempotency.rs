@@ -84,7 +84,11 @@ pub(super) async fn idempotency(
         return next.run(Request::from_parts(parts, body)).await;
     };
     let config = issuer.config();
-    let limit = if parts.uri.path() == "/api/v1/approvals/bulk" {
+    // The routes that take the bulk size (their own `DefaultBodyLimit` in the router).
+    let limit = if matches!(
+        parts.uri.path(),
+        "/api/v1/approvals/bulk" | "/api/v1/scorecards"
+    ) {
         config.bulk_max_bytes
     } else {
         config.max_body_bytes

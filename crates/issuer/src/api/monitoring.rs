@@ -31,12 +31,14 @@ pub(crate) fn problem(e: MonitoringError) -> Problem {
             "Unknown partner",
             e.to_string(),
         ),
-        MonitoringError::Limit | MonitoringError::Cursor(_) => Problem::new(
-            StatusCode::BAD_REQUEST,
-            "bad-query",
-            "The listing's parameters were refused",
-            e.to_string(),
-        ),
+        MonitoringError::Limit | MonitoringError::Cursor(_) | MonitoringError::PartnerFilter(_) => {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "bad-query",
+                "The listing's parameters were refused",
+                e.to_string(),
+            )
+        }
         MonitoringError::Rows { ref problems } => Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "rows-refused",

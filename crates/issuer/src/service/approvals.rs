@@ -278,13 +278,18 @@ impl Issuer {
     /// # Errors
     /// [`ApprovalError`], one variant per reason; nothing is written.
     pub async fn approve(&self, actor: &str, new: &NewApproval) -> Result<Approved, ApprovalError> {
+        let unknown = || ApprovalError::UnknownPartner {
+            partner_id: new.partner_id.escape_default().to_string(),
+        };
+        // No partner id has a NUL (PostgreSQL refuses one in text): not sent to the database.
+        if new.partner_id.contains('\0') {
+            return Err(unknown());
+        }
         let partner = self
             .store()
             .partner(&new.partner_id)
             .await?
-            .ok_or_else(|| ApprovalError::UnknownPartner {
-                partner_id: new.partner_id.clone(),
-            })?;
+            .ok_or_else(unknown)?;
         let (tier, approved_at, valid_until) = match &new.specialization {
             Some(_) => self.checked_specialization(new)?,
             None => {
@@ -305,7 +310,9 @@ impl Issuer {
             let latest = latest.await?;
             // A badge suspended by an "at risk" flag may be replaced (issue 15: a renewal
             // with a passing scorecard lifts it); any other suspension is the agency's.
+            let mut replaces_suspended = false;
             if let Some(l) = latest.as_ref().filter(|l| l.suspended) {
+                replaces_suspended = true;
                 if !self.suspended_for_risk(&l.id).await? {
                     return Err(ApprovalError::Suspended {
                         badge: l.id.clone(),
@@ -330,7 +337,12 @@ impl Issuer {
                     None => false,
                 };
                 shortfalls = self
-                    .monitoring_shortfalls(&partner.id, tier, renewal, flagged)
+                    .monitoring_shortfalls(
+                        &partner.id,
+                        tier,
+                        renewal,
+                        flagged || replaces_suspended,
+                    )
                     .await?;
             }
             if !shortfalls.is_empty() {

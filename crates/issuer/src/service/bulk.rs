@@ -882,12 +882,13 @@ impl Issuer {
         if shortfalls.is_empty() {
             // Monitoring's requirements (training; a renewal's scorecard), as `approve`.
             let renewal = kind == super::ApprovalKind::Renewal;
+            let suspended = latest.as_ref().is_some_and(|l| l.suspended);
             let flagged = match &latest {
                 Some(l) => self.store().open_risk(&l.id).await?.is_some(),
                 None => false,
             };
             shortfalls = self
-                .monitoring_shortfalls(&partner.id, tier, renewal, flagged)
+                .monitoring_shortfalls(&partner.id, tier, renewal, flagged || suspended)
                 .await?;
         }
         if !shortfalls.is_empty() {

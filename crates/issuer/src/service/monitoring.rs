@@ -302,6 +302,9 @@ pub enum MonitoringError {
     /// A `limit` out of 1 to [`MAX_LIST`].
     #[error("limit must be 1 to {MAX_LIST}")]
     Limit,
+    /// A `partner` filter no partner id can be (a NUL, which PostgreSQL refuses in text).
+    #[error("partner: {0:?} is not a partner id")]
+    PartnerFilter(String),
     /// `after` is not a cursor of this list.
     #[error("after: {0}")]
     Cursor(hallmark_store::CursorError),
@@ -596,6 +599,22 @@ fn from_list(e: StoreError) -> MonitoringError {
     }
 }
 
+/// Whether `id` may name a partner: PostgreSQL refuses a NUL in text, so one with a NUL is
+/// no partner's (and is never sent to the database).
+fn possible_id(id: &str) -> bool {
+    !id.contains('\0')
+}
+
+/// A listing's `partner` filter, refused when it cannot be a partner id.
+fn partner_filter(partner: Option<&str>) -> Result<Option<&str>, MonitoringError> {
+    match partner {
+        Some(p) if !possible_id(p) => Err(MonitoringError::PartnerFilter(
+            p.escape_default().to_string(),
+        )),
+        other => Ok(other),
+    }
+}
+
 fn limit(given: Option<i64>) -> Result<u32, MonitoringError> {
     match given {
         None => Ok(100),
@@ -606,6 +625,11 @@ fn limit(given: Option<i64>) -> Result<u32, MonitoringError> {
 
 impl Issuer {
     async fn known_partner(&self, id: &str) -> Result<(), MonitoringError> {
+        if !possible_id(id) {
+            return Err(MonitoringError::UnknownPartner {
+                partner_id: id.escape_default().to_string(),
+            });
+        }
         match self.store().partner(id).await? {
             Some(_) => Ok(()),
             None => Err(MonitoringError::UnknownPartner {
@@ -714,6 +738,7 @@ impl Issuer {
         after: Option<&str>,
     ) -> Result<Page<ApplicationRow>, MonitoringError> {
         let page = page(limit_, after)?;
+        let partner = partner_filter(partner)?;
         self.store()
             .applications(partner, &page)
             .await
@@ -778,10 +803,14 @@ impl Issuer {
         let attempted_at = instant("attempted_at", new.attempted_at.as_deref())?;
         self.known_partner(&new.partner_id).await?;
         if let Some(id) = &new.application_id {
-            match self.store().application(id).await? {
+            let found = match possible_id(id) {
+                true => self.store().application(id).await?,
+                false => None,
+            };
+            match found {
                 None => {
                     return Err(MonitoringError::Application {
-                        id: id.clone(),
+                        id: id.escape_default().to_string(),
                         why: "no such application",
                     })
                 }
@@ -839,6 +868,7 @@ impl Issuer {
         after: Option<&str>,
     ) -> Result<Page<AttemptRow>, MonitoringError> {
         let page = page(limit_, after)?;
+        let partner = partner_filter(partner)?;
         self.store()
             .attempts(partner, &page)
             .await
@@ -1015,7 +1045,8 @@ impl Issuer {
                 continue;
             }
             if !tiers.contains_key(&row.partner_id) {
-                let known = self.store().partner(&row.partner_id).await?.is_some();
+                let known = possible_id(&row.partner_id)
+                    && self.store().partner(&row.partner_id).await?.is_some();
                 let tier = match known {
                     true => Some(self.current_tier(&row.partner_id).await?),
                     false => None,
@@ -1025,7 +1056,7 @@ impl Issuer {
             let Some(Some(tier)) = tiers.get(&row.partner_id).cloned() else {
                 problems.push(RowProblem {
                     row: n,
-                    detail: format!("no partner {}", row.partner_id),
+                    detail: format!("no partner {}", row.partner_id.escape_default()),
                 });
                 continue;
             };
@@ -1063,6 +1094,7 @@ impl Issuer {
         after: Option<&str>,
     ) -> Result<Page<RiskRow>, MonitoringError> {
         let page = page(limit_, after)?;
+        let partner = partner_filter(partner)?;
         self.store()
             .open_risks(partner, &page)
             .await
@@ -1149,7 +1181,10 @@ impl Issuer {
                         let by = format!("scorecard:{}", m.scorecard.period);
                         if self.clear_flag(&m.credential_id, at, &by).await?.is_some() {
                             run.cleared += 1;
-                            if risk.suspended_at.is_some() && m.suspended {
+                            if risk.suspended_at.is_some()
+                                && m.suspended
+                                && self.suspended_by_system(&m.credential_id).await?
+                            {
                                 match self.reinstate("system", &m.credential_id).await {
                                     Ok(_) | Err(StatusChangeError::NotSuspended { .. }) => {}
                                     Err(source) => {
@@ -1189,26 +1224,37 @@ impl Issuer {
 
     /// Whether badge `credential` is suspended by an "at risk" flag (so an approval may
     /// replace it).
+    /// A flag must have suspended it (open, or cleared since because the badge expired: it
+    /// may still be renewed in its grace period), and nobody suspended it since (the latest
+    /// suspension is the system's): a suspension the agency made after reinstating it is the
+    /// agency's.
     pub(crate) async fn suspended_for_risk(&self, credential: &str) -> Result<bool, StoreError> {
+        Ok(self.store().risk_ever_suspended(credential).await?
+            && self.suspended_by_system(credential).await?)
+    }
+
+    /// Whether the latest suspension of `credential` was the "at risk" machinery's.
+    async fn suspended_by_system(&self, credential: &str) -> Result<bool, StoreError> {
         Ok(self
             .store()
-            .open_risk(credential)
+            .last_suspension_actor(credential)
             .await?
-            .is_some_and(|r| r.suspended_at.is_some()))
+            .is_some_and(|a| a == "system"))
     }
 
     /// What an approval of `tier` by `partner` misses of monitoring's requirements: the
-    /// tier's training modules (`training`), for a renewal the tier's
-    /// `[tiers.renewal.scorecard]` against the partner's latest scorecard (`scorecard`; none
-    /// recorded misses it), and when the badge it replaces is flagged at risk (`flagged`),
-    /// the tier's `[tiers.scorecard]` floors too: a new badge does not lift a flag its
-    /// partner's scorecard still earns (nor restart the notice period).
+    /// tier's training modules (`training`), and against the partner's latest scorecard
+    /// (`scorecard`; none recorded misses it): for a renewal the tier's
+    /// `[tiers.renewal.scorecard]`, and for any approval replacing a badge flagged at risk or
+    /// suspended by a flag (`at_risk`) the tier's floors `[tiers.scorecard]` too, so that no
+    /// renewal, new certification, upgrade or downgrade lifts the flag or its suspension (nor
+    /// restarts the notice period) on the scorecard that caused it.
     pub(crate) async fn monitoring_shortfalls(
         &self,
         partner: &str,
         tier: &Tier,
         renewal: bool,
-        flagged: bool,
+        at_risk: bool,
     ) -> Result<Vec<Shortfall>, StoreError> {
         let mut out = Vec::new();
         if !tier.required_training.is_empty() {
@@ -1231,48 +1277,54 @@ impl Issuer {
                 }
             }
         }
-        let needed = tier.renewal.as_ref().and_then(|r| r.scorecard.as_ref());
-        if let (true, Some(needed)) = (renewal, needed) {
-            let latest = self.store().scorecards(partner, 1).await?;
-            match latest.first() {
-                None => out.push(Shortfall {
-                    requirement: "scorecard",
-                    detail: format!(
+        let mut checks: Vec<(&Thresholds, String)> = Vec::new();
+        if let (true, Some(needed)) = (
+            renewal,
+            tier.renewal.as_ref().and_then(|r| r.scorecard.as_ref()),
+        ) {
+            checks.push((needed, format!("the {} renewal's", tier.name)));
+        }
+        if let (true, Some(floor)) = (at_risk, tier.scorecard.as_ref()) {
+            checks.push((floor, format!("{}'s floor, the", tier.name)));
+        }
+        if checks.is_empty() {
+            return Ok(out);
+        }
+        // The scorecard monitoring reads: the latest of a quarter begun by now.
+        let latest = self
+            .store()
+            .latest_scorecard(partner, now().unix_timestamp())
+            .await?;
+        let Some(s) = latest.as_ref() else {
+            out.push(Shortfall {
+                requirement: "scorecard",
+                detail: match renewal {
+                    true => format!(
                         "a {} renewal requires a scorecard; none is recorded for the partner",
                         tier.name
                     ),
-                }),
-                Some(s) => {
-                    for m in missed(needed, &s.metrics) {
-                        let (word, bound) = match m.metric {
-                            "rework" => ("above", "maximum"),
-                            _ => ("below", "minimum"),
-                        };
-                        out.push(Shortfall {
-                            requirement: "scorecard",
-                            detail: format!(
-                                "{} {} in {} is {word} the {} renewal's {bound} of {}",
-                                m.metric, m.value, s.period, tier.name, m.threshold
-                            ),
-                        });
-                    }
-                }
-            }
-        }
-        if let (true, Some(floors)) = (flagged, tier.scorecard.as_ref()) {
-            let latest = self.store().scorecards(partner, 1).await?;
-            if let Some(s) = latest.first() {
-                for m in missed(floors, &s.metrics) {
-                    let (word, bound) = match m.metric {
-                        "rework" => ("above", "maximum"),
-                        _ => ("below", "minimum"),
-                    };
+                    false => format!(
+                        "replacing a badge at risk requires a scorecard meeting {}'s floors; none is recorded for the partner",
+                        tier.name
+                    ),
+                },
+            });
+            return Ok(out);
+        };
+        for (needed, whose) in checks {
+            for m in missed(needed, &s.metrics) {
+                let (word, bound) = match m.metric {
+                    "rework" => ("above", "maximum"),
+                    _ => ("below", "minimum"),
+                };
+                let detail = format!(
+                    "{} {} in {} is {word} {whose} {bound} of {}",
+                    m.metric, m.value, s.period, m.threshold
+                );
+                if !out.iter().any(|x: &Shortfall| x.detail == detail) {
                     out.push(Shortfall {
                         requirement: "scorecard",
-                        detail: format!(
-                            "the partner's badge is flagged at risk: {} {} in {} is still {word} {}'s {bound} of {}",
-                            m.metric, m.value, s.period, tier.name, m.threshold
-                        ),
+                        detail,
                     });
                 }
             }
@@ -1330,5 +1382,48 @@ mod tests {
         assert_eq!(rows[1].as_ref().unwrap_err(), "nps: \"x\" is not a number");
         let e = parse_scorecards(b"partner_id,period,joy\n", true).unwrap_err();
         assert!(e.to_string().contains("unknown column \"joy\""), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod attack {
+    use super::*;
+
+    #[test]
+    fn csv_with_a_bom_and_crlf_is_read() {
+        let rows = parse_scorecards(
+            b"\xEF\xBB\xBFpartner_id,period,nps\r\np1,2026-Q1,40\r\n",
+            true,
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].as_ref().unwrap().metrics.nps, Some(40.0));
+    }
+
+    #[test]
+    fn json_rows_with_an_unknown_field_are_refused() {
+        let rows = parse_scorecards(
+            br#"[{"partner_id":"p1","period":"2026-Q1","nps":40,"joy":1}]"#,
+            false,
+        )
+        .unwrap();
+        assert!(rows[0].is_err(), "{:?}", rows[0]);
+    }
+
+    #[test]
+    fn csv_quoted_newline_in_a_cell() {
+        let rows = parse_scorecards(b"partner_id,period,nps\n\"p\n1\",2026-Q1,40\n", true).unwrap();
+        assert_eq!(rows.len(), 1);
+    }
+
+    #[test]
+    fn nan_and_infinity_are_refused() {
+        let rows =
+            parse_scorecards(b"partner_id,period,nps,csat\np1,2026-Q1,NaN,inf\n", true).unwrap();
+        let m = &rows[0].as_ref().unwrap().metrics;
+        assert!(check_metrics(m).is_err());
+        assert!(period_bounds("9999-Q4").is_err());
+        assert!(period_bounds("-001-Q1").is_err());
+        assert!(period_bounds("2026-Q+1").is_err());
     }
 }

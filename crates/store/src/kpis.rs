@@ -214,20 +214,52 @@ impl Store {
     /// # Errors
     /// The database.
     pub async fn kpis(&self, w: &KpiWindow) -> Result<KpiRows, StoreError> {
+        // The statements are independent reads: run at once, each on its own pooled
+        // connection (SQLite's WAL readers and PostgreSQL's backends work in parallel), the
+        // answer waits for the slowest rather than for their sum.
+        let (
+            certified,
+            days_to_certification,
+            exam_scores,
+            demo_levels,
+            first_attempts,
+            due,
+            renewals,
+            superseded,
+            lapsed,
+            withdrawn,
+            under_review,
+            risks,
+            scorecards,
+        ) = tokio::try_join!(
+            self.kpi_certified(w),
+            self.kpi_days_to_certification(w),
+            self.kpi_exam_scores(w),
+            self.kpi_demo_levels(w),
+            self.kpi_first_attempts(w),
+            self.kpi_due(w),
+            self.kpi_renewals(w),
+            self.kpi_superseded(w),
+            self.kpi_lapsed(w),
+            self.kpi_message_count(w, 3, true),
+            self.kpi_message_count(w, 4, false),
+            self.kpi_risks(w),
+            self.kpi_scorecards(w),
+        )?;
         Ok(KpiRows {
-            certified: self.kpi_certified(w).await?,
-            days_to_certification: self.kpi_days_to_certification(w).await?,
-            exam_scores: self.kpi_exam_scores(w).await?,
-            demo_levels: self.kpi_demo_levels(w).await?,
-            first_attempts: self.kpi_first_attempts(w).await?,
-            due: self.kpi_due(w).await?,
-            renewals: self.kpi_renewals(w).await?,
-            superseded: self.kpi_superseded(w).await?,
-            lapsed: self.kpi_lapsed(w).await?,
-            withdrawn: self.kpi_message_count(w, 3, true).await?,
-            under_review: self.kpi_message_count(w, 4, false).await?,
-            risks: self.kpi_risks(w).await?,
-            scorecards: self.kpi_scorecards(w).await?,
+            certified,
+            days_to_certification,
+            exam_scores,
+            demo_levels,
+            first_attempts,
+            due,
+            renewals,
+            superseded,
+            lapsed,
+            withdrawn,
+            under_review,
+            risks,
+            scorecards,
         })
     }
 

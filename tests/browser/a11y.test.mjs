@@ -1,5 +1,5 @@
 // Accessibility: axe-core (WCAG 2.x A and AA rules) on the verify page in every state, the
-// directory, a program page and the paste pages: no serious or critical violation.
+// directory, the program pages (a specialization's too) and the paste pages: no serious or critical violation.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
@@ -53,6 +53,8 @@ test('the program pages have no serious accessibility violation', async () => {
   await check(`${world.issuer.base}/program`, 'program');
   await check(`${world.issuer.base}/program/tiers/gold`, 'tier page');
   await check(`${world.issuer.base}/program/competencies/FINOPS`, 'competency page');
+  await check(`${world.issuer.base}/program/specializations/data-migration`, 'specialization page');
+  await check(`${world.issuer.base}/program/specializations/data-migration`, 'specialization page, phone', 390, 844);
 });
 
 test('the paste pages have no serious accessibility violation', async () => {

@@ -1,6 +1,6 @@
 // Screenshots for the README, written to docs/screenshots/: the verify page (valid and
 // revoked) at desktop (1280×800) and phone (390×844) widths, a partner's page with the embed,
-// and the directory. Each is taken once the page shows what it should.
+// the directory and a specialization page. Each is taken once the page shows what it should.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -56,5 +56,12 @@ test('screenshot of the embed on a partner page', async () => {
 test('screenshot of the directory', async () => {
   await shoot(`${world.issuer.base}/directory`, 'directory.png', DESKTOP, async (page) => {
     assert.ok((await page.locator('ul#results > li.partner').count()) >= 2);
+  });
+});
+
+test('screenshot of a specialization page', async () => {
+  const url = `${world.issuer.base}/program/specializations/data-migration`;
+  await shoot(url, 'specialization.png', DESKTOP, async (page) => {
+    assert.equal(await page.textContent('h1'), 'Data Migration Specialist');
   });
 });

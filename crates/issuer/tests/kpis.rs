@@ -23,9 +23,9 @@
 //! | Foxtrot | sales     | registered app Q2+20, approved Q2+50; renewed early Q6+20; "under review" |
 //! | Golf    | solutions | silver app Q5+0, exam 88 Q5+10, approved Q5+15; open risk            |
 //! | Golf    | delivery  | a "data-migration" specialization badge approved Q6+0 (no app)        |
+//! | Hotel   | sales     | silver app Q7+10, exam 55 failed Q7+15, demo Developing failed Q7+16  |
 //!
 //! The program is the demo program (which has a "data-migration" specialization).
-//! | Hotel   | sales     | silver app Q7+10, exam 55 failed Q7+15, demo Developing failed Q7+16  |
 
 mod common;
 

@@ -550,28 +550,24 @@ fn days_sql(w: &KpiWindow) -> (String, Vec<Arg>) {
 
 /// Exam scores of the tier attempts in the window, by tier.
 fn exam_sql(w: &KpiWindow) -> (String, Vec<Arg>) {
-    let mut q = Conditions::default();
-    let from = q.bind(Arg::Int(w.from));
-    let to = q.bind(Arg::Int(w.to));
-    let filters = w.filters(&mut q, "t");
-    let text = format!(
-        "SELECT t.tier AS tier, t.exam_score AS v, COUNT(*) AS n FROM attempts t \
-         WHERE t.attempted_at >= {from} AND t.attempted_at < {to} AND t.tier IS NOT NULL AND t.kind = 'exam'{filters} \
-         GROUP BY t.tier, t.exam_score ORDER BY t.tier, t.exam_score"
-    );
-    (text, q.args)
+    attempt_values_sql(w, "exam", "exam_score")
 }
 
 /// Demo levels reached in the tier attempts in the window, by tier.
 fn demo_sql(w: &KpiWindow) -> (String, Vec<Arg>) {
+    attempt_values_sql(w, "demo", "demo_level")
+}
+
+/// How many tier attempts of `kind` in the window reached each value of `column`, by tier.
+fn attempt_values_sql(w: &KpiWindow, kind: &str, column: &str) -> (String, Vec<Arg>) {
     let mut q = Conditions::default();
     let from = q.bind(Arg::Int(w.from));
     let to = q.bind(Arg::Int(w.to));
     let filters = w.filters(&mut q, "t");
     let text = format!(
-        "SELECT t.tier AS tier, t.demo_level AS v, COUNT(*) AS n FROM attempts t \
-         WHERE t.attempted_at >= {from} AND t.attempted_at < {to} AND t.tier IS NOT NULL AND t.kind = 'demo'{filters} \
-         GROUP BY t.tier, t.demo_level ORDER BY t.tier, t.demo_level"
+        "SELECT t.tier AS tier, t.{column} AS v, COUNT(*) AS n FROM attempts t \
+         WHERE t.attempted_at >= {from} AND t.attempted_at < {to} AND t.tier IS NOT NULL AND t.kind = '{kind}'{filters} \
+         GROUP BY t.tier, t.{column} ORDER BY t.tier, t.{column}"
     );
     (text, q.args)
 }

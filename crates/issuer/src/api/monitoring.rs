@@ -18,6 +18,7 @@ use crate::service::{
     parse_scorecards, scorecard_json, Issuer, Metrics, MonitoringError, NewApplication, NewAttempt,
     NewTraining,
 };
+use hallmark_store::Page;
 
 /// The problem of a monitoring error: an unknown partner in the path is a 404; everything
 /// else the caller sent a 422 naming the field (an import's refused rows in `rows`).
@@ -90,6 +91,19 @@ fn given(p: &Option<String>) -> Option<&str> {
     p.as_deref().filter(|p| !p.is_empty())
 }
 
+/// A keyset page of rows as the listing at `path` answers it (`Link: rel="next"`).
+fn page_of<T: serde::Serialize>(path: &str, raw: Option<&str>, page: Page<T>) -> Response {
+    let items = page.items.iter().map(|r| json!(r)).collect();
+    listing(path, raw, items, page.next.as_ref())
+}
+
+/// `201 Created` for a record of `list` (`applications`, `attempts`): its `Location` is the
+/// partner's listing, where it stands first.
+fn created_in(issuer: &Issuer, list: &str, partner: &str, body: &Value) -> Response {
+    let base = &issuer.config().base_url;
+    created(&format!("{base}/api/v1/{list}?partner={partner}"), body)
+}
+
 pub(super) async fn create_application(
     Issuing(actor): Issuing,
     State(issuer): State<Issuer>,
@@ -99,12 +113,12 @@ pub(super) async fn create_application(
         .record_application(&actor, &body)
         .await
         .map_err(problem)?;
-    let location = format!(
-        "{}/api/v1/applications?partner={}",
-        issuer.config().base_url,
-        row.partner_id
-    );
-    Ok(created(&location, &json!(row)))
+    Ok(created_in(
+        &issuer,
+        "applications",
+        &row.partner_id,
+        &json!(row),
+    ))
 }
 
 pub(super) async fn list_applications(
@@ -113,16 +127,11 @@ pub(super) async fn list_applications(
     ApiQuery(q): ApiQuery<ListQuery>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Problem> {
-    let page = issuer
-        .applications(given(&q.partner), q.limit, given(&q.after))
-        .await
-        .map_err(problem)?;
-    let items = page.items.iter().map(|r| json!(r)).collect();
-    Ok(listing(
+    let page = issuer.applications(given(&q.partner), q.limit, given(&q.after));
+    Ok(page_of(
         "/api/v1/applications",
         raw.as_deref(),
-        items,
-        page.next.as_ref(),
+        page.await.map_err(problem)?,
     ))
 }
 
@@ -135,12 +144,12 @@ pub(super) async fn create_attempt(
         .record_attempt(&actor, &body)
         .await
         .map_err(problem)?;
-    let location = format!(
-        "{}/api/v1/attempts?partner={}",
-        issuer.config().base_url,
-        row.partner_id
-    );
-    Ok(created(&location, &json!(row)))
+    Ok(created_in(
+        &issuer,
+        "attempts",
+        &row.partner_id,
+        &json!(row),
+    ))
 }
 
 pub(super) async fn list_attempts(
@@ -149,16 +158,11 @@ pub(super) async fn list_attempts(
     ApiQuery(q): ApiQuery<ListQuery>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Problem> {
-    let page = issuer
-        .attempts(given(&q.partner), q.limit, given(&q.after))
-        .await
-        .map_err(problem)?;
-    let items = page.items.iter().map(|r| json!(r)).collect();
-    Ok(listing(
+    let page = issuer.attempts(given(&q.partner), q.limit, given(&q.after));
+    Ok(page_of(
         "/api/v1/attempts",
         raw.as_deref(),
-        items,
-        page.next.as_ref(),
+        page.await.map_err(problem)?,
     ))
 }
 
@@ -293,16 +297,11 @@ pub(super) async fn list_risks(
     ApiQuery(q): ApiQuery<ListQuery>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Problem> {
-    let page = issuer
-        .risks(given(&q.partner), q.limit, given(&q.after))
-        .await
-        .map_err(problem)?;
-    let items = page.items.iter().map(|r| json!(r)).collect();
-    Ok(listing(
+    let page = issuer.risks(given(&q.partner), q.limit, given(&q.after));
+    Ok(page_of(
         "/api/v1/risks",
         raw.as_deref(),
-        items,
-        page.next.as_ref(),
+        page.await.map_err(problem)?,
     ))
 }
 

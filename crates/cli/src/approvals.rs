@@ -84,34 +84,7 @@ pub fn run(command: Command) -> Result<u8, CliError> {
             message: format!("{batch}: must be between 1 and 10000"),
         });
     }
-    let token = std::env::var(TOKEN_ENV).map_err(|_| {
-        CliError::Import(format!(
-            "{TOKEN_ENV} is not set: export an API token of the issuer or admin role (hallmark token create NAME --role issuer)"
-        ))
-    })?;
-    let base = server.trim_end_matches('/').to_owned();
-    let url = url::Url::parse(&base).map_err(|e| CliError::Usage {
-        flag: "--server",
-        message: format!("{server:?}: {e}"),
-    })?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(CliError::Usage {
-            flag: "--server",
-            message: format!("{server:?}: must be an http(s) URL"),
-        });
-    }
-    let read = |source| CliError::Read {
-        path: file.clone(),
-        source,
-    };
-    let size = std::fs::metadata(&file).map_err(read)?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(CliError::Import(format!(
-            "{}: {size} bytes; files up to {MAX_FILE_BYTES} bytes are imported",
-            file.display()
-        )));
-    }
-    let bytes = std::fs::read(&file).map_err(read)?;
+    let Upload { token, base, bytes } = upload(&server, &file, MAX_FILE_BYTES, CliError::Import)?;
     let (header, rows) = read_csv(&bytes)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -414,4 +387,59 @@ fn summary(out: &mut impl Write, tally: &Tally, rows: usize, dry_run: bool) -> s
         }
     }
     Ok(())
+}
+
+/// What an import command sends: the API token (from [`TOKEN_ENV`]), the server's base URL
+/// (http or https, no trailing slash) and the file's bytes.
+pub(crate) struct Upload {
+    /// The bearer token.
+    pub token: String,
+    /// The issuer's base URL.
+    pub base: String,
+    /// The file, read whole.
+    pub bytes: Vec<u8>,
+}
+
+/// Reads what an import command (`approvals import`, `scorecards import`) needs before it
+/// sends: the token, the `--server` URL, and `file` of at most `max` bytes.
+///
+/// # Errors
+/// [`CliError::Usage`] for a `--server` that is not an http(s) URL, [`CliError::Read`] for an
+/// unreadable file, and the command's own error (`fail`) for a missing token or a file too
+/// large.
+pub(crate) fn upload(
+    server: &str,
+    file: &std::path::Path,
+    max: u64,
+    fail: fn(String) -> CliError,
+) -> Result<Upload, CliError> {
+    let token = std::env::var(TOKEN_ENV).map_err(|_| {
+        fail(format!(
+            "{TOKEN_ENV} is not set: export an API token of the issuer or admin role (hallmark token create NAME --role issuer)"
+        ))
+    })?;
+    let base = server.trim_end_matches('/').to_owned();
+    let url = url::Url::parse(&base).map_err(|e| CliError::Usage {
+        flag: "--server",
+        message: format!("{server:?}: {e}"),
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(CliError::Usage {
+            flag: "--server",
+            message: format!("{server:?}: must be an http(s) URL"),
+        });
+    }
+    let read = |source| CliError::Read {
+        path: file.to_path_buf(),
+        source,
+    };
+    let size = std::fs::metadata(file).map_err(read)?.len();
+    if size > max {
+        return Err(fail(format!(
+            "{}: {size} bytes; files up to {max} bytes are imported",
+            file.display()
+        )));
+    }
+    let bytes = std::fs::read(file).map_err(read)?;
+    Ok(Upload { token, base, bytes })
 }

@@ -16,9 +16,6 @@ use serde_json::Value;
 
 use crate::error::{output, CliError};
 
-/// The environment variable holding the admin API token.
-const TOKEN_ENV: &str = "HALLMARK_TOKEN";
-
 /// The largest file read (the issuer takes at most its `bulk_max_bytes` and 10,000 rows).
 const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -50,34 +47,11 @@ pub enum Command {
 /// could not run (the file, the server, the token).
 pub fn run(command: Command) -> Result<u8, CliError> {
     let Command::Import { file, server, json } = command;
-    let token = std::env::var(TOKEN_ENV).map_err(|_| {
-        CliError::Scorecards(format!(
-            "{TOKEN_ENV} is not set: export an API token of the issuer or admin role (hallmark token create NAME --role issuer)"
-        ))
-    })?;
-    let base = server.trim_end_matches('/').to_owned();
-    let url = url::Url::parse(&base).map_err(|e| CliError::Usage {
-        flag: "--server",
-        message: format!("{server:?}: {e}"),
-    })?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(CliError::Usage {
-            flag: "--server",
-            message: format!("{server:?}: must be an http(s) URL"),
-        });
-    }
-    let read = |source| CliError::Read {
-        path: file.clone(),
-        source,
-    };
-    let size = std::fs::metadata(&file).map_err(read)?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(CliError::Scorecards(format!(
-            "{}: {size} bytes; files up to {MAX_FILE_BYTES} bytes are imported",
-            file.display()
-        )));
-    }
-    let body = std::fs::read(&file).map_err(read)?;
+    let crate::approvals::Upload {
+        token,
+        base,
+        bytes: body,
+    } = crate::approvals::upload(&server, &file, MAX_FILE_BYTES, CliError::Scorecards)?;
     let is_json = file
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));

@@ -205,15 +205,7 @@ pub(super) async fn tier_svg(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let (position, tier) = tier_position(&issuer, &slug)?;
-    let svg = tier_image::tier_svg(&tier.name, &issuer.program().name, position)
-        .map_err(|e| Problem::internal("tier image", &e))?;
-    Ok(image(
-        &headers,
-        "image/svg+xml",
-        TIER_IMAGE,
-        None,
-        svg.into_bytes(),
-    ))
+    achievement_svg(&issuer, &headers, position, &tier.name)
 }
 
 /// `GET /program/tiers/{id}/image.png`: the tier's badge image for wallets (the badge's
@@ -224,8 +216,7 @@ pub(super) async fn tier_png(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let (position, _) = tier_position(&issuer, &slug)?;
-    let png = tier_image::tier_png(position).to_vec();
-    Ok(image(&headers, "image/png", TIER_IMAGE, None, png))
+    Ok(achievement_png(&headers, position))
 }
 
 /// `GET /program/specializations/{id}/image.svg`: a specialization's badge image with its
@@ -236,15 +227,7 @@ pub(super) async fn specialization_svg(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let (position, special) = specialization_position(&issuer, &slug)?;
-    let svg = tier_image::tier_svg(&special.name, &issuer.program().name, position)
-        .map_err(|e| Problem::internal("specialization image", &e))?;
-    Ok(image(
-        &headers,
-        "image/svg+xml",
-        TIER_IMAGE,
-        None,
-        svg.into_bytes(),
-    ))
+    achievement_svg(&issuer, &headers, position, &special.name)
 }
 
 /// `GET /program/specializations/{id}/image.png`: a specialization's badge image for wallets
@@ -255,6 +238,30 @@ pub(super) async fn specialization_png(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let (position, _) = specialization_position(&issuer, &slug)?;
+    Ok(achievement_png(&headers, position))
+}
+
+/// A tier's or specialization's image (SVG) in colour `position`, named `name` and by the
+/// program.
+fn achievement_svg(
+    issuer: &Issuer,
+    headers: &HeaderMap,
+    position: usize,
+    name: &str,
+) -> Result<Response, Problem> {
+    let svg = tier_image::tier_svg(name, &issuer.program().name, position)
+        .map_err(|e| Problem::internal("tier image", &e))?;
+    Ok(image(
+        headers,
+        "image/svg+xml",
+        TIER_IMAGE,
+        None,
+        svg.into_bytes(),
+    ))
+}
+
+/// A tier's or specialization's image (PNG, for wallets) in colour `position`.
+fn achievement_png(headers: &HeaderMap, position: usize) -> Response {
     let png = tier_image::tier_png(position).to_vec();
-    Ok(image(&headers, "image/png", TIER_IMAGE, None, png))
+    image(headers, "image/png", TIER_IMAGE, None, png)
 }

@@ -9,13 +9,15 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use hallmark_web::directory::DirectoryPage;
 use hallmark_web::page::{html, lang_of, wants_html, Chrome};
-use hallmark_web::program::{CompetencyPage, HomePage, ProblemPage, ProgramPage, TierPage};
+use hallmark_web::program::{
+    CompetencyPage, HomePage, ProblemPage, ProgramPage, TierPage, TierView,
+};
 use hallmark_web::{Template, Text};
 use serde_json::{json, Value};
 
 use super::json_response;
 use crate::problem::Problem;
-use crate::service::{DirectoryQuery, Issuer};
+use crate::service::{Described, DirectoryQuery, Issuer, PageError};
 
 /// What a page handler needs of its request: JSON or a page, and in which language.
 struct Ask {
@@ -169,27 +171,8 @@ pub(super) async fn tier(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let ask = Ask::of(&uri, &headers);
-    match issuer.tier_page(&slug) {
-        Ok(found) => {
-            let mut chrome = ask.chrome(&issuer, &found.view.name, &found.view.description);
-            chrome.image = Some(format!(
-                "{}/program/tiers/{slug}/image.png",
-                issuer.config().base_url
-            ));
-            ask.answer(
-                || {
-                    TierPage {
-                        chrome,
-                        view: &found.view,
-                    }
-                    .render()
-                },
-                &found.json,
-            )
-        }
-        Err(e) => ask.fail(&issuer, e.into()),
-    }
+    let found = issuer.tier_page(&slug);
+    achievement_page(&issuer, "tiers", &slug, found, &uri, &headers)
 }
 
 /// `GET /program/specializations/{slug}`: a specialization, as an OB 3.0 `Achievement` (the
@@ -200,12 +183,26 @@ pub(super) async fn specialization(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let ask = Ask::of(&uri, &headers);
-    match issuer.specialization_page(&slug) {
+    let found = issuer.specialization_page(&slug);
+    achievement_page(&issuer, "specializations", &slug, found, &uri, &headers)
+}
+
+/// The page (or JSON) of a tier or specialization `found` at `/program/{kind}/{slug}`, with
+/// its image for link previews.
+fn achievement_page(
+    issuer: &Issuer,
+    kind: &str,
+    slug: &str,
+    found: Result<Described<TierView>, PageError>,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Response {
+    let ask = Ask::of(uri, headers);
+    match found {
         Ok(found) => {
-            let mut chrome = ask.chrome(&issuer, &found.view.name, &found.view.description);
+            let mut chrome = ask.chrome(issuer, &found.view.name, &found.view.description);
             chrome.image = Some(format!(
-                "{}/program/specializations/{slug}/image.png",
+                "{}/program/{kind}/{slug}/image.png",
                 issuer.config().base_url
             ));
             ask.answer(
@@ -219,7 +216,7 @@ pub(super) async fn specialization(
                 &found.json,
             )
         }
-        Err(e) => ask.fail(&issuer, e.into()),
+        Err(e) => ask.fail(issuer, e.into()),
     }
 }
 
@@ -231,10 +228,8 @@ pub(super) async fn specialization_result(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    match issuer.specialization_page(&slug) {
-        Ok(_) => Redirect::to(&format!("/program/specializations/{slug}")).into_response(),
-        Err(e) => Ask::of(&uri, &headers).fail(&issuer, e.into()),
-    }
+    let found = issuer.specialization_page(&slug).map(|_| ());
+    to_achievement(&issuer, "specializations", &slug, found, &uri, &headers)
 }
 
 /// `GET /program/tiers/{slug}/results/{*rest}`: the ids of a tier's result descriptions
@@ -245,9 +240,22 @@ pub(super) async fn tier_result(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    match issuer.tier_page(&slug) {
-        Ok(_) => Redirect::to(&format!("/program/tiers/{slug}")).into_response(),
-        Err(e) => Ask::of(&uri, &headers).fail(&issuer, e.into()),
+    let found = issuer.tier_page(&slug).map(|_| ());
+    to_achievement(&issuer, "tiers", &slug, found, &uri, &headers)
+}
+
+/// A 303 to `/program/{kind}/{slug}` when it was `found`, else the lookup's error.
+fn to_achievement(
+    issuer: &Issuer,
+    kind: &str,
+    slug: &str,
+    found: Result<(), PageError>,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Response {
+    match found {
+        Ok(()) => Redirect::to(&format!("/program/{kind}/{slug}")).into_response(),
+        Err(e) => Ask::of(uri, headers).fail(issuer, e.into()),
     }
 }
 

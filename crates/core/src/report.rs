@@ -324,6 +324,24 @@ impl Serialize for Report {
 }
 
 impl Report {
+    /// The report with the front ends' hints added to the details they belong to (each once:
+    /// a hint is taken as it is worded). Every front end that verifies (`hallmark verify`,
+    /// `hallmark verifier serve`, the browser build) takes trusted issuers as `--trust` or its
+    /// like, so they share this wording, and their reports of one badge are equal.
+    #[must_use]
+    pub fn with_cli_hints(mut self) -> Self {
+        for check in &mut self.checks {
+            if let Some(Hint::TrustIssuer { issuer }) = check.hint.take() {
+                let hint = match check.outcome {
+                    Outcome::Warning => format!("; add --trust {issuer} to trust it"),
+                    _ => format!("; add it with --trust {issuer} if you trust it"),
+                };
+                check.detail.push_str(&hint);
+            }
+        }
+        self
+    }
+
     pub(crate) fn from_checks(checks: Vec<Check>, summary: Option<Summary>) -> Self {
         Self { checks, summary }
     }

@@ -178,3 +178,15 @@ public-message-under-review = wird vom Programm überprüft
 program-specializations = Spezialisierungen
 specialization-min-tier = Setzt die Stufe voraus
 specialization-roles = Offen für die Rollen
+# The embed component (issue 16), on the verify page's embed section.
+verify-embed-component = Optional, für Websites, die Skripte erlauben: Umschließen Sie den Ausschnitt mit einem <hallmark-badge>-Element und laden Sie /assets/hallmark-badge.js von dieser Website (ein Modul-Skript); das Abzeichen zeigt dann zusätzlich seinen im Browser des Besuchers geprüften Zustand. Ohne Skripte erscheint der Ausschnitt unverändert.
+
+
+## The in-browser check on the verify page (issue 16)
+browser-heading = In Ihrem Browser erneut geprüft
+browser-running = Ihr Browser prüft dieses Abzeichen …
+browser-agrees = In Ihrem Browser bestätigt: { $state }
+browser-agrees-detail = Ihr Browser hat dieselben Prüfungen selbst ausgeführt (Build { $build }, { $ms } ms) und kommt zum selben Ergebnis wie der Server.
+browser-disagrees = Die Prüfung in Ihrem Browser widerspricht dem Server: Sie ergibt für dieses Abzeichen „{ $state }“
+browser-disagrees-detail = Der Server sagt „{ $server }“. Was Ihr Browser (Build { $build }) gefunden hat, zeigt die Tabelle unten; verlassen Sie sich nicht auf dieses Abzeichen, bis beide übereinstimmen.
+browser-failed = Die Prüfung in Ihrem Browser konnte nicht laufen; das Ergebnis oben ist das des Servers.

@@ -178,3 +178,15 @@ public-message-under-review = under review by the program
 program-specializations = Specializations
 specialization-min-tier = Requires the tier
 specialization-roles = Open to the roles
+# The embed component (issue 16), on the verify page's embed section.
+verify-embed-component = Optional, for sites that allow scripts: wrap the snippet in a <hallmark-badge> element and load /assets/hallmark-badge.js from this site (a module script); the badge then also shows its state as verified in the visitor's browser. Without scripts the snippet shows as it is.
+
+
+## The in-browser check on the verify page (issue 16)
+browser-heading = Checked again in your browser
+browser-running = Checking this badge in your browser…
+browser-agrees = Verified in your browser: { $state }
+browser-agrees-detail = Your browser ran the same checks itself (build { $build }, { $ms } ms) and agrees with the server.
+browser-disagrees = Your browser's check disagrees with the server: it finds this badge { $state }
+browser-disagrees-detail = The server says { $server }. Your browser (build { $build }) found what the table below shows; do not rely on this badge until the two agree.
+browser-failed = The check in your browser could not run; the verdict above is the server's.

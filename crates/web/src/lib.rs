@@ -8,6 +8,7 @@
 //! - [`page`]: what every page shares: the layout, the security headers (a strict
 //!   Content-Security-Policy, no inline script or style), content negotiation, the assets.
 //! - [`verify`]: the verify page — the report of one badge in words, for people.
+//! - [`browser`]: the in-browser verifier (the core as WebAssembly) and the scripts that run it.
 //! - [`embed`]: the badge image partners embed, with the live state.
 //! - [`paste`]: the page to verify any badge, pasted, uploaded or by URL.
 //! - [`directory`]: the partner directory page.
@@ -20,6 +21,7 @@
 //! every value HTML-escaped unless a template says otherwise, which none does for data).
 //! Nothing here fetches or stores: the services hand in what to show.
 
+pub mod browser;
 pub mod directory;
 pub mod email;
 pub mod embed;

@@ -10,8 +10,10 @@ use crate::i18n::{Lang, Text};
 
 /// The Content-Security-Policy of every page: scripts, styles and images from the page's own
 /// origin only, no inline script or style (a value from a credential can never become code),
-/// forms post only to the same origin, no framing.
-pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+/// forms post only to the same origin, no framing. `'wasm-unsafe-eval'` lets the page compile
+/// the in-browser verifier's WebAssembly (it allows no JavaScript `eval`), and `connect-src *`
+/// lets it fetch what a badge names (DID documents, status lists on any issuer's host).
+pub const CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src *; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// A rendered page as a response: `status`, `text/html`, the CSP and the other security
 /// headers, `Vary: Accept, Accept-Language` (the same URL answers JSON, and in two languages).
@@ -199,14 +201,15 @@ impl Chrome {
     }
 }
 
-/// A static asset of `web/static/` by name: its media type and bytes.
+/// A static asset of `web/static/` by name, or of the in-browser verifier
+/// ([`crate::browser::asset`]): its media type and bytes.
 pub fn asset(name: &str) -> Option<(&'static str, &'static [u8])> {
     Some(match name {
         "style.css" => (
             "text/css; charset=utf-8",
             include_bytes!("../../../web/static/style.css"),
         ),
-        _ => return None,
+        _ => return crate::browser::asset(name),
     })
 }
 
@@ -225,6 +228,14 @@ pub fn asset_response(name: &str) -> Response {
                 header::X_CONTENT_TYPE_OPTIONS,
                 HeaderValue::from_static("nosniff"),
             );
+            // A page among the assets (the standalone verifier) gets the pages' CSP as a
+            // header too: its meta tag cannot forbid framing.
+            if media_type.starts_with("text/html") {
+                headers.insert(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(CSP),
+                );
+            }
             response
         }
         None => StatusCode::NOT_FOUND.into_response(),

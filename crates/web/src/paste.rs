@@ -74,18 +74,25 @@ pub fn paste_response(
     }
 }
 
-/// A report as the verify page (without an issuer's links), never stored by caches.
+/// A report as the verify page (without an issuer's links), never stored by caches; with
+/// `browser`, the reader's browser verifies the pasted badge again
+/// ([`VerifyPage::with_browser_check`]).
 pub fn report_response(
     lang: Lang,
     issuer_nav: bool,
     report: &Report,
     at: OffsetDateTime,
+    browser: Option<crate::verify::BrowserCheck>,
 ) -> Response {
     let t = Text::new(lang);
     let view = ReportView::new(report, at, t);
     let mut chrome = Chrome::new(t, String::new(), String::new(), "/verify");
     chrome.issuer_nav = issuer_nav;
-    match VerifyPage::new(chrome, view, None).to_response() {
+    let mut page = VerifyPage::new(chrome, view, None);
+    if let Some(check) = browser {
+        page = page.with_browser_check(check);
+    }
+    match page.to_response() {
         Ok(response) => response,
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }

@@ -238,6 +238,109 @@ impl ReportView {
     }
 }
 
+/// What the page hands its script (web/static/verify-page.js) to verify the badge again in
+/// the reader's browser (issue 16), through data attributes: the same badge, the same trust
+/// list and the same hosts fetched over plain http as the server used.
+#[derive(Debug, Clone, Default)]
+pub struct BrowserCheck {
+    /// Where the script fetches the credential's JSON (the issuer's raw JSON link).
+    pub credential_url: Option<String>,
+    /// The credential's text itself (a pasted badge, which has no URL).
+    pub credential: Option<String>,
+    /// The issuers the server trusts (DIDs or URLs); empty: none, as the server.
+    pub trust: Vec<String>,
+    /// `host:port` whose `https://` URLs the browser fetches over plain http, as
+    /// `hallmark verify --insecure-host` (a demo issuer on loopback); empty in production.
+    pub insecure_hosts: Vec<String>,
+    /// The build the badge most likely needs (`"rdfc"` or `"jcs"`): the page has the browser
+    /// download it while the page loads; `None`: nothing preloaded.
+    pub build: Option<&'static str>,
+}
+
+impl BrowserCheck {
+    /// The build a badge's `text` most likely needs: `"rdfc"` when it names eddsa-rdfc-2022
+    /// anywhere (its proof; its status lists are usually signed alike), else `"jcs"`.
+    pub fn build_for(text: &str) -> &'static str {
+        if text.contains("eddsa-rdfc-2022") {
+            "rdfc"
+        } else {
+            "jcs"
+        }
+    }
+}
+
+/// The attributes of the browser check's section, rendered by the template (escaped there).
+#[derive(Debug, Clone)]
+pub struct BrowserSection {
+    /// The check's inputs.
+    pub check: BrowserCheck,
+    /// `trust` as a JSON array.
+    pub trust_json: String,
+    /// `insecure_hosts` as a JSON array.
+    pub insecure_json: String,
+    /// The texts the script shows, in the page's language, as a JSON object.
+    pub texts_json: String,
+}
+
+impl BrowserSection {
+    fn new(check: BrowserCheck, t: Text) -> Self {
+        let words = |prefix: &str, ids: &[&str]| {
+            ids.iter()
+                .map(|id| {
+                    let word = t.get(&format!("{prefix}-{id}")).into_owned();
+                    ((*id).to_owned(), serde_json::Value::from(word))
+                })
+                .collect::<serde_json::Map<_, _>>()
+        };
+        let checks = [
+            CheckId::Parse,
+            CheckId::Proof,
+            CheckId::Issuer,
+            CheckId::Trust,
+            CheckId::Validity,
+            CheckId::Status,
+            CheckId::Holder,
+            CheckId::Challenge,
+        ]
+        .into_iter()
+        .map(|c| {
+            let word = t.get(check_label(c)).into_owned();
+            (c.as_str().to_owned(), serde_json::Value::from(word))
+        })
+        .collect::<serde_json::Map<_, _>>();
+        let texts = serde_json::json!({
+            "running": t.get("browser-running"),
+            "agrees": t.with("browser-agrees", "state", "{state}"),
+            "agrees_detail": t.with2(
+                "browser-agrees-detail",
+                ("build", "{build}".into()),
+                ("ms", "{ms}".into()),
+            ),
+            "disagrees": t.with("browser-disagrees", "state", "{state}"),
+            "disagrees_detail": t.with2(
+                "browser-disagrees-detail",
+                ("server", "{server}".into()),
+                ("build", "{build}".into()),
+            ),
+            "failed": t.get("browser-failed"),
+            "check": t.get("verify-check"),
+            "outcome": t.get("verify-outcome"),
+            "detail": t.get("verify-detail"),
+            "states": words("state", &["valid", "expired", "not-yet-valid", "suspended", "revoked", "invalid", "unknown"]),
+            "outcomes": words("outcome", &["passed", "failed", "unknown", "warning", "skipped"]),
+            "checks": checks,
+            "check_other": t.get("check-other"),
+        });
+        let json = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+        Self {
+            trust_json: json(&check.trust),
+            insecure_json: json(&check.insecure_hosts),
+            texts_json: texts.to_string(),
+            check,
+        }
+    }
+}
+
 /// The verify page: the layout, the report, and (on the issuer) the badge's links.
 #[derive(Template)]
 #[template(path = "verify.html")]
@@ -252,6 +355,8 @@ pub struct VerifyPage {
     pub links: Option<IssuerLinks>,
     /// The embed snippet (HTML the partner pastes), on the issuer's page.
     pub snippet: Option<String>,
+    /// The in-browser check's section, when this binary carries the WebAssembly builds.
+    pub browser: Option<BrowserSection>,
 }
 
 impl VerifyPage {
@@ -283,7 +388,18 @@ impl VerifyPage {
             view,
             links,
             snippet,
+            browser: None,
         }
+    }
+
+    /// The page with a section where the reader's browser verifies the badge again and says
+    /// whether it agrees; unchanged when this binary has no WebAssembly builds
+    /// ([`crate::browser::BUILT`]): the server's verdict alone shows.
+    pub fn with_browser_check(mut self, check: BrowserCheck) -> Self {
+        if crate::browser::BUILT && (check.credential_url.is_some() || check.credential.is_some()) {
+            self.browser = Some(BrowserSection::new(check, self.t));
+        }
+        self
     }
 
     /// The page as HTML.
@@ -583,6 +699,39 @@ mod tests {
         );
         assert_eq!(loopback_http_host("http://a.example/c"), None);
         assert_eq!(loopback_http_host("https://127.0.0.1/c"), None);
+    }
+
+    /// The browser check's inputs are anyone's text (a pasted badge): escaped into data
+    /// attributes, never script; no section nor script without the WebAssembly builds.
+    #[test]
+    fn the_browser_check_hands_its_inputs_escaped_and_only_when_built() {
+        let report = Report {
+            checks: Vec::new(),
+            summary: None,
+        };
+        let t = Text::default();
+        let view = ReportView::new(&report, OffsetDateTime::UNIX_EPOCH, t);
+        let chrome = Chrome::new(t, String::new(), String::new(), "/verify");
+        let page = VerifyPage::new(chrome, view, None).with_browser_check(BrowserCheck {
+            credential: Some("{\"name\": \"\"><script>alert(1)</script>\"}".into()),
+            trust: vec!["did:web:a.example".into()],
+            insecure_hosts: vec!["127.0.0.1:8080".into()],
+            ..BrowserCheck::default()
+        });
+        let html = page.to_html().unwrap();
+        assert!(!html.contains("<script>alert"), "{html}");
+        assert_eq!(html.contains("id=\"browser-check\""), crate::browser::BUILT);
+        assert_eq!(
+            html.contains("<script type=\"module\" src=\"/assets/verify-page.js\">"),
+            crate::browser::BUILT
+        );
+        if crate::browser::BUILT {
+            assert!(
+                html.contains("data-trust=\"[&#34;did:web:a.example&#34;]\""),
+                "{html}"
+            );
+            assert!(html.contains("data-insecure-hosts=\"[&#34;127.0.0.1:8080&#34;]\""));
+        }
     }
 
     #[test]

@@ -93,6 +93,17 @@ pub enum CliError {
     /// `hallmark kpis` could not read the KPIs: the server, the token, a refused parameter.
     #[error("{0}")]
     Kpis(String),
+    /// `hallmark web export` could not write the folder.
+    #[error("{0}")]
+    Export(String),
+    /// `hallmark web export` was given a folder holding other files, without `--force`.
+    #[error("{dir} holds other files ({list}); not writing the verifier into it", list = others.join(", "))]
+    ExportNotEmpty {
+        /// The folder.
+        dir: PathBuf,
+        /// What else is in it.
+        others: Vec<String>,
+    },
     /// stdout was closed (e.g. piped into `head`): not an error.
     #[error("broken pipe")]
     BrokenPipe,
@@ -128,6 +139,13 @@ impl CliError {
             Self::Import(_) => "`hallmark approvals import --help` describes the file; rows already issued are skipped when the import is run again".into(),
             Self::Scorecards(_) => "check the issuer's address (--server; is `hallmark serve` running?), the token (HALLMARK_TOKEN, of the issuer or admin role) and the file (`hallmark scorecards import --help` describes it: CSV with the header partner_id,period,<metrics…>, or a JSON array)".into(),
             Self::Kpis(_) => "`hallmark kpis --help` lists the flags; HALLMARK_TOKEN holds the token".into(),
+            Self::Export(message) if message.contains("without the WebAssembly") => {
+                "run scripts/build-wasm.sh, then rebuild hallmark (cargo build -p hallmark)".into()
+            }
+            Self::Export(_) => "`hallmark web export --help` describes the folder".into(),
+            Self::ExportNotEmpty { .. } => {
+                "choose an empty or new folder, or pass --force to add the verifier's files beside the others (they are left as they are)".into()
+            }
             Self::Fetch(_) => "only https URLs on public addresses are fetched; save the badge and pass the file instead".into(),
             Self::Proof(_) | Self::BrokenPipe | Self::Output(_) | Self::AddressInUse(_) => {
                 return None

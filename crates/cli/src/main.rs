@@ -25,6 +25,7 @@ mod serve;
 mod sign;
 mod status_list;
 mod verify;
+mod web;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -86,6 +87,9 @@ enum Command {
     /// Write the issuer's DID document and status lists as static files, for a CDN or
     /// object store.
     Publish(key::PublishArgs),
+    /// The in-browser verifier: `web export DIR` writes it as static files for any web host.
+    #[command(subcommand)]
+    Web(web::Command),
 }
 
 fn main() -> ExitCode {
@@ -112,6 +116,7 @@ fn main() -> ExitCode {
         Command::Key(command) => key::run(command),
         Command::Publish(args) => key::publish(args),
         Command::Kpis(args) => kpis::run(args),
+        Command::Web(command) => web::run(command),
     };
     match result {
         Ok(code) => ExitCode::from(code),

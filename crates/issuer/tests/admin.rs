@@ -72,6 +72,9 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/credentials/{id}", Public),
     ("GET", "/badges/{id}/badge.svg", Public),
     ("GET", "/assets/{name}", Public),
+    // The in-browser verifier (issue 16).
+    ("GET", "/verifier", Public),
+    ("GET", "/embed/frame", Public),
     ("GET", "/verify", Public),
     ("POST", "/verify", Public),
     ("GET", "/status/{id}", Public),

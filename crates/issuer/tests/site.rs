@@ -463,3 +463,46 @@ fn unique_url() -> String {
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
 }
+
+/// The in-browser verifier's pages (issue 16): `/verifier` leads to the standalone page under
+/// `/assets/` (its relative URLs resolve there), `/embed/frame` is the component's frame with
+/// its own CSP (WebAssembly allowed, framed by any site), both public and any-origin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_standalone_verifier_and_the_embed_frame() {
+    let h = harness("").await;
+    let to = h.html("/verifier").await;
+    assert!(to.status.is_redirection(), "{}", to.status);
+    assert_eq!(to.header("location"), "/assets/standalone.html");
+    let page = h.html("/assets/standalone.html").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.content_type.starts_with("text/html"));
+    assert!(page
+        .text
+        .contains(r#"<script type="module" src="standalone.js"></script>"#));
+    assert!(page.text.contains("script-src 'self' 'wasm-unsafe-eval'"));
+    // Served with the pages' CSP as a header too: no framing.
+    assert_eq!(
+        page.header("content-security-policy"),
+        hallmark_web::page::CSP
+    );
+    assert!(hallmark_web::page::CSP.contains("frame-ancestors 'none'"));
+    assert_eq!(h.html("/assets/standalone.js").await.status, StatusCode::OK);
+
+    let frame = h.html("/embed/frame").await;
+    if !hallmark_web::browser::BUILT {
+        assert_eq!(frame.status, StatusCode::NOT_FOUND);
+        return;
+    }
+    assert_eq!(frame.status, StatusCode::OK);
+    let csp = frame.header("content-security-policy");
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors *"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert!(frame
+        .text
+        .contains(r#"<script type="module" src="/assets/frame.js"></script>"#));
+    assert_eq!(frame.header("access-control-allow-origin"), "*");
+}

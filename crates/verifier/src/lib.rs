@@ -37,7 +37,7 @@ use governor::middleware::NoOpMiddleware;
 use hallmark_core::json::{self, JsonError};
 use hallmark_core::jsonld::WorkBudget;
 use hallmark_core::presentation::{PresentationOptions, PRESENTATION_TYPE};
-use hallmark_core::report::{Check, CheckId, Hint, Outcome, PresentationReport, Report};
+use hallmark_core::report::{Check, CheckId, Outcome, PresentationReport, Report};
 use hallmark_core::verify::{Resources, Verifier};
 use hallmark_fetch::{FetchError, FetchPolicy, Fetcher, Fetches};
 use hallmark_http::{BlockingPool, PoolConfig, PoolError, Problem, ServeConfig, ServeError, Tls};
@@ -727,21 +727,12 @@ pub fn presentation_body(report: &PresentationReport) -> Value {
     body
 }
 
-/// The report with the front ends' hints added to the details they belong to (each once: a
-/// hint is taken as it is worded). Both front ends that verify, `hallmark verify` and
-/// `hallmark verifier serve`, take trusted issuers with `--trust`, so they share this wording.
-/// Before `options.checks`, which keeps the outcome a hint is worded for.
-pub fn hinted(mut report: Report) -> Report {
-    for check in &mut report.checks {
-        if let Some(Hint::TrustIssuer { issuer }) = check.hint.take() {
-            let hint = match check.outcome {
-                Outcome::Warning => format!("; add --trust {issuer} to trust it"),
-                _ => format!("; add it with --trust {issuer} if you trust it"),
-            };
-            check.detail.push_str(&hint);
-        }
-    }
-    report
+/// The report with the front ends' hints added to the details they belong to
+/// ([`Report::with_cli_hints`]: `hallmark verify`, `hallmark verifier serve` and the browser
+/// build share the wording). Before `options.checks`, which keeps the outcome a hint is worded
+/// for.
+pub fn hinted(report: Report) -> Report {
+    report.with_cli_hints()
 }
 
 /// `POST /verify`: what the verify page sends — a credential as JSON, `{"url": …}`, a
@@ -807,6 +798,21 @@ async fn verify_page(State(state): State<VerifierState>, request: Request) -> Re
     }
     // Parsed with the rest: a duplicate key or bad JSON is the report's `parse` failure.
     let verifier = state.verifier();
+    // The reader's browser verifies the same text against the same trust list.
+    let browser = page.map(|_| hallmark_web::verify::BrowserCheck {
+        credential_url: None,
+        build: Some(hallmark_web::verify::BrowserCheck::build_for(
+            &String::from_utf8_lossy(&bytes),
+        )),
+        credential: String::from_utf8(bytes.clone()).ok(),
+        trust: state
+            .inner
+            .trust
+            .current()
+            .map(|list| list.issuers().iter().map(|i| i.id.clone()).collect())
+            .unwrap_or_default(),
+        insecure_hosts: state.config().insecure_hosts.clone(),
+    });
     let allowance = Allowance::new(&state, &verifier, &bytes);
     let checked_at = verifier.now();
     match checked(
@@ -820,9 +826,13 @@ async fn verify_page(State(state): State<VerifierState>, request: Request) -> Re
     .await
     {
         Ok(report) => match page {
-            Some(lang) => {
-                hallmark_web::paste::report_response(lang, false, &hinted(report), checked_at)
-            }
+            Some(lang) => hallmark_web::paste::report_response(
+                lang,
+                false,
+                &hinted(report),
+                checked_at,
+                browser,
+            ),
             None => answer_report(&hinted(report)),
         },
         Err(e) => match page {

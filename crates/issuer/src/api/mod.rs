@@ -7,6 +7,7 @@ mod approvals;
 mod audit;
 mod auth;
 mod badges;
+mod browser;
 mod bulk;
 mod credentials;
 mod idempotency;
@@ -92,6 +93,9 @@ pub fn router(issuer: Issuer) -> Router {
         .route("/credentials/{id}", get(pages::credential))
         .route("/badges/{id}/badge.svg", get(pages::badge_svg))
         .route("/assets/{name}", get(pages::asset))
+        // The in-browser verifier (issue 16): the standalone page, the embed's frame.
+        .route("/verifier", get(browser::verifier))
+        .route("/embed/frame", get(browser::frame))
         .route(
             "/verify",
             get(pages::paste)

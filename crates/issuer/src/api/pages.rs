@@ -9,7 +9,7 @@ use hallmark_core::datetime;
 use hallmark_web::form::{self, PasteInput, PasteInputError};
 use hallmark_web::page::{error_page, lang_of, wants_html, Chrome};
 use hallmark_web::paste::{credential_of, paste_response, report_response};
-use hallmark_web::verify::{IssuerLinks, LinkedIn, ReportView, VerifyPage};
+use hallmark_web::verify::{BrowserCheck, IssuerLinks, LinkedIn, ReportView, VerifyPage};
 use hallmark_web::{Lang, Text};
 
 use crate::problem::Problem;
@@ -80,7 +80,12 @@ async fn verify_page(issuer: &Issuer, id: &str, lang: Lang) -> (Response, Option
                 (None, Some(tier)) => Some(format!("{base}/program/tiers/{tier}/image.png")),
                 (None, None) => None,
             };
-            let page = VerifyPage::new(chrome, view, Some(links));
+            let browser = BrowserCheck {
+                credential_url: Some(links.raw_url.clone()),
+                build: Some(BrowserCheck::build_for(&checked.row.document)),
+                ..browser_check(issuer)
+            };
+            let page = VerifyPage::new(chrome, view, Some(links)).with_browser_check(browser);
             let response = match page.to_response() {
                 Ok(response) => response,
                 Err(e) => error_page(
@@ -107,6 +112,29 @@ async fn verify_page(issuer: &Issuer, id: &str, lang: Lang) -> (Response, Option
             let page = error_page(problem.0.status, t, &path, problem.0.detail);
             (page, None)
         }
+    }
+}
+
+/// What the reader's browser checks a badge against here: the issuer trusts itself alone; a
+/// demo on plain http has its own host fetched over http (as `hallmark verify
+/// --insecure-host`: its did:web names https).
+fn browser_check(issuer: &Issuer) -> BrowserCheck {
+    let base = &issuer.config().base_url;
+    let insecure_hosts = url::Url::parse(base)
+        .ok()
+        .filter(|u| u.scheme() == "http")
+        .and_then(|u| {
+            let host = u.host_str()?;
+            Some(format!("{host}:{}", u.port_or_known_default()?))
+        })
+        .into_iter()
+        .collect();
+    BrowserCheck {
+        credential_url: None,
+        credential: None,
+        trust: vec![issuer.keys().issuer().to_owned()],
+        insecure_hosts,
+        build: None,
     }
 }
 
@@ -248,8 +276,14 @@ pub(super) async fn verify_pasted(State(issuer): State<Issuer>, request: Request
         Ok(b) => b,
         Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, e.message(t)),
     };
+    let credential = String::from_utf8(bytes.clone()).ok();
+    let browser = BrowserCheck {
+        build: credential.as_deref().map(BrowserCheck::build_for),
+        credential,
+        ..browser_check(&issuer)
+    };
     match issuer.verify_any(bytes).await {
-        Ok((report, at)) => report_response(lang, true, &report, at),
+        Ok((report, at)) => report_response(lang, true, &report, at, Some(browser)),
         Err(e) => {
             tracing::warn!("paste page: {e}");
             again(

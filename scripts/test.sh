@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Hallmark test on a fresh Debian machine with the Rust toolchain: installs and
-# starts what the tests need (the wasm32 target, PostgreSQL, Chromium), then formatting, lints,
-# the core's wasm32 build, the interop and browser tests, schemathesis against both services'
+# starts what the tests need (the wasm32 target and the wasm-bindgen CLI, PostgreSQL, Chromium),
+# then formatting, the in-browser verifier's build (its sizes printed), lints, the core's wasm32
+# build, the interop and browser tests, schemathesis against both services'
 # OpenAPI documents, a brief run of every fuzz target, and
 # the whole test suite (the store's tests on SQLite and PostgreSQL).
 # Usage: scripts/test.sh      (from anywhere; CI calls it through .ci/run)
@@ -51,7 +52,11 @@ fi
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "cargo clippy (all targets, warnings are errors)"
+step "the in-browser verifier: crates/wasm in two builds into web/pkg/ with the pinned wasm-bindgen CLI, sizes raw and gzipped (scripts/build-wasm.sh)"
+bash scripts/build-wasm.sh
+
+step "cargo clippy (all targets, warnings are errors; the core also without rdfc, as the jcs-only build)"
+cargo clippy -p hallmark-core --no-default-features --locked -- -D warnings
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "the core crate builds for wasm32-unknown-unknown (no I/O, no tokio)"

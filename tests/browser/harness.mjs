@@ -135,14 +135,17 @@ export async function stopProcess(child) {
 
 // ---- the issuer -----------------------------------------------------------------------------
 
-/** A demo issuer on a free port: its base URL, admin token, data folder and issuer DID. */
-export async function startIssuer() {
+/**
+ * A demo issuer on a free port: its base URL, admin token, data folder and issuer DID. `env`:
+ * more settings (e.g. {HALLMARK_CRYPTOSUITE: 'eddsa-jcs-2022'} for an issuer signing jcs).
+ */
+export async function startIssuer(env = {}) {
   const data = tempDir('hallmark-issuer-');
   // A short embed lifetime (the setting embed_max_age_seconds), so the embed test sees a
   // revocation reach another site within it without waiting long.
   const { child, address, lines } = await startHallmark(
     ['serve', '--demo', '--data', data, '--listen', '127.0.0.1:0'],
-    { HALLMARK_EMBED_MAX_AGE_SECONDS: '3' },
+    { HALLMARK_EMBED_MAX_AGE_SECONDS: '3', ...env },
   );
   const token = lines
     .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim())
@@ -603,4 +606,97 @@ export function useWorld() {
     await browser?.close();
     await world?.stop();
   });
+}
+
+// ---- issue 16: a plain static host on another origin ----------------------------------------
+
+/**
+ * A plain static web server on another origin (`http://localhost:PORT`): GET serves the files
+ * of `dir` (`/` is index.html; media types by extension) and the pages set with
+ * `setPage(path, html)`, each answer with `headers` added (a partner's CSP, say). No
+ * Hallmark code behind it: what the standalone verifier and the embed component face.
+ */
+export async function startStaticSite(dir = null, headers = {}) {
+  const { readFile } = await import('node:fs/promises');
+  const types = {
+    '.html': 'text/html; charset=utf-8',
+    '.js': 'text/javascript; charset=utf-8',
+    '.wasm': 'application/wasm',
+    '.css': 'text/css; charset=utf-8',
+  };
+  const pages = new Map();
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    let name = decodeURIComponent(url.pathname);
+    const send = (status, type, body) => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...headers });
+      res.end(body);
+    };
+    if (req.method !== 'GET') return send(405, 'text/plain', 'method not allowed');
+    if (pages.has(name)) return send(200, types['.html'], pages.get(name));
+    if (name.endsWith('/')) name += 'index.html';
+    const file = dir && path.join(dir, path.normalize(name).replace(/^(\.\.[/\\])+/, ''));
+    if (!file || !file.startsWith(dir)) return send(404, 'text/plain', 'not found');
+    try {
+      const body = await readFile(file);
+      send(200, types[path.extname(file)] || 'application/octet-stream', body);
+    } catch {
+      send(404, 'text/plain', 'not found');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    base: `http://localhost:${port}`,
+    setPage(route, html) {
+      pages.set(route, html);
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections();
+      }),
+  };
+}
+
+// ---- the in-browser verifier (issue 16) ----------------------------------------------------
+
+/**
+ * `hallmark verify --json --at AT --trust …  --insecure-host … URL`: the report line parsed,
+ * without `input` and `successor` (what the in-browser verifier answers).
+ */
+export function cliReport(url, { at, trust = [], insecureHosts = [] }) {
+  const args = ['verify', '--json', '--at', at];
+  for (const t of trust) args.push('--trust', t);
+  for (const h of insecureHosts) args.push('--insecure-host', h);
+  args.push(url);
+  let out;
+  try {
+    out = execFileSync(HALLMARK, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    // A badge that fails exits non-zero; its report is on stdout all the same.
+    if (!error.stdout) throw error;
+    out = error.stdout;
+  }
+  const report = JSON.parse(out.trim().split('\n')[0]);
+  delete report.input;
+  delete report.successor;
+  return report;
+}
+
+/**
+ * Runs verify-browser.js's `verifyCredential` in `page` (on a page of a service serving
+ * /assets/) on the badge at `url` (fetched as JSON by the browser) with `options`
+ * ({at, trust, insecureHosts}); its {report, standing, build, timings}.
+ */
+export function browserVerify(page, url, options) {
+  return page.evaluate(
+    async ({ url, options }) => {
+      const m = await import('/assets/verify-browser.js');
+      const text = await m.fetchCredential(url);
+      const { report, standing, build, timings } = await m.verifyCredential(text, options);
+      return { report, standing, build, timings };
+    },
+    { url, options },
+  );
 }

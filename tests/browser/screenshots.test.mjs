@@ -26,8 +26,13 @@ async function shoot(url, file, viewport, ready, fullPage = false) {
   await page.context().close();
 }
 
-const verdictIs = (state) => async (page) =>
+const verdictIs = (state) => async (page) => {
   assert.equal(await page.getAttribute('.verdict', 'data-state'), state);
+  // The in-browser check (issue 16), when the page has one, shown once it has answered.
+  if (await page.locator('#browser-check').count()) {
+    await page.waitForSelector('#browser-check[data-browser]:not([data-browser="running"])');
+  }
+};
 
 for (const state of ['valid', 'revoked']) {
   test(`screenshots of the verify page, ${state}`, async () => {

@@ -605,14 +605,11 @@ fn table(done: &[Done]) -> String {
         };
         lines.push([
             d.item.row.map_or_else(|| "-".into(), |r| r.to_string()),
-            d.item
-                .vendor
-                .clone()
-                .unwrap_or_else(|| d.item.input.clone()),
-            tier,
+            printable(d.item.vendor.as_deref().unwrap_or(&d.item.input)),
+            printable(&tier),
             d.verdict(),
             d.claim_word().into(),
-            d.reasons().into_iter().next().unwrap_or_default(),
+            printable(&d.reasons().into_iter().next().unwrap_or_default()),
         ]);
     }
     let mut widths = [0usize; 6];
@@ -638,6 +635,22 @@ fn table(done: &[Done]) -> String {
     out.push_str(&summary_line(done));
     out.push('\n');
     out
+}
+
+/// A cell for a terminal: control characters (a vendor's name or a badge's text may carry
+/// escape sequences or line breaks) written as escapes, so a row stays one line and cannot
+/// drive the terminal.
+fn printable(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
 }
 
 /// Counts: (rows, verified, claims met, claims not met).
@@ -887,5 +900,17 @@ fn html_report(
                 }
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn table_cells_cannot_drive_the_terminal() {
+        assert_eq!(
+            super::printable("Acme\u{1b}[31m\nInc\u{7}"),
+            "Acme\\u{1b}[31m\\nInc\\u{7}"
+        );
+        assert_eq!(super::printable("Zürich AG"), "Zürich AG");
     }
 }

@@ -149,12 +149,28 @@ impl Issuer {
     /// A badge for `partner` at `tier` in `role`, with status index `index`, written to
     /// `file` in the issuer's folder.
     fn badge(&self, file: &str, partner: &str, tier: &str, role: &str, index: u32) -> PathBuf {
+        self.badge_with(file, partner, tier, role, index, &[])
+    }
+
+    /// [`Issuer::badge`] with more `hallmark issue` flags (e.g. `--id`).
+    fn badge_with(
+        &self,
+        file: &str,
+        partner: &str,
+        tier: &str,
+        role: &str,
+        index: u32,
+        more: &[&str],
+    ) -> PathBuf {
         let name = format!("{}{}", tier[..1].to_uppercase(), &tier[1..]);
+        let key = key_path();
         let rev = format!("https://{}/status/rev", self.host);
-        let out = ok(&hallmark(&[
+        let index_text = index.to_string();
+        let base = format!("https://{}", self.host);
+        let mut args = vec![
             "issue",
             "--key",
-            &key_path(),
+            &key,
             "--issuer",
             &self.did,
             "--verification-method",
@@ -162,7 +178,7 @@ impl Issuer {
             "--issuer-name",
             "Issuer",
             "--base-url",
-            &format!("https://{}", self.host),
+            &base,
             "--partner-id",
             partner,
             "--partner-name",
@@ -184,12 +200,14 @@ impl Issuer {
             "--status-list",
             &rev,
             "--status-index",
-            &index.to_string(),
+            &index_text,
             "--cryptosuite",
             "eddsa-jcs-2022",
             "--created",
             "2026-01-15T00:00:00Z",
-        ]));
+        ];
+        args.extend(more);
+        let out = ok(&hallmark(&args));
         // Add the issuer's "message" entry (statusSize 3: 1 = superseded) and sign again.
         let mut badge: Value = serde_json::from_str(&out).unwrap();
         let map = badge.as_object_mut().unwrap();
@@ -712,10 +730,17 @@ fn report_flags_are_checked_before_anything_runs() {
 
 type Routes = std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
 type Seen = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+/// Paths whose answer names a successor: path → `Link` target.
+type Links = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
 
 /// Serves `routes` (path → body, filled in later) over plain HTTP on 127.0.0.1, logging each
 /// request as `METHOD PATH`; returns the port. Bodies are sent `no-store`.
 fn count_server(routes: Routes) -> (u16, Seen) {
+    count_server_with(routes, Links::default())
+}
+
+/// [`count_server`], answering the paths in `links` with `Link: <…>; rel="successor-version"`.
+fn count_server_with(routes: Routes, links: Links) -> (u16, Seen) {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -724,6 +749,7 @@ fn count_server(routes: Routes) -> (u16, Seen) {
     std::thread::spawn(move || {
         for mut stream in listener.incoming().flatten() {
             let routes = routes.clone();
+            let links = links.clone();
             let log = log.clone();
             std::thread::spawn(move || {
                 let mut head = Vec::new();
@@ -746,9 +772,16 @@ fn count_server(routes: Routes) -> (u16, Seen) {
                     Some(b) => ("200 OK", b),
                     None => ("404 Not Found", b"{}".to_vec()),
                 };
+                let link = links
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .find(|(p, _)| *p == path)
+                    .map(|(_, to)| format!("link: <{to}>; rel=\"successor-version\"\r\n"))
+                    .unwrap_or_default();
                 let _ = write!(
                     stream,
-                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncache-control: no-store\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncache-control: no-store\r\n{link}content-length: {}\r\nconnection: close\r\n\r\n",
                     body.len()
                 );
                 if method != "HEAD" {
@@ -838,4 +871,119 @@ fn each_url_is_fetched_once_per_run() {
     );
     expected.sort();
     assert_eq!(seen, expected);
+}
+
+#[test]
+fn a_superseded_badge_names_its_successor() {
+    let routes: Routes = Default::default();
+    let links: Links = Default::default();
+    let (port, seen) = count_server_with(routes.clone(), links.clone());
+    let host = format!("127.0.0.1:{port}");
+    let did = format!("did:web:127.0.0.1%3A{port}");
+    let issuer = Issuer::at("successor", &host, &did, &format!("{did}#key-1"));
+    let (old, new) = (
+        "00000000-0000-4000-8000-000000000001",
+        "00000000-0000-4000-8000-000000000002",
+    );
+    let old_badge = issuer.badge_with(
+        "old.json",
+        "https://acme.example",
+        "gold",
+        "sales",
+        1,
+        &["--id", old],
+    );
+    let new_badge = issuer.badge_with(
+        "new.json",
+        "https://acme.example",
+        "platinum",
+        "sales",
+        2,
+        &["--id", new],
+    );
+    issuer.supersede(1);
+    let new_url = format!("https://{host}/credentials/{new}");
+    {
+        let mut r = routes.lock().unwrap();
+        r.push((
+            format!("/credentials/{old}"),
+            std::fs::read(&old_badge).unwrap(),
+        ));
+        r.push((
+            format!("/credentials/{new}"),
+            std::fs::read(&new_badge).unwrap(),
+        ));
+        for (path, file) in [
+            ("/.well-known/did.json", "did.json"),
+            ("/status/rev", "rev.json"),
+            ("/status/msg", "msg.json"),
+            ("/program", "program.json"),
+        ] {
+            r.push((
+                path.to_owned(),
+                std::fs::read(issuer.dir.join(file)).unwrap(),
+            ));
+        }
+    }
+    links
+        .lock()
+        .unwrap()
+        .push((format!("/credentials/{old}"), new_url.clone()));
+    let claims = issuer.dir.join("claims.csv");
+    std::fs::write(
+        &claims,
+        format!("vendor,vendor_url,claimed_tier,badge\nAcme,https://acme.example,Gold,https://{host}/credentials/{old}\n"),
+    )
+    .unwrap();
+    let out = hallmark(&[
+        "verify",
+        "--at",
+        AT,
+        "--insecure-host",
+        &host,
+        "--claims",
+        s(&claims),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let row = &jsonl(&out)[0];
+    assert_eq!(row["standing"], "revoked");
+    assert_eq!(
+        claim_check(row, "superseded"),
+        (
+            "failed",
+            format!("superseded: replaced by a renewal, upgrade or downgrade; the issuer names {new_url} as its successor").as_str()
+        )
+    );
+    assert_eq!(row["successor"]["id"], new_url.as_str());
+    // The old badge and its successor each fetched once; one HEAD for the successor's name.
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(
+        seen.iter()
+            .filter(|r| **r == format!("GET /credentials/{old}"))
+            .count(),
+        1,
+        "{seen:?}"
+    );
+    assert_eq!(
+        seen.iter()
+            .filter(|r| **r == format!("HEAD /credentials/{old}"))
+            .count(),
+        1,
+        "{seen:?}"
+    );
+    assert_eq!(
+        seen.iter()
+            .filter(|r| **r == format!("GET /credentials/{new}"))
+            .count(),
+        1,
+        "{seen:?}"
+    );
+    assert_eq!(
+        seen.iter()
+            .filter(|r| **r == "GET /.well-known/did.json")
+            .count(),
+        1,
+        "{seen:?}"
+    );
 }

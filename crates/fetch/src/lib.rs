@@ -29,7 +29,9 @@
 //! shortest of the HTTP `Cache-Control` max-age, a status list's own `ttl`, and the configured
 //! maximum age, so a revocation is seen within that bound. The cache is bounded by bytes
 //! ([`FetchPolicy::cache_bytes`]), and what the pipeline found to be a trusted issuer's is kept
-//! apart from the rest ([`Fetcher::trusted`]).
+//! apart from the rest ([`Fetcher::trusted`]). A command's run over many inputs
+//! ([`Fetcher::for_run`]) fetches each URL once, whatever the caching headers say, with a
+//! bounded number of requests at once.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

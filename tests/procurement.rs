@@ -987,3 +987,140 @@ fn a_superseded_badge_names_its_successor() {
         "{seen:?}"
     );
 }
+
+/// `hallmark serve` (SQLite) on 127.0.0.1; killed and its folder removed when dropped.
+struct Served {
+    child: std::process::Child,
+    port: u16,
+    token: String,
+    dir: PathBuf,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn serve() -> Served {
+    use hallmark_testkit::process::{example_issuer_folder, free_port, spawn_listening, stdout_of};
+    let port = free_port();
+    let dir = example_issuer_folder(
+        &format!("procure-{port}"),
+        &format!(
+            "issuer_id = \"did:web:127.0.0.1%3A{port}\"\nissuer_name = \"Acme\"\nbase_url = \"http://127.0.0.1:{port}\"\nlisten = \"127.0.0.1:{port}\"\ndatabase_url = \"sqlite:hallmark.db\"\n"
+        ),
+    );
+    let config = dir.join("config.toml");
+    let token = stdout_of(Command::new(env!("CARGO_BIN_EXE_hallmark")).args([
+        "token",
+        "create",
+        "--config",
+        s(&config),
+        "--name",
+        "e2e",
+    ]));
+    let (child, _, _) = spawn_listening(Command::new(env!("CARGO_BIN_EXE_hallmark")).args([
+        "serve",
+        "--config",
+        s(&config),
+    ]));
+    Served {
+        child,
+        port,
+        token,
+        dir,
+    }
+}
+
+/// Against the issuer service itself: its badges, its status lists (an upgrade supersedes
+/// the Silver badge) and its published program (`GET /program`, JSON) decide the claims.
+#[test]
+fn claims_against_a_running_issuer() {
+    use hallmark_testkit::process::http;
+    let server = serve();
+    let (port, token) = (server.port, Some(server.token.as_str()));
+    let references: Vec<Value> = (0..3)
+        .map(|i| json!({"name": format!("Customer {i}"), "validated": true}))
+        .collect();
+    let mut urls = Vec::new();
+    for (name, tiers) in [
+        ("Fabrikam", &["silver", "gold"][..]),
+        ("Contoso", &["gold"][..]),
+    ] {
+        let (status, partner) = http(
+            port,
+            "POST",
+            "/api/v1/partners",
+            token,
+            Some(&json!({"name": name, "url": format!("https://{}.example", name.to_lowercase())})),
+        );
+        assert_eq!(status, 201, "{partner}");
+        for tier in tiers {
+            let approval = json!({
+                "partner_id": partner["id"], "tier": tier, "role": "solutions",
+                "competencies": ["CLOUD-FUND", "CLOUD-ARCH", "SEC-IAM", "DATA-MIG"], "exam_score": 88,
+                "demo_level": "Advanced", "approver": "E2E", "references": references,
+            });
+            let (status, approved) =
+                http(port, "POST", "/api/v1/approvals", token, Some(&approval));
+            assert_eq!(status, 201, "{approved}");
+            urls.push(approved["credential"]["id"].as_str().unwrap().to_owned());
+        }
+    }
+    let (silver, gold, contoso) = (&urls[0], &urls[1], &urls[2]);
+    let dir = temp_dir("served");
+    let claims = dir.join("claims.csv");
+    let issuer = format!("did:web:127.0.0.1%3A{port}");
+    std::fs::write(
+        &claims,
+        format!(
+            "vendor,vendor_url,claimed_tier,badge,expected_issuer,role\n\
+             Fabrikam,https://fabrikam.example,Gold,{gold},{issuer},solutions\n\
+             Fabrikam (old),https://fabrikam.example,Silver,{silver},,\n\
+             Contoso,https://www.contoso.example,silver,{contoso},,\n\
+             Contoso,https://contoso.example,Platinum,{contoso},,\n"
+        ),
+    )
+    .unwrap();
+    let host = format!("127.0.0.1:{port}");
+    let out = hallmark(&[
+        "verify",
+        "--insecure-host",
+        &host,
+        "--claims",
+        s(&claims),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rows = jsonl(&out);
+    assert_eq!(rows[0]["claim"]["met"], true, "{}", rows[0]);
+    assert_eq!(
+        claim_check(&rows[0], "tier").1,
+        "holds Gold Partner, as claimed"
+    );
+    assert_eq!(rows[1]["standing"], "revoked");
+    let (outcome, detail) = claim_check(&rows[1], "superseded");
+    assert_eq!(outcome, "failed");
+    assert_eq!(
+        detail,
+        format!("superseded: replaced by a renewal, upgrade or downgrade; the issuer names {gold} as its successor")
+    );
+    assert_eq!(rows[2]["claim"]["met"], true, "{}", rows[2]);
+    assert_eq!(
+        claim_check(&rows[2], "tier"),
+        (
+            "passed",
+            "holds Gold Partner, higher than the claimed Silver Partner"
+        )
+    );
+    assert_eq!(
+        claim_check(&rows[3], "tier"),
+        (
+            "failed",
+            "holds Gold Partner, lower than the claimed Platinum Partner"
+        )
+    );
+}

@@ -8,7 +8,7 @@
 //! the badges; fetch what the core's plan says they need (DID documents, status lists); verify
 //! every badge with what was fetched; fetch what the pipeline asked for and did not have
 //! (e.g. a status list's own `did:web` key) and verify those again; then read the issuers'
-//! programs and the superseded badges' successors.
+//! programs and, for badges that did not verify, the successors their issuers name.
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -25,6 +25,7 @@ use time::OffsetDateTime;
 
 use crate::claims::{self, Claim, ClaimResult, Evidence, Tier};
 use crate::error::{output, CliError};
+use crate::verify::Successor;
 
 /// How rows are printed (`--format`; the variants carry no doc comments, so that clap lists
 /// them in the flag's help line rather than in a long form).
@@ -83,7 +84,8 @@ struct Done {
     report: Option<Report>,
     /// A presentation's JSON body instead of the report's, when the input was one.
     presentation: Option<Value>,
-    successor: Option<String>,
+    /// The badge that replaced it, as its issuer names it.
+    successor: Option<Successor>,
     claim: Option<ClaimResult>,
 }
 
@@ -128,7 +130,9 @@ impl Done {
             (None, Some(r)) => r.to_json(),
             (None, None) => json!({"verified": false}),
         };
-        let map = v.as_object_mut().expect("an object");
+        let Some(map) = v.as_object_mut() else {
+            return v;
+        };
         if let Some(row) = self.item.row {
             map.insert("row".into(), row.into());
         }
@@ -154,7 +158,7 @@ impl Done {
             map.insert("error".into(), e.clone().into());
         }
         if let Some(next) = &self.successor {
-            map.insert("successor".into(), json!({"id": next}));
+            map.insert("successor".into(), next.to_json());
         }
         match (&self.claim, &self.item.claim) {
             (Some(c), _) => {
@@ -454,28 +458,24 @@ async fn verify_items(run: &Run<'_>, items: Vec<Item>, bar: &indicatif::Progress
             (url, tiers)
         })
         .collect();
-    // Successors of superseded badges, as their issuer names them (HEAD, once a badge).
-    let superseded = |messages: &[StatusMessage]| {
-        messages.iter().any(|m| {
-            m.message
-                .as_deref()
-                .is_some_and(|t| t.eq_ignore_ascii_case("superseded"))
-        })
-    };
-    let mut successors: HashMap<usize, String> = HashMap::new();
+    // The successors of badges that did not verify, as their issuer names them (a HEAD of the
+    // badge's URL, once a badge; `successor` asks only for a genuine badge's word).
+    let mut successors: HashMap<usize, Successor> = HashMap::new();
     let asks: Vec<(usize, &Value)> = credentials
         .iter()
-        .filter(|(i, _)| by_index.get(i).is_some_and(|(_, m)| superseded(m)))
+        .filter(|(i, _)| by_index.get(i).is_some_and(|(r, _)| !r.verified()))
         .map(|(i, v)| (*i, *v))
         .collect();
-    let found: Vec<(usize, Option<String>)> =
+    let found: Vec<(usize, Option<Successor>)> =
         futures_util::stream::iter(asks.into_iter().map(|(i, v)| {
-            let (report, _) = &by_index[&i];
+            let report = by_index.get(&i).map(|(r, _)| r);
             async move {
-                let next = crate::verify::successor(run.verifier, v, report, fetcher)
-                    .await
-                    .filter(|s| !s.unrelated)
-                    .map(|s| s.id);
+                let next = match report {
+                    Some(report) => {
+                        crate::verify::successor(run.verifier, v, report, fetcher).await
+                    }
+                    None => None,
+                };
                 (i, next)
             }
         }))
@@ -525,7 +525,11 @@ async fn verify_items(run: &Run<'_>, items: Vec<Item>, bar: &indicatif::Progress
                     report,
                     program,
                     messages: messages.into_iter().map(|m| m.message).collect(),
-                    successor: done.successor.clone(),
+                    successor: done
+                        .successor
+                        .as_ref()
+                        .filter(|s| !s.unrelated)
+                        .map(|s| s.id.clone()),
                 };
                 done.claim = Some(claims::check_claim(claim, &evidence));
             }
@@ -562,7 +566,7 @@ fn write_rows(run: &Run<'_>, done: &[Done]) -> Result<(), CliError> {
                     (None, Some(r)) => {
                         eprint!("{}", crate::render::human(&d.item.input, r));
                         if let Some(next) = &d.successor {
-                            eprintln!("  successor:    {next}");
+                            eprintln!("  successor:    {}", next.describe());
                         }
                     }
                     (None, None) => {}

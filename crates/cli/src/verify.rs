@@ -431,7 +431,7 @@ pub(crate) struct Successor {
 }
 
 impl Successor {
-    fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         let mut v = serde_json::json!({"id": self.id, "standing": self.standing});
         if self.unrelated {
             v["unrelated"] = true.into();
@@ -439,7 +439,7 @@ impl Successor {
         v
     }
 
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match (self.unrelated, self.standing) {
             (true, _) => format!(
                 "{} is named, but it is not the same issuer's badge for the same subject: ignored",

@@ -955,7 +955,10 @@ fn a_superseded_badge_names_its_successor() {
             format!("superseded: replaced by a renewal, upgrade or downgrade; the issuer names {new_url} as its successor").as_str()
         )
     );
-    assert_eq!(row["successor"], json!({"id": new_url, "standing": "valid"}));
+    assert_eq!(
+        row["successor"],
+        json!({"id": new_url, "standing": "valid"})
+    );
     // The old badge and its successor each fetched once; one HEAD for the successor's name.
     let seen = seen.lock().unwrap().clone();
     assert_eq!(

@@ -356,10 +356,11 @@ async fn verify_items(run: &Run<'_>, items: Vec<Item>, bar: &indicatif::Progress
         .collect();
     // What the badges name: their issuers' documents and status lists.
     bar.set_message("documents");
+    let mut seen = std::collections::HashSet::new();
     let mut wanted: Vec<String> = Vec::new();
     for (_, c) in &credentials {
         for url in hallmark_core::plan::documents_needed(c, &|_| None, MAX_FETCHES_PER_BADGE) {
-            if !wanted.contains(&url) {
+            if seen.insert(url.clone()) {
                 wanted.push(url);
             }
         }

@@ -171,6 +171,9 @@ fn parse_claims(bytes: &[u8], base: &Path) -> Result<Vec<ClaimRow>, String> {
             vendor,
         });
     }
+    if rows.is_empty() {
+        return Err("no claims after the header row".into());
+    }
     Ok(rows)
 }
 
@@ -665,6 +668,8 @@ mod tests {
         assert!(e.contains("no vendor_url, claimed_tier columns"), "{e}");
         let e = rows("").unwrap_err();
         assert!(e.contains("the file is empty"), "{e}");
+        let e = rows("vendor,vendor_url,claimed_tier,badge\r\n\r\n").unwrap_err();
+        assert_eq!(e, "no claims after the header row");
     }
 
     #[test]

@@ -14,6 +14,8 @@
 
 mod approvals;
 mod badges;
+mod batch;
+mod claims;
 mod error;
 mod issue;
 mod key;

@@ -17,6 +17,7 @@ use hallmark_core::verify::Verifier;
 use hallmark_fetch::{FetchPolicy, Fetcher};
 use time::{Duration, OffsetDateTime};
 
+use crate::batch::Format;
 use crate::error::{output, read_input, CliError};
 use crate::render;
 use crate::sign::parse_time;
@@ -40,9 +41,33 @@ pub struct FetchArgs {
 /// Arguments of `hallmark verify`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Print one JSON object per input (JSON Lines) on stdout instead of the human report.
+    /// Print one JSON object per input (JSON Lines) on stdout instead of the human report:
+    /// the same as --format jsonl.
     #[arg(long)]
     json: bool,
+    /// How to print the results: human (each input's checks, on stderr; the default), table
+    /// (one line a row and a summary; the default with --claims), jsonl or csv (on stdout).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    format: Option<Format>,
+    /// A CSV file of vendors' claims to check: a header row with vendor, vendor_url,
+    /// claimed_tier, badge (an https URL, or a path relative to the file) and optionally
+    /// expected_issuer and role; one claim a row. Each badge is verified, then the claim
+    /// checked: its subject is the vendor, its tier the claimed one (or higher, by the
+    /// issuer's program), its issuer and role the expected ones, and it is not superseded.
+    #[arg(long, value_name = "FILE.csv")]
+    claims: Option<PathBuf>,
+    /// Requests on the network at once when verifying many inputs (each URL is fetched once
+    /// per run).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64), value_name = "N")]
+    jobs: u16,
+    /// Also write the results to FILE: .html (a self-contained page to attach to a file) or
+    /// .json (every row). Repeat for both.
+    #[arg(long, value_name = "FILE")]
+    report: Vec<PathBuf>,
+    /// Sign the .json --report as a Verifiable Credential (eddsa-jcs-2022) with this key file
+    /// (from `hallmark keygen`): `hallmark verify REPORT.json` then checks it was not changed.
+    #[arg(long, value_name = "KEYFILE")]
+    sign_report: Option<PathBuf>,
     /// Evaluate time checks at this instant, RFC 3339 (default: now).
     #[arg(long, value_parser = parse_time)]
     at: Option<OffsetDateTime>,
@@ -69,9 +94,10 @@ pub struct Args {
     /// several.
     #[arg(long, value_name = "DOMAIN")]
     domain: Vec<String>,
-    /// Badges or presentations to verify: files (JSON, or a baked PNG or SVG badge image), -
-    /// for standard input, or https URLs (the scheme in any case).
-    #[arg(required = true, value_name = "INPUT")]
+    /// Badges or presentations to verify: files (JSON, or a baked PNG or SVG badge image),
+    /// directories (every .json, .png and .svg inside, recursively), quoted glob patterns
+    /// ('badges/*.json'), - for standard input, or https URLs (the scheme in any case).
+    #[arg(required_unless_present = "claims", value_name = "INPUT")]
     inputs: Vec<String>,
 }
 
@@ -82,20 +108,52 @@ pub struct Args {
 ///
 /// # Errors
 /// [`CliError`] for malformed flags, unreadable `--trust` or `--resolve` files.
-pub fn run(args: Args) -> Result<u8, CliError> {
-    let mut verifier = Verifier::new(args.at.unwrap_or_else(OffsetDateTime::now_utc))
-        .clock_skew(Duration::seconds(i64::from(args.clock_skew)));
-    if !args.trust.is_empty() {
-        verifier = verifier.trust(trust_list(&args.trust)?);
+pub fn run(mut args: Args) -> Result<u8, CliError> {
+    let format = match (args.json, args.format) {
+        (true, None | Some(Format::Jsonl)) => Format::Jsonl,
+        (true, Some(_)) => {
+            return Err(CliError::Usage {
+                flag: "--json",
+                message: "--json is --format jsonl; give one of them".into(),
+            })
+        }
+        (false, Some(f)) => f,
+        (false, None) if args.claims.is_some() => Format::Table,
+        (false, None) => Format::Human,
+    };
+    for path in &args.report {
+        if crate::batch::report_kind(path).is_none() {
+            return Err(CliError::Usage {
+                flag: "--report",
+                message: format!(
+                    "{}: a report is .html (a page) or .json (the rows)",
+                    path.display()
+                ),
+            });
+        }
     }
+    if args.sign_report.is_some()
+        && !args
+            .report
+            .iter()
+            .any(|p| crate::batch::report_kind(p) == Some(crate::batch::ReportKind::Json))
+    {
+        return Err(CliError::Usage {
+            flag: "--sign-report",
+            message: "it signs the JSON report: add --report FILE.json".into(),
+        });
+    }
+    args.inputs = expand_inputs(&args.inputs)?;
+    args.json = format == Format::Jsonl;
+    let batch = args.claims.is_some()
+        || matches!(format, Format::Table | Format::Csv)
+        || !args.report.is_empty();
+    if batch {
+        return run_batch(&args, format);
+    }
+    let verifier = verifier(&args)?;
     let fetcher = fetcher(&args)?;
-    let mut options = PresentationOptions::default();
-    if let Some(challenge) = &args.challenge {
-        options = options.with_challenge(challenge.clone());
-    }
-    if !args.domain.is_empty() {
-        options = options.with_domain(args.domain.iter().cloned());
-    }
+    let options = presentation_options(&args);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -224,18 +282,156 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     }
 }
 
+/// `hallmark verify` over a claims file, or into a table, CSV or report files.
+fn run_batch(args: &Args, format: Format) -> Result<u8, CliError> {
+    let verifier = verifier(args)?;
+    let jobs = usize::from(args.jobs);
+    let fetcher = fetcher(args)?.for_run(jobs);
+    let options = presentation_options(args);
+    let mut items = Vec::new();
+    if let Some(path) = &args.claims {
+        for row in crate::claims::read_claims(path)? {
+            items.push(crate::batch::Item {
+                row: Some(row.row),
+                input: row.badge,
+                vendor: Some(row.vendor),
+                claim: Some(row.claim),
+            });
+        }
+    }
+    for input in &args.inputs {
+        items.push(crate::batch::Item {
+            row: None,
+            input: input.clone(),
+            vendor: None,
+            claim: None,
+        });
+    }
+    let run = crate::batch::Run {
+        verifier: &verifier,
+        fetcher: &fetcher,
+        options: &options,
+        format,
+        jobs,
+        trust: args.trust.clone(),
+        reports: args.report.clone(),
+        sign_key: args.sign_report.clone(),
+    };
+    crate::batch::run(&run, items)
+}
+
+/// The verifier `args` describe: time, clock skew, trust list.
+fn verifier(args: &Args) -> Result<Verifier, CliError> {
+    let mut verifier = Verifier::new(args.at.unwrap_or_else(OffsetDateTime::now_utc))
+        .clock_skew(Duration::seconds(i64::from(args.clock_skew)));
+    if !args.trust.is_empty() {
+        verifier = verifier.trust(trust_list(&args.trust)?);
+    }
+    Ok(verifier)
+}
+
+fn presentation_options(args: &Args) -> PresentationOptions {
+    let mut options = PresentationOptions::default();
+    if let Some(challenge) = &args.challenge {
+        options = options.with_challenge(challenge.clone());
+    }
+    if !args.domain.is_empty() {
+        options = options.with_domain(args.domain.iter().cloned());
+    }
+    options
+}
+
+/// The deepest folder an INPUT directory is read to.
+const MAX_DEPTH: usize = 32;
+
+/// The inputs with directories (every .json, .png and .svg inside, recursively, sorted) and
+/// glob patterns (text with `*`, `?` or `[` that names no file) expanded; URLs and `-` as
+/// they are.
+///
+/// # Errors
+/// [`CliError::Usage`] for a pattern that is not one, or a directory or pattern that yields
+/// no file; [`CliError::Read`] for a directory that cannot be read.
+fn expand_inputs(inputs: &[String]) -> Result<Vec<String>, CliError> {
+    let mut out = Vec::new();
+    for input in inputs {
+        if input == "-" || url_input(input).map_or(true, |u| u.is_some()) {
+            out.push(input.clone());
+            continue;
+        }
+        let path = std::path::Path::new(input);
+        if path.is_dir() {
+            let mut found = Vec::new();
+            walk(path, 0, &mut found)?;
+            if found.is_empty() {
+                return Err(CliError::Usage {
+                    flag: "INPUT",
+                    message: format!("{input}: the directory holds no .json, .png or .svg file"),
+                });
+            }
+            found.sort();
+            out.extend(found.into_iter().map(|p| p.to_string_lossy().into_owned()));
+        } else if input.contains(['*', '?', '[']) && !path.exists() {
+            let paths = glob::glob(input).map_err(|e| CliError::Usage {
+                flag: "INPUT",
+                message: format!("{input}: not a glob pattern: {e}"),
+            })?;
+            let mut found: Vec<PathBuf> = paths
+                .filter_map(Result::ok)
+                .filter(|p| p.is_file())
+                .collect();
+            if found.is_empty() {
+                return Err(CliError::Usage {
+                    flag: "INPUT",
+                    message: format!("{input}: no file matches the pattern"),
+                });
+            }
+            found.sort();
+            out.extend(found.into_iter().map(|p| p.to_string_lossy().into_owned()));
+        } else {
+            out.push(input.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Collects the badge files under `dir`; symbolic links to folders are not followed.
+fn walk(dir: &std::path::Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), CliError> {
+    let read = |source| CliError::Read {
+        path: dir.to_owned(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(read)? {
+        let entry = entry.map_err(read)?;
+        let path = entry.path();
+        let kind = entry.file_type().map_err(read)?;
+        if kind.is_dir() {
+            if depth < MAX_DEPTH {
+                walk(&path, depth + 1, found)?;
+            }
+        } else if path.is_file()
+            && path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| ["json", "png", "svg"].contains(&e.to_ascii_lowercase().as_str()))
+        {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
 /// The badge that superseded one that failed, as its issuer names it.
-struct Successor {
+pub(crate) struct Successor {
     /// Its URL.
-    id: String,
+    pub(crate) id: String,
     /// Its verdict, when it could be fetched and read.
     standing: Option<hallmark_core::Standing>,
     /// Not the same issuer and subject as the badge it replaces: not a successor of it.
-    unrelated: bool,
+    pub(crate) unrelated: bool,
 }
 
 impl Successor {
-    fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         let mut v = serde_json::json!({"id": self.id, "standing": self.standing});
         if self.unrelated {
             v["unrelated"] = true.into();
@@ -243,7 +439,7 @@ impl Successor {
         v
     }
 
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match (self.unrelated, self.standing) {
             (true, _) => format!(
                 "{} is named, but it is not the same issuer's badge for the same subject: ignored",
@@ -263,7 +459,7 @@ impl Successor {
 /// that URL, and has the same issuer and `credentialSubject.id`. `None` otherwise (a forged
 /// badge's `id` could name any host, which is never asked), or when no successor is named or
 /// the host cannot be reached.
-async fn successor(
+pub(crate) async fn successor(
     verifier: &hallmark_core::Verifier,
     credential: &serde_json::Value,
     report: &hallmark_core::Report,
@@ -351,7 +547,7 @@ const MAX_SUCCESSORS: usize = 8;
 
 /// The host (and port, when not the scheme's default) of a `did:web` DID (did:web §3.1:
 /// `did:web:127.0.0.1%3A8080` → `127.0.0.1:8080`).
-fn did_web_authority(did: &str) -> Option<String> {
+pub(crate) fn did_web_authority(did: &str) -> Option<String> {
     let rest = did.strip_prefix("did:web:")?;
     let host = rest.split(':').next()?;
     Some(
@@ -362,7 +558,7 @@ fn did_web_authority(did: &str) -> Option<String> {
 }
 
 /// A URL's host, and its port when not the scheme's default.
-fn authority(url: &url::Url) -> String {
+pub(crate) fn authority(url: &url::Url) -> String {
     let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
     match url.port() {
         Some(port) => format!("{host}:{port}"),
@@ -399,7 +595,7 @@ fn verify_presentation(
 /// # Errors
 /// [`CliError::Fetch`] for a URL of another scheme (`ftp://`, `file://`): only http(s) is
 /// fetched, and a file of that name is `./` followed by it.
-fn url_input(input: &str) -> Result<Option<String>, CliError> {
+pub(crate) fn url_input(input: &str) -> Result<Option<String>, CliError> {
     let Some((scheme, rest)) = input.split_once("://") else {
         return Ok(None);
     };

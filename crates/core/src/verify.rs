@@ -699,6 +699,41 @@ impl Verifier {
         documents: &mut DocumentCache<'_>,
     ) -> Result<String, ListProblem> {
         let purpose = entry.purpose.as_str();
+        let value = self.entry_value(entry, issuer, documents)?;
+        let at = format!("index {} of {}", entry.index, entry.list_url);
+        match (entry.purpose, value) {
+            (StatusPurpose::Revocation, 0) => Ok(format!("not revoked ({at})")),
+            (StatusPurpose::Suspension, 0) => Ok(format!("not suspended ({at})")),
+            (StatusPurpose::Revocation, _) => Err(ListProblem {
+                outcome: Outcome::Failed,
+                code: Some(ErrorCode::StatusRevoked),
+                detail: format!("REVOKED: the revocation bit is set at {at}"),
+            }),
+            (StatusPurpose::Suspension, _) => Err(ListProblem {
+                outcome: Outcome::Failed,
+                code: Some(ErrorCode::StatusSuspended),
+                detail: format!("SUSPENDED: the suspension bit is set at {at}"),
+            }),
+            (_, value) => {
+                let message = entry
+                    .messages
+                    .iter()
+                    .find(|(v, _)| *v == value)
+                    .map_or_else(|| format!("status 0x{value:x}"), |(_, m)| m.clone());
+                Ok(format!("{purpose}: {message} ({at})"))
+            }
+        }
+    }
+
+    /// The value of one entry in its list, the list verified and bound to `issuer` (or a
+    /// trusted issuer) as [`Verifier::status_messages`] and the status check require.
+    fn entry_value(
+        &self,
+        entry: &StatusEntry,
+        issuer: Option<&str>,
+        documents: &mut DocumentCache<'_>,
+    ) -> Result<u8, ListProblem> {
+        let purpose = entry.purpose.as_str();
         let list = self.status_list(&entry.list_url, documents)?;
         let verification = |detail: String| ListProblem {
             outcome: Outcome::Failed,
@@ -746,33 +781,51 @@ impl Verifier {
         list.bitstring
             .check_length(entry.status_size)
             .map_err(problem)?;
-        let value = list
-            .bitstring
+        list.bitstring
             .get(entry.index, entry.status_size)
-            .map_err(problem)?;
-        let at = format!("index {} of {}", entry.index, entry.list_url);
-        match (entry.purpose, value) {
-            (StatusPurpose::Revocation, 0) => Ok(format!("not revoked ({at})")),
-            (StatusPurpose::Suspension, 0) => Ok(format!("not suspended ({at})")),
-            (StatusPurpose::Revocation, _) => Err(ListProblem {
-                outcome: Outcome::Failed,
-                code: Some(ErrorCode::StatusRevoked),
-                detail: format!("REVOKED: the revocation bit is set at {at}"),
-            }),
-            (StatusPurpose::Suspension, _) => Err(ListProblem {
-                outcome: Outcome::Failed,
-                code: Some(ErrorCode::StatusSuspended),
-                detail: format!("SUSPENDED: the suspension bit is set at {at}"),
-            }),
-            (_, value) => {
-                let message = entry
-                    .messages
-                    .iter()
-                    .find(|(v, _)| *v == value)
-                    .map_or_else(|| format!("status 0x{value:x}"), |(_, m)| m.clone());
-                Ok(format!("{purpose}: {message} ({at})"))
-            }
-        }
+            .map_err(problem)
+    }
+
+    /// The "message" entries of a credential (Bitstring Status List §2.1, `statusPurpose`
+    /// "message") and the value each has in its list, in the credential's order: what the
+    /// status check appends to its detail as text, here as data (e.g. an issuer's
+    /// "superseded"). An entry whose list could not be had, verified or bound to the
+    /// credential's issuer (or a trusted issuer) has no value. Reads what `resources` hold,
+    /// as the verification did: after a verification, the lists are already decoded.
+    pub fn status_messages(
+        &self,
+        credential: &Value,
+        resources: &dyn Resources,
+    ) -> Vec<StatusMessage> {
+        let Some(document) = credential.as_object() else {
+            return Vec::new();
+        };
+        let shape = credential::Shape::read(document);
+        let budget = self.new_work_budget();
+        let mut documents = DocumentCache::new(resources, self, &budget);
+        StatusEntry::read_all(document)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.purpose == StatusPurpose::Message)
+            .map(|entry| {
+                let value = self
+                    .entry_value(&entry, shape.issuer_id, &mut documents)
+                    .ok();
+                let message = value.and_then(|v| {
+                    entry
+                        .messages
+                        .iter()
+                        .find(|(m, _)| *m == v)
+                        .map(|(_, text)| text.clone())
+                });
+                StatusMessage {
+                    list_url: entry.list_url,
+                    index: entry.index,
+                    value,
+                    message,
+                }
+            })
+            .collect()
     }
 
     /// A status list credential, verified (proof, issuer binding) and decoded, from the cache
@@ -1152,6 +1205,20 @@ fn binding_check(
         first_problem.get_or_insert(problem);
     }
     first_problem.unwrap_or_else(|| Check::new(id, Outcome::Failed, None, "no proof"))
+}
+
+/// A credential's "message" status entry and its value ([`Verifier::status_messages`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusMessage {
+    /// `statusListCredential`.
+    pub list_url: String,
+    /// `statusListIndex`.
+    pub index: u64,
+    /// The entry's value in the verified list; `None` when the list could not be had,
+    /// verified, or bound to the credential's issuer.
+    pub value: Option<u8>,
+    /// The entry's `statusMessage` text for that value (e.g. "superseded"), when it gives one.
+    pub message: Option<String>,
 }
 
 /// Controller documents looked up during one verification, each at most once.

@@ -29,7 +29,9 @@
 //! shortest of the HTTP `Cache-Control` max-age, a status list's own `ttl`, and the configured
 //! maximum age, so a revocation is seen within that bound. The cache is bounded by bytes
 //! ([`FetchPolicy::cache_bytes`]), and what the pipeline found to be a trusted issuer's is kept
-//! apart from the rest ([`Fetcher::trusted`]).
+//! apart from the rest ([`Fetcher::trusted`]). A command's run over many inputs
+//! ([`Fetcher::for_run`]) fetches each URL once, whatever the caching headers say, with a
+//! bounded number of requests at once.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -224,6 +226,25 @@ pub struct Fetcher {
     local: Arc<HashMap<String, Arc<[u8]>>>,
     cache: Arc<ResponseCache>,
     in_flight: InFlight,
+    /// One command's run ([`Fetcher::for_run`]): every URL fetched once, a bounded number at
+    /// a time.
+    run: Option<Arc<RunMemo>>,
+}
+
+/// One URL's answer in a run: set once, by the first asker.
+type Answer = tokio::sync::OnceCell<Result<Arc<[u8]>, FetchError>>;
+
+/// What one run of a command fetched, by URL, errors included: each URL is asked for once,
+/// however many credentials name it and however many ask at once (the first asker fetches,
+/// the others wait for its answer). Holds at most one response per distinct URL the run
+/// needed, each within [`FetchPolicy::max_bytes`], for as long as the run.
+#[derive(Debug)]
+struct RunMemo {
+    answers: Mutex<HashMap<String, Arc<Answer>>>,
+    /// Requests on the network at once.
+    permits: tokio::sync::Semaphore,
+    /// Requests made (local copies are not requests).
+    made: std::sync::atomic::AtomicUsize,
 }
 
 impl Fetcher {
@@ -296,7 +317,30 @@ impl Fetcher {
             )),
             in_flight,
             policy: Arc::new(policy),
+            run: None,
         })
+    }
+
+    /// The fetcher for one command's run over many inputs (`hallmark verify` of a claims
+    /// file): each URL — a badge, a DID document, a status list, a program — is fetched at
+    /// most once for the whole run, whatever its caching headers, its answer (or error) given
+    /// to every credential that names it, and at most `concurrency` requests (at least 1) are
+    /// on the network at once. Clones share the run.
+    #[must_use]
+    pub fn for_run(mut self, concurrency: usize) -> Self {
+        self.run = Some(Arc::new(RunMemo {
+            answers: Mutex::new(HashMap::new()),
+            permits: tokio::sync::Semaphore::new(concurrency.max(1)),
+            made: std::sync::atomic::AtomicUsize::new(0),
+        }));
+        self
+    }
+
+    /// Requests made so far in this run ([`Fetcher::for_run`]); 0 outside a run.
+    pub fn run_requests(&self) -> usize {
+        self.run
+            .as_ref()
+            .map_or(0, |r| r.made.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     /// Shares `budget` instead of the fetcher's own in-flight budget: e.g. fetchers with
@@ -325,7 +369,29 @@ impl Fetcher {
         if let Some(bytes) = self.local.get(url) {
             return Some(bytes.clone());
         }
+        if let Some(run) = &self.run {
+            let answer = run
+                .answers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(url)
+                .and_then(|cell| cell.get().cloned());
+            if let Some(Ok(bytes)) = answer {
+                return Some(bytes);
+            }
+        }
         self.fresh(url)
+    }
+
+    /// What this run already had for `url`, an error included ([`Fetcher::for_run`]); `None`
+    /// when it was not asked for (or is being fetched), or outside a run.
+    pub fn answered(&self, url: &str) -> Option<Result<Arc<[u8]>, FetchError>> {
+        if let Some(bytes) = self.local.get(url) {
+            return Some(Ok(bytes.clone()));
+        }
+        let run = self.run.as_ref()?;
+        let answers = run.answers.lock().unwrap_or_else(|p| p.into_inner());
+        answers.get(url).and_then(|cell| cell.get().cloned())
     }
 
     /// A fresh cached response; a stale one is dropped.
@@ -366,6 +432,30 @@ impl Fetcher {
         if let Some(bytes) = self.local.get(url) {
             return Ok(bytes.clone());
         }
+        let Some(run) = &self.run else {
+            return self.get_now(url).await;
+        };
+        let cell = run
+            .answers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(url.to_owned())
+            .or_default()
+            .clone();
+        cell.get_or_init(|| async {
+            // A closed semaphore cannot happen: it is never closed.
+            let _permit = run.permits.acquire().await;
+            if !self.policy.offline {
+                run.made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            self.get_now(url).await
+        })
+        .await
+        .clone()
+    }
+
+    /// [`Fetcher::get`] without the run's memo: a fresh cached response or a new fetch.
+    async fn get_now(&self, url: &str) -> Result<Arc<[u8]>, FetchError> {
         self.online(url)?;
         if let Some(bytes) = self.fresh(url) {
             return Ok(bytes);

@@ -22,6 +22,7 @@
 //! Nothing here fetches or stores: the services hand in what to show.
 
 pub mod browser;
+pub mod claims_report;
 pub mod directory;
 pub mod email;
 pub mod embed;

@@ -130,9 +130,7 @@ impl Agency {
     /// The issuer profile with its program, as `GET {base}/program` answers JSON.
     fn program(&self) -> Value {
         let base = format!("https://{}", self.host);
-        let tier = |slug: &str, name: &str, rank: u32| {
-            json!({"id": format!("{base}/program/tiers/{slug}"), "name": name, "rank": rank})
-        };
+        let tier = |slug: &str, name: &str, rank: u32| json!({"id": format!("{base}/program/tiers/{slug}"), "name": name, "rank": rank});
         json!({
             "id": self.did.to_string(),
             "type": "Profile",
@@ -178,14 +176,20 @@ impl Agency {
 
 fn entry(list_url: String, purpose: StatusPurpose, index: usize, message: bool) -> Value {
     let messages = if message {
-        ["active", "superseded", "lapsed", "withdrawn", "under review"]
-            .iter()
-            .map(|m| (*m).to_owned())
-            .chain(std::iter::repeat("unused".to_owned()))
-            .take(8)
-            .enumerate()
-            .map(|(v, m)| (v as u8, m))
-            .collect()
+        [
+            "active",
+            "superseded",
+            "lapsed",
+            "withdrawn",
+            "under review",
+        ]
+        .iter()
+        .map(|m| (*m).to_owned())
+        .chain(std::iter::repeat("unused".to_owned()))
+        .take(8)
+        .enumerate()
+        .map(|(v, m)| (v as u8, m))
+        .collect()
     } else {
         Vec::new()
     };
@@ -383,6 +387,15 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn run(dir: &Path, resolve: &[String], format: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hallmark"))
+        .args(args(dir, resolve, format))
+        .stdin(Stdio::null())
+        .output()
+        .expect("hallmark runs")
+}
+
+/// The run's arguments: the claims, `format`, the instant, offline, agency A trusted.
+fn args(dir: &Path, resolve: &[String], format: &str) -> Vec<String> {
     let mut args: Vec<String> = vec![
         "verify".into(),
         "--claims".into(),
@@ -399,16 +412,21 @@ fn run(dir: &Path, resolve: &[String], format: &str) -> Output {
         args.push("--resolve".into());
         args.push(r.clone());
     }
-    Command::new(env!("CARGO_BIN_EXE_hallmark"))
-        .args(&args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("hallmark runs")
+    args
 }
 
 #[test]
 fn a_thousand_claims_each_get_the_right_verdict_and_claim_result() {
-    let dir = temp_dir("claims-corpus");
+    // HALLMARK_KEEP_CORPUS=DIR writes the corpus there and keeps it (to look at the table,
+    // the reports, or to time a run by hand).
+    let keep = std::env::var_os("HALLMARK_KEEP_CORPUS").map(PathBuf::from);
+    let dir = match &keep {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).unwrap();
+            dir.clone()
+        }
+        None => temp_dir("claims-corpus"),
+    };
     let (rows, resolve) = generate(&dir);
 
     let out = run(&dir, &resolve, "jsonl");
@@ -443,6 +461,10 @@ fn a_thousand_claims_each_get_the_right_verdict_and_claim_result() {
         for id in failing {
             assert_eq!(outcome(id).as_deref(), Some("failed"), "{id}: {what}");
         }
+        if row.kind == Kind::Superseded {
+            let first = claim["reasons"][0].as_str().unwrap_or_default();
+            assert!(first.starts_with("superseded"), "{what}");
+        }
         if failing.is_empty() {
             assert!(
                 claim["reasons"].as_array().is_none_or(|r| r.is_empty()),
@@ -473,7 +495,10 @@ fn a_thousand_claims_each_get_the_right_verdict_and_claim_result() {
     }
     // A hundred of each kind, each with one verdict and one claim result.
     assert_eq!(tally.len(), KINDS.len(), "{tally:#?}");
-    assert!(tally.values().all(|&n| n == CLAIMS / KINDS.len()), "{tally:#?}");
+    assert!(
+        tally.values().all(|&n| n == CLAIMS / KINDS.len()),
+        "{tally:#?}"
+    );
 
     // The CSV output says the same of every row.
     let out = run(&dir, &resolve, "csv");
@@ -509,5 +534,45 @@ fn a_thousand_claims_each_get_the_right_verdict_and_claim_result() {
             && summary.contains("900 not met"),
         "{summary}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    // Reports, with stdout closed at once (`| head -0`): the rows end, the run does not; the
+    // JSON report is signed and verifies, all 1,000 rows in it.
+    let key = hallmark_core::keys::KeyFile::new(SecretKey::from_seed(&[3; 32]));
+    std::fs::write(dir.join("auditor.json"), key.to_json().expose()).unwrap();
+    let (html, json) = (dir.join("report.html"), dir.join("report.json"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hallmark"))
+        .args(args(&dir, &resolve, "table"))
+        .args([
+            "--report",
+            html.to_str().unwrap(),
+            "--report",
+            json.to_str().unwrap(),
+        ])
+        .args(["--sign-report", dir.join("auditor.json").to_str().unwrap()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+    let page = std::fs::read_to_string(&html).expect("the HTML report is written");
+    for row in &rows {
+        assert!(page.contains(&row.vendor), "{} in the page", row.vendor);
+    }
+    let signed: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(
+        signed["credentialSubject"]["rows"].as_array().map(Vec::len),
+        Some(CLAIMS)
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_hallmark"))
+        .args(["verify", "--json", "--at", AT, json.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["verified"], true, "{report}");
+    assert_eq!(out.status.code(), Some(0));
+
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

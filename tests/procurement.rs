@@ -542,7 +542,7 @@ fn table_and_csv_shapes() {
     assert_eq!(&records[3][5], "revoked");
     assert_eq!(
         &records[3][7],
-        "revoked; superseded: replaced by a renewal, upgrade or downgrade"
+        "superseded: replaced by a renewal, upgrade or downgrade; revoked"
     );
     assert_eq!(&records[6][5], "error");
     assert_eq!(&records[6][7], "row 7: the badge cell is empty");

@@ -247,7 +247,12 @@ pub fn run(run: &Run<'_>, items: Vec<Item>) -> Result<u8, CliError> {
     let bar = progress(items.len());
     let done = runtime.block_on(verify_items(run, items, &bar));
     bar.finish_and_clear();
-    write_rows(run, &done)?;
+    // A closed pipe (`| head`) ends the rows on stdout, not the run: the reports are still
+    // written and the exit code still speaks for every row.
+    match write_rows(run, &done) {
+        Err(CliError::BrokenPipe) | Ok(()) => {}
+        Err(e) => return Err(e),
+    }
     write_reports(run, &done, sign_key.as_ref())?;
     Ok(if done.iter().any(|d| d.error.is_some()) {
         2

@@ -345,9 +345,16 @@ pub fn check_claim(claim: &Claim, evidence: &Evidence<'_>) -> ClaimResult {
         &evidence.messages,
         evidence.successor.as_deref(),
     ));
-    let reasons = checks
+    // "superseded" says more than the "revoked" verdict it comes with: it leads.
+    let superseded = checks
         .iter()
-        .filter(|c| matches!(c.outcome, ClaimOutcome::Failed | ClaimOutcome::Unknown))
+        .filter(|c| c.id == "superseded" && c.outcome == ClaimOutcome::Failed);
+    let others = checks.iter().filter(|c| {
+        matches!(c.outcome, ClaimOutcome::Failed | ClaimOutcome::Unknown)
+            && !(c.id == "superseded" && c.outcome == ClaimOutcome::Failed)
+    });
+    let reasons = superseded
+        .chain(others)
         .map(|c| c.detail.clone())
         .collect::<Vec<_>>();
     ClaimResult {

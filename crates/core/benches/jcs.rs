@@ -54,6 +54,11 @@ fn jcs(c: &mut Criterion) {
     group.bench_function("parse badge (strict JSON only)", |b| {
         b.iter(|| hallmark_core::json::parse(std::hint::black_box(&bytes)).expect("parses"))
     });
+    group.bench_function("parse badge (serde_json reference parser)", |b| {
+        b.iter(|| {
+            hallmark_core::json::parse_reference(std::hint::black_box(&bytes)).expect("parses")
+        })
+    });
     proof::set_signature_cache(true);
     group.bench_function("verify badge again (verified-signature cache, warm)", |b| {
         b.iter(|| {

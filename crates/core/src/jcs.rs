@@ -112,7 +112,7 @@ fn write_members(out: &mut impl Sink, members: &mut [(&str, &Value)]) {
 }
 
 /// Compares two strings by UTF-16 code units (RFC 8785 §3.2.3).
-fn utf16_cmp(a: &str, b: &str) -> Ordering {
+pub(crate) fn utf16_cmp(a: &str, b: &str) -> Ordering {
     if a.is_ascii() && b.is_ascii() {
         a.as_bytes().cmp(b.as_bytes())
     } else {

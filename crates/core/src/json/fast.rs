@@ -194,11 +194,9 @@ impl Reader<'_> {
                 self.proof = Some((member_start, self.pos, first));
             }
             first = false;
-            match map.entry(name) {
-                serde_json::map::Entry::Vacant(slot) => {
-                    slot.insert(value);
-                }
-                serde_json::map::Entry::Occupied(_) => return None,
+            // A duplicate: the reference refuses it (the map is dropped unused).
+            if map.insert(name, value).is_some() {
+                return None;
             }
             self.skip_whitespace();
             match self.next()? {

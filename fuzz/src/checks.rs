@@ -64,6 +64,23 @@ pub fn run(target: &str, data: &[u8]) -> bool {
 /// value; the JCS writer then agrees with the reference RFC 8785 crate.
 pub fn json_strict(data: &[u8]) {
     let _ = json::check_integer_literals(data);
+    // The direct reader and the serde_json reference agree on everything, refusals included;
+    // text it calls canonical is, without its proof, what the JCS writer writes.
+    assert_eq!(
+        json::parse(data),
+        json::parse_reference(data),
+        "the direct reader and the reference parser disagree"
+    );
+    if let Ok((value, Some([a, b]))) = json::parse_with_jcs(data) {
+        let mut text = data[a].to_vec();
+        text.extend_from_slice(&data[b]);
+        let object = value.as_object().expect("JCS ranges only for an object");
+        assert_eq!(
+            String::from_utf8_lossy(&text),
+            String::from_utf8_lossy(&jcs::object_to_vec(object, Some("proof"), None)),
+            "the canonical text ranges are not the JCS form"
+        );
+    }
     let Ok(value) = json::parse(data) else {
         return;
     };

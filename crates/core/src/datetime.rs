@@ -58,6 +58,24 @@ pub fn parse(text: &str) -> Result<OffsetDateTime, DateTimeError> {
 /// Formats an instant as `YYYY-MM-DDThh:mm:ssZ` (UTC, whole seconds).
 pub fn format(instant: OffsetDateTime) -> String {
     let t = instant.to_offset(UtcOffset::UTC);
+    if let Ok(year @ 0..=9999) = u32::try_from(t.year()) {
+        // What the format! below writes, without the formatting machinery: every report
+        // writes a few of these.
+        let mut out = *b"0000-00-00T00:00:00Z";
+        let digits = |out: &mut [u8; 20], at: usize, n: u32, width: u32| {
+            for k in 0..width {
+                out[at + k as usize] = b'0' + (n / 10u32.pow(width - 1 - k) % 10) as u8;
+            }
+        };
+        digits(&mut out, 0, year, 4);
+        digits(&mut out, 5, u32::from(u8::from(t.month())), 2);
+        digits(&mut out, 8, u32::from(t.day()), 2);
+        digits(&mut out, 11, u32::from(t.hour()), 2);
+        digits(&mut out, 14, u32::from(t.minute()), 2);
+        digits(&mut out, 17, u32::from(t.second()), 2);
+        // ASCII digits and separators.
+        return String::from_utf8_lossy(&out).into_owned();
+    }
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         t.year(),
@@ -81,6 +99,36 @@ mod tests {
         assert_eq!(
             parse("9999-12-31T22:59:59-01:00").unwrap(),
             datetime!(9999-12-31 23:59:59 UTC)
+        );
+    }
+
+    #[test]
+    fn format_writes_what_format_would() {
+        let reference = |t: OffsetDateTime| {
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )
+        };
+        for t in [
+            datetime!(2026-01-15 09:00 UTC),
+            datetime!(0000-01-01 00:00 UTC),
+            datetime!(0999-12-31 23:59:59.999 UTC),
+            datetime!(9999-12-31 23:59:59 UTC),
+            datetime!(2026-06-01 00:00 +02:00),
+            datetime!(-0005-03-04 05:06:07 UTC),
+            OffsetDateTime::UNIX_EPOCH,
+        ] {
+            assert_eq!(format(t), reference(t.to_offset(UtcOffset::UTC)), "{t}");
+        }
+        assert_eq!(
+            format(datetime!(2026-01-15 09:00 UTC)),
+            "2026-01-15T09:00:00Z"
         );
     }
 

@@ -112,11 +112,20 @@ fn write_members(out: &mut impl Sink, members: &mut [(&str, &Value)]) {
 }
 
 /// Compares two strings by UTF-16 code units (RFC 8785 §3.2.3).
-fn utf16_cmp(a: &str, b: &str) -> Ordering {
-    if a.is_ascii() && b.is_ascii() {
-        a.as_bytes().cmp(b.as_bytes())
-    } else {
-        a.encode_utf16().cmp(b.encode_utf16())
+pub(crate) fn utf16_cmp(a: &str, b: &str) -> Ordering {
+    // UTF-8 bytes sort as code points, and code points as UTF-16 units except a
+    // supplementary character (lead byte F0–F4) against U+E000–U+FFFF (lead byte EE–EF):
+    // only a first difference between two such lead bytes needs the UTF-16 comparison.
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    let differ = x.iter().zip(y).position(|(p, q)| p != q);
+    match differ.map(|i| (x[i], y[i])) {
+        Some((p, q))
+            if (p >= 0xF0 && (0xEE..=0xEF).contains(&q))
+                || (q >= 0xF0 && (0xEE..=0xEF).contains(&p)) =>
+        {
+            a.encode_utf16().cmp(b.encode_utf16())
+        }
+        _ => x.cmp(y),
     }
 }
 
@@ -270,6 +279,40 @@ mod tests {
             let v = crate::json::parse(text.as_bytes()).unwrap();
             assert_eq!(canon(&v), expected, "{text}");
             assert_eq!(oracle(&v), expected, "oracle {text}");
+        }
+    }
+
+    #[test]
+    fn utf16_order_is_that_of_encode_utf16() {
+        let names = [
+            "",
+            "a",
+            "ab",
+            "b",
+            "\r",
+            "é",
+            "€",
+            "\u{e000}",
+            "\u{ffff}",
+            "\u{fb33}",
+            "😀",
+            "😀a",
+            "\u{10ffff}",
+            "a😀",
+            "a\u{e000}",
+            "\u{e000}😀",
+            "😀\u{e000}",
+            "\u{7f}",
+            "\u{80}",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(
+                    utf16_cmp(a, b),
+                    a.encode_utf16().cmp(b.encode_utf16()),
+                    "{a:?} {b:?}"
+                );
+            }
         }
     }
 

@@ -8,9 +8,12 @@
 //!   numbers are IEEE 754 doubles, so integers beyond ±(2^53−1) would change when re-read).
 
 use std::fmt;
+use std::ops::Range;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
+
+mod fast;
 
 /// The deepest nesting of arrays and objects accepted (serde_json's own recursion limit is 128).
 pub const MAX_DEPTH: usize = 64;
@@ -55,6 +58,46 @@ pub fn parse(bytes: &[u8]) -> Result<Value, JsonError> {
     // Validating UTF-8 once up front is faster than string by string.
     let text =
         std::str::from_utf8(bytes).map_err(|e| JsonError::Syntax(format!("not UTF-8: {e}")))?;
+    // The fast reader answers for well-formed text; anything else (every error) is decided,
+    // and its error worded, by the reference.
+    match fast::parse(text) {
+        Some((value, _)) => Ok(value),
+        None => parse_text(text),
+    }
+}
+
+/// Two byte ranges of a JSON text whose concatenation is the RFC 8785 form of the object it
+/// holds, without its top-level `proof` member ([`parse_with_jcs`]).
+pub type JcsRanges = [Range<usize>; 2];
+
+/// [`parse`], and when `bytes` hold an object already in RFC 8785 form (no whitespace,
+/// members in order, strings and integers as JCS writes them; what Hallmark itself writes),
+/// the two byte ranges of `bytes` whose concatenation is the JCS form of that object without
+/// its top-level `proof` member: the eddsa-jcs-2022 document hash then needs no writing.
+///
+/// # Errors
+/// As [`parse`].
+pub fn parse_with_jcs(bytes: &[u8]) -> Result<(Value, Option<JcsRanges>), JsonError> {
+    let text =
+        std::str::from_utf8(bytes).map_err(|e| JsonError::Syntax(format!("not UTF-8: {e}")))?;
+    match fast::parse(text) {
+        Some(parsed) => Ok(parsed),
+        None => parse_text(text).map(|value| (value, None)),
+    }
+}
+
+/// [`parse`] by serde_json's deserializer alone: the reference the fast reader in [`parse`]
+/// is held to (same values, same refusals), and what words [`parse`]'s errors.
+///
+/// # Errors
+/// As [`parse`].
+pub fn parse_reference(bytes: &[u8]) -> Result<Value, JsonError> {
+    let text =
+        std::str::from_utf8(bytes).map_err(|e| JsonError::Syntax(format!("not UTF-8: {e}")))?;
+    parse_text(text)
+}
+
+fn parse_text(text: &str) -> Result<Value, JsonError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let value = StrictSeed { depth: 0 }
         .deserialize(&mut de)

@@ -536,7 +536,7 @@ pub fn verify_with_limits(
     limits: &Limits,
     keys: &mut dyn FnMut(&VerificationMethodId) -> Result<PublicKey, KeyLookupError>,
 ) -> Result<Vec<ProofResult>, ProofError> {
-    verify_proofs(document, expected_purpose, now, limits, None, keys)
+    verify_proofs(document, expected_purpose, now, limits, None, None, keys)
 }
 
 /// [`verify_with_limits`], remembering verified signatures in `signatures` (and skipping the
@@ -558,6 +558,30 @@ pub fn verify_cached(
         now,
         limits,
         Some(signatures),
+        None,
+        keys,
+    )
+}
+
+/// [`verify_cached`] for a document whose JCS form without `proof` is the concatenation of
+/// `jcs_text`'s two slices (from [`crate::json::parse_with_jcs`]): an eddsa-jcs-2022 proof
+/// then hashes that text instead of writing the document again.
+pub(crate) fn verify_cached_with_jcs_text(
+    document: &Map<String, Value>,
+    jcs_text: [&[u8]; 2],
+    expected_purpose: Relationship,
+    now: OffsetDateTime,
+    limits: &Limits,
+    signatures: &Signatures<'_>,
+    keys: &mut dyn FnMut(&VerificationMethodId) -> Result<PublicKey, KeyLookupError>,
+) -> Result<Vec<ProofResult>, ProofError> {
+    verify_proofs(
+        document,
+        expected_purpose,
+        now,
+        limits,
+        Some(signatures),
+        Some(jcs_text),
         keys,
     )
 }
@@ -568,6 +592,7 @@ fn verify_proofs(
     now: OffsetDateTime,
     limits: &Limits,
     signatures: Option<&Signatures<'_>>,
+    jcs_text: Option<[&[u8]; 2]>,
     keys: &mut dyn FnMut(&VerificationMethodId) -> Result<PublicKey, KeyLookupError>,
 ) -> Result<Vec<ProofResult>, ProofError> {
     let proofs: Vec<&Map<String, Value>> = match document.get("proof") {
@@ -592,6 +617,7 @@ fn verify_proofs(
     let mut doc_hashes = DocHashes {
         without: Some("proof"),
         jcs: None,
+        jcs_text,
         rdfc: None,
         limits,
     };
@@ -608,6 +634,7 @@ fn verify_proofs(
                     let mut own = DocHashes {
                         without: None,
                         jcs: None,
+                        jcs_text: None,
                         rdfc: None,
                         limits,
                     };
@@ -742,7 +769,14 @@ fn verify_one(
             let dh = if own_context {
                 *doc_hashes
                     .jcs
-                    .get_or_insert_with(|| jcs_hash(document, doc_hashes.without, None))
+                    .get_or_insert_with(|| match doc_hashes.jcs_text {
+                        Some(parts) => {
+                            let mut hasher = Sha256::new();
+                            parts.iter().for_each(|part| hasher.update(part));
+                            hasher.finalize().into()
+                        }
+                        None => jcs_hash(document, doc_hashes.without, None),
+                    })
             } else {
                 jcs_hash(document, doc_hashes.without, proof_context)
             };
@@ -811,6 +845,9 @@ struct DocHashes<'l> {
     /// whose document carries the proofs it signed.
     without: Option<&'static str>,
     jcs: Option<[u8; 32]>,
+    /// The JCS form of the document without `proof` as two slices of its text, when the
+    /// text was already canonical (only with `without: Some("proof")`).
+    jcs_text: Option<[&'l [u8]; 2]>,
     rdfc: Option<Result<[u8; 32], ProofError>>,
     limits: &'l Limits,
 }

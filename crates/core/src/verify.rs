@@ -406,11 +406,14 @@ impl Verifier {
     }
 
     /// Every proof of `document`, remembering verified signatures in the verifier's cache.
+    /// `jcs_text`: the document's JCS form without `proof`, when its text already was
+    /// ([`json::parse_with_jcs`]).
     fn proofs(
         &self,
         document: &Map<String, Value>,
         purpose: Relationship,
         documents: &mut DocumentCache<'_>,
+        jcs_text: Option<[&[u8]; 2]>,
     ) -> Result<Vec<ProofResult>, proof::ProofError> {
         let trusted = |vm: &VerificationMethodId| self.trusts(vm.controller_document_id());
         let signatures = proof::Signatures {
@@ -418,14 +421,19 @@ impl Verifier {
             trusted: &trusted,
         };
         let limits = documents.limits.clone();
-        proof::verify_cached(
-            document,
-            purpose,
-            self.now,
-            &limits,
-            &signatures,
-            &mut |vm| documents.key(vm),
-        )
+        let keys = &mut |vm: &VerificationMethodId| documents.key(vm);
+        match jcs_text {
+            Some(text) => proof::verify_cached_with_jcs_text(
+                document,
+                text,
+                purpose,
+                self.now,
+                &limits,
+                &signatures,
+                keys,
+            ),
+            None => proof::verify_cached(document, purpose, self.now, &limits, &signatures, keys),
+        }
     }
 
     /// Sets the canonicalization work one verification may take in all, in steps
@@ -469,7 +477,7 @@ impl Verifier {
         budget: &jsonld::WorkBudget,
     ) -> (Check, Option<Check>) {
         let mut documents = DocumentCache::new(resources, self, budget);
-        let proofs = self.proofs(document, purpose, &mut documents);
+        let proofs = self.proofs(document, purpose, &mut documents, None);
         let binding = controller.map(|c| {
             binding_check(
                 CheckId::Issuer,
@@ -518,7 +526,7 @@ impl Verifier {
         if vp.contains_key("proof") {
             let mut documents = DocumentCache::new(resources, self, budget);
             let purpose = Relationship::Authentication;
-            let proofs = self.proofs(vp, purpose, &mut documents);
+            let proofs = self.proofs(vp, purpose, &mut documents, None);
             checks.push(proof_check(&proofs));
             match presentation::holder(vp) {
                 presentation::Holder::Absent => {}
@@ -562,8 +570,13 @@ impl Verifier {
 
     /// Verifies a credential given as JSON text.
     pub fn verify_bytes(&self, bytes: &[u8], resources: &dyn Resources) -> Report {
-        match json::parse(bytes) {
-            Ok(value) => self.verify_value(&value, resources),
+        match json::parse_with_jcs(bytes) {
+            Ok((value, jcs)) => self.verify_document(
+                &value,
+                jcs.map(|[a, b]| [&bytes[a], &bytes[b]]),
+                resources,
+                &self.new_work_budget(),
+            ),
             Err(e) => Report::from_checks(
                 only_parse_failed(ErrorCode::ParsingError, e.to_string()),
                 None,
@@ -582,6 +595,18 @@ impl Verifier {
     pub fn verify_value_within(
         &self,
         value: &Value,
+        resources: &dyn Resources,
+        budget: &jsonld::WorkBudget,
+    ) -> Report {
+        self.verify_document(value, None, resources, budget)
+    }
+
+    /// The pipeline, for every way in: `jcs_text` is the document's JCS form without
+    /// `proof` when its text already was ([`json::parse_with_jcs`]).
+    fn verify_document(
+        &self,
+        value: &Value,
+        jcs_text: Option<[&[u8]; 2]>,
         resources: &dyn Resources,
         budget: &jsonld::WorkBudget,
     ) -> Report {
@@ -614,7 +639,12 @@ impl Verifier {
         });
 
         let mut documents = DocumentCache::new(resources, self, budget);
-        let proofs = self.proofs(document, Relationship::AssertionMethod, &mut documents);
+        let proofs = self.proofs(
+            document,
+            Relationship::AssertionMethod,
+            &mut documents,
+            jcs_text,
+        );
         checks.push(proof_check(&proofs));
         checks.push(issuer_check(&shape, &proofs, &mut documents));
         checks.push(self.trust_check(&shape));
@@ -889,7 +919,7 @@ impl Verifier {
             )
         })?;
         // Its own proof and issuer binding; `entry_status` matches its issuer to the credential's.
-        let proofs = self.proofs(list, Relationship::AssertionMethod, documents);
+        let proofs = self.proofs(list, Relationship::AssertionMethod, documents, None);
         for check in [
             proof_check(&proofs),
             issuer_check(&Shape::read(list), &proofs, documents),

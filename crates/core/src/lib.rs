@@ -31,6 +31,8 @@
 
 pub mod badge;
 pub mod baked;
+#[cfg(feature = "batch")]
+pub mod batch;
 pub mod cache;
 pub mod clock;
 pub mod credential;

@@ -363,9 +363,13 @@ fn batch_equation(prepared: &[Prepared]) -> Option<bool> {
     Some(EdwardsPoint::vartime_multiscalar_mul(scalars, points).is_identity())
 }
 
-/// Credentials handed to one batch at a time: bounds what is held (about 200 bytes a
+/// The most credentials handed to one batch: bounds what is held (about 200 bytes a
 /// signature) and keeps batches near their best size.
-const WINDOW: usize = 1024;
+const MAX_WINDOW: usize = 1024;
+
+/// The fewest credentials handed to one batch (unless there are fewer): below about this many
+/// signatures the torsion check's fixed cost shows (see [`SUBSET_SUMS_FROM`]).
+const MIN_WINDOW: usize = 256;
 
 impl Verifier {
     /// Verifies many credentials given as JSON text, over `threads` threads (at least 1), with
@@ -373,13 +377,14 @@ impl Verifier {
     /// [`Verifier::verify_bytes`] gives for that credential, same checks, outcomes, codes and
     /// details, in the order given.
     ///
-    /// Each credential goes through the usual pipeline with its signatures recorded instead of
-    /// checked (and provisionally taken as good; a status list's own proof is still checked
-    /// at once, since the list is cached); the recorded signatures are then batch-verified,
-    /// and a credential with any bad one is verified again the usual way, so its report names
-    /// the bad signature as it always does. Credentials are taken in windows of 1,024 per
-    /// thread, so memory stays bounded whatever the count. Signatures found good enter the
-    /// verified-signature cache as they would one by one.
+    /// The credentials are taken in windows of 256 to 1,024 (about half of each thread's
+    /// share), handed to whichever thread is free. Each credential of a window goes through the
+    /// usual pipeline with its signatures recorded instead of checked (and provisionally taken
+    /// as good; a status list's own proof is still checked at once, since the list is cached);
+    /// the window's signatures are then batch-verified, and a credential with any bad one is
+    /// verified again the usual way, so its report names the bad signature as it always does.
+    /// Memory stays bounded by the reports and a window's signatures. Signatures found good
+    /// enter the verified-signature cache as they would one by one.
     pub fn verify_many(
         &self,
         credentials: &[&[u8]],
@@ -387,59 +392,61 @@ impl Verifier {
         threads: usize,
     ) -> Vec<Report> {
         let threads = threads.clamp(1, credentials.len().max(1));
+        let window = (credentials.len() / (threads * 2)).clamp(MIN_WINDOW, MAX_WINDOW);
         if threads == 1 {
-            return self.verify_many_here(credentials, resources);
+            return credentials
+                .chunks(window)
+                .flat_map(|w| self.verify_window(w, resources))
+                .collect();
         }
-        let per_thread = credentials.len().div_ceil(threads);
-        let parts = Mutex::new(Vec::with_capacity(threads));
+        let windows: Vec<&[&[u8]]> = credentials.chunks(window).collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let done = Mutex::new(Vec::with_capacity(windows.len()));
         std::thread::scope(|scope| {
-            for (n, part) in credentials.chunks(per_thread).enumerate() {
-                let parts = &parts;
-                scope.spawn(move || {
-                    let reports = self.verify_many_here(part, resources);
-                    parts
-                        .lock()
+            for _ in 0..threads.min(windows.len()) {
+                scope.spawn(|| loop {
+                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(part) = windows.get(n) else { break };
+                    let reports = self.verify_window(part, resources);
+                    done.lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .push((n, reports));
                 });
             }
         });
-        let mut parts = parts
+        let mut done = done
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        parts.sort_by_key(|(n, _)| *n);
-        parts.into_iter().flat_map(|(_, r)| r).collect()
+        done.sort_by_key(|(n, _)| *n);
+        done.into_iter().flat_map(|(_, r)| r).collect()
     }
 
-    /// [`Verifier::verify_many`] on this thread.
-    fn verify_many_here(&self, credentials: &[&[u8]], resources: &dyn Resources) -> Vec<Report> {
-        let mut reports = Vec::with_capacity(credentials.len());
-        for window in credentials.chunks(WINDOW) {
-            let base = reports.len();
-            let mut items = Vec::new();
-            let mut owners = Vec::new();
-            for (i, bytes) in window.iter().enumerate() {
-                let (report, recorded) =
-                    crate::proof::deferring(|| self.verify_bytes(bytes, resources));
-                reports.push(report);
-                for d in recorded {
-                    items.push(d.item);
-                    owners.push((base + i, d.standing));
-                }
+    /// One window of [`Verifier::verify_many`], on this thread.
+    fn verify_window(&self, window: &[&[u8]], resources: &dyn Resources) -> Vec<Report> {
+        let mut reports = Vec::with_capacity(window.len());
+        let mut items = Vec::new();
+        let mut owners = Vec::new();
+        for (i, bytes) in window.iter().enumerate() {
+            let (report, recorded) =
+                crate::proof::deferring(|| self.verify_bytes(bytes, resources));
+            reports.push(report);
+            for d in recorded {
+                items.push(d.item);
+                owners.push((i, d.standing));
             }
-            let results = verify_batch(&items);
-            let mut again = vec![false; window.len()];
-            for ((item, (owner, standing)), ok) in items.iter().zip(&owners).zip(results) {
-                if ok {
-                    self.signature_cache().remember(item, *standing);
-                } else {
-                    again[owner - base] = true;
-                }
+        }
+        let results = verify_batch(&items);
+        let mut again = vec![false; window.len()];
+        for ((item, (owner, standing)), ok) in items.iter().zip(&owners).zip(results) {
+            if ok {
+                self.signature_cache().remember(item, *standing);
+            } else {
+                again[*owner] = true;
             }
-            for (i, bytes) in window.iter().enumerate() {
-                if again[i] {
-                    reports[base + i] = self.verify_bytes(bytes, resources);
-                }
+        }
+        for (i, bytes) in window.iter().enumerate() {
+            if again[i] {
+                reports[i] = self.verify_bytes(bytes, resources);
             }
         }
         reports

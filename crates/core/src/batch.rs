@@ -393,7 +393,11 @@ impl Verifier {
     /// the window's signatures are then batch-verified, and a credential with any bad one is
     /// verified again the usual way, so its report names the bad signature as it always does.
     /// Memory stays bounded by the reports and a window's signatures. Signatures found good
-    /// enter the verified-signature cache as they would one by one.
+    /// enter the verified-signature cache as they would one by one. `resources` is shared by
+    /// the threads, and asked again for what a credential verified a second time needs.
+    ///
+    /// A front end that reads many badges (`hallmark verify` over a folder) calls this with
+    /// the number of cores it may use; 1 runs on the calling thread.
     pub fn verify_many(
         &self,
         credentials: &[&[u8]],

@@ -381,10 +381,10 @@ const MAX_WINDOW: usize = 1024;
 const MIN_WINDOW: usize = 256;
 
 impl Verifier {
-    /// Verifies many credentials given as JSON text, over `threads` threads (at least 1), with
-    /// their signatures checked by [`verify_batch`]: each report is exactly what
-    /// [`Verifier::verify_bytes`] gives for that credential, same checks, outcomes, codes and
-    /// details, in the order given.
+    /// Verifies many credentials given as JSON text, over `threads` threads (at least 1; the
+    /// calling thread is one of them), with their signatures checked by [`verify_batch`]: each
+    /// report is exactly what [`Verifier::verify_bytes`] gives for that credential, same
+    /// checks, outcomes, codes and details, in the order given.
     ///
     /// The credentials are taken in windows of 256 to 1,024 (about half of each thread's
     /// share), handed to whichever thread is free. Each credential of a window goes through the
@@ -415,17 +415,21 @@ impl Verifier {
         let windows: Vec<&[&[u8]]> = credentials.chunks(window).collect();
         let next = std::sync::atomic::AtomicUsize::new(0);
         let done = Mutex::new(Vec::with_capacity(windows.len()));
+        let work = || loop {
+            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(part) = windows.get(n) else { break };
+            let reports = self.verify_window(part, resources);
+            done.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push((n, reports));
+        };
         std::thread::scope(|scope| {
-            for _ in 0..threads.min(windows.len()) {
-                scope.spawn(|| loop {
-                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(part) = windows.get(n) else { break };
-                    let reports = self.verify_window(part, resources);
-                    done.lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .push((n, reports));
-                });
+            // The calling thread is one of the workers, so every window is done even when no
+            // thread can be spawned.
+            for _ in 1..threads.min(windows.len()) {
+                let _ = std::thread::Builder::new().spawn_scoped(scope, work);
             }
+            work();
         });
         let mut done = done
             .into_inner()

@@ -578,6 +578,32 @@ fn verify_many_gives_exactly_the_reports_of_verify_bytes() {
 }
 
 #[test]
+fn verify_many_remembers_the_good_signatures_as_one_by_one_does() {
+    let (credentials, files, trust) = mixed_credentials();
+    let refs: Vec<&[u8]> = credentials.iter().map(Vec::as_slice).collect();
+    let one = Verifier::new(AT).trust(trust.clone());
+    for c in &refs {
+        one.verify_bytes(c, &files);
+    }
+    let many = Verifier::new(AT).trust(trust);
+    many.verify_many(&refs, &files, 2);
+    // The same signatures, in the same partitions (the issuer is trusted): 202 good badges, the
+    // expired and the revoked one and the one whose list is bad (their signatures are good),
+    // the good status list, and the good proof of the set with a bad one.
+    let (a, b) = (one.cache_usage().signatures, many.cache_usage().signatures);
+    assert_eq!(a.trusted_entries, 207, "{a:?}");
+    assert_eq!(
+        (b.trusted_entries, b.untrusted_entries),
+        (a.trusted_entries, a.untrusted_entries)
+    );
+    // A second pass finds them all there: nothing is recorded, every report is the same.
+    let again = many.verify_many(&refs, &files, 2);
+    for (c, r) in refs.iter().zip(again) {
+        assert_eq!(r, one.verify_bytes(c, &files));
+    }
+}
+
+#[test]
 fn verify_many_meets_every_verify_vector() {
     // tests/vectors/verify, grouped by instant, trust list and resolved URLs, each group in
     // one call (with each vector twice, so a bad signature shares a batch with good ones).

@@ -80,6 +80,25 @@ impl PublicKey {
             .map_err(|_| KeyError::InvalidPoint { field })
     }
 
+    /// The key whose RFC 8032 encoding is `bytes` (a point that decompresses; small-order
+    /// points are accepted here and refused by [`PublicKey::verify_strict`]).
+    ///
+    /// # Errors
+    /// [`KeyError::InvalidPoint`] when the bytes are not a curve point.
+    pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, KeyError> {
+        VerifyingKey::from_bytes(bytes)
+            .map(Self)
+            .map_err(|_| KeyError::InvalidPoint {
+                field: "public key",
+            })
+    }
+
+    /// The decompressed point (batch verification).
+    #[cfg(feature = "batch")]
+    pub(crate) fn point(&self) -> curve25519_dalek::EdwardsPoint {
+        self.0.to_edwards()
+    }
+
     /// The `publicKeyMultibase` text (`z6Mk…`).
     pub fn to_multibase(&self) -> Multibase {
         let mut bytes = Vec::with_capacity(34);

@@ -9,6 +9,10 @@
 //! so the CLI, both services and the browser report it alike; what it needs fetched it asks of
 //! [`verify::Resources`]. Endpoints, pages, domain rules and jobs live in the services.
 //!
+//! The `batch` feature (not in the wasm build) adds `batch`: Ed25519 batch verification that
+//! answers what `verify_strict` answers for each signature, and `Verifier::verify_many`, which
+//! verifies many credentials over a few threads with it, each report as `verify_bytes` gives.
+//!
 //! ```
 //! use hallmark_core::{badge, keys::SecretKey, did::Did, proof, verify::{Offline, Verifier}};
 //! use time::macros::datetime;
@@ -31,6 +35,8 @@
 
 pub mod badge;
 pub mod baked;
+#[cfg(feature = "batch")]
+pub mod batch;
 pub mod cache;
 pub mod clock;
 pub mod credential;

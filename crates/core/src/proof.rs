@@ -334,6 +334,36 @@ impl SignatureCache {
         self.cache.clear();
     }
 
+    /// The cache id of a signature, `None` when the cache is off or has no room at all.
+    fn id(&self, key: &PublicKey, hash: &[u8; 64], signature: &[u8; 64]) -> Option<[u8; 32]> {
+        // Off, or a budget of 0 (`signature_cache = false`): no key to hash, no lock to take.
+        if !SIGNATURE_CACHE_ON.load(std::sync::atomic::Ordering::Relaxed)
+            || self.cache.budget().total() == 0
+        {
+            return None;
+        }
+        let mut h = Sha256::new();
+        h.update(key.as_bytes());
+        h.update(hash);
+        h.update(signature);
+        Some(h.finalize().into())
+    }
+
+    /// True when this signature verified before (and is still remembered).
+    #[cfg(feature = "batch")]
+    fn known(&self, key: &PublicKey, hash: &[u8; 64], signature: &[u8; 64]) -> bool {
+        self.id(key, hash, signature)
+            .is_some_and(|id| self.cache.get(&id).is_some())
+    }
+
+    /// Remembers a signature a batch verified.
+    #[cfg(feature = "batch")]
+    pub(crate) fn remember(&self, item: &crate::batch::SignatureItem, standing: Standing) {
+        if let Some(id) = self.id(&item.key, &item.message, &item.signature) {
+            self.cache.insert(id, (), standing);
+        }
+    }
+
     fn verify(
         &self,
         key: &PublicKey,
@@ -341,17 +371,9 @@ impl SignatureCache {
         signature: &[u8; 64],
         standing: Standing,
     ) -> bool {
-        // Off, or a budget of 0 (`signature_cache = false`): no key to hash, no lock to take.
-        if !SIGNATURE_CACHE_ON.load(std::sync::atomic::Ordering::Relaxed)
-            || self.cache.budget().total() == 0
-        {
+        let Some(id) = self.id(key, hash, signature) else {
             return key.verify_strict(hash, signature);
-        }
-        let mut h = Sha256::new();
-        h.update(key.as_bytes());
-        h.update(hash);
-        h.update(signature);
-        let id: [u8; 32] = h.finalize().into();
+        };
         if self.cache.get(&id).is_some() {
             return true;
         }
@@ -397,6 +419,10 @@ fn verified_signature(
     hash: &[u8; 64],
     signature: &[u8; 64],
 ) -> bool {
+    #[cfg(feature = "batch")]
+    if let Some(answer) = deferred::record(signatures, vm, key, hash, signature) {
+        return answer;
+    }
     match signatures {
         Some(s) => s.cache.verify(
             key,
@@ -405,6 +431,100 @@ fn verified_signature(
             Standing::from_trusted((s.trusted)(vm)),
         ),
         None => key.verify_strict(hash, signature),
+    }
+}
+
+/// Runs `f` with signature checks taken out of any deferral ([`deferring`]): a status list's
+/// proof, whose verdict is cached with the list, must be decided at once.
+pub(crate) fn undeferred<T>(f: impl FnOnce() -> T) -> T {
+    #[cfg(feature = "batch")]
+    {
+        deferred::suspended(f)
+    }
+    #[cfg(not(feature = "batch"))]
+    {
+        f()
+    }
+}
+
+#[cfg(feature = "batch")]
+pub(crate) use deferred::deferring;
+
+/// Deferred signature checks for [`crate::batch`]: while [`deferring`] runs a verification on
+/// this thread, every signature check of the pipeline records the signature and answers
+/// "verified"; the caller batch-verifies what was recorded and verifies again, normally, any
+/// credential with a bad one. A signature already in the verified-signature cache is not
+/// recorded.
+#[cfg(feature = "batch")]
+mod deferred {
+    use std::cell::RefCell;
+
+    use super::{Signatures, Standing, VerificationMethodId};
+    use crate::batch::SignatureItem;
+    use crate::keys::PublicKey;
+
+    /// A recorded signature and the cache partition it belongs in once verified.
+    pub(crate) struct Deferred {
+        pub(crate) item: SignatureItem,
+        pub(crate) standing: Standing,
+    }
+
+    thread_local! {
+        static RECORDED: RefCell<Option<Vec<Deferred>>> = const { RefCell::new(None) };
+    }
+
+    /// Puts back what was there when dropped, even on a panic.
+    struct Restore(Option<Vec<Deferred>>);
+
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            RECORDED.with(|r| *r.borrow_mut() = previous);
+        }
+    }
+
+    /// Runs `f` with signature checks deferred; returns its result and the signatures it met.
+    pub(crate) fn deferring<T>(f: impl FnOnce() -> T) -> (T, Vec<Deferred>) {
+        let restore = Restore(RECORDED.with(|r| r.borrow_mut().replace(Vec::new())));
+        let out = f();
+        let recorded = RECORDED.with(|r| r.borrow_mut().take()).unwrap_or_default();
+        drop(restore);
+        (out, recorded)
+    }
+
+    /// Runs `f` with signature checks done at once.
+    pub(crate) fn suspended<T>(f: impl FnOnce() -> T) -> T {
+        let _restore = Restore(RECORDED.with(|r| r.borrow_mut().take()));
+        f()
+    }
+
+    /// `Some(true)` when deferring (recorded, or already known good), `None` otherwise.
+    pub(super) fn record(
+        signatures: Option<&Signatures<'_>>,
+        vm: &VerificationMethodId,
+        key: &PublicKey,
+        hash: &[u8; 64],
+        signature: &[u8; 64],
+    ) -> Option<bool> {
+        RECORDED.with(|r| {
+            let mut recorded = r.borrow_mut();
+            let list = recorded.as_mut()?;
+            if signatures.is_some_and(|s| s.cache.known(key, hash, signature)) {
+                return Some(true);
+            }
+            let standing = signatures.map_or(Standing::Untrusted, |s| {
+                Standing::from_trusted((s.trusted)(vm))
+            });
+            list.push(Deferred {
+                item: SignatureItem {
+                    key: *key,
+                    message: *hash,
+                    signature: *signature,
+                },
+                standing,
+            });
+            Some(true)
+        })
     }
 }
 

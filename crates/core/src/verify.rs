@@ -400,6 +400,12 @@ impl Verifier {
         }
     }
 
+    /// Its verified-signature cache (shared with its clones).
+    #[cfg(feature = "batch")]
+    pub(crate) fn signature_cache(&self) -> &proof::SignatureCache {
+        &self.caches.signatures
+    }
+
     /// True when `id` (an issuer, or a controller document's id) is in the trust list.
     fn trusts(&self, id: &str) -> bool {
         self.trust.as_ref().is_some_and(|t| t.find(id).is_some())
@@ -878,7 +884,8 @@ impl Verifier {
         {
             return found;
         }
-        let found = self.read_status_list(url, &bytes, documents);
+        // Checked at once even in a batch (`verify_many`): the verdict is cached with the list.
+        let found = proof::undeferred(|| self.read_status_list(url, &bytes, documents));
         // Trusted: a list its proof and issuer binding show a trusted issuer signed.
         let trusted = found.as_ref().is_ok_and(|list| self.trusts(&list.issuer));
         if trusted {

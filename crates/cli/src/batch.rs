@@ -176,18 +176,17 @@ impl Done {
     }
 }
 
-/// The verification seam: verifies every already-parsed credential with what `resources`
-/// hold, one report each, in order. Runs on a blocking thread; the core's batch verification
-/// (`Verifier::verify_many`) goes here when it lands.
+/// Verifies every credential (its bytes, as read) with what `resources` hold, one report
+/// each, in order: the core's [`Verifier::verify_many`], the signatures checked together by
+/// Ed25519 batch verification on every core of the machine, each report exactly the one
+/// `verify_bytes` gives. Runs on a blocking thread.
 pub fn verify_all(
     verifier: &Verifier,
-    credentials: &[&Value],
-    resources: &dyn Resources,
+    credentials: &[&[u8]],
+    resources: &(dyn Resources + Sync),
 ) -> Vec<Report> {
-    credentials
-        .iter()
-        .map(|c| verifier.verify_value(c, resources))
-        .collect()
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    verifier.verify_many(credentials, resources, threads)
 }
 
 /// What the run fetched, as the core's [`Resources`]: answers from the run's memo, and the
@@ -301,12 +300,13 @@ async fn verify_items(run: &Run<'_>, items: Vec<Item>, bar: &indicatif::Progress
     let fetcher = run.fetcher;
     bar.set_message("fetching");
     // The badges, at most --jobs at once (the fetcher bounds requests the same way).
-    let loaded: Vec<Result<Value, String>> =
+    let loaded: Vec<Result<(Arc<[u8]>, Value), String>> =
         futures_util::stream::iter(items.iter().map(|item| async move {
             let result = match &item.claim {
                 Some(Err(e)) => Err(e.clone()),
                 _ => match load(fetcher, &item.input).await {
                     Ok(bytes) => hallmark_core::json::parse(&bytes)
+                        .map(|value| (Arc::from(bytes), value))
                         .map_err(|e| format!("{}: not a credential: {e}", item.input)),
                     Err(e) => Err(e),
                 },
@@ -324,6 +324,7 @@ async fn verify_items(run: &Run<'_>, items: Vec<Item>, bar: &indicatif::Progress
         if let Some(v) = value
             .as_ref()
             .ok()
+            .map(|(_, v)| v)
             .filter(|v| presentation::is_presentation(v))
         {
             let empty = serde_json::Map::new();
@@ -356,8 +357,15 @@ async fn verify_items(run: &Run<'_>, items: Vec<Item>, bar: &indicatif::Progress
     let credentials: Vec<(usize, &Value)> = loaded
         .iter()
         .enumerate()
-        .filter_map(|(i, v)| v.as_ref().ok().map(|v| (i, v)))
+        .filter_map(|(i, v)| v.as_ref().ok().map(|(_, v)| (i, v)))
         .filter(|(i, _)| !presentations.contains_key(i))
+        .collect();
+    let bytes: Vec<&Arc<[u8]>> = loaded
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.as_ref().ok().map(|(b, _)| (i, b)))
+        .filter(|(i, _)| !presentations.contains_key(i))
+        .map(|(_, b)| b)
         .collect();
     // What the badges name: their issuers' documents and status lists.
     bar.set_message("documents");
@@ -376,14 +384,14 @@ async fn verify_items(run: &Run<'_>, items: Vec<Item>, bar: &indicatif::Progress
     let mut reports: Vec<Option<Report>> = vec![None; credentials.len()];
     let mut todo: Vec<usize> = (0..credentials.len()).collect();
     for round in 0..MAX_ROUNDS {
-        let values: Vec<Value> = todo.iter().map(|&k| credentials[k].1.clone()).collect();
+        let texts: Vec<Arc<[u8]>> = todo.iter().map(|&k| Arc::clone(bytes[k])).collect();
         let verifier = run.verifier.clone();
         let resources = RunResources {
             fetcher: fetcher.clone(),
             missing: Mutex::new(Vec::new()),
         };
         let (fresh, resources) = tokio::task::spawn_blocking(move || {
-            let refs: Vec<&Value> = values.iter().collect();
+            let refs: Vec<&[u8]> = texts.iter().map(|b| &b[..]).collect();
             (verify_all(&verifier, &refs, &resources), resources)
         })
         .await

@@ -296,11 +296,14 @@ async fn load(fetcher: &Fetcher, input: &str) -> Result<Vec<u8>, String> {
     }
 }
 
+/// An input as read: its bytes (verified as they are) and its JSON (for the plan and claims).
+type Loaded = (Arc<[u8]>, Value);
+
 async fn verify_items(run: &Run<'_>, items: Vec<Item>, bar: &indicatif::ProgressBar) -> Vec<Done> {
     let fetcher = run.fetcher;
     bar.set_message("fetching");
     // The badges, at most --jobs at once (the fetcher bounds requests the same way).
-    let loaded: Vec<Result<(Arc<[u8]>, Value), String>> =
+    let loaded: Vec<Result<Loaded, String>> =
         futures_util::stream::iter(items.iter().map(|item| async move {
             let result = match &item.claim {
                 Some(Err(e)) => Err(e.clone()),

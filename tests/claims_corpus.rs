@@ -564,8 +564,18 @@ fn a_thousand_claims_each_get_the_right_verdict_and_claim_result() {
         signed["credentialSubject"]["rows"].as_array().map(Vec::len),
         Some(CLAIMS)
     );
+    // Signed when made (today), though its checks were evaluated `--at` 2026-06-01; checked
+    // against the auditor's key.
+    assert_eq!(signed["credentialSubject"]["at"], AT);
+    let auditor = hallmark_core::did::Did::key(&key.public_key()).to_string();
     let out = Command::new(env!("CARGO_BIN_EXE_hallmark"))
-        .args(["verify", "--json", "--at", AT, json.to_str().unwrap()])
+        .args([
+            "verify",
+            "--json",
+            "--trust",
+            &auditor,
+            json.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();

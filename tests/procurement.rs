@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use hallmark_testkit::Tripwire;
 use serde_json::{json, Value};
 
 const ISSUER: &str = "did:web:issuer.example";
@@ -289,7 +290,8 @@ impl Issuer {
     /// `hallmark verify --offline --at AT <resolve flags> ARGS…`.
     fn verify(&self, args: &[&str]) -> Output {
         let resolve = self.resolve();
-        let mut all: Vec<&str> = vec!["verify", "--offline", "--at", AT];
+        // The buyer trusts the issuer's program (without it no claim can be met).
+        let mut all: Vec<&str> = vec!["verify", "--offline", "--at", AT, "--trust", &self.did];
         all.extend(resolve.iter().map(String::as_str));
         all.extend(args);
         hallmark(&all)
@@ -377,7 +379,14 @@ fn every_claim_check_passes_fails_or_is_unknown_with_its_reason() {
         claim_check(bee, "tier"),
         ("passed", "holds Platinum, higher than the claimed Gold")
     );
-    assert_eq!(claim_check(bee, "issuer").0, "skipped");
+    // No expected issuer: the trust list vouches for it.
+    assert_eq!(
+        claim_check(bee, "issuer"),
+        (
+            "passed",
+            "issued by did:web:issuer.example, a trusted issuer"
+        )
+    );
     assert_eq!(claim_check(bee, "role").0, "skipped");
     // Cee: Silver is lower.
     let cee = &rows[2];
@@ -471,6 +480,8 @@ fn an_unreadable_program_leaves_a_higher_tier_unknown_and_an_exact_one_passes() 
         &format!("https://{h}/status/rev={d}/rev.json"),
         "--resolve",
         &format!("https://{h}/status/msg={d}/msg.json"),
+        "--trust",
+        &issuer.did,
         "--claims",
         s(&claims),
         "--json",
@@ -649,6 +660,21 @@ fn the_html_report_holds_every_row_escaped_and_the_signed_report_verifies() {
         "self-contained"
     );
 
+    // The page names the signed report by its digest, and how to check it against its signer.
+    let digest: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(std::fs::read(&json).unwrap())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    assert!(
+        page.contains(&digest),
+        "the signed report's SHA-256 on the page"
+    );
+    assert!(page.contains(
+        "hallmark verify --trust did:key:z6Mkp3FgNPqLE1ENsdNCiQEBgePypXrKPCeqSFkXN3g6Y6Wq report.json"
+    ));
     let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(
         report["type"],
@@ -658,7 +684,12 @@ fn the_html_report_holds_every_row_escaped_and_the_signed_report_verifies() {
         report["@context"],
         json!(["https://www.w3.org/ns/credentials/v2"])
     );
-    assert_eq!(report["validFrom"], AT);
+    // Signed when made, not at the instant the checks were evaluated (--at): never backdated.
+    assert_ne!(report["validFrom"], AT);
+    assert_eq!(
+        report["validFrom"],
+        report["credentialSubject"]["generated"]
+    );
     assert_eq!(report["proof"]["cryptosuite"], "eddsa-jcs-2022");
     let subject = &report["credentialSubject"];
     assert_eq!(subject["type"], "ClaimsReport");
@@ -720,7 +751,22 @@ fn report_flags_are_checked_before_anything_runs() {
     let out = hallmark(&["verify", "--claims", s(&csv)]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("unknown column \"colour\""),
+        stderr(&out).contains("the header has no claimed_tier column"),
+        "{}",
+        stderr(&out)
+    );
+    // A key file that is not there: how to make one.
+    let out = hallmark(&[
+        "verify",
+        "--report",
+        s(&dir.join("r.json")),
+        "--sign-report",
+        s(&dir.join("buyer-key.json")),
+        "x.json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no such key file; make one with hallmark keygen --out"),
         "{}",
         stderr(&out)
     );
@@ -837,6 +883,8 @@ fn each_url_is_fetched_once_per_run() {
         AT,
         "--insecure-host",
         &host,
+        "--trust",
+        &issuer.did,
         "--jobs",
         "4",
         "--claims",
@@ -941,6 +989,8 @@ fn a_superseded_badge_names_its_successor() {
         AT,
         "--insecure-host",
         &host,
+        "--trust",
+        &issuer.did,
         "--claims",
         s(&claims),
         "--json",
@@ -1093,6 +1143,8 @@ fn claims_against_a_running_issuer() {
         "verify",
         "--insecure-host",
         &host,
+        "--trust",
+        &issuer,
         "--claims",
         s(&claims),
         "--json",
@@ -1126,4 +1178,73 @@ fn claims_against_a_running_issuer() {
             "holds Gold Partner, lower than the claimed Platinum Partner"
         )
     );
+}
+
+#[test]
+fn a_forged_badge_of_an_untrusted_issuer_makes_no_request_to_the_host_it_names() {
+    // A vendor's self-signed badge (a did:key issuer nobody trusts) whose id names a host the
+    // vendor chose: the run asks that host nothing, not even for a successor (newcomer's
+    // finding: each such row waited on DNS for a host of the forger's choosing).
+    let trip = Tripwire::new();
+    let host = format!("127.0.0.1:{}", trip.port);
+    let dir = temp_dir("forged");
+    let badge = dir.join("forged.json");
+    let signed = ok(&hallmark(&[
+        "issue",
+        "--key",
+        &key_path(),
+        "--issuer-name",
+        "Acme Cloud Partner Program",
+        "--base-url",
+        &format!("http://{host}"),
+        "--partner-id",
+        "https://tailspin.example",
+        "--partner-name",
+        "Tailspin Toys",
+        "--role",
+        "sales",
+        "--tier",
+        "gold",
+        "--tier-name",
+        "Gold",
+        "--tier-description",
+        "Gold partners.",
+        "--criteria",
+        "An exam.",
+        "--cryptosuite",
+        "eddsa-jcs-2022",
+    ]));
+    std::fs::write(&badge, signed).unwrap();
+    let claims = dir.join("claims.csv");
+    std::fs::write(
+        &claims,
+        "vendor,vendor_url,claimed_tier,badge\nTailspin,https://tailspin.example,Gold,forged.json\n",
+    )
+    .unwrap();
+    for trust in [&["--trust", ISSUER][..], &[]] {
+        let mut args = vec![
+            "verify",
+            "--insecure-host",
+            &host,
+            "--claims",
+            s(&claims),
+            "--json",
+        ];
+        args.extend(trust);
+        let out = hallmark(&args);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let row = &jsonl(&out)[0];
+        assert_eq!(row["claim"]["met"], false, "{row}");
+        let (outcome, detail) = claim_check(row, "issuer");
+        if trust.is_empty() {
+            // Valid as a signature, but nobody vouched for its issuer: unknown, not met.
+            assert_eq!(row["standing"], "valid", "{row}");
+            assert_eq!(outcome, "unknown", "{detail}");
+            assert!(detail.contains("give --trust"), "{detail}");
+        } else {
+            assert_eq!(row["standing"], "invalid", "{row}");
+            assert_eq!(outcome, "failed", "{detail}");
+        }
+    }
+    assert_eq!(trip.connections(), 0, "the forger's host was asked");
 }

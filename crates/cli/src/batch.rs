@@ -66,8 +66,12 @@ pub struct Run<'a> {
     pub format: Format,
     /// `--jobs`.
     pub jobs: usize,
-    /// The trust list as given (`--trust`).
+    /// The trusted issuers (`--trust`, a trust list file's entries read), each "id (name)".
     pub trust: Vec<String>,
+    /// `--insecure-host` and `--private-host` exceptions, named on the report.
+    pub insecure: Vec<String>,
+    /// When the run is made (the clock's time; `--at` only moves the checks).
+    pub generated: OffsetDateTime,
     /// `--report` files.
     pub reports: Vec<PathBuf>,
     /// `--sign-report`: the key file.
@@ -237,7 +241,23 @@ pub fn run(run: &Run<'_>, items: Vec<Item>) -> Result<u8, CliError> {
     let sign_key = run
         .sign_key
         .as_deref()
-        .map(crate::keygen::read_key_file)
+        .map(|path| {
+            crate::keygen::read_key_file(path).map_err(|e| match e {
+                CliError::Read { path, source }
+                    if source.kind() == std::io::ErrorKind::NotFound =>
+                {
+                    CliError::Usage {
+                        flag: "--sign-report",
+                        message: format!(
+                            "{}: no such key file; make one with hallmark keygen --out {}",
+                            path.display(),
+                            path.display()
+                        ),
+                    }
+                }
+                other => other,
+            })
+        })
         .transpose()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -728,7 +748,11 @@ fn csv_rows(done: &[Done]) -> std::io::Result<Vec<u8>> {
 
 /// The run's time as RFC 3339.
 fn at_text(verifier: &Verifier) -> String {
-    let at = verifier.now();
+    rfc3339(verifier.now())
+}
+
+/// An instant in RFC 3339, whole seconds.
+fn rfc3339(at: OffsetDateTime) -> String {
     let at = at.replace_nanosecond(0).unwrap_or(at);
     at.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
@@ -739,8 +763,11 @@ fn json_report(run: &Run<'_>, done: &[Done]) -> Value {
     let (rows, verified, met, not_met) = counts(done);
     json!({
         "type": "ClaimsReport",
+        "generated": rfc3339(run.generated),
         "at": at_text(run.verifier),
         "trust": run.trust,
+        "insecureHosts": run.insecure,
+        "generator": format!("hallmark {}", env!("CARGO_PKG_VERSION")),
         "counts": {"rows": rows, "verified": verified, "claimsMet": met, "claimsNotMet": not_met},
         "rows": done.iter().map(Done::to_json).collect::<Vec<_>>(),
     })
@@ -794,7 +821,7 @@ fn write_reports(
     done: &[Done],
     key: Option<&hallmark_core::keys::KeyFile>,
 ) -> Result<(), CliError> {
-    let mut signed: Option<(String, String)> = None;
+    let mut signed: Option<hallmark_web::claims_report::SignedReport> = None;
     for path in run
         .reports
         .iter()
@@ -802,20 +829,26 @@ fn write_reports(
     {
         let mut report = json_report(run, done);
         if let Some(key) = key {
-            report = signed_report(report, run.verifier.now(), key)?;
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            signed = Some((
-                name,
-                report["issuer"].as_str().unwrap_or_default().to_owned(),
-            ));
+            // Signed when it is made, whatever instant the checks were evaluated at: a report
+            // run `--at` a future date still verifies today, and none is backdated.
+            report = signed_report(report, run.generated, key)?;
         }
         let mut bytes =
             serde_json::to_vec_pretty(&report).map_err(|e| CliError::Output(e.into()))?;
         bytes.push(b'\n');
         write_file(path, &bytes)?;
+        if key.is_some() {
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(&bytes);
+            signed = Some(hallmark_web::claims_report::SignedReport {
+                file: path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                issuer: report["issuer"].as_str().unwrap_or_default().to_owned(),
+                sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+            });
+        }
     }
     for path in run
         .reports
@@ -853,7 +886,7 @@ pub fn report_kind(path: &Path) -> Option<ReportKind> {
 fn html_report(
     run: &Run<'_>,
     done: &[Done],
-    signed: Option<(String, String)>,
+    signed: Option<hallmark_web::claims_report::SignedReport>,
 ) -> hallmark_web::claims_report::ClaimsReportPage {
     use hallmark_web::claims_report::{ClaimView, ClaimsReportPage, ClaimsReportRow};
     let (rows, verified, met, not_met) = counts(done);
@@ -870,8 +903,11 @@ fn html_report(
             .collect::<Vec<_>>()
     };
     ClaimsReportPage {
+        generated: rfc3339(run.generated),
         at: at_text(run.verifier),
         trust: run.trust.clone(),
+        insecure: run.insecure.clone(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
         rows,
         verified,
         met,

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use hallmark_core::report::Report;
+use hallmark_core::report::{Outcome, Report};
 use hallmark_core::Standing;
 
 use crate::error::CliError;
@@ -70,7 +70,25 @@ pub fn read_claims(path: &Path) -> Result<Vec<ClaimRow>, CliError> {
     }
     let bytes = std::fs::read(path).map_err(read)?;
     let base = path.parent().unwrap_or_else(|| Path::new(""));
-    parse_claims(&bytes, base).map_err(|m| usage(format!("{}: {m}", path.display())))
+    let (rows, ignored) =
+        parse_claims(&bytes, base).map_err(|m| usage(format!("{}: {m}", path.display())))?;
+    if !ignored.is_empty() {
+        // Spreadsheets carry notes and owners; a misspelt optional column would be ignored
+        // too, so each is named.
+        eprintln!(
+            "note: {}: ignoring the column{} {} (the columns read are {} and {})",
+            path.display(),
+            if ignored.len() == 1 { "" } else { "s" },
+            ignored
+                .iter()
+                .map(|c| format!("{c:?}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            REQUIRED.join(", "),
+            OPTIONAL.join(", ")
+        );
+    }
+    Ok(rows)
 }
 
 fn usage(message: String) -> CliError {
@@ -80,8 +98,9 @@ fn usage(message: String) -> CliError {
     }
 }
 
-/// The rows of a claims file's bytes; relative badge paths are taken from `base`.
-fn parse_claims(bytes: &[u8], base: &Path) -> Result<Vec<ClaimRow>, String> {
+/// The rows of a claims file's bytes, and the header's columns it does not read (ignored);
+/// relative badge paths are taken from `base`.
+fn parse_claims(bytes: &[u8], base: &Path) -> Result<(Vec<ClaimRow>, Vec<String>), String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -98,15 +117,15 @@ fn parse_claims(bytes: &[u8], base: &Path) -> Result<Vec<ClaimRow>, String> {
             ))
         }
     };
+    // Each header cell's column, `""` for one not read (kept in place for the positions).
     let mut columns: Vec<&'static str> = Vec::new();
+    let mut ignored = Vec::new();
     for name in &header {
         let name = name.trim().to_ascii_lowercase();
         let Some(known) = REQUIRED.iter().chain(&OPTIONAL).find(|c| **c == name) else {
-            return Err(format!(
-                "unknown column {name:?} in the header; the columns are {} (required) and {} (optional)",
-                REQUIRED.join(", "),
-                OPTIONAL.join(", ")
-            ));
+            ignored.push(name);
+            columns.push("");
+            continue;
         };
         if columns.contains(known) {
             return Err(format!("the column {name:?} appears twice in the header"));
@@ -174,7 +193,7 @@ fn parse_claims(bytes: &[u8], base: &Path) -> Result<Vec<ClaimRow>, String> {
     if rows.is_empty() {
         return Err("no claims after the header row".into());
     }
-    Ok(rows)
+    Ok((rows, ignored))
 }
 
 /// A badge cell as an input: an http(s) URL as it is, a path relative to `base`.
@@ -334,7 +353,7 @@ pub fn check_claim(claim: &Claim, evidence: &Evidence<'_>) -> ClaimResult {
     ));
     let issuer = summary.and_then(|s| s.issuer.id.as_deref());
     checks.push(match &claim.expected_issuer {
-        None => skipped("issuer", "no expected issuer given"),
+        None => trusted_issuer_check(report, issuer),
         Some(expected) => issuer_check(expected, issuer),
     });
     checks.push(match &claim.role {
@@ -556,6 +575,32 @@ fn tier_check(
     }
 }
 
+/// Without an expected issuer, the claim rests on the trust list: anyone can sign a badge
+/// under any program's name, so a badge of an issuer nobody vouched for (no `--trust` given)
+/// cannot meet a claim.
+fn trusted_issuer_check(report: &Report, issuer: Option<&str>) -> ClaimCheck {
+    let id = "issuer";
+    let trust = report.check(hallmark_core::CheckId::Trust);
+    match (trust.map(|c| c.outcome), issuer) {
+        (Some(Outcome::Passed), Some(issuer)) => check(
+            id,
+            ClaimOutcome::Passed,
+            format!("issued by {issuer}, a trusted issuer"),
+        ),
+        // An issuer outside a trust list given: the verdict already fails on it.
+        (Some(Outcome::Failed), Some(issuer)) => check(
+            id,
+            ClaimOutcome::Failed,
+            format!("issued by {issuer}, not a trusted issuer"),
+        ),
+        _ => check(
+            id,
+            ClaimOutcome::Unknown,
+            "no trusted issuers and no expected issuer: anyone can sign a badge under any program's name (give --trust, or an expected_issuer column)",
+        ),
+    }
+}
+
 fn issuer_check(expected: &str, issuer: Option<&str>) -> ClaimCheck {
     let id = "issuer";
     let Some(issuer) = issuer else {
@@ -565,7 +610,7 @@ fn issuer_check(expected: &str, issuer: Option<&str>) -> ClaimCheck {
         || (expected.contains("://")
             && url::Url::parse(expected)
                 .ok()
-                .filter(|u| u.scheme() == "https")
+                .filter(|u| matches!(u.scheme(), "https" | "http"))
                 .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
                 .zip(crate::verify::did_web_authority(issuer))
                 .is_some_and(|(host, authority)| {
@@ -639,7 +684,7 @@ mod tests {
     use hallmark_core::report::{Party, Summary};
 
     fn rows(text: &str) -> Result<Vec<ClaimRow>, String> {
-        parse_claims(text.as_bytes(), Path::new("dir"))
+        parse_claims(text.as_bytes(), Path::new("dir")).map(|(rows, _)| rows)
     }
 
     #[test]
@@ -667,8 +712,19 @@ mod tests {
 
     #[test]
     fn a_wrong_header_is_named() {
-        let e = rows("vendor,vendor_url,claimed_tier,badge,colour\n").unwrap_err();
-        assert!(e.contains("unknown column \"colour\""), "{e}");
+        // Other columns (a buyer's notes) are read past, and named.
+        let (read, ignored) = parse_claims(
+            b"vendor,Notes,vendor_url,claimed_tier,badge\nAcme,call back,https://acme.example,gold,a.json\n",
+            Path::new("dir"),
+        )
+        .unwrap();
+        assert_eq!(ignored, ["notes"]);
+        let claim = read[0].claim.as_ref().unwrap();
+        assert_eq!(
+            (claim.vendor.as_str(), claim.claimed_tier.as_str()),
+            ("Acme", "gold")
+        );
+        assert_eq!(claim.vendor_url, "https://acme.example");
         let e = rows("vendor,vendor_url,claimed_tier,badge,Vendor\n").unwrap_err();
         assert!(e.contains("the column \"vendor\" appears twice"), "{e}");
         let e = rows("vendor,badge\n").unwrap_err();
@@ -859,12 +915,27 @@ mod tests {
                 messages,
                 successor,
             };
+        // Nobody vouched for the issuer and none was expected: the claim cannot be met.
+        let r = check_claim(&c, &evidence(&gold, vec![Some("active".into())], None));
+        assert_eq!(outcome(&r, "issuer").0, ClaimOutcome::Unknown);
+        assert!(!r.met, "{r:?}");
+        let gold = {
+            let mut trusted = gold.clone();
+            trusted.checks.push(hallmark_core::Check {
+                check: hallmark_core::CheckId::Trust,
+                outcome: Outcome::Passed,
+                code: None,
+                detail: "did:web:partners.issuer.example is in the trust list".into(),
+                hint: None,
+            });
+            trusted
+        };
         let r = check_claim(&c, &evidence(&gold, vec![Some("active".into())], None));
         assert_eq!(outcome(&r, "subject").0, ClaimOutcome::Passed);
-        assert_eq!(outcome(&r, "issuer").0, ClaimOutcome::Skipped);
+        assert_eq!(outcome(&r, "issuer").0, ClaimOutcome::Passed);
         assert_eq!(outcome(&r, "role").0, ClaimOutcome::Skipped);
         assert_eq!(outcome(&r, "superseded").0, ClaimOutcome::Passed);
-        // No checks in this report: the verdict is "valid", so the claim is met.
+        // Only a trust check in this report: the verdict is "valid", so the claim is met.
         assert!(r.met, "{r:?}");
 
         let other = report(

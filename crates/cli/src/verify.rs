@@ -313,7 +313,25 @@ fn run_batch(args: &Args, format: Format) -> Result<u8, CliError> {
         options: &options,
         format,
         jobs,
-        trust: args.trust.clone(),
+        trust: match verifier.trust_list() {
+            Some(list) => list
+                .issuers()
+                .iter()
+                .map(|i| match &i.name {
+                    Some(name) => format!("{} ({name})", i.id),
+                    None => i.id.clone(),
+                })
+                .collect(),
+            None => Vec::new(),
+        },
+        insecure: args
+            .fetch
+            .insecure_host
+            .iter()
+            .chain(&args.fetch.private_host)
+            .cloned()
+            .collect(),
+        generated: OffsetDateTime::now_utc(),
         reports: args.report.clone(),
         sign_key: args.sign_report.clone(),
     };
@@ -479,13 +497,18 @@ pub(crate) async fn successor(
     let parsed = url::Url::parse(id)
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https"))?;
-    // Whose word names a successor: a genuine badge's (its proof and issuer checks passed),
-    // or the issuer's own host for a did:web badge whose key is gone from the issuer's
-    // document (a revoked key, whose badges are issued again).
+    // Whose word names a successor: a genuine badge's (its proof and issuer checks passed)
+    // of a trusted issuer, or on the did:web issuer's own host (asked already for its DID
+    // document); and that host for a did:web badge whose key is gone from the issuer's
+    // document (a revoked key, whose badges are issued again). A self-signed badge of an
+    // issuer nobody trusts would otherwise have the verifier call any host it names
+    // (newcomer's finding: a forged row stalled a claims run on DNS).
+    let own_host = did_web_authority(issuer).is_some_and(|a| a == authority(&parsed));
     let revoked_key = report.check(CheckId::Issuer).is_some_and(|c| {
         c.code == Some(hallmark_core::report::ErrorCode::InvalidVerificationMethod)
-    }) && did_web_authority(issuer).is_some_and(|a| a == authority(&parsed));
-    let genuine = passed(CheckId::Proof) && passed(CheckId::Issuer);
+    }) && own_host;
+    let genuine =
+        passed(CheckId::Proof) && passed(CheckId::Issuer) && (passed(CheckId::Trust) || own_host);
     if report.verified() || !(genuine || revoked_key) {
         return None;
     }

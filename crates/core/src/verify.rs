@@ -361,6 +361,11 @@ impl Verifier {
         self
     }
 
+    /// The trust list, when one was given ([`Verifier::trust`]).
+    pub fn trust_list(&self) -> Option<&TrustList> {
+        self.trust.as_ref()
+    }
+
     /// Sets the trust list.
     #[must_use]
     pub fn trust(mut self, list: TrustList) -> Self {

@@ -10,10 +10,18 @@ use askama::Template;
 #[derive(Debug, Template)]
 #[template(path = "claims_report.html")]
 pub struct ClaimsReportPage {
-    /// The instant the run evaluated time checks at, RFC 3339.
+    /// When the run was made (the clock's time), RFC 3339.
+    pub generated: String,
+    /// The instant the run evaluated time checks at (`--at`, else the run's time), RFC 3339.
     pub at: String,
-    /// The trusted issuers the run was given (DIDs or URLs); empty when none.
+    /// The trusted issuers the run was given, each its id and name when known (a trust list
+    /// file's entries, not its name); empty when none.
     pub trust: Vec<String>,
+    /// Hosts fetched over plain http or on private addresses (`--insecure-host`,
+    /// `--private-host`: for tests and local development), which a reader should know of.
+    pub insecure: Vec<String>,
+    /// The hallmark version that made the report.
+    pub version: String,
     /// Rows verified.
     pub rows: usize,
     /// Rows whose badge verified.
@@ -22,10 +30,21 @@ pub struct ClaimsReportPage {
     pub met: usize,
     /// Claims not met.
     pub not_met: usize,
-    /// The signed JSON report beside this page, when one was written: (file name, issuer DID).
-    pub signed: Option<(String, String)>,
+    /// The signed JSON report beside this page, when one was written.
+    pub signed: Option<SignedReport>,
     /// Every row, in input order.
     pub items: Vec<ClaimsReportRow>,
+}
+
+/// The signed JSON report a page names, so the page can be tied to it.
+#[derive(Debug, Clone)]
+pub struct SignedReport {
+    /// Its file name.
+    pub file: String,
+    /// The signer: the key's `did:key`.
+    pub issuer: String,
+    /// SHA-256 of the file's bytes, lowercase hex.
+    pub sha256: String,
 }
 
 /// One row of the report.

@@ -350,7 +350,14 @@ fn scenario(issuer: &Issuer) -> PathBuf {
 fn every_claim_check_passes_fails_or_is_unknown_with_its_reason() {
     let issuer = Issuer::new("claims");
     let claims = scenario(&issuer);
-    let out = issuer.verify(&["--claims", s(&claims), "--format", "jsonl"]);
+    let out = issuer.verify(&[
+        "--claims",
+        s(&claims),
+        "--trust",
+        ISSUER,
+        "--format",
+        "jsonl",
+    ]);
     // Row 7 has no badge: a row with an error, exit 2, and the run went on.
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let rows = jsonl(&out);
@@ -377,7 +384,14 @@ fn every_claim_check_passes_fails_or_is_unknown_with_its_reason() {
         claim_check(bee, "tier"),
         ("passed", "holds Platinum, higher than the claimed Gold")
     );
-    assert_eq!(claim_check(bee, "issuer").0, "skipped");
+    // No expected issuer: the trust list says who issued it.
+    assert_eq!(
+        claim_check(bee, "issuer"),
+        (
+            "passed",
+            "issued by did:web:issuer.example, in the trust list"
+        )
+    );
     assert_eq!(claim_check(bee, "role").0, "skipped");
     // Cee: Silver is lower.
     let cee = &rows[2];
@@ -473,6 +487,8 @@ fn an_unreadable_program_leaves_a_higher_tier_unknown_and_an_exact_one_passes() 
         &format!("https://{h}/status/msg={d}/msg.json"),
         "--claims",
         s(&claims),
+        "--trust",
+        ISSUER,
         "--json",
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -497,7 +513,7 @@ fn an_unreadable_program_leaves_a_higher_tier_unknown_and_an_exact_one_passes() 
 fn table_and_csv_shapes() {
     let issuer = Issuer::new("table");
     let claims = scenario(&issuer);
-    let out = issuer.verify(&["--claims", s(&claims)]);
+    let out = issuer.verify(&["--claims", s(&claims), "--trust", ISSUER]);
     assert_eq!(out.status.code(), Some(2));
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
@@ -520,7 +536,7 @@ fn table_and_csv_shapes() {
     );
     assert_eq!(lines[9], "8 rows: 5 verified, 2 claims met, 6 not met");
 
-    let out = issuer.verify(&["--claims", s(&claims), "--format", "csv"]);
+    let out = issuer.verify(&["--claims", s(&claims), "--trust", ISSUER, "--format", "csv"]);
     let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
     assert_eq!(
         reader.headers().unwrap().iter().collect::<Vec<_>>(),
@@ -839,6 +855,8 @@ fn each_url_is_fetched_once_per_run() {
         &host,
         "--jobs",
         "4",
+        "--trust",
+        &did,
         "--claims",
         s(&claims),
         "--json",
@@ -1093,6 +1111,8 @@ fn claims_against_a_running_issuer() {
         "verify",
         "--insecure-host",
         &host,
+        "--trust",
+        &issuer,
         "--claims",
         s(&claims),
         "--json",
@@ -1126,4 +1146,129 @@ fn claims_against_a_running_issuer() {
             "holds Gold Partner, lower than the claimed Platinum Partner"
         )
     );
+}
+
+/// A claims file a dishonest vendor filled: its own self-signed badge, a device and `-` as
+/// badges, a formula as its name, escape sequences in its name.
+#[test]
+fn a_hostile_claims_file_meets_no_claim_and_runs_nothing() {
+    let dir = temp_dir("hostile");
+    let key = dir.join("vendor-key.json");
+    let did = stdout(&hallmark(&["keygen", "--out", s(&key)]));
+    let did = did.trim();
+    // The vendor signs its own Platinum badge naming itself.
+    let badge = ok(&hallmark(&[
+        "issue",
+        "--key",
+        s(&key),
+        "--issuer-name",
+        "Acme Partner Program",
+        "--base-url",
+        "https://partners.acme.example",
+        "--partner-id",
+        "https://vendor.example",
+        "--partner-name",
+        "Vendor",
+        "--role",
+        "sales",
+        "--tier",
+        "platinum",
+        "--tier-name",
+        "Platinum",
+        "--tier-description",
+        "x",
+        "--criteria",
+        "x",
+        "--cryptosuite",
+        "eddsa-jcs-2022",
+        "--valid-from",
+        "2026-01-15T00:00:00Z",
+    ]));
+    std::fs::write(dir.join("own.json"), badge).unwrap();
+    let claims = dir.join("claims.csv");
+    std::fs::write(
+        &claims,
+        "vendor,vendor_url,claimed_tier,badge\n\
+         Vendor,https://vendor.example,Platinum,own.json\n\
+         \"=HYPERLINK(\"\"https://evil.example\"\";\"\"x\"\")\",https://vendor.example,Gold,/dev/zero\n\
+         \"Dash\u{1b}[2J\",https://vendor.example,Gold,-\n",
+    )
+    .unwrap();
+    let out = hallmark(&[
+        "verify",
+        "--offline",
+        "--at",
+        AT,
+        "--claims",
+        s(&claims),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let rows = jsonl(&out);
+    assert_eq!(rows[0]["standing"], "valid");
+    assert_eq!(rows[0]["claim"]["met"], false, "{}", rows[0]);
+    assert_eq!(
+        claim_check(&rows[0], "issuer"),
+        (
+            "unknown",
+            format!(
+                "issued by {did}, but no expected issuer is given and no trust list (--trust): \
+                 anyone can sign a badge naming the vendor"
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(
+        rows[1]["error"],
+        "/dev/zero: the badge is not a regular file"
+    );
+    let dash = format!("{}/-", s(&dir));
+    assert_eq!(
+        rows[2]["error"],
+        format!("{dash}: the badge is not a regular file")
+    );
+    // With the real issuer trusted, the vendor's own badge is invalid.
+    let out = hallmark(&[
+        "verify",
+        "--offline",
+        "--at",
+        AT,
+        "--trust",
+        ISSUER,
+        "--claims",
+        s(&claims),
+        "--json",
+    ]);
+    assert_eq!(jsonl(&out)[0]["standing"], "invalid");
+    // CSV: the formula is text; the table and the human report print no escape sequence.
+    let out = hallmark(&[
+        "verify",
+        "--offline",
+        "--at",
+        AT,
+        "--claims",
+        s(&claims),
+        "--format",
+        "csv",
+    ]);
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(
+        &records[1][1],
+        "'=HYPERLINK(\"https://evil.example\";\"x\")"
+    );
+    for format in ["table", "human"] {
+        let out = hallmark(&[
+            "verify",
+            "--offline",
+            "--at",
+            AT,
+            "--claims",
+            s(&claims),
+            "--format",
+            format,
+        ]);
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(!all.contains('\u{1b}'), "{format}: {all}");
+    }
 }

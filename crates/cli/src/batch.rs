@@ -279,15 +279,22 @@ fn progress(len: usize) -> indicatif::ProgressBar {
     bar
 }
 
-/// Reads an input: a URL through the run's fetcher, a file from disk; a baked image unbaked.
-async fn load(fetcher: &Fetcher, input: &str) -> Result<Vec<u8>, String> {
+/// Reads an input: a URL through the run's fetcher, a file from disk (for a claims file's
+/// row, only a regular file: not a pipe or a device a hostile row names); a baked image
+/// unbaked.
+async fn load(fetcher: &Fetcher, input: &str, claim: bool) -> Result<Vec<u8>, String> {
     let bytes = match crate::verify::url_input(input).map_err(|e| e.to_string())? {
         Some(url) => fetcher
             .get(&url)
             .await
             .map(|b| b.to_vec())
             .map_err(|e| e.to_string())?,
-        None => crate::error::read_input(input).map_err(|e| e.to_string())?,
+        None => {
+            if claim && !std::fs::metadata(input).is_ok_and(|m| m.is_file()) {
+                return Err(format!("{input}: the badge is not a regular file"));
+            }
+            crate::error::read_input(input).map_err(|e| e.to_string())?
+        }
     };
     match hallmark_core::baked::unbake(&bytes) {
         Ok(None) => Ok(bytes),
@@ -296,15 +303,18 @@ async fn load(fetcher: &Fetcher, input: &str) -> Result<Vec<u8>, String> {
     }
 }
 
+/// A row's badge as read (its bytes and JSON), or why it could not be.
+type Loaded = Result<(Arc<[u8]>, Value), String>;
+
 async fn verify_items(run: &Run<'_>, items: Vec<Item>, bar: &indicatif::ProgressBar) -> Vec<Done> {
     let fetcher = run.fetcher;
     bar.set_message("fetching");
     // The badges, at most --jobs at once (the fetcher bounds requests the same way).
-    let loaded: Vec<Result<(Arc<[u8]>, Value), String>> =
+    let loaded: Vec<Loaded> =
         futures_util::stream::iter(items.iter().map(|item| async move {
             let result = match &item.claim {
                 Some(Err(e)) => Err(e.clone()),
-                _ => match load(fetcher, &item.input).await {
+                _ => match load(fetcher, &item.input, item.row.is_some()).await {
                     Ok(bytes) => hallmark_core::json::parse(&bytes)
                         .map(|value| (Arc::from(bytes), value))
                         .map_err(|e| format!("{}: not a credential: {e}", item.input)),
@@ -576,11 +586,14 @@ fn write_rows(run: &Run<'_>, done: &[Done]) -> Result<(), CliError> {
         Format::Human => {
             for d in done {
                 match (&d.error, &d.report) {
-                    (Some(e), _) => eprintln!("error: {e}"),
+                    (Some(e), _) => eprintln!("error: {}", printable(e)),
                     (None, Some(r)) => {
-                        eprint!("{}", crate::render::human(&d.item.input, r));
+                        eprint!(
+                            "{}",
+                            printable_lines(&crate::render::human(&d.item.input, r))
+                        );
                         if let Some(next) = &d.successor {
-                            eprintln!("  successor:    {}", next.describe());
+                            eprintln!("  successor:    {}", printable(&next.describe()));
                         }
                     }
                     (None, None) => {}
@@ -592,7 +605,7 @@ fn write_rows(run: &Run<'_>, done: &[Done]) -> Result<(), CliError> {
                     } else {
                         format!(" ({})", reasons.join("; "))
                     };
-                    eprintln!("  claim: {}{why}", d.claim_word());
+                    eprintln!("  claim: {}{}", d.claim_word(), printable(&why));
                 }
             }
             Ok(())
@@ -656,12 +669,15 @@ fn table(done: &[Done]) -> String {
 }
 
 /// A cell for a terminal: control characters (a vendor's name or a badge's text may carry
-/// escape sequences or line breaks) written as escapes, so a row stays one line and cannot
-/// drive the terminal.
+/// escape sequences or line breaks) and the bidirectional overrides and isolates (which
+/// reorder what follows them on the line, U+202A–U+202E, U+2066–U+2069) written as escapes,
+/// so a row stays one line, reads in its own order, and cannot drive the terminal.
 fn printable(text: &str) -> String {
     text.chars()
         .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
+            let escaped: Vec<char> = if c.is_control()
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+            {
                 c.escape_default().collect()
             } else {
                 vec![c]
@@ -669,6 +685,27 @@ fn printable(text: &str) -> String {
             escaped
         })
         .collect()
+}
+
+/// [`printable`] line by line: text of several lines whose lines are kept.
+pub(crate) fn printable_lines(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| match line.strip_suffix('\n') {
+            Some(line) => format!("{}\n", printable(line)),
+            None => printable(line),
+        })
+        .collect()
+}
+
+/// A CSV cell a spreadsheet will not run: text starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return (a formula, `=HYPERLINK(…)` in a vendor's name or a badge's text) gets
+/// a leading `'` (OWASP "CSV injection"), which spreadsheets show as text.
+fn spreadsheet_safe(text: String) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
+    }
 }
 
 /// Counts: (rows, verified, claims met, claims not met).
@@ -708,13 +745,13 @@ fn csv_rows(done: &[Done]) -> std::io::Result<Vec<u8>> {
         writer
             .write_record([
                 d.item.row.map(|r| r.to_string()).unwrap_or_default(),
-                d.item.vendor.clone().unwrap_or_default(),
-                url,
-                tier,
-                d.item.input.clone(),
+                spreadsheet_safe(d.item.vendor.clone().unwrap_or_default()),
+                spreadsheet_safe(url),
+                spreadsheet_safe(tier),
+                spreadsheet_safe(d.item.input.clone()),
                 d.verdict(),
                 d.claim_word().into(),
-                d.reasons().join("; "),
+                spreadsheet_safe(d.reasons().join("; ")),
             ])
             .map_err(io)?;
     }
@@ -930,5 +967,32 @@ mod tests {
             "Acme\\u{1b}[31m\\nInc\\u{7}"
         );
         assert_eq!(super::printable("Zürich AG"), "Zürich AG");
+        // C1 CSI and a right-to-left override.
+        assert_eq!(
+            super::printable("a\u{9b}31mb\u{202e}gnp.exe"),
+            "a\\u{9b}31mb\\u{202e}gnp.exe"
+        );
+        assert_eq!(
+            super::printable_lines("x\u{1b}]0;t\u{7}\n  subject: y\u{1b}[2J\n"),
+            "x\\u{1b}]0;t\\u{7}\n  subject: y\\u{1b}[2J\n"
+        );
+    }
+
+    #[test]
+    fn csv_cells_are_no_formulas() {
+        for (cell, safe) in [
+            (
+                "=HYPERLINK(\"http://evil.example\";\"x\")",
+                "'=HYPERLINK(\"http://evil.example\";\"x\")",
+            ),
+            ("+1 Cloud", "'+1 Cloud"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tTab", "'\tTab"),
+            ("Acme, Inc.", "Acme, Inc."),
+            ("", ""),
+        ] {
+            assert_eq!(super::spreadsheet_safe(cell.into()), safe, "{cell}");
+        }
     }
 }

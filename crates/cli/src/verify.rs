@@ -217,7 +217,10 @@ pub fn run(mut args: Args) -> Result<u8, CliError> {
                     writeln!(stdout, "{body}")
                 }
             } else {
-                eprint!("{}", render::presentation(input, &report));
+                eprint!(
+                    "{}",
+                    crate::batch::printable_lines(&render::presentation(input, &report))
+                );
                 Ok(())
             };
             if let Err(e) = written {
@@ -270,7 +273,10 @@ pub fn run(mut args: Args) -> Result<u8, CliError> {
                 }
             }
         } else {
-            eprint!("{}", render::human(input, &report));
+            eprint!(
+                "{}",
+                crate::batch::printable_lines(&render::human(input, &report))
+            );
             if let Some(next) = &successor {
                 eprintln!("  successor:    {}", next.describe());
             }

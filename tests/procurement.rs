@@ -1272,3 +1272,60 @@ fn a_hostile_claims_file_meets_no_claim_and_runs_nothing() {
         assert!(!all.contains('\u{1b}'), "{format}: {all}");
     }
 }
+
+/// Every row of a batch run says what plain `hallmark verify` says of the same file: here the
+/// verify vectors (a duplicate key, S + L, tampered, another issuer's key…) among 300 valid
+/// badges, verified together (a table run) and one by one (`--json`).
+#[test]
+fn a_batch_run_reports_every_file_as_plain_verify_does() {
+    let dir = temp_dir("batch-vs-plain");
+    let vectors = root().join("tests/vectors/verify");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&vectors).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "txt") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let body: String = text
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            std::fs::write(dir.join(format!("{name}.json")), body).unwrap();
+            names.push(name);
+        }
+    }
+    assert!(names.contains(&"duplicate-key".to_owned()), "{names:?}");
+    let valid = std::fs::read(dir.join("valid.json")).unwrap();
+    for i in 0..300 {
+        std::fs::write(dir.join(format!("zz-valid-{i:03}.json")), &valid).unwrap();
+    }
+    let report = temp_dir("batch-vs-plain-report").join("run.json");
+    let args = |more: &[&str]| {
+        let mut all = vec!["verify", "--offline", "--at", AT];
+        all.extend(more);
+        hallmark(&all)
+    };
+    let batch = args(&["--format", "jsonl", "--report", s(&report), s(&dir)]);
+    let plain = args(&["--json", s(&dir)]);
+    assert_eq!(batch.status.code(), plain.status.code());
+    let (batch, plain) = (jsonl(&batch), jsonl(&plain));
+    assert_eq!(batch.len(), names.len() + 300);
+    assert_eq!(batch.len(), plain.len());
+    for (b, p) in batch.iter().zip(&plain) {
+        assert_eq!(b["input"], p["input"]);
+        if b.get("error").is_some() {
+            // Not JSON at all: an unreadable input either way (exit 2).
+            assert_eq!(p["checks"][0]["code"], "PARSING_ERROR", "{p}");
+            continue;
+        }
+        assert_eq!(b["verified"], p["verified"], "{}", b["input"]);
+        assert_eq!(b["checks"], p["checks"], "{}", b["input"]);
+    }
+    let duplicate = batch
+        .iter()
+        .find(|b| b["input"].as_str().unwrap().ends_with("duplicate-key.json"))
+        .unwrap();
+    assert_eq!(duplicate["standing"], "invalid", "{duplicate}");
+    assert!(duplicate.get("error").is_none(), "{duplicate}");
+}

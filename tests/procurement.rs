@@ -1222,10 +1222,21 @@ fn a_hostile_claims_file_meets_no_claim_and_runs_nothing() {
         rows[1]["error"],
         "/dev/zero: the badge is not a regular file"
     );
+    assert!(
+        stderr(&out).contains("warning: no --trust: a badge's issuer is checked only against"),
+        "{}",
+        stderr(&out)
+    );
+    // `-` is a file of that name (none here), never standard input.
     let dash = format!("{}/-", s(&dir));
-    assert_eq!(
-        rows[2]["error"],
-        format!("{dash}: the badge is not a regular file")
+    assert_eq!(rows[2]["input"], dash.as_str());
+    assert!(
+        rows[2]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("cannot read {dash}: ")),
+        "{}",
+        rows[2]
     );
     // With the real issuer trusted, the vendor's own badge is invalid.
     let out = hallmark(&[

@@ -290,7 +290,8 @@ async fn load(fetcher: &Fetcher, input: &str, claim: bool) -> Result<Vec<u8>, St
             .map(|b| b.to_vec())
             .map_err(|e| e.to_string())?,
         None => {
-            if claim && !std::fs::metadata(input).is_ok_and(|m| m.is_file()) {
+            // (A missing file is left to the read, whose error says so.)
+            if claim && std::fs::metadata(input).is_ok_and(|m| !m.is_file()) {
                 return Err(format!("{input}: the badge is not a regular file"));
             }
             crate::error::read_input(input).map_err(|e| e.to_string())?

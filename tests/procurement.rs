@@ -1340,3 +1340,53 @@ fn a_batch_run_reports_every_file_as_plain_verify_does() {
     assert_eq!(duplicate["standing"], "invalid", "{duplicate}");
     assert!(duplicate.get("error").is_none(), "{duplicate}");
 }
+
+/// A superseded badge wrapped in a presentation is still superseded; a badge held enveloped
+/// (its message status not read) leaves it unknown.
+#[test]
+fn a_presentation_does_not_hide_a_superseded_badge() {
+    let issuer = Issuer::new("wrapped");
+    let badge = issuer.badge("old.json", "https://acme.example", "gold", "sales", 4);
+    issuer.supersede(4);
+    let credential: Value = serde_json::from_slice(&std::fs::read(&badge).unwrap()).unwrap();
+    let vp = |held: Value| {
+        json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiablePresentation"],
+            "verifiableCredential": [held],
+        })
+    };
+    std::fs::write(issuer.dir.join("vp.json"), vp(credential).to_string()).unwrap();
+    let enveloped = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["EnvelopedVerifiableCredential"],
+        "id": "data:application/vc+jwt,eyJhbGciOiJFZERTQSJ9.e30.AA",
+    });
+    std::fs::write(issuer.dir.join("env.json"), vp(enveloped).to_string()).unwrap();
+    let claims = issuer.dir.join("claims.csv");
+    std::fs::write(
+        &claims,
+        "vendor,vendor_url,claimed_tier,badge\n\
+         Acme,https://acme.example,Gold,vp.json\n\
+         Acme,https://acme.example,Gold,env.json\n",
+    )
+    .unwrap();
+    let out = issuer.verify(&["--claims", s(&claims), "--trust", ISSUER, "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rows = jsonl(&out);
+    assert_eq!(
+        claim_check(&rows[0], "superseded"),
+        (
+            "failed",
+            "superseded: replaced by a renewal, upgrade or downgrade"
+        ),
+        "{}",
+        rows[0]
+    );
+    assert_eq!(
+        claim_check(&rows[1], "superseded"),
+        ("unknown", "the badge's message status could not be read"),
+        "{}",
+        rows[1]
+    );
+}

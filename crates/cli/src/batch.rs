@@ -304,6 +304,9 @@ async fn load(fetcher: &Fetcher, input: &str, claim: bool) -> Result<Vec<u8>, St
     }
 }
 
+/// A badge's "message" statuses as text (`None`: unread).
+type Texts = Vec<Option<String>>;
+
 /// A row's badge as read (its bytes and JSON), or why it could not be.
 type Loaded = Result<(Arc<[u8]>, Value), String>;
 
@@ -439,7 +442,22 @@ async fn verify_items(run: &Run<'_>, items: Vec<Item>, bar: &indicatif::Progress
     // The issuers' programs, the superseded badges' successors and message statuses.
     bar.set_message("claims");
     let mut by_index: HashMap<usize, (Report, Vec<StatusMessage>)> = HashMap::new();
-    let messages: Vec<Vec<StatusMessage>> = {
+    // A presentation's row is its first credential's (its summary): that credential's
+    // message statuses, or one unread for a credential held enveloped, whose entries are
+    // not read here (wrapping a superseded badge in a presentation must not hide it).
+    let held: Vec<(usize, Option<Value>)> = presentations
+        .keys()
+        .map(|&i| {
+            let first = loaded[i]
+                .as_ref()
+                .ok()
+                .and_then(|(_, vp)| first_credential(vp))
+                .filter(|c| c.get("credentialSubject").is_some())
+                .cloned();
+            (i, first)
+        })
+        .collect();
+    let (messages, mut held_messages): (Vec<Vec<StatusMessage>>, HashMap<usize, Texts>) = {
         let values: Vec<Value> = credentials.iter().map(|(_, v)| (*v).clone()).collect();
         let verifier = run.verifier.clone();
         let resources = RunResources {
@@ -447,10 +465,22 @@ async fn verify_items(run: &Run<'_>, items: Vec<Item>, bar: &indicatif::Progress
             missing: Mutex::new(Vec::new()),
         };
         tokio::task::spawn_blocking(move || {
-            values
+            let texts = |v: &Value| -> Texts {
+                verifier
+                    .status_messages(v, &resources)
+                    .into_iter()
+                    .map(|m| m.message)
+                    .collect()
+            };
+            let held = held
+                .into_iter()
+                .map(|(i, c)| (i, c.as_ref().map_or_else(|| vec![None], texts)))
+                .collect();
+            let messages = values
                 .iter()
                 .map(|v| verifier.status_messages(v, &resources))
-                .collect()
+                .collect();
+            (messages, held)
         })
         .await
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
@@ -539,10 +569,10 @@ async fn verify_items(run: &Run<'_>, items: Vec<Item>, bar: &indicatif::Progress
             let messages = if let Some((report, body)) = presentations.remove(&i) {
                 done.report = Some(report);
                 done.presentation = Some(body);
-                Vec::new()
+                held_messages.remove(&i).unwrap_or_default()
             } else if let Some((report, messages)) = by_index.remove(&i) {
                 done.report = Some(report);
-                messages
+                messages.into_iter().map(|m| m.message).collect()
             } else {
                 Vec::new()
             };
@@ -555,7 +585,7 @@ async fn verify_items(run: &Run<'_>, items: Vec<Item>, bar: &indicatif::Progress
                 let evidence = Evidence {
                     report,
                     program,
-                    messages: messages.into_iter().map(|m| m.message).collect(),
+                    messages,
                     successor: done
                         .successor
                         .as_ref()
@@ -567,6 +597,21 @@ async fn verify_items(run: &Run<'_>, items: Vec<Item>, bar: &indicatif::Progress
             done
         })
         .collect()
+}
+
+/// A presentation's first credential (`verifiableCredential`, one or an array, then the same
+/// property as its IRI), whose summary is the row's.
+fn first_credential(vp: &Value) -> Option<&Value> {
+    [
+        "verifiableCredential",
+        "https://www.w3.org/2018/credentials#verifiableCredential",
+    ]
+    .iter()
+    .filter_map(|key| vp.get(*key))
+    .find_map(|v| match v {
+        Value::Array(items) => items.first(),
+        one => Some(one),
+    })
 }
 
 /// The program URL of a badge's tier, on its `did:web` issuer's own host.

@@ -867,7 +867,19 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(error)?;
+    // A new file only: in a shared folder (/tmp) someone may have put a link at that
+    // predictable name to a file of ours, which a plain write would follow and overwrite.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut file| file.write_all(bytes))
+        .map_err(|e| {
+            if e.kind() != std::io::ErrorKind::AlreadyExists {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            error(e)
+        })?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         error(e)
@@ -1028,6 +1040,27 @@ mod tests {
             super::printable_lines("x\u{1b}]0;t\u{7}\n  subject: y\u{1b}[2J\n"),
             "x\\u{1b}]0;t\\u{7}\n  subject: y\\u{1b}[2J\n"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_report_is_never_written_through_a_planted_link() {
+        let dir = std::env::temp_dir().join(format!("hallmark-link-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let victim = dir.join("victim.txt");
+        std::fs::write(&victim, "mine").unwrap();
+        let report = dir.join("audit.json");
+        let planted = dir.join(format!(".audit.json.{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        let e = super::write_file(&report, b"{}").unwrap_err();
+        assert!(e.to_string().contains("audit.json"), "{e}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "mine");
+        assert!(!report.exists());
+        std::fs::remove_file(&planted).unwrap();
+        super::write_file(&report, b"{}").unwrap();
+        assert_eq!(std::fs::read(&report).unwrap(), b"{}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

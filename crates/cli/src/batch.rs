@@ -222,6 +222,20 @@ impl Resources for RunResources {
     }
 }
 
+/// The most bytes the rows' badges may hold together in one run (each row parses its own).
+const MAX_RUN_BADGE_BYTES: usize = 1 << 30;
+
+/// Takes `len` bytes from a budget of `max` of which `total` are taken: false (and nothing
+/// taken) when they do not fit.
+fn take(total: &std::sync::atomic::AtomicUsize, len: usize, max: usize) -> bool {
+    use std::sync::atomic::Ordering::Relaxed;
+    total
+        .fetch_update(Relaxed, Relaxed, |t| {
+            t.checked_add(len).filter(|n| *n <= max)
+        })
+        .is_ok()
+}
+
 /// Passes of verification: the badges' documents, then the status lists' keys, then theirs.
 const MAX_ROUNDS: usize = 4;
 
@@ -313,11 +327,19 @@ type Loaded = Result<(Arc<[u8]>, Value), String>;
 async fn verify_items(run: &Run<'_>, items: Vec<Item>, bar: &indicatif::ProgressBar) -> Vec<Done> {
     let fetcher = run.fetcher;
     bar.set_message("fetching");
-    // The badges, at most --jobs at once (the fetcher bounds requests the same way).
+    // The badges, at most --jobs at once (the fetcher bounds requests the same way); every
+    // row holds its badge and its JSON, so the rows' bytes together are bounded too (rows
+    // naming one large badge over and over).
+    let total = std::sync::atomic::AtomicUsize::new(0);
+    let total = &total;
     let loaded: Vec<Loaded> = futures_util::stream::iter(items.iter().map(|item| async move {
         let result = match &item.claim {
             Some(Err(e)) => Err(e.clone()),
             _ => match load(fetcher, &item.input, item.row.is_some()).await {
+                Ok(bytes) if !take(total, bytes.len(), MAX_RUN_BADGE_BYTES) => Err(format!(
+                    "{}: not read: the run's badges already hold {MAX_RUN_BADGE_BYTES} bytes",
+                    item.input
+                )),
                 Ok(bytes) => match hallmark_core::json::parse(&bytes) {
                     Ok(value) => Ok((Arc::from(bytes), value)),
                     // JSON the strict reader refuses (a duplicate key, too deep, an
@@ -1061,6 +1083,17 @@ mod tests {
         super::write_file(&report, b"{}").unwrap();
         assert_eq!(std::fs::read(&report).unwrap(), b"{}");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_rows_badges_take_from_one_budget() {
+        let total = std::sync::atomic::AtomicUsize::new(0);
+        assert!(super::take(&total, 600, 1000));
+        assert!(!super::take(&total, 600, 1000), "600 + 600 > 1,000");
+        assert!(super::take(&total, 400, 1000), "what fits still does");
+        assert!(!super::take(&total, 1, 1000));
+        assert!(!super::take(&total, usize::MAX, usize::MAX), "no overflow");
+        assert_eq!(total.into_inner(), 1000);
     }
 
     #[test]

@@ -105,6 +105,11 @@ fn parse_claims(bytes: &[u8], base: &Path) -> Result<Vec<ClaimRow>, String> {
     for name in &header {
         let name = name.trim().to_ascii_lowercase();
         let Some(known) = REQUIRED.iter().chain(&OPTIONAL).find(|c| **c == name) else {
+            // A header cell may be megabytes long: the message names its start.
+            let name: String = match name.char_indices().nth(64) {
+                Some((at, _)) => format!("{}…", &name[..at]),
+                None => name,
+            };
             return Err(format!(
                 "unknown column {name:?} in the header; the columns are {} (required) and {} (optional)",
                 REQUIRED.join(", "),
@@ -760,6 +765,17 @@ mod tests {
         assert!(e.contains("no vendor_url, claimed_tier columns"), "{e}");
         let e = rows("").unwrap_err();
         assert!(e.contains("the file is empty"), "{e}");
+        let long = format!("vendor,{},badge\n", "é".repeat(1_000_000));
+        let e = rows(&long).unwrap_err();
+        assert!(
+            e.starts_with(&format!(
+                "unknown column \"{}…\" in the header",
+                "é".repeat(64)
+            )),
+            "{}",
+            &e[..200]
+        );
+        assert!(e.len() < 400, "{}", e.len());
         let e = rows("vendor,vendor_url,claimed_tier,badge\r\n\r\n").unwrap_err();
         assert_eq!(e, "no claims after the header row");
     }

@@ -1168,7 +1168,7 @@ fn a_hostile_claims_file_meets_no_claim_and_runs_nothing() {
         "--partner-id",
         "https://vendor.example",
         "--partner-name",
-        "Vendor",
+        "Vendor\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}",
         "--role",
         "sales",
         "--tier",
@@ -1267,6 +1267,17 @@ fn a_hostile_claims_file_meets_no_claim_and_runs_nothing() {
     assert_eq!(
         &records[1][1],
         "'=HYPERLINK(\"https://evil.example\";\"x\")"
+    );
+    // Plain verify of the badge, whose subject's name carries escape sequences.
+    let out = hallmark(&["verify", "--offline", "--at", AT, s(&dir.join("own.json"))]);
+    let all = stderr(&out);
+    assert!(
+        all.contains("Vendor\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{202e}"),
+        "{all}"
+    );
+    assert!(
+        !all.contains('\u{1b}') && !all.contains('\u{202e}'),
+        "{all}"
     );
     for format in ["table", "human"] {
         let out = hallmark(&[

@@ -423,9 +423,10 @@ fn bare_host(host: &str) -> String {
 /// `https://acme.example`), a did:web's; `None` for anything else.
 fn host_of(text: &str) -> Option<String> {
     if text.starts_with("did:web:") {
+        // Read as the URL it resolves at (did:web §3.2): `did:web:vendor.example%3A1@evil.test`
+        // is https://vendor.example:1@evil.test/, evil.test's.
         let authority = crate::verify::did_web_authority(text)?;
-        let host = authority.split(':').next().unwrap_or_default();
-        return Some(bare_host(host));
+        return host_of(&format!("https://{authority}/"));
     }
     if text.starts_with("did:") {
         return None;
@@ -1163,6 +1164,8 @@ mod tests {
             "https://evil.test#vendor.example",
             "https://vendor.example%2eevil.test",
             "did:web:vendor.example.evil.test",
+            "did:web:vendor.example%3A443@evil.test",
+            "did:web:vendor.example%3a1@evil.test:vendor",
             "did:key:z6Mkvendor.example",
             "https://xn--vendor-example.test",
         ] {

@@ -352,7 +352,14 @@ fn scenario(issuer: &Issuer) -> PathBuf {
 fn every_claim_check_passes_fails_or_is_unknown_with_its_reason() {
     let issuer = Issuer::new("claims");
     let claims = scenario(&issuer);
-    let out = issuer.verify(&["--claims", s(&claims), "--format", "jsonl"]);
+    let out = issuer.verify(&[
+        "--claims",
+        s(&claims),
+        "--trust",
+        ISSUER,
+        "--format",
+        "jsonl",
+    ]);
     // Row 7 has no badge: a row with an error, exit 2, and the run went on.
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let rows = jsonl(&out);
@@ -379,12 +386,12 @@ fn every_claim_check_passes_fails_or_is_unknown_with_its_reason() {
         claim_check(bee, "tier"),
         ("passed", "holds Platinum, higher than the claimed Gold")
     );
-    // No expected issuer: the trust list vouches for it.
+    // No expected issuer: the trust list says who issued it.
     assert_eq!(
         claim_check(bee, "issuer"),
         (
             "passed",
-            "issued by did:web:issuer.example, a trusted issuer"
+            "issued by did:web:issuer.example, in the trust list"
         )
     );
     assert_eq!(claim_check(bee, "role").0, "skipped");
@@ -484,6 +491,8 @@ fn an_unreadable_program_leaves_a_higher_tier_unknown_and_an_exact_one_passes() 
         &issuer.did,
         "--claims",
         s(&claims),
+        "--trust",
+        ISSUER,
         "--json",
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -508,7 +517,7 @@ fn an_unreadable_program_leaves_a_higher_tier_unknown_and_an_exact_one_passes() 
 fn table_and_csv_shapes() {
     let issuer = Issuer::new("table");
     let claims = scenario(&issuer);
-    let out = issuer.verify(&["--claims", s(&claims)]);
+    let out = issuer.verify(&["--claims", s(&claims), "--trust", ISSUER]);
     assert_eq!(out.status.code(), Some(2));
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
@@ -531,7 +540,7 @@ fn table_and_csv_shapes() {
     );
     assert_eq!(lines[9], "8 rows: 5 verified, 2 claims met, 6 not met");
 
-    let out = issuer.verify(&["--claims", s(&claims), "--format", "csv"]);
+    let out = issuer.verify(&["--claims", s(&claims), "--trust", ISSUER, "--format", "csv"]);
     let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
     assert_eq!(
         reader.headers().unwrap().iter().collect::<Vec<_>>(),
@@ -887,6 +896,8 @@ fn each_url_is_fetched_once_per_run() {
         &issuer.did,
         "--jobs",
         "4",
+        "--trust",
+        &did,
         "--claims",
         s(&claims),
         "--json",
@@ -1247,4 +1258,258 @@ fn a_forged_badge_of_an_untrusted_issuer_makes_no_request_to_the_host_it_names()
         }
     }
     assert_eq!(trip.connections(), 0, "the forger's host was asked");
+}
+
+/// A claims file a dishonest vendor filled: its own self-signed badge, a device and `-` as
+/// badges, a formula as its name, escape sequences in its name.
+#[test]
+fn a_hostile_claims_file_meets_no_claim_and_runs_nothing() {
+    let dir = temp_dir("hostile");
+    let key = dir.join("vendor-key.json");
+    let did = stdout(&hallmark(&["keygen", "--out", s(&key)]));
+    let did = did.trim();
+    // The vendor signs its own Platinum badge naming itself.
+    let badge = ok(&hallmark(&[
+        "issue",
+        "--key",
+        s(&key),
+        "--issuer-name",
+        "Acme Partner Program",
+        "--base-url",
+        "https://partners.acme.example",
+        "--partner-id",
+        "https://vendor.example",
+        "--partner-name",
+        "Vendor\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}",
+        "--role",
+        "sales",
+        "--tier",
+        "platinum",
+        "--tier-name",
+        "Platinum",
+        "--tier-description",
+        "x",
+        "--criteria",
+        "x",
+        "--cryptosuite",
+        "eddsa-jcs-2022",
+        "--valid-from",
+        "2026-01-15T00:00:00Z",
+    ]));
+    std::fs::write(dir.join("own.json"), badge).unwrap();
+    let claims = dir.join("claims.csv");
+    std::fs::write(
+        &claims,
+        "vendor,vendor_url,claimed_tier,badge\n\
+         Vendor,https://vendor.example,Platinum,own.json\n\
+         \"=HYPERLINK(\"\"https://evil.example\"\";\"\"x\"\")\",https://vendor.example,Gold,/dev/zero\n\
+         \"Dash\u{1b}[2J\",https://vendor.example,Gold,-\n",
+    )
+    .unwrap();
+    let out = hallmark(&[
+        "verify",
+        "--offline",
+        "--at",
+        AT,
+        "--claims",
+        s(&claims),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let rows = jsonl(&out);
+    assert_eq!(rows[0]["standing"], "valid");
+    assert_eq!(rows[0]["claim"]["met"], false, "{}", rows[0]);
+    assert_eq!(
+        claim_check(&rows[0], "issuer"),
+        (
+            "unknown",
+            format!(
+                "issued by {did}, but no expected issuer is given and no trust list: anyone \
+                 can sign a badge naming the vendor (give --trust, or an expected_issuer column)"
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(
+        rows[1]["error"],
+        "/dev/zero: the badge is not a regular file"
+    );
+    assert!(
+        stderr(&out).contains("warning: no --trust: a badge's issuer is checked only against"),
+        "{}",
+        stderr(&out)
+    );
+    // `-` is a file of that name (none here), never standard input.
+    let dash = format!("{}/-", s(&dir));
+    assert_eq!(rows[2]["input"], dash.as_str());
+    assert!(
+        rows[2]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("cannot read {dash}: ")),
+        "{}",
+        rows[2]
+    );
+    // With the real issuer trusted, the vendor's own badge is invalid.
+    let out = hallmark(&[
+        "verify",
+        "--offline",
+        "--at",
+        AT,
+        "--trust",
+        ISSUER,
+        "--claims",
+        s(&claims),
+        "--json",
+    ]);
+    assert_eq!(jsonl(&out)[0]["standing"], "invalid");
+    // CSV: the formula is text; the table and the human report print no escape sequence.
+    let out = hallmark(&[
+        "verify",
+        "--offline",
+        "--at",
+        AT,
+        "--claims",
+        s(&claims),
+        "--format",
+        "csv",
+    ]);
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(
+        &records[1][1],
+        "'=HYPERLINK(\"https://evil.example\";\"x\")"
+    );
+    // Plain verify of the badge, whose subject's name carries escape sequences.
+    let out = hallmark(&["verify", "--offline", "--at", AT, s(&dir.join("own.json"))]);
+    let all = stderr(&out);
+    assert!(
+        all.contains("Vendor\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{202e}"),
+        "{all}"
+    );
+    assert!(
+        !all.contains('\u{1b}') && !all.contains('\u{202e}'),
+        "{all}"
+    );
+    for format in ["table", "human"] {
+        let out = hallmark(&[
+            "verify",
+            "--offline",
+            "--at",
+            AT,
+            "--claims",
+            s(&claims),
+            "--format",
+            format,
+        ]);
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(!all.contains('\u{1b}'), "{format}: {all}");
+    }
+}
+
+/// Every row of a batch run says what plain `hallmark verify` says of the same file: here the
+/// verify vectors (a duplicate key, S + L, tampered, another issuer's key…) among 300 valid
+/// badges, verified together (a table run) and one by one (`--json`).
+#[test]
+fn a_batch_run_reports_every_file_as_plain_verify_does() {
+    let dir = temp_dir("batch-vs-plain");
+    let vectors = root().join("tests/vectors/verify");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&vectors).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "txt") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let body: String = text
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            std::fs::write(dir.join(format!("{name}.json")), body).unwrap();
+            names.push(name);
+        }
+    }
+    assert!(names.contains(&"duplicate-key".to_owned()), "{names:?}");
+    let valid = std::fs::read(dir.join("valid.json")).unwrap();
+    for i in 0..300 {
+        std::fs::write(dir.join(format!("zz-valid-{i:03}.json")), &valid).unwrap();
+    }
+    let report = temp_dir("batch-vs-plain-report").join("run.json");
+    let args = |more: &[&str]| {
+        let mut all = vec!["verify", "--offline", "--at", AT];
+        all.extend(more);
+        hallmark(&all)
+    };
+    let batch = args(&["--format", "jsonl", "--report", s(&report), s(&dir)]);
+    let plain = args(&["--json", s(&dir)]);
+    assert_eq!(batch.status.code(), plain.status.code());
+    let (batch, plain) = (jsonl(&batch), jsonl(&plain));
+    assert_eq!(batch.len(), names.len() + 300);
+    assert_eq!(batch.len(), plain.len());
+    for (b, p) in batch.iter().zip(&plain) {
+        assert_eq!(b["input"], p["input"]);
+        if b.get("error").is_some() {
+            // Not JSON at all: an unreadable input either way (exit 2).
+            assert_eq!(p["checks"][0]["code"], "PARSING_ERROR", "{p}");
+            continue;
+        }
+        assert_eq!(b["verified"], p["verified"], "{}", b["input"]);
+        assert_eq!(b["checks"], p["checks"], "{}", b["input"]);
+    }
+    let duplicate = batch
+        .iter()
+        .find(|b| b["input"].as_str().unwrap().ends_with("duplicate-key.json"))
+        .unwrap();
+    assert_eq!(duplicate["standing"], "invalid", "{duplicate}");
+    assert!(duplicate.get("error").is_none(), "{duplicate}");
+}
+
+/// A superseded badge wrapped in a presentation is still superseded; a badge held enveloped
+/// (its message status not read) leaves it unknown.
+#[test]
+fn a_presentation_does_not_hide_a_superseded_badge() {
+    let issuer = Issuer::new("wrapped");
+    let badge = issuer.badge("old.json", "https://acme.example", "gold", "sales", 4);
+    issuer.supersede(4);
+    let credential: Value = serde_json::from_slice(&std::fs::read(&badge).unwrap()).unwrap();
+    let vp = |held: Value| {
+        json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiablePresentation"],
+            "verifiableCredential": [held],
+        })
+    };
+    std::fs::write(issuer.dir.join("vp.json"), vp(credential).to_string()).unwrap();
+    let enveloped = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["EnvelopedVerifiableCredential"],
+        "id": "data:application/vc+jwt,eyJhbGciOiJFZERTQSJ9.e30.AA",
+    });
+    std::fs::write(issuer.dir.join("env.json"), vp(enveloped).to_string()).unwrap();
+    let claims = issuer.dir.join("claims.csv");
+    std::fs::write(
+        &claims,
+        "vendor,vendor_url,claimed_tier,badge\n\
+         Acme,https://acme.example,Gold,vp.json\n\
+         Acme,https://acme.example,Gold,env.json\n",
+    )
+    .unwrap();
+    let out = issuer.verify(&["--claims", s(&claims), "--trust", ISSUER, "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rows = jsonl(&out);
+    assert_eq!(
+        claim_check(&rows[0], "superseded"),
+        (
+            "failed",
+            "superseded: replaced by a renewal, upgrade or downgrade"
+        ),
+        "{}",
+        rows[0]
+    );
+    assert_eq!(
+        claim_check(&rows[1], "superseded"),
+        ("unknown", "the badge's message status could not be read"),
+        "{}",
+        rows[1]
+    );
 }

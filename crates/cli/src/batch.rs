@@ -226,6 +226,20 @@ impl Resources for RunResources {
     }
 }
 
+/// The most bytes the rows' badges may hold together in one run (each row parses its own).
+const MAX_RUN_BADGE_BYTES: usize = 1 << 30;
+
+/// Takes `len` bytes from a budget of `max` of which `total` are taken: false (and nothing
+/// taken) when they do not fit.
+fn take(total: &std::sync::atomic::AtomicUsize, len: usize, max: usize) -> bool {
+    use std::sync::atomic::Ordering::Relaxed;
+    total
+        .fetch_update(Relaxed, Relaxed, |t| {
+            t.checked_add(len).filter(|n| *n <= max)
+        })
+        .is_ok()
+}
+
 /// Passes of verification: the badges' documents, then the status lists' keys, then theirs.
 const MAX_ROUNDS: usize = 4;
 
@@ -299,15 +313,23 @@ fn progress(len: usize) -> indicatif::ProgressBar {
     bar
 }
 
-/// Reads an input: a URL through the run's fetcher, a file from disk; a baked image unbaked.
-async fn load(fetcher: &Fetcher, input: &str) -> Result<Vec<u8>, String> {
+/// Reads an input: a URL through the run's fetcher, a file from disk (for a claims file's
+/// row, only a regular file: not a pipe or a device a hostile row names); a baked image
+/// unbaked.
+async fn load(fetcher: &Fetcher, input: &str, claim: bool) -> Result<Vec<u8>, String> {
     let bytes = match crate::verify::url_input(input).map_err(|e| e.to_string())? {
         Some(url) => fetcher
             .get(&url)
             .await
             .map(|b| b.to_vec())
             .map_err(|e| e.to_string())?,
-        None => crate::error::read_input(input).map_err(|e| e.to_string())?,
+        None => {
+            // (A missing file is left to the read, whose error says so.)
+            if claim && std::fs::metadata(input).is_ok_and(|m| !m.is_file()) {
+                return Err(format!("{input}: the badge is not a regular file"));
+            }
+            crate::error::read_input(input).map_err(|e| e.to_string())?
+        }
     };
     match hallmark_core::baked::unbake(&bytes) {
         Ok(None) => Ok(bytes),
@@ -316,30 +338,47 @@ async fn load(fetcher: &Fetcher, input: &str) -> Result<Vec<u8>, String> {
     }
 }
 
-/// An input as read: its bytes (verified as they are) and its JSON (for the plan and claims).
-type Loaded = (Arc<[u8]>, Value);
+/// A badge's "message" statuses as text (`None`: unread).
+type Texts = Vec<Option<String>>;
+
+/// A row's badge as read (its bytes and JSON), or why it could not be.
+type Loaded = Result<(Arc<[u8]>, Value), String>;
 
 async fn verify_items(run: &Run<'_>, items: Vec<Item>, bar: &indicatif::ProgressBar) -> Vec<Done> {
     let fetcher = run.fetcher;
     bar.set_message("fetching");
-    // The badges, at most --jobs at once (the fetcher bounds requests the same way).
-    let loaded: Vec<Result<Loaded, String>> =
-        futures_util::stream::iter(items.iter().map(|item| async move {
-            let result = match &item.claim {
-                Some(Err(e)) => Err(e.clone()),
-                _ => match load(fetcher, &item.input).await {
-                    Ok(bytes) => hallmark_core::json::parse(&bytes)
-                        .map(|value| (Arc::from(bytes), value))
-                        .map_err(|e| format!("{}: not a credential: {e}", item.input)),
-                    Err(e) => Err(e),
+    // The badges, at most --jobs at once (the fetcher bounds requests the same way); every
+    // row holds its badge and its JSON, so the rows' bytes together are bounded too (rows
+    // naming one large badge over and over).
+    let total = std::sync::atomic::AtomicUsize::new(0);
+    let total = &total;
+    let loaded: Vec<Loaded> = futures_util::stream::iter(items.iter().map(|item| async move {
+        let result = match &item.claim {
+            Some(Err(e)) => Err(e.clone()),
+            _ => match load(fetcher, &item.input, item.row.is_some()).await {
+                Ok(bytes) if !take(total, bytes.len(), MAX_RUN_BADGE_BYTES) => Err(format!(
+                    "{}: not read: the run's badges already hold {MAX_RUN_BADGE_BYTES} bytes",
+                    item.input
+                )),
+                Ok(bytes) => match hallmark_core::json::parse(&bytes) {
+                    Ok(value) => Ok((Arc::from(bytes), value)),
+                    // JSON the strict reader refuses (a duplicate key, too deep, an
+                    // integer past 2^53): verified, so its parse check fails and the row
+                    // is invalid (exit 1), as plain `hallmark verify` reports it.
+                    Err(e) if !matches!(e, hallmark_core::json::JsonError::Syntax(_)) => {
+                        Ok((Arc::from(bytes), Value::Null))
+                    }
+                    Err(e) => Err(format!("{}: not a credential: {e}", item.input)),
                 },
-            };
-            bar.inc(1);
-            result
-        }))
-        .buffered(run.jobs)
-        .collect()
-        .await;
+                Err(e) => Err(e),
+            },
+        };
+        bar.inc(1);
+        result
+    }))
+    .buffered(run.jobs)
+    .collect()
+    .await;
     bar.set_position(0);
     // Presentations go through the core's presentation pipeline, one by one.
     let mut presentations: HashMap<usize, (Report, Value)> = HashMap::new();
@@ -445,7 +484,22 @@ async fn verify_items(run: &Run<'_>, items: Vec<Item>, bar: &indicatif::Progress
     // The issuers' programs, the superseded badges' successors and message statuses.
     bar.set_message("claims");
     let mut by_index: HashMap<usize, (Report, Vec<StatusMessage>)> = HashMap::new();
-    let messages: Vec<Vec<StatusMessage>> = {
+    // A presentation's row is its first credential's (its summary): that credential's
+    // message statuses, or one unread for a credential held enveloped, whose entries are
+    // not read here (wrapping a superseded badge in a presentation must not hide it).
+    let held: Vec<(usize, Option<Value>)> = presentations
+        .keys()
+        .map(|&i| {
+            let first = loaded[i]
+                .as_ref()
+                .ok()
+                .and_then(|(_, vp)| first_credential(vp))
+                .filter(|c| c.get("credentialSubject").is_some())
+                .cloned();
+            (i, first)
+        })
+        .collect();
+    let (messages, mut held_messages): (Vec<Vec<StatusMessage>>, HashMap<usize, Texts>) = {
         let values: Vec<Value> = credentials.iter().map(|(_, v)| (*v).clone()).collect();
         let verifier = run.verifier.clone();
         let resources = RunResources {
@@ -453,10 +507,22 @@ async fn verify_items(run: &Run<'_>, items: Vec<Item>, bar: &indicatif::Progress
             missing: Mutex::new(Vec::new()),
         };
         tokio::task::spawn_blocking(move || {
-            values
+            let texts = |v: &Value| -> Texts {
+                verifier
+                    .status_messages(v, &resources)
+                    .into_iter()
+                    .map(|m| m.message)
+                    .collect()
+            };
+            let held = held
+                .into_iter()
+                .map(|(i, c)| (i, c.as_ref().map_or_else(|| vec![None], texts)))
+                .collect();
+            let messages = values
                 .iter()
                 .map(|v| verifier.status_messages(v, &resources))
-                .collect()
+                .collect();
+            (messages, held)
         })
         .await
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
@@ -545,10 +611,10 @@ async fn verify_items(run: &Run<'_>, items: Vec<Item>, bar: &indicatif::Progress
             let messages = if let Some((report, body)) = presentations.remove(&i) {
                 done.report = Some(report);
                 done.presentation = Some(body);
-                Vec::new()
+                held_messages.remove(&i).unwrap_or_default()
             } else if let Some((report, messages)) = by_index.remove(&i) {
                 done.report = Some(report);
-                messages
+                messages.into_iter().map(|m| m.message).collect()
             } else {
                 Vec::new()
             };
@@ -561,7 +627,7 @@ async fn verify_items(run: &Run<'_>, items: Vec<Item>, bar: &indicatif::Progress
                 let evidence = Evidence {
                     report,
                     program,
-                    messages: messages.into_iter().map(|m| m.message).collect(),
+                    messages,
                     successor: done
                         .successor
                         .as_ref()
@@ -573,6 +639,21 @@ async fn verify_items(run: &Run<'_>, items: Vec<Item>, bar: &indicatif::Progress
             done
         })
         .collect()
+}
+
+/// A presentation's first credential (`verifiableCredential`, one or an array, then the same
+/// property as its IRI), whose summary is the row's.
+fn first_credential(vp: &Value) -> Option<&Value> {
+    [
+        "verifiableCredential",
+        "https://www.w3.org/2018/credentials#verifiableCredential",
+    ]
+    .iter()
+    .filter_map(|key| vp.get(*key))
+    .find_map(|v| match v {
+        Value::Array(items) => items.first(),
+        one => Some(one),
+    })
 }
 
 /// The program URL of a badge's tier, on its `did:web` issuer's own host.
@@ -599,11 +680,14 @@ fn write_rows(run: &Run<'_>, done: &[Done]) -> Result<(), CliError> {
         Format::Human => {
             for d in done {
                 match (&d.error, &d.report) {
-                    (Some(e), _) => eprintln!("error: {e}"),
+                    (Some(e), _) => eprintln!("error: {}", printable(e)),
                     (None, Some(r)) => {
-                        eprint!("{}", crate::render::human(&d.item.input, r));
+                        eprint!(
+                            "{}",
+                            printable_lines(&crate::render::human(&d.item.input, r))
+                        );
                         if let Some(next) = &d.successor {
-                            eprintln!("  successor:    {}", next.describe());
+                            eprintln!("  successor:    {}", printable(&next.describe()));
                         }
                     }
                     (None, None) => {}
@@ -615,7 +699,7 @@ fn write_rows(run: &Run<'_>, done: &[Done]) -> Result<(), CliError> {
                     } else {
                         format!(" ({})", reasons.join("; "))
                     };
-                    eprintln!("  claim: {}{why}", d.claim_word());
+                    eprintln!("  claim: {}{}", d.claim_word(), printable(&why));
                 }
             }
             Ok(())
@@ -679,12 +763,15 @@ fn table(done: &[Done]) -> String {
 }
 
 /// A cell for a terminal: control characters (a vendor's name or a badge's text may carry
-/// escape sequences or line breaks) written as escapes, so a row stays one line and cannot
-/// drive the terminal.
+/// escape sequences or line breaks) and the bidirectional overrides and isolates (which
+/// reorder what follows them on the line, U+202A–U+202E, U+2066–U+2069) written as escapes,
+/// so a row stays one line, reads in its own order, and cannot drive the terminal.
 fn printable(text: &str) -> String {
     text.chars()
         .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
+            let escaped: Vec<char> = if c.is_control()
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+            {
                 c.escape_default().collect()
             } else {
                 vec![c]
@@ -692,6 +779,27 @@ fn printable(text: &str) -> String {
             escaped
         })
         .collect()
+}
+
+/// [`printable`] line by line: text of several lines whose lines are kept.
+pub(crate) fn printable_lines(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| match line.strip_suffix('\n') {
+            Some(line) => format!("{}\n", printable(line)),
+            None => printable(line),
+        })
+        .collect()
+}
+
+/// A CSV cell a spreadsheet will not run: text starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return (a formula, `=HYPERLINK(…)` in a vendor's name or a badge's text) gets
+/// a leading `'` (OWASP "CSV injection"), which spreadsheets show as text.
+fn spreadsheet_safe(text: String) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
+    }
 }
 
 /// Counts: (rows, verified, claims met, claims not met).
@@ -731,13 +839,13 @@ fn csv_rows(done: &[Done]) -> std::io::Result<Vec<u8>> {
         writer
             .write_record([
                 d.item.row.map(|r| r.to_string()).unwrap_or_default(),
-                d.item.vendor.clone().unwrap_or_default(),
-                url,
-                tier,
-                d.item.input.clone(),
+                spreadsheet_safe(d.item.vendor.clone().unwrap_or_default()),
+                spreadsheet_safe(url),
+                spreadsheet_safe(tier),
+                spreadsheet_safe(d.item.input.clone()),
                 d.verdict(),
                 d.claim_word().into(),
-                d.reasons().join("; "),
+                spreadsheet_safe(d.reasons().join("; ")),
             ])
             .map_err(io)?;
     }
@@ -808,7 +916,19 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(error)?;
+    // A new file only: in a shared folder (/tmp) someone may have put a link at that
+    // predictable name to a file of ours, which a plain write would follow and overwrite.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut file| file.write_all(bytes))
+        .map_err(|e| {
+            if e.kind() != std::io::ErrorKind::AlreadyExists {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            error(e)
+        })?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         error(e)
@@ -969,5 +1089,64 @@ mod tests {
             "Acme\\u{1b}[31m\\nInc\\u{7}"
         );
         assert_eq!(super::printable("Zürich AG"), "Zürich AG");
+        // C1 CSI and a right-to-left override.
+        assert_eq!(
+            super::printable("a\u{9b}31mb\u{202e}gnp.exe"),
+            "a\\u{9b}31mb\\u{202e}gnp.exe"
+        );
+        assert_eq!(
+            super::printable_lines("x\u{1b}]0;t\u{7}\n  subject: y\u{1b}[2J\n"),
+            "x\\u{1b}]0;t\\u{7}\n  subject: y\\u{1b}[2J\n"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_report_is_never_written_through_a_planted_link() {
+        let dir = std::env::temp_dir().join(format!("hallmark-link-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let victim = dir.join("victim.txt");
+        std::fs::write(&victim, "mine").unwrap();
+        let report = dir.join("audit.json");
+        let planted = dir.join(format!(".audit.json.{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        let e = super::write_file(&report, b"{}").unwrap_err();
+        assert!(e.to_string().contains("audit.json"), "{e}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "mine");
+        assert!(!report.exists());
+        std::fs::remove_file(&planted).unwrap();
+        super::write_file(&report, b"{}").unwrap();
+        assert_eq!(std::fs::read(&report).unwrap(), b"{}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_rows_badges_take_from_one_budget() {
+        let total = std::sync::atomic::AtomicUsize::new(0);
+        assert!(super::take(&total, 600, 1000));
+        assert!(!super::take(&total, 600, 1000), "600 + 600 > 1,000");
+        assert!(super::take(&total, 400, 1000), "what fits still does");
+        assert!(!super::take(&total, 1, 1000));
+        assert!(!super::take(&total, usize::MAX, usize::MAX), "no overflow");
+        assert_eq!(total.into_inner(), 1000);
+    }
+
+    #[test]
+    fn csv_cells_are_no_formulas() {
+        for (cell, safe) in [
+            (
+                "=HYPERLINK(\"http://evil.example\";\"x\")",
+                "'=HYPERLINK(\"http://evil.example\";\"x\")",
+            ),
+            ("+1 Cloud", "'+1 Cloud"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tTab", "'\tTab"),
+            ("Acme, Inc.", "Acme, Inc."),
+            ("", ""),
+        ] {
+            assert_eq!(super::spreadsheet_safe(cell.into()), safe, "{cell}");
+        }
     }
 }

@@ -8,13 +8,16 @@
 
 use std::path::Path;
 
-use hallmark_core::report::{Outcome, Report};
+use hallmark_core::report::{CheckId, Outcome, Report};
 use hallmark_core::Standing;
 
 use crate::error::CliError;
 
 /// The largest claims file read.
 const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The most claims a file may hold: every row's badge is held in memory for the run.
+pub const MAX_CLAIMS: usize = 100_000;
 
 /// One vendor's claim: a row of the claims file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +126,11 @@ fn parse_claims(bytes: &[u8], base: &Path) -> Result<(Vec<ClaimRow>, Vec<String>
     for name in &header {
         let name = name.trim().to_ascii_lowercase();
         let Some(known) = REQUIRED.iter().chain(&OPTIONAL).find(|c| **c == name) else {
+            // A header cell may be megabytes long: the note names its start.
+            let name: String = match name.char_indices().nth(64) {
+                Some((at, _)) => format!("{}…", &name[..at]),
+                None => name,
+            };
             ignored.push(name);
             columns.push("");
             continue;
@@ -162,6 +170,11 @@ fn parse_claims(bytes: &[u8], base: &Path) -> Result<(Vec<ClaimRow>, Vec<String>
         };
         let optional = |name: &str| Some(cell(name)).filter(|v| !v.is_empty());
         let row = rows.len() + 1;
+        if row > MAX_CLAIMS {
+            return Err(format!(
+                "more than {MAX_CLAIMS} claims; split the file into smaller ones"
+            ));
+        }
         let badge = cell("badge");
         let vendor = cell("vendor");
         let claim = (|| {
@@ -205,6 +218,8 @@ fn resolve_badge(badge: &str, base: &Path) -> Result<String, String> {
         Ok(Some(url)) => url::Url::parse(&url)
             .map(|_| url)
             .map_err(|e| format!("the badge {badge:?} is not a valid URL: {e}")),
+        // `-` in a claims file is a file of that name, never standard input.
+        Ok(None) if badge == "-" && base.as_os_str().is_empty() => Ok("./-".into()),
         Ok(None) => {
             let path = Path::new(badge);
             Ok(if path.is_absolute() || base.as_os_str().is_empty() {
@@ -427,9 +442,10 @@ fn bare_host(host: &str) -> String {
 /// `https://acme.example`), a did:web's; `None` for anything else.
 fn host_of(text: &str) -> Option<String> {
     if text.starts_with("did:web:") {
+        // Read as the URL it resolves at (did:web §3.2): `did:web:vendor.example%3A1@evil.test`
+        // is https://vendor.example:1@evil.test/, evil.test's.
         let authority = crate::verify::did_web_authority(text)?;
-        let host = authority.split(':').next().unwrap_or_default();
-        return Some(bare_host(host));
+        return host_of(&format!("https://{authority}/"));
     }
     if text.starts_with("did:") {
         return None;
@@ -439,7 +455,11 @@ fn host_of(text: &str) -> Option<String> {
     } else {
         url::Url::parse(&format!("https://{text}")).ok()?
     };
-    if !matches!(url.scheme(), "https" | "http") {
+    // `https://vendor.example@evil.test` is evil.test's: user info only misleads people.
+    if !matches!(url.scheme(), "https" | "http")
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
         return None;
     }
     url.host_str().map(bare_host)
@@ -469,7 +489,9 @@ fn subject_check(vendor_url: &str, subject: Option<&str>) -> ClaimCheck {
         return check(
             id,
             ClaimOutcome::Failed,
-            format!("the vendor URL {vendor_url:?} is neither an https URL nor a DID"),
+            format!(
+                "the vendor URL {vendor_url:?} is neither an https URL (without user info) nor a DID"
+            ),
         );
     };
     match host_of(subject) {
@@ -505,6 +527,14 @@ fn tier_check(
         .name
         .clone()
         .unwrap_or_else(|| slug(held_id).to_owned());
+    // A specialization is no tier, whatever it is called (`…/program/specializations/gold`).
+    if held_id.contains("/program/specializations/") {
+        return check(
+            id,
+            ClaimOutcome::Failed,
+            format!("the badge certifies the specialization {held}, not a tier"),
+        );
+    }
     let is = |name: &str, id: &str| {
         name.eq_ignore_ascii_case(claimed)
             || (!id.is_empty() && slug(id).eq_ignore_ascii_case(claimed))
@@ -575,30 +605,60 @@ fn tier_check(
     }
 }
 
-/// Without an expected issuer, the claim rests on the trust list: anyone can sign a badge
-/// under any program's name, so a badge of an issuer nobody vouched for (no `--trust` given)
-/// cannot meet a claim.
+/// The issuer check of a claim that names no expected issuer: anyone can sign a badge that
+/// names a vendor (a `did:key` of its own), so the badge says who issued it only through the
+/// run's trust list. Without one (or with the issuer not in it) the claim cannot be met.
 fn trusted_issuer_check(report: &Report, issuer: Option<&str>) -> ClaimCheck {
     let id = "issuer";
-    let trust = report.check(hallmark_core::CheckId::Trust);
-    match (trust.map(|c| c.outcome), issuer) {
-        (Some(Outcome::Passed), Some(issuer)) => check(
+    let Some(issuer) = issuer else {
+        return check(id, ClaimOutcome::Failed, "the badge names no issuer");
+    };
+    match report.check(CheckId::Trust).map(|c| c.outcome) {
+        Some(Outcome::Passed) => check(
             id,
             ClaimOutcome::Passed,
-            format!("issued by {issuer}, a trusted issuer"),
+            format!("issued by {issuer}, in the trust list"),
         ),
-        // An issuer outside a trust list given: the verdict already fails on it.
-        (Some(Outcome::Failed), Some(issuer)) => check(
+        Some(Outcome::Failed) => check(
             id,
             ClaimOutcome::Failed,
-            format!("issued by {issuer}, not a trusted issuer"),
+            format!("issued by {issuer}, which is not in the trust list"),
         ),
         _ => check(
             id,
             ClaimOutcome::Unknown,
-            "no trusted issuers and no expected issuer: anyone can sign a badge under any program's name (give --trust, or an expected_issuer column)",
+            format!(
+                "issued by {issuer}, but no expected issuer is given and no trust list: \
+                 anyone can sign a badge naming the vendor (give --trust, or an \
+                 expected_issuer column)"
+            ),
         ),
     }
+}
+
+/// The `did:web` DID an https issuer URL names (did:web §3.2, read backwards):
+/// `https://h.example` → `did:web:h.example`, `https://h.example:8443/a/b` →
+/// `did:web:h.example%3A8443:a:b`; `None` for another scheme, user info, a query or fragment.
+fn did_web_of(url: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    // http too: a name compared, not fetched (the demo's issuer is http://127.0.0.1:8080).
+    if !matches!(url.scheme(), "https" | "http")
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return None;
+    }
+    let mut did = format!("did:web:{}", url.host_str()?.to_ascii_lowercase());
+    if let Some(port) = url.port() {
+        did.push_str(&format!("%3A{port}"));
+    }
+    for segment in url.path().split('/').filter(|s| !s.is_empty()) {
+        did.push(':');
+        did.push_str(segment);
+    }
+    Some(did)
 }
 
 fn issuer_check(expected: &str, issuer: Option<&str>) -> ClaimCheck {
@@ -606,16 +666,23 @@ fn issuer_check(expected: &str, issuer: Option<&str>) -> ClaimCheck {
     let Some(issuer) = issuer else {
         return check(id, ClaimOutcome::Failed, "the badge names no issuer");
     };
+    // An https URL names exactly one did:web — its host, port and path — never every DID on
+    // the same host (`https://platform.example/issuers/a` is not `did:web:platform.example:issuers:b`).
+    let normal = |did: &str| match did.strip_prefix("did:web:") {
+        Some(rest) => {
+            let (host, path) = rest.split_once(':').unwrap_or((rest, ""));
+            let host = host.to_ascii_lowercase().replace("%3a", "%3A");
+            if path.is_empty() {
+                format!("did:web:{host}")
+            } else {
+                format!("did:web:{host}:{path}")
+            }
+        }
+        None => did.to_owned(),
+    };
     let same = expected == issuer
         || (expected.contains("://")
-            && url::Url::parse(expected)
-                .ok()
-                .filter(|u| matches!(u.scheme(), "https" | "http"))
-                .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
-                .zip(crate::verify::did_web_authority(issuer))
-                .is_some_and(|(host, authority)| {
-                    authority.split(':').next() == Some(host.as_str())
-                }));
+            && did_web_of(expected).is_some_and(|did| did == normal(issuer)));
     if same {
         check(id, ClaimOutcome::Passed, format!("issued by {issuer}"))
     } else {
@@ -731,6 +798,13 @@ mod tests {
         assert!(e.contains("no vendor_url, claimed_tier columns"), "{e}");
         let e = rows("").unwrap_err();
         assert!(e.contains("the file is empty"), "{e}");
+        // A megabyte-long unknown column: read past, named by its start only.
+        let long = format!(
+            "vendor,vendor_url,claimed_tier,badge,{}\nA,https://a.example,Gold,a.json\n",
+            "é".repeat(1_000_000)
+        );
+        let (_, ignored) = parse_claims(long.as_bytes(), Path::new("dir")).unwrap();
+        assert_eq!(ignored, [format!("{}…", "é".repeat(64))]);
         let e = rows("vendor,vendor_url,claimed_tier,badge\r\n\r\n").unwrap_err();
         assert_eq!(e, "no claims after the header row");
     }
@@ -764,6 +838,23 @@ mod tests {
             "row 4: the badge cell is empty"
         );
         assert_eq!(rows[3].vendor, "D");
+    }
+
+    #[test]
+    fn a_dash_is_a_file_and_the_rows_are_bounded() {
+        let head = "vendor,vendor_url,claimed_tier,badge\n";
+        let row = "A,https://a.example,Gold,-\n";
+        let text = format!("{head}{row}");
+        let (here, _) = parse_claims(text.as_bytes(), Path::new("")).unwrap();
+        assert_eq!(here[0].badge, "./-", "never standard input");
+        assert_eq!(rows(&text).unwrap()[0].badge, "dir/-");
+        let many = format!("{head}{}", row.repeat(MAX_CLAIMS));
+        assert_eq!(rows(&many).unwrap().len(), MAX_CLAIMS);
+        let more = format!("{many}{row}");
+        assert_eq!(
+            rows(&more).unwrap_err(),
+            format!("more than {MAX_CLAIMS} claims; split the file into smaller ones")
+        );
     }
 
     fn report(subject: &str, tier: &str, tier_id: &str, role: Option<&str>) -> Report {
@@ -915,27 +1006,15 @@ mod tests {
                 messages,
                 successor,
             };
-        // Nobody vouched for the issuer and none was expected: the claim cannot be met.
-        let r = check_claim(&c, &evidence(&gold, vec![Some("active".into())], None));
-        assert_eq!(outcome(&r, "issuer").0, ClaimOutcome::Unknown);
-        assert!(!r.met, "{r:?}");
-        let gold = {
-            let mut trusted = gold.clone();
-            trusted.checks.push(hallmark_core::Check {
-                check: hallmark_core::CheckId::Trust,
-                outcome: Outcome::Passed,
-                code: None,
-                detail: "did:web:partners.issuer.example is in the trust list".into(),
-                hint: None,
-            });
-            trusted
-        };
         let r = check_claim(&c, &evidence(&gold, vec![Some("active".into())], None));
         assert_eq!(outcome(&r, "subject").0, ClaimOutcome::Passed);
-        assert_eq!(outcome(&r, "issuer").0, ClaimOutcome::Passed);
         assert_eq!(outcome(&r, "role").0, ClaimOutcome::Skipped);
         assert_eq!(outcome(&r, "superseded").0, ClaimOutcome::Passed);
-        // Only a trust check in this report: the verdict is "valid", so the claim is met.
+        // No trust check in this report and no expected issuer: who issued it is unknown.
+        assert_eq!(outcome(&r, "issuer").0, ClaimOutcome::Unknown);
+        assert!(!r.met, "{r:?}");
+        let trusted = with_trust(&gold, Outcome::Passed);
+        let r = check_claim(&c, &evidence(&trusted, vec![Some("active".into())], None));
         assert!(r.met, "{r:?}");
 
         let other = report(
@@ -999,6 +1078,182 @@ mod tests {
         );
         let r = check_claim(&claim("gold"), &evidence(&gold, vec![None], None));
         assert_eq!(outcome(&r, "superseded").0, ClaimOutcome::Unknown);
+    }
+
+    fn with_trust(report: &Report, outcome: Outcome) -> Report {
+        let mut report = report.clone();
+        report.checks.push(hallmark_core::report::Check {
+            check: CheckId::Trust,
+            outcome,
+            code: None,
+            detail: String::new(),
+            hint: None,
+        });
+        report
+    }
+
+    fn plain(report: &Report) -> Evidence<'_> {
+        Evidence {
+            report,
+            program: None,
+            messages: vec![],
+            successor: None,
+        }
+    }
+
+    #[test]
+    fn a_self_signed_badge_meets_no_claim_without_an_expected_or_trusted_issuer() {
+        // A vendor signs its own badge (any did:key) naming itself at Platinum.
+        let mut own = report(
+            "https://acme.example",
+            "Platinum",
+            "https://acme.example/program/tiers/platinum",
+            None,
+        );
+        own.summary.as_mut().unwrap().issuer.id = Some("did:key:z6MkVendorsOwn".into());
+        let c = claim("Platinum");
+        let r = check_claim(&c, &plain(&own));
+        assert_eq!(
+            outcome(&r, "issuer"),
+            (
+                ClaimOutcome::Unknown,
+                "issued by did:key:z6MkVendorsOwn, but no expected issuer is given and no trust \
+                 list: anyone can sign a badge naming the vendor (give --trust, or an \
+                 expected_issuer column)"
+                    .into()
+            )
+        );
+        assert!(!r.met);
+        let warned = with_trust(&own, Outcome::Warning);
+        assert_eq!(
+            outcome(&check_claim(&c, &plain(&warned)), "issuer").0,
+            ClaimOutcome::Unknown
+        );
+        let untrusted = with_trust(&own, Outcome::Failed);
+        assert_eq!(
+            outcome(&check_claim(&c, &plain(&untrusted)), "issuer"),
+            (
+                ClaimOutcome::Failed,
+                "issued by did:key:z6MkVendorsOwn, which is not in the trust list".into()
+            )
+        );
+        let trusted = with_trust(&own, Outcome::Passed);
+        let r = check_claim(&c, &plain(&trusted));
+        assert_eq!(outcome(&r, "issuer").0, ClaimOutcome::Passed);
+        assert!(r.met, "{r:?}");
+    }
+
+    #[test]
+    fn an_expected_issuer_url_names_one_did_web_not_a_host() {
+        let passes = |expected: &str, issuer: &str| {
+            issuer_check(expected, Some(issuer)).outcome == ClaimOutcome::Passed
+        };
+        assert!(passes("https://issuer.example", "did:web:issuer.example"));
+        assert!(passes("https://Issuer.example/", "did:web:issuer.example"));
+        assert!(passes(
+            "https://platform.example/issuers/acme",
+            "did:web:platform.example:issuers:acme"
+        ));
+        assert!(passes(
+            "https://issuer.example:8443",
+            "did:web:issuer.example%3a8443"
+        ));
+        // Another tenant of the same host, another port, a path prefix, user info.
+        assert!(!passes(
+            "https://platform.example/issuers/acme",
+            "did:web:platform.example:issuers:evil"
+        ));
+        assert!(!passes(
+            "https://platform.example",
+            "did:web:platform.example:issuers:evil"
+        ));
+        assert!(!passes(
+            "https://issuer.example",
+            "did:web:issuer.example%3A8443"
+        ));
+        assert!(!passes(
+            "https://issuer.example@evil.example",
+            "did:web:evil.example"
+        ));
+        // http names the same did:web (a name compared, never fetched: the demo's issuer).
+        assert!(passes("http://issuer.example", "did:web:issuer.example"));
+        assert!(!passes(
+            "https://issuer.example",
+            "did:web:issuer.example.evil"
+        ));
+    }
+
+    #[test]
+    fn subjects_that_only_look_like_the_vendor_fail() {
+        let with =
+            |vendor_url: &str, subject: &str| subject_check(vendor_url, Some(subject)).outcome;
+        for spoof in [
+            "https://vendor.example.evil.test",
+            "https://evil.test/vendor.example",
+            "https://vendor.example@evil.test",
+            "https://evil.test#vendor.example",
+            "https://vendor.example%2eevil.test",
+            "did:web:vendor.example.evil.test",
+            "did:web:vendor.example%3A443@evil.test",
+            "did:web:vendor.example%3a1@evil.test:vendor",
+            "did:key:z6Mkvendor.example",
+            "https://xn--vendor-example.test",
+        ] {
+            assert_eq!(
+                with("https://vendor.example", spoof),
+                ClaimOutcome::Failed,
+                "{spoof}"
+            );
+        }
+        for same in [
+            "https://VENDOR.example.",
+            "https://www.vendor.example/about",
+            "did:web:vendor.example",
+            "did:web:vendor.example%3A8443",
+        ] {
+            assert_eq!(
+                with("https://vendor.example", same),
+                ClaimOutcome::Passed,
+                "{same}"
+            );
+        }
+        // An IDN and its punycode are one host.
+        assert_eq!(
+            with("https://bücher.example", "https://xn--bcher-kva.example"),
+            ClaimOutcome::Passed
+        );
+        // A vendor URL with user info names a host people do not read: refused.
+        let c = subject_check(
+            "https://vendor.example@evil.test",
+            Some("https://evil.test"),
+        );
+        assert_eq!(c.outcome, ClaimOutcome::Failed);
+        assert!(c.detail.contains("without user info"), "{}", c.detail);
+    }
+
+    #[test]
+    fn a_specialization_is_no_tier() {
+        let spec = report(
+            "https://acme.example",
+            "Platinum",
+            "https://partners.issuer.example/program/specializations/platinum",
+            None,
+        );
+        let tiers = program();
+        let evidence = Evidence {
+            report: &spec,
+            program: Some(Ok(&tiers)),
+            messages: vec![],
+            successor: None,
+        };
+        let r = check_claim(&claim("Platinum"), &evidence);
+        assert_eq!(
+            outcome(&r, "tier"),
+            (
+                ClaimOutcome::Failed,
+                "the badge certifies the specialization Platinum, not a tier".into()
+            )
+        );
     }
 
     #[test]

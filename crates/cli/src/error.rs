@@ -170,18 +170,34 @@ pub fn output(e: std::io::Error) -> CliError {
     }
 }
 
-/// Reads a file, or standard input for `-`.
+/// The most bytes an input (a credential, a presentation, a baked badge image) is read to:
+/// `/dev/zero` or a huge file named in a claims file is refused, not read until memory ends.
+pub const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads a file, or standard input for `-`, up to [`MAX_INPUT_BYTES`].
 ///
 /// # Errors
-/// [`CliError::Read`].
+/// [`CliError::Read`], also for an input larger than [`MAX_INPUT_BYTES`].
 pub fn read_input(path: &str) -> Result<Vec<u8>, CliError> {
     use std::io::Read;
     let mut bytes = Vec::new();
     let result = if path == "-" {
-        std::io::stdin().lock().read_to_end(&mut bytes).map(|_| ())
+        std::io::stdin()
+            .lock()
+            .take(MAX_INPUT_BYTES + 1)
+            .read_to_end(&mut bytes)
     } else {
-        std::fs::read(path).map(|b| bytes = b)
+        std::fs::File::open(path).and_then(|f| f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes))
     };
+    let result = result.and_then(|n| {
+        if n as u64 > MAX_INPUT_BYTES {
+            Err(std::io::Error::other(format!(
+                "it is larger than {MAX_INPUT_BYTES} bytes"
+            )))
+        } else {
+            Ok(())
+        }
+    });
     result.map(|()| bytes).map_err(|source| CliError::Read {
         path: PathBuf::from(path),
         source,

@@ -217,7 +217,10 @@ pub fn run(mut args: Args) -> Result<u8, CliError> {
                     writeln!(stdout, "{body}")
                 }
             } else {
-                eprint!("{}", render::presentation(input, &report));
+                eprint!(
+                    "{}",
+                    crate::batch::printable_lines(&render::presentation(input, &report))
+                );
                 Ok(())
             };
             if let Err(e) = written {
@@ -270,7 +273,10 @@ pub fn run(mut args: Args) -> Result<u8, CliError> {
                 }
             }
         } else {
-            eprint!("{}", render::human(input, &report));
+            eprint!(
+                "{}",
+                crate::batch::printable_lines(&render::human(input, &report))
+            );
             if let Some(next) = &successor {
                 eprintln!("  successor:    {}", next.describe());
             }
@@ -289,6 +295,15 @@ fn run_batch(args: &Args, format: Format) -> Result<u8, CliError> {
     let fetcher = fetcher(args)?.for_run(jobs);
     let options = presentation_options(args);
     let mut items = Vec::new();
+    if args.claims.is_some() && args.trust.is_empty() {
+        // The claims file's expected_issuer cells are then the only word on who may issue a
+        // badge: fine when the buyer wrote them, not when vendors filled their own rows.
+        eprintln!(
+            "warning: no --trust: a badge's issuer is checked only against the claims file's \
+             expected_issuer (a claim without one is not met); give --trust with the issuers \
+             you accept when vendors filled their own rows"
+        );
+    }
     if let Some(path) = &args.claims {
         for row in crate::claims::read_claims(path)? {
             items.push(crate::batch::Item {

@@ -650,3 +650,106 @@ fn verify_many_meets_every_verify_vector() {
         }
     }
 }
+
+/// Credentials whose proofs carry crafted signatures a cofactored batch would take — R with an
+/// order-8 component, R of order 8 — by a key whose owner made them, hidden among 400 honest
+/// credentials of the same key: `verify_many` refuses exactly those, as `verify_bytes` does.
+#[test]
+fn crafted_credential_signatures_hide_among_good_ones_in_vain() {
+    use sha2::Sha256;
+    let a = scalar("credential key");
+    let a_bytes = (B * a).compress().0;
+    let key = PublicKey::from_bytes(&a_bytes).unwrap();
+    let did = Did::key(&key).to_string();
+    let vm = format!("{did}#{}", did.trim_start_matches("did:key:"));
+    let proof_config = json!({
+        "type": "DataIntegrityProof",
+        "cryptosuite": "eddsa-jcs-2022",
+        "created": "2026-01-15T09:00:00Z",
+        "verificationMethod": vm,
+        "proofPurpose": "assertionMethod",
+    });
+    let verifier = Verifier::new(AT);
+    let files = Files(HashMap::new());
+    // The signed hash data, eddsa-jcs-2022: SHA-256(JCS(proof config with the document's
+    // @context)) ‖ SHA-256(JCS(document)).
+    let message = |doc: &serde_json::Map<String, Value>| -> [u8; 64] {
+        let mut config = proof_config.as_object().unwrap().clone();
+        config.insert("@context".into(), doc["@context"].clone());
+        let mut out = [0u8; 64];
+        out[..32].copy_from_slice(&Sha256::digest(hallmark_core::jcs::object_to_vec(
+            &config, None, None,
+        )));
+        out[32..].copy_from_slice(&Sha256::digest(hallmark_core::jcs::object_to_vec(
+            doc, None, None,
+        )));
+        out
+    };
+    let credential = |i: usize, craft: &dyn Fn(&[u8; 64], Scalar) -> [u8; 64]| -> Vec<u8> {
+        let mut b = badge::example(&Did::parse(&did).unwrap());
+        b.credential_uuid = format!("00000000-0000-4000-8000-{i:012}");
+        let mut doc = b.build().unwrap().into_map();
+        let m = message(&doc);
+        let sig = craft(&m, scalar(&format!("nonce {i}")));
+        let mut proof = proof_config.as_object().unwrap().clone();
+        proof.insert(
+            "proofValue".into(),
+            hallmark_core::multibase::Multibase::encode_base58btc(&sig)
+                .as_str()
+                .into(),
+        );
+        doc.insert("proof".into(), Value::Object(proof));
+        serde_json::to_vec(&doc).unwrap()
+    };
+    let honest = |m: &[u8; 64], r: Scalar| {
+        let r_bytes = (B * r).compress().0;
+        signature(
+            &r_bytes,
+            &(r + challenge(&r_bytes, &a_bytes, m) * a).to_bytes(),
+        )
+    };
+    let mixed_r = |m: &[u8; 64], r: Scalar| {
+        let r_bytes = (B * r + t8()).compress().0;
+        signature(
+            &r_bytes,
+            &(r + challenge(&r_bytes, &a_bytes, m) * a).to_bytes(),
+        )
+    };
+    let small_r = |m: &[u8; 64], _: Scalar| {
+        let r_bytes = t8().compress().0;
+        signature(&r_bytes, &(challenge(&r_bytes, &a_bytes, m) * a).to_bytes())
+    };
+    // The hash data above is the pipeline's: an honest credential verifies.
+    let first = credential(0, &honest);
+    let report = verifier.verify_bytes(&first, &files);
+    assert!(report.verified(), "{report:?}");
+    let mut all: Vec<Vec<u8>> = (0..400).map(|i| credential(i, &honest)).collect();
+    let crafted = [(57, "mixed"), (233, "small"), (399, "mixed")];
+    for (at, kind) in crafted {
+        let bad = credential(1000 + at, if kind == "mixed" { &mixed_r } else { &small_r });
+        // What a cofactored batch equation would accept.
+        let doc: Value = serde_json::from_slice(&bad).unwrap();
+        let raw = hallmark_core::multibase::Multibase::decode_base58btc(
+            doc["proof"]["proofValue"].as_str().unwrap(),
+        )
+        .unwrap();
+        let mut doc = doc.as_object().unwrap().clone();
+        doc.remove("proof");
+        let item = SignatureItem {
+            key,
+            message: message(&doc),
+            signature: raw.try_into().unwrap(),
+        };
+        assert!(cofactored(&item) && !item.verify_strict(), "{kind}");
+        all[at] = bad;
+    }
+    let refs: Vec<&[u8]> = all.iter().map(Vec::as_slice).collect();
+    for threads in [1, 2] {
+        let many = Verifier::new(AT).verify_many(&refs, &files, threads);
+        for (i, (body, report)) in refs.iter().zip(&many).enumerate() {
+            assert_eq!(*report, Verifier::new(AT).verify_bytes(body, &files), "{i}");
+            let bad = crafted.iter().any(|(at, _)| *at == i);
+            assert_eq!(report.verified(), !bad, "{i}: {report:?}");
+        }
+    }
+}

@@ -114,6 +114,15 @@ pub enum FetchError {
         /// The URL.
         url: String,
     },
+    /// The run ([`Fetcher::for_run`]) already holds [`Fetcher::run_bytes`] of answers: a
+    /// claims file whose badges name ever more documents ends here, not in memory.
+    #[error("{url} was not fetched: this run already holds {max} bytes of fetched documents")]
+    RunFull {
+        /// The URL.
+        url: String,
+        /// The run's budget, bytes.
+        max: usize,
+    },
     /// The policy itself is wrong (an allowed host that is not `host:port`).
     #[error("invalid fetch policy: {reason}")]
     Policy {
@@ -237,7 +246,8 @@ type Answer = tokio::sync::OnceCell<Result<Arc<[u8]>, FetchError>>;
 /// What one run of a command fetched, by URL, errors included: each URL is asked for once,
 /// however many credentials name it and however many ask at once (the first asker fetches,
 /// the others wait for its answer). Holds at most one response per distinct URL the run
-/// needed, each within [`FetchPolicy::max_bytes`], for as long as the run.
+/// needed, each within [`FetchPolicy::max_bytes`] and all within [`Fetcher::run_bytes`], for
+/// as long as the run.
 #[derive(Debug)]
 struct RunMemo {
     answers: Mutex<HashMap<String, Arc<Answer>>>,
@@ -245,7 +255,15 @@ struct RunMemo {
     permits: tokio::sync::Semaphore,
     /// Requests made (local copies are not requests).
     made: std::sync::atomic::AtomicUsize,
+    /// Bytes of the answers held.
+    held: std::sync::atomic::AtomicUsize,
+    /// The most bytes of answers held ([`DEFAULT_RUN_BYTES`] unless set).
+    max_held: std::sync::atomic::AtomicUsize,
 }
+
+/// The bytes a run's answers may hold by default ([`Fetcher::run_bytes`]): 1 GiB, some
+/// 200,000 badges with their documents.
+pub const DEFAULT_RUN_BYTES: usize = 1 << 30;
 
 impl Fetcher {
     /// A fetcher with this policy.
@@ -332,7 +350,21 @@ impl Fetcher {
             answers: Mutex::new(HashMap::new()),
             permits: tokio::sync::Semaphore::new(concurrency.max(1)),
             made: std::sync::atomic::AtomicUsize::new(0),
+            held: std::sync::atomic::AtomicUsize::new(0),
+            max_held: std::sync::atomic::AtomicUsize::new(DEFAULT_RUN_BYTES),
         }));
+        self
+    }
+
+    /// Sets the bytes the run's answers may hold together (default [`DEFAULT_RUN_BYTES`]):
+    /// a fetch whose body would go past it fails as [`FetchError::RunFull`] (and that answer
+    /// is kept, as every answer of the run). Nothing happens outside a run.
+    #[must_use]
+    pub fn run_bytes(self, max: usize) -> Self {
+        if let Some(run) = &self.run {
+            run.max_held
+                .store(max, std::sync::atomic::Ordering::Relaxed);
+        }
         self
     }
 
@@ -448,7 +480,18 @@ impl Fetcher {
             if !self.policy.offline {
                 run.made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
-            self.get_now(url).await
+            let bytes = self.get_now(url).await?;
+            use std::sync::atomic::Ordering::Relaxed;
+            let max = run.max_held.load(Relaxed);
+            let held = run.held.fetch_add(bytes.len(), Relaxed) + bytes.len();
+            if held > max {
+                run.held.fetch_sub(bytes.len(), Relaxed);
+                return Err(FetchError::RunFull {
+                    url: url.to_owned(),
+                    max,
+                });
+            }
+            Ok(bytes)
         })
         .await
         .clone()

@@ -623,3 +623,44 @@ async fn the_documents_a_pass_names_are_fetched_concurrently() {
     .await;
     assert_eq!(answers, vec![Ok(b"{}".to_vec()), Ok(b"{}".to_vec())]);
 }
+
+#[tokio::test]
+async fn a_run_holds_at_most_its_byte_budget() {
+    let body = "x".repeat(600);
+    let (port, counter) = serve(HashMap::from([
+        ("/a", ok(&body, vec![])),
+        ("/b", ok(&body, vec![])),
+        ("/c", ok("small", vec![])),
+    ]))
+    .await;
+    let fetcher = Fetcher::new(local_policy(port))
+        .unwrap()
+        .for_run(2)
+        .run_bytes(1000);
+    let url = |p: &str| format!("https://127.0.0.1:{port}{p}");
+    assert_eq!(fetcher.get(&url("/a")).await.unwrap().len(), 600);
+    // 600 + 600 > 1,000: refused, and that answer is the run's for /b.
+    let err = fetcher.get(&url("/b")).await.unwrap_err();
+    assert_eq!(
+        err,
+        FetchError::RunFull {
+            url: url("/b"),
+            max: 1000
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{} was not fetched: this run already holds 1000 bytes of fetched documents",
+            url("/b")
+        )
+    );
+    assert!(matches!(
+        fetcher.answered(&url("/b")),
+        Some(Err(FetchError::RunFull { .. }))
+    ));
+    // What still fits is fetched.
+    assert_eq!(&fetcher.get(&url("/c")).await.unwrap()[..], b"small");
+    assert_eq!(hits(&counter, "/b"), 1);
+    assert_eq!(fetcher.run_requests(), 3);
+}

@@ -79,7 +79,7 @@ pub fn read_claims(path: &Path) -> Result<Vec<ClaimRow>, CliError> {
         // Spreadsheets carry notes and owners; a misspelt optional column would be ignored
         // too, so each is named.
         eprintln!(
-            "note: {}: ignoring the column{} {} (the columns read are {} and {})",
+            "note: {}: ignoring the column{} {} (the columns read: {}, {})",
             path.display(),
             if ignored.len() == 1 { "" } else { "s" },
             ignored

@@ -100,13 +100,20 @@ mod tests {
     #[test]
     fn every_value_is_escaped_and_there_is_no_script() {
         let page = ClaimsReportPage {
+            generated: "2026-12-05T10:00:00Z".into(),
             at: "2026-01-01T00:00:00Z".into(),
             trust: vec!["did:web:issuer.example".into()],
+            insecure: vec!["127.0.0.1:<8080>".into()],
+            version: "0.1.0".into(),
             rows: 1,
             verified: 0,
             met: 0,
             not_met: 1,
-            signed: Some(("report.json".into(), "did:key:z6Mk".into())),
+            signed: Some(SignedReport {
+                file: "report<1>.json".into(),
+                issuer: "did:key:z6Mk".into(),
+                sha256: "ab".repeat(32),
+            }),
             items: vec![ClaimsReportRow {
                 row: Some(1),
                 vendor: Some("<script>alert(1)</script>".into()),
@@ -132,8 +139,12 @@ mod tests {
         );
         assert!(html.contains("REVOKED &#60;b&#62;"), "{html}");
         assert!(html.contains("did:web:issuer.example"));
-        assert!(html.contains("report.json"));
-        assert!(html.contains("did:key:z6Mk"));
-        assert!(html.contains("2026-01-01T00:00:00Z"));
+        assert!(html.contains("report&#60;1&#62;.json"), "{html}");
+        assert!(html.contains("127.0.0.1:&#60;8080&#62;"), "{html}");
+        assert!(html.contains(&"ab".repeat(32)));
+        assert!(html.contains("hallmark verify --trust did:key:z6Mk report&#60;1&#62;.json"));
+        // Made today, checked as of another instant: both said.
+        assert!(html.contains("2026-12-05T10:00:00Z by hallmark 0.1.0"));
+        assert!(html.contains("2026-01-01T00:00:00Z (validity and status evaluated"));
     }
 }

@@ -596,6 +596,21 @@ fn directories_and_globs_expand_sorted_and_an_empty_one_is_an_error() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["input"], s(&sub.join("b.json")));
     assert!(rows[0].get("claim").is_none() && rows[0].get("row").is_none());
+    // A table of inputs without claims: no vendor, tier or claim columns.
+    let out = issuer.verify(&["--format", "table", s(&issuer.dir.join("badges"))]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let table = stdout(&out);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["INPUT", "VERDICT", "REASON"]
+    );
+    assert!(
+        lines[1].starts_with(s(&issuer.dir.join("badges/a.json"))),
+        "{table}"
+    );
+    assert!(lines[1].contains("valid"), "{table}");
+    assert_eq!(lines[3], "2 inputs: 2 verified, 0 not");
     let none = format!("{}/badges/*.png", s(&issuer.dir));
     let out = issuer.verify(&[&none]);
     assert_eq!(out.status.code(), Some(2));

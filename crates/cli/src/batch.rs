@@ -715,29 +715,35 @@ fn write_rows(run: &Run<'_>, done: &[Done]) -> Result<(), CliError> {
 
 /// The table: ROW, VENDOR, TIER, VERDICT, CLAIM, REASON, aligned; then the summary line.
 fn table(done: &[Done]) -> String {
-    let mut lines: Vec<[String; 6]> = vec![[
-        "ROW".into(),
-        "VENDOR".into(),
-        "TIER".into(),
-        "VERDICT".into(),
-        "CLAIM".into(),
-        "REASON".into(),
-    ]];
+    // Without a claims file there is no vendor, tier or claim to show: the inputs alone.
+    let claims = done.iter().any(|d| d.item.claim.is_some());
+    let mut lines: Vec<Vec<String>> = vec![if claims {
+        ["ROW", "VENDOR", "TIER", "VERDICT", "CLAIM", "REASON"]
+            .map(String::from)
+            .to_vec()
+    } else {
+        ["INPUT", "VERDICT", "REASON"].map(String::from).to_vec()
+    }];
     for d in done {
+        let reason = printable(&d.reasons().into_iter().next().unwrap_or_default());
+        if !claims {
+            lines.push(vec![printable(&d.item.input), d.verdict(), reason]);
+            continue;
+        }
         let tier = match &d.item.claim {
             Some(Ok(c)) => c.claimed_tier.clone(),
             _ => String::new(),
         };
-        lines.push([
+        lines.push(vec![
             d.item.row.map_or_else(|| "-".into(), |r| r.to_string()),
             printable(d.item.vendor.as_deref().unwrap_or(&d.item.input)),
             printable(&tier),
             d.verdict(),
             d.claim_word().into(),
-            printable(&d.reasons().into_iter().next().unwrap_or_default()),
+            reason,
         ]);
     }
-    let mut widths = [0usize; 6];
+    let mut widths = vec![0usize; lines[0].len()];
     for line in &lines {
         for (w, cell) in widths.iter_mut().zip(line) {
             *w = (*w).max(cell.chars().count());
@@ -746,11 +752,9 @@ fn table(done: &[Done]) -> String {
     let mut out = String::new();
     for line in &lines {
         let mut text = String::new();
-        for (k, (cell, w)) in line.iter().zip(widths).enumerate() {
-            if k + 1 == line.len() {
-                text.push_str(cell);
-            } else {
-                text.push_str(cell);
+        for (k, (cell, w)) in line.iter().zip(&widths).enumerate() {
+            text.push_str(cell);
+            if k + 1 < line.len() {
                 text.extend(std::iter::repeat_n(' ', w - cell.chars().count() + 2));
             }
         }
@@ -812,6 +816,10 @@ fn counts(done: &[Done]) -> (usize, usize, usize, usize) {
 
 fn summary_line(done: &[Done]) -> String {
     let (rows, verified, met, not_met) = counts(done);
+    if done.iter().all(|d| d.item.claim.is_none()) {
+        let not = rows - verified;
+        return format!("{rows} inputs: {verified} verified, {not} not");
+    }
     format!("{rows} rows: {verified} verified, {met} claims met, {not_met} not met")
 }
 

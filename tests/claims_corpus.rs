@@ -379,13 +379,6 @@ fn generate(dir: &Path) -> (Vec<Row>, Vec<String>) {
     (rows, resolve)
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hallmark-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 fn run(dir: &Path, resolve: &[String], format: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_hallmark"))
         .args(args(dir, resolve, format))
@@ -425,7 +418,7 @@ fn a_thousand_claims_each_get_the_right_verdict_and_claim_result() {
             std::fs::create_dir_all(dir).unwrap();
             dir.clone()
         }
-        None => temp_dir("claims-corpus"),
+        None => hallmark_testkit::process::fresh_dir("claims-corpus"),
     };
     let (rows, resolve) = generate(&dir);
 

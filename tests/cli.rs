@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use hallmark_testkit::process::{fresh_dir, run, stderr, stdout};
 use hallmark_testkit::{Tripwire, LOOPBACK_SPELLINGS};
 use serde_json::Value;
 
@@ -12,11 +13,7 @@ fn root() -> PathBuf {
 }
 
 fn hallmark(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hallmark"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("hallmark runs")
+    run(env!("CARGO_BIN_EXE_hallmark"), args)
 }
 
 fn hallmark_stdin(args: &[&str], stdin: &[u8]) -> Output {
@@ -36,19 +33,8 @@ fn code(out: &Output) -> i32 {
     out.status.code().expect("exited")
 }
 
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).unwrap()
-}
-
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hallmark-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    fresh_dir(&format!("cli-{name}"))
 }
 
 fn w3c(name: &str) -> String {

@@ -7,8 +7,9 @@
 //! the test that counts requests, which serves them from a local TCP server.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
+use hallmark_testkit::process::{fresh_dir, run, stderr, stdout};
 use hallmark_testkit::Tripwire;
 use serde_json::{json, Value};
 
@@ -28,31 +29,16 @@ fn key_path() -> String {
 }
 
 fn hallmark(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hallmark"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("hallmark runs")
+    run(env!("CARGO_BIN_EXE_hallmark"), args)
 }
 
 fn ok(out: &Output) -> String {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).unwrap()
+    stdout(out)
 }
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hallmark-procure-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    fresh_dir(&format!("procure-{name}"))
 }
 
 fn s(p: &Path) -> &str {
@@ -745,57 +731,54 @@ fn the_html_report_holds_every_row_escaped_and_the_signed_report_verifies() {
     assert_eq!(line["checks"][1]["outcome"], "failed");
 }
 
+/// Runs `hallmark ARGS` and asserts it is refused before anything runs: exit 2, `message` on
+/// stderr.
+fn refused(args: &[&str], message: &str) {
+    let out = hallmark(args);
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    assert!(stderr(&out).contains(message), "{}", stderr(&out));
+}
+
 #[test]
 fn report_flags_are_checked_before_anything_runs() {
     let dir = temp_dir("flags");
-    let out = hallmark(&["verify", "--report", s(&dir.join("r.pdf")), "x.json"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("r.pdf: a report is .html (a page) or .json (the rows)"),
-        "{}",
-        stderr(&out)
+    refused(
+        &["verify", "--report", s(&dir.join("r.pdf")), "x.json"],
+        "r.pdf: a report is .html (a page) or .json (the rows)",
     );
-    let out = hallmark(&[
-        "verify",
-        "--report",
-        s(&dir.join("r.html")),
-        "--sign-report",
-        &key_path(),
-        "x.json",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("--sign-report: it signs the JSON report: add --report FILE.json"),
-        "{}",
-        stderr(&out)
+    let html = dir.join("r.html");
+    refused(
+        &[
+            "verify",
+            "--report",
+            s(&html),
+            "--sign-report",
+            &key_path(),
+            "x.json",
+        ],
+        "--sign-report: it signs the JSON report: add --report FILE.json",
     );
-    assert!(!dir.join("r.html").exists());
+    assert!(!html.exists());
     let csv = dir.join("c.csv");
     std::fs::write(&csv, "vendor,vendor_url,badge,colour\n").unwrap();
-    let out = hallmark(&["verify", "--claims", s(&csv)]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("the header has no claimed_tier column"),
-        "{}",
-        stderr(&out)
+    refused(
+        &["verify", "--claims", s(&csv)],
+        "the header has no claimed_tier column",
     );
     // A key file that is not there: how to make one.
-    let out = hallmark(&[
-        "verify",
-        "--report",
-        s(&dir.join("r.json")),
-        "--sign-report",
-        s(&dir.join("buyer-key.json")),
-        "x.json",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("no such key file; make one with hallmark keygen --out"),
-        "{}",
-        stderr(&out)
+    let (json, key) = (dir.join("r.json"), dir.join("buyer-key.json"));
+    refused(
+        &[
+            "verify",
+            "--report",
+            s(&json),
+            "--sign-report",
+            s(&key),
+            "x.json",
+        ],
+        "no such key file; make one with hallmark keygen --out",
     );
-    let out = hallmark(&["verify", "--jobs", "0", "x.json"]);
-    assert_eq!(out.status.code(), Some(2));
+    refused(&["verify", "--jobs", "0", "x.json"], "--jobs");
 }
 
 type Routes = std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;

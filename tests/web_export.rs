@@ -6,7 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The folder's files and the assets they are: (file name, asset name).
+/// The folder's files and the assets they are: (file name, asset name). Written out here, not
+/// taken from `EXPORTED`: this is the contract a host relies on, and a file dropped from the
+/// code's list must fail this test.
 const FILES: &[(&str, &str)] = &[
     ("index.html", "standalone.html"),
     ("standalone.js", "standalone.js"),

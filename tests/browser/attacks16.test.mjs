@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 
 import { HALLMARK, launchBrowser, startStaticSite, tempDir, watchedPage } from './harness.mjs';
@@ -24,17 +25,40 @@ function hallmark(args, input) {
   }
 }
 
-/** A credential naming `name`, signed by this file's did:key with `suite`: its JSON text. */
-function signed(name, suite) {
-  const file = path.join(dir, `${name}-${suite}.json`);
-  writeFileSync(file, JSON.stringify({
+/** Signs the credential `value` with this file's did:key and `suite`, written to `file`
+ * first: its JSON text. */
+function sign(file, value, suite) {
+  writeFileSync(file, JSON.stringify(value));
+  return hallmark(['sign', '--key', path.join(dir, 'key.json'), '--cryptosuite', suite, file]);
+}
+
+/** A credential naming `name`, with `fields` besides (a `credentialStatus`, say), signed by
+ * this file's did:key with `suite`: its JSON text. */
+function signed(name, suite, fields = {}) {
+  return sign(path.join(dir, `${name}-${suite}.json`), {
     '@context': ['https://www.w3.org/ns/credentials/v2'],
     type: ['VerifiableCredential'],
     issuer,
     credentialSubject: { id: 'https://northwind.example', name },
     validFrom: '2026-01-01T00:00:00Z',
-  }));
-  return hallmark(['sign', '--key', path.join(dir, 'key.json'), '--cryptosuite', suite, file]);
+    ...fields,
+  }, suite);
+}
+
+/** A revocation entry at `index` of the list at `url`. */
+const revocation = (url, index) => ({
+  type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: String(index), statusListCredential: url,
+});
+
+/** A revocation list at `url`, every bit clear, signed with `suite`: its JSON text. */
+function statusList(url, suite = 'eddsa-jcs-2022') {
+  const encodedList = `u${gzipSync(Buffer.alloc(16384)).toString('base64url')}`;
+  return sign(path.join(dir, `list-${url.replace(/[^a-z0-9]+/gi, '-')}.json`), {
+    '@context': ['https://www.w3.org/ns/credentials/v2'],
+    type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+    issuer, id: url,
+    credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: 'revocation', encodedList },
+  }, suite);
 }
 
 /** `hallmark verify --json --at AT` on `text`, without `input`. */
@@ -188,26 +212,8 @@ test('a badge naming hundreds of status lists: at most 32 fetches (as hallmark v
 test('an http:// status list, or a redirect to one: refused as hallmark verify refuses it, not read', async () => {
   const { writeFileSync: write } = await import('node:fs');
   const list = `${site.base}/list.json`;
-  const encodedList = `u${Buffer.from(
-    (await import('node:zlib')).gzipSync(Buffer.alloc(16384)),
-  ).toString('base64url')}`;
-  const listFile = path.join(dir, 'list-unsigned.json');
-  write(listFile, JSON.stringify({
-    '@context': ['https://www.w3.org/ns/credentials/v2'],
-    type: ['VerifiableCredential', 'BitstringStatusListCredential'],
-    issuer, id: list,
-    credentialSubject: { id: `${list}#list`, type: 'BitstringStatusList', statusPurpose: 'revocation', encodedList },
-  }));
-  write(path.join(dir, 'site', 'list.json'), hallmark(['sign', '--key', path.join(dir, 'key.json'), '--cryptosuite', 'eddsa-jcs-2022', listFile]));
-  const badgeFile = path.join(dir, 'http-list.json');
-  write(badgeFile, JSON.stringify({
-    '@context': ['https://www.w3.org/ns/credentials/v2'],
-    type: ['VerifiableCredential'], issuer,
-    credentialSubject: { id: 'https://northwind.example', name: 'Http List Ltd' },
-    validFrom: '2026-01-01T00:00:00Z',
-    credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '1', statusListCredential: list },
-  }));
-  const vc = hallmark(['sign', '--key', path.join(dir, 'key.json'), '--cryptosuite', 'eddsa-jcs-2022', badgeFile]);
+  write(path.join(dir, 'site', 'list.json'), statusList(list));
+  const vc = signed('Http List Ltd', 'eddsa-jcs-2022', { credentialStatus: revocation(list, 1) });
   const expected = cli(vc);
   assert.match(expected.checks.find((c) => c.check === 'status').detail, /only https is fetched, not http/);
   // Before: the page (itself on http) read the list, and said valid where the CLI cannot tell.
@@ -265,36 +271,20 @@ test('an endless document with no length: reading stops past 1 MiB, the check is
 
 test('an eddsa-rdfc-2022 status list the plan does not reach (past its 16 documents) still gets the rdfc build', async () => {
   const { writeFileSync: write } = await import('node:fs');
-  const { gzipSync } = await import('node:zlib');
-  const encodedList = `u${gzipSync(Buffer.alloc(16384)).toString('base64url')}`;
-  const key = path.join(dir, 'key.json');
   const lists = {};
   const resolve = [];
   for (let i = 0; i < 17; i++) {
     const url = `https://lists${i}.example/status/1`;
     const file = path.join(dir, `plan-list-${i}.json`);
-    write(file, JSON.stringify({
-      '@context': ['https://www.w3.org/ns/credentials/v2'],
-      type: ['VerifiableCredential', 'BitstringStatusListCredential'],
-      issuer, id: url,
-      credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: 'revocation', encodedList },
-    }));
     // The last list alone is signed eddsa-rdfc-2022.
-    lists[url] = hallmark(['sign', '--key', key, '--cryptosuite', i === 16 ? 'eddsa-rdfc-2022' : 'eddsa-jcs-2022', file]);
+    lists[url] = statusList(url, i === 16 ? 'eddsa-rdfc-2022' : 'eddsa-jcs-2022');
     write(`${file}.signed`, lists[url]);
     resolve.push('--resolve', `${url}=${file}.signed`);
   }
   const badgeFile = path.join(dir, 'seventeen.json');
-  write(badgeFile, JSON.stringify({
-    '@context': ['https://www.w3.org/ns/credentials/v2'],
-    type: ['VerifiableCredential'], issuer,
-    credentialSubject: { id: 'https://northwind.example', name: 'Seventeen Lists Ltd' },
-    validFrom: '2026-01-01T00:00:00Z',
-    credentialStatus: Object.keys(lists).map((url, i) => ({
-      type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: String(i), statusListCredential: url,
-    })),
-  }));
-  const vc = hallmark(['sign', '--key', key, '--cryptosuite', 'eddsa-jcs-2022', badgeFile]);
+  const vc = signed('Seventeen Lists Ltd', 'eddsa-jcs-2022', {
+    credentialStatus: Object.keys(lists).map((url, i) => revocation(url, i)),
+  });
   write(`${badgeFile}.signed`, vc);
   const expected = JSON.parse(hallmark(['verify', '--json', '--at', AT, ...resolve, `${badgeFile}.signed`]).trim());
   delete expected.input;
@@ -348,16 +338,9 @@ test('the standalone page shows hostile link entries and badge texts as text: no
 });
 
 test('a document on a private or loopback address is refused, as hallmark verify refuses it', async () => {
-  const { writeFileSync: write } = await import('node:fs');
-  const file = path.join(dir, 'private-list.json');
-  write(file, JSON.stringify({
-    '@context': ['https://www.w3.org/ns/credentials/v2'],
-    type: ['VerifiableCredential'], issuer,
-    credentialSubject: { id: 'https://northwind.example', name: 'Intranet Ltd' },
-    validFrom: '2026-01-01T00:00:00Z',
-    credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '1', statusListCredential: 'https://192.168.1.1/status/1' },
-  }));
-  const vc = hallmark(['sign', '--key', path.join(dir, 'key.json'), '--cryptosuite', 'eddsa-jcs-2022', file]);
+  const vc = signed('Intranet Ltd', 'eddsa-jcs-2022', {
+    credentialStatus: revocation('https://192.168.1.1/status/1', 1),
+  });
   const expected = cli(vc);
   const page = await watchedPage(browser);
   await page.goto(`${site.base}/`);

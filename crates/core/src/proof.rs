@@ -672,23 +672,23 @@ pub fn verify_cached(
     signatures: &Signatures<'_>,
     keys: &mut dyn FnMut(&VerificationMethodId) -> Result<PublicKey, KeyLookupError>,
 ) -> Result<Vec<ProofResult>, ProofError> {
-    verify_proofs(
+    verify_cached_with_jcs_text(
         document,
+        None,
         expected_purpose,
         now,
         limits,
-        Some(signatures),
-        None,
+        signatures,
         keys,
     )
 }
 
-/// [`verify_cached`] for a document whose JCS form without `proof` is the concatenation of
-/// `jcs_text`'s two slices (from [`crate::json::parse_with_jcs`]): an eddsa-jcs-2022 proof
-/// then hashes that text instead of writing the document again.
+/// [`verify_cached`] for a document whose JCS form without `proof` is, when given, the
+/// concatenation of `jcs_text`'s two slices (from [`crate::json::parse_with_jcs`]): an
+/// eddsa-jcs-2022 proof then hashes that text instead of writing the document again.
 pub(crate) fn verify_cached_with_jcs_text(
     document: &Map<String, Value>,
-    jcs_text: [&[u8]; 2],
+    jcs_text: Option<[&[u8]; 2]>,
     expected_purpose: Relationship,
     now: OffsetDateTime,
     limits: &Limits,
@@ -701,7 +701,7 @@ pub(crate) fn verify_cached_with_jcs_text(
         now,
         limits,
         Some(signatures),
-        Some(jcs_text),
+        jcs_text,
         keys,
     )
 }

@@ -433,18 +433,15 @@ impl Verifier {
         };
         let limits = documents.limits.clone();
         let keys = &mut |vm: &VerificationMethodId| documents.key(vm);
-        match jcs_text {
-            Some(text) => proof::verify_cached_with_jcs_text(
-                document,
-                text,
-                purpose,
-                self.now,
-                &limits,
-                &signatures,
-                keys,
-            ),
-            None => proof::verify_cached(document, purpose, self.now, &limits, &signatures, keys),
-        }
+        proof::verify_cached_with_jcs_text(
+            document,
+            jcs_text,
+            purpose,
+            self.now,
+            &limits,
+            &signatures,
+            keys,
+        )
     }
 
     /// Sets the canonicalization work one verification may take in all, in steps

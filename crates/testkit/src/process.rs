@@ -262,3 +262,44 @@ pub fn test_certificate(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
         dir.join("key.pem"),
     )
 }
+
+/// Runs `program` with `args` and standard input closed, to its end: its output (the
+/// `hallmark` binary's tests pass `env!("CARGO_BIN_EXE_hallmark")`).
+///
+/// # Panics
+/// When it cannot be started.
+pub fn run(program: &str, args: &[&str]) -> std::process::Output {
+    Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the program runs")
+}
+
+/// A process's standard output, as text.
+///
+/// # Panics
+/// When it is not UTF-8 (the CLI writes UTF-8 only).
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("UTF-8 on stdout")
+}
+
+/// A process's standard error, as text.
+///
+/// # Panics
+/// When it is not UTF-8.
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8(out.stderr.clone()).expect("UTF-8 on stderr")
+}
+
+/// An empty folder `hallmark-{name}-{pid}` in the temporary directory (emptied first when a
+/// previous run left it).
+///
+/// # Panics
+/// When it cannot be made.
+pub fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hallmark-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    dir
+}

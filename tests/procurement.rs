@@ -117,6 +117,39 @@ impl Issuer {
         issuer
     }
 
+    /// Puts the issuer's documents (DID document, lists, program) on `routes`, as its host
+    /// serves them.
+    fn serve_on(&self, routes: &Routes) {
+        let mut r = routes.lock().unwrap();
+        for (path, file) in [
+            ("/.well-known/did.json", "did.json"),
+            ("/status/rev", "rev.json"),
+            ("/status/msg", "msg.json"),
+            ("/program", "program.json"),
+        ] {
+            r.push((path.to_owned(), std::fs::read(self.dir.join(file)).unwrap()));
+        }
+    }
+
+    /// `hallmark verify --at AT` of `claims` over plain http to this issuer's `host`, which
+    /// the buyer trusts, and `more` flags.
+    fn verify_over_http(&self, claims: &Path, more: &[&str]) -> Output {
+        let mut args = vec![
+            "verify",
+            "--at",
+            AT,
+            "--insecure-host",
+            &self.host,
+            "--trust",
+            &self.did,
+            "--claims",
+            s(claims),
+            "--json",
+        ];
+        args.extend(more);
+        hallmark(&args)
+    }
+
     /// The `--resolve` flags serving the issuer's documents.
     fn resolve(&self) -> Vec<String> {
         let h = &self.host;
@@ -871,35 +904,10 @@ fn each_url_is_fetched_once_per_run() {
             "V{i}bis,{partner},Gold,https://{host}/badges/{i}\n"
         ));
     }
-    for (path, file) in [
-        ("/.well-known/did.json", "did.json"),
-        ("/status/rev", "rev.json"),
-        ("/status/msg", "msg.json"),
-        ("/program", "program.json"),
-    ] {
-        routes.lock().unwrap().push((
-            path.to_owned(),
-            std::fs::read(issuer.dir.join(file)).unwrap(),
-        ));
-    }
+    issuer.serve_on(&routes);
     let claims = issuer.dir.join("claims.csv");
     std::fs::write(&claims, rows).unwrap();
-    let out = hallmark(&[
-        "verify",
-        "--at",
-        AT,
-        "--insecure-host",
-        &host,
-        "--trust",
-        &issuer.did,
-        "--jobs",
-        "4",
-        "--trust",
-        &did,
-        "--claims",
-        s(&claims),
-        "--json",
-    ]);
+    let out = issuer.verify_over_http(&claims, &["--jobs", "4"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -970,18 +978,8 @@ fn a_superseded_badge_names_its_successor() {
             format!("/credentials/{new}"),
             std::fs::read(&new_badge).unwrap(),
         ));
-        for (path, file) in [
-            ("/.well-known/did.json", "did.json"),
-            ("/status/rev", "rev.json"),
-            ("/status/msg", "msg.json"),
-            ("/program", "program.json"),
-        ] {
-            r.push((
-                path.to_owned(),
-                std::fs::read(issuer.dir.join(file)).unwrap(),
-            ));
-        }
     }
+    issuer.serve_on(&routes);
     links
         .lock()
         .unwrap()
@@ -992,18 +990,7 @@ fn a_superseded_badge_names_its_successor() {
         format!("vendor,vendor_url,claimed_tier,badge\nAcme,https://acme.example,Gold,https://{host}/credentials/{old}\n"),
     )
     .unwrap();
-    let out = hallmark(&[
-        "verify",
-        "--at",
-        AT,
-        "--insecure-host",
-        &host,
-        "--trust",
-        &issuer.did,
-        "--claims",
-        s(&claims),
-        "--json",
-    ]);
+    let out = issuer.verify_over_http(&claims, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let row = &jsonl(&out)[0];
     assert_eq!(row["standing"], "revoked");
